@@ -1,0 +1,5 @@
+"""The ``crm`` command (placeholder until the CLI lands)."""
+
+
+def main() -> None:
+    print("crm")

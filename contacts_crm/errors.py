@@ -1,0 +1,190 @@
+"""The project's exception tree and its stable exit codes.
+
+Core modules raise these; only ``cli`` turns them into messages and exit
+codes. Each error carries a ``hint``: the next thing the user should do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit statuses of the ``crm`` command (documented in the README)."""
+
+    OK = 0
+    FAILURE = 1  # an unexpected internal error (a bug: please report it)
+    USAGE = 2  # bad command line
+    DATA = 65  # bad input data (file, row, column, card)
+    NOT_FOUND = 66  # no such contact / group / file
+    UNAVAILABLE = 69  # the service cannot be reached, quota exhausted
+    SOFTWARE = 70  # the service answered something we do not understand
+    CONFLICT = 75  # conflict or partial work: safe to run again
+    AUTH = 77  # not logged in, credentials refused
+    CONFIG = 78  # bad configuration
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One specific problem in the input: where it is and what is wrong."""
+
+    message: str
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    contact: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        if self.contact:
+            where.append(f"contact {self.contact}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class CrmError(Exception):
+    """Base of every error the tool expects and explains."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-friendly form of the error for ``--json`` output."""
+        out: dict[str, object] = {
+            "error": type(self).__name__,
+            "message": self.message,
+            "exit_code": int(self.exit_code),
+        }
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+class UsageError(CrmError):
+    """The request itself does not make sense (bad option value, missing argument)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class InputError(CrmError):
+    """Bad input data; carries the list of specific problems (row 12: …)."""
+
+    exit_code = ExitCode.DATA
+
+    def __init__(
+        self, message: str, problems: list[Problem] | None = None, *, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = list(problems or [])
+
+    def to_dict(self) -> dict[str, object]:
+        out = super().to_dict()
+        out["problems"] = [
+            {k: v for k, v in vars(p).items() if v is not None} for p in self.problems
+        ]
+        return out
+
+
+class ConfigError(CrmError):
+    """The configuration file or a profile is wrong."""
+
+    exit_code = ExitCode.CONFIG
+
+    def __init__(
+        self, message: str, problems: list[str] | None = None, *, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = list(problems or [])
+
+
+class AuthError(CrmError):
+    """Missing, expired or refused credentials."""
+
+    exit_code = ExitCode.AUTH
+
+
+class NotFoundError(CrmError):
+    """A contact, group, order or file that does not exist."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
+class AmbiguousError(UsageError):
+    """A query matched more than one contact where exactly one was needed."""
+
+    def __init__(self, message: str, candidates: list[str], *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.candidates = candidates
+
+
+class ConflictError(CrmError):
+    """A write lost against concurrent writers more times than we retry."""
+
+    exit_code = ExitCode.CONFLICT
+
+
+class PartialFailure(CrmError):
+    """Some of the work was done and some was not; the report says which."""
+
+    exit_code = ExitCode.CONFLICT
+
+    def __init__(
+        self, message: str, done: int, failed: list[Problem], *, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.done = done
+        self.failed = list(failed)
+
+
+class ServiceError(CrmError):
+    """The People/Sheets API answered with an error we cannot work around."""
+
+    exit_code = ExitCode.SOFTWARE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        reason: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.reason = reason
+
+
+class UnavailableError(ServiceError):
+    """The service cannot be reached or keeps failing (5xx after retries)."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class RateLimitedError(UnavailableError):
+    """Quota exhausted and retries did not get through."""
+
+
+class LimitExceededError(ServiceError):
+    """An account limit (e.g. 25,000 contacts) would be exceeded."""
+
+    exit_code = ExitCode.DATA
+
+
+class StaleEtagError(ServiceError):
+    """The etag sent with an update is not the current one (internal: retried)."""
+
+    exit_code = ExitCode.CONFLICT
+
+
+class SyncTokenExpiredError(ServiceError):
+    """The sync token is too old; a full sync is needed (internal: handled)."""

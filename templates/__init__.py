@@ -1,0 +1,1 @@
+"""Office-customisable templates shipped with contacts-crm (data only)."""
