@@ -1,0 +1,324 @@
+"""The emulator: routes People v1 requests, applies knobs, keeps counters."""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from . import admin, groups_handlers, people_handlers
+from .envelope import ApiError, error_response, json_response, not_found
+from .persons import new_etag, normalize
+from .quotas import QuotaBook, add_units
+from .request import Request
+from .search import SearchIndex
+from .settings import EmulatorSettings
+from .store import SYSTEM_GROUPS, GroupRecord, PersonRecord, Store
+
+Handler = Callable[["Emulator", Request, re.Match[str]], Any]
+
+# (HTTP method, path regex, method name, latency kind, handler)
+_ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
+    (m, re.compile(p), name, kind, h)
+    for m, p, name, kind, h in [
+        (
+            "GET",
+            r"^/v1/people/me/connections$",
+            "people.connections.list",
+            "read",
+            people_handlers.connections_list,
+        ),
+        ("GET", r"^/v1/people:batchGet$", "people.getBatchGet", "read", people_handlers.get_batch),
+        (
+            "GET",
+            r"^/v1/people:searchContacts$",
+            "people.searchContacts",
+            "read",
+            people_handlers.search,
+        ),
+        (
+            "POST",
+            r"^/v1/people:createContact$",
+            "people.createContact",
+            "write",
+            people_handlers.create,
+        ),
+        (
+            "POST",
+            r"^/v1/people:batchCreateContacts$",
+            "people.batchCreateContacts",
+            "batch_write",
+            people_handlers.batch_create,
+        ),
+        (
+            "POST",
+            r"^/v1/people:batchUpdateContacts$",
+            "people.batchUpdateContacts",
+            "batch_write",
+            people_handlers.batch_update,
+        ),
+        (
+            "POST",
+            r"^/v1/people:batchDeleteContacts$",
+            "people.batchDeleteContacts",
+            "batch_write",
+            people_handlers.batch_delete,
+        ),
+        (
+            "PATCH",
+            r"^/v1/(people/[^/:]+):updateContact$",
+            "people.updateContact",
+            "write",
+            people_handlers.update,
+        ),
+        (
+            "DELETE",
+            r"^/v1/(people/[^/:]+):deleteContact$",
+            "people.deleteContact",
+            "write",
+            people_handlers.delete,
+        ),
+        ("GET", r"^/v1/(people/[^/:]+)$", "people.get", "read", people_handlers.get),
+        ("GET", r"^/v1/contactGroups$", "contactGroups.list", "read", groups_handlers.list_groups),
+        ("POST", r"^/v1/contactGroups$", "contactGroups.create", "write", groups_handlers.create),
+        (
+            "GET",
+            r"^/v1/contactGroups:batchGet$",
+            "contactGroups.batchGet",
+            "read",
+            groups_handlers.batch_get,
+        ),
+        (
+            "POST",
+            r"^/v1/(contactGroups/[^/:]+)/members:modify$",
+            "contactGroups.members.modify",
+            "write",
+            groups_handlers.modify_members,
+        ),
+        ("GET", r"^/v1/(contactGroups/[^/:]+)$", "contactGroups.get", "read", groups_handlers.get),
+        (
+            "PUT",
+            r"^/v1/(contactGroups/[^/:]+)$",
+            "contactGroups.update",
+            "write",
+            groups_handlers.update,
+        ),
+        (
+            "DELETE",
+            r"^/v1/(contactGroups/[^/:]+)$",
+            "contactGroups.delete",
+            "write",
+            groups_handlers.delete,
+        ),
+    ]
+]
+
+Response = tuple[int, dict[str, str], bytes]
+
+
+class Emulator:
+    """A People-API-compatible account backed by SQLite.
+
+    ``handle()`` answers one HTTP request. Knobs: ``settings`` (mutable),
+    ``arm_conflict()``, ``device_edit()``, ``clock``. Observability:
+    ``counters`` (calls per method name, e.g. ``"people.createContact"``;
+    quota units as ``"quota.<category>"``; error answers as ``"status.<code>"``).
+    """
+
+    def __init__(
+        self,
+        db: str = ":memory:",
+        settings: EmulatorSettings | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = Store(db)
+        self.settings = settings or EmulatorSettings()
+        self.clock = clock
+        self.counters: Counter[str] = Counter()
+        self.quota = QuotaBook()
+        self.search_index = SearchIndex()
+        self.lock = threading.RLock()
+        self._conflicts: dict[str, list[Any]] = {}
+        self._rng = random.Random(self.settings.seed)
+        self._rng_seed = self.settings.seed
+        self._ensure_system_groups()
+
+    # public knobs -------------------------------------------------------
+    def reset_counters(self) -> None:
+        """Zero the call and quota counters and the quota buckets."""
+        with self.lock:
+            self.counters.clear()
+            self.quota.reset()
+
+    def arm_conflict(
+        self, resource_name: str, edit: Callable[[dict[str, Any]], None], times: int = 1
+    ) -> None:
+        """Make the next ``times`` updates of a contact stale: "another device" edits it first."""
+        with self.lock:
+            self._conflicts[resource_name] = [edit, times]
+
+    def device_edit(
+        self, resource_name: str, edit: Callable[[dict[str, Any]], None]
+    ) -> dict[str, Any]:
+        """Edit a contact as another device would: new etags, a change visible to sync."""
+        with self.lock, self.store.transaction():
+            rec = self.store.get_person(resource_name)
+            if rec is None or rec.deleted:
+                raise KeyError(resource_name)
+            data = {k: [dict(i) for i in v] for k, v in rec.data.items()}
+            edit(data)
+            rec = self.write_person(rec, data)
+            return rec.data
+
+    def close(self) -> None:
+        """Close the database."""
+        self.store.close()
+
+    # request entry point ----------------------------------------------------
+    def handle(
+        self, method: str, uri: str, headers: dict[str, str], body: bytes | str | None
+    ) -> Response:
+        """Answer one request: (status, headers, body bytes)."""
+        try:
+            req = Request.parse(method, uri, headers, body)
+        except ApiError as err:
+            return self._error(err)
+        if req.path.startswith("/_emulator/"):
+            try:
+                return admin.handle(self, req)
+            except ApiError as err:
+                return error_response(err)
+        for route_method, pattern, name, kind, handler in _ROUTES:
+            if route_method != req.method:
+                continue
+            match = pattern.match(req.path)
+            if match:
+                return self._dispatch(name, kind, handler, req, match)
+        self.counters["unrouted"] += 1
+        return self._error(not_found(f"Method not found: {req.method} {req.path}"))
+
+    def _dispatch(
+        self, name: str, kind: str, handler: Handler, req: Request, match: re.Match[str]
+    ) -> Response:
+        self.counters[name] += 1
+        delay = self.settings.latency_for(kind)
+        if delay > 0:
+            time.sleep(delay / 1000.0)
+        try:
+            with self.lock:
+                self._maybe_fail()
+                result = handler(self, req, match)
+        except ApiError as err:
+            return self._error(err)
+        return json_response(200, result)
+
+    def _error(self, err: ApiError) -> Response:
+        self.counters[f"status.{err.code}"] += 1
+        return error_response(err)
+
+    def _maybe_fail(self) -> None:
+        settings = self.settings
+        if settings.seed != self._rng_seed:
+            self._rng = random.Random(settings.seed)
+            self._rng_seed = settings.seed
+        if settings.fail_rate <= 0 or not settings.fail_statuses:
+            return
+        if self._rng.random() >= settings.fail_rate:
+            return
+        status = self._rng.choice(list(settings.fail_statuses))
+        self.counters["injected_failures"] += 1
+        raise injected_error(status, settings)
+
+    # helpers used by handlers ---------------------------------------------
+    def charge(self, cost: dict[str, int]) -> None:
+        """Take quota for a call (429 when over) and count the units."""
+        self.quota.charge(cost, self.settings, self.clock())
+        add_units(self.counters, cost)
+
+    def take_conflict(self, rn: str) -> None:
+        """If a conflict is armed for ``rn``, apply the other device's edit now."""
+        armed = self._conflicts.get(rn)
+        if not armed:
+            return
+        edit, times = armed
+        if times <= 1:
+            del self._conflicts[rn]
+        else:
+            armed[1] = times - 1
+        self.device_edit(rn, edit)
+
+    def write_person(
+        self, rec: PersonRecord | None, fields: dict[str, Any], *, deleted: bool = False
+    ) -> PersonRecord:
+        """Store a new version (or a tombstone) of a person with fresh etags and seq."""
+        now = self.clock()
+        if rec is None:
+            source_id = f"{secrets.randbits(63) | (1 << 62):016x}"
+            rec = PersonRecord(f"people/c{int(source_id, 16)}", source_id, 0, now, now, "", "")
+        new = PersonRecord(
+            rn=rec.rn,
+            source_id=rec.source_id,
+            seq=self.store.next_seq(),
+            visible_at=now + max(self.settings.propagation_delay_s, 0.0),
+            update_time=now,
+            etag=new_etag("%", 15),
+            source_etag=new_etag("#", 8),
+            deleted=deleted,
+            data={} if deleted else normalize(fields, rec.source_id),
+        )
+        self.store.put_person(new)
+        return new
+
+    def write_group(self, rec: GroupRecord, **changes: Any) -> GroupRecord:
+        """Store a new version of a group with a fresh etag and seq."""
+        now = self.clock()
+        new = GroupRecord(**{**rec.__dict__, **changes})
+        new.seq = self.store.next_seq()
+        new.etag = new_etag("", 9)
+        new.update_time = now
+        new.visible_at = now + max(self.settings.propagation_delay_s, 0.0)
+        self.store.put_group(new)
+        return new
+
+    def _ensure_system_groups(self) -> None:
+        now = self.clock()
+        with self.store.transaction():
+            for gid, formatted in SYSTEM_GROUPS.items():
+                rn = f"contactGroups/{gid}"
+                if self.store.get_group(rn) is None:
+                    self.store.put_group(
+                        GroupRecord(
+                            rn,
+                            gid,
+                            formatted,
+                            "SYSTEM_CONTACT_GROUP",
+                            [],
+                            new_etag("", 9),
+                            self.store.next_seq(),
+                            now,
+                            now,
+                        )
+                    )
+
+
+def injected_error(status: int, settings: EmulatorSettings) -> ApiError:
+    """The envelope of an injected failure with HTTP ``status``."""
+    from .quotas import quota_error
+
+    if status == 429:
+        return quota_error("critical_read", settings)
+    if status == 503:
+        return ApiError(
+            503,
+            "UNAVAILABLE",
+            "The service is currently unavailable.",
+            headers={"Retry-After": str(int(settings.retry_after_s) or 1)},
+        )
+    if status >= 500:
+        return ApiError(status, "INTERNAL", "Internal error encountered.")
+    return ApiError(status, "INVALID_ARGUMENT", "Injected failure.")

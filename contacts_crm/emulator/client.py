@@ -1,0 +1,58 @@
+"""``build_service``: a googleapiclient People v1 Resource for an emulator."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from typing import TYPE_CHECKING, Any
+
+from google.auth.credentials import AnonymousCredentials
+from googleapiclient.discovery import build_from_document
+
+if TYPE_CHECKING:
+    from .app import Emulator
+    from .server import EmulatorServer
+
+
+@functools.lru_cache(maxsize=1)
+def _discovery() -> dict[str, Any]:
+    import googleapiclient
+
+    path = os.path.join(
+        os.path.dirname(googleapiclient.__file__), "discovery_cache", "documents", "people.v1.json"
+    )
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _no_proxy_loopback() -> None:
+    for var in ("NO_PROXY", "no_proxy"):
+        current = [p for p in os.environ.get(var, "").split(",") if p]
+        for host in ("127.0.0.1", "localhost"):
+            if host not in current:
+                current.append(host)
+        os.environ[var] = ",".join(current)
+
+
+def build_service(target: Emulator | EmulatorServer | str) -> Any:
+    """People v1 service for an Emulator (in-process) or a URL / EmulatorServer (loopback HTTP).
+
+    Uses the discovery document bundled with google-api-python-client; never
+    configures googleapiclient retries (callers use ``execute()`` with the default 0).
+    """
+    from .app import Emulator
+    from .transport import InProcessHttp
+
+    doc = _discovery()
+    if isinstance(target, Emulator):
+        return build_from_document(
+            doc,
+            http=InProcessHttp(target),
+            client_options={"api_endpoint": "http://emulator.invalid/"},
+        )
+    url = target if isinstance(target, str) else target.url
+    _no_proxy_loopback()
+    return build_from_document(
+        doc, credentials=AnonymousCredentials(), client_options={"api_endpoint": url}
+    )

@@ -1,0 +1,50 @@
+"""Fixtures shared by the whole test suite.
+
+- ``isolated_home`` (autouse): CRM_HOME in a tmp dir, NO_PROXY for loopback.
+- ``emulator``: a fresh in-memory People API emulator.
+- ``emulator_server``: that emulator served on 127.0.0.1 (random port); stopped at teardown.
+- ``people_service``: a real googleapiclient People v1 service talking to ``emulator_server``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contacts_crm.emulator import Emulator, EmulatorServer, build_service
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Keep every test away from the user's real config, data and proxies."""
+    home = tmp_path_factory.mktemp("crm_home")
+    monkeypatch.setenv("CRM_HOME", str(home))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    return home
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A fresh, empty, in-memory emulator with default (unlimited, instant) settings."""
+    emu = Emulator()
+    yield emu
+    emu.close()
+
+
+@pytest.fixture
+def emulator_server(emulator: Emulator) -> Iterator[EmulatorServer]:
+    """``emulator`` served over loopback HTTP; ``.url`` is its base URL."""
+    with EmulatorServer(emulator) as server:
+        yield server
+
+
+@pytest.fixture
+def people_service(emulator_server: EmulatorServer) -> Any:
+    """A googleapiclient People v1 Resource talking to ``emulator_server``."""
+    return build_service(emulator_server.url)
