@@ -298,6 +298,19 @@ class SheetsClient:
 
         return self._run(run, spreadsheet_ref)
 
+    def delete_tab(self, spreadsheet_ref: str, tab: str) -> bool:
+        """Delete one tab; ``False`` if there was no such tab."""
+
+        def run() -> bool:
+            sh = self._open(spreadsheet_ref)
+            ws = _find_tab(sh.worksheets(), tab)
+            if ws is None:
+                return False
+            sh.del_worksheet(ws)
+            return True
+
+        return self._run(run, spreadsheet_ref)
+
     # -- internals -----------------------------------------------------------
 
     def _open(self, ref: str) -> gspread.Spreadsheet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,6 +19,11 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "SheetsEmulator/1"
     protocol_version = "HTTP/1.1"
     emulator: SheetsEmulator  # set on the subclass made per server
+
+    def setup(self) -> None:
+        """Send each response at once (no Nagle delay between headers and body)."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests and the CLI own the terminal."""
@@ -89,7 +95,7 @@ class SheetsEmulatorServer:
         handler = type("Handler", (_Handler,), {"emulator": self.emulator})
         self._httpd = ThreadingHTTPServer((self._host, self._port), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
@@ -99,7 +105,7 @@ class SheetsEmulatorServer:
             handler = type("Handler", (_Handler,), {"emulator": self.emulator})
             self._httpd = ThreadingHTTPServer((self._host, self._port), handler)
             self._httpd.daemon_threads = True
-        self._httpd.serve_forever()
+        self._httpd.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
