@@ -1,0 +1,211 @@
+"""The journal: an append-only event log in SQLite, one file per profile.
+
+Every card change is written here first (state ``pending``) and marked
+``applied`` once the card write landed, so a crash in between is detectable
+(``pending()``) and repairable. Lines compacted off a card live on here.
+Several processes may write at once (WAL mode, busy timeout, short
+``BEGIN IMMEDIATE`` transactions).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contacts_crm.errors import ConfigError
+
+SCHEMA_VERSION = 1
+PENDING = "pending"
+APPLIED = "applied"
+
+_COLUMNS = (
+    "id", "op_id", "seq", "at", "who", "contact", "contact_name", "kind",
+    "order_no", "stage", "amount", "outcome", "text", "data", "state",
+)  # fmt: skip
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    who TEXT,
+    contact TEXT NOT NULL DEFAULT '',
+    contact_name TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,
+    order_no INTEGER,
+    stage TEXT,
+    amount TEXT,
+    outcome TEXT,
+    text TEXT NOT NULL DEFAULT '',
+    data TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT 'pending',
+    UNIQUE (op_id, seq)
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE INDEX IF NOT EXISTS events_contact ON events (contact, at);
+CREATE INDEX IF NOT EXISTS events_kind ON events (kind, at);
+CREATE INDEX IF NOT EXISTS events_pending ON events (state) WHERE state = 'pending';
+"""
+
+
+@dataclass(frozen=True)
+class JournalEvent:
+    """One journal entry. ``at`` is ISO 8601 UTC; ``amount`` a decimal string."""
+
+    op_id: str
+    seq: int
+    at: str
+    who: str | None
+    kind: str
+    contact: str = ""
+    contact_name: str = ""
+    order_no: int | None = None
+    stage: str | None = None
+    amount: str | None = None
+    outcome: str | None = None
+    text: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    state: str = PENDING
+    id: int | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> JournalEvent:
+        values = dict(zip(_COLUMNS, row, strict=True))
+        values["data"] = json.loads(values["data"] or "{}")
+        return cls(**values)
+
+
+class Journal:
+    """The event log of one profile, stored at ``path``."""
+
+    def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._init_schema()
+
+    def _init_schema(self) -> None:
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                self._db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise ConfigError(
+                    f"journal {self.path} has schema version {row[0]}, this crm knows "
+                    f"{SCHEMA_VERSION}",
+                    hint="upgrade contacts-crm; the journal is history and is never dropped",
+                )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def record(self, events: Iterable[JournalEvent]) -> None:
+        """Insert events as pending; an (op_id, seq) already recorded is left as it is."""
+        rows = [
+            (
+                e.op_id, e.seq, e.at, e.who, e.contact, e.contact_name, e.kind, e.order_no,
+                e.stage, e.amount, e.outcome, e.text,
+                json.dumps(e.data, ensure_ascii=False, sort_keys=True, default=str),
+            )
+            for e in events
+        ]  # fmt: skip
+        if not rows:
+            return
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO events (op_id, seq, at, who, contact, contact_name, kind,"
+                " order_no, stage, amount, outcome, text, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def mark_applied(self, op_id: str) -> None:
+        """The card write of ``op_id`` landed: its events are no longer pending."""
+        with self._transaction():
+            self._db.execute(
+                "UPDATE events SET state = ? WHERE op_id = ? AND state = ?",
+                (APPLIED, op_id, PENDING),
+            )
+
+    def is_applied(self, op_id: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM events WHERE op_id = ? AND state = ? LIMIT 1", (op_id, APPLIED)
+        ).fetchone()
+        return row is not None
+
+    def pending(self) -> list[JournalEvent]:
+        """Events written but never marked applied (a crash before the card write)."""
+        cur = self._db.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM events WHERE state = ? ORDER BY id", (PENDING,)
+        )
+        return [JournalEvent.from_row(r) for r in cur]
+
+    def history(self, contact: str) -> list[JournalEvent]:
+        """The full history of one contact (resourceName), oldest first."""
+        return list(self.events(contact=contact))
+
+    def events(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        kinds: Iterable[str] | None = None,
+        who: str | None = None,
+        contact: str | None = None,
+    ) -> Iterator[JournalEvent]:
+        """Events in time order; ``since`` inclusive, ``until`` exclusive (ISO strings)."""
+        where, args = [], []
+        for clause, value in (("at >= ?", since), ("at < ?", until), ("who = ?", who),
+                              ("contact = ?", contact)):  # fmt: skip
+            if value is not None:
+                where.append(clause)
+                args.append(value)
+        if kinds is not None:
+            kinds = list(kinds)
+            where.append(f"kind IN ({', '.join('?' * len(kinds))})" if kinds else "0")
+            args.extend(kinds)
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        cur = self._db.execute(sql + " ORDER BY at, id", args)
+        while batch := cur.fetchmany(500):
+            for row in batch:
+                yield JournalEvent.from_row(row)
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
