@@ -242,7 +242,10 @@ class SheetsClient:
         def run() -> list[list[str]]:
             sh = self._open(spreadsheet_ref)
             ws = sh.get_worksheet(0) if tab is None else sh.worksheet(tab)
-            return [[unneutralise(str(v)) for v in row] for row in ws.get_all_values()]
+            values = ws.get_all_values()
+            if values == [[]]:  # gspread's shape for an empty tab
+                return []
+            return [[unneutralise(str(v)) for v in row] for row in values]
 
         return self._run(run, spreadsheet_ref)
 
