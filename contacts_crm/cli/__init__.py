@@ -1,5 +1,5 @@
-"""The ``crm`` command (placeholder until the CLI lands)."""
+"""The ``crm`` command: parsing, output and exit codes only (no business logic)."""
 
+from contacts_crm.cli.main import cli, main
 
-def main() -> None:
-    print("crm")
+__all__ = ["cli", "main"]

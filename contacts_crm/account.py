@@ -1,0 +1,208 @@
+"""Account: a connected account — API client, local cache and journal.
+
+``Account.open()`` gives the one for a configured profile (the embedded
+local account when nothing is configured); ``Account.from_service`` wraps
+any googleapiclient People service (tests and benchmarks hand one in that
+talks to the emulator). Either way, the same PeopleClient code runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from contacts_crm import config as cfg
+from contacts_crm.cache import Cache
+from contacts_crm.errors import ConflictError, SyncTokenExpiredError
+from contacts_crm.pacing import OBSERVED_LIMITS, Pacer
+from contacts_crm.people import PeopleClient, RetryPolicy
+
+if TYPE_CHECKING:
+    from contacts_crm.journal import Journal
+
+# A full sync that finds no contacts while the cache holds at least this many
+# is refused without --force: an account does not empty itself by accident.
+EMPTY_GUARD = 10
+
+
+@dataclass
+class SyncReport:
+    full: bool
+    contacts: int
+    changed: int
+    deleted: int
+    calls: int
+    expired_token: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+class Account:
+    """One account as the tool works with it."""
+
+    def __init__(
+        self, client: PeopleClient, cache: Cache, profile: cfg.Profile, data_dir: Path
+    ) -> None:
+        self.client = client
+        self.cache = cache
+        self.profile = profile
+        self.data_dir = data_dir
+        self._journal: Journal | None = None
+        self._closers: list[Any] = []
+
+    # ---------------------------------------------------------- construction
+    @classmethod
+    def open(cls, profile: str | None = None, config: cfg.Config | None = None) -> Account:
+        """The account of a configured profile (default: the local one)."""
+        conf = config or cfg.load()
+        prof = conf.profile(profile)
+        data = cfg.profile_dir(prof.name)
+        service, closers = build_service(prof, data)
+        pacer = Pacer(OBSERVED_LIMITS, 60.0, headroom=0.1) if prof.kind == "google" else Pacer()
+        account = cls.from_service(service, data, profile=prof, pacer=pacer)
+        account._closers.extend(closers)
+        return account
+
+    @classmethod
+    def from_service(
+        cls,
+        service: Any,
+        data_dir: Path,
+        *,
+        profile: cfg.Profile | None = None,
+        pacer: Pacer | None = None,
+        retry: RetryPolicy | None = None,
+        **client_kwargs: Any,
+    ) -> Account:
+        """An account over any People v1 service (real Google or the emulator)."""
+        prof = profile or cfg.Profile(name="local")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        client = PeopleClient(service, pacer=pacer, retry=retry, **client_kwargs)
+        cache = Cache(data_dir / "cache.sqlite", region=prof.region)
+        return cls(client, cache, prof, data_dir)
+
+    @property
+    def journal(self) -> Journal:
+        """The profile's journal (opened on first use)."""
+        if self._journal is None:
+            from contacts_crm.journal import Journal
+
+            self._journal = Journal(self.data_dir / "journal.sqlite")
+        return self._journal
+
+    def close(self) -> None:
+        self.cache.close()
+        if self._journal is not None:
+            self._journal.close()
+        for closer in self._closers:
+            closer()
+
+    def __enter__(self) -> Account:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ sync
+    def sync(self, *, full: bool = False, force: bool = False) -> SyncReport:
+        """Bring the cache up to date: incremental when a token is kept, else full.
+
+        An expired token falls back to a full sync by itself. A full sync that
+        would empty a cache of EMPTY_GUARD or more contacts is refused unless
+        ``force`` (ConflictError, exit 75).
+        """
+        token = None if full else self.cache.sync_token
+        expired = False
+        try:
+            result = self.client.list_all(sync_token=token)
+        except SyncTokenExpiredError:
+            expired = True
+            result = self.client.list_all()
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        before = self.cache.count()
+        if result.full:
+            if not result.persons and before >= EMPTY_GUARD and not force:
+                raise ConflictError(
+                    f"the account returned no contacts, but the local copy has {before}",
+                    hint="if the account really was emptied, run 'crm sync --full --force'",
+                )
+            self.cache.replace_all(result.persons, result.sync_token, now)
+            changed, deleted = len(result.persons), max(0, before - len(result.persons))
+        else:
+            deleted = len(result.deleted)
+            if deleted and deleted >= before >= EMPTY_GUARD and not force:
+                raise ConflictError(
+                    f"the account reports all {before} contacts deleted",
+                    hint="if that is right, run 'crm sync --full --force'",
+                )
+            changed = self.cache.apply_changes(
+                result.persons, result.deleted, result.sync_token, now
+            )
+        self.cache.set_groups(self.client.list_groups())
+        return SyncReport(
+            full=result.full,
+            contacts=self.cache.count(),
+            changed=changed,
+            deleted=deleted,
+            calls=result.calls + 1,
+            expired_token=expired,
+        )
+
+    def ensure_synced(self) -> None:
+        """Fill the cache once (first use of a profile); later reads are local."""
+        if not self.cache.synced:
+            self.sync(full=True)
+
+    # ------------------------------------------------------------- writes
+    def remember(self, persons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Put a write's response into the cache (sync is not read-after-write)."""
+        self.cache.upsert(persons)
+        return persons
+
+
+def build_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]:
+    """The googleapiclient People service for a profile, and what to close after."""
+    from googleapiclient.discovery import build
+
+    if profile.kind == "local":
+        from contacts_crm.emulator import Emulator, InProcessHttp
+
+        emulator = Emulator(db=str(data_dir / "local-account.sqlite"))
+        service = build(
+            "people",
+            "v1",
+            http=InProcessHttp(emulator),
+            static_discovery=True,
+            client_options={"api_endpoint": "http://local.invalid/"},
+        )
+        return service, [emulator.close]
+    if profile.kind == "endpoint":
+        import httplib2
+        from google.auth.credentials import AnonymousCredentials
+        from google_auth_httplib2 import AuthorizedHttp
+
+        _no_proxy_for_loopback()
+        http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=60))
+        service = build(
+            "people",
+            "v1",
+            http=http,
+            static_discovery=True,
+            client_options={"api_endpoint": profile.endpoint},
+        )
+        return service, []
+    from contacts_crm import auth
+
+    credentials = auth.load_credentials(profile, data_dir)
+    return auth.build_google_service(credentials), []
+
+
+def _no_proxy_for_loopback() -> None:
+    """httplib2 honours proxy variables; loopback must never go through a proxy."""
+    current = os.environ.get("NO_PROXY", "")
+    if "127.0.0.1" not in current:
+        os.environ["NO_PROXY"] = ",".join(x for x in (current, "127.0.0.1", "localhost") if x)

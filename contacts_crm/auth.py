@@ -1,0 +1,157 @@
+"""Credentials for a Google profile: the OAuth installed-app flow or a service account.
+
+Tokens live in the profile's data dir as ``token.json``, written atomically
+with mode 0600, and are never printed or logged. The OAuth flow is a
+parameter (``flow_runner``) so tests can drive it without a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from contacts_crm.config import Profile, atomic_write
+from contacts_crm.errors import AuthError, ConfigError
+
+SCOPES = [
+    "https://www.googleapis.com/auth/contacts",
+    "https://www.googleapis.com/auth/spreadsheets",
+    "https://www.googleapis.com/auth/drive.file",
+]
+TOKEN_FILE = "token.json"
+
+
+def token_path(data_dir: Path) -> Path:
+    return data_dir / TOKEN_FILE
+
+
+def save_token(credentials: Any, data_dir: Path) -> Path:
+    """Store OAuth user credentials (refresh token included) with mode 0600."""
+    path = token_path(data_dir)
+    atomic_write(path, credentials.to_json().encode("utf-8"), mode=0o600)
+    return path
+
+
+def login(
+    profile: Profile,
+    data_dir: Path,
+    *,
+    flow_runner: Callable[[Any], Any] | None = None,
+) -> Path:
+    """Run the installed-app OAuth flow (loopback redirect) and store the token.
+
+    ``flow_runner(flow) -> credentials`` defaults to opening a browser on a
+    local port; the user's own OAuth client JSON is ``profile.client_secrets``.
+    """
+    if profile.kind != "google" or profile.auth != "oauth":
+        raise ConfigError(
+            f"profile {profile.name!r} does not use OAuth login",
+            hint="only profiles of kind 'google' with auth 'oauth' log in",
+        )
+    secrets = Path(profile.client_secrets or "")
+    if not profile.client_secrets or not secrets.is_file():
+        raise ConfigError(
+            f"OAuth client file not found: {profile.client_secrets or '(not set)'}",
+            hint="create an OAuth client (Desktop app) as the README explains and give its "
+            "JSON with 'crm profile add NAME --google --client-secrets FILE'",
+        )
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    try:
+        flow = InstalledAppFlow.from_client_secrets_file(str(secrets), SCOPES)
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise ConfigError(
+            f"{secrets}: not an OAuth client file ({exc})",
+            hint="download the JSON of a 'Desktop app' OAuth client",
+        ) from exc
+    runner = flow_runner or (lambda f: f.run_local_server(port=0, open_browser=True))
+    credentials = runner(flow)
+    return save_token(credentials, data_dir)
+
+
+def load_credentials(profile: Profile, data_dir: Path) -> Any:
+    """Credentials for a Google profile, refreshed and re-saved when expired."""
+    from google.auth.exceptions import RefreshError, TransportError
+    from google.auth.transport.requests import Request
+
+    if profile.auth == "service_account":
+        return _service_account(profile)
+    path = token_path(data_dir)
+    if not path.exists():
+        raise AuthError(
+            f"profile {profile.name!r} is not logged in",
+            hint=f"run: crm --profile {profile.name} login",
+        )
+    check_private(path)
+    from google.oauth2.credentials import Credentials
+
+    try:
+        credentials = Credentials.from_authorized_user_file(str(path), SCOPES)
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise AuthError(
+            f"{path}: the stored token is unreadable ({type(exc).__name__})",
+            hint=f"log in again: crm --profile {profile.name} login",
+        ) from None
+    if not credentials.valid:
+        if not credentials.refresh_token:
+            raise AuthError(
+                "the stored token has expired and cannot be refreshed",
+                hint=f"log in again: crm --profile {profile.name} login",
+            )
+        try:
+            credentials.refresh(Request())
+        except RefreshError:
+            raise AuthError(
+                "Google refused to refresh the token (revoked or expired)",
+                hint=f"log in again: crm --profile {profile.name} login",
+            ) from None
+        except TransportError as exc:
+            from contacts_crm.errors import UnavailableError
+
+            raise UnavailableError(
+                f"cannot reach Google's token endpoint ({exc})", hint="check the network connection"
+            ) from None
+        save_token(credentials, data_dir)
+    return credentials
+
+
+def _service_account(profile: Profile) -> Any:
+    from google.oauth2 import service_account
+
+    path = Path(profile.service_account_file or "")
+    if not path.is_file():
+        raise ConfigError(
+            f"service account file not found: {path}",
+            hint="give the key file with --service-account FILE",
+        )
+    check_private(path)
+    try:
+        creds = service_account.Credentials.from_service_account_file(str(path), scopes=SCOPES)
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"{path}: not a service account key ({type(exc).__name__})") from None
+    # Contacts belong to a user: a service account acts as one through
+    # domain-wide delegation (Google Workspace), named by --subject.
+    return creds.with_subject(profile.subject) if profile.subject else creds
+
+
+def check_private(path: Path) -> None:
+    """Refuse credential files others can read; say how to fix it."""
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        raise AuthError(
+            f"{path} is readable by other users (mode {oct(mode)})", hint=f"run: chmod 600 {path}"
+        )
+
+
+def build_google_service(credentials: Any) -> Any:
+    """A People v1 service for real Google (bundled discovery, 60 s timeouts)."""
+    import httplib2
+    from google_auth_httplib2 import AuthorizedHttp
+    from googleapiclient.discovery import build
+
+    http = AuthorizedHttp(credentials, http=httplib2.Http(timeout=60))
+    return build("people", "v1", http=http, static_discovery=True)

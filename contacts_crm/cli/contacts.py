@@ -1,0 +1,175 @@
+"""Commands on contacts: status, sync, find, add."""
+
+from __future__ import annotations
+
+import click
+
+from contacts_crm import crm
+from contacts_crm.cli.output import Ctx, contact_dict, emit, group_names, pass_ctx, table
+from contacts_crm.phones import format_national
+
+
+@click.command()
+@pass_ctx
+def status(ctx: Ctx) -> None:
+    """Show the profile, the account and the state of the local copy.
+
+    \b
+    Example:
+      crm status
+    """
+    account = ctx.account
+    data = {
+        "profile": account.profile.name,
+        "kind": account.profile.kind,
+        "endpoint": account.profile.endpoint,
+        "user": account.profile.user or None,
+        "region": account.profile.region,
+        "language": account.profile.language,
+        "dataDir": str(account.data_dir),
+        "cachedContacts": account.cache.count(),
+        "lastSync": account.cache.meta("synced_at"),
+        "incrementalSync": account.cache.sync_token is not None,
+    }
+
+    def human() -> None:
+        for key, value in data.items():
+            if value is not None:
+                click.echo(f"{key:16} {value}")
+        if not data["user"]:
+            click.echo("Tip: set your name for the cards: crm config set user YOUR_NAME")
+
+    emit(ctx, data, human)
+
+
+@click.command()
+@click.option("--full", is_flag=True, help="Re-read the whole account instead of the changes.")
+@click.option("--force", is_flag=True, help="Accept a sync that empties the local copy.")
+@pass_ctx
+def sync(ctx: Ctx, full: bool, force: bool) -> None:
+    """Bring the local copy up to date with the account.
+
+    Incremental by default (only what changed since the last sync); an expired
+    sync token falls back to a full read by itself.
+
+    \b
+    Examples:
+      crm sync
+      crm sync --full
+    """
+    report = ctx.account.sync(full=full, force=force)
+    kind = "full" if report.full else "incremental"
+    emit(
+        ctx,
+        report.to_dict(),
+        f"{kind} sync: {report.contacts} contacts, {report.changed} changed, "
+        f"{report.deleted} deleted ({report.calls} API calls)"
+        + (" — the sync token had expired" if report.expired_token else ""),
+    )
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", default=50, show_default=True, help="At most this many results.")
+@pass_ctx
+def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
+    """Find contacts by phone (any format), name, email or company.
+
+    Answers from the local copy, with no API call.
+
+    \b
+    Examples:
+      crm find "8 (916) 123-45-67"
+      crm find Petrov
+      crm --json find ivan@example.com
+    """
+    account = ctx.account
+    found = crm.find(account, " ".join(query), limit=limit)
+    names = group_names(account)
+    data = [contact_dict(c, names) for c in found]
+
+    def human() -> None:
+        if not found:
+            click.echo("No contact found.")
+            return
+        table(
+            ["Name", "Phones", "Company", "Groups", "Id"],
+            [
+                (
+                    d["name"],
+                    ", ".join(format_national(p) for p in d["phones"]),
+                    d["organization"],
+                    ", ".join(d["groups"]),
+                    d["resourceName"],
+                )
+                for d in data
+            ],
+        )
+
+    emit(ctx, data, human)
+
+
+@click.command()
+@click.argument("name")
+@click.option(
+    "--phone",
+    "phones",
+    multiple=True,
+    metavar="NUMBER",
+    help="Phone in any format (repeatable); stored as E.164.",
+)
+@click.option("--email", "emails", multiple=True, metavar="EMAIL", help="Email (repeatable).")
+@click.option("--org", default="", metavar="COMPANY", help="Company.")
+@click.option("--title", default="", help="Job title.")
+@click.option(
+    "--group",
+    "groups",
+    multiple=True,
+    metavar="GROUP",
+    help="Group (label) to put the contact in (repeatable).",
+)
+@click.option("--note", default="", help="Free text for the card.")
+@click.option(
+    "--allow-duplicate", is_flag=True, help="Add even if another contact has the same phone."
+)
+@pass_ctx
+def add(
+    ctx: Ctx,
+    name: str,
+    phones: tuple[str, ...],
+    emails: tuple[str, ...],
+    org: str,
+    title: str,
+    groups: tuple[str, ...],
+    note: str,
+    allow_duplicate: bool,
+) -> None:
+    """Add a contact.
+
+    \b
+    Examples:
+      crm add "Ivan Petrov" --phone "8 916 123-45-67" --org "Tiles Ltd" --group Wholesale
+      crm add "Anna" --phone "+90 532 123 45 67" --email anna@example.com
+    """
+    account = ctx.account
+    contact = crm.add_contact(
+        account,
+        name,
+        phone_numbers=phones,
+        emails=emails,
+        organization=org,
+        title=title,
+        groups=groups,
+        notes=note,
+        allow_duplicate=allow_duplicate,
+    )
+    data = contact_dict(contact, group_names(account))
+    emit(
+        ctx,
+        data,
+        f"Added {data['name']} ({data['resourceName']})"
+        + (f": {', '.join(data['phones'])}" if data["phones"] else ""),
+    )
+
+
+COMMANDS = [status, sync, find, add]

@@ -1,0 +1,104 @@
+"""Output for humans (tables) and scripts (``--json``), and the shared context."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from contacts_crm.contact import Contact
+
+
+@dataclass
+class Ctx:
+    """What every command gets: the chosen profile, output mode, the account."""
+
+    profile: str | None = None
+    json: bool = False
+    _account: Any = field(default=None, repr=False)
+
+    @property
+    def account(self) -> Any:
+        if self._account is None:
+            from contacts_crm.account import Account
+
+            self._account = Account.open(self.profile)
+        return self._account
+
+    def close(self) -> None:
+        if self._account is not None:
+            self._account.close()
+            self._account = None
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def emit(ctx: Ctx, data: Any, human: Callable[[], None] | str | None = None) -> None:
+    """Print ``data`` as JSON with --json, else the human form."""
+    if ctx.json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    elif callable(human):
+        human()
+    elif human is not None:
+        click.echo(human)
+
+
+def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
+    t = Table(title=title, show_lines=False, header_style="bold")
+    for c in columns:
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(*("" if v is None else str(v) for v in r))
+    console().print(t)
+
+
+def contact_dict(contact: Contact, group_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The stable JSON form of a contact (field names are part of the interface)."""
+    names = group_names or {}
+    return {
+        "resourceName": contact.resource_name,
+        "name": contact.display_name,
+        "givenName": contact.given_name,
+        "familyName": contact.family_name,
+        "phones": [p.value for p in contact.phones],
+        "emails": [e.value for e in contact.emails],
+        "organization": contact.organization,
+        "title": contact.title,
+        "groups": [names.get(g, g) for g in contact.groups if g != "contactGroups/myContacts"],
+        "notes": contact.notes,
+    }
+
+
+def group_names(account: Any) -> dict[str, str]:
+    return {
+        g["resourceName"]: (g.get("formattedName") or g.get("name", ""))
+        for g in account.cache.groups()
+    }
+
+
+def progress_bar(ctx: Ctx, total: int, label: str) -> Any:
+    """A rich progress bar on stderr (silent with --json or when not a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    enabled = not ctx.json and sys.stderr.isatty()
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console(True),
+        disable=not enabled,
+        transient=False,
+    )
+    return progress, label, total

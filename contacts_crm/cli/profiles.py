@@ -1,0 +1,225 @@
+"""Profiles, settings and login."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+
+from contacts_crm import config as cfg
+from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.errors import UsageError
+
+
+@click.group()
+def profile() -> None:
+    """Manage account profiles (local, a compatible endpoint, or Google).
+
+    \b
+    Examples:
+      crm profile list
+      crm profile add lab --endpoint http://127.0.0.1:8765
+      crm profile add office --google --client-secrets ~/client_secret.json
+      crm profile add office --google --service-account key.json --subject boss@firm.com
+      crm profile use office
+    """
+
+
+@profile.command("list")
+@pass_ctx
+def list_(ctx: Ctx) -> None:
+    """List profiles; the default is marked with *."""
+    conf = cfg.load()
+    data = [
+        {
+            "name": p.name,
+            "kind": p.kind,
+            "default": p.name == conf.default_profile,
+            "endpoint": p.endpoint,
+            "user": p.user,
+        }
+        for p in conf.profiles.values()
+    ]
+    emit(
+        ctx,
+        data,
+        lambda: table(
+            ["", "Profile", "Kind", "Endpoint", "User"],
+            [
+                ("*" if d["default"] else "", d["name"], d["kind"], d["endpoint"] or "", d["user"])
+                for d in data
+            ],
+        ),
+    )
+
+
+@profile.command()
+@click.argument("name")
+@click.option("--endpoint", metavar="URL", help="A People-API-compatible endpoint.")
+@click.option("--google", is_flag=True, help="A real Google account.")
+@click.option(
+    "--client-secrets",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Your OAuth client JSON (Desktop app) for --google.",
+)
+@click.option(
+    "--service-account",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A service account key for --google (Workspace).",
+)
+@click.option("--subject", metavar="EMAIL", help="User to act as (domain-wide delegation).")
+@click.option("--region", default="RU", show_default=True, help="Default phone region.")
+@click.option("--user", default="", help="Your name, to sign calls and order steps.")
+@click.option("--language", type=click.Choice(cfg.LANGUAGES), default="en", show_default=True)
+@click.option("--default", "make_default", is_flag=True, help="Make it the default profile.")
+@pass_ctx
+def add(
+    ctx: Ctx,
+    name: str,
+    endpoint: str | None,
+    google: bool,
+    client_secrets: str | None,
+    service_account: str | None,
+    subject: str | None,
+    region: str,
+    user: str,
+    language: str,
+    make_default: bool,
+) -> None:
+    """Add (or replace) a profile."""
+    if endpoint and google:
+        raise UsageError("choose either --endpoint or --google")
+    kind = "google" if google else "endpoint" if endpoint else "local"
+    prof = cfg.Profile(
+        name=name,
+        kind=kind,
+        endpoint=endpoint,
+        auth="service_account" if service_account else "oauth",
+        client_secrets=_abs(client_secrets),
+        service_account_file=_abs(service_account),
+        subject=subject,
+        region=region.upper(),
+        user=user,
+        language=language,
+    )
+    problems = cfg.validate_profile(prof)
+    if problems:
+        from contacts_crm.errors import ConfigError
+
+        raise ConfigError(f"profile {name!r} is not valid", problems)
+    conf = cfg.load()
+    conf.profiles[name] = prof
+    if make_default:
+        conf.default_profile = name
+    path = cfg.save(conf)
+    next_step = (
+        f"crm --profile {name} login"
+        if kind == "google" and not service_account
+        else f"crm --profile {name} sync"
+    )
+    emit(
+        ctx,
+        {"profile": name, "kind": kind, "config": str(path)},
+        f"Saved profile {name} ({kind}) in {path}\nNext: {next_step}",
+    )
+
+
+@profile.command()
+@click.argument("name")
+@pass_ctx
+def use(ctx: Ctx, name: str) -> None:
+    """Make NAME the default profile."""
+    conf = cfg.load()
+    conf.profile(name)  # raises NotFoundError with a hint
+    conf.default_profile = name
+    cfg.save(conf)
+    emit(ctx, {"default": name}, f"Default profile: {name}")
+
+
+@profile.command()
+@click.argument("name")
+@pass_ctx
+def remove(ctx: Ctx, name: str) -> None:
+    """Forget a profile (its local data and token stay on disk)."""
+    conf = cfg.load()
+    conf.profile(name)
+    conf.profiles.pop(name, None)
+    if conf.default_profile == name:
+        conf.default_profile = "local"
+    cfg.save(conf)
+    emit(ctx, {"removed": name}, f"Removed profile {name}")
+
+
+@click.group("config")
+def config_group() -> None:
+    """Show or change settings of the current profile.
+
+    \b
+    Examples:
+      crm config set user Olga
+      crm config set region TR
+      crm config set language ru
+      crm config show
+    """
+
+
+@config_group.command("show")
+@pass_ctx
+def show(ctx: Ctx) -> None:
+    """Show the current profile's settings and where files live."""
+    conf = cfg.load()
+    prof = conf.profile(ctx.profile)
+    data = {
+        **asdict(prof),
+        "config_file": str(cfg.config_path()),
+        "data_dir": str(cfg.data_dir() / "profiles" / prof.name),
+    }
+    emit(
+        ctx,
+        data,
+        lambda: [click.echo(f"{k:22} {v}") for k, v in data.items() if v not in (None, "")],
+    )
+
+
+@config_group.command("set")
+@click.argument("key", type=click.Choice(sorted(cfg.SETTABLE)))
+@click.argument("value")
+@pass_ctx
+def set_(ctx: Ctx, key: str, value: str) -> None:
+    """Set KEY to VALUE for the current profile."""
+    conf = cfg.load()
+    name = conf.profile(ctx.profile).name
+    cfg.set_value(conf, name, key, value)
+    cfg.save(conf)
+    emit(ctx, {"profile": name, key: value}, f"{name}: {key} = {value}")
+
+
+@click.command()
+@click.option("--no-browser", is_flag=True, help="Print the URL instead of opening a browser.")
+@pass_ctx
+def login(ctx: Ctx, no_browser: bool) -> None:
+    """Log in to the Google account of the current profile (OAuth, once).
+
+    Opens a browser on Google's consent page; the token is stored next to
+    the profile's data, readable by you only.
+    """
+    from contacts_crm import auth
+
+    conf = cfg.load()
+    prof = conf.profile(ctx.profile)
+    runner = (lambda f: f.run_local_server(port=0, open_browser=False)) if no_browser else None
+    path = auth.login(prof, cfg.profile_dir(prof.name), flow_runner=runner)
+    emit(
+        ctx,
+        {"profile": prof.name, "token": str(path)},
+        f"Logged in. Token saved to {path} (mode 600).",
+    )
+
+
+def _abs(path: str | None) -> str | None:
+    from pathlib import Path
+
+    return str(Path(path).expanduser().resolve()) if path else None
+
+
+COMMANDS = [profile, config_group, login]

@@ -1,0 +1,229 @@
+"""Configuration: one TOML file of profiles, found with platformdirs.
+
+``CRM_HOME`` puts config, data and cache under one directory (tests, portable
+installs); ``CRM_PROFILE`` picks the profile. Secrets never live in the
+config: tokens sit in their own 0600 files next to each profile's data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import platformdirs
+import tomli_w
+
+from contacts_crm.errors import ConfigError, NotFoundError, UsageError
+
+APP = "contacts-crm"
+KINDS = ("local", "endpoint", "google")
+AUTH_KINDS = ("oauth", "service_account")
+LANGUAGES = ("en", "ru", "tr")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+@dataclass
+class Profile:
+    """One account the tool can work on, and how this user works with it."""
+
+    name: str
+    kind: str = "local"  # local | endpoint | google
+    endpoint: str | None = None  # for kind=endpoint: a People-API-compatible URL
+    auth: str = "oauth"  # for kind=google: oauth | service_account
+    client_secrets: str | None = None  # path to the OAuth client JSON (kind=google, oauth)
+    service_account_file: str | None = None  # path (kind=google, service_account)
+    subject: str | None = None  # user to impersonate with domain-wide delegation
+    region: str = "RU"  # default phone region (ISO 3166 alpha-2)
+    user: str = ""  # the name that signs each step and call
+    language: str = "en"  # card labels: en | ru | tr
+    card_max_lines: int = 12
+    card_max_chars: int = 1000
+    sheets_endpoint: str | None = None  # a Sheets-API-compatible URL (tests, emulator)
+
+    def to_toml(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("name")
+        defaults = Profile(name=self.name)
+        return {k: v for k, v in data.items() if v is not None and v != getattr(defaults, k)} | {
+            "kind": self.kind
+        }
+
+
+@dataclass
+class Config:
+    """The whole configuration file."""
+
+    default_profile: str = "local"
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    path: Path | None = None
+
+    def profile(self, name: str | None = None) -> Profile:
+        """The named profile, or ``CRM_PROFILE``, or the default one."""
+        wanted = name or os.environ.get("CRM_PROFILE") or self.default_profile
+        if wanted in self.profiles:
+            return self.profiles[wanted]
+        if wanted == "local":
+            return Profile(name="local")
+        raise NotFoundError(
+            f"no profile named {wanted!r}",
+            hint="list them with 'crm profile list', or add one with 'crm profile add'",
+        )
+
+
+def config_dir() -> Path:
+    home = os.environ.get("CRM_HOME")
+    return Path(home) if home else Path(platformdirs.user_config_dir(APP))
+
+
+def data_dir() -> Path:
+    home = os.environ.get("CRM_HOME")
+    return Path(home) if home else Path(platformdirs.user_data_dir(APP))
+
+
+def profile_dir(profile: str) -> Path:
+    """Where a profile's cache, journal, local account and token live (created 0700)."""
+    path = data_dir() / "profiles" / profile
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def load(path: Path | None = None) -> Config:
+    """Read and validate the config file; a missing file means the defaults."""
+    path = path or config_path()
+    if not path.exists():
+        return Config(profiles={"local": Profile(name="local")}, path=path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML ({exc})", hint="fix the file or delete it to start over"
+        ) from exc
+    problems: list[str] = []
+    profiles: dict[str, Profile] = {}
+    known = {f.name for f in fields(Profile)} - {"name"}
+    for name, body in (raw.get("profiles") or {}).items():
+        if not isinstance(body, dict):
+            problems.append(f"profiles.{name}: must be a table")
+            continue
+        for key in body:
+            if key not in known:
+                problems.append(f"profiles.{name}.{key}: unknown setting")
+        clean = {k: v for k, v in body.items() if k in known}
+        try:
+            profile = Profile(name=name, **clean)
+        except TypeError as exc:  # pragma: no cover - guarded by the key check above
+            problems.append(f"profiles.{name}: {exc}")
+            continue
+        problems.extend(validate_profile(profile))
+        profiles[name] = profile
+    for key in raw:
+        if key not in ("default_profile", "profiles"):
+            problems.append(f"{key}: unknown setting")
+    default = raw.get("default_profile", "local")
+    if default != "local" and default not in profiles:
+        problems.append(f"default_profile: no profile named {default!r}")
+    if problems:
+        raise ConfigError(
+            f"{path}: {len(problems)} problem(s) in the configuration",
+            problems,
+            hint="fix them in the file, or use 'crm config set' / 'crm profile add'",
+        )
+    profiles.setdefault("local", Profile(name="local"))
+    return Config(default_profile=default, profiles=profiles, path=path)
+
+
+def validate_profile(p: Profile) -> list[str]:
+    """Every problem with one profile, as 'profiles.NAME.KEY: what is wrong'."""
+    out: list[str] = []
+    at = f"profiles.{p.name}"
+    if not _NAME.match(p.name):
+        out.append(f"{at}: a profile name is letters, digits, '.', '_' or '-' (max 40)")
+    if p.kind not in KINDS:
+        out.append(f"{at}.kind: {p.kind!r} is not one of {', '.join(KINDS)}")
+    if p.kind == "endpoint" and not (p.endpoint or "").startswith(("http://", "https://")):
+        out.append(f"{at}.endpoint: an http(s) URL is required for kind 'endpoint'")
+    if p.kind == "google":
+        if p.auth not in AUTH_KINDS:
+            out.append(f"{at}.auth: {p.auth!r} is not one of {', '.join(AUTH_KINDS)}")
+        if p.auth == "service_account" and not p.service_account_file:
+            out.append(f"{at}.service_account_file: required for auth 'service_account'")
+    if not isinstance(p.region, str) or p.region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        out.append(f"{at}.region: {p.region!r} is not a phone region such as RU, TR, US, GB")
+    if p.language not in LANGUAGES:
+        out.append(f"{at}.language: {p.language!r} is not one of {', '.join(LANGUAGES)}")
+    for key in ("card_max_lines", "card_max_chars"):
+        value = getattr(p, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 3:
+            out.append(f"{at}.{key}: a whole number of at least 3 is required")
+    return out
+
+
+def save(config: Config, path: Path | None = None) -> Path:
+    """Write the config atomically (0600: it names paths to credentials)."""
+    path = path or config.path or config_path()
+    data: dict[str, Any] = {"default_profile": config.default_profile, "profiles": {}}
+    for name, profile in sorted(config.profiles.items()):
+        data["profiles"][name] = profile.to_toml()
+    atomic_write(path, tomli_w.dumps(data).encode("utf-8"))
+    return path
+
+
+# Settings 'crm config set' accepts, with their types.
+SETTABLE: dict[str, type] = {
+    "user": str,
+    "region": str,
+    "language": str,
+    "card_max_lines": int,
+    "card_max_chars": int,
+    "endpoint": str,
+    "sheets_endpoint": str,
+}
+
+
+def set_value(config: Config, profile: str, key: str, value: str) -> Profile:
+    """Set one setting of a profile, validated; returns the changed profile."""
+    if key not in SETTABLE:
+        raise UsageError(
+            f"unknown setting {key!r}", hint=f"settable: {', '.join(sorted(SETTABLE))}"
+        )
+    current = config.profiles.get(profile) or config.profile(profile)
+    typed: Any = value
+    if SETTABLE[key] is int:
+        try:
+            typed = int(value)
+        except ValueError as exc:
+            raise UsageError(f"{key} takes a whole number, not {value!r}") from exc
+    if key == "region":
+        typed = value.upper()
+    updated = Profile(**{**asdict(current), key: typed})
+    problems = validate_profile(updated)
+    if problems:
+        raise ConfigError(problems[0], problems)
+    config.profiles[profile] = updated
+    return updated
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` atomically with permissions ``mode`` from the start."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,165 @@
+"""Phone numbers: E.164 normalisation, several numbers in one cell, Excel damage.
+
+Pure: no I/O. Android matches a caller to a contact by the stored number, and
+E.164 (``+79161234567``) is the form that matches reliably in every region, so
+that is what the tool writes. Everything here is built on ``phonenumbers``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+# What separates several numbers typed into one spreadsheet cell.
+_SPLIT = re.compile(
+    r"\s*(?:\n|;|,(?!\d{3}\b)|/(?=\s*[+(\d])|\s:::\s|\s+(?:or|или|veya)\s+)\s*", re.I
+)
+# An extension written after the number: "доб. 12", "ext 12", "x12", "dahili 12".
+_EXT = re.compile(
+    r"\s*(?:ext\.?|extension|x|доб\.?|добавочный|вн\.?|dahili|dah\.?)\s*(\d{1,7})\s*$", re.I
+)
+# A number Excel stored as a float: 79161234567.0, or in exponent form 7.9161234567E+10.
+_FLOAT = re.compile(r"^\+?(\d+)\.0+$")
+_EXPONENT = re.compile(r"^\+?(\d)(?:[.,](\d+))?[eE]\+?(\d{1,2})$")
+_DIGITS = re.compile(r"\D+")
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One normalised phone number.
+
+    ``e164`` is set when the number is valid for its region; otherwise it is
+    ``None`` and ``problem`` says why (the raw text is always kept).
+    """
+
+    raw: str
+    e164: str | None
+    extension: str | None = None
+    problem: str | None = None
+    needs_review: bool = False
+
+    @property
+    def value(self) -> str:
+        """What to store in the contact: E.164 (with extension) or the raw text."""
+        if self.e164 is None:
+            return self.raw
+        return f"{self.e164};ext={self.extension}" if self.extension else self.e164
+
+    @property
+    def ok(self) -> bool:
+        return self.e164 is not None and not self.needs_review
+
+
+def _repair_excel(text: str) -> tuple[str, str | None, bool]:
+    """Undo what Excel does to long numbers; return (text, problem, needs_review)."""
+    m = _FLOAT.match(text)
+    if m:
+        return m.group(1), None, False
+    m = _EXPONENT.match(text.replace(" ", ""))
+    if m:
+        lead, frac, exp = m.group(1), m.group(2) or "", int(m.group(3))
+        digits = lead + frac
+        if len(digits) - 1 > exp:
+            return text, "not a phone number (a fraction in exponent form)", True
+        missing = exp - (len(digits) - 1)
+        repaired = digits + "0" * missing
+        if missing > 0:
+            # Excel dropped trailing digits: the zeros are a guess, not the number.
+            return (
+                repaired,
+                f"Excel stored this number in exponent form and lost its last {missing} digit(s)",
+                True,
+            )
+        return repaired, None, False
+    return text, None, False
+
+
+def normalize(raw: str, region: str = "RU") -> Phone:
+    """Normalise one phone number to E.164 using ``region`` for national formats.
+
+    >>> normalize("8 (916) 123-45-67", "RU").e164
+    '+79161234567'
+    >>> normalize("7.9161234567E+10", "RU").e164
+    '+79161234567'
+    """
+    text = " ".join(str(raw).split())
+    if not text:
+        return Phone(raw=str(raw), e164=None, problem="empty phone number")
+    ext = None
+    m = _EXT.search(text)
+    if m:
+        ext, text = m.group(1), text[: m.start()]
+    text, problem, review = _repair_excel(text)
+    if review and problem and "fraction" in problem:
+        return Phone(raw=str(raw), e164=None, problem=problem, needs_review=True)
+    candidates = [text]
+    digits = _DIGITS.sub("", text)
+    # Numbers saved without their "+" (e.g. 79161234567 from Excel) are international.
+    if not text.lstrip().startswith("+") and len(digits) >= 11:
+        candidates.append("+" + digits)
+    for candidate in candidates:
+        try:
+            num = phonenumbers.parse(candidate, region.upper() if region else None)
+        except NumberParseException:
+            continue
+        if ext is None and num.extension:
+            ext = num.extension
+        if phonenumbers.is_valid_number(num):
+            if review:  # the digits Excel dropped are unknown: never store a guess
+                return Phone(
+                    raw=str(raw), e164=None, extension=ext, problem=problem, needs_review=True
+                )
+            e164 = phonenumbers.format_number(num, PhoneNumberFormat.E164)
+            return Phone(raw=str(raw), e164=e164, extension=ext)
+    why = problem or f"not a valid phone number for region {region}"
+    return Phone(raw=str(raw), e164=None, extension=ext, problem=why, needs_review=review)
+
+
+def split_cell(cell: str) -> list[str]:
+    """Split a cell that holds several numbers ("8916..., 8495...; +7...") into parts."""
+    text = str(cell or "").strip()
+    if not text:
+        return []
+    return [part for part in (p.strip() for p in _SPLIT.split(text)) if part]
+
+
+def normalize_cell(cell: str, region: str = "RU") -> list[Phone]:
+    """Every phone number in one spreadsheet cell, normalised."""
+    return [normalize(part, region) for part in split_cell(cell)]
+
+
+def lookup_keys(raw: str, region: str = "RU") -> list[str]:
+    """Index keys under which a number is found: its E.164 form and its digit tail.
+
+    The tail (last 9 digits) lets "916 123 45 67" typed without a country
+    match a number stored as +79161234567, whatever the default region.
+    """
+    keys: list[str] = []
+    phone = normalize(raw, region)
+    if phone.e164:
+        keys.append(phone.e164)
+    digits = _DIGITS.sub("", phone.e164 or str(raw))
+    if len(digits) >= 7:
+        keys.append("tail:" + digits[-9:])
+    return keys
+
+
+def format_national(e164: str) -> str:
+    """A human form of an E.164 number for display (``+7 916 123-45-67``)."""
+    try:
+        num = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(num, PhoneNumberFormat.INTERNATIONAL)
+
+
+def looks_like_phone(text: str) -> bool:
+    """True when a search query is a phone number rather than a name or email."""
+    t = text.strip()
+    if not t or "@" in t:
+        return False
+    digits = _DIGITS.sub("", t)
+    return len(digits) >= 5 and len(digits) >= 0.6 * len(re.sub(r"\s", "", t))
