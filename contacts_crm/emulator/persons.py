@@ -119,8 +119,9 @@ def parse_mask(
     if value is None or not value.strip():
         if not required:
             return None
+        what = param if param == "readMask" else f"{param} mask"
         raise bad_request(
-            f"{param} mask is required. Please specify one or more valid paths. {MASK_DOCS}"
+            f"{what} is required. Please specify one or more valid paths. {MASK_DOCS}"
         )
     paths = []
     for raw in value.split(","):

@@ -14,8 +14,10 @@ def test_create_and_get_in_process(emulator: Emulator) -> None:
 
 
 def test_create_over_loopback(people_service, emulator: Emulator) -> None:
-    created = people_service.people().createContact(
-        body={"names": [{"givenName": "Bob"}]}, personFields="names,metadata"
-    ).execute()
+    created = (
+        people_service.people()
+        .createContact(body={"names": [{"givenName": "Bob"}]}, personFields="names,metadata")
+        .execute()
+    )
     assert created["resourceName"].startswith("people/c")
     assert emulator.counters["people.createContact"] == 1
