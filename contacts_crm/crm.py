@@ -121,7 +121,9 @@ def add_contact(
         raise InputError(
             f"cannot add {name or organization!r}",
             problems,
-            hint="fix the values above (or use --allow-duplicate for a shared phone)",
+            hint="use --allow-duplicate if the phone really is shared"
+            if any("already belongs" in p.message for p in problems)
+            else "fix the values above and run the command again",
         )
     given, family = split_name(name)
     contact = Contact(

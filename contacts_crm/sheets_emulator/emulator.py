@@ -118,7 +118,8 @@ class SheetsEmulator:
         name = "unknown"
         try:
             name, kind, call = self._route(method, path, query, body)
-            self.calls[name] += 1
+            with self._lock:
+                self.calls[name] += 1
             if self.latency_s:
                 time.sleep(self.latency_s)
             self._check_auth(auth)
@@ -132,7 +133,8 @@ class SheetsEmulator:
         except ApiError as err:
             headers = {"Retry-After": str(err.retry_after)} if err.retry_after else {}
             if name == "unknown":
-                self.calls[name] += 1
+                with self._lock:
+                    self.calls[name] += 1
             return Response(err.code, err.envelope(), headers)
 
     def _check_auth(self, auth: str | None) -> None:
