@@ -141,4 +141,3 @@ def test_neutralise_round_trips_and_defuses(text: str) -> None:
 @pytest.mark.parametrize("phone", ["+7 916 123-45-67", "+1 (555) 010-9999", "-12.5", "+44"])
 def test_phone_numbers_and_signed_numbers_are_kept_as_typed(phone: str) -> None:
     assert neutralise(phone) == phone
-
