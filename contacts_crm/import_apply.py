@@ -1,0 +1,199 @@
+"""Apply an ImportPlan to an account, resumably, and undo it.
+
+Every import keeps a state file ``<data dir>/imports/<id>.json``: the
+contacts it created (import key -> resourceName), the before-image of every
+contact it changed, the batch in flight. It is saved before and after every
+batch, so a run killed at any point can be resumed (``recover_in_flight``
+looks up a batch that may have landed with a fresh read) and undone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from contacts_crm.account import Account
+from contacts_crm.contact import WRITABLE
+from contacts_crm.errors import NotFoundError
+from contacts_crm.import_plan import IMPORT_KEY, NEW_GROUP, ImportPlan, PlanRow
+
+BATCH = 200
+
+
+@dataclass
+class ImportState:
+    """What one import did so far (the undo record)."""
+
+    id: str
+    source: str = ""
+    status: str = "running"  # running, done, undone
+    started: str = ""
+    finished: str = ""
+    created: dict[str, str] = field(default_factory=dict)  # import key -> resourceName
+    before: dict[str, dict[str, Any]] = field(default_factory=dict)  # rn -> Person before
+    updated: list[str] = field(default_factory=list)
+    in_flight: list[str] = field(default_factory=list)  # keys of the batch being sent
+    groups_created: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def path(data_dir: Path, import_id: str) -> Path:
+        return data_dir / "imports" / f"{import_id}.json"
+
+    @classmethod
+    def load(cls, data_dir: Path, import_id: str) -> ImportState | None:
+        p = cls.path(data_dir, import_id)
+        if not p.exists():
+            return None
+        return cls(**json.loads(p.read_text("utf-8")))
+
+    def save(self, data_dir: Path) -> None:
+        """Write atomically (a crash leaves the old or the new file, never half of one)."""
+        p = self.path(data_dir, self.id)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(asdict(self), f, ensure_ascii=False)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, p)
+
+
+def list_states(data_dir: Path) -> list[ImportState]:
+    """Every import recorded under ``data_dir``, oldest first."""
+    folder = data_dir / "imports"
+    states = [ImportState(**json.loads(p.read_text("utf-8"))) for p in folder.glob("*.json")]
+    return sorted(states, key=lambda s: s.started)
+
+
+def recover_in_flight(account: Account, state: ImportState) -> int:
+    """A batch that was being sent when the last run died may have landed: find it by key."""
+    if not state.in_flight:
+        return 0
+    found = account.client.find_by_markers(IMPORT_KEY, state.in_flight)
+    account.remember(list(found.values()))
+    for key, person in found.items():
+        state.created[key] = person["resourceName"]
+    state.in_flight = []
+    return len(found)
+
+
+def apply_plan(
+    account: Account,
+    plan: ImportPlan,
+    state: ImportState,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ImportState:
+    """Create and update what ``plan`` says, in batches of 200, saving ``state`` as it goes."""
+    data_dir = account.data_dir
+    state.save(data_dir)
+    resolved = _ensure_groups(account, plan, state)
+    todo = [r for r in plan.creates if r.key not in state.created]
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start : start + BATCH]
+        keys = [r.key for r in chunk]
+        already = {k: c.resource_name for k in keys for c in account.cache.find_by_client_data(
+            IMPORT_KEY, k)}  # fmt: skip
+        chunk = [r for r in chunk if r.key not in already]
+        state.created.update({k: v for k, v in already.items() if v})
+        if chunk:
+            state.in_flight = [r.key for r in chunk]
+            state.save(data_dir)
+            persons = [_person(r, resolved, list(WRITABLE)) for r in chunk]
+            created = account.client.create_many(persons, marker_key=IMPORT_KEY)
+            account.remember(created)
+            for person in created:
+                key = _key_of(person)
+                if key:
+                    state.created[key] = person["resourceName"]
+            state.in_flight = []
+            state.save(data_dir)
+        if progress:
+            progress(len(keys))
+    updates = plan.updates
+    for start in range(0, len(updates), BATCH):
+        chunk = updates[start : start + BATCH]
+        for r in chunk:
+            assert r.match is not None and r.match.resource_name
+            state.before.setdefault(r.match.resource_name, r.match.raw)
+        state.save(data_dir)
+        mask = [f for f in WRITABLE if any(f in r.fields for r in chunk)]
+        persons = [_person(r, resolved, mask) for r in chunk]
+        done = account.client.update_many(persons, mask)
+        account.remember(done)
+        state.updated.extend(p["resourceName"] for p in done)
+        state.save(data_dir)
+        if progress:
+            progress(len(chunk))
+    state.status = "done"
+    state.finished = _now()
+    state.save(data_dir)
+    return state
+
+
+def undo_import(account: Account, import_id: str) -> ImportState:
+    """Delete what the import created and restore what it changed (to its before-image)."""
+    state = ImportState.load(account.data_dir, import_id)
+    if state is None:
+        raise NotFoundError(
+            f"no import {import_id!r}", hint="'crm import list' shows the imports on record"
+        )
+    recover_in_flight(account, state)
+    created = [rn for rn in state.created.values() if rn]
+    if created:
+        account.client.delete_many(created)
+        account.cache.remove(created)
+    restore = []
+    for rn, before in state.before.items():
+        current = account.client.get(rn)
+        body = {f: before.get(f, []) for f in WRITABLE}
+        restore.append({**body, "resourceName": rn, "etag": current.get("etag")})
+    if restore:
+        account.remember(account.client.update_many(restore, list(WRITABLE)))
+    state.status = "undone"
+    state.finished = _now()
+    state.save(account.data_dir)
+    return state
+
+
+def _ensure_groups(account: Account, plan: ImportPlan, state: ImportState) -> dict[str, str]:
+    if not plan.new_groups:
+        return {}
+    existing = {g.get("name", "").casefold(): g["resourceName"] for g in account.cache.groups()}
+    if any(n.casefold() not in existing for n in plan.new_groups):
+        existing = {
+            g.get("name", "").casefold(): g["resourceName"] for g in account.client.list_groups()
+        }
+    out = {}
+    for name in plan.new_groups:
+        rn = existing.get(name.casefold())
+        if rn is None:
+            group = account.client.create_group(name)
+            account.cache.put_group(group)
+            rn = group["resourceName"]
+            state.groups_created[name] = rn
+        out[NEW_GROUP + name] = rn
+    return out
+
+
+def _person(row: PlanRow, resolved: dict[str, str], fields: list[str]) -> dict[str, Any]:
+    assert row.contact is not None
+    contact = row.contact
+    contact.groups = [resolved.get(g, g) for g in contact.groups]
+    if row.match is not None:
+        contact.resource_name, contact.etag = row.match.resource_name, row.match.etag
+    return contact.to_person(fields)
+
+
+def _key_of(person: dict[str, Any]) -> str | None:
+    return next((d["value"] for d in person.get("clientData", []) if d.get("key") == IMPORT_KEY),
+                None)  # fmt: skip
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

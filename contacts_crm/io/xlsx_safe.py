@@ -1,0 +1,41 @@
+"""Keep cells from running as formulas when a spreadsheet opens an export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(text: str) -> bool:
+    """True when a spreadsheet would read ``text`` as a formula (or a DDE command)."""
+    return bool(text) and text.startswith(FORMULA_STARTS)
+
+
+def safe_cell(text: str) -> str:
+    """Text without the control characters an xlsx file cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def append_text_row(ws: Any, values: list[Any]) -> None:
+    """Append a row whose str cells are typed as text, never as formulas.
+
+    openpyxl would write a str starting with "=" as a formula; forcing the
+    string type stores it as an inline string, which Excel shows and never
+    evaluates. Phones stay text too ("+7916…" is not turned into a number).
+    """
+    ws.append([safe_cell(v) if isinstance(v, str) else v for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell that a spreadsheet will not evaluate: an apostrophe before formula starts.
+
+    The importer strips that apostrophe again (``normalize.strip_formula_guard``),
+    so an exported E.164 phone ("+7916…") comes back as it was.
+    """
+    return "'" + text if looks_like_formula(text) else text
