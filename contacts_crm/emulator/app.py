@@ -245,6 +245,9 @@ class Emulator:
         armed = self._conflicts.get(rn)
         if not armed:
             return
+        rec = self.store.get_person(rn)
+        if rec is None or rec.deleted:
+            return
         edit, times = armed
         if times <= 1:
             del self._conflicts[rn]

@@ -131,8 +131,6 @@ def apply_update(emu: Emulator, rn: str, person: Any, mask: list[str]) -> Person
     """Validate one update against the stored contact; return the new stored version."""
     if not isinstance(person, dict):
         raise bad_request("Request must contain a person.")
-    live_person(emu, rn)
-    emu.take_conflict(rn)
     rec = live_person(emu, rn)
     ensure_source(person)
     etag = etag_of(person)
@@ -224,6 +222,7 @@ def update(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str, Any]:
     mask = parse_mask(req.one("updatePersonFields"), "updatePersonFields", UPDATE_FIELDS)
     read = parse_mask(req.one("personFields"), "personFields", PERSON_FIELDS, required=False)
     check_sources(req.all("sources"))
+    emu.take_conflict(rn)  # outside the transaction: the other device's edit stays
     with emu.store.transaction():
         rec = apply_update(emu, rn, req.json_body(), mask or [])
     return render(rec, read)
@@ -316,6 +315,8 @@ def batch_update(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str,
     read = parse_mask(body.get("readMask"), "readMask", PERSON_FIELDS, required=False)
     check_sources(body.get("sources") or [])
     results: dict[str, PersonRecord] = {}
+    for rn in contacts:
+        emu.take_conflict(rn)  # outside the transaction: the other device's edit stays
     with emu.store.transaction():
         errors = []
         for i, (rn, person) in enumerate(contacts.items()):

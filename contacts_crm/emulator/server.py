@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server: _Server
 
     def _serve(self) -> None:
