@@ -205,7 +205,8 @@ class Emulator:
     def _dispatch(
         self, name: str, kind: str, handler: Handler, req: Request, match: re.Match[str]
     ) -> Response:
-        self.counters[name] += 1
+        with self.lock:
+            self.counters[name] += 1
         delay = self.settings.latency_for(kind)
         if delay > 0:
             time.sleep(delay / 1000.0)
@@ -218,7 +219,8 @@ class Emulator:
         return json_response(200, result)
 
     def _error(self, err: ApiError) -> Response:
-        self.counters[f"status.{err.code}"] += 1
+        with self.lock:
+            self.counters[f"status.{err.code}"] += 1
         return error_response(err)
 
     def _maybe_fail(self) -> None:

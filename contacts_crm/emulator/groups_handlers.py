@@ -114,7 +114,8 @@ def list_groups(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str, 
         out["nextSyncToken"] = tokens.encode(
             "sync", {"w": state["n"], "t": state["t"], "b": binding}
         )
-    out["totalItems"] = sum(1 for _ in recs) if state["s"] is not None else _live_group_count(emu)
+    if state["s"] is None:
+        out["totalItems"] = _live_group_count(emu)
     return out
 
 

@@ -193,8 +193,8 @@ def test_contact_groups_list_sync_token_shows_deleted_groups(svc):
     assert deleted and deleted[0]["metadata"]["deleted"] is True
 
 
-def test_full_listing_with_google_default_page_size(emulator: Emulator):
-    svc = build_service(emulator)
+def test_full_listing_with_google_default_page_size(emu: Emulator):
+    svc = build_service(emu)
     make_people(svc, 150)
     people, pages, _ = list_all(svc, personFields="names")
     assert pages == 2 and len(people) == 150
