@@ -97,13 +97,15 @@ def plan_import(
         for key in _import_keys(c):
             imported.setdefault(key.rpartition(":")[2], c)
     rows: list[PlanRow] = []
-    new_groups: list[str] = []
+    spellings: list[str] = []
     for rec in records:
-        pr = _plan_one(rec, options, groups, index, imported, new_groups)
+        pr = _plan_one(rec, options, groups, index, imported, spellings)
         rows.append(pr)
     for pr in rows:
         _settle(pr)
-    return ImportPlan(options.import_id, rows, new_groups)
+    written = [g for r in rows if r.writes and r.contact for g in r.contact.groups]
+    new = list(dict.fromkeys(g.removeprefix(NEW_GROUP) for g in written if g.startswith(NEW_GROUP)))
+    return ImportPlan(options.import_id, rows, new)
 
 
 def _plan_one(
@@ -207,12 +209,11 @@ def _group_resources(names: list[str], groups: dict[str, str], new: list[str]) -
     out = []
     for name in names:
         rn = SYSTEM_GROUP_NAMES.get(name.casefold()) or groups.get(name.casefold())
-        if rn is None:
-            rn = NEW_GROUP + name
-            if name.casefold() not in (n.casefold() for n in new):
+        if rn is None:  # the first spelling seen names the new group
+            known = next((n for n in new if n.casefold() == name.casefold()), None)
+            if known is None:
                 new.append(name)
-            else:
-                rn = NEW_GROUP + next(n for n in new if n.casefold() == name.casefold())
+            rn = NEW_GROUP + (known or name)
         out.append(rn)
     return out
 

@@ -100,7 +100,8 @@ class _Synonyms:
 
 def normalize_header(text: str) -> str:
     """Comparable form of a header: case-folded, spaces collapsed, punctuation trimmed."""
-    t = str(text).casefold().replace("ё", "е").replace("_", " ").replace(".", " ")
+    t = str(text).casefold().replace("\u0307", "").replace("ё", "е").replace("_", " ")
+    t = t.replace(".", " ")
     return " ".join(t.split()).strip(_PUNCT)
 
 
@@ -187,8 +188,9 @@ def match_header(
         return user.columns[key], 0, "mapping-file"
     if flavor in syn.flavors and key in syn.flavors[flavor][1]:
         return syn.flavors[flavor][1][key], 0, "flavor"
-    if key in FIELDS:
-        return key, 0, "field-id"
+    exact = " ".join(str(header).split())
+    if exact in FIELDS:
+        return exact, 0, "field-id"
     for pattern, name in syn.patterns:
         m = pattern.match(key)
         if m:

@@ -17,7 +17,12 @@ from contacts_crm.errors import InputError
 from contacts_crm.io.table import Row, Table
 
 _OFFICE_ENCODINGS = ("cp1251", "cp1254", "cp1252")
-_GOOD = re.compile(r"[A-Za-z0-9\sА-Яа-яЁё.,;:@+\-()'\"/#№_ÇĞİÖŞÜçğıöşüÄäßÉéÈèÀàÂâÊêÎîÔôÛû]")
+_CYR = re.compile(r"[А-Яа-яЁё]")
+_WORD = re.compile(r"[^\W\d_]+")
+# Characters a client list in en/ru/tr/western European languages is made of.
+_PLAIN = re.compile(
+    r"[\x20-\x7e\t\r\nА-Яа-яЁё«»№–—’“”…°€ÇĞİÖŞÜçğıöşüÄäßÉéÈèÀàÂâÊêÎîÔôÛûÑñÁáÍíÓóÚú]"
+)
 _DELIMITERS = (",", ";", "\t", "|")
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -47,9 +52,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             text = data.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
-        sample = text[:50_000]
-        good = len(_GOOD.findall(sample))
-        score = good - 3 * (len(sample) - good)
+        score = _plausibility(text[:50_000])
         if best_score is None or score > best_score:
             best, best_score = (text, enc), score
     if best is None:
@@ -58,6 +61,19 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             hint="save the file from Excel as 'CSV UTF-8'",
         )
     return best
+
+
+def _plausibility(sample: str) -> int:
+    """Higher for text that reads as words: wrong code pages give odd letters and mixed scripts."""
+    odd = len(sample) - len(_PLAIN.findall(sample))
+    bad_words = 0
+    for word in _WORD.findall(sample):
+        cyr = len(_CYR.findall(word))
+        ascii_letters = sum(ch.isascii() for ch in word)
+        other = len(word) - cyr - ascii_letters
+        if (cyr and (ascii_letters or other)) or other * 2 > len(word):
+            bad_words += 1
+    return -(3 * odd + 2 * bad_words)
 
 
 def sniff_delimiter(text: str) -> str:

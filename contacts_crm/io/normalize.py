@@ -27,7 +27,9 @@ _EMAIL = re.compile(
 )
 _EMAIL_SPLIT = re.compile(r"\s*(?:\s:::\s|[;,\s])\s*")
 _GROUP_SPLIT = re.compile(r"\s*(?:\s:::\s|;|,|\n)\s*")
+# Excel numbers written with a decimal comma: "79161234567,0", "7,9161234567E+10".
 _DECIMAL_COMMA = re.compile(r"^(\+?\d+),0+$")
+_COMMA_EXPONENT = re.compile(r"^(\d),(\d+[eE]\+?\d+)$")
 _PATRONYMIC = re.compile(r"(?:вич|вна|ична|инична|оглы|кызы|vich|vna|ogly|kyzy)$", re.I)
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _PHONE_LABELS = {
@@ -222,8 +224,8 @@ def normalize_row(row: Row, mapping: Mapping, region: str) -> ImportRecord:
 def _add_phones(
     rec: ImportRecord, header: str, value: str, kind: str, region: str, extra: list[str]
 ) -> None:
+    value = _COMMA_EXPONENT.sub(r"\1.\2", _DECIMAL_COMMA.sub(r"\1", value.strip()))
     for part in phones.split_cell(value):
-        part = _DECIMAL_COMMA.sub(r"\1", part)
         p = phones.normalize(part, region)
         if p.ok:
             if p.value not in (x.value for x in rec.phones):
