@@ -1,0 +1,167 @@
+"""Benchmark: import a generated office workbook into the emulator at Google's quotas.
+
+Prints parse time (ours vs openpyxl read-only), API calls by kind, wall time
+against the quota floor, 429s, peak memory, and the per-row import that API
+quickstarts show (createContact + members.modify per row) as the baseline.
+The emulator's "minute" is scaled to ``--window`` seconds (latency scaled
+alike), so ratios hold at real scale; the last line is one JSON object.
+
+    .venv/bin/python scripts/bench_import.py [--rows 25000] [--window 1] [--baseline-rows 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import openpyxl
+
+from contacts_crm.account import Account
+from contacts_crm.emulator import Emulator, EmulatorSettings, build_service
+from contacts_crm.importer import ImportOptions, import_file, read_records
+from contacts_crm.pacing import COSTS, OBSERVED_LIMITS, Pacer
+
+GROUPS = ("Опт", "Розница", "Новые", "VIP")
+
+
+def make_workbook(path: Path, rows: int) -> None:
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Клиенты")
+    ws.append(["ООО «Плитка» — база клиентов"])
+    ws.append([])
+    ws.append(["№", "ФИО", "Телефон", "E-mail", "Компания", "Группа", "Примечание", "Менеджер"])
+    for i in range(rows):
+        phone = 79160000000 + i if i % 3 else f"8 (916) {i // 10000:03d}-{i % 10000:04d}"
+        ws.append(
+            [
+                i + 1,
+                f"Клиентов{i} Иван Петрович",
+                phone,
+                f"client{i}@example.ru",
+                f"ООО Фирма {i % 500}",
+                GROUPS[i % len(GROUPS)],
+                f"заметка {i}",
+                "Ольга",
+            ]
+        )
+    wb.save(path)
+
+
+def scaled_settings(window: float) -> EmulatorSettings:
+    s = EmulatorSettings.google_like(window_s=window)
+    scale = window / 60.0
+    s.latency_ms_by_kind = {k: v * scale for k, v in s.latency_ms_by_kind.items()}
+    s.latency_ms *= scale
+    return s
+
+
+def quota_floor(calls: dict[str, int], window: float) -> float:
+    """Least time the per-window quotas allow for ``calls`` (the first window is free)."""
+    spent: dict[str, int] = {}
+    for method, n in calls.items():
+        for cat, units in COSTS.get(method, {}).items():
+            spent[cat] = spent.get(cat, 0) + units * n
+    windows = [math.ceil(spent[c] / OBSERVED_LIMITS[c]) - 1 for c in spent if c in OBSERVED_LIMITS]
+    return max([0, *windows]) * window
+
+
+def account(tmp: Path, name: str, window: float) -> tuple[Account, Emulator]:
+    emu = Emulator(settings=scaled_settings(window))
+    acc = Account.from_service(build_service(emu), tmp / name,
+                               pacer=Pacer(OBSERVED_LIMITS, window))  # fmt: skip
+    return acc, emu
+
+
+def baseline(tmp: Path, path: Path, rows: int, window: float) -> dict[str, float]:
+    """The quickstart way: one createContact, then one members.modify, per row."""
+    acc, emu = account(tmp, "baseline", window)
+    _, records = read_records(path, region="RU")
+    records = records[:rows]
+    groups = {name: acc.client.create_group(name)["resourceName"] for name in GROUPS}
+    start = time.perf_counter()
+    for rec in records:
+        person = acc.client.create({
+            "names": [{"givenName": rec.given_name, "familyName": rec.family_name}],
+            "phoneNumbers": [{"value": p.value} for p in rec.phones],
+            "emailAddresses": [{"value": e.value} for e in rec.emails],
+        })  # fmt: skip
+        acc.client.modify_members(groups[rec.groups[0]], add=[person["resourceName"]])
+    wall = time.perf_counter() - start
+    calls = dict(acc.client.calls)
+    acc.close()
+    emu.close()
+    return {"rows": len(records), "wall_s": wall, "calls": sum(calls.values()) - len(GROUPS)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=25_000)
+    ap.add_argument("--window", type=float, default=1.0, help="seconds per quota 'minute'")
+    ap.add_argument("--baseline-rows", type=int, default=300)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        path = tmp / "office.xlsx"
+        make_workbook(path, args.rows)
+        t = time.perf_counter()
+        _, records = read_records(path, region="RU")
+        parse_s = time.perf_counter() - t
+        t = time.perf_counter()
+        wb = openpyxl.load_workbook(path, read_only=True)
+        n = sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True))
+        wb.close()
+        openpyxl_s = time.perf_counter() - t
+        print(f"parse+normalise {len(records):,} rows: {parse_s:.2f}s; "
+              f"openpyxl read-only (read only, {n:,} rows): {openpyxl_s:.2f}s")  # fmt: skip
+
+        acc, emu = account(tmp, "ours", args.window)
+        t = time.perf_counter()
+        out = import_file(acc, path, ImportOptions(region="RU"))
+        wall = time.perf_counter() - t
+        calls = dict(acc.client.calls)
+        retries_429 = acc.client.retries.get("429", 0)
+        served_429 = emu.counters.get("status.429", 0) if hasattr(emu, "counters") else 0
+        floor = quota_floor(calls, args.window)
+        created = out.summary()["created"]
+        ideal = math.ceil(created / 200)
+        total_calls = sum(calls.values())
+        print(f"import: {created:,} created in {wall:.1f}s; calls {calls}")
+        print(f"quota floor {floor:.1f}s -> wall/floor {wall / floor if floor else 0:.3f}; "
+              f"calls {total_calls} vs ceil(N/200)={ideal}; 429 retried {retries_429}")  # fmt: skip
+        acc.close()
+        emu.close()
+
+        base = baseline(tmp, path, args.baseline_rows, args.window)
+        per_row = base["wall_s"] / max(1, base["rows"])
+        base_wall_n = per_row * created
+        base_calls_n = 2 * created
+        print(f"baseline (per-row, measured on {base['rows']} rows): {base['wall_s']:.1f}s, "
+              f"{base['calls']} calls; extrapolated to {created:,}: {base_wall_n:.0f}s, "
+              f"{base_calls_n:,} calls")  # fmt: skip
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result = {
+            "rows": args.rows, "window_s": args.window, "parse_s": round(parse_s, 3),
+            "openpyxl_read_only_s": round(openpyxl_s, 3),
+            "calls": calls, "calls_total": total_calls, "calls_ideal_batches": ideal,
+            "calls_ratio": round(total_calls / ideal, 3) if ideal else None,
+            "wall_s": round(wall, 2), "quota_floor_s": round(floor, 2),
+            "wall_over_floor": round(wall / floor, 3) if floor else None,
+            "wall_at_60s_window_min_estimate": round(wall * 60 / args.window / 60, 1),
+            "retries_429": retries_429, "served_429": served_429, "peak_rss_mb": round(peak_mb),
+            "baseline_rows_measured": base["rows"],
+            "baseline_wall_s_measured": round(base["wall_s"], 2),
+            "baseline_wall_s_extrapolated": round(base_wall_n, 1),
+            "baseline_calls_extrapolated": base_calls_n,
+            "speedup_wall": round(base_wall_n / wall, 1) if wall else None,
+            "call_ratio_baseline_over_ours": round(base_calls_n / total_calls, 1),
+        }  # fmt: skip
+        print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
