@@ -20,7 +20,7 @@ from typing import Any
 
 from contacts_crm.account import Account
 from contacts_crm.contact import WRITABLE
-from contacts_crm.errors import NotFoundError
+from contacts_crm.errors import NotFoundError, UsageError
 from contacts_crm.import_plan import IMPORT_KEY, NEW_GROUP, ImportPlan, PlanRow
 
 BATCH = 200
@@ -162,21 +162,25 @@ def undo_import(account: Account, import_id: str) -> ImportState:
 
 
 def _ensure_groups(account: Account, plan: ImportPlan, state: ImportState) -> dict[str, str]:
+    """Resource names of the plan's new groups, creating those that do not exist yet."""
     if not plan.new_groups:
         return {}
     existing = {g.get("name", "").casefold(): g["resourceName"] for g in account.cache.groups()}
-    if any(n.casefold() not in existing for n in plan.new_groups):
-        existing = {
-            g.get("name", "").casefold(): g["resourceName"] for g in account.client.list_groups()
-        }
     out = {}
     for name in plan.new_groups:
         rn = existing.get(name.casefold())
         if rn is None:
-            group = account.client.create_group(name)
-            account.cache.put_group(group)
-            rn = group["resourceName"]
-            state.groups_created[name] = rn
+            try:
+                group = account.client.create_group(name)
+            except UsageError:  # made meanwhile on another device: the cache was behind
+                groups = account.client.list_groups()
+                account.cache.set_groups(groups)
+                existing = {g.get("name", "").casefold(): g["resourceName"] for g in groups}
+                rn = existing[name.casefold()]
+            else:
+                account.cache.put_group(group)
+                rn = group["resourceName"]
+                state.groups_created[name] = rn
         out[NEW_GROUP + name] = rn
     return out
 

@@ -141,7 +141,7 @@ def import_file(
     mapping, records = read_records(
         path, region=region, sheet=opts.sheet, mapping_file=opts.mapping_file
     )
-    account.ensure_synced()
+    account.sync()  # incremental when the cache has a token: dedupe sees other devices' edits
     import_id, state = _import_id(account, Path(path), mapping)
     resumed = state is not None
     if state is not None and not dry_run:
