@@ -50,9 +50,9 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
 
 
 def _register() -> None:
-    from contacts_crm.cli import contacts, groups, profiles
+    from contacts_crm.cli import cards, contacts, groups, profiles
 
-    for module in (contacts, groups, profiles):
+    for module in (contacts, groups, cards, profiles):
         for command in module.COMMANDS:
             cli.add_command(command)
 
@@ -100,9 +100,12 @@ def _crash_log(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command, map every foreseeable error to an exit code."""
-    as_json = "--json" in (argv if argv is not None else sys.argv[1:])
+    args = list(argv if argv is not None else sys.argv[1:])
+    as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+    if as_json:  # a global option, accepted anywhere on the line
+        args = ["--json", *[a for a in args if a != "--json"]]
     try:
-        cli.main(args=argv, prog_name="crm", standalone_mode=False)
+        cli.main(args=args, prog_name="crm", standalone_mode=False)
         code = 0
     except click.exceptions.Exit as exc:
         code = exc.exit_code

@@ -1,0 +1,434 @@
+"""Use cases on client cards: log a call, open / advance / close an order.
+
+Each one follows the same path, so that nothing anyone wrote is ever lost:
+
+1. the operation gets an id and is written to the journal (pending);
+2. it is applied to the card as the cache has it; the events the card
+   change produces (lines compacted away, group moves) are journalled
+   *before* the write;
+3. the new card, the group changes and the operation's id go to the account
+   in ONE etag-checked write; on a stale etag the contact is re-read and the
+   operation re-applied to the fresh card (never the old text written back);
+4. the journal entry is marked applied and the cache updated from the
+   write's response.
+
+The operation's id is kept in the contact's clientData (``crm.ops``, the last
+few ids, invisible in the Contacts UI): a retry of an operation whose write
+did land finds its id there and changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from contacts_crm import card as card_grammar
+from contacts_crm import config as cfg
+from contacts_crm.account import Account
+from contacts_crm.card_budget import dialer_view
+from contacts_crm.card_ops import (
+    CardSettings,
+    CloseOrder,
+    LogCall,
+    OpenOrder,
+    Operation,
+    OpResult,
+    StepOrder,
+    apply,
+)
+from contacts_crm.contact import MY_CONTACTS, Contact
+from contacts_crm.crm import resolve
+from contacts_crm.errors import UsageError
+from contacts_crm.group_rules import group_changes, load_rules
+from contacts_crm.journal import JournalEvent
+
+OPS_KEY = "crm.ops"  # clientData key: ids of the last operations applied to the contact
+OPS_KEPT = 30
+WRITE_FIELDS = ["biographies", "memberships", "clientData"]
+
+
+@dataclass
+class CardChange:
+    """What an operation did to one client."""
+
+    contact: Contact
+    op_id: str
+    changed: bool
+    order_no: int | None = None
+    groups_added: list[str] = field(default_factory=list)
+    groups_removed: list[str] = field(default_factory=list)
+    compacted: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "resourceName": self.contact.resource_name,
+            "name": self.contact.display_name,
+            "opId": self.op_id,
+            "changed": self.changed,
+            "order": self.order_no,
+            "groupsAdded": self.groups_added,
+            "groupsRemoved": self.groups_removed,
+            "compacted": self.compacted,
+            "card": self.contact.notes,
+        }
+
+
+def card_settings(account: Account) -> CardSettings:
+    """The profile's card budget and language (office templates override shipped ones)."""
+    prof = account.profile
+    override = cfg.config_dir() / "templates"
+    return CardSettings(
+        max_lines=prof.card_max_lines,
+        max_chars=prof.card_max_chars,
+        language=prof.language,
+        labels_dir=override if override.is_dir() else None,
+    )
+
+
+def who_did_it(account: Account, by: str | None) -> str:
+    name = (by or account.profile.user or "").strip()
+    if not name:
+        raise UsageError(
+            "who did it is not known",
+            hint="pass --by NAME, or set your name once: crm config set user NAME",
+        )
+    return name
+
+
+def new_op_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+# ------------------------------------------------------------------ the path
+def run(
+    account: Account, query: str, make_op: Callable[[str], Operation], op_id: str | None = None
+) -> CardChange:
+    """Apply an operation to the card of the one contact ``query`` names."""
+    account.ensure_synced()
+    contact = resolve(account, query)
+    rn = contact.resource_name or ""
+    op = make_op(op_id or new_op_id())
+    settings = card_settings(account)
+    rules = load_rules(settings.labels_dir)
+    journal = account.journal
+    by_id = {
+        g["resourceName"]: g.get("formattedName") or g.get("name", "")
+        for g in account.cache.groups()
+    }
+    state: dict[str, Any] = {}
+
+    def operation(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
+        fresh = Contact.from_person(person)
+        done = fresh.client_data.get(OPS_KEY, "").split()
+        if op.op_id in done:  # a retried write that had landed: nothing to do
+            state.update(result=None, person=person)
+            return None
+        before = card_grammar.parse(fresh.notes, settings.labels())
+        result = apply(before, op, settings=settings, contact=rn, contact_name=fresh.display_name)
+        names = {by_id.get(g, g) for g in fresh.groups if g != MY_CONTACTS}
+        add, remove = group_changes(before, result.card, op, names, rules)
+        _journal_before_write(journal, op, result, add, remove, rn, fresh.display_name)
+        state.update(result=result, added=sorted(add), removed=sorted(remove))
+        fresh.notes = card_grammar.render(result.card)
+        fresh.groups = _apply_groups(account, fresh.groups, add, remove, by_id)
+        fresh.client_data[OPS_KEY] = " ".join([*done, op.op_id][-OPS_KEPT:])
+        return fresh.to_person(WRITE_FIELDS), WRITE_FIELDS
+
+    written = account.client.modify(rn, operation, person=account.cache.person(rn))
+    account.remember([written])
+    journal.mark_applied(op.op_id)
+    result: OpResult | None = state.get("result")
+    return CardChange(
+        contact=Contact.from_person(written),
+        op_id=op.op_id,
+        changed=bool(result and result.changed),
+        order_no=result.order_no if result else None,
+        groups_added=state.get("added", []),
+        groups_removed=state.get("removed", []),
+        compacted=[r.line.text for r in result.removed] if result else [],
+    )
+
+
+def _journal_before_write(
+    journal: Any,
+    op: Operation,
+    result: OpResult,
+    add: set[str],
+    remove: set[str],
+    rn: str,
+    name: str,
+) -> None:
+    """Record the operation's events; an attempt after a conflict adds only what is new.
+
+    Compaction events are keyed by their text, so the lines a re-applied
+    operation removes are journalled even when they differ from the first try.
+    """
+    mine = [e for e in journal.history(rn) if e.op_id == op.op_id]
+    have = {(e.kind, e.text) for e in mine}
+    seq = max((e.seq for e in mine), default=-1) + 1
+    fresh: list[JournalEvent] = []
+    for event in result.events:
+        if event.seq == 0:
+            fresh.append(event)  # the operation itself: idempotent on (op_id, 0)
+        elif (event.kind, event.text) not in have:
+            fresh.append(_renumber(event, seq))
+            seq += 1
+    for verb, groups in (("added to", add), ("removed from", remove)):
+        for g in sorted(groups):
+            text = f"{verb} group {g}"
+            if ("group", text) not in have:
+                fresh.append(
+                    JournalEvent(
+                        op_id=op.op_id,
+                        seq=seq,
+                        at=result.events[0].at,
+                        who=op.who,
+                        kind="group",
+                        contact=rn,
+                        contact_name=name,
+                        text=text,
+                        data={"group": g},
+                    )
+                )
+                seq += 1
+    journal.record(fresh)
+
+
+def _renumber(event: JournalEvent, seq: int) -> JournalEvent:
+    from dataclasses import replace
+
+    return replace(event, seq=seq)
+
+
+def _apply_groups(
+    account: Account, current: list[str], add: set[str], remove: set[str], by_id: dict[str, str]
+) -> list[str]:
+    """New membership list: named groups added (created if missing) and removed."""
+    by_name = {name.casefold(): rn for rn, name in by_id.items()}
+    out = [g for g in current if by_id.get(g, "").casefold() not in {r.casefold() for r in remove}]
+    for name in sorted(add):
+        rn = by_name.get(name.casefold())
+        if rn is None:  # a rule names a group this account does not have yet
+            from contacts_crm.crm import create_group, group_resource
+
+            try:
+                rn = create_group(account, name)["resourceName"]
+            except UsageError:  # created meanwhile by someone else
+                rn = group_resource(account, name)
+            by_id[rn] = name
+            by_name[name.casefold()] = rn
+        if rn not in out:
+            out.append(rn)
+    return out or [MY_CONTACTS]
+
+
+# ------------------------------------------------------------------ use cases
+def log_call(
+    account: Account,
+    query: str,
+    comment: str = "",
+    *,
+    direction: str = "out",
+    outcome: str | None = None,
+    callback_on: date | None = None,
+    by: str | None = None,
+    at: datetime | None = None,
+    op_id: str | None = None,
+) -> CardChange:
+    """Log a call on the client's card (and in the journal)."""
+    who = who_did_it(account, by)
+    when = at or now()
+    if callback_on and outcome is None:
+        outcome = "callback"
+    return run(
+        account,
+        query,
+        lambda op_id: LogCall(
+            op_id=op_id,
+            at=when,
+            who=who,
+            direction=direction,
+            comment=comment,
+            outcome=outcome,
+            callback_on=callback_on,
+        ),
+        op_id,
+    )
+
+
+def open_order(
+    account: Account,
+    query: str,
+    what: str,
+    *,
+    amount: Decimal | None = None,
+    by: str | None = None,
+    at: datetime | None = None,
+    op_id: str | None = None,
+) -> CardChange:
+    """Open a new order (numbered per client)."""
+    who = who_did_it(account, by)
+    when = at or now()
+    return run(
+        account,
+        query,
+        lambda op_id: OpenOrder(op_id=op_id, at=when, who=who, what=what, amount=amount),
+        op_id,
+    )
+
+
+def step_order(
+    account: Account,
+    query: str,
+    order_no: int,
+    stage: str,
+    comment: str = "",
+    *,
+    amount: Decimal | None = None,
+    by: str | None = None,
+    at: datetime | None = None,
+    op_id: str | None = None,
+) -> CardChange:
+    """Move an order to ``stage``; a final stage compacts it to one line."""
+    who = who_did_it(account, by)
+    when = at or now()
+    return run(
+        account,
+        query,
+        lambda op_id: StepOrder(
+            op_id=op_id,
+            at=when,
+            who=who,
+            order_no=order_no,
+            stage=stage,
+            comment=comment,
+            amount=amount,
+        ),
+        op_id,
+    )
+
+
+def close_order(
+    account: Account,
+    query: str,
+    order_no: int,
+    *,
+    cancelled: bool = False,
+    amount: Decimal | None = None,
+    comment: str = "",
+    by: str | None = None,
+    at: datetime | None = None,
+    op_id: str | None = None,
+) -> CardChange:
+    """Close an order as delivered (or cancelled): it becomes one line."""
+    who = who_did_it(account, by)
+    when = at or now()
+    return run(
+        account,
+        query,
+        lambda op_id: CloseOrder(
+            op_id=op_id,
+            at=when,
+            who=who,
+            order_no=order_no,
+            cancelled=cancelled,
+            amount=amount,
+            comment=comment,
+        ),
+        op_id,
+    )
+
+
+# ------------------------------------------------------------------- reading
+def show_card(account: Account, query: str, *, dialer: bool = False) -> tuple[Contact, str]:
+    """The client's card as the phone shows it (never writes)."""
+    contact = resolve(account, query)
+    if not dialer:
+        return contact, contact.notes
+    settings = card_settings(account)
+    return contact, dialer_view(card_grammar.parse(contact.notes, settings.labels()), settings)
+
+
+def history(account: Account, query: str) -> tuple[Contact, list[JournalEvent]]:
+    """Everything the journal holds about one client, oldest first."""
+    contact = resolve(account, query)
+    return contact, account.journal.history(contact.resource_name or "")
+
+
+def doctor(account: Account) -> dict[str, Any]:
+    """Check the cards and the journal: unrecognised lines, interrupted operations.
+
+    A pending journal entry whose operation id is on the contact was applied
+    (the process stopped before marking it): it is marked applied now. One
+    that is not on the contact never reached the account and is reported.
+    """
+    account.ensure_synced()
+    settings = card_settings(account)
+    labels = settings.labels()
+    odd = []
+    for contact in account.cache.contacts():
+        lines = card_grammar.unrecognised_lines(card_grammar.parse(contact.notes, labels))
+        if lines:
+            odd.append(
+                {
+                    "resourceName": contact.resource_name,
+                    "name": contact.display_name,
+                    "lines": [{"line": n, "text": t} for n, t in lines],
+                }
+            )
+    repaired, unapplied = [], []
+    for op_id in dict.fromkeys(e.op_id for e in account.journal.pending()):
+        events = [e for e in account.journal.pending() if e.op_id == op_id]
+        person = account.cache.person(events[0].contact) if events[0].contact else None
+        done = Contact.from_person(person).client_data.get(OPS_KEY, "").split() if person else []
+        if op_id in done:
+            account.journal.mark_applied(op_id)
+            repaired.append(op_id)
+        else:
+            unapplied.append(
+                {
+                    "opId": op_id,
+                    "contact": events[0].contact,
+                    "kind": events[0].kind,
+                    "text": events[0].text,
+                }
+            )
+    return {"unrecognised": odd, "repaired": repaired, "unapplied": unapplied}
+
+
+def now() -> datetime:
+    """Local time, aware (cards show the office's date)."""
+    return datetime.now().astimezone()
+
+
+def parse_when(text: str) -> datetime:
+    """--at: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM', 'DD.MM.YYYY' or 'DD.MM.YYYY HH:MM'."""
+    value = text.strip()
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, fmt).astimezone()
+        except ValueError:
+            continue
+    raise UsageError(
+        f"cannot read the time {text!r}", hint="use YYYY-MM-DD, YYYY-MM-DD HH:MM or DD.MM.YYYY"
+    )
+
+
+def parse_day(text: str) -> date:
+    return parse_when(text).date()
+
+
+def parse_amount(text: str | None) -> Decimal | None:
+    """--amount: '12500', '12 500', '12,500.50', '12 500,50'."""
+    if text is None:
+        return None
+    value = card_grammar.parse_amount(text)
+    if value is None:
+        raise UsageError(
+            f"cannot read the amount {text!r}", hint="write it like 12500, 12 500 or 12500.50"
+        )
+    return value
