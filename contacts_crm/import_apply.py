@@ -50,24 +50,59 @@ class ImportState:
         p = cls.path(data_dir, import_id)
         if not p.exists():
             return None
-        return cls(**json.loads(p.read_text("utf-8")))
+        state = cls(**json.loads(p.read_text("utf-8")))
+        state.created.update(_read_log(p.with_suffix(".created")))
+        return state
 
     def save(self, data_dir: Path) -> None:
-        """Write atomically (a crash leaves the old or the new file, never half of one)."""
+        """Write the small header atomically; created contacts go to an append-only log.
+
+        A crash leaves the old or the new header, never half of one, and at
+        worst a torn last log line (ignored on load): the in-flight batch is
+        then found again by its keys.
+        """
         p = self.path(data_dir, self.id)
         p.parent.mkdir(parents=True, exist_ok=True)
+        log = p.with_suffix(".created")
+        if not log.exists():  # first save (or an old-style file): write every entry once
+            log.write_text("", "utf-8")
+            os.chmod(log, 0o600)
+            self.note_created(self.created, data_dir)
+        header = {k: v for k, v in asdict(self).items() if k != "created"}
         fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(asdict(self), f, ensure_ascii=False)
+            json.dump(header, f, ensure_ascii=False)
         os.chmod(tmp, 0o600)
         os.replace(tmp, p)
+
+    def note_created(self, pairs: dict[str, str], data_dir: Path) -> None:
+        """Record created contacts (import key -> resourceName) in the append-only log."""
+        self.created.update(pairs)
+        if not pairs:
+            return
+        log = self.path(data_dir, self.id).with_suffix(".created")
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as f:
+            f.write("".join(json.dumps([k, v]) + "\n" for k, v in pairs.items()))
+
+
+def _read_log(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text("utf-8").splitlines():
+            try:
+                key, rn = json.loads(line)
+            except (ValueError, TypeError):
+                continue  # a line torn by a crash
+            out[key] = rn
+    return out
 
 
 def list_states(data_dir: Path) -> list[ImportState]:
     """Every import recorded under ``data_dir``, oldest first."""
     folder = data_dir / "imports"
-    states = [ImportState(**json.loads(p.read_text("utf-8"))) for p in folder.glob("*.json")]
-    return sorted(states, key=lambda s: s.started)
+    states = [ImportState.load(data_dir, p.stem) for p in folder.glob("*.json")]
+    return sorted((s for s in states if s), key=lambda s: s.started)
 
 
 def recover_in_flight(account: Account, state: ImportState) -> int:
@@ -76,8 +111,7 @@ def recover_in_flight(account: Account, state: ImportState) -> int:
         return 0
     found = account.client.find_by_markers(IMPORT_KEY, state.in_flight)
     account.remember(list(found.values()))
-    for key, person in found.items():
-        state.created[key] = person["resourceName"]
+    state.note_created({k: p["resourceName"] for k, p in found.items()}, account.data_dir)
     state.in_flight = []
     return len(found)
 
@@ -100,17 +134,15 @@ def apply_plan(
         already = {k: c.resource_name for k in keys for c in account.cache.find_by_client_data(
             IMPORT_KEY, k)}  # fmt: skip
         chunk = [r for r in chunk if r.key not in already]
-        state.created.update({k: v for k, v in already.items() if v})
+        state.note_created({k: v for k, v in already.items() if v}, data_dir)
         if chunk:
             state.in_flight = [r.key for r in chunk]
             state.save(data_dir)
             persons = [_person(r, resolved, list(WRITABLE)) for r in chunk]
             created = account.client.create_many(persons, marker_key=IMPORT_KEY)
             account.remember(created)
-            for person in created:
-                key = _key_of(person)
-                if key:
-                    state.created[key] = person["resourceName"]
+            pairs = {k: p["resourceName"] for p in created if (k := _key_of(p))}
+            state.note_created(pairs, data_dir)
             state.in_flight = []
             state.save(data_dir)
         if progress:

@@ -104,7 +104,8 @@ def read_records(
 ) -> tuple[Mapping, list[ImportRecord]]:
     """Every data row of the file, normalised."""
     table, mapping = read_file(path, sheet=sheet, mapping_file=mapping_file)
-    return mapping, [normalize_row(r, mapping, region) for r in data_rows(table, mapping)]
+    csv = table.kind == "csv"
+    return mapping, [normalize_row(r, mapping, region, csv=csv) for r in data_rows(table, mapping)]
 
 
 def plan_records(

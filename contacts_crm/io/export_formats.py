@@ -92,7 +92,9 @@ def write_csv(rows: list[list[str]], header: list[str], path: Path,
 
 def google_csv_guard(text: str) -> str:
     """Google Contacts keeps an apostrophe: guard only what no phone starts with."""
-    return "'" + text if text[:1] in ("=", "@", "\t", "\r") else text
+    risky = ("=", "@", "\t", "\r")
+    guarded = text[:1] in risky or (text[:1] == "'" and text[1:2] in (*risky, "+", "-"))
+    return "'" + text if guarded else text
 
 
 def google_rows(contacts: list[Contact], group_names: dict[str, str]) -> tuple[list, list]:

@@ -38,6 +38,7 @@ _PHONE_LABELS = {
     "мобильный": "mobile", "рабочий": "work", "домашний": "home",
     "cep": "mobile", "iş": "work", "ev": "home",
 }  # fmt: skip
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 SYSTEM_GROUPS = {"mycontacts": "myContacts", "my contacts": "myContacts", "starred": "starred"}
 
 
@@ -105,8 +106,9 @@ def clean_name(text: str) -> str:
 
 def strip_formula_guard(text: str) -> str:
     """Undo the apostrophe our CSV export puts before cells that look like formulas."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
-        return text[1:]
+    rest = text[1:]
+    if text[:1] == "'" and (rest[:1] in _FORMULA or (rest[:1] == "'" and rest[1:2] in _FORMULA)):
+        return rest
     return text
 
 
@@ -165,8 +167,12 @@ def phone_label(text: str) -> str:
     return _PHONE_LABELS.get(label.casefold(), label) if label else ""
 
 
-def normalize_row(row: Row, mapping: Mapping, region: str) -> ImportRecord:
-    """Build the ImportRecord for ``row`` under ``mapping``."""
+def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False) -> ImportRecord:
+    """Build the ImportRecord for ``row`` under ``mapping``.
+
+    ``csv``: the row comes from a CSV file, whose formula guard (a leading
+    apostrophe before = + - @) is removed; workbook cells are taken as they are.
+    """
     rec = ImportRecord(row=row.number)
     full = ""
     notes: list[str] = []
@@ -178,7 +184,7 @@ def normalize_row(row: Row, mapping: Mapping, region: str) -> ImportRecord:
     }
     parts: dict[int, dict[str, str]] = {}
     for col in mapping.columns:
-        raw = strip_formula_guard(row.get(col.index))
+        raw = strip_formula_guard(row.get(col.index)) if csv else row.get(col.index)
         value = clean_text(raw)
         if not value or col.field == "ignore" or col.field in ("phone.label", "email.label"):
             continue

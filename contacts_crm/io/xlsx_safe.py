@@ -36,6 +36,9 @@ def csv_cell(text: str) -> str:
     """A CSV cell that a spreadsheet will not evaluate: an apostrophe before formula starts.
 
     The importer strips that apostrophe again (``normalize.strip_formula_guard``),
-    so an exported E.164 phone ("+7916…") comes back as it was.
+    so an exported E.164 phone ("+7916…") comes back as it was. Text that already
+    starts with an apostrophe before a formula start gets a second one, so the
+    round trip stays exact.
     """
-    return "'" + text if looks_like_formula(text) else text
+    guarded = looks_like_formula(text) or (text[:1] == "'" and looks_like_formula(text[1:]))
+    return "'" + text if guarded else text

@@ -52,6 +52,7 @@ def _contacts() -> list[Contact]:
         ),
         Contact(
             organization="=cmd|' /C calc'!A0",
+            title="'=already quoted",
             phones=[PhoneEntry("+74957654321", "other")],
             groups=["contactGroups/myContacts"],
         ),
