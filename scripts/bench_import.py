@@ -157,7 +157,6 @@ def main() -> None:
             "calls_ratio": round(total_calls / ideal, 3) if ideal else None,
             "wall_s": round(wall, 2), "quota_floor_s": round(floor, 2),
             "wall_over_floor": round(wall / floor, 3) if floor else None,
-            "wall_at_60s_window_min_estimate": round(wall * 60 / args.window / 60, 1),
             "retries_429": retries_429, "served_429": served_429, "peak_rss_mb": round(peak_mb),
             "baseline_rows_measured": base["rows"],
             "baseline_wall_s_measured": round(base["wall_s"], 2),
