@@ -169,7 +169,7 @@ def _journal_before_write(
     """
     mine = [e for e in journal.history(rn) if e.op_id == op.op_id]
     have = {(e.kind, e.text) for e in mine}
-    seq = max((e.seq for e in mine), default=-1) + 1
+    seq = max((e.seq for e in mine), default=0) + 1  # seq 0 is the operation itself
     fresh: list[JournalEvent] = []
     for event in result.events:
         if event.seq == 0:

@@ -1,0 +1,204 @@
+"""PeopleClient + Account against the emulator over loopback HTTP (real googleapiclient).
+
+These are the behaviours of issue 2's "Done when": paging, incremental sync
+with deletions, expired tokens, stale etags, retries without duplicates,
+pacing under quota, batch call counts, the contact limit.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from contacts_crm.account import Account
+from contacts_crm.contact import Contact, PhoneEntry
+from contacts_crm.emulator import Emulator, EmulatorServer, build_service
+from contacts_crm.errors import ConflictError, LimitExceededError
+from contacts_crm.pacing import Pacer
+from contacts_crm.people import PeopleClient, RetryPolicy
+
+
+def person(i: int, **extra: object) -> dict:
+    c = Contact(given_name=f"Client{i:05d}", family_name="Test",
+                phones=[PhoneEntry(f"+7916{i:07d}")])
+    return {**c.to_person(), **extra}
+
+
+@pytest.fixture
+def account(people_service, tmp_path: Path) -> Account:
+    acc = Account.from_service(people_service, tmp_path / "data", sleep=lambda s: None)
+    yield acc
+    acc.close()
+
+
+def test_full_sync_pages_through_three_pages(people_service, emulator, tmp_path):
+    client = PeopleClient(people_service, page_size=100)
+    client.create_many([person(i) for i in range(250)])
+    emulator.reset_counters()
+    result = client.list_all()
+    assert len(result.persons) == 250
+    assert result.calls == 3 and emulator.counters["people.connections.list"] == 3
+    assert result.sync_token
+    assert len({p["resourceName"] for p in result.persons}) == 250
+
+
+def test_450_creates_are_exactly_three_calls(people_service, emulator):
+    client = PeopleClient(people_service)
+    created = client.create_many([person(i) for i in range(450)])
+    assert len(created) == 450
+    assert all(p["resourceName"].startswith("people/c") and p["etag"] for p in created)
+    assert emulator.counters["people.batchCreateContacts"] == 3
+    assert client.calls == {"people.batchCreateContacts": 3}
+
+
+def test_incremental_sync_brings_changes_and_deletions(account, emulator):
+    created = account.client.create_many([person(i) for i in range(5)])
+    first = account.sync()
+    assert first.full and account.cache.count() == 5
+    gone, changed = created[0]["resourceName"], created[1]["resourceName"]
+    account.client.delete(gone)
+    emulator.device_edit(changed, lambda p: p.update(
+        biographies=[{"value": "edited on the phone", "contentType": "TEXT_PLAIN"}]))
+    account.client.create(person(99))
+    second = account.sync()
+    assert not second.full
+    assert second.deleted == 1
+    assert account.cache.count() == 5  # 5 - 1 deleted + 1 new
+    assert account.cache.get(gone) is None
+    assert account.cache.get(changed).notes == "edited on the phone"
+    assert account.cache.find_by_phone("8 916 000-00-99")
+
+
+def test_no_change_incremental_sync_is_one_list_call(account, emulator):
+    account.client.create_many([person(i) for i in range(30)])
+    account.sync()
+    emulator.reset_counters()
+    report = account.sync()
+    assert emulator.counters["people.connections.list"] == 1
+    assert report.changed == 0 and not report.full
+
+
+def test_expired_sync_token_resyncs_by_itself(tmp_path):
+    now = [1_000_000.0]
+    emu = Emulator(clock=lambda: now[0])
+    with EmulatorServer(emu) as server:
+        acc = Account.from_service(build_service(server.url), tmp_path / "d")
+        acc.client.create_many([person(i) for i in range(3)])
+        acc.sync()
+        now[0] += 8 * 24 * 3600  # tokens live 7 days
+        acc.client.create(person(7))
+        report = acc.sync()
+        assert report.expired_token and report.full
+        assert acc.cache.count() == 4
+        assert acc.sync().full is False  # a fresh token was kept
+        acc.close()
+    emu.close()
+
+
+def test_stale_etag_reapplies_the_operation_and_loses_nothing(account, emulator):
+    created = account.client.create(person(1))
+    rn = created["resourceName"]
+    emulator.arm_conflict(rn, lambda p: p.update(
+        biographies=[{"value": "typed by Olga on the web", "contentType": "TEXT_PLAIN"}]))
+
+    def add_phone(fresh: dict):
+        c = Contact.from_person(fresh)
+        c.phones.append(PhoneEntry("+79035550000"))
+        return c.to_person(["phoneNumbers"]), ["phoneNumbers"]
+
+    result = account.client.modify(rn, add_phone, person=created)
+    values = [p["value"] for p in result["phoneNumbers"]]
+    assert values == ["+79160000001", "+79035550000"]
+    assert result["biographies"][0]["value"] == "typed by Olga on the web"
+    assert result["names"][0]["givenName"] == "Client00001"
+    assert emulator.counters["people.updateContact"] == 2
+    assert emulator.counters["people.get"] == 1
+
+
+def test_modify_gives_up_with_a_conflict_after_bounded_attempts(account, emulator):
+    created = account.client.create(person(1))
+    rn = created["resourceName"]
+    emulator.arm_conflict(rn, lambda p: p.update(
+        biographies=[{"value": str(time.time()), "contentType": "TEXT_PLAIN"}]), times=100)
+    with pytest.raises(ConflictError):
+        account.client.modify(rn, lambda fresh: ({"biographies": []}, ["biographies"]))
+    assert emulator.counters["people.updateContact"] == account.client.conflict_attempts
+
+
+def test_injected_failures_are_retried_and_nothing_is_duplicated(account, emulator):
+    emulator.settings.fail_rate = 0.3
+    emulator.settings.fail_statuses = (429, 503)
+    account.client.retry = RetryPolicy(attempts=12)
+    created = account.client.create_many([person(i) for i in range(450)])
+    for i in range(10):
+        account.client.create(person(1000 + i))
+    emulator.settings.fail_rate = 0.0
+    assert len(created) == 450
+    listed = account.client.list_all().persons
+    assert len(listed) == 460
+    assert len({p["names"][0]["givenName"] for p in listed}) == 460
+    assert emulator.counters["injected_failures"] > 0
+    assert sum(account.client.retries.values()) == emulator.counters["injected_failures"]
+
+
+def test_a_burst_stays_under_the_per_window_quota(tmp_path):
+    emu = Emulator()
+    emu.settings.quota_window_s = 0.5
+    emu.settings.quotas = {"critical_write": 5, "critical_read": 1000}
+    with EmulatorServer(emu) as server:
+        client = PeopleClient(build_service(server.url),
+                              pacer=Pacer({"critical_write": 5}, window=0.5),
+                              retry=RetryPolicy(attempts=1))
+        started = time.monotonic()
+        for i in range(16):
+            client.create(person(i))
+        elapsed = time.monotonic() - started
+    assert emu.counters.get("status.429", 0) == 0
+    assert emu.counters["people.batchCreateContacts"] == 16
+    assert elapsed >= 1.4  # 16 writes at 5 per 0.5 s need at least three full windows
+    emu.close()
+
+
+def test_without_pacing_the_same_burst_hits_429_and_retries(tmp_path):
+    emu = Emulator()
+    emu.settings.quota_window_s = 0.3
+    emu.settings.retry_after_s = 0.3
+    emu.settings.quotas = {"critical_write": 5}
+    with EmulatorServer(emu) as server:
+        client = PeopleClient(build_service(server.url), retry=RetryPolicy(attempts=20))
+        for i in range(12):
+            client.create(person(i))
+        assert emu.counters["status.429"] > 0
+        assert client.retries["429"] == emu.counters["status.429"]
+        assert len(client.list_all().persons) == 12
+    emu.close()
+
+
+def test_the_contact_after_the_limit_gets_a_clear_error(account, emulator):
+    emulator.settings.max_contacts = 5
+    account.client.create_many([person(i) for i in range(5)])
+    with pytest.raises(LimitExceededError) as info:
+        account.client.create(person(6))
+    assert "at most 5 contacts" in info.value.message
+    assert "25,000" in (info.value.hint or "")
+
+
+def test_sync_refuses_to_empty_a_large_cache_without_force(account, emulator):
+    created = account.client.create_many([person(i) for i in range(12)])
+    account.sync()
+    account.client.delete_many([p["resourceName"] for p in created])
+    with pytest.raises(ConflictError):
+        account.sync(full=True)
+    assert account.cache.count() == 12
+    assert account.sync(full=True, force=True).contacts == 0
+
+
+def test_get_many_and_delete_many_span_batches(account, emulator):
+    created = account.client.create_many([person(i) for i in range(230)])
+    names = [p["resourceName"] for p in created]
+    assert len(account.client.get_many(names)) == 230
+    assert emulator.counters["people.getBatchGet"] == 2
+    assert account.client.delete_many(names) == 230
+    assert account.client.list_all().persons == []
