@@ -57,7 +57,7 @@ def emit(ctx: Ctx, data: Any, human: Callable[[], None] | str | None = None) -> 
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
     t = Table(title=title, show_lines=False, header_style="bold")
     for c in columns:
-        t.add_column(c, overflow="fold", no_wrap=c in ("Id", "Phones", "Phone"))
+        t.add_column(c, overflow="fold", no_wrap=c == "Id", min_width=min(len(c), 10) or 1)
     for r in rows:
         t.add_row(*("" if v is None else str(v) for v in r))
     console().print(t)

@@ -1,0 +1,177 @@
+"""Commands that move contacts in and out: import, export, restore."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from contacts_crm import importer
+from contacts_crm.cli.output import Ctx, console, emit, pass_ctx, table
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+class _ImportGroup(click.Group):
+    """``crm import FILE`` runs an import; ``crm import undo|list`` are subcommands."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        first = next((a for a in args if not a.startswith("-")), None)
+        if first is not None and first not in self.commands and "--help" not in args[:1]:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("import", cls=_ImportGroup)
+def import_() -> None:
+    """Import contacts from a spreadsheet, CSV, Google/Outlook CSV or vCard.
+
+    Nothing is written with --dry-run; every row gets an action (create,
+    update, merge, skip, reject) with its reason and row number. Re-running
+    or resuming an import never creates a duplicate.
+
+    \b
+    Examples:
+      crm import clients.xlsx --dry-run --report plan.xlsx
+      crm import clients.xlsx --on-duplicate merge
+      crm import --show-mapping clients.xlsx
+      crm import old.csv --region TR --mapping map.toml
+      crm import list
+      crm import undo imp-07ecd47175
+    """
+
+
+@import_.command("run", hidden=True)
+@click.argument("file", type=_FILE)
+@click.option("--dry-run", is_flag=True, help="Plan and report; write nothing.")
+@click.option("--report", type=_FILE, help="Write the per-row plan to this .xlsx file.")
+@click.option("--on-duplicate", type=click.Choice(["skip", "update", "merge"]), default="skip",
+              show_default=True, help="What to do with a row that matches an existing contact.")
+@click.option("--region", metavar="XX", help="Phone region for national numbers "
+                                             "(default: the profile's).")
+@click.option("--sheet", metavar="NAME|N", help="Which sheet of a workbook to read.")
+@click.option("--mapping", type=_FILE, help="A TOML column mapping file (see README).")
+@click.option("--show-mapping", is_flag=True, help="Only show how columns are understood.")
+@pass_ctx
+def run(ctx: Ctx, file: Path, dry_run: bool, report: Path | None, on_duplicate: str,
+        region: str | None, sheet: str | None, mapping: Path | None,
+        show_mapping: bool) -> None:
+    """Import FILE."""
+    if show_mapping:
+        found = importer.show_mapping(file, sheet=sheet, mapping_file=mapping).as_dict()
+        emit(ctx, found, lambda: _print_mapping(found))
+        return
+    options = importer.ImportOptions(region=region.upper() if region else None,
+                                     on_duplicate=on_duplicate, sheet=sheet,
+                                     mapping_file=mapping)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=console(stderr=True), transient=True,
+                  disable=ctx.json or not sys.stderr.isatty()) as bar:
+        task = bar.add_task("importing", total=None)
+
+        def progress(rows: int) -> None:
+            bar.update(task, advance=rows)
+
+        outcome = importer.import_file(ctx.account, file, options, dry_run=dry_run,
+                                       report=report, progress=progress)
+    summary = outcome.summary()
+    rows = [{"row": r.row, "action": r.action, "reason": r.reason,
+             "name": r.contact.display_name if r.contact else "",
+             "review": bool(r.review), "warnings": list(r.warnings)}
+            for r in outcome.plan.rows]
+    emit(ctx, {**summary, "rows": rows}, lambda: _print_outcome(summary, rows, report))
+
+
+def _print_mapping(found: dict) -> None:
+    click.echo(f"{found['file']} · sheet {found['sheet']!r} · header on row "
+               f"{found['header_row']} · {found['flavor']}")
+    table(["Column", "Header", "Goes to"],
+          [(c["column"], c["header"], c["field"]) for c in found["columns"]])
+
+
+def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None:
+    verb = "Would" if summary["dry_run"] else "Did"
+    counts = ", ".join(f"{k} {summary.get(k, 0)}"
+                       for k in ("create", "update", "merge", "skip", "reject"))
+    click.echo(f"{summary['file']}: {summary['rows']} rows. {verb}: {counts}.")
+    problems = [r for r in rows if r["action"] == "reject" or r["review"]]
+    for r in problems[:30]:
+        why = "; ".join(r["warnings"]) or r["reason"]
+        click.echo(f"  row {r['row']}: {r['action']}{' (check it)' if r['review'] else ''}: {why}")
+    if len(problems) > 30:
+        click.echo(f"  … and {len(problems) - 30} more (see --report FILE.xlsx)")
+    if report:
+        click.echo(f"Report: {report}")
+    if summary["dry_run"]:
+        click.echo("Nothing was written (dry run).")
+    else:
+        click.echo(f"Import id: {summary['import_id']} (undo with: crm import undo "
+                   f"{summary['import_id']})")
+
+
+@import_.command("undo")
+@click.argument("import_id")
+@pass_ctx
+def undo(ctx: Ctx, import_id: str) -> None:
+    """Remove what an import created and restore what it changed."""
+    state = importer.undo(ctx.account, import_id)
+    emit(ctx, {"import_id": state.id, "status": state.status, "removed": len(state.created),
+               "restored": len(state.updated)},
+         f"Undid {state.id}: removed {len(state.created)}, restored {len(state.updated)}")
+
+
+@import_.command("list")
+@pass_ctx
+def list_(ctx: Ctx) -> None:
+    """List this profile's imports."""
+    states = importer.list_imports(ctx.account)
+    data = [{"import_id": s.id, "source": s.source, "status": s.status, "started": s.started,
+             "created": len(s.created), "updated": len(s.updated)} for s in states]
+    emit(ctx, data, lambda: table(["Id", "File", "Status", "Started", "Created", "Updated"],
+                                  [tuple(d.values()) for d in data]))
+
+
+@click.command()
+@click.argument("file", type=_FILE)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "google-csv", "vcard", "json"]),
+              help="Output format (default: from the file's extension, else xlsx).")
+@click.option("--group", metavar="GROUP", help="Only the contacts of this group.")
+@pass_ctx
+def export(ctx: Ctx, file: Path, fmt: str | None, group: str | None) -> None:
+    """Export contacts to Excel, CSV, Google CSV, vCard or a JSON backup.
+
+    Cells are never written as live formulas; phones stay text.
+
+    \b
+    Examples:
+      crm export clients.xlsx
+      crm export vip.csv --group VIP
+      crm export google.csv --format google-csv
+      crm export backup.json
+    """
+    from contacts_crm import exporter
+
+    fmt = fmt or {".csv": "csv", ".vcf": "vcard", ".json": "json"}.get(file.suffix.lower(),
+                                                                       "xlsx")
+    ctx.account.ensure_synced()
+    n = exporter.export_account(ctx.account, file, fmt, group=group)
+    emit(ctx, {"file": str(file), "format": fmt, "contacts": n},
+         f"Exported {n} contact(s) to {file} ({fmt})")
+
+
+@click.command()
+@click.argument("file", type=_FILE)
+@click.option("--force", is_flag=True, help="Restore even into an account that has contacts.")
+@pass_ctx
+def restore(ctx: Ctx, file: Path, force: bool) -> None:
+    """Restore a JSON backup (from 'crm export FILE.json') into an empty account."""
+    from contacts_crm import exporter
+
+    n = exporter.restore(ctx.account, file, force=force)
+    emit(ctx, {"file": str(file), "restored": n}, f"Restored {n} contact(s) from {file}")
+
+
+COMMANDS = [import_, export, restore]
