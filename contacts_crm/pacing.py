@@ -76,7 +76,10 @@ class Pacer:
 
     def acquire(self, method: str) -> None:
         """Block until ``method`` fits in every category's window, then spend it."""
-        cost = {k: v for k, v in COSTS.get(method, {}).items() if k in self.limits}
+        # A request dearer than a whole window's allowance can still go out
+        # once the window is empty (Google counts it then), never wait forever.
+        cost = {k: min(v, self.limits[k]) for k, v in COSTS.get(method, {}).items()
+                if k in self.limits}
         if not cost:
             return
         with self._lock:
@@ -114,4 +117,4 @@ class Pacer:
             freed += u
             if freed >= need:
                 return at + self.window - now + 1e-3
-        return self.window  # a single request costlier than the limit: wait a full window
+        return self.window  # pragma: no cover - unreachable: costs are clamped to the limit

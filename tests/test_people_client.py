@@ -156,7 +156,7 @@ def test_a_burst_stays_under_the_per_window_quota(tmp_path):
             client.create(person(i))
         elapsed = time.monotonic() - started
     assert emu.counters.get("status.429", 0) == 0
-    assert emu.counters["people.batchCreateContacts"] == 16
+    assert emu.counters["people.createContact"] == 16
     assert elapsed >= 1.4  # 16 writes at 5 per 0.5 s need at least three full windows
     emu.close()
 
@@ -193,6 +193,21 @@ def test_sync_refuses_to_empty_a_large_cache_without_force(account, emulator):
         account.sync(full=True)
     assert account.cache.count() == 12
     assert account.sync(full=True, force=True).contacts == 0
+
+
+def test_a_create_whose_answer_was_lost_is_not_sent_twice(account, emulator):
+    """A 500 after the write landed: the client finds its marker instead of re-sending."""
+    emulator.settings.fail_after_write_rate = 0.4
+    emulator.settings.seed = 7
+    created = account.client.create_many([person(i) for i in range(600)])
+    for i in range(8):
+        account.client.create(person(1000 + i))
+    emulator.settings.fail_after_write_rate = 0.0
+    assert emulator.counters["lost_answers"] > 0
+    listed = account.client.list_all().persons
+    assert len(created) == 600
+    assert len(listed) == 608
+    assert len({p["names"][0]["givenName"] for p in listed}) == 608
 
 
 def test_get_many_and_delete_many_span_batches(account, emulator):

@@ -214,9 +214,18 @@ class Emulator:
             with self.lock:
                 self._maybe_fail()
                 result = handler(self, req, match)
+                if req.method != "GET" and self._lost_answer():
+                    # The write happened, but the caller never learns it: the
+                    # case a client must not answer by re-sending a create.
+                    self.counters["lost_answers"] += 1
+                    raise injected_error(500, self.settings)
         except ApiError as err:
             return self._error(err)
         return json_response(200, result)
+
+    def _lost_answer(self) -> bool:
+        rate = self.settings.fail_after_write_rate
+        return rate > 0 and self._rng.random() < rate
 
     def _error(self, err: ApiError) -> Response:
         with self.lock:

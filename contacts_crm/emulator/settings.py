@@ -35,6 +35,8 @@ class EmulatorSettings:
     quota_window_s: float = 60.0
     quotas: dict[str, int] = field(default_factory=dict)
     fail_rate: float = 0.0
+    # Share of successful writes answered with a 500 anyway (the write landed).
+    fail_after_write_rate: float = 0.0
     fail_statuses: tuple[int, ...] = (429, 500, 503)
     seed: int | None = 0
     sync_token_ttl_s: float = 7 * 24 * 3600.0
