@@ -19,8 +19,8 @@ from contacts_crm.errors import AuthError, ConfigError
 
 SCOPES = [
     "https://www.googleapis.com/auth/contacts",
-    "https://www.googleapis.com/auth/spreadsheets",
-    "https://www.googleapis.com/auth/drive.file",
+    "https://www.googleapis.com/auth/spreadsheets",  # summaries, journal push, Sheet import
+    "https://www.googleapis.com/auth/drive.metadata.readonly",  # open a Sheet by its name
 ]
 TOKEN_FILE = "token.json"
 
