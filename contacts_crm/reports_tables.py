@@ -49,6 +49,25 @@ def summary_view(s: Summary) -> View:
     return View("summary", SUMMARY_HEADER, rows)
 
 
+def compact_summary_view(s: Summary) -> View:
+    """The summary for an 80-column terminal: the same figures, fewer columns."""
+
+    def row(g: GroupFigures) -> list[Any]:
+        conv = "" if g.conversion is None else f" ({g.conversion:.0%})"
+        lc = g.last_contact
+        return [g.group, g.clients, f"{g.leads} / {g.converted}{conv}",
+                f"{g.open_orders} · {g.open_amount}", f"{g.completed} · {g.completed_amount}",
+                f"{g.cancelled} · {g.cancelled_amount}",
+                f"{lc['days7']}/{lc['days30']}/{lc['older']}/{lc['never']}"]
+
+    rows = [row(g) for g in s.groups]
+    if s.group is None:
+        rows.append(row(s.total))
+    header = ["Group", "Clients", "Leads / ordered", "Open · amount", "Done · amount",
+              "Cancelled · amount", "Contacted 7d/30d/older/never"]
+    return View("summary", header, rows)
+
+
 def open_orders_view(s: Summary) -> View:
     figures = [*s.groups, s.total] if s.group is None else s.groups
     rows = [[g.group, *(g.open_by_stage[st] for st in s.open_stages), g.open_orders]

@@ -26,6 +26,7 @@ from contacts_crm.reports_tables import (
     View,
     activity_view,
     callbacks_view,
+    compact_summary_view,
     employees_view,
     events_view,
     open_orders_view,
@@ -152,7 +153,7 @@ def summary(
         if by_employee:
             _show(main, "Employees")
             return
-        _show(main, "Groups")
+        _show(compact_summary_view(report), "Groups")
         _show(open_orders_view(report), "Open orders by stage")
 
     views = summary_views(report, callbacks_report(ctx.account, group=group, today=today)) \
