@@ -111,7 +111,11 @@ def load(path: Path | None = None) -> Config:
     problems: list[str] = []
     profiles: dict[str, Profile] = {}
     known = {f.name for f in fields(Profile)} - {"name"}
-    for name, body in (raw.get("profiles") or {}).items():
+    table = raw.get("profiles") or {}
+    if not isinstance(table, dict):
+        problems.append("profiles: must be a table of [profiles.NAME] sections")
+        table = {}
+    for name, body in table.items():
         if not isinstance(body, dict):
             problems.append(f"profiles.{name}: must be a table")
             continue
@@ -130,6 +134,9 @@ def load(path: Path | None = None) -> Config:
         if key not in ("default_profile", "profiles"):
             problems.append(f"{key}: unknown setting")
     default = raw.get("default_profile", "local")
+    if not isinstance(default, str):
+        problems.append(f"default_profile: must be a profile name, not {default!r}")
+        default = "local"
     if default != "local" and default not in profiles:
         problems.append(f"default_profile: no profile named {default!r}")
     if problems:
@@ -148,6 +155,13 @@ def validate_profile(p: Profile) -> list[str]:
     at = f"profiles.{p.name}"
     if not _NAME.match(p.name):
         out.append(f"{at}: a profile name is letters, digits, '.', '_' or '-' (max 40)")
+    for key in ("kind", "endpoint", "auth", "client_secrets", "service_account_file",
+                "subject", "region", "user", "language", "sheets_endpoint"):
+        value = getattr(p, key)
+        if value is not None and not isinstance(value, str):
+            out.append(f"{at}.{key}: must be text, not {value!r}")
+    if not all(isinstance(v, str) for v in (p.kind, p.endpoint or "", p.region, p.language)):
+        return out  # the checks below compare text
     if p.kind not in KINDS:
         out.append(f"{at}.kind: {p.kind!r} is not one of {', '.join(KINDS)}")
     if p.kind == "endpoint" and not (p.endpoint or "").startswith(("http://", "https://")):
