@@ -80,12 +80,11 @@ class CardChange:
 def card_settings(account: Account) -> CardSettings:
     """The profile's card budget and language (office templates override shipped ones)."""
     prof = account.profile
-    override = cfg.config_dir() / "templates"
     return CardSettings(
         max_lines=prof.card_max_lines,
         max_chars=prof.card_max_chars,
         language=prof.language,
-        labels_dir=override if override.is_dir() else None,
+        labels_dir=cfg.office_templates_dir(),
     )
 
 

@@ -93,6 +93,15 @@ def profile_dir(profile: str) -> Path:
     return path
 
 
+def office_templates_dir() -> Path | None:
+    """The office's own templates (``templates/`` in the config dir), if it has any.
+
+    A file there wins over the shipped one with the same relative path.
+    """
+    path = config_dir() / "templates"
+    return path if path.is_dir() else None
+
+
 def config_path() -> Path:
     return config_dir() / "config.toml"
 

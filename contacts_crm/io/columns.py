@@ -105,6 +105,15 @@ def normalize_header(text: str) -> str:
     return " ".join(t.split()).strip(_PUNCT)
 
 
+def _office_columns() -> str | None:
+    """The office's own column names (templates/import/columns.toml in the config dir)."""
+    from contacts_crm.config import office_templates_dir
+
+    office = office_templates_dir()
+    path = office / "import" / "columns.toml" if office else None
+    return str(path) if path and path.is_file() else None
+
+
 @lru_cache(maxsize=4)
 def load_synonyms(path: str | None = None) -> _Synonyms:
     """Parse the synonyms file (default: the shipped ``templates/import/columns.toml``)."""
@@ -180,7 +189,7 @@ def match_header(
     header: str, flavor: str = "generic", user: MappingFile | None = None
 ) -> tuple[str | None, int, str]:
     """Return (field, slot, source) for one header text."""
-    syn = load_synonyms()
+    syn = load_synonyms(_office_columns())
     key = normalize_header(header)
     if not key:
         return None, 0, "unmapped"
@@ -202,7 +211,7 @@ def match_header(
 
 def _flavor(headers: list[str]) -> str:
     keys = {normalize_header(h) for h in headers}
-    for name, (detect, _) in load_synonyms().flavors.items():
+    for name, (detect, _) in load_synonyms(_office_columns()).flavors.items():
         if detect and all(d in keys for d in detect):
             return name
     return "generic"
