@@ -63,9 +63,9 @@ def login(
 
     try:
         flow = InstalledAppFlow.from_client_secrets_file(str(secrets), SCOPES)
-    except (ValueError, json.JSONDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(
-            f"{secrets}: not an OAuth client file ({exc})",
+            f"{secrets}: not an OAuth client file ({type(exc).__name__}: {exc})",
             hint="download the JSON of a 'Desktop app' OAuth client",
         ) from exc
     runner = flow_runner or (lambda f: f.run_local_server(port=0, open_browser=True))
@@ -90,12 +90,20 @@ def load_credentials(profile: Profile, data_dir: Path) -> Any:
     from google.oauth2.credentials import Credentials
 
     try:
-        credentials = Credentials.from_authorized_user_file(str(path), SCOPES)
-    except (ValueError, json.JSONDecodeError) as exc:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        credentials = Credentials.from_authorized_user_info(info, SCOPES)
+    except (ValueError, AttributeError, json.JSONDecodeError) as exc:
         raise AuthError(
             f"{path}: the stored token is unreadable ({type(exc).__name__})",
             hint=f"log in again: crm --profile {profile.name} login",
         ) from None
+    # google-auth always points a stored token at Google's token endpoint; a
+    # token minted by a loopback endpoint (the local test double) keeps its own.
+    stored_uri = info.get("token_uri")
+    if isinstance(stored_uri, str) and _is_loopback(stored_uri):
+        expiry = credentials.expiry  # with_token_uri's copy forgets it
+        credentials = credentials.with_token_uri(stored_uri)
+        credentials.expiry = expiry
     if not credentials.valid:
         if not credentials.refresh_token:
             raise AuthError(
@@ -117,6 +125,13 @@ def load_credentials(profile: Profile, data_dir: Path) -> Any:
             ) from None
         save_token(credentials, data_dir)
     return credentials
+
+
+def _is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _service_account(profile: Profile) -> Any:

@@ -84,8 +84,17 @@ def test_no_config_add_then_find_by_three_spellings_as_json(crm, isolated_home):
 def test_add_with_email_group_and_note_is_found_by_email(crm):
     assert crm("group", "create", "Wholesale")[0] == 0
     code, out, err = crm(
-        "--json", "add", "Anna", "--phone", "+90 532 123 45 67", "--email", "Anna@Example.com",
-        "--group", "Wholesale", "--note", "calls after 14:00",
+        "--json",
+        "add",
+        "Anna",
+        "--phone",
+        "+90 532 123 45 67",
+        "--email",
+        "Anna@Example.com",
+        "--group",
+        "Wholesale",
+        "--note",
+        "calls after 14:00",
     )
     assert code == 0, err
     added = json.loads(out)
@@ -193,7 +202,7 @@ def test_bad_config_file_exits_78_listing_every_problem(crm, isolated_home):
 
 def test_wrong_shape_config_file_is_a_config_error_not_a_crash(crm, isolated_home):
     path = isolated_home / "config.toml"
-    for text in ("profiles = 3\n", "[profiles]\na = 1\n", '[profiles.a]\nendpoint = 5\n'):
+    for text in ("profiles = 3\n", "[profiles]\na = 1\n", "[profiles.a]\nendpoint = 5\n"):
         path.write_text(text, encoding="utf-8")
         code, _, err = crm("status")
         assert code == 78, (text, err)
@@ -228,7 +237,9 @@ def test_version_in_process(crm):
 
 
 def test_profile_lab_talks_to_an_emulator_server(crm, emulator, emulator_server):
-    code, out, err = crm("profile", "add", "lab", "--endpoint", emulator_server.url, "--user", "Olga")
+    code, out, err = crm(
+        "profile", "add", "lab", "--endpoint", emulator_server.url, "--user", "Olga"
+    )
     assert code == 0, err
     emulator.reset_counters()
     code, out, err = crm("--profile", "lab", "add", "Lab Client", "--phone", "+44 20 7946 0958")
