@@ -272,3 +272,49 @@ def apply_fields(person: dict[str, Any], update: dict[str, Any], fields: Iterabl
         if k in update:
             out[k] = update[k]
     return out
+
+
+def _item_key(field_name: str, item: dict[str, Any]) -> Any:
+    """What makes two items of a field the same item (ignoring output-only keys)."""
+    if field_name in ("phoneNumbers", "emailAddresses", "urls"):
+        return str(item.get("value", "")).casefold()
+    if field_name == "memberships":
+        return item.get("contactGroupMembership", {}).get("contactGroupResourceName")
+    if field_name in ("clientData", "userDefined"):
+        return (item.get("key"), item.get("value"))
+    skip = {"metadata", "canonicalForm", "formattedType", "displayName", "displayNameLastFirst"}
+    return tuple(sorted((k, repr(v)) for k, v in item.items() if k not in skip))
+
+
+def three_way(
+    base: dict[str, Any], fresh: dict[str, Any], intended: dict[str, Any], fields: Iterable[str]
+) -> dict[str, Any]:
+    """Re-apply a planned write to a person someone else changed meanwhile.
+
+    ``base`` is the person the plan was made from, ``intended`` the planned
+    write, ``fresh`` the person now. Per field: what only we changed takes our
+    value, what only they changed keeps theirs; where both changed, list items
+    are unioned (theirs first) and Notes get our new lines appended — so no
+    one's edit is lost. Names and other singletons keep theirs.
+    """
+    out: dict[str, Any] = {}
+    for f in fields:
+        b, n, i = ([_item_key(f, it) for it in x.get(f, [])] for x in (base, fresh, intended))
+        if i == b:
+            out[f] = fresh.get(f, [])
+        elif n == b:
+            out[f] = intended.get(f, [])
+        elif f == "biographies":
+            mine = _first(intended.get(f)).get("value", "")
+            old = _first(base.get(f)).get("value", "")
+            theirs = _first(fresh.get(f)).get("value", "")
+            added = "\n".join(ln for ln in mine.splitlines() if ln not in old.splitlines())
+            text = theirs if not added or added in theirs else f"{theirs.rstrip()}\n{added}"
+            out[f] = [{"value": text, "contentType": "TEXT_PLAIN"}] if text else []
+        elif f == "names":
+            out[f] = fresh.get(f, [])
+        else:
+            ours = [it for it, key in zip(intended.get(f, []), i, strict=True)
+                    if key not in b and key not in n]
+            out[f] = [*fresh.get(f, []), *ours]
+    return out

@@ -217,3 +217,31 @@ def test_get_many_and_delete_many_span_batches(account, emulator):
     assert emulator.counters["people.getBatchGet"] == 2
     assert account.client.delete_many(names) == 230
     assert account.client.list_all().persons == []
+
+
+def test_batch_update_meeting_a_concurrent_edit_merges_instead_of_overwriting(account, emulator):
+    """An import's planned merge lands on a contact a phone edited meanwhile."""
+    from contacts_crm.contact import three_way
+
+    base = account.client.create(person(1))
+    rn = base["resourceName"]
+    # the plan: add a phone and a note line
+    planned = Contact.from_person(base)
+    planned.phones.append(PhoneEntry("+79035550000"))
+    planned.notes = "Imported: VIP"
+    fields = ["phoneNumbers", "biographies"]
+    intended = planned.to_person(fields)
+    # meanwhile a phone adds its own number and a note
+    emulator.device_edit(rn, lambda p: p.update(
+        phoneNumbers=[*p["phoneNumbers"], {"value": "+79269998877", "type": "work"}],
+        biographies=[{"value": "Call after 14:00", "contentType": "TEXT_PLAIN"}]))
+    done = account.client.update_many(
+        [intended], fields,
+        reapply=lambda fresh, want: (three_way(base, fresh, want, fields), fields))
+    result = done[0]
+    phones = [p["value"] for p in result["phoneNumbers"]]
+    assert phones == ["+79160000001", "+79269998877", "+79035550000"]
+    notes = result["biographies"][0]["value"]
+    assert "Call after 14:00" in notes and "Imported: VIP" in notes
+    assert emulator.counters["people.batchUpdateContacts"] == 1  # rejected: stale
+    assert emulator.counters["people.updateContact"] == 1  # redone one by one
