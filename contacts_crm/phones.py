@@ -97,6 +97,10 @@ def normalize(raw: str, region: str = "RU") -> Phone:
         return Phone(raw=str(raw), e164=None, problem=problem, needs_review=True)
     candidates = [text]
     digits = _DIGITS.sub("", text)
+    # "00" is the international prefix in most of the world ("0044 20 ..."),
+    # even where the region's own prefix is another one (RU: 810).
+    if text.startswith("00"):
+        candidates.append("+" + digits[2:])
     # Numbers saved without their "+" (e.g. 79161234567 from Excel) are international.
     if not text.lstrip().startswith("+") and len(digits) >= 11:
         candidates.append("+" + digits)
