@@ -84,23 +84,48 @@ def export(
     return len(items)
 
 
+def _selection(
+    account: Account, group: str | None
+) -> tuple[list[Contact], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(contacts, all groups, the chosen group or []) for ``--group``."""
+    account.ensure_synced()
+    groups = account.cache.groups()
+    contacts = list(account.cache.contacts())
+    if group is None:
+        return contacts, groups, []
+    match = [g for g in groups if (g.get("name") or "").casefold() == group.casefold()]
+    if not match:
+        known = ", ".join(sorted(g.get("name", "") for g in groups))
+        raise NotFoundError(f"no group {group!r}", hint=f"the groups are: {known}")
+    rn = match[0]["resourceName"]
+    return [c for c in contacts if rn in c.groups], groups, match
+
+
 def export_account(
     account: Account, path: Path | str, format: str = "xlsx", *, group: str | None = None
 ) -> int:
     """Export the account's contacts (all, or the members of the label ``group``)."""
-    account.ensure_synced()
-    groups = account.cache.groups()
-    contacts: Iterable[Contact] = account.cache.contacts()
-    if group is not None:
-        match = [g for g in groups if (g.get("name") or "").casefold() == group.casefold()]
-        if not match:
-            known = ", ".join(sorted(g.get("name", "") for g in groups))
-            raise NotFoundError(f"no group {group!r}", hint=f"the groups are: {known}")
-        rn = match[0]["resourceName"]
-        contacts = [c for c in contacts if rn in c.groups]
-        if format == "json":
-            groups = match
-    return export(contacts, path, format, groups=groups)
+    contacts, groups, chosen = _selection(account, group)
+    return export(contacts, path, format, groups=chosen if format == "json" and chosen
+                  else groups)
+
+
+def export_to_sheet(
+    account: Account,
+    sheet_ref: str,
+    *,
+    group: str | None = None,
+    tab: str = "Contacts",
+    sheets_client: Any = None,
+) -> Any:
+    """Refresh one tab of a Google Sheet with the xlsx export's table (other tabs untouched)."""
+    from contacts_crm.reports_sheets import sheets_client_for
+
+    contacts, groups, _ = _selection(account, group)
+    names = {g["resourceName"]: g.get("name") or g.get("formattedName", "") for g in groups}
+    rows = [fmt.table_row(c, names, card_columns(c.notes)) for c in contacts]
+    client = sheets_client or sheets_client_for(account)
+    return client.write_tab(sheet_ref, tab, fmt.table_columns(DERIVED), rows)
 
 
 def restore(account: Account, path: Path | str, *, force: bool = False) -> int:

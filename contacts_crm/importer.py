@@ -9,6 +9,7 @@ plans a new one in which every row already imported is a skip.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ from contacts_crm.io.columns import (
 from contacts_crm.io.normalize import ImportRecord, normalize_row
 from contacts_crm.io.readers import read_tables
 from contacts_crm.io.report import write_report
-from contacts_crm.io.table import Table
+from contacts_crm.io.table import Row, Table, check_table
 
 
 @dataclass
@@ -77,21 +78,54 @@ class ImportOutcome:
         return out
 
 
+SHEET_URL = "https://docs.google.com/spreadsheets/"
+
+
+def is_sheet_url(path: Path | str) -> bool:
+    """True for a Google Sheet link (``crm import`` reads it through the Sheets API)."""
+    return str(path).startswith(SHEET_URL)
+
+
+def read_sheet(sheets: Any, url: str, sheet: str | None = None) -> list[Table]:
+    """One tab of a Google Sheet (the first unless ``sheet``) as a table to import."""
+    values = sheets.read_tab(url, sheet)
+    table = Table(source=url, rows=[Row(n, cells) for n, cells in enumerate(values, start=1)],
+                  sheet=sheet, kind="sheet")
+    check_table(table)
+    return [table]
+
+
 def read_file(
-    path: Path | str, *, sheet: str | None = None, mapping_file: Path | str | None = None
+    path: Path | str,
+    *,
+    sheet: str | None = None,
+    mapping_file: Path | str | None = None,
+    tables: list[Table] | None = None,
 ) -> tuple[Table, Mapping]:
-    """Read ``path``, choose the sheet, find the header and map the columns."""
+    """Read ``path`` (or use ``tables`` already read), choose the sheet, map the columns."""
     user = load_mapping_file(mapping_file) if mapping_file else None
-    table = choose_table(read_tables(path), sheet, user)
+    table = choose_table(tables if tables is not None else read_tables(path), sheet, user)
     mapping = detect_mapping(table, user)
     check_has_data(table, mapping)
     return table, mapping
 
 
 def show_mapping(
-    path: Path | str, *, sheet: str | None = None, mapping_file: Path | str | None = None
+    path: Path | str,
+    *,
+    sheet: str | None = None,
+    mapping_file: Path | str | None = None,
+    account: Account | None = None,
 ) -> Mapping:
-    """What ``crm import --show-mapping`` prints: sheet, header row, column -> field."""
+    """What ``crm import --show-mapping`` prints: sheet, header row, column -> field.
+
+    A Google Sheet URL needs the ``account`` whose profile reaches Sheets.
+    """
+    if is_sheet_url(path) and account is not None:
+        from contacts_crm.reports_sheets import sheets_client_for
+
+        tables = read_sheet(sheets_client_for(account), str(path), sheet)
+        return read_file(path, mapping_file=mapping_file, tables=tables)[1]
     return read_file(path, sheet=sheet, mapping_file=mapping_file)[1]
 
 
@@ -101,9 +135,10 @@ def read_records(
     region: str = "RU",
     sheet: str | None = None,
     mapping_file: Path | str | None = None,
+    tables: list[Table] | None = None,
 ) -> tuple[Mapping, list[ImportRecord]]:
     """Every data row of the file, normalised."""
-    table, mapping = read_file(path, sheet=sheet, mapping_file=mapping_file)
+    table, mapping = read_file(path, sheet=sheet, mapping_file=mapping_file, tables=tables)
     csv = table.kind == "csv"
     return mapping, [normalize_row(r, mapping, region, csv=csv) for r in data_rows(table, mapping)]
 
@@ -139,11 +174,18 @@ def import_file(
     if opts.on_duplicate not in DUPLICATE_POLICIES:
         raise UsageError(f"--on-duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
     region = opts.region or account.profile.region
+    tables = None
+    if is_sheet_url(path):
+        from contacts_crm.reports_sheets import sheets_client_for
+
+        tables = read_sheet(sheets_client_for(account), str(path), opts.sheet)
     mapping, records = read_records(
-        path, region=region, sheet=opts.sheet, mapping_file=opts.mapping_file
-    )
+        path, region=region, sheet=None if tables else opts.sheet,
+        mapping_file=opts.mapping_file, tables=tables,
+    )  # fmt: skip
     account.sync()  # incremental when the cache has a token: dedupe sees other devices' edits
-    import_id, state = _import_id(account, Path(path), mapping)
+    content = _sheet_content(tables) if tables else None
+    import_id, state = _import_id(account, path, mapping, content)
     resumed = state is not None
     if state is not None and not dry_run:
         recover_in_flight(account, state)
@@ -175,12 +217,19 @@ def list_imports(account: Account) -> list[ImportState]:
     return list_states(account.data_dir)
 
 
-def _import_id(account: Account, path: Path, mapping: Mapping) -> tuple[str, ImportState | None]:
+def _sheet_content(tables: list[Table]) -> bytes:
+    return json.dumps([r.cells for t in tables for r in t.rows], ensure_ascii=False).encode()
+
+
+def _import_id(
+    account: Account, path: Path | str, mapping: Mapping, content: bytes | None = None
+) -> tuple[str, ImportState | None]:
     """A stable id per file content and sheet; an unfinished import of it is resumed."""
     try:
-        digest = hashlib.sha256(path.read_bytes() + str(mapping.sheet).encode()).hexdigest()
+        data = content if content is not None else Path(path).read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot be read ({e})") from None
+    digest = hashlib.sha256(data + str(mapping.sheet).encode()).hexdigest()
     base = "imp-" + digest[:10]
     n = 1
     while True:

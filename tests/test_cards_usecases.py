@@ -12,28 +12,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cli_helpers import crm
 
 from contacts_crm import card as grammar
 from contacts_crm import cards_usecases as uc
 from contacts_crm import config as cfg
 from contacts_crm.account import Account
 from contacts_crm.card_budget import size
-from contacts_crm.cli.main import main
 from contacts_crm.contact import Contact, PhoneEntry
 from contacts_crm.emulator import build_service
 
 FREE_TEXT = "Prefers calls after 14:00. His wife Anna orders too."
-
-
-def crm(*args: str) -> tuple[int, str]:
-    """Run the real CLI in-process; returns (exit code, stdout)."""
-    import contextlib
-    import io
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    return int(exit_info.value.code or 0), out.getvalue()
 
 
 @pytest.fixture

@@ -37,13 +37,14 @@ def import_() -> None:
       crm import clients.xlsx --on-duplicate merge
       crm import --show-mapping clients.xlsx
       crm import old.csv --region TR --mapping map.toml
+      crm import "https://docs.google.com/spreadsheets/d/KEY/edit" --sheet Clients
       crm import list
       crm import undo imp-07ecd47175
     """
 
 
 @import_.command("run", hidden=True)
-@click.argument("file", type=_FILE)
+@click.argument("file")
 @click.option("--dry-run", is_flag=True, help="Plan and report; write nothing.")
 @click.option("--report", type=_FILE, help="Write the per-row plan to this .xlsx file.")
 @click.option("--on-duplicate", type=click.Choice(["skip", "update", "merge"]), default="skip",
@@ -54,12 +55,15 @@ def import_() -> None:
 @click.option("--mapping", type=_FILE, help="A TOML column mapping file (see README).")
 @click.option("--show-mapping", is_flag=True, help="Only show how columns are understood.")
 @pass_ctx
-def run(ctx: Ctx, file: Path, dry_run: bool, report: Path | None, on_duplicate: str,
+def run(ctx: Ctx, file: str, dry_run: bool, report: Path | None, on_duplicate: str,
         region: str | None, sheet: str | None, mapping: Path | None,
         show_mapping: bool) -> None:
-    """Import FILE."""
+    """Import FILE (a file, or a Google Sheet URL)."""
+    source: Path | str = file if importer.is_sheet_url(file) else Path(file)
     if show_mapping:
-        found = importer.show_mapping(file, sheet=sheet, mapping_file=mapping).as_dict()
+        account = ctx.account if importer.is_sheet_url(file) else None
+        found = importer.show_mapping(source, sheet=sheet, mapping_file=mapping,
+                                      account=account).as_dict()
         emit(ctx, found, lambda: _print_mapping(found))
         return
     options = importer.ImportOptions(region=region.upper() if region else None,
@@ -75,7 +79,7 @@ def run(ctx: Ctx, file: Path, dry_run: bool, report: Path | None, on_duplicate: 
         def progress(rows: int) -> None:
             bar.update(task, advance=rows)
 
-        outcome = importer.import_file(ctx.account, file, options, dry_run=dry_run,
+        outcome = importer.import_file(ctx.account, source, options, dry_run=dry_run,
                                        report=report, progress=progress)
     summary = outcome.summary()
     rows = [{"row": r.row, "action": r.action, "reason": r.reason,
@@ -135,12 +139,15 @@ def list_(ctx: Ctx) -> None:
 
 
 @click.command()
-@click.argument("file", type=_FILE)
+@click.argument("file", type=_FILE, required=False)
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "google-csv", "vcard", "json"]),
               help="Output format (default: from the file's extension, else xlsx).")
 @click.option("--group", metavar="GROUP", help="Only the contacts of this group.")
+@click.option("--to-sheet", metavar="URL_OR_NAME",
+              help="Refresh the \"Contacts\" tab of a Google Sheet instead of writing a file.")
 @pass_ctx
-def export(ctx: Ctx, file: Path, fmt: str | None, group: str | None) -> None:
+def export(ctx: Ctx, file: Path | None, fmt: str | None, group: str | None,
+           to_sheet: str | None) -> None:
     """Export contacts to Excel, CSV, Google CSV, vCard or a JSON backup.
 
     Cells are never written as live formulas; phones stay text.
@@ -151,12 +158,20 @@ def export(ctx: Ctx, file: Path, fmt: str | None, group: str | None) -> None:
       crm export vip.csv --group VIP
       crm export google.csv --format google-csv
       crm export backup.json
+      crm export --to-sheet "https://docs.google.com/spreadsheets/d/KEY" --group VIP
     """
     from contacts_crm import exporter
+    from contacts_crm.errors import UsageError
 
+    if to_sheet:
+        result = exporter.export_to_sheet(ctx.account, to_sheet, group=group)
+        emit(ctx, {"sheet": result.url, "tab": result.tab, "contacts": result.rows},
+             f"Wrote {result.rows} contact(s) to the {result.tab!r} tab of {result.url}")
+        return
+    if file is None:
+        raise UsageError("give a FILE to write, or --to-sheet URL_OR_NAME")
     fmt = fmt or {".csv": "csv", ".vcf": "vcard", ".json": "json"}.get(file.suffix.lower(),
                                                                        "xlsx")
-    ctx.account.ensure_synced()
     n = exporter.export_account(ctx.account, file, fmt, group=group)
     emit(ctx, {"file": str(file), "format": fmt, "contacts": n},
          f"Exported {n} contact(s) to {file} ({fmt})")
