@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from contacts_crm import importer
 from contacts_crm.cli.output import Ctx, console, emit, pass_ctx, table
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
@@ -59,6 +58,8 @@ def run(ctx: Ctx, file: str, dry_run: bool, report: Path | None, on_duplicate: s
         region: str | None, sheet: str | None, mapping: Path | None,
         show_mapping: bool) -> None:
     """Import FILE (a file, or a Google Sheet URL)."""
+    from contacts_crm import importer
+
     source: Path | str = file if importer.is_sheet_url(file) else Path(file)
     if show_mapping:
         account = ctx.account if importer.is_sheet_url(file) else None
@@ -121,6 +122,8 @@ def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None
 @pass_ctx
 def undo(ctx: Ctx, import_id: str) -> None:
     """Remove what an import created and restore what it changed."""
+    from contacts_crm import importer
+
     state = importer.undo(ctx.account, import_id)
     emit(ctx, {"import_id": state.id, "status": state.status, "removed": len(state.created),
                "restored": len(state.updated)},
@@ -131,6 +134,8 @@ def undo(ctx: Ctx, import_id: str) -> None:
 @pass_ctx
 def list_(ctx: Ctx) -> None:
     """List this profile's imports."""
+    from contacts_crm import importer
+
     states = importer.list_imports(ctx.account)
     data = [{"import_id": s.id, "source": s.source, "status": s.status, "started": s.started,
              "created": len(s.created), "updated": len(s.updated)} for s in states]

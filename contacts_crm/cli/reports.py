@@ -16,12 +16,9 @@ from contacts_crm.activity import activity as activity_report
 from contacts_crm.callbacks import callbacks as callbacks_report
 from contacts_crm.cli.output import Ctx, pass_ctx, table
 from contacts_crm.errors import UsageError
-from contacts_crm.io.xlsx_safe import csv_cell
 from contacts_crm.phones import format_national
-from contacts_crm.report_xlsx import write_summary_xlsx
 from contacts_crm.reports import summary as summary_report
 from contacts_crm.reports_settings import DATE_FORMATS, load_report_settings, parse_day
-from contacts_crm.reports_sheets import refresh_tab
 from contacts_crm.reports_tables import (
     View,
     activity_view,
@@ -62,6 +59,7 @@ def _today(as_of: str | None) -> date:
 
 
 def _write_csv(view: View, output: Path | None) -> None:
+    from contacts_crm.io.xlsx_safe import csv_cell  # lazy: keeps crm start-up fast
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(view.header)
@@ -87,6 +85,8 @@ def _finish(
     default_name: str,
 ) -> None:
     """Write the sheet tabs, then print or save the report in the chosen format."""
+    from contacts_crm.report_xlsx import write_summary_xlsx  # lazy: openpyxl
+    from contacts_crm.reports_sheets import refresh_tab  # lazy: gspread is slow to import
     settings = load_report_settings()
     if to_sheet:
         tabs = []
