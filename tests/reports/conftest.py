@@ -110,6 +110,7 @@ HISTORY: list[list[str]] = [
 class Office:
     home: Path
     sheets: SheetsEmulatorServer
+    today: str = TODAY  # "today" for every report of this office
 
     def run(self, *args: str) -> Any:
         """``crm ARGS`` in-process; the output parsed as JSON when --json is given."""

@@ -9,7 +9,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import TODAY
 
 from contacts_crm.cli.main import cli, main
 from contacts_crm.report_xlsx import write_summary_xlsx
@@ -67,7 +66,7 @@ def test_journal_push_twice_appends_nothing_the_second_time(office) -> None:
 
 def test_summary_xlsx_has_one_sheet_per_view_and_a_bar_chart(office, tmp_path: Path) -> None:
     path = tmp_path / "november.xlsx"
-    office.run("summary", "--format", "xlsx", "--output", str(path), "--as-of", TODAY)
+    office.run("summary", "--format", "xlsx", "--output", str(path), "--as-of", office.today)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Summary", "Open orders", "Employees", "Callbacks"]
     ws = wb["Summary"]
@@ -93,7 +92,7 @@ def test_xlsx_never_holds_a_formula_from_data(tmp_path: Path) -> None:
 
 
 def test_csv_output_is_neutralised_and_complete(office, tmp_path: Path) -> None:
-    out = office.run("callbacks", "--format", "csv", "--as-of", TODAY)
+    out = office.run("callbacks", "--format", "csv", "--as-of", office.today)
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0][:4] == ["Name", "Phone", "Groups", "Reason"]
     assert [r[0] for r in rows[1:]] == ["Epsilon Retail", "Iota Lead", "Eta New", "Theta New"]
@@ -101,11 +100,11 @@ def test_csv_output_is_neutralised_and_complete(office, tmp_path: Path) -> None:
 
 
 def test_human_tables_print(office) -> None:
-    out = office.run("summary", "--as-of", TODAY)
+    out = office.run("summary", "--as-of", office.today)
     assert "Period 2026-11-01 – 2026-11-20" in out and "Wholesale" in out
-    assert "Olga" in office.run("summary", "--by-employee", "--as-of", TODAY)
-    assert "Theta New" in office.run("callbacks", "--as-of", TODAY)
-    assert "Anna" in office.run("activity", "--events", "--as-of", TODAY)
+    assert "Olga" in office.run("summary", "--by-employee", "--as-of", office.today)
+    assert "Theta New" in office.run("callbacks", "--as-of", office.today)
+    assert "Anna" in office.run("activity", "--events", "--as-of", office.today)
 
 
 @pytest.mark.parametrize(
