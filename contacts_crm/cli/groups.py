@@ -17,7 +17,9 @@ def group() -> None:
       crm group list
       crm group create Wholesale
       crm group add Wholesale "+7 916 123-45-67" Petrov
+      crm group remove Wholesale Petrov
       crm group rename Wholesale "Wholesale clients"
+      crm group delete "Wholesale clients" --yes
     """
 
 

@@ -22,6 +22,7 @@ def profile() -> None:
       crm profile add office --google --client-secrets ~/client_secret.json
       crm profile add office --google --service-account key.json --subject boss@firm.com
       crm profile use office
+      crm profile remove lab
     """
 
 
@@ -70,7 +71,13 @@ def list_(ctx: Ctx) -> None:
 @click.option("--subject", metavar="EMAIL", help="User to act as (domain-wide delegation).")
 @click.option("--region", default="RU", show_default=True, help="Default phone region.")
 @click.option("--user", default="", help="Your name, to sign calls and order steps.")
-@click.option("--language", type=click.Choice(cfg.LANGUAGES), default="en", show_default=True)
+@click.option(
+    "--language",
+    type=click.Choice(cfg.LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the card labels.",
+)
 @click.option("--default", "make_default", is_flag=True, help="Make it the default profile.")
 @pass_ctx
 def add(
@@ -202,6 +209,11 @@ def login(ctx: Ctx, no_browser: bool) -> None:
 
     Opens a browser on Google's consent page; the token is stored next to
     the profile's data, readable by you only.
+
+    \b
+    Examples:
+      crm --profile office login
+      crm --profile office login --no-browser
     """
     from contacts_crm import auth
 
