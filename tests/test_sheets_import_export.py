@@ -79,3 +79,19 @@ def test_sheet_without_a_sheets_endpoint_is_a_config_error(emulator_server):
     code, out = crm("--profile", "bare", "--json", "export", "--to-sheet",
                     "https://docs.google.com/spreadsheets/d/x/edit")
     assert code == 78 and "sheets_endpoint" in json.loads(out)["hint"]
+
+
+def test_journal_push_through_the_cli_is_idempotent(office, sheets):
+    book = sheets.create_spreadsheet("Office", {"Summary": [["x"]]})
+    url = f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit"
+    assert crm("call", "Petrov", "asks about delivery", "--in")[0] == 0
+    assert crm("order", "open", "Petrov", "tiles", "--amount", "100")[0] == 0
+    code, out = crm("--json", "journal", "push", url)
+    assert code == 0, out
+    first = json.loads(out)["appended"]
+    assert first >= 2
+    rows = sheets.emulator.tab_values(book.spreadsheet_id, "Journal")
+    assert len(rows) == first + 1  # the header and one row per event
+    code, out = crm("--json", "journal", "push", url)
+    assert json.loads(out)["appended"] == 0
+    assert sheets.emulator.tab_values(book.spreadsheet_id, "Summary") == [["x"]]
