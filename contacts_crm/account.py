@@ -9,6 +9,7 @@ talks to the emulator). Either way, the same PeopleClient code runs.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,7 +109,13 @@ class Account:
         self.close()
 
     # ------------------------------------------------------------------ sync
-    def sync(self, *, full: bool = False, force: bool = False) -> SyncReport:
+    def sync(
+        self,
+        *,
+        full: bool = False,
+        force: bool = False,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> SyncReport:
         """Bring the cache up to date: incremental when a token is kept, else full.
 
         An expired token falls back to a full sync by itself. A full sync that
@@ -118,10 +125,10 @@ class Account:
         token = None if full else self.cache.sync_token
         expired = False
         try:
-            result = self.client.list_all(sync_token=token)
+            result = self.client.list_all(sync_token=token, progress=progress)
         except SyncTokenExpiredError:
             expired = True
-            result = self.client.list_all()
+            result = self.client.list_all(progress=progress)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         before = self.cache.count()
         if result.full:

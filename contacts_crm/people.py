@@ -169,16 +169,25 @@ class PeopleClient:
 
     # ----------------------------------------------------------------- reads
     def list_all(
-        self, *, sync_token: str | None = None, person_fields: str = READ_FIELDS
+        self,
+        *,
+        sync_token: str | None = None,
+        person_fields: str = READ_FIELDS,
+        progress: Callable[[int, int | None], None] | None = None,
     ) -> ListResult:
         """Read the whole account (or the changes since ``sync_token``).
 
-        Raises SyncTokenExpiredError when the token is too old: the caller
-        then does a full read (``sync_token=None``).
+        ``progress(done, total)`` is called after each page (total when the
+        API says it). Raises SyncTokenExpiredError when the token is too old:
+        the caller then does a full read (``sync_token=None``).
         """
         result = ListResult(full=sync_token is None)
+        done = 0
         for page in self._pages(sync_token=sync_token, person_fields=person_fields):
             result.calls += 1
+            done += len(page.get("connections", []))
+            if progress:
+                progress(done, page.get("totalItems"))
             for person in page.get("connections", []):
                 if person.get("metadata", {}).get("deleted"):
                     result.deleted.append(person["resourceName"])

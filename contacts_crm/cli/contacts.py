@@ -57,7 +57,19 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
       crm sync
       crm sync --full
     """
-    report = ctx.account.sync(full=full, force=force)
+    import sys
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from contacts_crm.cli.output import console
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=console(stderr=True),
+                  transient=True, disable=ctx.json or not sys.stderr.isatty()) as bar:
+        task = bar.add_task("reading contacts", total=None)
+        report = ctx.account.sync(
+            full=full, force=force,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
     kind = "full" if report.full else "incremental"
     emit(
         ctx,
