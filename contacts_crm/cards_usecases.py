@@ -226,6 +226,22 @@ def _apply_groups(
 
 
 # ------------------------------------------------------------------ use cases
+def _perform(
+    account: Account,
+    query: str,
+    kind: type,
+    *,
+    by: str | None,
+    at: datetime | None,
+    op_id: str | None,
+    **fields: Any,
+) -> CardChange:
+    """Build the operation ``kind(**fields)`` signed by ``by`` at ``at`` and run it."""
+    who = who_did_it(account, by)
+    when = at or now()
+    return run(account, query, lambda new_id: kind(op_id=new_id, at=when, who=who, **fields), op_id)
+
+
 def log_call(
     account: Account,
     query: str,
@@ -239,23 +255,19 @@ def log_call(
     op_id: str | None = None,
 ) -> CardChange:
     """Log a call on the client's card (and in the journal)."""
-    who = who_did_it(account, by)
-    when = at or now()
     if callback_on and outcome is None:
         outcome = "callback"
-    return run(
+    return _perform(
         account,
         query,
-        lambda op_id: LogCall(
-            op_id=op_id,
-            at=when,
-            who=who,
-            direction=direction,
-            comment=comment,
-            outcome=outcome,
-            callback_on=callback_on,
-        ),
-        op_id,
+        LogCall,
+        by=by,
+        at=at,
+        op_id=op_id,
+        direction=direction,
+        comment=comment,
+        outcome=outcome,
+        callback_on=callback_on,
     )
 
 
@@ -270,14 +282,7 @@ def open_order(
     op_id: str | None = None,
 ) -> CardChange:
     """Open a new order (numbered per client)."""
-    who = who_did_it(account, by)
-    when = at or now()
-    return run(
-        account,
-        query,
-        lambda op_id: OpenOrder(op_id=op_id, at=when, who=who, what=what, amount=amount),
-        op_id,
-    )
+    return _perform(account, query, OpenOrder, by=by, at=at, op_id=op_id, what=what, amount=amount)
 
 
 def step_order(
@@ -293,21 +298,17 @@ def step_order(
     op_id: str | None = None,
 ) -> CardChange:
     """Move an order to ``stage``; a final stage compacts it to one line."""
-    who = who_did_it(account, by)
-    when = at or now()
-    return run(
+    return _perform(
         account,
         query,
-        lambda op_id: StepOrder(
-            op_id=op_id,
-            at=when,
-            who=who,
-            order_no=order_no,
-            stage=stage,
-            comment=comment,
-            amount=amount,
-        ),
-        op_id,
+        StepOrder,
+        by=by,
+        at=at,
+        op_id=op_id,
+        order_no=order_no,
+        stage=stage,
+        comment=comment,
+        amount=amount,
     )
 
 
@@ -324,21 +325,17 @@ def close_order(
     op_id: str | None = None,
 ) -> CardChange:
     """Close an order as delivered (or cancelled): it becomes one line."""
-    who = who_did_it(account, by)
-    when = at or now()
-    return run(
+    return _perform(
         account,
         query,
-        lambda op_id: CloseOrder(
-            op_id=op_id,
-            at=when,
-            who=who,
-            order_no=order_no,
-            cancelled=cancelled,
-            amount=amount,
-            comment=comment,
-        ),
-        op_id,
+        CloseOrder,
+        by=by,
+        at=at,
+        op_id=op_id,
+        order_no=order_no,
+        cancelled=cancelled,
+        amount=amount,
+        comment=comment,
     )
 
 
