@@ -8,6 +8,7 @@ talks to the emulator). Either way, the same PeopleClient code runs.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from contacts_crm import config as cfg
 from contacts_crm.cache import Cache
-from contacts_crm.errors import ConflictError, SyncTokenExpiredError
+from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
 from contacts_crm.pacing import OBSERVED_LIMITS, Pacer
 from contacts_crm.people import PeopleClient, RetryPolicy
 
 if TYPE_CHECKING:
     from contacts_crm.journal import Journal
+
+log = logging.getLogger(__name__)
 
 # A full sync that finds no contacts while the cache holds at least this many
 # is refused without --force: an account does not empty itself by accident.
@@ -53,6 +56,7 @@ class Account:
         self.profile = profile
         self.data_dir = data_dir
         self._journal: Journal | None = None
+        self._fresh = False  # the cache was checked for freshness in this session
         self._closers: list[Any] = []
 
     # ---------------------------------------------------------- construction
@@ -160,9 +164,30 @@ class Account:
         )
 
     def ensure_synced(self) -> None:
-        """Fill the cache once (first use of a profile); later reads are local."""
+        """Fill the cache on first use; refresh it when older than ``sync_minutes``.
+
+        Reads come from the cache. So that a client added on another PC a few
+        minutes ago is found during a call, a cache older than the profile's
+        ``sync_minutes`` gets one incremental sync first (once per Account).
+        Offline, the local copy is used as it is.
+        """
         if not self.cache.synced:
             self.sync(full=True)
+            self._fresh = True
+            return
+        if self._fresh:
+            return
+        self._fresh = True
+        max_age = self.profile.sync_minutes * 60
+        synced_at = self.cache.meta("synced_at")
+        if max_age <= 0 or synced_at is None:
+            return
+        age = (datetime.now(UTC) - datetime.fromisoformat(synced_at)).total_seconds()
+        if age > max_age:
+            try:
+                self.sync()
+            except UnavailableError as exc:
+                log.warning("working from the local copy: %s", exc.message)
 
     # ------------------------------------------------------------- writes
     def remember(self, persons: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -44,6 +44,7 @@ class Profile:
     language: str = "en"  # card labels: en | ru | tr
     card_max_lines: int = 12
     card_max_chars: int = 1000
+    sync_minutes: int = 5  # reads refresh a local copy older than this (0: only 'crm sync')
     sheets_endpoint: str | None = None  # a Sheets-API-compatible URL (tests, emulator)
 
     def to_toml(self) -> dict[str, Any]:
@@ -184,10 +185,10 @@ def validate_profile(p: Profile) -> list[str]:
         out.append(f"{at}.region: {p.region!r} is not a phone region such as RU, TR, US, GB")
     if p.language not in LANGUAGES:
         out.append(f"{at}.language: {p.language!r} is not one of {', '.join(LANGUAGES)}")
-    for key in ("card_max_lines", "card_max_chars"):
+    for key, least in (("card_max_lines", 3), ("card_max_chars", 3), ("sync_minutes", 0)):
         value = getattr(p, key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 3:
-            out.append(f"{at}.{key}: a whole number of at least 3 is required")
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            out.append(f"{at}.{key}: a whole number of at least {least} is required")
     return out
 
 
@@ -208,6 +209,7 @@ SETTABLE: dict[str, type] = {
     "language": str,
     "card_max_lines": int,
     "card_max_chars": int,
+    "sync_minutes": int,
     "endpoint": str,
     "sheets_endpoint": str,
 }

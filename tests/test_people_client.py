@@ -245,3 +245,25 @@ def test_batch_update_meeting_a_concurrent_edit_merges_instead_of_overwriting(ac
     assert "Call after 14:00" in notes and "Imported: VIP" in notes
     assert emulator.counters["people.batchUpdateContacts"] == 1  # rejected: stale
     assert emulator.counters["people.updateContact"] == 1  # redone one by one
+
+
+def test_reads_refresh_a_stale_local_copy_once(people_service, emulator, tmp_path):
+    """A client added on another PC is found without 'crm sync' once the copy is old."""
+    from contacts_crm import config as cfg
+    from contacts_crm import crm
+
+    profile = cfg.Profile(name="pc1", sync_minutes=5)
+    pc1 = Account.from_service(people_service, tmp_path / "pc1", profile=profile)
+    pc2 = Account.from_service(people_service, tmp_path / "pc2")
+    assert crm.find(pc1, "+79160000001") == []  # first use: a full sync, nobody yet
+    pc2.remember([pc2.client.create(person(1))])  # "another PC" adds the client
+    assert crm.find(pc1, "+79160000001") == []  # a fresh copy is trusted as it is
+    pc1.cache.set_meta("synced_at", "2020-01-01T00:00:00+00:00")  # ... until it is old
+    pc1._fresh = False  # a new session
+    emulator.reset_counters()
+    assert [c.display_name for c in crm.find(pc1, "8 916 000-00-01")] == ["Client00001 Test"]
+    assert emulator.counters["people.connections.list"] == 1
+    crm.find(pc1, "8 916 000-00-01")
+    assert emulator.counters["people.connections.list"] == 1  # once per session
+    pc1.close()
+    pc2.close()

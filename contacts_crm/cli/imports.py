@@ -187,7 +187,16 @@ def export(ctx: Ctx, file: Path | None, fmt: str | None, group: str | None,
 @click.option("--force", is_flag=True, help="Restore even into an account that has contacts.")
 @pass_ctx
 def restore(ctx: Ctx, file: Path, force: bool) -> None:
-    """Restore a JSON backup (from 'crm export FILE.json') into an empty account."""
+    """Restore a JSON backup (from 'crm export FILE.json') into an empty account.
+
+    Groups are recreated and contacts keep every field; running it again
+    creates no duplicate.
+
+    \b
+    Examples:
+      crm export backup.json
+      crm --profile new-office restore backup.json
+    """
     from contacts_crm import exporter
 
     n = exporter.restore(ctx.account, file, force=force)
