@@ -76,9 +76,7 @@ def _index_fields(person: dict[str, Any]) -> tuple[str, str, list[str], dict[str
     if not full:
         numbers = person.get("phoneNumbers") or []
         full = (
-            name.get("displayName", "")
-            or org
-            or (numbers[0].get("value", "") if numbers else "")
+            name.get("displayName", "") or org or (numbers[0].get("value", "") if numbers else "")
         )
     emails = [e.get("value", "") for e in person.get("emailAddresses", [])]
     client_data = {c.get("key", ""): c.get("value", "") for c in person.get("clientData", [])}
@@ -245,6 +243,28 @@ class Cache:
         rows = self._db.execute("SELECT json FROM persons ORDER BY display_name").fetchall()
         for (text,) in rows:
             yield json.loads(text)
+
+    def card_rows(self) -> Iterator[tuple[str, str, str, list[str], str]]:
+        """(resourceName, display name, first phone, group resource names, notes) of
+        every cached contact, in display-name order: what reports read, picked
+        out of the stored JSON by SQLite rather than decoding every Person.
+
+        The first phone is its ``value`` ("" when none); the groups are the
+        contactGroupMembership resource names in the Person's order.
+        """
+        rows = self._db.execute(
+            "SELECT resource_name, display_name, json_extract(json, '$.phoneNumbers[0].value'),"
+            " json_extract(json, '$.memberships'), json_extract(json, '$.biographies[0].value')"
+            " FROM persons ORDER BY display_name"
+        ).fetchall()
+        for rn, shown, phone, memberships, notes in rows:
+            groups = []
+            if memberships:
+                for m in json.loads(memberships):
+                    g = m.get("contactGroupMembership") if isinstance(m, dict) else None
+                    if g and "contactGroupResourceName" in g:
+                        groups.append(g["contactGroupResourceName"])
+            yield rn, shown, phone or "", groups, notes or ""
 
     def contacts(self) -> Iterator[Contact]:
         for person in self.persons():

@@ -114,8 +114,11 @@ def client_views(account: Any, *, language: str | None = None) -> Iterator[Clien
     names = user_group_names(account.cache.groups())
     facts = FactsCache(account.data_dir / FACTS_FILE, labels)
     try:
-        for person in account.cache.persons():
-            yield _view(person, names, facts)
+        # card_rows: only the fields a view needs, no Person JSON decoded; the
+        # display name is the cache's, computed by the same rule as ``_view``'s.
+        for rn, shown, phone, member_of, notes in account.cache.card_rows():
+            groups = tuple(dict.fromkeys(names[g] for g in member_of if g in names))
+            yield ClientView(rn, shown, phone, groups or (NO_GROUP,), facts.facts(notes))
         facts.save()
     finally:
         facts.close()
