@@ -79,7 +79,7 @@ def format_amount(amount: Decimal, decimal: str = ".") -> str:
     sign = "-" if amount < 0 else ""
     quantised = abs(amount).quantize(Decimal("0.01"))
     whole, frac = f"{quantised:f}".split(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

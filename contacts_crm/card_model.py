@@ -149,7 +149,7 @@ class Card:
         out = []
         for head_i, step_is in self.order_blocks():
             head: OrderHead = self.lines[head_i].fact  # type: ignore[assignment]
-            steps = tuple(self.lines[i].fact for i in step_is)  # type: ignore[misc]
+            steps = tuple(self.lines[i].fact for i in step_is)
             out.append(self._order(head, steps))  # type: ignore[arg-type]
         return out
 
@@ -208,8 +208,8 @@ class Card:
 
     def calls(self) -> list[Call]:
         """Calls on the card, newest first (by date; ties keep card order)."""
-        calls = [line.fact for line in self.lines if line.kind is Kind.CALL]
-        return sorted(calls, key=lambda c: c.on, reverse=True)  # type: ignore[union-attr]
+        calls = [line.fact for line in self.lines if isinstance(line.fact, Call)]
+        return sorted(calls, key=lambda c: c.on, reverse=True)
 
     def last_contact(self) -> tuple[date, str | None] | None:
         """The latest dated fact on the card (status line, calls, steps) and who."""

@@ -160,9 +160,9 @@ def restore(account: Account, path: Path | str, *, force: bool = False) -> int:
     have = set(done)
     todo = [p for p in doc["persons"] if p.get("resourceName") not in have]
     persons = [_restorable(p, remap) for p in todo]
-    created = account.client.create_many(persons, marker_key=RESTORE_KEY)
-    account.remember(created)
-    return len(created)
+    restored = account.client.create_many(persons, marker_key=RESTORE_KEY)
+    account.remember(restored)
+    return len(restored)
 
 
 def _load_backup(path: Path) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from contacts_crm.contact import MY_CONTACTS, Contact
 from contacts_crm.io.normalize import ImportRecord
@@ -278,7 +279,7 @@ def _combine(old: Contact, new: Contact, policy: str) -> Contact:
     return out
 
 
-def _union(a: list, b: list, key) -> list:  # type: ignore[no-untyped-def]
+def _union(a: list[Any], b: list[Any], key: Callable[[Any], Any]) -> list[Any]:
     seen = [key(x) for x in a]
     return [*a, *(x for x in b if key(x) not in seen)]
 

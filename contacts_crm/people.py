@@ -19,6 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httplib2
@@ -214,7 +215,7 @@ class PeopleClient:
         while True:
             extra = {"pageToken": token} if token else {}
             page = self._execute(
-                "people.connections.list", lambda extra=extra: conn.list(**params, **extra)
+                "people.connections.list", partial(conn.list, **params, **extra)
             )
             yield page
             token = page.get("nextPageToken")
@@ -240,7 +241,8 @@ class PeopleClient:
         for chunk in _chunks(list(resource_names), BATCH_GET):
             res = self._execute(
                 "people.getBatchGet",
-                lambda chunk=chunk: self._people.getBatchGet(
+                partial(
+                    self._people.getBatchGet,
                     resourceNames=chunk,
                     personFields=person_fields,
                     sources="READ_SOURCE_TYPE_CONTACT",
@@ -321,7 +323,7 @@ class PeopleClient:
 
             res = self._execute(
                 "people.batchCreateContacts",
-                lambda body=body: self._people.batchCreateContacts(body=body),
+                partial(self._people.batchCreateContacts, body=body),
                 mutation=True,
                 recheck=recheck,
             )
@@ -418,7 +420,7 @@ class PeopleClient:
             try:
                 res = self._execute(
                     "people.batchUpdateContacts",
-                    lambda body=body: self._people.batchUpdateContacts(body=body),
+                    partial(self._people.batchUpdateContacts, body=body),
                     mutation=True,
                 )
                 got = [r["person"] for r in res.get("updateResult", {}).values() if "person" in r]
@@ -443,9 +445,7 @@ class PeopleClient:
         for chunk in _chunks(names, BATCH_DELETE):
             self._execute(
                 "people.batchDeleteContacts",
-                lambda chunk=chunk: self._people.batchDeleteContacts(
-                    body={"resourceNames": chunk}
-                ),
+                partial(self._people.batchDeleteContacts, body={"resourceNames": chunk}),
                 mutation=True,
             )
         return len(names)
@@ -466,9 +466,7 @@ class PeopleClient:
             extra = {"pageToken": token} if token else {}
             page = self._execute(
                 "contactGroups.list",
-                lambda extra=extra: self._groups.list(
-                    pageSize=1000, groupFields=GROUP_FIELDS, **extra
-                ),
+                partial(self._groups.list, pageSize=1000, groupFields=GROUP_FIELDS, **extra),
             )
             groups.extend(page.get("contactGroups", []))
             token = page.get("nextPageToken")
@@ -531,9 +529,7 @@ class PeopleClient:
             }
             res = self._execute(
                 "contactGroups.members.modify",
-                lambda body=body: (
-                    self._groups.members().modify(resourceName=group, body=body)
-                ),
+                partial(self._groups.members().modify, resourceName=group, body=body),
                 mutation=True,
             )
             report["notFound"] += res.get("notFoundResourceNames", [])
@@ -593,14 +589,14 @@ def _map_http_error(exc: HttpError, method: str, mutation: bool) -> Exception:
     if status == 429 or (
         status == 403 and reasons & {"rateLimitExceeded", "userRateLimitExceeded"}
     ):
-        err = RateLimitedError(
+        limited = RateLimitedError(
             f"People API quota exceeded ({method}): {message}",
             status=status,
             reason="RATE_LIMIT_EXCEEDED",
             hint="wait a minute and run the command again; nothing was lost",
         )
         # Google rejects a quota-exceeded request before doing it: safe to re-send.
-        return _Transient(err, _retry_after(exc), landed=False)
+        return _Transient(limited, _retry_after(exc), landed=False)
     if status >= 500:
         err = UnavailableError(
             f"People API error {status} ({method}): {message or 'no message'}",

@@ -64,8 +64,13 @@ def card(ctx: Ctx, query: tuple[str, ...], dialer: bool) -> None:
             "card": text,
             "lines": text.splitlines(),
         },
-        lambda: (click.secho(contact.display_name, bold=True), click.echo(text or "(empty)")),
+        lambda: _print_card(contact.display_name, text),
     )
+
+
+def _print_card(name: str, text: str) -> None:
+    click.secho(name, bold=True)
+    click.echo(text or "(empty)")
 
 
 @click.command()

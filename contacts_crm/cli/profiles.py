@@ -181,11 +181,12 @@ def show(ctx: Ctx) -> None:
         "config_file": str(cfg.config_path()),
         "data_dir": str(cfg.data_dir() / "profiles" / prof.name),
     }
-    emit(
-        ctx,
-        data,
-        lambda: [click.echo(f"{k:22} {v}") for k, v in data.items() if v not in (None, "")],
-    )
+    def human() -> None:
+        for key, value in data.items():
+            if value not in (None, ""):
+                click.echo(f"{key:22} {value}")
+
+    emit(ctx, data, human)
 
 
 @config_group.command("set")

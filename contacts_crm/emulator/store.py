@@ -393,7 +393,7 @@ class Store:
     ) -> list[GroupRecord]:
         """Groups in seq order: live ones, or (with ``since``) visible changes incl. tombstones."""
         if since is None:
-            sql, args = "deleted=0 AND seq > ?", [after_seq]
+            sql, args = "deleted=0 AND seq > ?", [float(after_seq)]
         else:
             sql, args = "seq > ? AND visible_at <= ?", [max(since, after_seq), now]
         with self.lock:

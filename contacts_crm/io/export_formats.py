@@ -177,7 +177,7 @@ def _address_text(a: Any) -> str:
 
 
 def _by_type(items: list[tuple[str, str]], kinds: list[str], rest: str) -> list[str]:
-    cells = {k: [] for k in [*kinds, rest]}
+    cells: dict[str, list[str]] = {k: [] for k in [*kinds, rest]}
     for kind, value in items:
         cells[kind if kind in kinds else rest].append(value)
     return ["\n".join(cells[k]) for k in [*kinds, rest]]

@@ -136,7 +136,8 @@ def split_full_name(text: str) -> tuple[str, str, str]:
 
 def split_emails(cell: str) -> tuple[list[str], list[str]]:
     """(valid lower-cased e-mails, invalid parts) in one cell."""
-    good, bad = [], []
+    good: list[str] = []
+    bad: list[str] = []
     for part in _EMAIL_SPLIT.split(clean_text(cell)):
         part = part.strip().strip("<>").removeprefix("mailto:")
         if not part:

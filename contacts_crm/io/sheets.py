@@ -30,7 +30,7 @@ import gspread
 import requests
 from google.auth.credentials import Credentials
 from gspread.exceptions import APIError, SpreadsheetNotFound, WorksheetNotFound
-from gspread.utils import ValueInputOption, rowcol_to_a1
+from gspread.utils import InsertDataOption, ValueInputOption, rowcol_to_a1
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
@@ -108,7 +108,9 @@ class EndpointAdapter(HTTPAdapter):
             raise UsageError(f"Not an http(s) endpoint URL: {endpoint!r}")
         self._base = base
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(  # type: ignore[override]  # forwards requests' keyword arguments as they are
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
         """Rewrite scheme and host (keeping path and query), then send."""
         parts = urlsplit(request.url or "")
         path = self._base.path.rstrip("/") + parts.path
@@ -277,6 +279,8 @@ class SheetsClient:
         def run() -> int:
             sh = self._open(spreadsheet_ref)
             ws = _find_tab(sh.worksheets(), tab)
+            sheet_header: list[str]
+            keys: set[str]
             if ws is None:
                 ws = self._add_tab(sh, tab, 1, len(header))
                 sheet_header, keys = [], set()
@@ -294,7 +298,7 @@ class SheetsClient:
                 ws.append_rows(
                     [_padded(r, width) for r in payload],
                     value_input_option=ValueInputOption.raw,
-                    insert_data_option="INSERT_ROWS",
+                    insert_data_option=InsertDataOption.insert_rows,
                     table_range="A1",
                 )
             return len(new)

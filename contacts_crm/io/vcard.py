@@ -33,7 +33,7 @@ def read_vcard(data: bytes, name: str) -> Table:
 
 
 def _card_cells(card: vobject.base.Component) -> list[str]:
-    col = {c: [] for c in VCARD_COLUMNS}
+    col: dict[str, list[str]] = {c: [] for c in VCARD_COLUMNS}
     for line in card.getChildren():
         key = line.name.lower()
         value = line.value

@@ -70,8 +70,8 @@ def _split_sheet(text: str) -> tuple[str | None, str]:
             i += 1
         raise RangeError(text)
     if "!" in text:
-        title, _, rest = text.rpartition("!")
-        return title, rest
+        name, _, rest = text.rpartition("!")
+        return name, rest
     return None, text
 
 

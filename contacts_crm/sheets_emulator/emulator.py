@@ -161,10 +161,11 @@ class SheetsEmulator:
                 return "drive.files.list", "read", lambda: self._files_list(q)
             if method == "POST" and file_id is None:
                 return "drive.files.create", "write", lambda: self._files_create(body)
-            if method == "GET":
-                return "drive.files.get", "read", lambda: self._files_get(file_id)
-            if method == "DELETE":
-                return "drive.files.delete", "write", lambda: self._files_delete(file_id)
+            fid: str = file_id or ""
+            if method == "GET" and fid:
+                return "drive.files.get", "read", lambda: self._files_get(fid)
+            if method == "DELETE" and fid:
+                return "drive.files.delete", "write", lambda: self._files_delete(fid)
         raise ApiError(404, f"Method not found: {method} {path}")
 
     def _route_sheets(self, method, key, rest, q, query, body):
@@ -320,7 +321,8 @@ class SheetsEmulator:
         return {"addSheet": {"properties": sheet.properties()}}
 
     def _req_deleteSheet(self, book: Spreadsheet, args: dict[str, Any]) -> dict[str, Any]:
-        sheet = book.sheet_by_id(args.get("sheetId"))
+        sheet_id = args.get("sheetId")
+        sheet = book.sheet_by_id(sheet_id if isinstance(sheet_id, int) else -1)
         if len(book.sheets) == 1:
             raise ApiError(400, "Invalid requests[0].deleteSheet: You can't remove all the sheets.")
         book.sheets.remove(sheet)

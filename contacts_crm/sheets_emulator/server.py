@@ -88,7 +88,7 @@ class SheetsEmulatorServer:
         if self._httpd is None:
             raise RuntimeError("the server is not started")
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> SheetsEmulatorServer:
         """Bind and serve in a background thread."""

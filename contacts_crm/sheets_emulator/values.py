@@ -91,6 +91,7 @@ def _write(book: Spreadsheet, text: str, rows: list[list[Any]], option: str) -> 
     )
     sheet.bounds(target)  # 400 beyond the grid, as the API does
     sheet.write(rng.start_row, rng.start_col, rows, option)
+    assert target.end_row is not None and target.end_col is not None  # bounded just above
     return {
         "spreadsheetId": book.spreadsheet_id,
         "updatedRange": format_range(
