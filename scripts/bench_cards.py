@@ -1,0 +1,318 @@
+"""Benchmark: parse + render of 25,000 realistic client cards, and API calls per logged call.
+
+Cards: ``--histories`` distinct card histories are built with the real card
+operations (``card_ops.apply``: orders opened and moved through every stage,
+delivered, cancelled, calls with outcomes, compaction when over budget), in
+English, Russian and Turkish; each of the ``--cards`` cards is one of them
+with its own people's free text under the separator (and, for some, a line
+typed by hand above the first line), so every card text is distinct.
+
+Timed: ``card.parse`` + ``card.render`` of every card (the round trip the tool
+does on each write and each report), per card. Checked: render(parse(t)) == t.
+
+Baseline (same run, same cards): a JSON round trip of the Person the card
+lives in (``json.loads`` + ``json.dumps``, what reading and writing the record
+costs before any card logic) — the ratio says what the grammar adds on top of
+handling the contact at all. Also shown: parse + render with the grammar
+compiled afresh for each card (``Labels`` not cached) on a sample, the cost a
+naive version that reloads its labels per card would pay.
+
+Calls per logged call: ``cards_usecases.log_call`` on an account whose cache
+is fresh (just synced, then kept fresh by write responses), counted by the
+emulator (``emulator.counters``), against the naive way (people.get, then
+updateContact with the card changed: 2 calls). Goal: exactly 1 write, 0 reads
+when nothing conflicts. Also shown: one call that meets a concurrent edit
+("another device"), which costs a re-read and a second write.
+The emulator runs google_like with the quota "minute" scaled to ``--window``
+seconds and latency scaled alike, over loopback HTTP.
+The last line is one JSON object.
+
+    .venv/bin/python scripts/bench_cards.py [--cards 25000] [--histories 3000] [--calls 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from contacts_crm import labels as labels_module
+from contacts_crm.account import Account
+from contacts_crm.card import parse, render
+from contacts_crm.card_ops import CardSettings, CloseOrder, LogCall, OpenOrder, StepOrder, apply
+from contacts_crm.cards_usecases import log_call
+from contacts_crm.emulator import Emulator, EmulatorServer, EmulatorSettings, build_service
+from contacts_crm.errors import NotFoundError
+from contacts_crm.labels import load_labels
+from contacts_crm.pacing import OBSERVED_LIMITS, Pacer
+
+WHO = {"en": ["Olga", "Ivan", "Anna"], "ru": ["Ольга", "Иван", "Анна"],
+       "tr": ["Ayşe", "Mehmet", "Zeynep"]}  # fmt: skip
+WHAT = {"en": ["tiles 40 m²", "grout", "bath set"], "ru": ["плитка 40 м²", "затирка", "ванна"],
+        "tr": ["fayans 40 m²", "derz dolgusu", "banyo seti"]}  # fmt: skip
+SAY = {
+    "en": ["asks about delivery", "wants a discount", "will call back after payday", ""],
+    "ru": ["спрашивал про доставку", "просит скидку", "перезвонит после зарплаты", ""],
+    "tr": ["teslimatı sordu", "indirim istiyor", "maaştan sonra arayacak", ""],
+}
+FREE = ["Prefers calls after 14:00.", "Жена — Марина, тел. в заметках.", "Kapı kodu 1234.",
+        "Wholesale price list sent in March.", "Скидка 5% постоянному клиенту.", ""]  # fmt: skip
+STAGES = ["confirmed", "paid", "shipped"]
+
+
+def history(rng: random.Random) -> str:
+    """One card built by a realistic run of operations."""
+    lang = rng.choice(["en", "en", "ru", "ru", "tr"])
+    settings = CardSettings(language=lang)
+    who, what, say = WHO[lang], WHAT[lang], SAY[lang]
+    card = parse("")
+    day = datetime(2026, 3, 1, 10, tzinfo=UTC) + timedelta(days=rng.randrange(200))
+    ops: list[Any] = []
+    for n in range(1, rng.choice([0, 1, 1, 2, 3, 5]) + 1):
+        amount = Decimal(rng.randrange(500, 90_000, 100)) if rng.random() < 0.8 else None
+        ops.append(OpenOrder(f"o{n}", day, rng.choice(who), rng.choice(what), amount))
+        for stage in STAGES[: rng.randrange(0, 4)]:
+            day += timedelta(days=rng.randrange(1, 5))
+            ops.append(StepOrder(f"s{n}{stage}", day, rng.choice(who), n, stage,
+                                 rng.choice(say)))  # fmt: skip
+        if rng.random() < 0.6:
+            day += timedelta(days=rng.randrange(1, 5))
+            ops.append(CloseOrder(f"c{n}", day, rng.choice(who), n,
+                                  cancelled=rng.random() < 0.15))  # fmt: skip
+        for _ in range(rng.randrange(0, 3)):
+            day += timedelta(days=rng.randrange(1, 9))
+            outcome = rng.choice([None, None, "interested", "callback", "not_interested"])
+            ops.append(LogCall(f"l{len(ops)}", day, rng.choice(who), rng.choice(["in", "out"]),
+                               rng.choice(say), outcome,
+                               (day + timedelta(days=3)).date() if outcome == "callback"
+                               else None))  # fmt: skip
+    ops.sort(key=lambda op: op.at)
+    for op in ops:
+        try:
+            card = apply(card, op, settings=settings).card
+        except NotFoundError:  # the order was folded away by compaction: skip the step
+            continue
+    return render(card)
+
+
+def make_cards(n: int, histories: int, rng: random.Random) -> list[str]:
+    base = [history(rng) for _ in range(histories)]
+    cards = []
+    for i in range(n):
+        text = base[i % len(base)]
+        if i % 7 == 0:  # someone typed above the first line
+            text = f"VIP, звонить только Ольге {i}\n{text}" if text else f"VIP {i}"
+        free = f"{rng.choice(FREE)} Client #{i}."
+        cards.append(f"{text}\n--\n{free}" if text else free)
+    return cards
+
+
+def person_of(i: int, card: str) -> dict[str, Any]:
+    return {
+        "resourceName": f"people/c{i}", "etag": f"%EgUBAi43PRoEAQIFByIM{i:08d}",
+        "metadata": {"sources": [{"type": "CONTACT", "id": f"{i:x}", "etag": f"#e{i}"}]},
+        "names": [{"givenName": "Иван", "familyName": f"Петров-{i}"}],
+        "phoneNumbers": [{"value": f"+7916{i:07d}", "type": "mobile",
+                          "canonicalForm": f"+7916{i:07d}"}],
+        "emailAddresses": [{"value": f"client{i}@example.ru", "type": "work"}],
+        "biographies": [{"value": card, "contentType": "TEXT_PLAIN"}],
+        "memberships": [
+            {"contactGroupMembership": {"contactGroupResourceName": "contactGroups/a1"}}
+        ],
+        "clientData": [{"key": "crm.ops", "value": "a1b2c3d4e5f60718 0f1e2d3c4b5a6978"}],
+    }  # fmt: skip
+
+
+def time_cards(cards: list[str]) -> dict[str, Any]:
+    labels = load_labels("en")  # parsing accepts every shipped language's labels
+    parse(cards[0], labels)  # compile the grammar once (cached on the Labels)
+    per: list[float] = []
+    same = 0
+    for text in cards:
+        t = time.perf_counter()
+        out = render(parse(text, labels))
+        per.append(time.perf_counter() - t)
+        same += out == text
+    persons = [json.dumps(person_of(i, c), ensure_ascii=False) for i, c in enumerate(cards)]
+    base: list[float] = []
+    for text in persons:
+        t = time.perf_counter()
+        json.dumps(json.loads(text), ensure_ascii=False)
+        base.append(time.perf_counter() - t)
+    sample = cards[:: max(1, len(cards) // 300)]
+    cold: list[float] = []
+    for text in sample:
+        t = time.perf_counter()
+        fresh = labels_module._load.__wrapped__("en", None)  # a Labels with no grammar cached
+        render(parse(text, fresh))
+        cold.append(time.perf_counter() - t)
+    return {
+        "total_s": sum(per), "mean_us": statistics.fmean(per) * 1e6,
+        "p50_us": statistics.median(per) * 1e6,
+        "p99_us": sorted(per)[int(0.99 * (len(per) - 1))] * 1e6,
+        "identity": same, "json_mean_us": statistics.fmean(base) * 1e6,
+        "cold_mean_us": statistics.fmean(cold) * 1e6, "cold_sample": len(sample),
+        "lines_mean": statistics.fmean(c.count("\n") + 1 for c in cards),
+        "chars_mean": statistics.fmean(len(c) for c in cards),
+    }  # fmt: skip
+
+
+def scaled_settings(window: float) -> EmulatorSettings:
+    s = EmulatorSettings.google_like(window_s=window)
+    scale = window / 60.0
+    s.latency_ms *= scale
+    s.latency_ms_by_kind = {k: v * scale for k, v in s.latency_ms_by_kind.items()}
+    return s
+
+
+def calls_per_logged_call(n: int, window: float, cards: list[str]) -> dict[str, Any]:
+    emu = Emulator(settings=EmulatorSettings())  # setup: no latency, no quotas
+    svc = build_service(emu)
+    svc.people().batchCreateContacts(body={"contacts": [
+        {"contactPerson": {k: v for k, v in person_of(i, cards[i]).items()
+                           if k in ("names", "phoneNumbers", "biographies")}}
+        for i in range(2 * n)], "readMask": "names"}).execute()  # fmt: skip
+    for name in ("New", "Customer", "Returning", "Call back"):  # the groups the rules use
+        svc.contactGroups().create(body={"contactGroup": {"name": name}}).execute()
+    emu.settings = scaled_settings(window)
+    out: dict[str, Any] = {}
+    with EmulatorServer(emu) as server, tempfile.TemporaryDirectory() as tmp:
+        acc = Account.from_service(
+            build_service(server.url), Path(tmp), pacer=Pacer(OBSERVED_LIMITS, window)
+        )
+        acc.sync(full=True)  # the cache is fresh from here on (writes update it)
+        day = datetime(2026, 11, 20, 9, tzinfo=UTC)
+        phones = [f"+7916{i:07d}" for i in range(2 * n)]
+
+        def measure(fn: Any, targets: list[str]) -> tuple[Counter[str], float]:
+            emu.reset_counters()
+            t = time.perf_counter()
+            for k, phone in enumerate(targets):
+                fn(k, phone)
+            wall = time.perf_counter() - t
+            got = Counter({k: v for k, v in emu.counters.items()
+                           if not k.startswith(("quota.", "status."))})  # fmt: skip
+            return got, wall
+
+        def ours(k: int, phone: str) -> None:
+            log_call(acc, phone, "asks about delivery", direction="in", outcome="interested",
+                     by="Olga", at=day + timedelta(minutes=k))  # fmt: skip
+
+        # a client called twice in a row: the second call must not read either
+        ours_calls, ours_wall = measure(ours, phones[:n] + phones[: n // 5])
+        ours_n = n + n // 5
+
+        def naive(k: int, phone: str) -> None:
+            rn = acc.cache.find_by_phone(phone)[0].resource_name or ""
+            person = acc.client.get(rn)  # read the current card...
+            bio = (person.get("biographies") or [{}])[0].get("value", "")
+            card = apply(
+                parse(bio),
+                LogCall(
+                    f"n{k}",
+                    day + timedelta(minutes=k),
+                    "Olga",
+                    "in",
+                    "asks about delivery",
+                    "interested",
+                ),
+                settings=CardSettings(),
+            ).card
+            person["biographies"] = [{"value": render(card), "contentType": "TEXT_PLAIN"}]
+            acc.remember([acc.client.update(person, ["biographies"])])  # ...and write it
+
+        naive_calls, naive_wall = measure(naive, phones[n : 2 * n])
+
+        # one call meeting a concurrent edit by "another device" on the same contact
+        rn = acc.cache.find_by_phone(phones[0])[0].resource_name or ""
+
+        def edit(person: dict[str, Any]) -> None:
+            bio = person.setdefault("biographies", [{"value": "", "contentType": "TEXT_PLAIN"}])
+            bio[0]["value"] += "\nedited on the phone"
+
+        emu.arm_conflict(rn, edit)
+        conflict_calls, _ = measure(ours, phones[:1])
+        acc.close()
+    emu.close()
+    reads = ("people.get", "people.getBatchGet", "people.connections.list",
+             "people.searchContacts")  # fmt: skip
+    for name, (calls, count, wall) in {
+        "ours": (ours_calls, ours_n, ours_wall), "naive": (naive_calls, n, naive_wall),
+        "conflict": (conflict_calls, 1, 0.0),
+    }.items():  # fmt: skip
+        out[name] = {
+            "logged": count,
+            "calls": dict(calls),
+            "per_call": round(sum(calls.values()) / count, 3),
+            "writes_per_call": round(calls["people.updateContact"] / count, 3),
+            "reads_per_call": round(sum(calls[r] for r in reads) / count, 3),
+            "wall_per_call_ms": round(wall / count * 1000, 1),
+        }
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cards", type=int, default=25_000)
+    ap.add_argument("--histories", type=int, default=3_000)
+    ap.add_argument("--calls", type=int, default=30)
+    ap.add_argument("--window", type=float, default=1.0, help="seconds per quota 'minute'")
+    ap.add_argument("--seed", type=int, default=5)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    t = time.perf_counter()
+    cards = make_cards(args.cards, args.histories, rng)
+    print(f"setup: {len(cards):,} cards ({len(set(cards)):,} distinct) from {args.histories:,} "
+          f"histories in {time.perf_counter() - t:.1f}s")  # fmt: skip
+    r = time_cards(cards)
+    print(f"cards: {r['lines_mean']:.1f} lines, {r['chars_mean']:.0f} chars on average; "
+          f"render(parse(t)) == t for {r['identity']:,} of {len(cards):,}")  # fmt: skip
+    print(f"parse+render: {r['total_s']:.2f}s for {len(cards):,} cards = {r['mean_us']:.0f} us "
+          f"per card (p50 {r['p50_us']:.0f} us, p99 {r['p99_us']:.0f} us)")  # fmt: skip
+    print(f"baseline JSON round trip of the Person: {r['json_mean_us']:.0f} us per contact -> "
+          f"parse+render costs {r['mean_us'] / r['json_mean_us']:.1f}x that")  # fmt: skip
+    cold = r["cold_mean_us"]
+    print(f"grammar compiled afresh per card ({r['cold_sample']} cards): {cold:.0f} us per "
+          f"card -> the cached grammar is {cold / r['mean_us']:.0f}x faster")  # fmt: skip
+
+    c = calls_per_logged_call(args.calls, args.window, cards)
+    scale = args.window / 60
+    print(f"emulator google_like, window {args.window:g}s, latency x{scale:.4g} (scaled alike)")
+    for name, label in (("ours", "log_call, fresh cache"), ("naive", "naive get + update"),
+                        ("conflict", "log_call meeting a concurrent edit")):  # fmt: skip
+        x = c[name]
+        print(f"{label}: {x['logged']} calls logged -> {x['calls']}; per logged call "
+              f"{x['per_call']} API calls ({x['writes_per_call']} writes, {x['reads_per_call']} "
+              f"reads)")  # fmt: skip
+    ratio = c["naive"]["per_call"] / c["ours"]["per_call"]
+    print(f"calls ratio naive/ours: {ratio:.1f}x")
+    print(json.dumps({
+        "cards": len(cards), "histories": args.histories,
+        "parse_render_total_s": round(r["total_s"], 3),
+        "parse_render_us_per_card": round(r["mean_us"], 1),
+        "parse_render_p50_us": round(r["p50_us"], 1), "parse_render_p99_us": round(r["p99_us"], 1),
+        "round_trip_identity": r["identity"],
+        "baseline_json_round_trip_us": round(r["json_mean_us"], 1),
+        "ratio_parse_render_over_json": round(r["mean_us"] / r["json_mean_us"], 2),
+        "cold_grammar_us_per_card": round(r["cold_mean_us"], 1),
+        "window_s": args.window,
+        "log_call_calls_per_call": c["ours"]["per_call"],
+        "log_call_writes_per_call": c["ours"]["writes_per_call"],
+        "log_call_reads_per_call": c["ours"]["reads_per_call"],
+        "naive_calls_per_call": c["naive"]["per_call"],
+        "calls_ratio_naive_over_ours": round(ratio, 2),
+        "conflict_calls": c["conflict"]["calls"],
+        "goal_writes_per_call": 1, "goal_reads_per_call": 0,
+    }, ensure_ascii=False))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
