@@ -67,7 +67,7 @@ class Account:
         prof = conf.profile(profile)
         data = cfg.profile_dir(prof.name)
         service, closers = build_service(prof, data)
-        pacer = Pacer(OBSERVED_LIMITS, 60.0, headroom=0.1) if prof.kind == "google" else Pacer()
+        pacer = Pacer(OBSERVED_LIMITS, 60.0) if prof.kind == "google" else Pacer()
         account = cls.from_service(service, data, profile=prof, pacer=pacer)
         account._closers.extend(closers)
         return account

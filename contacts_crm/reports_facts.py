@@ -61,8 +61,9 @@ class CardFacts:
             tuple(OpenOrder(n, s, None if a is None else Decimal(a), _day(o))
                   for n, s, a, o in orders),
             ever, _day(latest),
-            tuple(Call(_day(on), d, w, c, out, _day(cb)) for on, d, w, c, out, cb in calls),
-        )  # type: ignore[arg-type]  # fmt: skip
+            tuple(Call(date.fromisoformat(on), d, w, c, out, _day(cb))
+                  for on, d, w, c, out, cb in calls),
+        )  # fmt: skip
 
 
 def _d(value: date | None) -> str | None:

@@ -81,12 +81,16 @@ class QuotaBook:
                 used = 0
             limit = settings.quotas.get(cat)
             if limit is not None and used + units > limit:
-                raise quota_error(cat, settings)
+                # a per-window bucket frees up when its window ends: say when
+                wait = span - (now % span) if span == window else settings.retry_after_s
+                raise quota_error(cat, settings, retry_after=wait)
             updates[cat] = (index, used + units)
         self._used.update(updates)
 
 
-def quota_error(category: str, settings: EmulatorSettings) -> ApiError:
+def quota_error(
+    category: str, settings: EmulatorSettings, retry_after: float | None = None
+) -> ApiError:
     """Google's 429 for an exhausted quota category, with Retry-After."""
     metric, metric_id, limit_id = _NAMES.get(category, (category, category, category))
     limit_name = f"{metric.split(' (')[0]} per minute per user"
@@ -109,12 +113,12 @@ def quota_error(category: str, settings: EmulatorSettings) -> ApiError:
         "RESOURCE_EXHAUSTED",
         message,
         details=[detail],
-        headers={"Retry-After": _retry_after(settings)},
+        headers={"Retry-After": _retry_after(settings, retry_after)},
     )
 
 
-def _retry_after(settings: EmulatorSettings) -> str:
-    value = settings.retry_after_s
+def _retry_after(settings: EmulatorSettings, seconds: float | None = None) -> str:
+    value = settings.retry_after_s if seconds is None else round(max(seconds, 0.01), 2)
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 

@@ -105,8 +105,9 @@ def test_critical_write_quota_gives_429_with_retry_after(emu, clock, esvc):
     assert err["status"] == "RESOURCE_EXHAUSTED"
     assert "RATE_LIMIT_EXCEEDED" in detail_reasons(ei.value)
     assert "Critical write requests" in err["message"]
-    assert ei.value.resp["retry-after"] == "2"
-    clock.advance(60)
+    wait = float(ei.value.resp["retry-after"])  # honest: until the window frees up
+    assert 0 < wait <= 60
+    clock.advance(wait)
     esvc.people().createContact(body={"names": [{"givenName": "next minute"}]}).execute()
     assert emu.counters["quota.critical_write"] == 4
 
