@@ -153,14 +153,30 @@ class Account:
             changed = self.cache.apply_changes(
                 result.persons, result.deleted, result.sync_token, now
             )
-        self.cache.set_groups(self.client.list_groups())
+        calls = result.calls
+        if result.full or self._unknown_groups(result.persons):
+            # groups change rarely: an incremental sync re-lists them only when a
+            # contact names one the cache does not know ('crm group list' always does)
+            self.cache.set_groups(self.client.list_groups())
+            calls += 1
         return SyncReport(
             full=result.full,
             contacts=self.cache.count(),
             changed=changed,
             deleted=deleted,
-            calls=result.calls + 1,
+            calls=calls,
             expired_token=expired,
+        )
+
+    def _unknown_groups(self, persons: list[dict[str, Any]]) -> bool:
+        known = {g["resourceName"] for g in self.cache.groups()}
+        return (
+            any(
+                m.get("contactGroupMembership", {}).get("contactGroupResourceName") not in known
+                for p in persons
+                for m in p.get("memberships", [])
+            )
+            or not known
         )
 
     def ensure_synced(self) -> None:

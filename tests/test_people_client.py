@@ -77,7 +77,19 @@ def test_no_change_incremental_sync_is_one_list_call(account, emulator):
     emulator.reset_counters()
     report = account.sync()
     assert emulator.counters["people.connections.list"] == 1
+    assert emulator.counters["contactGroups.list"] == 0
+    assert report.calls == 1
     assert report.changed == 0 and not report.full
+
+
+def test_incremental_sync_learns_a_group_created_elsewhere(account, emulator):
+    created = account.client.create(person(1))
+    account.sync()
+    other = account.client.create_group("VIP")  # another PC makes a label and uses it
+    account.client.modify_members(other["resourceName"], add=[created["resourceName"]])
+    report = account.sync()
+    assert report.calls == 2  # the changed contact named a new group: groups re-listed
+    assert "VIP" in {g.get("name") for g in account.cache.groups()}
 
 
 def test_expired_sync_token_resyncs_by_itself(tmp_path):
