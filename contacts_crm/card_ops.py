@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from contacts_crm.card import format_amount, new_line
+from contacts_crm.card import new_line
 from contacts_crm.card_budget import Removed, compact_closed_orders, enforce_budget
 from contacts_crm.card_model import Call, Card, Kind, Line, Order, OrderHead, Status, Step
 from contacts_crm.errors import NotFoundError, UsageError
@@ -302,8 +302,3 @@ def apply(
             data={"line": gone.line.kind.value, "reason": gone.reason},
         ))  # fmt: skip
     return OpResult(work, events, changed, number, removed)
-
-
-def amount_text(amount: Decimal, settings: CardSettings) -> str:
-    """An amount as the card writes it in ``settings.language``."""
-    return format_amount(amount, settings.labels().current.decimal)

@@ -260,20 +260,6 @@ def _normal(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in i.items() if k != "metadata"} for i in items]
 
 
-def apply_fields(person: dict[str, Any], update: dict[str, Any], fields: Iterable[str]) -> dict:
-    """Return ``person`` with ``fields`` replaced whole by ``update``'s (what the API does)."""
-    out = copy.deepcopy(person)
-    for f in fields:
-        if update.get(f):
-            out[f] = copy.deepcopy(update[f])
-        else:
-            out.pop(f, None)
-    for k in ("etag", "resourceName"):
-        if k in update:
-            out[k] = update[k]
-    return out
-
-
 def _item_key(field_name: str, item: dict[str, Any]) -> Any:
     """What makes two items of a field the same item (ignoring output-only keys)."""
     if field_name in ("phoneNumbers", "emailAddresses", "urls"):
@@ -314,7 +300,10 @@ def three_way(
         elif f == "names":
             out[f] = fresh.get(f, [])
         else:
-            ours = [it for it, key in zip(intended.get(f, []), i, strict=True)
-                    if key not in b and key not in n]
+            ours = [
+                it
+                for it, key in zip(intended.get(f, []), i, strict=True)
+                if key not in b and key not in n
+            ]
             out[f] = [*fresh.get(f, []), *ours]
     return out

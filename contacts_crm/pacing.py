@@ -81,8 +81,9 @@ class Pacer:
         """Block until ``method`` fits in every category's window, then spend it."""
         # A request dearer than a whole window's allowance can still go out
         # once the window is empty (Google counts it then), never wait forever.
-        cost = {k: min(v, self.limits[k]) for k, v in COSTS.get(method, {}).items()
-                if k in self.limits}
+        cost = {
+            k: min(v, self.limits[k]) for k, v in COSTS.get(method, {}).items() if k in self.limits
+        }
         if not cost:
             return
         with self._lock:
@@ -97,13 +98,6 @@ class Pacer:
                     return
                 self.waited += wait
                 self._sleep(wait)
-
-    def penalise(self, seconds: float) -> None:
-        """After a 429, hold every category back for ``seconds`` (the server knows best)."""
-        if seconds > 0 and self.limits:
-            with self._lock:
-                self.waited += seconds
-                self._sleep(seconds)
 
     def _wait_for(self, category: str, units: int, now: float) -> float:
         spent = self._spent[category]

@@ -16,7 +16,6 @@ from contacts_crm.contact import (
     Contact,
     EmailEntry,
     PhoneEntry,
-    apply_fields,
 )
 from contacts_crm.people import PeopleClient
 
@@ -152,6 +151,17 @@ def test_to_person_keeps_sub_fields_of_the_raw_person() -> None:
     assert "displayName" not in name
     assert person["resourceName"] == "people/c1" and person["etag"] == RAW["etag"]
     assert Contact.from_person(RAW).raw == RAW  # the raw person is a copy, untouched
+
+
+def apply_fields(person, update, fields):
+    """What updateContact does: masked fields replaced whole, the rest untouched."""
+    out = copy.deepcopy(person)
+    for f in fields:
+        if update.get(f):
+            out[f] = copy.deepcopy(update[f])
+        else:
+            out.pop(f, None)
+    return out
 
 
 def test_only_the_asked_fields_are_written_and_the_rest_survive() -> None:

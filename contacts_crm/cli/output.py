@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,20 +84,3 @@ def group_names(account: Any) -> dict[str, str]:
         g["resourceName"]: (g.get("formattedName") or g.get("name", ""))
         for g in account.cache.groups()
     }
-
-
-def progress_bar(ctx: Ctx, total: int, label: str) -> Any:
-    """A rich progress bar on stderr (silent with --json or when not a terminal)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    enabled = not ctx.json and sys.stderr.isatty()
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console(True),
-        disable=not enabled,
-        transient=False,
-    )
-    return progress, label, total
