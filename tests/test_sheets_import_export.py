@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from cli_helpers import crm
@@ -95,3 +96,36 @@ def test_journal_push_through_the_cli_is_idempotent(office, sheets):
     code, out = crm("--json", "journal", "push", url)
     assert json.loads(out)["appended"] == 0
     assert sheets.emulator.tab_values(book.spreadsheet_id, "Summary") == [["x"]]
+
+
+def test_two_pcs_share_one_history_through_the_journal_tab(office, sheets, emulator_server,
+                                                           tmp_path, monkeypatch):
+    """PC1 and PC2 each log work, push, pull: both journals then hold everything."""
+    book = sheets.create_spreadsheet("Office", ["Summary"])
+    url = f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit"
+    pc1_home = os.environ["CRM_HOME"]
+    assert crm("call", "Petrov", "PC1 call", "--in", "--by", "Olga")[0] == 0
+    assert crm("journal", "push", url)[0] == 0
+
+    monkeypatch.setenv("CRM_HOME", str(tmp_path / "pc2"))  # another PC, same account
+    conf = cfg.load()
+    conf.profiles["office"] = cfg.Profile(name="office", kind="endpoint", user="Ivan",
+                                          endpoint=emulator_server.url,
+                                          sheets_endpoint=sheets.url)
+    conf.default_profile = "office"
+    cfg.save(conf)
+    assert crm("order", "open", "Petrov", "tiles", "--amount", "500")[0] == 0
+    assert json.loads(crm("--json", "journal", "pull", url)[1])["recorded"] >= 1
+    assert crm("journal", "push", url)[0] == 0
+    pc2 = json.loads(crm("--json", "journal", "Petrov")[1])["events"]
+    assert {e["kind"] for e in pc2} >= {"call", "order_open"}
+
+    monkeypatch.setenv("CRM_HOME", pc1_home)
+    assert json.loads(crm("--json", "journal", "pull", url)[1])["recorded"] >= 1
+    assert json.loads(crm("--json", "journal", "pull", url)[1])["recorded"] == 0
+    pc1 = json.loads(crm("--json", "journal", "Petrov")[1])["events"]
+    assert [(e["kind"], e["who"]) for e in pc1 if e["kind"] in ("call", "order_open")] == [
+        ("call", "Olga"), ("order_open", "Ivan")]
+    assert all(e["state"] == "applied" for e in pc1)
+    activity = json.loads(crm("--json", "activity")[1])
+    assert {row["who"] for row in activity["employees"]} >= {"Olga", "Ivan"}

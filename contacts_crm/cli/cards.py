@@ -246,6 +246,7 @@ def journal() -> None:
       crm journal Petrov
       crm --json journal "+7 916 123-45-67"
       crm journal push "https://docs.google.com/spreadsheets/d/KEY"
+      crm journal pull "https://docs.google.com/spreadsheets/d/KEY"
     """
 
 
@@ -284,11 +285,29 @@ def _short_time(at: str) -> str:
 @click.argument("sheet")
 @pass_ctx
 def journal_push(ctx: Ctx, sheet: str) -> None:
-    """Append new journal events to the "Journal" tab of a Google Sheet (idempotent)."""
-    from contacts_crm.journal_push import push_journal
+    """Append this PC's new journal events to the "Journal" tab of a Google Sheet.
+
+    Safe to run again, from any PC: nothing is duplicated.
+    """
+    from contacts_crm.journal_sheet import push_journal
 
     added = push_journal(ctx.account, sheet)
     emit(ctx, {"appended": added}, f"Appended {added} event(s) to the Journal tab")
+
+
+@journal.command("pull")
+@click.argument("sheet")
+@pass_ctx
+def journal_pull(ctx: Ctx, sheet: str) -> None:
+    """Bring the other PCs' events from the "Journal" tab into this PC's journal.
+
+    Summaries, activity and histories then include what everyone did.
+    Safe to run again: events already here are skipped.
+    """
+    from contacts_crm.journal_sheet import pull_journal
+
+    added = pull_journal(ctx.account, sheet)
+    emit(ctx, {"recorded": added}, f"Recorded {added} new event(s) from the Journal tab")
 
 
 @click.command()

@@ -49,7 +49,7 @@ def test_to_sheet_twice_leaves_one_fresh_tab_and_other_tabs_untouched(office) ->
 def test_journal_push_twice_appends_nothing_the_second_time(office) -> None:
     from contacts_crm.account import Account
     from contacts_crm.io.sheets import connect_sheets
-    from contacts_crm.journal_push import push_journal
+    from contacts_crm.journal_sheet import push_journal
 
     book = office.sheets.create_spreadsheet("Shared", ["Sheet1"])
     client = connect_sheets(endpoint=office.sheets.url)
