@@ -10,7 +10,7 @@ card (a retry whose write did land) changes nothing (``changed=False``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -125,6 +125,30 @@ def _op_data(op: Operation) -> dict[str, Any]:
     data = {k: v for k, v in asdict(op).items() if v not in (None, "")}
     return {k: (v.isoformat() if isinstance(v, date | datetime) else
                 str(v) if isinstance(v, Decimal) else v) for k, v in data.items()}  # fmt: skip
+
+
+def operation_from_event(event: JournalEvent) -> Operation:
+    """The operation a journal entry (seq 0) records: the inverse of its ``data``.
+
+    Lets an operation interrupted before its card write be run again.
+    """
+    kinds = {kind: cls for cls, kind in _KINDS.items()}
+    if event.kind not in kinds:
+        raise UsageError(f"journal entry {event.op_id} ({event.kind}) is not a card operation")
+    cls = kinds[event.kind]
+    typed: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in event.data:
+            continue
+        value = event.data[f.name]
+        if f.name == "at":
+            value = datetime.fromisoformat(value)
+        elif f.name == "callback_on":
+            value = date.fromisoformat(value)
+        elif f.name == "amount":
+            value = Decimal(value)
+        typed[f.name] = value
+    return cls(**typed)
 
 
 def _amount(value: Decimal | None) -> str | None:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from contacts_crm import card as card_grammar
@@ -39,6 +40,7 @@ from contacts_crm.card_ops import (
     OpResult,
     StepOrder,
     apply,
+    operation_from_event,
 )
 from contacts_crm.contact import MY_CONTACTS, Contact
 from contacts_crm.crm import resolve
@@ -355,12 +357,19 @@ def history(account: Account, query: str) -> tuple[Contact, list[JournalEvent]]:
     return contact, account.journal.history(contact.resource_name or "")
 
 
-def doctor(account: Account) -> dict[str, Any]:
+def _recorded(op: Operation, _op_id: str) -> Operation:
+    """``run``'s operation factory for an operation the journal already holds."""
+    return op
+
+
+def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
     """Check the cards and the journal: unrecognised lines, interrupted operations.
 
-    A pending journal entry whose operation id is on the contact was applied
-    (the process stopped before marking it): it is marked applied now. One
-    that is not on the contact never reached the account and is reported.
+    An operation journalled but never marked applied was interrupted between
+    the journal and the card write. Its contact is read fresh: if the
+    operation's id is on it, the write landed and the entry is marked applied;
+    if not, it never reached the account — reported, or run again with
+    ``repair`` (safe: its id makes it idempotent).
     """
     account.ensure_synced()
     settings = card_settings(account)
@@ -369,31 +378,27 @@ def doctor(account: Account) -> dict[str, Any]:
     for contact in account.cache.contacts():
         lines = card_grammar.unrecognised_lines(card_grammar.parse(contact.notes, labels))
         if lines:
-            odd.append(
-                {
-                    "resourceName": contact.resource_name,
-                    "name": contact.display_name,
-                    "lines": [{"line": n, "text": t} for n, t in lines],
-                }
-            )
-    repaired, unapplied = [], []
-    for op_id in dict.fromkeys(e.op_id for e in account.journal.pending()):
-        events = [e for e in account.journal.pending() if e.op_id == op_id]
-        person = account.cache.person(events[0].contact) if events[0].contact else None
+            odd.append({"resourceName": contact.resource_name, "name": contact.display_name,
+                        "lines": [{"line": n, "text": t} for n, t in lines]})
+    pending = [e for e in account.journal.pending() if e.seq == 0 and e.contact]
+    fresh = {p["resourceName"]: p for p in account.client.get_many(
+        list(dict.fromkeys(e.contact for e in pending)))} if pending else {}
+    account.remember(list(fresh.values()))
+    marked, rerun, unapplied = [], [], []
+    for event in pending:
+        person = fresh.get(event.contact)
         done = Contact.from_person(person).client_data.get(OPS_KEY, "").split() if person else []
-        if op_id in done:
-            account.journal.mark_applied(op_id)
-            repaired.append(op_id)
+        if event.op_id in done:
+            account.journal.mark_applied(event.op_id)
+            marked.append(event.op_id)
+        elif repair and person is not None:
+            run(account, event.contact, partial(_recorded, operation_from_event(event)),
+                event.op_id)
+            rerun.append(event.op_id)
         else:
-            unapplied.append(
-                {
-                    "opId": op_id,
-                    "contact": events[0].contact,
-                    "kind": events[0].kind,
-                    "text": events[0].text,
-                }
-            )
-    return {"unrecognised": odd, "repaired": repaired, "unapplied": unapplied}
+            unapplied.append({"opId": event.op_id, "contact": event.contact,
+                              "kind": event.kind, "text": event.text})
+    return {"unrecognised": odd, "repaired": marked, "rerun": rerun, "unapplied": unapplied}
 
 
 def now() -> datetime:

@@ -204,3 +204,41 @@ def test_library_use_without_cli(people_service, tmp_path: Path):
     assert change.order_no == 1
     assert "Order 1 · new" in change.contact.notes
     account.close()
+
+
+def test_doctor_finds_and_repairs_operations_a_crash_interrupted(office, emulator):
+    """Crash 1: after the journal, before the card write. Crash 2: after the write,
+    before the journal was marked applied. doctor tells them apart and repairs."""
+    import sqlite3
+    from datetime import datetime
+
+    from contacts_crm.card_ops import CardSettings, LogCall, apply
+
+    # crash 2: a call fully written, but its journal entry left pending
+    assert crm("call", "Petrov", "written before the crash", "--op-id", "landed-1")[0] == 0
+    with Account.open() as account:
+        journal_path = account.data_dir / "journal.sqlite"
+    with sqlite3.connect(journal_path) as db:
+        db.execute("UPDATE events SET state='pending' WHERE op_id='landed-1'")
+    # crash 1: journalled, never written to the card
+    op = LogCall(op_id="lost-1", at=datetime(2026, 11, 21, 10, 0).astimezone(), who="Ivan",
+                 direction="in", comment="the call the crash swallowed")
+    with Account.open() as account:
+        card = grammar.parse(account.cache.get(office).notes)
+        account.journal.record(apply(card, op, settings=CardSettings(), contact=office).events)
+
+    code, out = crm("--json", "doctor")
+    assert code == 0
+    report = json.loads(out)
+    assert report["repaired"] == ["landed-1"]
+    assert [u["opId"] for u in report["unapplied"]] == ["lost-1"]
+    assert "swallowed" not in json.loads(crm("--json", "card", "Petrov")[1])["card"]
+
+    code, out = crm("--json", "doctor", "--repair")
+    assert code == 0 and json.loads(out)["rerun"] == ["lost-1"]
+    card_text = json.loads(crm("--json", "card", "Petrov")[1])["card"]
+    assert card_text.count("the call the crash swallowed") == 1
+    assert card_text.count("written before the crash") == 1
+    assert json.loads(crm("--json", "doctor")[1])["unapplied"] == []
+    with Account.open() as account:
+        assert account.journal.pending() == []

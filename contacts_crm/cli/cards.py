@@ -311,15 +311,18 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
 
 
 @click.command()
+@click.option("--repair", is_flag=True,
+              help="Run again the operations that were interrupted before reaching the account.")
 @pass_ctx
-def doctor(ctx: Ctx) -> None:
+def doctor(ctx: Ctx, repair: bool) -> None:
     """Check cards and the journal: lines the tool does not understand, interrupted writes.
 
     \b
     Example:
       crm doctor
+      crm doctor --repair
     """
-    report = uc.doctor(ctx.account)
+    report = uc.doctor(ctx.account, repair=repair)
 
     def human() -> None:
         for item in report["unrecognised"]:
@@ -328,10 +331,12 @@ def doctor(ctx: Ctx) -> None:
                 click.echo(f"  {line['line']}: {line['text']}")
         if report["repaired"]:
             click.echo(f"Marked {len(report['repaired'])} interrupted operation(s) as applied.")
+        if report["rerun"]:
+            click.echo(f"Ran {len(report['rerun'])} interrupted operation(s) again.")
         for item in report["unapplied"]:
             click.echo(
                 f"Never reached the account: {item['kind']} on {item['contact']}: "
-                f"{item['text']} (run the command again)"
+                f"{item['text']} (crm doctor --repair runs it again)"
             )
         if not any(report.values()):
             click.echo("All cards and the journal are in order.")
