@@ -154,7 +154,12 @@ def _service_account(profile: Profile) -> Any:
 
 
 def check_private(path: Path) -> None:
-    """Refuse credential files others can read; say how to fix it."""
+    """Refuse credential files others can read; say how to fix it.
+
+    On Windows mode bits say nothing about other users (ACLs do): not checked.
+    """
+    if os.name == "nt":
+        return
     mode = stat.S_IMODE(os.stat(path).st_mode)
     if mode & 0o077:
         raise AuthError(
