@@ -90,7 +90,11 @@ class Cache:
         self.path = str(path)
         self.region = region
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        # IMMEDIATE: a write transaction takes the lock when it starts, so crm
+        # processes sharing this file wait for each other instead of failing.
+        self._db = sqlite3.connect(
+            self.path, check_same_thread=False, timeout=30, isolation_level="IMMEDIATE"
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._ensure_schema()

@@ -242,3 +242,32 @@ def test_doctor_finds_and_repairs_operations_a_crash_interrupted(office, emulato
     assert json.loads(crm("--json", "doctor")[1])["unapplied"] == []
     with Account.open() as account:
         assert account.journal.pending() == []
+
+
+LOCAL_WORKER = textwrap.dedent("""
+    import sys
+    from contacts_crm import cards_usecases as uc
+    from contacts_crm.account import Account
+    with Account.open() as account:  # the embedded local account: no server at all
+        for i in range(8):
+            uc.log_call(account, "+79031112233", f"p{sys.argv[1]} call {i}", by="Olga")
+""")
+
+
+def test_processes_on_one_pc_share_the_local_account_safely():
+    """Several crm processes on one PC write the same local-account file at once."""
+    code, _ = crm("add", "Anna", "--phone", "+7 903 111 22 33", "--note", "--\nVIP")
+    assert code == 0
+    env = {**os.environ}
+    procs = [subprocess.Popen([sys.executable, "-c", LOCAL_WORKER, str(w)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for w in range(4)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()[-2000:]
+    with Account.open() as account:
+        calls = list(account.journal.events(kinds=["call"]))
+        assert len(calls) == 32 and account.journal.pending() == []
+        account.sync(full=True)
+        notes = account.cache.find_by_phone("+79031112233")[0].notes
+        assert notes.endswith("--\nVIP")
+        assert len(grammar.parse(notes).calls()) <= 3

@@ -103,7 +103,11 @@ class Store:
     def __init__(self, path: str = ":memory:") -> None:
         self.path = path
         self.lock = threading.RLock()
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # Several crm processes on one PC may share the local account's file:
+        # wait for each other's writes (busy timeout) instead of failing.
+        self.conn = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=60.0
+        )
         if path != ":memory:":
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -132,7 +136,9 @@ class Store:
         with self.lock:
             outer = self._depth == 0
             if outer:
-                self.conn.execute("BEGIN")
+                # IMMEDIATE: take the write lock first, so another process cannot
+                # change a person between our etag check and our write.
+                self.conn.execute("BEGIN IMMEDIATE")
             self._depth += 1
             try:
                 yield
