@@ -12,7 +12,6 @@ dropped and rebuilt (it is only a cache).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import sqlite3
@@ -51,36 +50,6 @@ CREATE TABLE IF NOT EXISTS groups (
     member_count INTEGER, json TEXT NOT NULL);
 """
 _TABLES = ("persons", "phone_index", "email_index", "data_index", "groups", "meta")
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _phone_keys(value: str) -> tuple[str, ...]:
-    """``phones.lookup_keys`` of one stored number (pure, so remembered: a full
-    sync re-indexes every number and parsing one costs ~0.1 ms)."""
-    return tuple(phones.lookup_keys(value))
-
-
-def _index_fields(person: dict[str, Any]) -> tuple[str, str, list[str], dict[str, str]]:
-    """(display name, organization, email values, clientData) of a Person.
-
-    The same rules as ``Contact.from_person`` + ``Contact.display_name``, read
-    straight from the JSON: building a Contact deep-copies the whole Person,
-    which was most of the cost of storing a sync page or a batch response.
-    """
-    name = (person.get("names") or [{}])[0]
-    org = (person.get("organizations") or [{}])[0].get("name", "")
-    full = " ".join(
-        p for p in (name.get("givenName", ""), name.get("middleName", ""),
-                    name.get("familyName", "")) if p
-    )  # fmt: skip
-    if not full:
-        numbers = person.get("phoneNumbers") or []
-        full = (
-            name.get("displayName", "") or org or (numbers[0].get("value", "") if numbers else "")
-        )
-    emails = [e.get("value", "") for e in person.get("emailAddresses", [])]
-    client_data = {c.get("key", ""): c.get("value", "") for c in person.get("clientData", [])}
-    return full, org, emails, client_data
 
 
 class Cache:
@@ -198,25 +167,24 @@ class Cache:
             if row and row[0] == digest:
                 return 0
             self._drop_index(rn)
-        shown, organization, emails, client_data = _index_fields(person)
-        search = " ".join([shown, organization, *emails]).casefold()
+        contact = Contact.from_person(person)
+        shown = contact.display_name
+        emails = [e.value for e in contact.emails if e.value]
+        search = " ".join([shown, contact.organization, *emails]).casefold()
         self._db.execute(
             "INSERT OR REPLACE INTO persons VALUES (?, ?, ?, ?, ?, ?)",
             (rn, person.get("etag"), digest, shown, search, text),
         )
-        keys: dict[str, None] = {}
-        for p in person.get("phoneNumbers", []):
-            keys.update(dict.fromkeys(_phone_keys(p.get("value", "").split(";ext=")[0])))
-        if keys:
-            self._db.executemany("INSERT INTO phone_index VALUES (?, ?)", [(k, rn) for k in keys])
-        mails = [(e.strip().casefold(), rn) for e in emails if e]
-        if mails:
-            self._db.executemany("INSERT INTO email_index VALUES (?, ?)", mails)
-        if client_data:
-            self._db.executemany(
-                "INSERT INTO data_index VALUES (?, ?, ?)",
-                [(k, v, rn) for k, v in client_data.items()],
-            )
+        self._db.executemany(
+            "INSERT INTO phone_index VALUES (?, ?)", [(k, rn) for k in contact.phone_keys]
+        )
+        self._db.executemany(
+            "INSERT INTO email_index VALUES (?, ?)", [(e.strip().casefold(), rn) for e in emails]
+        )
+        self._db.executemany(
+            "INSERT INTO data_index VALUES (?, ?, ?)",
+            [(k, v, rn) for k, v in contact.client_data.items()],
+        )
         return 1
 
     def _drop_index(self, rn: str) -> None:

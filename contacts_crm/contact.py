@@ -7,7 +7,6 @@ sub-field and every field it does not model left exactly as Google had it.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +58,8 @@ class Address:
 
 @dataclass
 class Contact:
-    """A client as the tool sees it. ``raw`` is the Person JSON it was read from."""
+    """A client as the tool sees it. ``raw`` is the Person JSON it was read from
+    (shared with the caller's dict below the top level: treat it as read-only)."""
 
     given_name: str = ""
     family_name: str = ""
@@ -125,7 +125,7 @@ class Contact:
             ],
             resource_name=person.get("resourceName"),
             etag=person.get("etag"),
-            raw=copy.deepcopy(person),
+            raw=dict(person),  # read-only: to_person builds new items, never edits these
         )
 
     # -- derived ------------------------------------------------------------

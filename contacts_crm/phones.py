@@ -7,6 +7,7 @@ that is what the tool writes. Everything here is built on ``phonenumbers``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -141,6 +142,12 @@ def lookup_keys(raw: str, region: str = "RU") -> list[str]:
     The tail (last 9 digits) lets "916 123 45 67" typed without a country
     match a number stored as +79161234567, whatever the default region.
     """
+    return list(_lookup_keys(str(raw), region))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _lookup_keys(raw: str, region: str) -> tuple[str, ...]:
+    # pure and ~0.1 ms a number: a full sync re-indexes every number of the account
     keys: list[str] = []
     phone = normalize(raw, region)
     if phone.e164:
@@ -148,7 +155,7 @@ def lookup_keys(raw: str, region: str = "RU") -> list[str]:
     digits = _DIGITS.sub("", phone.e164 or str(raw))
     if len(digits) >= 7:
         keys.append("tail:" + digits[-9:])
-    return keys
+    return tuple(keys)
 
 
 def format_national(e164: str) -> str:
