@@ -23,7 +23,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from contacts_crm.contact import Contact
-from contacts_crm.io.xlsx_safe import append_text_row, csv_cell
+from contacts_crm.io.xlsx_safe import append_text_row, csv_cell, looks_like_formula
 
 PHONE_COLUMNS = {"mobile": "Mobile phone", "work": "Work phone", "home": "Home phone"}
 EMAIL_COLUMNS = {"work": "Email", "home": "Home email"}
@@ -92,8 +92,10 @@ def write_csv(rows: list[list[str]], header: list[str], path: Path,
 
 def google_csv_guard(text: str) -> str:
     """Google Contacts keeps an apostrophe: guard only what no phone starts with."""
-    risky = ("=", "@", "\t", "\r")
-    guarded = text[:1] in risky or (text[:1] == "'" and text[1:2] in (*risky, "+", "-"))
+    # A leading apostrophe is doubled where the importer would strip it (strip_formula_guard).
+    guarded = text[:1] in ("=", "@", "\t", "\r") or (
+        text[:1] == "'" and looks_like_formula(text[1:])
+    )
     return "'" + text if guarded else text
 
 

@@ -19,6 +19,7 @@ from contacts_crm import phones
 from contacts_crm.contact import Address, EmailEntry, PhoneEntry
 from contacts_crm.io.columns import Mapping
 from contacts_crm.io.table import Row
+from contacts_crm.io.xlsx_safe import strip_formula_guard
 
 # Bidi controls and zero-width characters that sneak in from copy-paste.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
@@ -38,7 +39,6 @@ _PHONE_LABELS = {
     "мобильный": "mobile", "рабочий": "work", "домашний": "home",
     "cep": "mobile", "iş": "work", "ev": "home",
 }  # fmt: skip
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 SYSTEM_GROUPS = {"mycontacts": "myContacts", "my contacts": "myContacts", "starred": "starred"}
 
 
@@ -102,14 +102,6 @@ def clean_text(text: str) -> str:
 def clean_name(text: str) -> str:
     """A name part on one line with single spaces."""
     return " ".join(clean_text(text).split())
-
-
-def strip_formula_guard(text: str) -> str:
-    """Undo the apostrophe our CSV export puts before cells that look like formulas."""
-    rest = text[1:]
-    if text[:1] == "'" and (rest[:1] in _FORMULA or (rest[:1] == "'" and rest[1:2] in _FORMULA)):
-        return rest
-    return text
 
 
 def split_full_name(text: str) -> tuple[str, str, str]:

@@ -35,10 +35,19 @@ def append_text_row(ws: Any, values: list[Any]) -> None:
 def csv_cell(text: str) -> str:
     """A CSV cell that a spreadsheet will not evaluate: an apostrophe before formula starts.
 
-    The importer strips that apostrophe again (``normalize.strip_formula_guard``),
-    so an exported E.164 phone ("+7916…") comes back as it was. Text that already
+    The importer strips that apostrophe again (``strip_formula_guard``), so an
+    exported E.164 phone ("+7916…") comes back as it was. Text that already
     starts with an apostrophe before a formula start gets a second one, so the
     round trip stays exact.
     """
-    guarded = looks_like_formula(text) or (text[:1] == "'" and looks_like_formula(text[1:]))
-    return "'" + text if guarded else text
+    return "'" + text if _guarded(text) else text
+
+
+def strip_formula_guard(text: str) -> str:
+    """Undo ``csv_cell``: drop the apostrophe our CSV export puts before formula starts."""
+    return text[1:] if text[:1] == "'" and _guarded(text[1:]) else text
+
+
+def _guarded(text: str) -> bool:
+    """True when ``csv_cell`` puts an apostrophe before ``text``."""
+    return looks_like_formula(text) or (text[:1] == "'" and looks_like_formula(text[1:]))
