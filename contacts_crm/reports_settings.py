@@ -67,10 +67,9 @@ def _words(data: dict[str, Any], key: str, default: frozenset[str], where: str) 
 def load_report_settings(override_dir: Path | None = None) -> ReportSettings:
     """Read both report templates; the office's templates dir (config dir) wins."""
     if override_dir is None:
-        from contacts_crm.config import config_dir
+        from contacts_crm.config import office_templates_dir
 
-        office = config_dir() / "templates"
-        override_dir = office if office.is_dir() else None
+        override_dir = office_templates_dir()
     base = ReportSettings()
     rep = read_template("reports/reports.toml", override_dir)
     stay = read_template("reports/stay_in_touch.toml", override_dir)
