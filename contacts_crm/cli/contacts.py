@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from contacts_crm import crm
-from contacts_crm.cli.output import Ctx, contact_dict, emit, group_names, pass_ctx, table
+from contacts_crm.cli.output import (
+    Ctx,
+    contact_dict,
+    emit,
+    group_names,
+    pass_ctx,
+    progress,
+    table,
+)
 from contacts_crm.phones import format_national
 
 
@@ -57,19 +65,11 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
       crm sync
       crm sync --full
     """
-    import sys
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    from contacts_crm.cli.output import console
-
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), console=console(stderr=True),
-                  transient=True, disable=ctx.json or not sys.stderr.isatty()) as bar:
-        task = bar.add_task("reading contacts", total=None)
+    with progress(ctx, "reading contacts") as update:
         report = ctx.account.sync(
-            full=full, force=force,
-            progress=lambda done, total: bar.update(task, completed=done, total=total))
+            full=full, force=force, progress=lambda done, total: update(completed=done, total=total)
+        )
     kind = "full" if report.full else "incremental"
     emit(
         ctx,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from contacts_crm.cli.output import Ctx, console, emit, pass_ctx, table
+from contacts_crm.cli.output import Ctx, emit, pass_ctx, progress, table
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -46,61 +45,88 @@ def import_() -> None:
 @click.argument("file")
 @click.option("--dry-run", is_flag=True, help="Plan and report; write nothing.")
 @click.option("--report", type=_FILE, help="Write the per-row plan to this .xlsx file.")
-@click.option("--on-duplicate", type=click.Choice(["skip", "update", "merge"]), default="skip",
-              show_default=True, help="What to do with a row that matches an existing contact.")
-@click.option("--region", metavar="XX", help="Phone region for national numbers "
-                                             "(default: the profile's).")
+@click.option(
+    "--on-duplicate",
+    type=click.Choice(["skip", "update", "merge"]),
+    default="skip",
+    show_default=True,
+    help="What to do with a row that matches an existing contact.",
+)
+@click.option(
+    "--region", metavar="XX", help="Phone region for national numbers (default: the profile's)."
+)
 @click.option("--sheet", metavar="NAME|N", help="Which sheet of a workbook to read.")
 @click.option("--mapping", type=_FILE, help="A TOML column mapping file (see README).")
 @click.option("--show-mapping", is_flag=True, help="Only show how columns are understood.")
 @pass_ctx
-def run(ctx: Ctx, file: str, dry_run: bool, report: Path | None, on_duplicate: str,
-        region: str | None, sheet: str | None, mapping: Path | None,
-        show_mapping: bool) -> None:
+def run(
+    ctx: Ctx,
+    file: str,
+    dry_run: bool,
+    report: Path | None,
+    on_duplicate: str,
+    region: str | None,
+    sheet: str | None,
+    mapping: Path | None,
+    show_mapping: bool,
+) -> None:
     """Import FILE (a file, or a Google Sheet URL)."""
     from contacts_crm import importer
 
     source: Path | str = file if importer.is_sheet_url(file) else Path(file)
     if show_mapping:
         account = ctx.account if importer.is_sheet_url(file) else None
-        found = importer.show_mapping(source, sheet=sheet, mapping_file=mapping,
-                                      account=account).as_dict()
+        found = importer.show_mapping(
+            source, sheet=sheet, mapping_file=mapping, account=account
+        ).as_dict()
         emit(ctx, found, lambda: _print_mapping(found))
         return
-    options = importer.ImportOptions(region=region.upper() if region else None,
-                                     on_duplicate=on_duplicate, sheet=sheet,
-                                     mapping_file=mapping)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=console(stderr=True), transient=True,
-                  disable=ctx.json or not sys.stderr.isatty()) as bar:
-        task = bar.add_task("importing", total=None)
-
-        def progress(rows: int) -> None:
-            bar.update(task, advance=rows)
-
-        outcome = importer.import_file(ctx.account, source, options, dry_run=dry_run,
-                                       report=report, progress=progress)
+    options = importer.ImportOptions(
+        region=region.upper() if region else None,
+        on_duplicate=on_duplicate,
+        sheet=sheet,
+        mapping_file=mapping,
+    )
+    with progress(ctx, "importing") as update:
+        outcome = importer.import_file(
+            ctx.account,
+            source,
+            options,
+            dry_run=dry_run,
+            report=report,
+            progress=lambda rows: update(advance=rows),
+        )
     summary = outcome.summary()
-    rows = [{"row": r.row, "action": r.action, "reason": r.reason,
-             "name": r.contact.display_name if r.contact else "",
-             "review": bool(r.review), "warnings": list(r.warnings)}
-            for r in outcome.plan.rows]
+    rows = [
+        {
+            "row": r.row,
+            "action": r.action,
+            "reason": r.reason,
+            "name": r.contact.display_name if r.contact else "",
+            "review": bool(r.review),
+            "warnings": list(r.warnings),
+        }
+        for r in outcome.plan.rows
+    ]
     emit(ctx, {**summary, "rows": rows}, lambda: _print_outcome(summary, rows, report))
 
 
 def _print_mapping(found: dict) -> None:
-    click.echo(f"{found['file']} · sheet {found['sheet']!r} · header on row "
-               f"{found['header_row']} · {found['flavor']}")
-    table(["Column", "Header", "Goes to"],
-          [(c["column"], c["header"], c["field"]) for c in found["columns"]])
+    click.echo(
+        f"{found['file']} · sheet {found['sheet']!r} · header on row "
+        f"{found['header_row']} · {found['flavor']}"
+    )
+    table(
+        ["Column", "Header", "Goes to"],
+        [(c["column"], c["header"], c["field"]) for c in found["columns"]],
+    )
 
 
 def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None:
     verb = "Would" if summary["dry_run"] else "Did"
-    counts = ", ".join(f"{k} {summary.get(k, 0)}"
-                       for k in ("create", "update", "merge", "skip", "reject"))
+    counts = ", ".join(
+        f"{k} {summary.get(k, 0)}" for k in ("create", "update", "merge", "skip", "reject")
+    )
     click.echo(f"{summary['file']}: {summary['rows']} rows. {verb}: {counts}.")
     problems = [r for r in rows if r["action"] == "reject" or r["review"]]
     for r in problems[:30]:
@@ -113,8 +139,9 @@ def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None
     if summary["dry_run"]:
         click.echo("Nothing was written (dry run).")
     else:
-        click.echo(f"Import id: {summary['import_id']} (undo with: crm import undo "
-                   f"{summary['import_id']})")
+        click.echo(
+            f"Import id: {summary['import_id']} (undo with: crm import undo {summary['import_id']})"
+        )
 
 
 @import_.command("undo")
@@ -125,9 +152,16 @@ def undo(ctx: Ctx, import_id: str) -> None:
     from contacts_crm import importer
 
     state = importer.undo(ctx.account, import_id)
-    emit(ctx, {"import_id": state.id, "status": state.status, "removed": len(state.created),
-               "restored": len(state.updated)},
-         f"Undid {state.id}: removed {len(state.created)}, restored {len(state.updated)}")
+    emit(
+        ctx,
+        {
+            "import_id": state.id,
+            "status": state.status,
+            "removed": len(state.created),
+            "restored": len(state.updated),
+        },
+        f"Undid {state.id}: removed {len(state.created)}, restored {len(state.updated)}",
+    )
 
 
 @import_.command("list")
@@ -137,22 +171,45 @@ def list_(ctx: Ctx) -> None:
     from contacts_crm import importer
 
     states = importer.list_imports(ctx.account)
-    data = [{"import_id": s.id, "source": s.source, "status": s.status, "started": s.started,
-             "created": len(s.created), "updated": len(s.updated)} for s in states]
-    emit(ctx, data, lambda: table(["Id", "File", "Status", "Started", "Created", "Updated"],
-                                  [tuple(d.values()) for d in data]))
+    data = [
+        {
+            "import_id": s.id,
+            "source": s.source,
+            "status": s.status,
+            "started": s.started,
+            "created": len(s.created),
+            "updated": len(s.updated),
+        }
+        for s in states
+    ]
+    emit(
+        ctx,
+        data,
+        lambda: table(
+            ["Id", "File", "Status", "Started", "Created", "Updated"],
+            [tuple(d.values()) for d in data],
+        ),
+    )
 
 
 @click.command()
 @click.argument("file", type=_FILE, required=False)
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "google-csv", "vcard", "json"]),
-              help="Output format (default: from the file's extension, else xlsx).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv", "google-csv", "vcard", "json"]),
+    help="Output format (default: from the file's extension, else xlsx).",
+)
 @click.option("--group", metavar="GROUP", help="Only the contacts of this group.")
-@click.option("--to-sheet", metavar="URL_OR_NAME",
-              help="Refresh the \"Contacts\" tab of a Google Sheet instead of writing a file.")
+@click.option(
+    "--to-sheet",
+    metavar="URL_OR_NAME",
+    help='Refresh the "Contacts" tab of a Google Sheet instead of writing a file.',
+)
 @pass_ctx
-def export(ctx: Ctx, file: Path | None, fmt: str | None, group: str | None,
-           to_sheet: str | None) -> None:
+def export(
+    ctx: Ctx, file: Path | None, fmt: str | None, group: str | None, to_sheet: str | None
+) -> None:
     """Export contacts to Excel, CSV, Google CSV, vCard or a JSON backup.
 
     Cells are never written as live formulas; phones stay text.
@@ -170,16 +227,21 @@ def export(ctx: Ctx, file: Path | None, fmt: str | None, group: str | None,
 
     if to_sheet:
         result = exporter.export_to_sheet(ctx.account, to_sheet, group=group)
-        emit(ctx, {"sheet": result.url, "tab": result.tab, "contacts": result.rows},
-             f"Wrote {result.rows} contact(s) to the {result.tab!r} tab of {result.url}")
+        emit(
+            ctx,
+            {"sheet": result.url, "tab": result.tab, "contacts": result.rows},
+            f"Wrote {result.rows} contact(s) to the {result.tab!r} tab of {result.url}",
+        )
         return
     if file is None:
         raise UsageError("give a FILE to write, or --to-sheet URL_OR_NAME")
-    fmt = fmt or {".csv": "csv", ".vcf": "vcard", ".json": "json"}.get(file.suffix.lower(),
-                                                                       "xlsx")
+    fmt = fmt or {".csv": "csv", ".vcf": "vcard", ".json": "json"}.get(file.suffix.lower(), "xlsx")
     n = exporter.export_account(ctx.account, file, fmt, group=group)
-    emit(ctx, {"file": str(file), "format": fmt, "contacts": n},
-         f"Exported {n} contact(s) to {file} ({fmt})")
+    emit(
+        ctx,
+        {"file": str(file), "format": fmt, "contacts": n},
+        f"Exported {n} contact(s) to {file} ({fmt})",
+    )
 
 
 @click.command()

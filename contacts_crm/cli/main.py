@@ -12,7 +12,7 @@ import click
 
 from contacts_crm import __version__
 from contacts_crm.cli.output import Ctx
-from contacts_crm.errors import AmbiguousError, ConfigError, CrmError, ExitCode, InputError
+from contacts_crm.errors import ConfigError, CrmError, ExitCode, InputError
 
 EPILOG = """\b
 Examples:
@@ -71,8 +71,6 @@ def report_error(exc: CrmError, as_json: bool) -> int:
         details = [str(p) for p in exc.problems]
     elif isinstance(exc, ConfigError):
         details = list(exc.problems)
-    elif isinstance(exc, AmbiguousError):
-        details = []
     shown = details[:20]
     for line in shown:
         click.echo(f"  - {line}", err=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,3 +86,20 @@ def group_names(account: Any) -> dict[str, str]:
         g["resourceName"]: (g.get("formattedName") or g.get("name", ""))
         for g in account.cache.groups()
     }
+
+
+@contextmanager
+def progress(ctx: Ctx, label: str) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr for long work; silent with --json or off a terminal.
+
+    Yields ``update(**kwargs)``: rich's ``advance=``, ``completed=``, ``total=``.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=console(stderr=True), transient=True,
+        disable=ctx.json or not sys.stderr.isatty(),
+    ) as bar:  # fmt: skip
+        task = bar.add_task(label, total=None)
+        yield lambda **kwargs: bar.update(task, **kwargs)
