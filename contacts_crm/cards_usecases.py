@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
@@ -43,7 +43,7 @@ from contacts_crm.card_ops import (
     operation_from_event,
 )
 from contacts_crm.contact import MY_CONTACTS, Contact
-from contacts_crm.crm import resolve
+from contacts_crm.crm import create_group, group_resource, resolve
 from contacts_crm.errors import UsageError
 from contacts_crm.group_rules import group_changes, load_rules
 from contacts_crm.journal import JournalEvent
@@ -176,7 +176,7 @@ def _journal_before_write(
         if event.seq == 0:
             fresh.append(event)  # the operation itself: idempotent on (op_id, 0)
         elif (event.kind, event.text) not in have:
-            fresh.append(_renumber(event, seq))
+            fresh.append(replace(event, seq=seq))
             seq += 1
     for verb, groups in (("added to", add), ("removed from", remove)):
         for g in sorted(groups):
@@ -199,10 +199,6 @@ def _journal_before_write(
     journal.record(fresh)
 
 
-def _renumber(event: JournalEvent, seq: int) -> JournalEvent:
-    from dataclasses import replace
-
-    return replace(event, seq=seq)
 
 
 def _apply_groups(
@@ -214,8 +210,6 @@ def _apply_groups(
     for name in sorted(add):
         rn = by_name.get(name.casefold())
         if rn is None:  # a rule names a group this account does not have yet
-            from contacts_crm.crm import create_group, group_resource
-
             try:
                 rn = create_group(account, name)["resourceName"]
             except UsageError:  # created meanwhile by someone else
