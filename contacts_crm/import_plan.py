@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contacts_crm.contact import MY_CONTACTS, Contact
-from contacts_crm.io.normalize import ImportRecord
+from contacts_crm.io.normalize import ImportRecord, name_key
 
 IMPORT_KEY = "crm.import"  # clientData key: "<import id>:<row hash>"
 NEW_GROUP = "new-group:"  # placeholder resource name of a group the apply step creates
@@ -191,11 +191,8 @@ def _keys_of_record(rec: ImportRecord) -> list[str]:
 def _keys_of_contact(c: Contact) -> list[str]:
     keys = ["phone:" + p.value.split(";")[0] for p in c.phones if p.value.startswith("+")]
     keys += ["email:" + e.value.strip().lower() for e in c.emails]
-    words = sorted(" ".join((c.given_name, c.middle_name, c.family_name)).casefold().split())
-    if words:
-        org = " ".join(c.organization.casefold().split())
-        keys.append("name:" + " ".join(words).replace("ё", "е") + "|" + org)
-    return keys
+    key = name_key(c.given_name, c.middle_name, c.family_name, c.organization)
+    return keys + (["name:" + key] if key else [])
 
 
 def _import_keys(c: Contact) -> list[str]:

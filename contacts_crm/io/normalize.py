@@ -71,14 +71,7 @@ class ImportRecord:
     @property
     def name_key(self) -> str:
         """Normalised name + company, word order ignored ("" without a name)."""
-        words = sorted(
-            " ".join((self.given_name, self.middle_name, self.family_name)).casefold().split()
-        )
-        if not words:
-            return ""
-        return (
-            " ".join(words).replace("ё", "е") + "|" + " ".join(self.organization.casefold().split())
-        )
+        return name_key(self.given_name, self.middle_name, self.family_name, self.organization)
 
     def row_hash(self) -> str:
         """A stable digest of the normalised content: the same row hashes the same in any run."""
@@ -90,6 +83,14 @@ class ImportRecord:
         ]  # fmt: skip
         blob = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def name_key(given: str, middle: str, family: str, organization: str) -> str:
+    """Name + company for duplicate detection: word order and case ignored, ё read as е."""
+    words = sorted(" ".join((given, middle, family)).casefold().split())
+    if not words:
+        return ""
+    return " ".join(words).replace("ё", "е") + "|" + " ".join(organization.casefold().split())
 
 
 def clean_text(text: str) -> str:
