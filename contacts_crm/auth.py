@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from contacts_crm.config import Profile, atomic_write
-from contacts_crm.errors import AuthError, ConfigError
+from contacts_crm.errors import AuthError, ConfigError, UnavailableError
 
 SCOPES = [
     "https://www.googleapis.com/auth/contacts",
@@ -118,8 +118,6 @@ def load_credentials(profile: Profile, data_dir: Path) -> Any:
                 hint=f"log in again: crm --profile {profile.name} login",
             ) from None
         except TransportError as exc:
-            from contacts_crm.errors import UnavailableError
-
             raise UnavailableError(
                 f"cannot reach Google's token endpoint ({exc})", hint="check the network connection"
             ) from None
