@@ -16,8 +16,7 @@ from datetime import date
 from typing import Any
 
 from contacts_crm.card_model import Call
-from contacts_crm.contact import Contact
-from contacts_crm.labels import Labels, load_labels
+from contacts_crm.labels import load_labels
 from contacts_crm.reports_facts import CardFacts, FactsCache, OpenOrder
 from contacts_crm.reports_settings import NO_GROUP
 
@@ -73,52 +72,26 @@ def user_group_names(groups: Iterable[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
-def _view(person: dict[str, Any], group_names: dict[str, str], facts: FactsCache) -> ClientView:
-    """A client's view from its Person JSON (no deep copy, card facts from ``facts``)."""
-    name = (person.get("names") or [{}])[0]
-    phones = [p.get("value", "") for p in person.get("phoneNumbers", [])]
-    # Contact.display_name's rule, without building a Contact (this runs 25,000 times)
-    full = " ".join(
-        p for p in (name.get("givenName"), name.get("middleName"), name.get("familyName")) if p
-    )
-    shown = (
-        full
-        or name.get("displayName")
-        or (person.get("organizations") or [{}])[0].get("name")
-        or (phones[0] if phones else "")
-    )
-    member_of = (
-        m["contactGroupMembership"].get("contactGroupResourceName")
-        for m in person.get("memberships", []) if "contactGroupMembership" in m
-    )  # fmt: skip
+def user_groups(member_of: Iterable[str], group_names: dict[str, str]) -> tuple[str, ...]:
+    """The names of a client's user groups (``user_group_names``), (NO_GROUP,) when none."""
     names = tuple(dict.fromkeys(group_names[g] for g in member_of if g in group_names))
-    notes = (person.get("biographies") or [{}])[0].get("value", "")
-    return ClientView(person.get("resourceName", ""), shown, phones[0] if phones else "",
-                      names or (NO_GROUP,), facts.facts(notes))  # fmt: skip
+    return names or (NO_GROUP,)
 
 
-def view_of(contact: Contact, group_names: dict[str, str], labels: Labels) -> ClientView:
-    """One contact's view, its card parsed now (no facts cache)."""
-    return _view(contact.to_person() | {"resourceName": contact.resource_name or ""},
-                 group_names, FactsCache(None, labels))  # fmt: skip
-
-
-def client_views(account: Any, *, language: str | None = None) -> Iterator[ClientView]:
+def client_views(account: Any) -> Iterator[ClientView]:
     """Every cached client as a ClientView (syncs first if the cache was never filled).
 
     Card facts come from the facts cache (see ``reports_facts``): only cards
     whose text changed since the last report are parsed.
     """
     account.ensure_synced()
-    labels = load_labels(language or account.profile.language)
+    labels = load_labels(account.profile.language)
     names = user_group_names(account.cache.groups())
     facts = FactsCache(account.data_dir / FACTS_FILE, labels)
     try:
-        # card_rows: only the fields a view needs, no Person JSON decoded; the
-        # display name is the cache's, computed by the same rule as ``_view``'s.
+        # card_rows: only the fields a view needs, no Person JSON decoded
         for rn, shown, phone, member_of, notes in account.cache.card_rows():
-            groups = tuple(dict.fromkeys(names[g] for g in member_of if g in names))
-            yield ClientView(rn, shown, phone, groups or (NO_GROUP,), facts.facts(notes))
+            yield ClientView(rn, shown, phone, user_groups(member_of, names), facts.facts(notes))
         facts.save()
     finally:
         facts.close()

@@ -42,9 +42,10 @@ from contacts_crm.config import Profile
 from contacts_crm.contact import Contact
 from contacts_crm.io.sheets import connect_sheets
 from contacts_crm.journal import JournalEvent
-from contacts_crm.labels import load_labels
+from contacts_crm.labels import Labels, load_labels
 from contacts_crm.reports import is_prospect, summary
-from contacts_crm.reports_clients import user_group_names, view_of
+from contacts_crm.reports_clients import ClientView, user_group_names, user_groups
+from contacts_crm.reports_facts import facts_of
 from contacts_crm.reports_settings import load_report_settings
 from contacts_crm.reports_sheets import refresh_tab
 from contacts_crm.reports_tables import View
@@ -137,6 +138,14 @@ def fill(data: Path, contacts: int, events: int, rng: random.Random) -> Account:
             batch = []
     account.journal.record(batch)
     return account
+
+
+def view_of(contact: Contact, names: dict[str, str], labels: Labels) -> ClientView:
+    """One contact's view, its card parsed now (no facts cache)."""
+    phone = contact.phones[0].value if contact.phones else ""
+    groups = user_groups(contact.groups, names)
+    facts = facts_of(contact.notes, labels)
+    return ClientView(contact.resource_name or "", contact.display_name, phone, groups, facts)
 
 
 def naive_summary(account: Account, since: date, until: date) -> dict[str, int]:
