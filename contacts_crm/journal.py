@@ -192,10 +192,7 @@ class Journal:
         contact: str | None = None,
     ) -> Iterator[JournalEvent]:
         """Events in time order; ``since`` inclusive, ``until`` exclusive (ISO strings)."""
-        where, args = _where(since, until, kinds, who, contact)
-        cur = self._db.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM events{where} ORDER BY at, id", args
-        )
+        cur = self._select(", ".join(_COLUMNS), since, until, kinds, who, contact)
         while batch := cur.fetchmany(500):
             for row in batch:
                 yield JournalEvent.from_row(row)
@@ -222,11 +219,8 @@ class Journal:
             if not _DATA_KEY.fullmatch(key):
                 raise ValueError(f"not a plain data key: {key!r}")
         extract = "".join(f", json_type(data, '$.{k}'), json_extract(data, '$.{k}')" for k in keys)
-        where, args = _where(since, until, kinds, who, contact)
         plain = [c for c in _COLUMNS if c != "data"]
-        cur = self._db.execute(
-            f"SELECT {', '.join(plain)}{extract} FROM events{where} ORDER BY at, id", args
-        )
+        cur = self._select(", ".join(plain) + extract, since, until, kinds, who, contact)
         width = len(plain)
         data_at = _COLUMNS.index("data")
         make = EventRow._make
@@ -239,6 +233,30 @@ class Journal:
                         data[key] = _json_value(kind, row[width + 2 * i + 1])
                 yield make((*row[:data_at], data, *row[data_at:width]))
 
+    def _select(
+        self,
+        columns: str,
+        since: str | None,
+        until: str | None,
+        kinds: Iterable[str] | None,
+        who: str | None,
+        contact: str | None,
+    ) -> sqlite3.Cursor:
+        """``SELECT columns`` of the events the filters keep, in time order (events, rows)."""
+        where: list[str] = []
+        args: list[Any] = []
+        for clause, value in (("at >= ?", since), ("at < ?", until), ("who = ?", who),
+                              ("contact = ?", contact)):  # fmt: skip
+            if value is not None:
+                where.append(clause)
+                args.append(value)
+        if kinds is not None:
+            kinds = list(kinds)
+            where.append(f"kind IN ({', '.join('?' * len(kinds))})" if kinds else "0")
+            args.extend(kinds)
+        condition = " WHERE " + " AND ".join(where) if where else ""
+        return self._db.execute(f"SELECT {columns} FROM events{condition} ORDER BY at, id", args)
+
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 
@@ -250,28 +268,6 @@ class Journal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _where(
-    since: str | None,
-    until: str | None,
-    kinds: Iterable[str] | None,
-    who: str | None,
-    contact: str | None,
-) -> tuple[str, list[Any]]:
-    """The WHERE clause (with its leading space, or "") and arguments of a query."""
-    where: list[str] = []
-    args: list[Any] = []
-    for clause, value in (("at >= ?", since), ("at < ?", until), ("who = ?", who),
-                          ("contact = ?", contact)):  # fmt: skip
-        if value is not None:
-            where.append(clause)
-            args.append(value)
-    if kinds is not None:
-        kinds = list(kinds)
-        where.append(f"kind IN ({', '.join('?' * len(kinds))})" if kinds else "0")
-        args.extend(kinds)
-    return (" WHERE " + " AND ".join(where) if where else ""), args
 
 
 def _json_value(kind: str, value: Any) -> Any:

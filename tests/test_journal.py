@@ -49,6 +49,28 @@ def test_history_is_oldest_first_and_queries_filter(tmp_path: Path) -> None:
     journal.close()
 
 
+def test_rows_is_events_lean_form(tmp_path: Path) -> None:
+    """rows() keeps the same events in the same order, data cut to the keys asked for."""
+    with Journal(tmp_path / "j.sqlite") as journal:
+        journal.record([
+            ev("b", at="2026-11-05T10:00:00+00:00", data={"changed": True, "n": [1, 2]}),
+            ev("a", at="2026-11-05T10:00:00+00:00", who="Ivan", data={"changed": False}),
+            ev("c", at="2026-11-01T10:00:00+00:00", kind="order_open", data={"x": "y"}),
+        ])
+        filters: list[dict[str, object]] = [
+            {}, {"since": "2026-11-02"}, {"kinds": ["call"]}, {"who": "Olga"}, {"kinds": []}]
+        for f in filters:
+            events = list(journal.events(**f))  # type: ignore[arg-type]
+            rows = list(journal.rows(**f, data_keys=["changed", "n"]))  # type: ignore[arg-type]
+            assert [r.id for r in rows] == [e.id for e in events]
+            for row, event in zip(rows, events, strict=True):
+                keep = {k: v for k, v in event.data.items() if k in ("changed", "n")}
+                assert row._replace(data={}) == row._make(
+                    getattr(event, name) if name != "data" else {} for name in row._fields
+                )
+                assert row.data == keep
+
+
 def test_unknown_schema_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     Journal(path).close()
