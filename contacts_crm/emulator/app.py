@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from . import admin, groups_handlers, people_handlers
@@ -267,9 +267,18 @@ class Emulator:
         self.device_edit(rn, edit)
 
     def write_person(
-        self, rec: PersonRecord | None, fields: dict[str, Any], *, deleted: bool = False
+        self,
+        rec: PersonRecord | None,
+        fields: dict[str, Any],
+        *,
+        deleted: bool = False,
+        changed: Collection[str] | None = None,
     ) -> PersonRecord:
-        """Store a new version (or a tombstone) of a person with fresh etags and seq."""
+        """Store a new version (or a tombstone) of a person with fresh etags and seq.
+
+        ``changed`` names the fields that are new; the others come from ``rec``, already
+        normalised (None: normalise every field).
+        """
         now = self.clock()
         if rec is None:
             source_id = f"{secrets.randbits(63) | (1 << 62):016x}"
@@ -283,7 +292,7 @@ class Emulator:
             etag=new_etag("%", 15),
             source_etag=new_etag("#", 8),
             deleted=deleted,
-            data={} if deleted else normalize(fields, rec.source_id),
+            data={} if deleted else normalize(fields, rec.source_id, changed),
         )
         self.store.put_person(new)
         return new

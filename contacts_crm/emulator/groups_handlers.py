@@ -23,6 +23,7 @@ UPDATE_GROUP_FIELDS = frozenset({"name", "clientData"})
 ADDABLE_SYSTEM = ("contactGroups/myContacts", "contactGroups/starred")
 MODIFY_MAX = 1000
 BATCH_GET_MAX = 200
+MEMBERSHIPS = ("memberships",)  # the only field a group method changes on a person
 
 
 def _mask(value: str | None, param: str, allowed: frozenset[str], default: list[str]) -> list[str]:
@@ -259,7 +260,7 @@ def delete(emu: Emulator, req: Request, match: re.Match[str]) -> None:
                 ]
                 if not data["memberships"]:
                     data["memberships"] = [_membership("contactGroups/myContacts")]
-                emu.write_person(person, data)
+                emu.write_person(person, data, changed=MEMBERSHIPS)
         emu.write_group(rec, deleted=True)
 
 
@@ -294,7 +295,7 @@ def modify_members(emu: Emulator, req: Request, match: re.Match[str]) -> dict[st
                 continue
             data = dict(rec.data)
             data["memberships"] = [*data.get("memberships", []), _membership(grp_rn)]
-            persons[rn] = emu.write_person(rec, data)
+            persons[rn] = emu.write_person(rec, data, changed=MEMBERSHIPS)
         for rn in to_remove:
             rec = persons.get(rn)
             if rec is None or rec.deleted:
@@ -313,7 +314,7 @@ def modify_members(emu: Emulator, req: Request, match: re.Match[str]) -> dict[st
                 for m in data["memberships"]
                 if (m.get("contactGroupMembership") or {}).get("contactGroupResourceName") != grp_rn
             ]
-            persons[rn] = emu.write_person(rec, data)
+            persons[rn] = emu.write_person(rec, data, changed=MEMBERSHIPS)
     out: dict[str, Any] = {}
     if not_found_names:
         out["notFoundResourceNames"] = not_found_names

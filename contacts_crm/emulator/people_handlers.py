@@ -139,7 +139,7 @@ def apply_update(emu: Emulator, rn: str, person: Any, mask: list[str]) -> Person
     if etag not in (rec.etag, rec.source_etag):
         raise failed_precondition(STALE_ETAG)
     check_fields(person, mask, emu.settings.max_field_chars)
-    data = {k: [dict(i) for i in v] for k, v in rec.data.items()}
+    data = dict(rec.data)
     for name in mask:
         value = person.get(name)
         if value:
@@ -155,7 +155,7 @@ def apply_update(emu: Emulator, rn: str, person: Any, mask: list[str]) -> Person
                 "Person must have at least one contact group membership."
             )  # [NF] text
         check_memberships(emu, data, rec.group_names())
-    return emu.write_person(rec, data)
+    return emu.write_person(rec, data, changed=mask)
 
 
 def get(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -187,11 +188,19 @@ def _canonical(value: str) -> str | None:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
-def normalize(fields: dict[str, Any], source_id: str) -> dict[str, Any]:
-    """Add Google's output-only parts (item metadata, displayName, canonicalForm...)."""
+def normalize(
+    fields: dict[str, Any], source_id: str, only: Collection[str] | None = None
+) -> dict[str, Any]:
+    """Add Google's output-only parts (item metadata, displayName, canonicalForm...).
+
+    With ``only``, the other fields are stored ones, already normalised: kept as they are.
+    """
     out: dict[str, Any] = {}
     for name, items in fields.items():
         if not items:
+            continue
+        if only is not None and name not in only:
+            out[name] = items
             continue
         new_items = []
         for i, raw in enumerate(items):
