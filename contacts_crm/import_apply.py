@@ -10,8 +10,6 @@ looks up a batch that may have landed with a fresh read) and undone.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from contacts_crm.account import Account
+from contacts_crm.config import atomic_write
 from contacts_crm.contact import WRITABLE, three_way
 from contacts_crm.errors import NotFoundError, UsageError
 from contacts_crm.import_plan import IMPORT_KEY, NEW_GROUP, ImportPlan, PlanRow
@@ -62,20 +61,14 @@ class ImportState:
         then found again by its keys.
         """
         p = self.path(data_dir, self.id)
-        p.parent.mkdir(parents=True, exist_ok=True)
         log = p.with_suffix(".created")
         if not log.exists():  # first save (or an old-style file): write every entry once
-            log.write_text("", "utf-8")
-            os.chmod(log, 0o600)
+            atomic_write(log, b"")
             self.note_created(self.created, data_dir)
         # Not asdict(): it deep-copies every field, ``created`` included (25,000
         # entries by the end of a large import), twice per batch.
         header = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "created"}
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(header, f, ensure_ascii=False)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, p)
+        atomic_write(p, json.dumps(header, ensure_ascii=False).encode("utf-8"))
 
     def note_created(self, pairs: dict[str, str], data_dir: Path) -> None:
         """Record created contacts (import key -> resourceName) in the append-only log."""
