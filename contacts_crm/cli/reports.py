@@ -86,12 +86,14 @@ def _finish(
 ) -> None:
     """Write the sheet tabs, then print or save the report in the chosen format."""
     from contacts_crm.report_xlsx import write_summary_xlsx  # lazy: openpyxl
-    from contacts_crm.reports_sheets import refresh_tab  # lazy: gspread is slow to import
+    from contacts_crm.reports_sheets import refresh_tab, sheets_client_for  # lazy: gspread
     settings = load_report_settings()
     if to_sheet:
+        client = sheets_client_for(ctx.account)  # one client (and credentials load) for all tabs
         tabs = []
         for view in views:
-            result = refresh_tab(ctx.account, to_sheet, settings.view(view.key), view)
+            result = refresh_tab(ctx.account, to_sheet, settings.view(view.key), view,
+                                 sheets_client=client)  # fmt: skip
             tabs.append({"tab": result.tab, "rows": result.rows, "apiCalls": result.api_calls,
                          "created": result.created, "url": result.url})  # fmt: skip
         data = {**data, "sheet": tabs}
