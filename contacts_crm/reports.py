@@ -112,7 +112,6 @@ class Summary:
     groups: list[GroupFigures]
     total: GroupFigures
     employees: list[EmployeeActivity]
-    stages: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -190,5 +189,4 @@ def summary(
             if only is None or g == only:
                 per_group.setdefault(g, GroupFigures(g)).add_closed(order)
     ordered = sorted(per_group.values(), key=lambda f: (f.group == NO_GROUP, f.group.casefold()))
-    return Summary(start, end, today, only, open_stages, ordered, total, act.employees,
-                   tuple(s.key for s in labels.stages))  # fmt: skip
+    return Summary(start, end, today, only, open_stages, ordered, total, act.employees)
