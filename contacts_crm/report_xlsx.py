@@ -17,7 +17,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from contacts_crm.io.xlsx_safe import looks_like_formula, safe_cell
+from contacts_crm.io.xlsx_safe import append_text_row, looks_like_formula
 from contacts_crm.reports_settings import ALL, ReportSettings
 from contacts_crm.reports_tables import View
 
@@ -27,7 +27,7 @@ CHART_SERIES = ("Open orders", "Completed", "Cancelled")
 
 
 def xlsx_value(value: Any) -> Any:
-    """A cell value: numbers as numbers, dates as ISO text, other text cleaned."""
+    """A cell value: numbers as numbers, dates as ISO text, anything else as text."""
     if value is None:
         return ""
     if isinstance(value, bool | int | float):
@@ -36,21 +36,17 @@ def xlsx_value(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    return safe_cell(str(value))
+    return str(value)
 
 
 def _write(ws: Any, view: View) -> None:
-    ws.append([xlsx_value(h) for h in view.header])
+    for values in (view.header, *view.rows):
+        append_text_row(ws, [xlsx_value(v) for v in values])  # text typed as text, cleaned
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and looks_like_formula(cell.value):
+                cell.quotePrefix = True
     for cell in ws[1]:
         cell.font = Font(bold=True)
-        cell.data_type = "s"
-    for row in view.rows:
-        ws.append([xlsx_value(v) for v in row])
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # an inline string: never evaluated
-                if looks_like_formula(cell.value):
-                    cell.quotePrefix = True
     ws.freeze_panes = "A2"
     for i, name in enumerate(view.header, 1):
         width = max([len(str(name)), *(len(str(r[i - 1])) for r in view.rows if len(r) >= i)])
