@@ -1,10 +1,11 @@
 """Card facts the reports need, parsed once per card text and remembered on disk.
 
 Parsing 25,000 cards takes seconds; most cards do not change between two
-reports. ``CardFacts`` are keyed by a hash of the card text (and the card
-language), stored in ``reports_cache.sqlite`` next to the profile's cache, so
-a report parses only the cards that changed since the last one. It is only a
-cache: deleting the file costs one slower report.
+reports. ``CardFacts`` are keyed by a hash of the card text and of the labels
+it is parsed with (every language's words and the stages: a changed template
+re-parses every card), stored in ``reports_cache.sqlite`` next to the
+profile's cache, so a report parses only the cards that changed since the
+last one. It is only a cache: deleting the file costs one slower report.
 """
 
 from __future__ import annotations
@@ -98,6 +99,9 @@ class FactsCache:
 
     def __init__(self, path: Path | None, labels: Labels) -> None:
         self.labels = labels
+        # what the facts depend on besides the text: this module's version and the labels
+        words = repr((labels.language, labels.languages, labels.stages))
+        self._salt = f"{VERSION}\0{hashlib.blake2b(words.encode(), digest_size=16).hexdigest()}\0"
         self._db = sqlite3.connect(str(path)) if path is not None else None
         self._known: dict[str, str] = {}
         self._new: dict[str, str] = {}
@@ -110,9 +114,7 @@ class FactsCache:
     def facts(self, notes: str) -> CardFacts:
         if not notes.strip():
             return CardFacts()
-        key = hashlib.blake2b(
-            f"{VERSION}\0{self.labels.language}\0{notes}".encode(), digest_size=16
-        ).hexdigest()
+        key = hashlib.blake2b((self._salt + notes).encode(), digest_size=16).hexdigest()
         self._seen.add(key)
         known = self._known.get(key)
         if known is not None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from contacts_crm.card import parse, render
 from contacts_crm.card_ops import CardSettings, LogCall, OpenOrder, StepOrder, apply
-from contacts_crm.labels import load_labels
+from contacts_crm.labels import Stage, load_labels
 from contacts_crm.reports_facts import FactsCache, facts_of
 
 
@@ -37,3 +38,17 @@ def test_facts_round_trip_and_reparse_only_changed_cards(tmp_path: Path) -> None
     assert again.facts(text + "\nmore") == facts_of(text + "\nmore", labels)
     assert again.parsed == 1
     again.close()
+
+
+def test_changed_labels_reparse_remembered_cards(tmp_path: Path) -> None:
+    """Facts depend on the labels too: another template (e.g. a new stage) re-parses."""
+    labels, text = load_labels("en"), _card()
+    first = FactsCache(tmp_path / "f.sqlite", labels)
+    first.facts(text)
+    first.save()
+    first.close()
+    stages = (*labels.stages, Stage("installed", final=True, names={"en": ("installed",)}))
+    other = FactsCache(tmp_path / "f.sqlite", replace(labels, stages=stages, cache={}))
+    other.facts(text)
+    assert other.parsed == 1
+    other.close()
