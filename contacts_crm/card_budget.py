@@ -54,7 +54,7 @@ def compact_closed_orders(card: Card) -> list[Removed]:
         head: OrderHead = card.lines[head_i].fact  # type: ignore[assignment]
         if not step_is and head.stage in finals:
             continue
-        order = card._order(head, tuple(card.lines[i].fact for i in step_is))  # type: ignore[misc]
+        order = card.order_at(head_i, step_is)
         if order.is_open:
             continue
         one = OrderHead(order.number, order.stage, order.amount, order.closed_on,

@@ -146,14 +146,12 @@ class Card:
 
     def orders(self) -> list[Order]:
         """Every order on the card, in card order (newest first as the tool writes)."""
-        out = []
-        for head_i, step_is in self.order_blocks():
-            head: OrderHead = self.lines[head_i].fact  # type: ignore[assignment]
-            steps = tuple(self.lines[i].fact for i in step_is)
-            out.append(self._order(head, steps))  # type: ignore[arg-type]
-        return out
+        return [self.order_at(head_i, step_is) for head_i, step_is in self.order_blocks()]
 
-    def _order(self, head: OrderHead, steps: tuple[Step, ...]) -> Order:
+    def order_at(self, head_i: int, step_is: list[int]) -> Order:
+        """The order of one of ``order_blocks``: its head line's index and its steps'."""
+        head: OrderHead = self.lines[head_i].fact  # type: ignore[assignment]
+        steps: list[Step] = [self.lines[i].fact for i in step_is]  # type: ignore[misc]
         labels = self.labels
         finals = labels.final_stages
         ordered = sorted(steps, key=lambda s: s.on)  # stable: hand-added lines keep order

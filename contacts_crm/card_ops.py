@@ -175,10 +175,8 @@ def _orders_insert_at(card: Card) -> int:
 
 def _find_order(card: Card, number: int) -> tuple[int, list[int], Order]:
     for head_i, step_is in card.order_blocks():
-        head: OrderHead = card.lines[head_i].fact  # type: ignore[assignment]
-        if head.number == number:
-            steps = tuple(card.lines[i].fact for i in step_is)
-            return head_i, step_is, card._order(head, steps)  # type: ignore[arg-type]
+        if card.lines[head_i].fact.number == number:  # type: ignore[union-attr]
+            return head_i, step_is, card.order_at(head_i, step_is)
     summary = card.summary()
     if summary and number <= summary.last:
         raise NotFoundError(
