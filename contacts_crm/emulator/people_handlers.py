@@ -241,7 +241,16 @@ def delete(emu: Emulator, req: Request, match: re.Match[str]) -> None:
         _delete_one(emu, rn)
 
 
-def _batch_errors(errors: list[tuple[int, ApiError]], kind: str) -> ApiError:
+def _charge_batch_write(emu: Emulator, count: int, maximum: int) -> None:
+    """Quota of a batch create or update of ``count`` contacts, then its size checks."""
+    emu.charge({"critical_read": 6, "critical_write": 6, "daily_contact_write": max(count, 1)})
+    if not count:
+        raise bad_request("contacts must not be empty.")
+    if count > maximum:
+        raise bad_request(f"Too many contacts in the request: at most {maximum} are allowed.")
+
+
+def _batch_errors(errors: list[tuple[int, ApiError]]) -> ApiError:
     """[NF] Google's per-contact batch error layout; ours lists one violation per bad entry."""
     first = errors[0][1]
     violations = [{"field": f"contacts[{i}]", "description": e.message} for i, e in errors]
@@ -259,15 +268,7 @@ def batch_create(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str,
     """people.batchCreateContacts: all or nothing."""
     body = req.json_body()
     contacts = body.get("contacts") or []
-    emu.charge(
-        {"critical_read": 6, "critical_write": 6, "daily_contact_write": max(len(contacts), 1)}
-    )
-    if not contacts:
-        raise bad_request("contacts must not be empty.")
-    if len(contacts) > BATCH_CREATE_MAX:
-        raise bad_request(
-            f"Too many contacts in the request: at most {BATCH_CREATE_MAX} are allowed."
-        )
+    _charge_batch_write(emu, len(contacts), BATCH_CREATE_MAX)
     mask = parse_mask(body.get("readMask"), "readMask", PERSON_FIELDS, required=False)
     check_sources(body.get("sources") or [])
     prepared, errors = [], []
@@ -277,7 +278,7 @@ def batch_create(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str,
         except ApiError as err:
             errors.append((i, err))
     if errors:
-        raise _batch_errors(errors, "create")
+        raise _batch_errors(errors)
     with emu.store.transaction():
         check_capacity(emu, len(prepared))
         created = [emu.write_person(None, fields) for fields in prepared]
@@ -302,15 +303,7 @@ def batch_update(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str,
     contacts = body.get("contacts") or {}
     if not isinstance(contacts, dict):
         raise bad_request("contacts must be a map keyed by resource name.")
-    emu.charge(
-        {"critical_read": 6, "critical_write": 6, "daily_contact_write": max(len(contacts), 1)}
-    )
-    if not contacts:
-        raise bad_request("contacts must not be empty.")
-    if len(contacts) > BATCH_UPDATE_MAX:
-        raise bad_request(
-            f"Too many contacts in the request: at most {BATCH_UPDATE_MAX} are allowed."
-        )
+    _charge_batch_write(emu, len(contacts), BATCH_UPDATE_MAX)
     mask = parse_mask(body.get("updateMask"), "updateMask", UPDATE_FIELDS)
     read = parse_mask(body.get("readMask"), "readMask", PERSON_FIELDS, required=False)
     check_sources(body.get("sources") or [])
@@ -325,7 +318,7 @@ def batch_update(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str,
             except ApiError as err:
                 errors.append((i, err))
         if errors:
-            raise _batch_errors(errors, "update")
+            raise _batch_errors(errors)
     if not read:
         return {}
     return {
