@@ -18,7 +18,7 @@ from typing import Any
 
 from contacts_crm.account import Account
 from contacts_crm.contact import Contact
-from contacts_crm.errors import InputError, UsageError
+from contacts_crm.errors import UsageError
 from contacts_crm.import_apply import (
     ImportState,
     apply_plan,
@@ -36,7 +36,7 @@ from contacts_crm.io.columns import (
     load_mapping_file,
 )
 from contacts_crm.io.normalize import ImportRecord, normalize_row
-from contacts_crm.io.readers import read_tables
+from contacts_crm.io.readers import read_bytes, read_source, read_tables
 from contacts_crm.io.report import write_report
 from contacts_crm.io.table import Row, Table, check_table
 
@@ -174,18 +174,20 @@ def import_file(
     if opts.on_duplicate not in DUPLICATE_POLICIES:
         raise UsageError(f"--on-duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
     region = opts.region or account.profile.region
-    tables = None
     if is_sheet_url(path):
         from contacts_crm.reports_sheets import sheets_client_for
 
         tables = read_sheet(sheets_client_for(account), str(path), opts.sheet)
+        content = _sheet_content(tables)
+    else:
+        content = read_source(path)  # read once: parsed here, hashed for the import id
+        tables = read_bytes(content, Path(path).name)
     mapping, records = read_records(
-        path, region=region, sheet=None if tables else opts.sheet,
+        path, region=region, sheet=None if is_sheet_url(path) else opts.sheet,
         mapping_file=opts.mapping_file, tables=tables,
     )  # fmt: skip
     account.sync()  # incremental when the cache has a token: dedupe sees other devices' edits
-    content = _sheet_content(tables) if tables else None
-    import_id, state = _import_id(account, path, mapping, content)
+    import_id, state = _import_id(account, mapping, content)
     resumed = state is not None
     if state is not None and not dry_run:
         recover_in_flight(account, state)
@@ -222,14 +224,10 @@ def _sheet_content(tables: list[Table]) -> bytes:
 
 
 def _import_id(
-    account: Account, path: Path | str, mapping: Mapping, content: bytes | None = None
+    account: Account, mapping: Mapping, content: bytes
 ) -> tuple[str, ImportState | None]:
     """A stable id per file content and sheet; an unfinished import of it is resumed."""
-    try:
-        data = content if content is not None else Path(path).read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot be read ({e})") from None
-    digest = hashlib.sha256(data + str(mapping.sheet).encode()).hexdigest()
+    digest = hashlib.sha256(content + str(mapping.sheet).encode()).hexdigest()
     base = "imp-" + digest[:10]
     n = 1
     while True:

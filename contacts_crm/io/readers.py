@@ -16,6 +16,11 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 
 def read_tables(path: Path | str) -> list[Table]:
     """Every sheet of ``path`` (one for CSV and vCard), checked for damage and limits."""
+    return read_bytes(read_source(path), Path(path).name)
+
+
+def read_source(path: Path | str) -> bytes:
+    """The bytes of ``path``; InputError / NotFoundError when it is too big or unreadable."""
     path = Path(path)
     name = path.name
     try:
@@ -29,7 +34,7 @@ def read_tables(path: Path | str) -> list[Table]:
         raise InputError(f"{path}: this is a folder, not a file") from None
     except PermissionError:
         raise InputError(f"{path}: the file cannot be read (permission denied)") from None
-    return read_bytes(data, name)
+    return data
 
 
 def read_bytes(data: bytes, name: str) -> list[Table]:
