@@ -81,7 +81,7 @@ def _closed_indexes_oldest_first(card: Card) -> list[int]:
 
 
 def _fold(card: Card, indexes: list[int], removed: list[Removed]) -> None:
-    cancel = {s.key for s in card.labels.stages if s.cancel}
+    cancel = card.labels.cancel_stages
     summary_i = next((i for i, ln in enumerate(card.lines) if ln.kind is Kind.SUMMARY), None)
     summary: Summary | None = card.lines[summary_i].fact if summary_i is not None else None  # type: ignore[assignment]
     numbers = [card.lines[i].fact.number for i in indexes]  # type: ignore[union-attr]

@@ -220,8 +220,8 @@ class Card:
 
     def delivered_count(self) -> int:
         """Orders delivered (not cancelled) on the card, plus orders in the summary line."""
-        cancel = {s.key for s in self.labels.stages if s.cancel}
-        finals = set(self.labels.final_stages)
+        cancel = self.labels.cancel_stages
+        finals = self.labels.final_stages
         visible = sum(1 for o in self.orders() if o.stage in finals and o.stage not in cancel)
         summary = self.summary()
         return visible + (summary.count if summary else 0)

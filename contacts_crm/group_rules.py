@@ -119,8 +119,8 @@ def triggers(before: Card, after: Card, op: Operation) -> set[str]:
         out = {"order_step"}
         was, now = before.order(op.order_no), after.order(op.order_no)
         if now is not None and not now.is_open and (was is None or was.is_open):
-            cancel = {s.key for s in after.labels.stages if s.cancel}
-            out.add("order_cancelled" if now.stage in cancel else "order_delivered")
+            cancelled = now.stage in after.labels.cancel_stages
+            out.add("order_cancelled" if cancelled else "order_delivered")
         return out
     return set()
 

@@ -130,6 +130,11 @@ class Labels:
         return tuple(s.key for s in self.stages if s.final)
 
     @property
+    def cancel_stages(self) -> tuple[str, ...]:
+        """The final stages that mean cancelled (not counted as delivered or revenue)."""
+        return tuple(s.key for s in self.stages if s.cancel)
+
+    @property
     def done_stage(self) -> str:
         """The final stage an order reaches when closed without cancelling."""
         for stage in self.stages:
