@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import tokens
 from .envelope import ApiError, bad_request, failed_precondition, not_found
+from .people_handlers import check_addable
 from .persons import iso_time
 from .request import Request
 from .store import GroupRecord
@@ -20,7 +21,6 @@ GROUP_FIELDS = frozenset({"clientData", "groupType", "memberCount", "metadata", 
 DEFAULT_GROUP_FIELDS = ["metadata", "groupType", "memberCount", "name"]
 DEFAULT_READ_GROUP_FIELDS = ["metadata", "groupType", "name"]
 UPDATE_GROUP_FIELDS = frozenset({"name", "clientData"})
-ADDABLE_SYSTEM = ("contactGroups/myContacts", "contactGroups/starred")
 MODIFY_MAX = 1000
 BATCH_GET_MAX = 200
 MEMBERSHIPS = ("memberships",)  # the only field a group method changes on a person
@@ -281,8 +281,8 @@ def modify_members(emu: Emulator, req: Request, match: re.Match[str]) -> dict[st
     grp_rn = match.group(1)
     with emu.store.transaction():
         grp = live_group(emu, grp_rn)
-        if to_add and grp.group_type == "SYSTEM_CONTACT_GROUP" and grp_rn not in ADDABLE_SYSTEM:
-            raise bad_request("Cannot add contacts to deprecated system contact group")
+        if to_add:
+            check_addable(grp)
         not_found_names: list[str] = []
         cannot_remove: list[str] = []
         persons = emu.store.get_persons(sorted(set(to_add) | set(to_remove)))

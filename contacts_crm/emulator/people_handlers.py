@@ -17,7 +17,7 @@ from .persons import (
     render,
 )
 from .request import Request
-from .store import PersonRecord
+from .store import GroupRecord, PersonRecord
 from .sync import connections_list
 
 if TYPE_CHECKING:
@@ -86,10 +86,14 @@ def check_memberships(emu: Emulator, fields: dict[str, Any], current: list[str])
         rec = emu.store.get_group(grp)
         if rec is None or rec.deleted:
             raise bad_request(f"Contact group {grp} was not found.")  # [NF] message is ours
-        if grp in current:
-            continue
-        if rec.group_type == "SYSTEM_CONTACT_GROUP" and grp not in ADDABLE_SYSTEM_GROUPS:
-            raise bad_request("Cannot add contacts to deprecated system contact group")
+        if grp not in current:
+            check_addable(rec)
+
+
+def check_addable(group: GroupRecord) -> None:
+    """400 unless the group takes new members (user groups, myContacts and starred do)."""
+    if group.group_type == "SYSTEM_CONTACT_GROUP" and group.rn not in ADDABLE_SYSTEM_GROUPS:
+        raise bad_request("Cannot add contacts to deprecated system contact group")
 
 
 def _writable(person: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
