@@ -252,12 +252,7 @@ def delete(emu: Emulator, req: Request, match: re.Match[str]) -> None:
                 emu.write_person(person, {}, deleted=True)
             else:
                 data = dict(person.data)
-                data["memberships"] = [
-                    m
-                    for m in data.get("memberships", [])
-                    if (m.get("contactGroupMembership") or {}).get("contactGroupResourceName")
-                    != rec.rn
-                ]
+                data["memberships"] = _without(data.get("memberships", []), rec.rn)
                 if not data["memberships"]:
                     data["memberships"] = [_membership("contactGroups/myContacts")]
                 emu.write_person(person, data, changed=MEMBERSHIPS)
@@ -266,6 +261,14 @@ def delete(emu: Emulator, req: Request, match: re.Match[str]) -> None:
 
 def _membership(rn: str) -> dict[str, Any]:
     return {"contactGroupMembership": {"contactGroupResourceName": rn}}
+
+
+def _without(memberships: list[dict[str, Any]], grp: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in memberships
+        if (m.get("contactGroupMembership") or {}).get("contactGroupResourceName") != grp
+    ]
 
 
 def modify_members(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str, Any]:
@@ -309,11 +312,7 @@ def modify_members(emu: Emulator, req: Request, match: re.Match[str]) -> dict[st
                 cannot_remove.append(rn)
                 continue
             data = dict(rec.data)
-            data["memberships"] = [
-                m
-                for m in data["memberships"]
-                if (m.get("contactGroupMembership") or {}).get("contactGroupResourceName") != grp_rn
-            ]
+            data["memberships"] = _without(data["memberships"], grp_rn)
             persons[rn] = emu.write_person(rec, data, changed=MEMBERSHIPS)
     out: dict[str, Any] = {}
     if not_found_names:
