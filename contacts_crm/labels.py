@@ -98,8 +98,11 @@ class Labels:
         raise self._unknown_stage(key)
 
     def stage_name(self, key: str) -> str:
-        names = self.stage(key).names
-        return (names.get(self.language) or names.get("en") or (key,))[0]
+        return self._name(self.stage(key))
+
+    def _name(self, stage: Stage) -> str:
+        names = stage.names
+        return (names.get(self.language) or names.get("en") or (stage.key,))[0]
 
     def stage_key(self, text: str) -> str:
         """The key of a stage given its key or any of its names in any language."""
@@ -157,11 +160,8 @@ class Labels:
         return -1
 
     def _unknown_stage(self, text: str) -> UsageError:
-        valid = ", ".join(f"{s.key} ({self.stage_name_safe(s)})" for s in self.stages)
+        valid = ", ".join(f"{s.key} ({self._name(s)})" for s in self.stages)
         return UsageError(f"unknown order stage {text!r}", hint=f"use one of: {valid}")
-
-    def stage_name_safe(self, stage: Stage) -> str:
-        return (stage.names.get(self.language) or (stage.key,))[0]
 
 
 def _language(data: dict[str, Any], code: str) -> LanguageLabels:
