@@ -400,23 +400,6 @@ def now() -> datetime:
     return datetime.now().astimezone()
 
 
-def parse_when(text: str) -> datetime:
-    """--at: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM', 'DD.MM.YYYY' or 'DD.MM.YYYY HH:MM'."""
-    value = text.strip()
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(value, fmt).astimezone()
-        except ValueError:
-            continue
-    raise UsageError(
-        f"cannot read the time {text!r}", hint="use YYYY-MM-DD, YYYY-MM-DD HH:MM or DD.MM.YYYY"
-    )
-
-
-def parse_day(text: str) -> date:
-    return parse_when(text).date()
-
-
 def parse_amount(text: str | None) -> Decimal | None:
     """--amount: '12500', '12 500', '12,500.50', '12 500,50'."""
     if text is None:

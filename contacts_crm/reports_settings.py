@@ -1,14 +1,12 @@
 """Report settings from templates: lead groups, stay-in-touch intervals, view names.
 
 ``templates/reports/reports.toml`` and ``templates/reports/stay_in_touch.toml``
-(an office may override either, see ``labels.read_template``). Also the date
-helpers every report shares: parsing a ``--since``/``--until`` value and the
-default period (this month up to today).
+(an office may override either, see ``labels.read_template``). Also the
+default period every report shares (this month up to today).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,9 +15,6 @@ from typing import Any
 from contacts_crm.errors import ConfigError, UsageError
 from contacts_crm.labels import read_template
 
-DATE_FORMATS = "YYYY-MM-DD or DD.MM.YYYY"
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 NO_GROUP = "(no group)"
 ALL = "(all)"
 
@@ -92,19 +87,6 @@ def load_report_settings(override_dir: Path | None = None) -> ReportSettings:
 
 
 # ---- dates ---------------------------------------------------------------------
-def parse_day(text: str, option: str = "date") -> date:
-    """``2026-11-05`` or ``05.11.2026`` -> date; anything else is a UsageError."""
-    s = text.strip()
-    m = _ISO.match(s)
-    parts = (m.group(1), m.group(2), m.group(3)) if m else None
-    if parts is None and (d := _DOTTED.match(s)):
-        parts = (d.group(3), d.group(2), d.group(1))
-    if parts is not None:
-        try:
-            return date(int(parts[0]), int(parts[1]), int(parts[2]))
-        except ValueError:
-            pass
-    raise UsageError(f"{option}: {text!r} is not a date", hint=f"write dates as {DATE_FORMATS}")
 
 
 def period(since: date | None, until: date | None, today: date) -> tuple[date, date]:

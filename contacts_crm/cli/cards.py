@@ -8,6 +8,7 @@ import click
 
 from contacts_crm import cards_usecases as uc
 from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.dates import parse_day, parse_when
 from contacts_crm.labels import OUTCOMES
 
 _by = click.option("--by", metavar="NAME", help="Who did it (default: the profile's user).")
@@ -25,7 +26,7 @@ _op = click.option(
 
 
 def _when(at_: str | None) -> datetime | None:
-    return uc.parse_when(at_) if at_ else None
+    return parse_when(at_) if at_ else None
 
 
 def _show_change(ctx: Ctx, change: uc.CardChange, done: str) -> None:
@@ -110,7 +111,7 @@ def call(
         comment,
         direction=direction,
         outcome=outcome,
-        callback_on=uc.parse_day(callback_on) if callback_on else None,
+        callback_on=parse_day(callback_on, "--callback-on") if callback_on else None,
         by=by,
         at=_when(at_),
         op_id=op_id,

@@ -15,10 +15,11 @@ import click
 from contacts_crm.activity import activity as activity_report
 from contacts_crm.callbacks import callbacks as callbacks_report
 from contacts_crm.cli.output import Ctx, pass_ctx, table
+from contacts_crm.dates import DATE_FORMATS, parse_day
 from contacts_crm.errors import UsageError
 from contacts_crm.phones import format_national
 from contacts_crm.reports import summary as summary_report
-from contacts_crm.reports_settings import DATE_FORMATS, load_report_settings, parse_day
+from contacts_crm.reports_settings import load_report_settings
 from contacts_crm.reports_tables import (
     View,
     activity_view,

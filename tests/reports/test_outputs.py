@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from contacts_crm.cli.main import cli, main
+from contacts_crm.dates import parse_day
 from contacts_crm.report_xlsx import write_summary_xlsx
-from contacts_crm.reports_settings import parse_day, period
+from contacts_crm.reports_settings import period
 from contacts_crm.reports_tables import View
 
 

@@ -1,0 +1,26 @@
+"""Dates and times as people type them on the command line (one reader for all commands)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from contacts_crm.errors import UsageError
+
+DATE_FORMATS = "YYYY-MM-DD or DD.MM.YYYY (a time HH:MM may follow)"
+_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+
+
+def parse_when(text: str, option: str = "--at") -> datetime:
+    """'2026-11-05', '2026-11-05 14:30', '05.11.2026' or '05.11.2026 14:30', local time."""
+    value = text.strip()
+    for fmt in _FORMATS:
+        try:
+            return datetime.strptime(value, fmt).astimezone()
+        except ValueError:
+            continue
+    raise UsageError(f"{option}: {text!r} is not a date", hint=f"write dates as {DATE_FORMATS}")
+
+
+def parse_day(text: str, option: str = "date") -> date:
+    """The day of ``parse_when``."""
+    return parse_when(text, option).date()
