@@ -26,8 +26,9 @@ from typing import Any
 
 from contacts_crm.card import classify
 from contacts_crm.card_model import Kind, OrderHead
+from contacts_crm.cards_usecases import card_settings
 from contacts_crm.journal import EventRow, JournalEvent
-from contacts_crm.labels import DIRECTIONS, OUTCOMES, Labels, load_labels
+from contacts_crm.labels import DIRECTIONS, OUTCOMES, Labels
 from contacts_crm.reports_settings import ALL, period, period_bounds
 
 ORDER_KINDS = ("order_open", "order_step", "order_close")
@@ -206,7 +207,7 @@ def activity(
     adds the counted events themselves, oldest first.
     """
     start, end = period(since, until, today)
-    labels = load_labels(account.profile.language)
+    labels = card_settings(account).labels()  # the office's templates included, as on cards
     lo, hi = period_bounds(start, end)
     tally = _Tally(labels)
     listed: list[dict[str, Any]] | None = [] if with_events else None

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from contacts_crm.activity import ClosedOrder, EmployeeActivity, activity, money
-from contacts_crm.labels import load_labels
+from contacts_crm.cards_usecases import card_settings
 from contacts_crm.reports_clients import ClientView, client_views, find_group
 from contacts_crm.reports_settings import (
     ALL,
@@ -163,7 +163,7 @@ def summary(
     start, end = period(since, until, today)
     conf = settings or load_report_settings()
     only = find_group(account, group) if group else None
-    labels = load_labels(account.profile.language)
+    labels = card_settings(account).labels()  # the office's templates included, as on cards
     finals = set(labels.final_stages)
     open_stages = tuple(s.key for s in labels.stages if s.key not in finals)
     per_group: dict[str, GroupFigures] = {}

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from contacts_crm.card_model import Call
-from contacts_crm.labels import load_labels
+from contacts_crm.cards_usecases import card_settings
 from contacts_crm.reports_facts import CardFacts, FactsCache, OpenOrder
 from contacts_crm.reports_settings import NO_GROUP
 
@@ -85,7 +85,7 @@ def client_views(account: Any) -> Iterator[ClientView]:
     whose text changed since the last report are parsed.
     """
     account.ensure_synced()
-    labels = load_labels(account.profile.language)
+    labels = card_settings(account).labels()  # the office's templates included, as on cards
     names = user_group_names(account.cache.groups())
     facts = FactsCache(account.data_dir / FACTS_FILE, labels)
     try:

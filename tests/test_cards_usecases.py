@@ -271,3 +271,17 @@ def test_processes_on_one_pc_share_the_local_account_safely():
         notes = account.cache.find_by_phone("+79031112233")[0].notes
         assert notes.endswith("--\nVIP")
         assert len(grammar.parse(notes).calls()) <= 3
+
+
+def test_an_office_stage_is_understood_by_cards_and_reports_alike(office, isolated_home):
+    """An office adds a final stage of its own: reports count it as the cards do."""
+    shipped = (Path(__file__).resolve().parent.parent / "templates" / "stages.toml").read_text()
+    mine = isolated_home / "templates"
+    mine.mkdir()
+    (mine / "stages.toml").write_text(shipped.replace('key = "delivered"', 'key = "installed"')
+                                      .replace('en = "delivered"', 'en = "installed"'))
+    crm("order", "open", "Petrov", "kitchen tiles", "--amount", "900")
+    code, out = crm("--json", "order", "step", "Petrov", "1", "installed")
+    assert code == 0 and "Order 1 · installed" in json.loads(out)["card"]
+    total = json.loads(crm("--json", "summary")[1])["total"]
+    assert (total["completed"], total["openOrders"], total["completedAmount"]) == (1, 0, 900)
