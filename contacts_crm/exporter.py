@@ -66,10 +66,10 @@ def export(
     path = Path(path)
     items = list(contacts)
     group_list = list(groups or [])
-    names = {g["resourceName"]: g.get("name") or g.get("formattedName", "") for g in group_list}
+    names = _group_names(group_list)
     if format in ("xlsx", "csv"):
         header = fmt.table_columns(DERIVED)
-        rows = [fmt.table_row(c, names, card_columns(c.notes)) for c in items]
+        rows = _table_rows(items, names)
         if format == "xlsx":
             fmt.write_xlsx(rows, header, path)
         else:
@@ -82,6 +82,15 @@ def export(
     else:
         fmt.write_backup([c.raw or c.to_person() for c in items], group_list, path)
     return len(items)
+
+
+def _group_names(groups: list[dict[str, Any]]) -> dict[str, str]:
+    return {g["resourceName"]: g.get("name") or g.get("formattedName", "") for g in groups}
+
+
+def _table_rows(contacts: list[Contact], names: dict[str, str]) -> list[list[str]]:
+    """The xlsx/csv/Sheet table: ``fmt.table_columns(DERIVED)`` cells per contact."""
+    return [fmt.table_row(c, names, card_columns(c.notes)) for c in contacts]
 
 
 def _selection(
@@ -122,8 +131,7 @@ def export_to_sheet(
     from contacts_crm.reports_sheets import sheets_client_for
 
     contacts, groups, _ = _selection(account, group)
-    names = {g["resourceName"]: g.get("name") or g.get("formattedName", "") for g in groups}
-    rows = [fmt.table_row(c, names, card_columns(c.notes)) for c in contacts]
+    rows = _table_rows(contacts, _group_names(groups))
     client = sheets_client or sheets_client_for(account)
     return client.write_tab(sheet_ref, tab, fmt.table_columns(DERIVED), rows)
 
