@@ -116,15 +116,8 @@ def list_groups(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str, 
             "sync", {"w": state["n"], "t": state["t"], "b": binding}
         )
     if state["s"] is None:
-        out["totalItems"] = _live_group_count(emu)
+        out["totalItems"] = emu.store.count_live_groups()
     return out
-
-
-def _live_group_count(emu: Emulator) -> int:
-    with emu.store.lock:
-        return int(
-            emu.store.conn.execute("SELECT COUNT(*) FROM groups WHERE deleted=0").fetchone()[0]
-        )
 
 
 def get(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str, Any]:

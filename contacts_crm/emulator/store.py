@@ -394,6 +394,13 @@ class Store:
                 ),
             )
 
+    def count_live_groups(self) -> int:
+        """Number of groups that are not deleted."""
+        with self.lock:
+            return int(
+                self.conn.execute("SELECT COUNT(*) FROM groups WHERE deleted=0").fetchone()[0]
+            )
+
     def list_groups(
         self, since: int | None, now: float, after_seq: int, limit: int
     ) -> list[GroupRecord]:
