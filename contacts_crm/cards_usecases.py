@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
@@ -163,42 +163,18 @@ def _journal_before_write(
     rn: str,
     name: str,
 ) -> None:
-    """Record the operation's events; an attempt after a conflict adds only what is new.
+    """Record the operation, the lines it compacts away and its group moves (pending).
 
-    Compaction events are keyed by their text, so the lines a re-applied
-    operation removes are journalled even when they differ from the first try.
+    ``Journal.record_op`` keeps an attempt after a conflict from recording
+    anything twice; the group events' seqs are assigned there.
     """
-    mine = [e for e in journal.history(rn) if e.op_id == op.op_id]
-    have = {(e.kind, e.text) for e in mine}
-    seq = max((e.seq for e in mine), default=0) + 1  # seq 0 is the operation itself
-    fresh: list[JournalEvent] = []
-    for event in result.events:
-        if event.seq == 0:
-            fresh.append(event)  # the operation itself: idempotent on (op_id, 0)
-        elif (event.kind, event.text) not in have:
-            fresh.append(replace(event, seq=seq))
-            seq += 1
-    for verb, groups in (("added to", add), ("removed from", remove)):
-        for g in sorted(groups):
-            text = f"{verb} group {g}"
-            if ("group", text) not in have:
-                fresh.append(
-                    JournalEvent(
-                        op_id=op.op_id,
-                        seq=seq,
-                        at=result.events[0].at,
-                        who=op.who,
-                        kind="group",
-                        contact=rn,
-                        contact_name=name,
-                        text=text,
-                        data={"group": g},
-                    )
-                )
-                seq += 1
-    journal.record(fresh)
-
-
+    moves = [
+        JournalEvent(op_id=op.op_id, seq=-1, at=result.events[0].at, who=op.who, kind="group",
+                     contact=rn, contact_name=name, text=f"{verb} group {g}", data={"group": g})
+        for verb, groups in (("added to", add), ("removed from", remove))
+        for g in sorted(groups)
+    ]  # fmt: skip
+    journal.record_op(op.op_id, [*result.events, *moves])
 
 
 def _apply_groups(

@@ -13,7 +13,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -106,6 +106,14 @@ class EventRow(NamedTuple):
 _DATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def _row(e: JournalEvent) -> tuple[Any, ...]:
+    return (
+        e.op_id, e.seq, e.at, e.who, e.contact, e.contact_name, e.kind, e.order_no,
+        e.stage, e.amount, e.outcome, e.text,
+        json.dumps(e.data, ensure_ascii=False, sort_keys=True, default=str),
+    )  # fmt: skip
+
+
 class Journal:
     """The event log of one profile, stored at ``path``."""
 
@@ -140,17 +148,39 @@ class Journal:
 
     def record(self, events: Iterable[JournalEvent]) -> None:
         """Insert events as pending; an (op_id, seq) already recorded is left as it is."""
-        rows = [
-            (
-                e.op_id, e.seq, e.at, e.who, e.contact, e.contact_name, e.kind, e.order_no,
-                e.stage, e.amount, e.outcome, e.text,
-                json.dumps(e.data, ensure_ascii=False, sort_keys=True, default=str),
-            )
-            for e in events
-        ]  # fmt: skip
+        rows = [_row(e) for e in events]
         if not rows:
             return
         with self._transaction():
+            self._insert(rows)
+
+    def record_op(self, op_id: str, events: Iterable[JournalEvent]) -> None:
+        """Record one operation's events, pending; a retry of it adds only what is new.
+
+        The operation's own event (seq 0) keeps its number. Every other event
+        is matched by (kind, text) against what ``op_id`` already has: a known
+        one is skipped, a new one gets the next free seq. So when an operation
+        is re-applied after a conflict and compacts other lines than on its
+        first try, those lines are journalled too, and none twice.
+        """
+        with self._transaction():
+            have = self._db.execute(
+                "SELECT kind, text, seq FROM events WHERE op_id = ?", (op_id,)
+            ).fetchall()
+            known = {(kind, text) for kind, text, _ in have}
+            seq = max((s for _, _, s in have), default=0) + 1
+            rows = []
+            for e in events:
+                if e.seq == 0:
+                    rows.append(_row(e))
+                elif (e.kind, e.text) not in known:
+                    known.add((e.kind, e.text))
+                    rows.append(_row(replace(e, seq=seq)))
+                    seq += 1
+            self._insert(rows)
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
             self._db.executemany(
                 "INSERT OR IGNORE INTO events (op_id, seq, at, who, contact, contact_name, kind,"
                 " order_no, stage, amount, outcome, text, data)"
