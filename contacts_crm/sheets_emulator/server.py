@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,12 +17,8 @@ from .quota import QuotaSettings
 class _Handler(BaseHTTPRequestHandler):
     server_version = "SheetsEmulator/1"
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # send each response at once (TCP_NODELAY)
     emulator: SheetsEmulator  # set on the subclass made per server
-
-    def setup(self) -> None:
-        """Send each response at once (no Nagle delay between headers and body)."""
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests and the CLI own the terminal."""
@@ -90,11 +85,15 @@ class SheetsEmulatorServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    def _bind(self) -> ThreadingHTTPServer:
+        handler = type("Handler", (_Handler,), {"emulator": self.emulator})
+        httpd = ThreadingHTTPServer((self._host, self._port), handler)
+        httpd.daemon_threads = True
+        return httpd
+
     def start(self) -> SheetsEmulatorServer:
         """Bind and serve in a background thread."""
-        handler = type("Handler", (_Handler,), {"emulator": self.emulator})
-        self._httpd = ThreadingHTTPServer((self._host, self._port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = self._bind()
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
@@ -102,9 +101,7 @@ class SheetsEmulatorServer:
     def serve_forever(self) -> None:
         """Bind (if needed) and serve in the calling thread until ``stop``."""
         if self._httpd is None:
-            handler = type("Handler", (_Handler,), {"emulator": self.emulator})
-            self._httpd = ThreadingHTTPServer((self._host, self._port), handler)
-            self._httpd.daemon_threads = True
+            self._httpd = self._bind()
         self._httpd.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:
