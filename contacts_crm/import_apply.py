@@ -18,7 +18,7 @@ from typing import Any
 
 from contacts_crm.account import Account
 from contacts_crm.config import atomic_write
-from contacts_crm.contact import WRITABLE, three_way
+from contacts_crm.contact import WRITABLE
 from contacts_crm.errors import NotFoundError, UsageError
 from contacts_crm.import_plan import IMPORT_KEY, NEW_GROUP, ImportPlan, PlanRow
 
@@ -151,15 +151,13 @@ def apply_plan(
         state.save(data_dir)
         mask = [f for f in WRITABLE if any(f in r.fields for r in chunk)]
         persons = [_person(r, resolved, mask) for r in chunk]
-        bases = {r.match.resource_name: r.match.raw for r in chunk if r.match}
-
-        def reapply(fresh: dict[str, Any], intended: dict[str, Any],
-                    mask: list[str] = mask, bases: dict = bases) -> tuple[dict, list[str]]:
-            # someone edited the contact since the plan: merge, never overwrite
-            base = bases.get(intended["resourceName"], {})
-            return three_way(base, fresh, intended, mask), mask
-
-        done = account.client.update_many(persons, mask, reapply=reapply)
+        # the persons the plan was made from: a contact edited meanwhile is merged
+        bases = {
+            r.match.resource_name: r.match.raw
+            for r in chunk
+            if r.match is not None and r.match.resource_name
+        }
+        done = account.client.update_many(persons, mask, bases=bases)
         account.remember(done)
         state.updated.extend(p["resourceName"] for p in done)
         state.save(data_dir)

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 import httplib2
 from googleapiclient.errors import HttpError
 
-from contacts_crm.contact import READ_FIELDS
+from contacts_crm.contact import READ_FIELDS, three_way
 from contacts_crm.errors import (
     AuthError,
     ConflictError,
@@ -400,14 +400,16 @@ class PeopleClient:
         persons: Sequence[dict[str, Any]],
         fields: Sequence[str],
         *,
-        reapply: Callable[[dict[str, Any], dict[str, Any]], Update | None] | None = None,
+        bases: Mapping[str, dict[str, Any]] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> list[dict[str, Any]]:
         """batchUpdateContacts, 200 per call; each person carries its etag.
 
         A batch rejected for a stale etag is redone contact by contact through
-        ``modify`` with ``reapply(fresh, intended)`` (default: the intended
-        values of ``fields`` over the fresh person).
+        ``modify``. Where ``bases`` holds the person the write was planned from
+        (by resourceName), the write is merged three-way with what is there
+        now (``contact.three_way``: no one's edit is lost); without a base the
+        intended values of ``fields`` replace the fresh ones (a restore).
         """
         mask = ",".join(fields)
         out: list[dict[str, Any]] = []
@@ -429,8 +431,9 @@ class PeopleClient:
                 for intended in chunk:
 
                     def op(fresh: dict, intended: dict = intended) -> Update | None:
-                        if reapply is not None:
-                            return reapply(fresh, intended)
+                        base = (bases or {}).get(intended["resourceName"])
+                        if base is not None:
+                            return three_way(base, fresh, intended, fields), fields
                         return {f: intended.get(f, []) for f in fields}, fields
 
                     got.append(self.modify(intended["resourceName"], op))

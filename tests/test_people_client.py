@@ -233,7 +233,6 @@ def test_get_many_and_delete_many_span_batches(account, emulator):
 
 def test_batch_update_meeting_a_concurrent_edit_merges_instead_of_overwriting(account, emulator):
     """An import's planned merge lands on a contact a phone edited meanwhile."""
-    from contacts_crm.contact import three_way
 
     base = account.client.create(person(1))
     rn = base["resourceName"]
@@ -247,9 +246,7 @@ def test_batch_update_meeting_a_concurrent_edit_merges_instead_of_overwriting(ac
     emulator.device_edit(rn, lambda p: p.update(
         phoneNumbers=[*p["phoneNumbers"], {"value": "+79269998877", "type": "work"}],
         biographies=[{"value": "Call after 14:00", "contentType": "TEXT_PLAIN"}]))
-    done = account.client.update_many(
-        [intended], fields,
-        reapply=lambda fresh, want: (three_way(base, fresh, want, fields), fields))
+    done = account.client.update_many([intended], fields, bases={rn: base})
     result = done[0]
     phones = [p["value"] for p in result["phoneNumbers"]]
     assert phones == ["+79160000001", "+79269998877", "+79035550000"]
