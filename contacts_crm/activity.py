@@ -143,7 +143,7 @@ class _Tally:
     def __init__(self, labels: Labels) -> None:
         self.labels = labels
         self.finals = set(labels.final_stages)
-        self.cancel = {s.key for s in labels.stages if s.cancel}
+        self.cancel = set(labels.cancel_stages)
         self.by_who: dict[str, EmployeeActivity] = {}
         self.total = EmployeeActivity(ALL)
         self.closes: list[Event] = []
