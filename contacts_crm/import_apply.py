@@ -10,6 +10,7 @@ looks up a batch that may have landed with a fresh read) and undone.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -51,45 +52,74 @@ class ImportState:
             return None
         state = cls(**json.loads(p.read_text("utf-8")))
         state.created.update(_read_log(p.with_suffix(".created")))
+        for rn, person in _read_log(p.with_suffix(".before")):
+            state.before.setdefault(rn, person)  # the first image is the one to restore
         return state
 
     def save(self, data_dir: Path) -> None:
-        """Write the small header atomically; created contacts go to an append-only log.
+        """Write the small header atomically; the growing parts live in append-only logs.
 
-        A crash leaves the old or the new header, never half of one, and at
-        worst a torn last log line (ignored on load): the in-flight batch is
-        then found again by its keys.
+        Created contacts (``.created``) and before-images (``.before``) are
+        appended as they happen, not rewritten with every header. A crash
+        leaves the old or the new header, and at worst a torn last log line
+        (ignored on load).
         """
         p = self.path(data_dir, self.id)
-        log = p.with_suffix(".created")
-        if not log.exists():  # first save (or an old-style file): write every entry once
-            atomic_write(log, b"")
-            self.note_created(self.created, data_dir)
-        # Not asdict(): it deep-copies every field, ``created`` included (25,000
-        # entries by the end of a large import), twice per batch.
-        header = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "created"}
+        for suffix, entries in ((".created", self.created), (".before", self.before)):
+            log = p.with_suffix(suffix)
+            if not log.exists():  # first save (or an old-style file): every entry once
+                atomic_write(log, b"")
+                _append_log(log, list(entries.items()))
+        header = {f.name: getattr(self, f.name) for f in fields(self)
+                  if f.name not in ("created", "before")}  # fmt: skip
         atomic_write(p, json.dumps(header, ensure_ascii=False).encode("utf-8"))
 
     def note_created(self, pairs: dict[str, str], data_dir: Path) -> None:
-        """Record created contacts (import key -> resourceName) in the append-only log."""
+        """Record created contacts (import key -> resourceName)."""
         self.created.update(pairs)
-        if not pairs:
-            return
-        log = self.path(data_dir, self.id).with_suffix(".created")
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8") as f:
-            f.write("".join(json.dumps([k, v]) + "\n" for k, v in pairs.items()))
+        _append_log(self.path(data_dir, self.id).with_suffix(".created"), list(pairs.items()))
+
+    def note_before(self, images: dict[str, dict[str, Any]], data_dir: Path) -> None:
+        """Record the before-images of contacts about to be changed (first one wins).
+
+        Synced to disk before the change is sent, so undo can always restore:
+        a line torn by a crash belongs to a batch that was never sent.
+        """
+        new = {rn: person for rn, person in images.items() if rn not in self.before}
+        self.before.update(new)
+        _append_log(self.path(data_dir, self.id).with_suffix(".before"), list(new.items()))
 
 
-def _read_log(path: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _append_log(path: Path, entries: list[tuple[str, Any]]) -> None:
+    """Append one JSON line per entry and sync; a torn last line is closed off first."""
+    if not entries:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as fh:
+        if fh.tell() and _last_byte(path) != b"\n":
+            fh.write(b"\n")  # a crash tore the last line: never glue the next one to it
+        fh.write("".join(json.dumps(list(e), ensure_ascii=False) + "\n" for e in entries)
+                 .encode("utf-8"))  # fmt: skip
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _last_byte(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1)
+
+
+def _read_log(path: Path) -> list[Any]:
+    """The (key, value) entries of a log in order; torn lines are skipped."""
+    out = []
     if path.exists():
         for line in path.read_text("utf-8").splitlines():
             try:
-                key, rn = json.loads(line)
+                key, value = json.loads(line)
             except (ValueError, TypeError):
                 continue  # a line torn by a crash
-            out[key] = rn
+            out.append((key, value))
     return out
 
 
@@ -145,10 +175,11 @@ def apply_plan(
     updates = plan.updates
     for start in range(0, len(updates), BATCH):
         chunk = updates[start : start + BATCH]
+        images = {}
         for r in chunk:
             assert r.match is not None and r.match.resource_name
-            state.before.setdefault(r.match.resource_name, r.match.raw)
-        state.save(data_dir)
+            images[r.match.resource_name] = r.match.raw
+        state.note_before(images, data_dir)
         mask = [f for f in WRITABLE if any(f in r.fields for r in chunk)]
         persons = [_person(r, resolved, mask) for r in chunk]
         # the persons the plan was made from: a contact edited meanwhile is merged
@@ -182,10 +213,15 @@ def undo_import(account: Account, import_id: str) -> ImportState:
         account.client.delete_many(created)
         account.cache.remove(created)
     restore = []
+    etags = {p["resourceName"]: p.get("etag") for p in account.client.get_many(list(state.before))}
     for rn, before in state.before.items():
-        current = account.client.get(rn)
+        if rn not in etags:
+            raise NotFoundError(
+                f"{rn}, which import {import_id} changed, no longer exists: it cannot be restored",
+                hint="restore it from a backup (crm restore), then run the undo again",
+            )
         body = {f: before.get(f, []) for f in WRITABLE}
-        restore.append({**body, "resourceName": rn, "etag": current.get("etag")})
+        restore.append({**body, "resourceName": rn, "etag": etags.get(rn)})
     if restore:
         account.remember(account.client.update_many(restore, list(WRITABLE)))
     state.status = "undone"
