@@ -14,7 +14,7 @@ from typing import Any
 from . import admin, groups_handlers, people_handlers
 from .envelope import ApiError, error_response, json_response, not_found
 from .persons import new_etag, normalize
-from .quotas import QuotaBook, add_units
+from .quotas import QuotaBook, add_units, quota_error
 from .request import Request
 from .search import SearchIndex
 from .settings import EmulatorSettings
@@ -331,8 +331,6 @@ class Emulator:
 
 def injected_error(status: int, settings: EmulatorSettings) -> ApiError:
     """The envelope of an injected failure with HTTP ``status``."""
-    from .quotas import quota_error
-
     if status == 429:
         return quota_error("critical_read", settings)
     if status == 503:
