@@ -46,6 +46,7 @@ from contacts_crm.errors import (
     UnavailableError,
     UsageError,
 )
+from contacts_crm.io.xlsx_safe import looks_like_formula
 
 SHEETS_SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets",
@@ -53,7 +54,6 @@ SHEETS_SCOPES = (
 )
 GOOGLE_PREFIXES = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
 
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-][\d\s().-]*\d[\d\s().-]*$")
 _URL_KEY = re.compile(r"/spreadsheets/d/([a-zA-Z0-9_-]+)|[?&]key=([a-zA-Z0-9_-]+)")
 _BARE_KEY = re.compile(r"^[a-zA-Z0-9_-]{30,}$")
@@ -149,14 +149,14 @@ def connect_sheets(
 
 def neutralise(value: str) -> str:
     """Prefix ``'`` to text that a spreadsheet program could read as a formula."""
-    if value.startswith(_TRIGGERS) and not _PLAIN_NUMBER.match(value):
+    if looks_like_formula(value) and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
 
 
 def unneutralise(value: str) -> str:
     """Undo ``neutralise``."""
-    if value.startswith("'") and value[1:2] and value[1:].startswith(_TRIGGERS):
+    if value.startswith("'") and looks_like_formula(value[1:]):
         return value[1:]
     return value
 

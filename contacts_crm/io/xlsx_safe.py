@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -16,6 +14,9 @@ def looks_like_formula(text: str) -> bool:
 
 def safe_cell(text: str) -> str:
     """Text without the control characters an xlsx file cannot hold."""
+    # imported here: the formula rules above serve Sheets and CSV without openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
