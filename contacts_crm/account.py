@@ -9,7 +9,6 @@ talks to the emulator). Either way, the same PeopleClient code runs.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -214,43 +213,15 @@ class Account:
 
 def build_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]:
     """The googleapiclient People service for a profile, and what to close after."""
-    from googleapiclient.discovery import build
+    from contacts_crm.emulator import Emulator
+    from contacts_crm.emulator import build_service as build_compatible
 
     if profile.kind == "local":
-        from contacts_crm.emulator import Emulator, InProcessHttp
-
         emulator = Emulator(db=str(data_dir / "local-account.sqlite"))
-        service = build(
-            "people",
-            "v1",
-            http=InProcessHttp(emulator),
-            static_discovery=True,
-            client_options={"api_endpoint": "http://local.invalid/"},
-        )
-        return service, [emulator.close]
+        return build_compatible(emulator), [emulator.close]
     if profile.kind == "endpoint":
-        import httplib2
-        from google.auth.credentials import AnonymousCredentials
-        from google_auth_httplib2 import AuthorizedHttp
-
-        _no_proxy_for_loopback()
-        http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=60))
-        service = build(
-            "people",
-            "v1",
-            http=http,
-            static_discovery=True,
-            client_options={"api_endpoint": profile.endpoint},
-        )
-        return service, []
+        return build_compatible(str(profile.endpoint)), []
     from contacts_crm import auth
 
     credentials = auth.load_credentials(profile, data_dir)
     return auth.build_google_service(credentials), []
-
-
-def _no_proxy_for_loopback() -> None:
-    """httplib2 honours proxy variables; loopback must never go through a proxy."""
-    current = os.environ.get("NO_PROXY", "")
-    if "127.0.0.1" not in current:
-        os.environ["NO_PROXY"] = ",".join(x for x in (current, "127.0.0.1", "localhost") if x)

@@ -35,8 +35,11 @@ def _no_proxy_loopback() -> None:
         os.environ[var] = ",".join(current)
 
 
-def build_service(target: Emulator | EmulatorServer | str) -> Any:
-    """People v1 service for an Emulator (in-process) or a URL / EmulatorServer (loopback HTTP).
+def build_service(target: Emulator | EmulatorServer | str, *, timeout: float = 60.0) -> Any:
+    """People v1 service for an Emulator (in-process) or a URL / EmulatorServer (HTTP).
+
+    A URL may be any People-API-compatible endpoint (a profile of kind
+    ``endpoint``); ``timeout`` bounds each HTTP request.
 
     Uses the discovery document bundled with google-api-python-client; never
     configures googleapiclient retries (callers use ``execute()`` with the default 0).
@@ -51,8 +54,10 @@ def build_service(target: Emulator | EmulatorServer | str) -> Any:
             http=InProcessHttp(target),
             client_options={"api_endpoint": "http://emulator.invalid/"},
         )
+    import httplib2
+    from google_auth_httplib2 import AuthorizedHttp
+
     url = target if isinstance(target, str) else target.url
     _no_proxy_loopback()
-    return build_from_document(
-        doc, credentials=AnonymousCredentials(), client_options={"api_endpoint": url}
-    )
+    http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=timeout))
+    return build_from_document(doc, http=http, client_options={"api_endpoint": url})
