@@ -24,8 +24,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from contacts_crm.card import classify
-from contacts_crm.card_model import Kind, OrderHead
 from contacts_crm.cards_usecases import card_settings
 from contacts_crm.journal import EventRow, JournalEvent
 from contacts_crm.labels import DIRECTIONS, OUTCOMES, Labels
@@ -124,13 +122,9 @@ def _event_dict(e: Event) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _closed_amount(
-    e: Event, labels: Labels, compacted: dict[tuple[str, int], str]
-) -> Decimal | None:
-    """The amount of an order at its close: the closed line, else the event, else its old head."""
-    kind, fact = classify(e.text, labels)
-    if kind is Kind.ORDER and isinstance(fact, OrderHead) and fact.amount is not None:
-        return fact.amount
+def _closed_amount(e: Event, compacted: dict[tuple[str, int], str]) -> Decimal | None:
+    """The amount of an order at its close: the event's (card_ops journals the order's
+    final amount with a closing step), else the order's head as compaction journalled it."""
     if e.amount:
         return Decimal(e.amount)
     old = compacted.get((e.op_id, e.order_no or 0))
@@ -175,7 +169,7 @@ class _Tally:
         """Closed orders (one per contact and order), their amounts added to the figures."""
         seen: dict[tuple[str, int], ClosedOrder] = {}
         for e in self.closes:
-            amount = _closed_amount(e, self.labels, self.compacted)
+            amount = _closed_amount(e, self.compacted)
             seen[(e.contact, e.order_no or 0)] = ClosedOrder(
                 e.contact, e.contact_name, e.order_no or 0, e.stage or "",
                 e.stage in self.cancel, amount, date.fromisoformat(e.at[:10]), e.who,

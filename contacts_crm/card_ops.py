@@ -296,20 +296,20 @@ def apply(
         removed += enforce_budget(work, settings)
         before = {id(ln) for ln in card.lines}  # journal only lines a card really showed
         removed = [r for r in removed if id(r.line) in before]
+    amount = getattr(op, "amount", None)
+    text = line.text
     if number is not None and isinstance(op, StepOrder | CloseOrder):
         closed = work.order(number)
-        text = (
-            next(ln.text for ln in work.lines if ln.kind is Kind.ORDER and ln.fact.number == number)  # type: ignore[union-attr]
-            if closed is not None and not closed.is_open
-            else line.text
-        )
-    else:
-        text = line.text
+        if closed is not None and not closed.is_open:
+            # a closing op journals the order's one line, and the order's final amount
+            text = next(ln.text for ln in work.lines
+                        if ln.kind is Kind.ORDER and ln.fact.number == number)  # type: ignore[union-attr]  # fmt: skip
+            amount = closed.amount if closed.amount is not None else amount
     fact = line.fact
     main = JournalEvent(
         op_id=op.op_id, seq=0, at=_utc(op.at), who=_who(op.who), kind=_KINDS[type(op)],
         contact=contact, contact_name=contact_name, order_no=number,
-        stage=getattr(fact, "stage", None), amount=_amount(getattr(op, "amount", None)),
+        stage=getattr(fact, "stage", None), amount=_amount(amount),
         outcome=getattr(op, "outcome", None), text=text.rstrip("\r").strip(),
         data={**_op_data(op), "changed": changed},
     )  # fmt: skip
