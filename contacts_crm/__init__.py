@@ -13,13 +13,13 @@ __version__ = "0.1.0"
 __all__ = ["Account", "__version__"]
 
 if TYPE_CHECKING:
-    from contacts_crm.account import Account
+    from contacts_crm.account.connected import Account
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so that `import contacts_crm` (and the CLI's start-up) stays cheap.
     if name == "Account":
-        from contacts_crm.account import Account
+        from contacts_crm.account.connected import Account
 
         return Account
     raise AttributeError(f"module 'contacts_crm' has no attribute {name!r}")

@@ -44,15 +44,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from contacts_crm import labels as labels_module
-from contacts_crm.account import Account
-from contacts_crm.card import parse, render
-from contacts_crm.card_ops import CardSettings, CloseOrder, LogCall, OpenOrder, StepOrder, apply
-from contacts_crm.cards_usecases import log_call
+from contacts_crm.account.connected import Account
+from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
+from contacts_crm.card import wording as labels_module
+from contacts_crm.card.grammar import parse, render
+from contacts_crm.card.operations import CloseOrder, LogCall, OpenOrder, StepOrder, apply
+from contacts_crm.card.settings import CardSettings
 from contacts_crm.emulator import Emulator, EmulatorServer, EmulatorSettings, build_service
 from contacts_crm.errors import NotFoundError
-from contacts_crm.labels import load_labels
-from contacts_crm.pacing import OBSERVED_LIMITS, Pacer
+from contacts_crm.office.templates import load_labels
+from contacts_crm.usecases.cards import log_call
 
 WHO = {"en": ["Olga", "Ivan", "Anna"], "ru": ["Ольга", "Иван", "Анна"],
        "tr": ["Ayşe", "Mehmet", "Zeynep"]}  # fmt: skip
@@ -71,9 +72,9 @@ STAGES = ["confirmed", "paid", "shipped"]
 def history(rng: random.Random) -> str:
     """One card built by a realistic run of operations."""
     lang = rng.choice(["en", "en", "ru", "ru", "tr"])
-    settings = CardSettings(language=lang)
+    settings = CardSettings(labels=load_labels(lang))
     who, what, say = WHO[lang], WHAT[lang], SAY[lang]
-    card = parse("")
+    card = parse("", settings.labels)
     day = datetime(2026, 3, 1, 10, tzinfo=UTC) + timedelta(days=rng.randrange(200))
     ops: list[Any] = []
     for n in range(1, rng.choice([0, 1, 1, 2, 3, 5]) + 1):
@@ -215,7 +216,7 @@ def calls_per_logged_call(n: int, window: float, cards: list[str]) -> dict[str, 
             person = acc.client.get(rn)  # read the current card...
             bio = (person.get("biographies") or [{}])[0].get("value", "")
             card = apply(
-                parse(bio),
+                parse(bio, load_labels()),
                 LogCall(
                     f"n{k}",
                     day + timedelta(minutes=k),
@@ -224,7 +225,7 @@ def calls_per_logged_call(n: int, window: float, cards: list[str]) -> dict[str, 
                     "asks about delivery",
                     "interested",
                 ),
-                settings=CardSettings(),
+                settings=CardSettings(labels=load_labels()),
             ).card
             person["biographies"] = [{"value": render(card), "contentType": "TEXT_PLAIN"}]
             acc.remember([acc.client.update(person, ["biographies"])])  # ...and write it

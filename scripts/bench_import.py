@@ -22,11 +22,11 @@ from typing import Any
 
 import openpyxl
 
-from contacts_crm.account import Account
+from contacts_crm.account.connected import Account
+from contacts_crm.account.pacing import COSTS, OBSERVED_LIMITS, Pacer
 from contacts_crm.emulator import Emulator, EmulatorSettings, build_service
-from contacts_crm.importer import ImportOptions, import_file, read_records
-from contacts_crm.io.readers import read_tables
-from contacts_crm.pacing import COSTS, OBSERVED_LIMITS, Pacer
+from contacts_crm.files.readers import read_tables
+from contacts_crm.imports.run import ImportOptions, import_file, read_records
 
 GROUPS = ("Опт", "Розница", "Новые", "VIP")
 

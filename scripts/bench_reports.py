@@ -34,21 +34,23 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from contacts_crm.account import Account
-from contacts_crm.cache import Cache
-from contacts_crm.card import parse, render
-from contacts_crm.card_ops import CardSettings, CloseOrder, LogCall, OpenOrder, StepOrder, apply
+from contacts_crm.account.cache import Cache
+from contacts_crm.account.connected import Account
+from contacts_crm.card.events import JournalEvent
+from contacts_crm.card.grammar import parse, render
+from contacts_crm.card.operations import CloseOrder, LogCall, OpenOrder, StepOrder, apply
+from contacts_crm.card.settings import CardSettings
+from contacts_crm.card.wording import Labels
 from contacts_crm.config import Profile
-from contacts_crm.contact import Contact
-from contacts_crm.io.sheets import connect_sheets
-from contacts_crm.journal import JournalEvent
-from contacts_crm.labels import Labels, load_labels
-from contacts_crm.reports import is_prospect, summary
-from contacts_crm.reports_clients import ClientView, user_group_names, user_groups
-from contacts_crm.reports_facts import facts_of
-from contacts_crm.reports_settings import load_report_settings
-from contacts_crm.reports_sheets import refresh_tab
-from contacts_crm.reports_tables import View
+from contacts_crm.contact.model import Contact
+from contacts_crm.office.templates import load_labels
+from contacts_crm.reports.clients import ClientView, user_group_names, user_groups
+from contacts_crm.reports.facts import facts_of
+from contacts_crm.reports.settings import load_report_settings
+from contacts_crm.reports.summary import is_prospect, summary
+from contacts_crm.reports.tables import View
+from contacts_crm.reports.to_sheet import refresh_tab
+from contacts_crm.sheets.client import connect_sheets
 from contacts_crm.sheets_emulator import SheetsEmulatorServer
 
 TODAY = date(2026, 11, 20)
@@ -59,10 +61,10 @@ STAGES = ["confirmed", "paid", "shipped"]
 
 def card_variants(rng: random.Random, n: int = 60) -> list[str]:
     """Realistic card texts made by the real card operations (open orders, closed, calls)."""
-    settings = CardSettings()
+    settings = CardSettings(labels=load_labels())
     out = []
     for i in range(n):
-        card = parse("Prefers calls after 14:00." if i % 3 == 0 else "")
+        card = parse("Prefers calls after 14:00." if i % 3 == 0 else "", settings.labels)
         day = datetime(2026, 8, 1, 12, tzinfo=UTC) + timedelta(days=rng.randrange(100))
         ops = []
         for k in range(rng.randrange(0, 3)):

@@ -39,10 +39,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from contacts_crm import crm
-from contacts_crm.account import Account
+from contacts_crm.account.connected import Account
+from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
 from contacts_crm.emulator import Emulator, EmulatorSettings, build_service
-from contacts_crm.pacing import OBSERVED_LIMITS, Pacer
+from contacts_crm.usecases import contacts as crm
 
 GIVEN = ["Иван", "Ольга", "Анна", "Пётр", "Мария", "Ayşe", "Mehmet", "Zeynep", "John", "Emma"]
 FAMILY = ["Петров", "Смирнова", "Кузнецов", "Yılmaz", "Kaya", "Demir", "Smith", "Brown", "Öztürk"]

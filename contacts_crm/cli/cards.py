@@ -6,10 +6,10 @@ from datetime import datetime
 
 import click
 
-from contacts_crm import cards_usecases as uc
+from contacts_crm.card.wording import OUTCOMES
 from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
 from contacts_crm.dates import parse_day, parse_when
-from contacts_crm.labels import OUTCOMES
+from contacts_crm.usecases import cards as uc
 
 _by = click.option("--by", metavar="NAME", help="Who did it (default: the profile's user).")
 _at = click.option(
@@ -290,7 +290,7 @@ def journal_push(ctx: Ctx, sheet: str) -> None:
 
     Safe to run again, from any PC: nothing is duplicated.
     """
-    from contacts_crm.journal_sheet import push_journal
+    from contacts_crm.usecases.journal_sharing import push_journal
 
     added = push_journal(ctx.account, sheet)
     emit(ctx, {"appended": added}, f"Appended {added} event(s) to the Journal tab")
@@ -305,7 +305,7 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
     Summaries, activity and histories then include what everyone did.
     Safe to run again: events already here are skipped.
     """
-    from contacts_crm.journal_sheet import pull_journal
+    from contacts_crm.usecases.journal_sharing import pull_journal
 
     added = pull_journal(ctx.account, sheet)
     emit(ctx, {"recorded": added}, f"Recorded {added} new event(s) from the Journal tab")

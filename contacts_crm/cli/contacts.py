@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm import crm
 from contacts_crm.cli.output import (
     Ctx,
     contact_dict,
@@ -14,7 +13,8 @@ from contacts_crm.cli.output import (
     progress,
     table,
 )
-from contacts_crm.phones import format_national
+from contacts_crm.contact.phones import format_national
+from contacts_crm.usecases import contacts as crm
 
 
 @click.command()

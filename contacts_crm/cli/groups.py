@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm import crm
 from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.usecases import contacts as crm
 
 
 @click.group()

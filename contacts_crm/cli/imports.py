@@ -71,7 +71,7 @@ def run(
     show_mapping: bool,
 ) -> None:
     """Import FILE (a file, or a Google Sheet URL)."""
-    from contacts_crm import importer
+    from contacts_crm.imports import run as importer
 
     source: Path | str = file if importer.is_sheet_url(file) else Path(file)
     if show_mapping:
@@ -149,7 +149,7 @@ def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None
 @pass_ctx
 def undo(ctx: Ctx, import_id: str) -> None:
     """Remove what an import created and restore what it changed."""
-    from contacts_crm import importer
+    from contacts_crm.imports import run as importer
 
     state = importer.undo(ctx.account, import_id)
     emit(
@@ -168,7 +168,7 @@ def undo(ctx: Ctx, import_id: str) -> None:
 @pass_ctx
 def list_(ctx: Ctx) -> None:
     """List this profile's imports."""
-    from contacts_crm import importer
+    from contacts_crm.imports import run as importer
 
     states = importer.list_imports(ctx.account)
     data = [
@@ -222,8 +222,8 @@ def export(
       crm export backup.json
       crm export --to-sheet "https://docs.google.com/spreadsheets/d/KEY" --group VIP
     """
-    from contacts_crm import exporter
     from contacts_crm.errors import UsageError
+    from contacts_crm.usecases import export as exporter
 
     if to_sheet:
         result = exporter.export_to_sheet(ctx.account, to_sheet, group=group)
@@ -259,7 +259,7 @@ def restore(ctx: Ctx, file: Path, force: bool) -> None:
       crm export backup.json
       crm --profile new-office restore backup.json
     """
-    from contacts_crm import exporter
+    from contacts_crm.usecases import export as exporter
 
     n = exporter.restore(ctx.account, file, force=force)
     emit(ctx, {"file": str(file), "restored": n}, f"Restored {n} contact(s) from {file}")

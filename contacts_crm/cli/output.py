@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from contacts_crm.contact import Contact
+from contacts_crm.contact.model import Contact
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Ctx:
     @property
     def account(self) -> Any:
         if self._account is None:
-            from contacts_crm.account import Account
+            from contacts_crm.account.connected import Account
 
             self._account = Account.open(self.profile)
         return self._account

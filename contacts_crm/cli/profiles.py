@@ -216,7 +216,7 @@ def login(ctx: Ctx, no_browser: bool) -> None:
       crm --profile office login
       crm --profile office login --no-browser
     """
-    from contacts_crm import auth
+    from contacts_crm.account import auth
 
     conf = cfg.load()
     prof = conf.profile(ctx.profile)

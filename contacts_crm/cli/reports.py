@@ -12,15 +12,15 @@ from typing import Any
 
 import click
 
-from contacts_crm.activity import activity as activity_report
-from contacts_crm.callbacks import callbacks as callbacks_report
 from contacts_crm.cli.output import Ctx, pass_ctx, table
+from contacts_crm.contact.phones import format_national
 from contacts_crm.dates import DATE_FORMATS, parse_day
 from contacts_crm.errors import UsageError
-from contacts_crm.phones import format_national
-from contacts_crm.reports import summary as summary_report
-from contacts_crm.reports_settings import load_report_settings
-from contacts_crm.reports_tables import (
+from contacts_crm.reports.activity import activity as activity_report
+from contacts_crm.reports.callbacks import callbacks as callbacks_report
+from contacts_crm.reports.settings import load_report_settings
+from contacts_crm.reports.summary import summary as summary_report
+from contacts_crm.reports.tables import (
     View,
     activity_view,
     callbacks_view,
@@ -60,7 +60,7 @@ def _today(as_of: str | None) -> date:
 
 
 def _write_csv(view: View, output: Path | None) -> None:
-    from contacts_crm.io.xlsx_safe import csv_cell  # lazy: keeps crm start-up fast
+    from contacts_crm.files.safe_cells import csv_cell  # lazy: keeps crm start-up fast
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(view.header)
@@ -86,8 +86,8 @@ def _finish(
     default_name: str,
 ) -> None:
     """Write the sheet tabs, then print or save the report in the chosen format."""
-    from contacts_crm.report_xlsx import write_summary_xlsx  # lazy: openpyxl
-    from contacts_crm.reports_sheets import refresh_tab, sheets_client_for  # lazy: gspread
+    from contacts_crm.reports.to_sheet import refresh_tab, sheets_client_for  # lazy: gspread
+    from contacts_crm.reports.xlsx import write_summary_xlsx  # lazy: openpyxl
     settings = load_report_settings()
     if to_sheet:
         client = sheets_client_for(ctx.account)  # one client (and credentials load) for all tabs

@@ -7,14 +7,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from contacts_crm.card import parse, render
-from contacts_crm.card_ops import CardSettings, LogCall, OpenOrder, StepOrder, apply
-from contacts_crm.labels import Stage, load_labels
-from contacts_crm.reports_facts import FactsCache, facts_of
+from card_helpers import parse
+
+from contacts_crm.card.grammar import render
+from contacts_crm.card.operations import LogCall, OpenOrder, StepOrder, apply
+from contacts_crm.card.settings import CardSettings
+from contacts_crm.card.wording import Stage
+from contacts_crm.office.templates import load_labels
+from contacts_crm.reports.facts import FactsCache, facts_of
 
 
 def _card() -> str:
-    card, s = parse("Prefers mornings."), CardSettings()
+    card, s = parse("Prefers mornings."), CardSettings(labels=load_labels())
     at = datetime(2026, 11, 2, 12, tzinfo=UTC)
     for op in (OpenOrder("a", at, "Ivan", "tiles", Decimal("12500.50")),
                StepOrder("b", at, "Olga", 1, "paid"),

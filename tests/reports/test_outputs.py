@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from contacts_crm.cli.main import cli, main
 from contacts_crm.dates import parse_day
-from contacts_crm.report_xlsx import write_summary_xlsx
-from contacts_crm.reports_settings import period
-from contacts_crm.reports_tables import View
+from contacts_crm.reports.settings import period
+from contacts_crm.reports.tables import View
+from contacts_crm.reports.xlsx import write_summary_xlsx
 
 
 def test_to_sheet_twice_leaves_one_fresh_tab_and_other_tabs_untouched(office) -> None:
@@ -48,9 +48,9 @@ def test_to_sheet_twice_leaves_one_fresh_tab_and_other_tabs_untouched(office) ->
 
 
 def test_journal_push_twice_appends_nothing_the_second_time(office) -> None:
-    from contacts_crm.account import Account
-    from contacts_crm.io.sheets import connect_sheets
-    from contacts_crm.journal_sheet import push_journal
+    from contacts_crm.account.connected import Account
+    from contacts_crm.sheets.client import connect_sheets
+    from contacts_crm.usecases.journal_sharing import push_journal
 
     book = office.sheets.create_spreadsheet("Shared", ["Sheet1"])
     client = connect_sheets(endpoint=office.sheets.url)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from contacts_crm.io.sheets import (
+from contacts_crm.sheets.client import (
     GOOGLE_PREFIXES,
     SHEETS_SCOPES,
     EndpointAdapter,

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contacts_crm.errors import AuthError, InputError, RateLimitedError, UnavailableError
-from contacts_crm.io.sheets import RetryPolicy, connect_sheets, neutralise, unneutralise
+from contacts_crm.sheets.client import RetryPolicy, connect_sheets, neutralise, unneutralise
 from contacts_crm.sheets_emulator import Formula, QuotaSettings, SheetsEmulatorServer
 
 from .conftest import FAST_RETRY

@@ -11,7 +11,7 @@ import gspread
 import pytest
 import requests
 
-from contacts_crm.io.sheets import GOOGLE_PREFIXES, EndpointAdapter
+from contacts_crm.sheets.client import GOOGLE_PREFIXES, EndpointAdapter
 from contacts_crm.sheets_emulator import (
     FORMULA_PLACEHOLDER,
     Formula,

@@ -1,0 +1,333 @@
+"""A SQLite mirror of the account: where every read comes from.
+
+The cache is a sync status in vdirsyncer's sense: per contact its resource
+name, etag, content hash and JSON; the sync token in a meta table; a phone
+index (E.164 and digit tails) and an email index so ``find`` by any spelling
+of a number answers without an API call. Writes go to the API and the cache
+is updated from the write's own response (sync is not read-after-write).
+A full sync replaces everything in one transaction: an interrupted sync
+leaves the old state intact. The schema is versioned; an unknown version is
+dropped and rebuilt (it is only a cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from contacts_crm.contact import phones
+from contacts_crm.contact.model import Contact
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS persons (
+    resource_name TEXT PRIMARY KEY,
+    etag TEXT,
+    hash TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    search_text TEXT NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS phone_index (key TEXT NOT NULL, resource_name TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS phone_index_key ON phone_index(key);
+CREATE INDEX IF NOT EXISTS phone_index_rn ON phone_index(resource_name);
+CREATE TABLE IF NOT EXISTS email_index (email TEXT NOT NULL, resource_name TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS email_index_email ON email_index(email);
+CREATE INDEX IF NOT EXISTS email_index_rn ON email_index(resource_name);
+CREATE TABLE IF NOT EXISTS data_index (
+    key TEXT NOT NULL, value TEXT NOT NULL, resource_name TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS data_index_kv ON data_index(key, value);
+CREATE INDEX IF NOT EXISTS data_index_rn ON data_index(resource_name);
+CREATE TABLE IF NOT EXISTS groups (
+    resource_name TEXT PRIMARY KEY, name TEXT NOT NULL, group_type TEXT,
+    member_count INTEGER, json TEXT NOT NULL);
+"""
+_TABLES = ("persons", "phone_index", "email_index", "data_index", "groups", "meta")
+
+
+class Cache:
+    """The local mirror of one account (one SQLite file per profile)."""
+
+    def __init__(self, path: Path | str, *, region: str = "RU") -> None:
+        self.path = str(path)
+        self.region = region
+        self._lock = threading.RLock()
+        # IMMEDIATE: a write transaction takes the lock when it starts, so crm
+        # processes sharing this file wait for each other instead of failing.
+        self._db = sqlite3.connect(
+            self.path, check_same_thread=False, timeout=30, isolation_level="IMMEDIATE"
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._ensure_schema()
+
+    def _ensure_schema(self) -> None:
+        with self._lock, self._db:
+            self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is not None and row[0] != str(SCHEMA_VERSION):
+                for table in _TABLES:  # unknown version: it is only a cache, rebuild it
+                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ---------------------------------------------------------------- meta
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self._lock, self._db:
+            if value is None:
+                self._db.execute("DELETE FROM meta WHERE key=?", (key,))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @property
+    def sync_token(self) -> str | None:
+        return self.meta("sync_token")
+
+    @property
+    def synced(self) -> bool:
+        """True once a full sync has filled the cache."""
+        return self.meta("synced_at") is not None
+
+    # -------------------------------------------------------------- writes
+    def upsert(self, persons: Iterable[dict[str, Any]]) -> int:
+        """Store persons (from a sync page or a write response); returns how many changed."""
+        changed = 0
+        with self._lock, self._db:
+            for person in persons:
+                changed += self._put(person)
+        return changed
+
+    def remove(self, resource_names: Iterable[str]) -> int:
+        n = 0
+        with self._lock, self._db:
+            for rn in resource_names:
+                n += self._delete(rn)
+        return n
+
+    def replace_all(
+        self, persons: Iterable[dict[str, Any]], sync_token: str | None, synced_at: str
+    ) -> None:
+        """A full sync: swap the whole mirror in one transaction."""
+        with self._lock, self._db:
+            for table in ("persons", "phone_index", "email_index", "data_index"):
+                self._db.execute(f"DELETE FROM {table}")
+            for person in persons:
+                self._put(person, fresh=True)
+            self._set_sync(sync_token, synced_at)
+
+    def apply_changes(
+        self,
+        persons: Iterable[dict[str, Any]],
+        deleted: Iterable[str],
+        sync_token: str | None,
+        synced_at: str,
+    ) -> int:
+        """An incremental sync: changes, deletions and the new token in one transaction."""
+        n = 0
+        with self._lock, self._db:
+            for rn in deleted:
+                n += self._delete(rn)
+            for person in persons:
+                n += self._put(person)
+            self._set_sync(sync_token, synced_at)
+        return n
+
+    def _set_sync(self, token: str | None, synced_at: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('synced_at', ?)", (synced_at,))
+        if token:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('sync_token', ?)", (token,))
+        else:
+            self._db.execute("DELETE FROM meta WHERE key='sync_token'")
+
+    def _put(self, person: dict[str, Any], *, fresh: bool = False) -> int:
+        rn = person["resourceName"]
+        text = json.dumps(person, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+        if not fresh:
+            row = self._db.execute(
+                "SELECT hash FROM persons WHERE resource_name=?", (rn,)
+            ).fetchone()
+            if row and row[0] == digest:
+                return 0
+            self._drop_index(rn)
+        contact = Contact.from_person(person)
+        shown = contact.display_name
+        emails = [e.value for e in contact.emails if e.value]
+        search = " ".join([shown, contact.organization, *emails]).casefold()
+        self._db.execute(
+            "INSERT OR REPLACE INTO persons VALUES (?, ?, ?, ?, ?, ?)",
+            (rn, person.get("etag"), digest, shown, search, text),
+        )
+        self._db.executemany(
+            "INSERT INTO phone_index VALUES (?, ?)", [(k, rn) for k in contact.phone_keys]
+        )
+        self._db.executemany(
+            "INSERT INTO email_index VALUES (?, ?)", [(e.strip().casefold(), rn) for e in emails]
+        )
+        self._db.executemany(
+            "INSERT INTO data_index VALUES (?, ?, ?)",
+            [(k, v, rn) for k, v in contact.client_data.items()],
+        )
+        return 1
+
+    def _drop_index(self, rn: str) -> None:
+        for table in ("phone_index", "email_index", "data_index"):
+            self._db.execute(f"DELETE FROM {table} WHERE resource_name=?", (rn,))
+
+    def _delete(self, rn: str) -> int:
+        self._drop_index(rn)
+        return self._db.execute("DELETE FROM persons WHERE resource_name=?", (rn,)).rowcount
+
+    # --------------------------------------------------------------- reads
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM persons").fetchone()[0])
+
+    def person(self, resource_name: str) -> dict[str, Any] | None:
+        """The cached Person JSON (with its etag) of one contact."""
+        row = self._db.execute(
+            "SELECT json FROM persons WHERE resource_name=?", (resource_name,)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def get(self, resource_name: str) -> Contact | None:
+        person = self.person(resource_name)
+        return Contact.from_person(person) if person else None
+
+    def persons(self) -> Iterator[dict[str, Any]]:
+        """Every cached Person, in display-name order."""
+        rows = self._db.execute("SELECT json FROM persons ORDER BY display_name").fetchall()
+        for (text,) in rows:
+            yield json.loads(text)
+
+    def card_rows(self) -> Iterator[tuple[str, str, str, list[str], str]]:
+        """(resourceName, display name, first phone, group resource names, notes) of
+        every cached contact, in display-name order: what reports read, picked
+        out of the stored JSON by SQLite rather than decoding every Person.
+
+        The first phone is its ``value`` ("" when none); the groups are the
+        contactGroupMembership resource names in the Person's order.
+        """
+        rows = self._db.execute(
+            "SELECT resource_name, display_name, json_extract(json, '$.phoneNumbers[0].value'),"
+            " json_extract(json, '$.memberships'), json_extract(json, '$.biographies[0].value')"
+            " FROM persons ORDER BY display_name"
+        ).fetchall()
+        for rn, shown, phone, memberships, notes in rows:
+            groups = []
+            if memberships:
+                for m in json.loads(memberships):
+                    g = m.get("contactGroupMembership") if isinstance(m, dict) else None
+                    if g and "contactGroupResourceName" in g:
+                        groups.append(g["contactGroupResourceName"])
+            yield rn, shown, phone or "", groups, notes or ""
+
+    def contacts(self) -> Iterator[Contact]:
+        for person in self.persons():
+            yield Contact.from_person(person)
+
+    def _load(self, names: Iterable[str]) -> list[Contact]:
+        out = []
+        for rn in dict.fromkeys(names):
+            contact = self.get(rn)
+            if contact:
+                out.append(contact)
+        return out
+
+    def find_by_phone(self, raw: str, region: str | None = None) -> list[Contact]:
+        """Contacts with this number, in any spelling (E.164 first, then the digit tail)."""
+        keys = phones.lookup_keys(raw, region or self.region)
+        for key in keys:  # the exact E.164 match wins over the looser tail match
+            rows = self._db.execute(
+                "SELECT resource_name FROM phone_index WHERE key=?", (key,)
+            ).fetchall()
+            if rows:
+                return self._load(r[0] for r in rows)
+        return []
+
+    def find_by_email(self, email: str) -> list[Contact]:
+        rows = self._db.execute(
+            "SELECT resource_name FROM email_index WHERE email=?", (email.strip().casefold(),)
+        ).fetchall()
+        return self._load(r[0] for r in rows)
+
+    def find_by_client_data(self, key: str, value: str) -> list[Contact]:
+        rows = self._db.execute(
+            "SELECT resource_name FROM data_index WHERE key=? AND value=?", (key, value)
+        ).fetchall()
+        return self._load(r[0] for r in rows)
+
+    def client_data_values(self, key: str) -> dict[str, str]:
+        """value -> resource name for every contact carrying clientData ``key``."""
+        rows = self._db.execute(
+            "SELECT value, resource_name FROM data_index WHERE key=?", (key,)
+        ).fetchall()
+        return {v: rn for v, rn in rows}
+
+    def find_by_text(self, text: str, limit: int = 50) -> list[Contact]:
+        """Contacts whose name, company or email contains ``text`` (case-insensitive)."""
+        words = text.casefold().split()
+        if not words:
+            return []
+        sql = (
+            "SELECT resource_name FROM persons WHERE "
+            + " AND ".join(["instr(search_text, ?) > 0"] * len(words))
+            + " ORDER BY display_name LIMIT ?"
+        )
+        rows = self._db.execute(sql, (*words, limit)).fetchall()
+        return self._load(r[0] for r in rows)
+
+    # -------------------------------------------------------------- groups
+    def set_groups(self, groups: Iterable[dict[str, Any]]) -> None:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM groups")
+            for g in groups:
+                self._put_group(g)
+
+    def put_group(self, group: dict[str, Any]) -> None:
+        with self._lock, self._db:
+            self._put_group(group)
+
+    def _put_group(self, g: dict[str, Any]) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO groups VALUES (?, ?, ?, ?, ?)",
+            (
+                g["resourceName"],
+                g.get("formattedName") or g.get("name", ""),
+                g.get("groupType"),
+                g.get("memberCount"),
+                json.dumps(g, ensure_ascii=False),
+            ),
+        )
+
+    def drop_group(self, resource_name: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM groups WHERE resource_name=?", (resource_name,))
+
+    def groups(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT json FROM groups ORDER BY name").fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def member_counts(self) -> dict[str, int]:
+        """Members per group resource name, counted from the cached contacts."""
+        counts: dict[str, int] = {}
+        for contact in self.contacts():
+            for g in contact.groups:
+                counts[g] = counts.get(g, 0) + 1
+        return counts

@@ -1,0 +1,227 @@
+"""Account: a connected account — API client, local cache and journal.
+
+``Account.open()`` gives the one for a configured profile (the embedded
+local account when nothing is configured); ``Account.from_service`` wraps
+any googleapiclient People service (tests and benchmarks hand one in that
+talks to the emulator). Either way, the same PeopleClient code runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from contacts_crm import config as cfg
+from contacts_crm.account.cache import Cache
+from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
+from contacts_crm.account.people import PeopleClient, RetryPolicy
+from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
+
+if TYPE_CHECKING:
+    from contacts_crm.account.journal import Journal
+
+log = logging.getLogger(__name__)
+
+# A full sync that finds no contacts while the cache holds at least this many
+# is refused without --force: an account does not empty itself by accident.
+EMPTY_GUARD = 10
+
+
+@dataclass
+class SyncReport:
+    full: bool
+    contacts: int
+    changed: int
+    deleted: int
+    calls: int
+    expired_token: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+class Account:
+    """One account as the tool works with it."""
+
+    def __init__(
+        self, client: PeopleClient, cache: Cache, profile: cfg.Profile, data_dir: Path
+    ) -> None:
+        self.client = client
+        self.cache = cache
+        self.profile = profile
+        self.data_dir = data_dir
+        self._journal: Journal | None = None
+        self._fresh = False  # the cache was checked for freshness in this session
+        self._closers: list[Any] = []
+
+    # ---------------------------------------------------------- construction
+    @classmethod
+    def open(cls, profile: str | None = None, config: cfg.Config | None = None) -> Account:
+        """The account of a configured profile (default: the local one)."""
+        conf = config or cfg.load()
+        prof = conf.profile(profile)
+        data = cfg.profile_dir(prof.name)
+        service, closers = build_service(prof, data)
+        pacer = Pacer(OBSERVED_LIMITS, 60.0) if prof.kind == "google" else Pacer()
+        account = cls.from_service(service, data, profile=prof, pacer=pacer)
+        account._closers.extend(closers)
+        return account
+
+    @classmethod
+    def from_service(
+        cls,
+        service: Any,
+        data_dir: Path,
+        *,
+        profile: cfg.Profile | None = None,
+        pacer: Pacer | None = None,
+        retry: RetryPolicy | None = None,
+        **client_kwargs: Any,
+    ) -> Account:
+        """An account over any People v1 service (real Google or the emulator)."""
+        prof = profile or cfg.Profile(name="local")
+        data_dir.mkdir(parents=True, exist_ok=True)
+        client = PeopleClient(service, pacer=pacer, retry=retry, **client_kwargs)
+        cache = Cache(data_dir / "cache.sqlite", region=prof.region)
+        return cls(client, cache, prof, data_dir)
+
+    @property
+    def journal(self) -> Journal:
+        """The profile's journal (opened on first use)."""
+        if self._journal is None:
+            from contacts_crm.account.journal import Journal
+
+            self._journal = Journal(self.data_dir / "journal.sqlite")
+        return self._journal
+
+    def close(self) -> None:
+        self.cache.close()
+        if self._journal is not None:
+            self._journal.close()
+        for closer in self._closers:
+            closer()
+
+    def __enter__(self) -> Account:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ sync
+    def sync(
+        self,
+        *,
+        full: bool = False,
+        force: bool = False,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> SyncReport:
+        """Bring the cache up to date: incremental when a token is kept, else full.
+
+        An expired token falls back to a full sync by itself. A full sync that
+        would empty a cache of EMPTY_GUARD or more contacts is refused unless
+        ``force`` (ConflictError, exit 75).
+        """
+        token = None if full else self.cache.sync_token
+        expired = False
+        try:
+            result = self.client.list_all(sync_token=token, progress=progress)
+        except SyncTokenExpiredError:
+            expired = True
+            result = self.client.list_all(progress=progress)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        before = self.cache.count()
+        if result.full:
+            if not result.persons and before >= EMPTY_GUARD and not force:
+                raise ConflictError(
+                    f"the account returned no contacts, but the local copy has {before}",
+                    hint="if the account really was emptied, run 'crm sync --full --force'",
+                )
+            self.cache.replace_all(result.persons, result.sync_token, now)
+            changed, deleted = len(result.persons), max(0, before - len(result.persons))
+        else:
+            deleted = len(result.deleted)
+            if deleted and deleted >= before >= EMPTY_GUARD and not force:
+                raise ConflictError(
+                    f"the account reports all {before} contacts deleted",
+                    hint="if that is right, run 'crm sync --full --force'",
+                )
+            changed = self.cache.apply_changes(
+                result.persons, result.deleted, result.sync_token, now
+            )
+        calls = result.calls
+        if result.full or self._unknown_groups(result.persons):
+            # groups change rarely: an incremental sync re-lists them only when a
+            # contact names one the cache does not know ('crm group list' always does)
+            self.cache.set_groups(self.client.list_groups())
+            calls += 1
+        return SyncReport(
+            full=result.full,
+            contacts=self.cache.count(),
+            changed=changed,
+            deleted=deleted,
+            calls=calls,
+            expired_token=expired,
+        )
+
+    def _unknown_groups(self, persons: list[dict[str, Any]]) -> bool:
+        known = {g["resourceName"] for g in self.cache.groups()}
+        return (
+            any(
+                m.get("contactGroupMembership", {}).get("contactGroupResourceName") not in known
+                for p in persons
+                for m in p.get("memberships", [])
+            )
+            or not known
+        )
+
+    def ensure_synced(self) -> None:
+        """Fill the cache on first use; refresh it when older than ``sync_minutes``.
+
+        Reads come from the cache. So that a client added on another PC a few
+        minutes ago is found during a call, a cache older than the profile's
+        ``sync_minutes`` gets one incremental sync first (once per Account).
+        Offline, the local copy is used as it is.
+        """
+        if not self.cache.synced:
+            self.sync(full=True)
+            self._fresh = True
+            return
+        if self._fresh:
+            return
+        self._fresh = True
+        max_age = self.profile.sync_minutes * 60
+        synced_at = self.cache.meta("synced_at")
+        if max_age <= 0 or synced_at is None:
+            return
+        age = (datetime.now(UTC) - datetime.fromisoformat(synced_at)).total_seconds()
+        if age > max_age:
+            try:
+                self.sync()
+            except UnavailableError as exc:
+                log.warning("working from the local copy: %s", exc.message)
+
+    # ------------------------------------------------------------- writes
+    def remember(self, persons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Put a write's response into the cache (sync is not read-after-write)."""
+        self.cache.upsert(persons)
+        return persons
+
+
+def build_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]:
+    """The googleapiclient People service for a profile, and what to close after."""
+    from contacts_crm.emulator import Emulator
+    from contacts_crm.emulator import build_service as build_compatible
+
+    if profile.kind == "local":
+        emulator = Emulator(db=str(data_dir / "local-account.sqlite"))
+        return build_compatible(emulator), [emulator.close]
+    if profile.kind == "endpoint":
+        return build_compatible(str(profile.endpoint)), []
+    from contacts_crm.account import auth
+
+    credentials = auth.load_credentials(profile, data_dir)
+    return auth.build_google_service(credentials), []

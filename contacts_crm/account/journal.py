@@ -1,0 +1,303 @@
+"""The journal: an append-only event log in SQLite, one file per profile.
+
+Every card change is written here first (state ``pending``) and marked
+``applied`` once the card write landed, so a crash in between is detectable
+(``pending()``) and repairable. Lines compacted off a card live on here.
+Several processes may write at once (WAL mode, busy timeout, short
+``BEGIN IMMEDIATE`` transactions).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from contacts_crm.card.events import APPLIED, PENDING, JournalEvent
+from contacts_crm.errors import ConfigError
+
+SCHEMA_VERSION = 1
+
+_COLUMNS = (
+    "id", "op_id", "seq", "at", "who", "contact", "contact_name", "kind",
+    "order_no", "stage", "amount", "outcome", "text", "data", "state",
+)  # fmt: skip
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    who TEXT,
+    contact TEXT NOT NULL DEFAULT '',
+    contact_name TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,
+    order_no INTEGER,
+    stage TEXT,
+    amount TEXT,
+    outcome TEXT,
+    text TEXT NOT NULL DEFAULT '',
+    data TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT 'pending',
+    UNIQUE (op_id, seq)
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE INDEX IF NOT EXISTS events_contact ON events (contact, at);
+CREATE INDEX IF NOT EXISTS events_kind ON events (kind, at);
+CREATE INDEX IF NOT EXISTS events_pending ON events (state) WHERE state = 'pending';
+"""
+
+
+def event_from_row(row: sqlite3.Row) -> JournalEvent:
+    """A JournalEvent from one row of the events table."""
+    values = dict(zip(_COLUMNS, row, strict=True))
+    values["data"] = json.loads(values["data"] or "{}")
+    return JournalEvent(**values)
+
+
+class EventRow(NamedTuple):
+    """A journal entry as ``Journal.rows`` gives it: JournalEvent's fields, with
+    ``data`` cut down to the keys asked for (see ``Journal.rows``)."""
+
+    id: int
+    op_id: str
+    seq: int
+    at: str
+    who: str | None
+    contact: str
+    contact_name: str
+    kind: str
+    order_no: int | None
+    stage: str | None
+    amount: str | None
+    outcome: str | None
+    text: str
+    data: dict[str, Any]
+    state: str
+
+
+_DATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _row(e: JournalEvent) -> tuple[Any, ...]:
+    return (
+        e.op_id, e.seq, e.at, e.who, e.contact, e.contact_name, e.kind, e.order_no,
+        e.stage, e.amount, e.outcome, e.text,
+        json.dumps(e.data, ensure_ascii=False, sort_keys=True, default=str),
+    )  # fmt: skip
+
+
+class Journal:
+    """The event log of one profile, stored at ``path``."""
+
+    def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._init_schema()
+
+    def _init_schema(self) -> None:
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                self._db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise ConfigError(
+                    f"journal {self.path} has schema version {row[0]}, this crm knows "
+                    f"{SCHEMA_VERSION}",
+                    hint="upgrade contacts-crm; the journal is history and is never dropped",
+                )
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def record(self, events: Iterable[JournalEvent]) -> None:
+        """Insert events as pending; an (op_id, seq) already recorded is left as it is."""
+        rows = [_row(e) for e in events]
+        if not rows:
+            return
+        with self._transaction():
+            self._insert(rows)
+
+    def record_op(self, op_id: str, events: Iterable[JournalEvent]) -> None:
+        """Record one operation's events, pending; a retry of it adds only what is new.
+
+        The operation's own event (seq 0) keeps its number. Every other event
+        is matched by (kind, text) against what ``op_id`` already has: a known
+        one is skipped, a new one gets the next free seq. So when an operation
+        is re-applied after a conflict and compacts other lines than on its
+        first try, those lines are journalled too, and none twice.
+        """
+        with self._transaction():
+            have = self._db.execute(
+                "SELECT kind, text, seq FROM events WHERE op_id = ?", (op_id,)
+            ).fetchall()
+            known = {(kind, text) for kind, text, _ in have}
+            seq = max((s for _, _, s in have), default=0) + 1
+            rows = []
+            for e in events:
+                if e.seq == 0:
+                    rows.append(_row(e))
+                elif (e.kind, e.text) not in known:
+                    known.add((e.kind, e.text))
+                    rows.append(_row(replace(e, seq=seq)))
+                    seq += 1
+            self._insert(rows)
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO events (op_id, seq, at, who, contact, contact_name, kind,"
+                " order_no, stage, amount, outcome, text, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def mark_applied(self, op_id: str) -> None:
+        """The card write of ``op_id`` landed: its events are no longer pending."""
+        with self._transaction():
+            self._db.execute(
+                "UPDATE events SET state = ? WHERE op_id = ? AND state = ?",
+                (APPLIED, op_id, PENDING),
+            )
+
+    def is_applied(self, op_id: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM events WHERE op_id = ? AND state = ? LIMIT 1", (op_id, APPLIED)
+        ).fetchone()
+        return row is not None
+
+    def pending(self) -> list[JournalEvent]:
+        """Events written but never marked applied (a crash before the card write)."""
+        cur = self._db.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM events WHERE state = ? ORDER BY id", (PENDING,)
+        )
+        return [event_from_row(r) for r in cur]
+
+    def history(self, contact: str) -> list[JournalEvent]:
+        """The full history of one contact (resourceName), oldest first."""
+        return list(self.events(contact=contact))
+
+    def events(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        kinds: Iterable[str] | None = None,
+        who: str | None = None,
+        contact: str | None = None,
+    ) -> Iterator[JournalEvent]:
+        """Events in time order; ``since`` inclusive, ``until`` exclusive (ISO strings)."""
+        cur = self._select(", ".join(_COLUMNS), since, until, kinds, who, contact)
+        while batch := cur.fetchmany(500):
+            for row in batch:
+                yield event_from_row(row)
+
+    def rows(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        kinds: Iterable[str] | None = None,
+        who: str | None = None,
+        contact: str | None = None,
+        *,
+        data_keys: Iterable[str] = (),
+    ) -> Iterator[EventRow]:
+        """The lean form of ``events`` (same filters and order) for reports.
+
+        Rows are ``EventRow`` named tuples with JournalEvent's fields, except
+        that ``data`` holds only the ``data_keys`` present in the event, read
+        by SQLite (``json_extract``) instead of decoding every event's JSON in
+        Python. Values are what ``events`` would give for those keys.
+        """
+        keys = list(data_keys)
+        for key in keys:
+            if not _DATA_KEY.fullmatch(key):
+                raise ValueError(f"not a plain data key: {key!r}")
+        extract = "".join(f", json_type(data, '$.{k}'), json_extract(data, '$.{k}')" for k in keys)
+        plain = [c for c in _COLUMNS if c != "data"]
+        cur = self._select(", ".join(plain) + extract, since, until, kinds, who, contact)
+        width = len(plain)
+        data_at = _COLUMNS.index("data")
+        make = EventRow._make
+        while batch := cur.fetchmany(1000):
+            for row in batch:
+                data: dict[str, Any] = {}
+                for i, key in enumerate(keys):
+                    kind = row[width + 2 * i]
+                    if kind is not None:
+                        data[key] = _json_value(kind, row[width + 2 * i + 1])
+                yield make((*row[:data_at], data, *row[data_at:width]))
+
+    def _select(
+        self,
+        columns: str,
+        since: str | None,
+        until: str | None,
+        kinds: Iterable[str] | None,
+        who: str | None,
+        contact: str | None,
+    ) -> sqlite3.Cursor:
+        """``SELECT columns`` of the events the filters keep, in time order (events, rows)."""
+        where: list[str] = []
+        args: list[Any] = []
+        for clause, value in (("at >= ?", since), ("at < ?", until), ("who = ?", who),
+                              ("contact = ?", contact)):  # fmt: skip
+            if value is not None:
+                where.append(clause)
+                args.append(value)
+        if kinds is not None:
+            kinds = list(kinds)
+            where.append(f"kind IN ({', '.join('?' * len(kinds))})" if kinds else "0")
+            args.extend(kinds)
+        condition = " WHERE " + " AND ".join(where) if where else ""
+        return self._db.execute(f"SELECT {columns} FROM events{condition} ORDER BY at, id", args)
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _json_value(kind: str, value: Any) -> Any:
+    """A Python value from SQLite's json_type + json_extract of one key."""
+    if kind == "true":
+        return True
+    if kind == "false":
+        return False
+    if kind in ("object", "array"):
+        return json.loads(value)
+    return value  # text, integer, real; "null" comes back as None
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,51 @@
+"""Open any client-list file as Tables: the format is read from the content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contacts_crm.errors import InputError, NotFoundError
+from contacts_crm.files.csvfile import read_csv
+from contacts_crm.files.detect import sniff
+from contacts_crm.files.table import Table, check_table
+from contacts_crm.files.vcard import read_vcard
+from contacts_crm.files.workbook import read_workbook
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+def read_tables(path: Path | str) -> list[Table]:
+    """Every sheet of ``path`` (one for CSV and vCard), checked for damage and limits."""
+    return read_bytes(read_source(path), Path(path).name)
+
+
+def read_source(path: Path | str) -> bytes:
+    """The bytes of ``path``; InputError / NotFoundError when it is too big or unreadable."""
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{name}: the file is {size // 2**20} MB; the limit is 200 MB")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: this is a folder, not a file") from None
+    except PermissionError:
+        raise InputError(f"{path}: the file cannot be read (permission denied)") from None
+    return data
+
+
+def read_bytes(data: bytes, name: str) -> list[Table]:
+    """Like ``read_tables`` for bytes already in memory; ``name`` is used in messages."""
+    kind = sniff(data, name)
+    if kind in ("xlsx", "xls", "ods"):
+        tables = read_workbook(data, name, kind)
+    elif kind == "vcard":
+        tables = [read_vcard(data, name)]
+    else:
+        tables = [read_csv(data, name)]
+    for t in tables:
+        check_table(t)
+    return tables

@@ -1,0 +1,192 @@
+"""Writers for ``crm export``: xlsx, csv, Google CSV, vCard, JSON backup.
+
+Spreadsheet cells never run as formulas: xlsx cells are typed as text, CSV
+cells that start with = + - @ tab or CR get a leading apostrophe (the
+importer strips it again). Google CSV is meant for Google Contacts, which
+keeps an apostrophe literally, so there only = @ tab CR are neutralised and
+phones keep their "+".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import vobject
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from contacts_crm.contact.model import Contact
+from contacts_crm.files.safe_cells import append_text_row, csv_cell, looks_like_formula
+
+PHONE_COLUMNS = {"mobile": "Mobile phone", "work": "Work phone", "home": "Home phone"}
+EMAIL_COLUMNS = {"work": "Email", "home": "Home email"}
+BACKUP_FORMAT = "contacts-crm-backup"
+
+
+def table_columns(derived: Sequence[str]) -> list[str]:
+    """Header of the xlsx/csv export; ``derived`` are the card-derived columns."""
+    return [
+        "Given name", "Family name", "Middle name", "Company", "Job title",
+        *PHONE_COLUMNS.values(), "Other phone", *EMAIL_COLUMNS.values(), "Other email",
+        "Address", "Groups", *derived, "Card",
+    ]  # fmt: skip
+
+
+def table_row(c: Contact, group_names: dict[str, str], derived: list[str]) -> list[str]:
+    """One contact as the cells of ``table_columns``."""
+    phones = _by_type(
+        [(p.type, _phone_text(p.value)) for p in c.phones], list(PHONE_COLUMNS), "other"
+    )
+    emails = _by_type([(e.type, e.value) for e in c.emails], list(EMAIL_COLUMNS), "other")
+    address = "\n".join(_address_text(a) for a in c.addresses)
+    return [
+        c.given_name, c.family_name, c.middle_name, c.organization, c.title,
+        *phones, *emails, address, "; ".join(group_list(c, group_names)), *derived, c.notes,
+    ]  # fmt: skip
+
+
+def group_list(c: Contact, group_names: dict[str, str]) -> list[str]:
+    """The contact's labels by name (myContacts left out: every contact has it)."""
+    out = []
+    for rn in c.groups:
+        name = group_names.get(rn, rn.rpartition("/")[2])
+        if rn != "contactGroups/myContacts" and name:
+            out.append(name)
+    return out
+
+
+def write_xlsx(rows: list[list[str]], header: list[str], path: Path) -> None:
+    """Header row in bold, frozen, with filters; every cell text (phones stay "+7…")."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Contacts"
+    append_text_row(ws, header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        append_text_row(ws, row)
+    ws.freeze_panes = "C2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
+    for i, name in enumerate(header, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = 40 if name == "Card" else 18
+    wb.save(path)
+
+
+def write_csv(rows: list[list[str]], header: list[str], path: Path,
+              guard: Callable[[str], str] = csv_cell) -> None:  # fmt: skip
+    """UTF-8 with BOM (Excel reads it right), comma-separated, formula starts guarded."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([guard(v) for v in row])
+    path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
+
+
+def google_csv_guard(text: str) -> str:
+    """Google Contacts keeps an apostrophe: guard only what no phone starts with."""
+    # A leading apostrophe is doubled where the importer would strip it (strip_formula_guard).
+    guarded = text[:1] in ("=", "@", "\t", "\r") or (
+        text[:1] == "'" and looks_like_formula(text[1:])
+    )
+    return "'" + text if guarded else text
+
+
+def google_rows(contacts: list[Contact], group_names: dict[str, str]) -> tuple[list, list]:
+    """Header and rows in Google's current export format (people-api.md §7.2)."""
+    n_mail = max((len(c.emails) for c in contacts), default=0) or 1
+    n_phone = max((len(c.phones) for c in contacts), default=0) or 1
+    n_addr = max((len(c.addresses) for c in contacts), default=0) or 1
+    header = ["First Name", "Middle Name", "Last Name", "Organization Name",
+              "Organization Title", "Notes", "Labels"]  # fmt: skip
+    for i in range(1, n_mail + 1):
+        header += [f"E-mail {i} - Label", f"E-mail {i} - Value"]
+    for i in range(1, n_phone + 1):
+        header += [f"Phone {i} - Label", f"Phone {i} - Value"]
+    for i in range(1, n_addr + 1):
+        header += [f"Address {i} - Label", f"Address {i} - Formatted"]
+    rows = []
+    for c in contacts:
+        labels = " ::: ".join(["* myContacts", *group_list(c, group_names)])
+        row = [c.given_name, c.middle_name, c.family_name, c.organization, c.title, c.notes,
+               labels]  # fmt: skip
+        row += _pairs([(e.type.capitalize(), e.value) for e in c.emails], n_mail)
+        row += _pairs([(p.type.capitalize(), _phone_text(p.value)) for p in c.phones], n_phone)
+        row += _pairs([(a.type.capitalize(), _address_text(a)) for a in c.addresses], n_addr)
+        rows.append(row)
+    return header, rows
+
+
+def write_vcard(contacts: list[Contact], group_names: dict[str, str], path: Path) -> None:
+    """vCard 3.0, one card per contact."""
+    out = []
+    for c in contacts:
+        card = vobject.vCard()
+        card.add("n").value = vobject.vcard.Name(
+            family=c.family_name, given=c.given_name, additional=c.middle_name
+        )
+        card.add("fn").value = c.display_name or "?"
+        if c.organization:
+            card.add("org").value = [c.organization]
+        if c.title:
+            card.add("title").value = c.title
+        for p in c.phones:
+            tel = card.add("tel")
+            tel.value = _phone_text(p.value)
+            tel.type_param = {"mobile": "CELL"}.get(p.type, p.type.upper() or "VOICE")
+        for e in c.emails:
+            mail = card.add("email")
+            mail.value = e.value
+            mail.type_param = e.type.upper() or "INTERNET"
+        groups = group_list(c, group_names)
+        if groups:
+            card.add("categories").value = groups
+        if c.notes:
+            card.add("note").value = c.notes
+        out.append(card.serialize())
+    path.write_text("".join(out), "utf-8", newline="")
+
+
+def write_backup(persons: list[dict[str, Any]], groups: list[dict[str, Any]], path: Path) -> None:
+    """The JSON full backup: every Person as the API gave it, and every group."""
+    doc = {
+        "format": BACKUP_FORMAT,
+        "version": 1,
+        "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+        "groups": groups,
+        "persons": persons,
+    }
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
+
+
+def _phone_text(value: str) -> str:
+    number, _, ext = value.partition(";ext=")
+    return f"{number} ext. {ext}" if ext else number
+
+
+def _address_text(a: Any) -> str:
+    if a.formatted:
+        return a.formatted
+    parts = (a.street, a.city, a.region, a.postal_code, a.country)
+    return ", ".join(p for p in parts if p)
+
+
+def _by_type(items: list[tuple[str, str]], kinds: list[str], rest: str) -> list[str]:
+    cells: dict[str, list[str]] = {k: [] for k in [*kinds, rest]}
+    for kind, value in items:
+        cells[kind if kind in kinds else rest].append(value)
+    return ["\n".join(cells[k]) for k in [*kinds, rest]]
+
+
+def _pairs(items: list[tuple[str, str]], n: int) -> list[str]:
+    out: list[str] = []
+    for i in range(n):
+        out += list(items[i]) if i < len(items) else ["", ""]
+    return out

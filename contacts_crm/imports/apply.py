@@ -1,0 +1,272 @@
+"""Apply an ImportPlan to an account, resumably, and undo it.
+
+Every import keeps a state file ``<data dir>/imports/<id>.json``: the
+contacts it created (import key -> resourceName), the before-image of every
+contact it changed, the batch in flight. It is saved before and after every
+batch, so a run killed at any point can be resumed (``recover_in_flight``
+looks up a batch that may have landed with a fresh read) and undone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from contacts_crm.account.connected import Account
+from contacts_crm.config import atomic_write
+from contacts_crm.contact.model import WRITABLE
+from contacts_crm.errors import NotFoundError, UsageError
+from contacts_crm.imports.plan import IMPORT_KEY, NEW_GROUP, ImportPlan, PlanRow
+
+BATCH = 200
+
+
+@dataclass
+class ImportState:
+    """What one import did so far (the undo record)."""
+
+    id: str
+    source: str = ""
+    status: str = "running"  # running, done, undone
+    started: str = ""
+    finished: str = ""
+    created: dict[str, str] = field(default_factory=dict)  # import key -> resourceName
+    before: dict[str, dict[str, Any]] = field(default_factory=dict)  # rn -> Person before
+    updated: list[str] = field(default_factory=list)
+    in_flight: list[str] = field(default_factory=list)  # keys of the batch being sent
+    groups_created: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def path(data_dir: Path, import_id: str) -> Path:
+        return data_dir / "imports" / f"{import_id}.json"
+
+    @classmethod
+    def load(cls, data_dir: Path, import_id: str) -> ImportState | None:
+        p = cls.path(data_dir, import_id)
+        if not p.exists():
+            return None
+        state = cls(**json.loads(p.read_text("utf-8")))
+        state.created.update(_read_log(p.with_suffix(".created")))
+        for rn, person in _read_log(p.with_suffix(".before")):
+            state.before.setdefault(rn, person)  # the first image is the one to restore
+        return state
+
+    def save(self, data_dir: Path) -> None:
+        """Write the small header atomically; the growing parts live in append-only logs.
+
+        Created contacts (``.created``) and before-images (``.before``) are
+        appended as they happen, not rewritten with every header. A crash
+        leaves the old or the new header, and at worst a torn last log line
+        (ignored on load).
+        """
+        p = self.path(data_dir, self.id)
+        for suffix, entries in ((".created", self.created), (".before", self.before)):
+            log = p.with_suffix(suffix)
+            if not log.exists():  # first save (or an old-style file): every entry once
+                atomic_write(log, b"")
+                _append_log(log, list(entries.items()))
+        header = {f.name: getattr(self, f.name) for f in fields(self)
+                  if f.name not in ("created", "before")}  # fmt: skip
+        atomic_write(p, json.dumps(header, ensure_ascii=False).encode("utf-8"))
+
+    def note_created(self, pairs: dict[str, str], data_dir: Path) -> None:
+        """Record created contacts (import key -> resourceName)."""
+        self.created.update(pairs)
+        _append_log(self.path(data_dir, self.id).with_suffix(".created"), list(pairs.items()))
+
+    def note_before(self, images: dict[str, dict[str, Any]], data_dir: Path) -> None:
+        """Record the before-images of contacts about to be changed (first one wins).
+
+        Synced to disk before the change is sent, so undo can always restore:
+        a line torn by a crash belongs to a batch that was never sent.
+        """
+        new = {rn: person for rn, person in images.items() if rn not in self.before}
+        self.before.update(new)
+        _append_log(self.path(data_dir, self.id).with_suffix(".before"), list(new.items()))
+
+
+def _append_log(path: Path, entries: list[tuple[str, Any]]) -> None:
+    """Append one JSON line per entry and sync; a torn last line is closed off first."""
+    if not entries:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as fh:
+        if fh.tell() and _last_byte(path) != b"\n":
+            fh.write(b"\n")  # a crash tore the last line: never glue the next one to it
+        fh.write("".join(json.dumps(list(e), ensure_ascii=False) + "\n" for e in entries)
+                 .encode("utf-8"))  # fmt: skip
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _last_byte(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1)
+
+
+def _read_log(path: Path) -> list[Any]:
+    """The (key, value) entries of a log in order; torn lines are skipped."""
+    out = []
+    if path.exists():
+        for line in path.read_text("utf-8").splitlines():
+            try:
+                key, value = json.loads(line)
+            except (ValueError, TypeError):
+                continue  # a line torn by a crash
+            out.append((key, value))
+    return out
+
+
+def list_states(data_dir: Path) -> list[ImportState]:
+    """Every import recorded under ``data_dir``, oldest first."""
+    folder = data_dir / "imports"
+    states = [ImportState.load(data_dir, p.stem) for p in folder.glob("*.json")]
+    return sorted((s for s in states if s), key=lambda s: s.started)
+
+
+def recover_in_flight(account: Account, state: ImportState) -> int:
+    """A batch that was being sent when the last run died may have landed: find it by key."""
+    if not state.in_flight:
+        return 0
+    found = account.client.find_by_markers(IMPORT_KEY, state.in_flight)
+    account.remember(list(found.values()))
+    state.note_created({k: p["resourceName"] for k, p in found.items()}, account.data_dir)
+    state.in_flight = []
+    return len(found)
+
+
+def apply_plan(
+    account: Account,
+    plan: ImportPlan,
+    state: ImportState,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ImportState:
+    """Create and update what ``plan`` says, in batches of 200, saving ``state`` as it goes."""
+    data_dir = account.data_dir
+    state.save(data_dir)
+    resolved = _ensure_groups(account, plan, state)
+    todo = [r for r in plan.creates if r.key not in state.created]
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start : start + BATCH]
+        keys = [r.key for r in chunk]
+        already = {k: c.resource_name for k in keys for c in account.cache.find_by_client_data(
+            IMPORT_KEY, k)}  # fmt: skip
+        chunk = [r for r in chunk if r.key not in already]
+        state.note_created({k: v for k, v in already.items() if v}, data_dir)
+        if chunk:
+            state.in_flight = [r.key for r in chunk]
+            state.save(data_dir)
+            persons = [_person(r, resolved, list(WRITABLE)) for r in chunk]
+            created = account.client.create_many(persons, marker_key=IMPORT_KEY)
+            account.remember(created)
+            pairs = {k: p["resourceName"] for p in created if (k := _key_of(p))}
+            state.note_created(pairs, data_dir)
+            state.in_flight = []
+            state.save(data_dir)
+        if progress:
+            progress(len(keys))
+    updates = plan.updates
+    for start in range(0, len(updates), BATCH):
+        chunk = updates[start : start + BATCH]
+        images = {}
+        for r in chunk:
+            assert r.match is not None and r.match.resource_name
+            images[r.match.resource_name] = r.match.raw
+        state.note_before(images, data_dir)
+        mask = [f for f in WRITABLE if any(f in r.fields for r in chunk)]
+        persons = [_person(r, resolved, mask) for r in chunk]
+        # the persons the plan was made from: a contact edited meanwhile is merged
+        bases = {
+            r.match.resource_name: r.match.raw
+            for r in chunk
+            if r.match is not None and r.match.resource_name
+        }
+        done = account.client.update_many(persons, mask, bases=bases)
+        account.remember(done)
+        state.updated.extend(p["resourceName"] for p in done)
+        state.save(data_dir)
+        if progress:
+            progress(len(chunk))
+    state.status = "done"
+    state.finished = _now()
+    state.save(data_dir)
+    return state
+
+
+def undo_import(account: Account, import_id: str) -> ImportState:
+    """Delete what the import created and restore what it changed (to its before-image)."""
+    state = ImportState.load(account.data_dir, import_id)
+    if state is None:
+        raise NotFoundError(
+            f"no import {import_id!r}", hint="'crm import list' shows the imports on record"
+        )
+    recover_in_flight(account, state)
+    created = [rn for rn in state.created.values() if rn]
+    if created:
+        account.client.delete_many(created)
+        account.cache.remove(created)
+    restore = []
+    etags = {p["resourceName"]: p.get("etag") for p in account.client.get_many(list(state.before))}
+    for rn, before in state.before.items():
+        if rn not in etags:
+            raise NotFoundError(
+                f"{rn}, which import {import_id} changed, no longer exists: it cannot be restored",
+                hint="restore it from a backup (crm restore), then run the undo again",
+            )
+        body = {f: before.get(f, []) for f in WRITABLE}
+        restore.append({**body, "resourceName": rn, "etag": etags.get(rn)})
+    if restore:
+        account.remember(account.client.update_many(restore, list(WRITABLE)))
+    state.status = "undone"
+    state.finished = _now()
+    state.save(account.data_dir)
+    return state
+
+
+def _ensure_groups(account: Account, plan: ImportPlan, state: ImportState) -> dict[str, str]:
+    """Resource names of the plan's new groups, creating those that do not exist yet."""
+    if not plan.new_groups:
+        return {}
+    existing = {g.get("name", "").casefold(): g["resourceName"] for g in account.cache.groups()}
+    out = {}
+    for name in plan.new_groups:
+        rn = existing.get(name.casefold())
+        if rn is None:
+            try:
+                group = account.client.create_group(name)
+            except UsageError:  # made meanwhile on another device: the cache was behind
+                groups = account.client.list_groups()
+                account.cache.set_groups(groups)
+                existing = {g.get("name", "").casefold(): g["resourceName"] for g in groups}
+                rn = existing[name.casefold()]
+            else:
+                account.cache.put_group(group)
+                rn = group["resourceName"]
+                state.groups_created[name] = rn
+        out[NEW_GROUP + name] = rn
+    return out
+
+
+def _person(row: PlanRow, resolved: dict[str, str], fields: list[str]) -> dict[str, Any]:
+    assert row.contact is not None
+    contact = row.contact
+    contact.groups = [resolved.get(g, g) for g in contact.groups]
+    if row.match is not None:
+        contact.resource_name, contact.etag = row.match.resource_name, row.match.etag
+    return contact.to_person(fields)
+
+
+def _key_of(person: dict[str, Any]) -> str | None:
+    return next((d["value"] for d in person.get("clientData", []) if d.get("key") == IMPORT_KEY),
+                None)  # fmt: skip
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,293 @@
+"""Plan an import: decide, for every spreadsheet row, what will happen and why.
+
+Pure: no I/O. ``plan_import`` takes the normalised rows and the contacts the
+account already holds and returns an ImportPlan with one PlanRow per row:
+create, update, merge, skip or reject. Duplicates are found inside the file
+and against the account by E.164 phone, then e-mail, then name + company.
+Applying the same plan twice changes nothing the second time: a row already
+imported (its import key is on a contact) or already up to date is a skip.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from contacts_crm.contact.model import MY_CONTACTS, Contact
+from contacts_crm.imports.normalize import ImportRecord, name_key
+
+IMPORT_KEY = "crm.import"  # clientData key: "<import id>:<row hash>"
+NEW_GROUP = "new-group:"  # placeholder resource name of a group the apply step creates
+ACTIONS = ("create", "update", "merge", "skip", "reject")
+DUPLICATE_POLICIES = ("skip", "update", "merge")
+SYSTEM_GROUP_NAMES = {"mycontacts": MY_CONTACTS, "starred": "contactGroups/starred"}
+
+
+@dataclass
+class PlanOptions:
+    """How to plan: ``groups`` maps existing group names to resource names."""
+
+    import_id: str = "import"
+    on_duplicate: str = "skip"
+    groups: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PlanRow:
+    """What happens to one spreadsheet row."""
+
+    row: int
+    action: str
+    reason: str
+    contact: Contact | None = None  # the contact as it will be written
+    match: Contact | None = None  # the existing contact it updates / merges / skips for
+    into_row: int | None = None  # an in-file duplicate folded into this row's contact
+    fields: list[str] = field(default_factory=list)  # fields an update/merge writes
+    warnings: list[str] = field(default_factory=list)
+    review: bool = False
+    key: str = ""
+
+    @property
+    def writes(self) -> bool:
+        """True when applying this row sends something to the account."""
+        return self.into_row is None and self.action in ("create", "update", "merge")
+
+
+@dataclass
+class ImportPlan:
+    import_id: str
+    rows: list[PlanRow]
+    new_groups: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(r.action for r in self.rows)
+        return {a: c.get(a, 0) for a in ACTIONS}
+
+    @property
+    def creates(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.writes and r.action == "create"]
+
+    @property
+    def updates(self) -> list[PlanRow]:
+        return [r for r in self.rows if r.writes and r.action in ("update", "merge")]
+
+
+@dataclass
+class _Target:
+    contact: Contact
+    existing: Contact | None = None
+    owner: PlanRow | None = None
+
+
+def plan_import(
+    records: Iterable[ImportRecord], existing: Iterable[Contact], options: PlanOptions
+) -> ImportPlan:
+    """One PlanRow per record, in file order."""
+    if options.on_duplicate not in DUPLICATE_POLICIES:
+        raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}")
+    groups = {k.casefold(): v for k, v in options.groups.items()}
+    index: dict[str, _Target] = {}
+    imported: dict[str, Contact] = {}
+    for c in existing:
+        t = _Target(c, existing=c)
+        for k in _keys_of_contact(c):
+            index.setdefault(k, t)
+        for key in _import_keys(c):
+            imported.setdefault(key.rpartition(":")[2], c)
+    rows: list[PlanRow] = []
+    spellings: list[str] = []
+    for rec in records:
+        pr = _plan_one(rec, options, groups, index, imported, spellings)
+        rows.append(pr)
+    for pr in rows:
+        _settle(pr)
+    written = [g for r in rows if r.writes and r.contact for g in r.contact.groups]
+    new = list(dict.fromkeys(g.removeprefix(NEW_GROUP) for g in written if g.startswith(NEW_GROUP)))
+    return ImportPlan(options.import_id, rows, new)
+
+
+def _plan_one(
+    rec: ImportRecord,
+    options: PlanOptions,
+    groups: dict[str, str],
+    index: dict[str, _Target],
+    imported: dict[str, Contact],
+    new_groups: list[str],
+) -> PlanRow:
+    pr = PlanRow(rec.row, "create", "new contact", warnings=list(rec.warnings), review=rec.review)
+    if rec.empty:
+        pr.action, pr.reason = "reject", "no name, company, phone or e-mail in the row"
+        if rec.notes:
+            pr.reason += f" (the row holds: {rec.notes.splitlines()[0][:80]})"
+        return pr
+    digest = rec.row_hash()
+    pr.key = f"{options.import_id}:{digest}"
+    if digest in imported:
+        pr.action, pr.reason, pr.match = "skip", "already imported", imported[digest]
+        return pr
+    resources = _group_resources(rec.groups, groups, new_groups)
+    new = _contact_from(rec, resources)
+    target, why = _find(rec, index)
+    if target is None:
+        new.client_data[IMPORT_KEY] = pr.key
+        pr.contact = new
+        target = _Target(new, owner=pr)
+    else:
+        policy = options.on_duplicate
+        pr.match = target.existing
+        where = f"row {target.owner.row}" if target.owner else "a contact in the account"
+        if policy == "skip":
+            pr.action, pr.reason = "skip", f"duplicate of {where} (same {why})"
+            return pr
+        combined = _combine(target.contact, new, policy)
+        if target.owner is None:  # first row to touch an existing contact: this row owns it
+            target.owner = pr
+            pr.action, pr.reason, pr.contact = policy, f"same {why} as {where}", combined
+        else:
+            owner = target.owner
+            owner.contact = combined
+            pr.action, pr.into_row = policy, owner.row
+            pr.reason = f"{'merged' if policy == 'merge' else 'folded'} into {where} (same {why})"
+            pr.contact = combined
+        target.contact = combined
+    for k in _keys_of_record(rec):
+        index.setdefault(k, target)
+    return pr
+
+
+def _settle(pr: PlanRow) -> None:
+    """An update or merge that changes nothing becomes a skip; list the fields written."""
+    if pr.into_row is not None or pr.action not in ("update", "merge"):
+        return
+    assert pr.contact is not None and pr.match is not None
+    pr.fields = pr.contact.changed_fields(pr.match)
+    if not pr.fields:
+        pr.action, pr.reason = "skip", f"already up to date ({pr.reason})"
+
+
+def _find(rec: ImportRecord, index: dict[str, _Target]) -> tuple[_Target | None, str]:
+    for p in rec.phones:
+        t = index.get("phone:" + p.value.split(";")[0])
+        if t:
+            return t, f"phone {p.value}"
+    for e in rec.emails:
+        t = index.get("email:" + e.value)
+        if t:
+            return t, f"e-mail {e.value}"
+    if rec.name_key and (t := index.get("name:" + rec.name_key)):
+        return t, "name and company"
+    return None, ""
+
+
+def _keys_of_record(rec: ImportRecord) -> list[str]:
+    keys = ["phone:" + p.value.split(";")[0] for p in rec.phones]
+    keys += ["email:" + e.value for e in rec.emails]
+    return keys + (["name:" + rec.name_key] if rec.name_key else [])
+
+
+def _keys_of_contact(c: Contact) -> list[str]:
+    keys = ["phone:" + p.value.split(";")[0] for p in c.phones if p.value.startswith("+")]
+    keys += ["email:" + e.value.strip().lower() for e in c.emails]
+    key = name_key(c.given_name, c.middle_name, c.family_name, c.organization)
+    return keys + (["name:" + key] if key else [])
+
+
+def _import_keys(c: Contact) -> list[str]:
+    raw = c.raw.get("clientData", []) if c.raw else []
+    keys = [d.get("value", "") for d in raw if d.get("key") == IMPORT_KEY]
+    if not raw and IMPORT_KEY in c.client_data:
+        keys.append(c.client_data[IMPORT_KEY])
+    return [k for k in keys if k]
+
+
+def _group_resources(names: list[str], groups: dict[str, str], new: list[str]) -> list[str]:
+    out = []
+    for name in names:
+        rn = SYSTEM_GROUP_NAMES.get(name.casefold()) or groups.get(name.casefold())
+        if rn is None:  # the first spelling seen names the new group
+            known = next((n for n in new if n.casefold() == name.casefold()), None)
+            if known is None:
+                new.append(name)
+            rn = NEW_GROUP + (known or name)
+        out.append(rn)
+    return out
+
+
+def _contact_from(rec: ImportRecord, groups: list[str]) -> Contact:
+    return Contact(
+        given_name=rec.given_name,
+        family_name=rec.family_name,
+        middle_name=rec.middle_name,
+        phones=list(rec.phones),
+        emails=list(rec.emails),
+        organization=rec.organization,
+        title=rec.title,
+        addresses=list(rec.addresses),
+        notes=rec.notes,
+        groups=list(dict.fromkeys([MY_CONTACTS, *groups])),
+    )
+
+
+def _combine(old: Contact, new: Contact, policy: str) -> Contact:
+    """``update``: the row's values win where it has them; ``merge``: union, blanks filled.
+
+    Either way notes are only ever appended to, and system groups are kept.
+    """
+    out = copy.deepcopy(old)
+    if policy == "update":
+        if new.given_name or new.family_name or new.middle_name:
+            out.given_name, out.family_name = new.given_name, new.family_name
+            out.middle_name = new.middle_name
+        out.organization = new.organization or out.organization
+        out.title = new.title or out.title
+        if new.phones:
+            out.phones = list(new.phones)
+        if new.emails:
+            out.emails = list(new.emails)
+        if new.addresses:
+            out.addresses = list(new.addresses)
+        user_groups = [g for g in new.groups if g != MY_CONTACTS]
+        if user_groups:
+            kept = [g for g in out.groups if g in (MY_CONTACTS, "contactGroups/starred")]
+            out.groups = list(dict.fromkeys([*kept, *user_groups]))
+    else:
+        extra: list[str] = []
+        for attr in ("given_name", "family_name", "middle_name", "organization", "title"):
+            mine, theirs = getattr(out, attr), getattr(new, attr)
+            if not mine:
+                setattr(out, attr, theirs)
+            elif (
+                theirs
+                and theirs.casefold() != mine.casefold()
+                and attr in ("organization", "title")
+            ):
+                extra.append(f"{'Company' if attr == 'organization' else 'Job title'}: {theirs}")
+        out.phones = _union(out.phones, new.phones, lambda p: p.value)
+        out.emails = _union(out.emails, new.emails, lambda e: e.value.lower())
+        out.addresses = _union(out.addresses, new.addresses, lambda a: vars(a))
+        added = [g for g in new.groups if g != MY_CONTACTS]
+        out.groups = list(dict.fromkeys([*out.groups, *added]))
+        new = copy.copy(new)
+        new.notes = "\n".join(x for x in (new.notes, *extra) if x)
+    out.notes = append_notes(out.notes, new.notes)
+    return out
+
+
+def _union(a: list[Any], b: list[Any], key: Callable[[Any], Any]) -> list[Any]:
+    seen = [key(x) for x in a]
+    return [*a, *(x for x in b if key(x) not in seen)]
+
+
+def append_notes(old: str, new: str) -> str:
+    """``old`` with the lines of ``new`` it does not contain yet appended (nothing is lost)."""
+    if not new or new in old:
+        return old
+    have = {line.strip() for line in old.splitlines()}
+    add = [line for line in new.splitlines() if line.strip() and line.strip() not in have]
+    if not add:
+        return old
+    return "\n".join(x for x in (old.rstrip("\n"), *add) if x)
+

@@ -1,0 +1,264 @@
+"""Import use cases: what ``crm import`` calls.
+
+read a file -> find the header and map the columns -> normalise every row ->
+plan against the account (dry run stops here) -> apply in batches -> undo.
+A re-run of the same file resumes an unfinished import under the same id, or
+plans a new one in which every row already imported is a skip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from contacts_crm.account.connected import Account
+from contacts_crm.contact.model import Contact
+from contacts_crm.errors import UsageError
+from contacts_crm.files.readers import read_bytes, read_source, read_tables
+from contacts_crm.files.table import Row, Table, check_table
+from contacts_crm.imports.apply import (
+    ImportState,
+    apply_plan,
+    list_states,
+    recover_in_flight,
+    undo_import,
+)
+from contacts_crm.imports.columns import (
+    Mapping,
+    check_has_data,
+    choose_table,
+    data_rows,
+    detect_mapping,
+    load_mapping_file,
+)
+from contacts_crm.imports.normalize import ImportRecord, normalize_row
+from contacts_crm.imports.plan import DUPLICATE_POLICIES, ImportPlan, PlanOptions, plan_import
+from contacts_crm.imports.report import write_report
+
+
+@dataclass
+class ImportOptions:
+    """Options of ``crm import``: region None means the profile's default region."""
+
+    region: str | None = None
+    on_duplicate: str = "skip"
+    sheet: str | None = None
+    mapping_file: Path | None = None
+
+
+@dataclass
+class ImportOutcome:
+    """What an import planned (and, unless a dry run, did)."""
+
+    plan: ImportPlan
+    mapping: Mapping
+    state: ImportState | None  # None for a dry run
+    resumed: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for the CLI (and ``--json``)."""
+        out: dict[str, Any] = {
+            "import_id": self.plan.import_id,
+            "file": self.mapping.source,
+            "sheet": self.mapping.sheet,
+            "dry_run": self.state is None,
+            "resumed": self.resumed,
+            "rows": len(self.plan.rows),
+            **self.plan.counts(),
+            "review": sum(1 for r in self.plan.rows if r.review),
+        }
+        if self.state is not None:
+            out["created"] = len(self.state.created)
+            out["updated"] = len(self.state.updated)
+        return out
+
+
+SHEET_URL = "https://docs.google.com/spreadsheets/"
+
+
+def is_sheet_url(path: Path | str) -> bool:
+    """True for a Google Sheet link (``crm import`` reads it through the Sheets API)."""
+    return str(path).startswith(SHEET_URL)
+
+
+def read_sheet(sheets: Any, url: str, sheet: str | None = None) -> list[Table]:
+    """One tab of a Google Sheet (the first unless ``sheet``) as a table to import."""
+    values = sheets.read_tab(url, sheet)
+    table = Table(source=url, rows=[Row(n, cells) for n, cells in enumerate(values, start=1)],
+                  sheet=sheet, kind="sheet")
+    check_table(table)
+    return [table]
+
+
+def read_file(
+    path: Path | str,
+    *,
+    sheet: str | None = None,
+    mapping_file: Path | str | None = None,
+    tables: list[Table] | None = None,
+) -> tuple[Table, Mapping]:
+    """Read ``path`` (or use ``tables`` already read), choose the sheet, map the columns."""
+    user = load_mapping_file(mapping_file) if mapping_file else None
+    table = choose_table(tables if tables is not None else read_tables(path), sheet, user)
+    mapping = detect_mapping(table, user)
+    check_has_data(table, mapping)
+    return table, mapping
+
+
+def show_mapping(
+    path: Path | str,
+    *,
+    sheet: str | None = None,
+    mapping_file: Path | str | None = None,
+    account: Account | None = None,
+) -> Mapping:
+    """What ``crm import --show-mapping`` prints: sheet, header row, column -> field.
+
+    A Google Sheet URL needs the ``account`` whose profile reaches Sheets.
+    """
+    if is_sheet_url(path) and account is not None:
+        from contacts_crm.sheets.connect import sheets_client_for
+
+        tables = read_sheet(sheets_client_for(account), str(path), sheet)
+        return read_file(path, mapping_file=mapping_file, tables=tables)[1]
+    return read_file(path, sheet=sheet, mapping_file=mapping_file)[1]
+
+
+def read_records(
+    path: Path | str,
+    *,
+    region: str = "RU",
+    sheet: str | None = None,
+    mapping_file: Path | str | None = None,
+    tables: list[Table] | None = None,
+) -> tuple[Mapping, list[ImportRecord]]:
+    """Every data row of the file, normalised."""
+    table, mapping = read_file(path, sheet=sheet, mapping_file=mapping_file, tables=tables)
+    csv = table.kind == "csv"
+    return mapping, [normalize_row(r, mapping, region, csv=csv) for r in data_rows(table, mapping)]
+
+
+def plan_records(
+    records: Iterable[ImportRecord],
+    existing: Iterable[Contact],
+    *,
+    import_id: str = "import",
+    on_duplicate: str = "skip",
+    groups: dict[str, str] | None = None,
+) -> ImportPlan:
+    """Plan without an account: ``groups`` maps existing label names to resource names."""
+    return plan_import(records, existing, PlanOptions(import_id, on_duplicate, dict(groups or {})))
+
+
+def import_file(
+    account: Account,
+    path: Path | str,
+    options: ImportOptions | None = None,
+    *,
+    dry_run: bool = False,
+    report: Path | str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """Plan the import of ``path`` and, unless ``dry_run``, apply it.
+
+    ``report`` writes the per-row xlsx report (also on a dry run). ``progress``
+    is called with the number of rows done after every batch. Input problems
+    raise InputError before anything is written.
+    """
+    opts = options or ImportOptions()
+    if opts.on_duplicate not in DUPLICATE_POLICIES:
+        raise UsageError(f"--on-duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
+    region = opts.region or account.profile.region
+    if is_sheet_url(path):
+        from contacts_crm.sheets.connect import sheets_client_for
+
+        tables = read_sheet(sheets_client_for(account), str(path), opts.sheet)
+        content = _sheet_content(tables)
+    else:
+        content = read_source(path)  # read once: parsed here, hashed for the import id
+        tables = read_bytes(content, Path(path).name)
+    mapping, records = read_records(
+        path, region=region, sheet=None if is_sheet_url(path) else opts.sheet,
+        mapping_file=opts.mapping_file, tables=tables,
+    )  # fmt: skip
+    account.sync()  # incremental when the cache has a token: dedupe sees other devices' edits
+    import_id, state = _import_id(account, mapping, content)
+    resumed = state is not None
+    if state is not None and not dry_run:
+        recover_in_flight(account, state)
+    groups = {g.get("name", ""): g["resourceName"] for g in account.cache.groups()}
+    plan = plan_records(
+        records, account.cache.contacts(), import_id=import_id,
+        on_duplicate=opts.on_duplicate, groups=groups,
+    )  # fmt: skip
+    if report:
+        write_report(plan, report)
+    if dry_run:
+        return ImportOutcome(plan, mapping, None, resumed)
+    if state is None:
+        state = ImportState(id=import_id, source=str(path), started=_now())
+    apply_plan(account, plan, state, progress=progress)
+    _journal(account, state, plan)
+    return ImportOutcome(plan, mapping, state, resumed)
+
+
+def undo(account: Account, import_id: str) -> ImportState:
+    """``crm import undo ID``: remove what the import created, restore what it changed."""
+    state = undo_import(account, import_id)
+    _journal(account, state, None)
+    return state
+
+
+def list_imports(account: Account) -> list[ImportState]:
+    """Every import on record for this profile, oldest first."""
+    return list_states(account.data_dir)
+
+
+def _sheet_content(tables: list[Table]) -> bytes:
+    return json.dumps([r.cells for t in tables for r in t.rows], ensure_ascii=False).encode()
+
+
+def _import_id(
+    account: Account, mapping: Mapping, content: bytes
+) -> tuple[str, ImportState | None]:
+    """A stable id per file content and sheet; an unfinished import of it is resumed."""
+    digest = hashlib.sha256(content + str(mapping.sheet).encode()).hexdigest()
+    base = "imp-" + digest[:10]
+    n = 1
+    while True:
+        import_id = base if n == 1 else f"{base}-{n}"
+        state = ImportState.load(account.data_dir, import_id)
+        if state is None:
+            return import_id, None
+        if state.status == "running":
+            return import_id, state
+        n += 1
+
+
+def _journal(account: Account, state: ImportState, plan: ImportPlan | None) -> None:
+    from contacts_crm.card.events import JournalEvent
+
+    kind = "import" if plan is not None else "import-undo"
+    data: dict[str, Any] = {
+        "import_id": state.id,
+        "file": state.source,
+        "created": len(state.created),
+        "updated": len(state.updated),
+    }
+    if plan is not None:
+        data.update(plan.counts())
+    op_id = f"{kind}:{state.id}"
+    account.journal.record(
+        [JournalEvent(op_id=op_id, seq=0, at=_now(), who=account.profile.user or None, kind=kind,
+                      text=f"{kind} {state.id} of {Path(state.source).name}", data=data)]
+    )  # fmt: skip
+    account.journal.mark_applied(op_id)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,219 @@
+"""What each employee did in a period, and which orders closed in it — from the journal.
+
+Cards are compacted, so period figures come from the journal, which keeps the
+full history. Counted events: ``call``, ``order_open``, ``order_step``,
+``order_close`` (an ``order_step`` to a final stage closes the order too).
+Events the tool recorded as ``changed: false`` (a repeated command whose line
+was already on the card) are not counted.
+
+Definitions (per employee, i.e. the event's ``who``):
+- calls: call events, split by direction (in/out/missed) and outcome ("none"
+  when the call had no outcome);
+- order steps: every stage an order was moved to, opening ("new") and closing
+  (delivered/cancelled) included, split by stage;
+- orders opened / completed (the done stage) / cancelled, and the amounts of
+  the completed and cancelled orders (the order's amount when it closed).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from contacts_crm.account.journal import EventRow, JournalEvent
+from contacts_crm.card.wording import DIRECTIONS, OUTCOMES, Labels
+from contacts_crm.office.cards import card_settings
+from contacts_crm.reports.settings import ALL, period, period_bounds
+
+ORDER_KINDS = ("order_open", "order_step", "order_close")
+KINDS = ("call", *ORDER_KINDS, "compaction")
+# The only keys of an event's data the figures read (see ``_Tally.add``).
+DATA_KEYS = ("changed", "direction", "line")
+Event = JournalEvent | EventRow
+
+
+def money(value: Decimal) -> int | float:
+    """An amount for JSON/cells: an int when whole, else a float with 2 decimals."""
+    return int(value) if value == value.to_integral_value() else float(round(value, 2))
+
+
+@dataclass(frozen=True)
+class ClosedOrder:
+    """An order that reached a final stage in the period."""
+
+    contact: str
+    contact_name: str
+    number: int
+    stage: str
+    cancelled: bool
+    amount: Decimal | None
+    on: date
+    who: str | None
+
+
+@dataclass
+class EmployeeActivity:
+    """One employee's work in the period (``who`` is ALL for the office total)."""
+
+    who: str
+    calls: int = 0
+    calls_by_direction: Counter[str] = field(default_factory=Counter)
+    calls_by_outcome: Counter[str] = field(default_factory=Counter)
+    order_steps: int = 0
+    steps_by_stage: Counter[str] = field(default_factory=Counter)
+    orders_opened: int = 0
+    orders_completed: int = 0
+    orders_cancelled: int = 0
+    amount_completed: Decimal = Decimal(0)
+    amount_cancelled: Decimal = Decimal(0)
+
+    def to_dict(self, stages: Iterable[str] = ()) -> dict[str, Any]:
+        stage_keys = list(stages) or sorted(self.steps_by_stage)
+        return {
+            "who": self.who,
+            "calls": self.calls,
+            "callsByDirection": {d: self.calls_by_direction[d] for d in DIRECTIONS},
+            "callsByOutcome": {o: self.calls_by_outcome[o] for o in (*OUTCOMES, "none")},
+            "orderSteps": self.order_steps,
+            "stepsByStage": {s: self.steps_by_stage[s] for s in stage_keys},
+            "ordersOpened": self.orders_opened,
+            "ordersCompleted": self.orders_completed,
+            "ordersCancelled": self.orders_cancelled,
+            "amountCompleted": money(self.amount_completed),
+            "amountCancelled": money(self.amount_cancelled),
+        }
+
+
+@dataclass
+class Activity:
+    """The journal's account of a period: per employee, the total, closed orders."""
+
+    since: date
+    until: date
+    who: str | None
+    stages: tuple[str, ...]
+    employees: list[EmployeeActivity]
+    total: EmployeeActivity
+    closed: list[ClosedOrder]
+    events: list[dict[str, Any]] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "who": self.who,
+            "employees": [e.to_dict(self.stages) for e in self.employees],
+            "total": self.total.to_dict(self.stages),
+        }
+        if self.events is not None:
+            out["events"] = self.events
+        return out
+
+
+def _event_dict(e: Event) -> dict[str, Any]:
+    return {
+        "id": e.id, "at": e.at, "who": e.who, "kind": e.kind, "contact": e.contact,
+        "contactName": e.contact_name, "order": e.order_no, "stage": e.stage,
+        "amount": e.amount, "outcome": e.outcome, "text": e.text,
+    }  # fmt: skip
+
+
+def _closed_amount(e: Event, compacted: dict[tuple[str, int], str]) -> Decimal | None:
+    """The amount of an order at its close: the event's (card_ops journals the order's
+    final amount with a closing step), else the order's head as compaction journalled it."""
+    if e.amount:
+        return Decimal(e.amount)
+    old = compacted.get((e.op_id, e.order_no or 0))
+    return Decimal(old) if old else None
+
+
+class _Tally:
+    """Accumulates events into per-employee figures and closed orders."""
+
+    def __init__(self, labels: Labels) -> None:
+        self.labels = labels
+        self.finals = set(labels.final_stages)
+        self.cancel = set(labels.cancel_stages)
+        self.by_who: dict[str, EmployeeActivity] = {}
+        self.total = EmployeeActivity(ALL)
+        self.closes: list[Event] = []
+        self.compacted: dict[tuple[str, int], str] = {}  # (op_id, order) -> old head amount
+
+    def add(self, e: Event) -> None:
+        if e.kind == "compaction":
+            if e.order_no is not None and e.amount and e.data.get("line") == "order":
+                self.compacted[(e.op_id, e.order_no)] = e.amount
+            return
+        if e.data.get("changed") is False:
+            return
+        who = e.who or "(unknown)"
+        emp = self.by_who.get(who) or self.by_who.setdefault(who, EmployeeActivity(who))
+        for acc in (emp, self.total):
+            if e.kind == "call":
+                acc.calls += 1
+                acc.calls_by_direction[str(e.data.get("direction") or "out")] += 1
+                acc.calls_by_outcome[e.outcome or "none"] += 1
+            elif e.kind in ORDER_KINDS and e.stage:
+                acc.order_steps += 1
+                acc.steps_by_stage[e.stage] += 1
+                if e.kind == "order_open":
+                    acc.orders_opened += 1
+        if e.kind in ORDER_KINDS and e.stage in self.finals and e.order_no is not None:
+            self.closes.append(e)
+
+    def finish(self) -> list[ClosedOrder]:
+        """Closed orders (one per contact and order), their amounts added to the figures."""
+        seen: dict[tuple[str, int], ClosedOrder] = {}
+        for e in self.closes:
+            amount = _closed_amount(e, self.compacted)
+            seen[(e.contact, e.order_no or 0)] = ClosedOrder(
+                e.contact, e.contact_name, e.order_no or 0, e.stage or "",
+                e.stage in self.cancel, amount, date.fromisoformat(e.at[:10]), e.who,
+            )  # fmt: skip
+        for order in seen.values():
+            emp = self.by_who[order.who or "(unknown)"]
+            for acc in (emp, self.total):
+                if order.cancelled:
+                    acc.orders_cancelled += 1
+                    acc.amount_cancelled += order.amount or 0
+                else:
+                    acc.orders_completed += 1
+                    acc.amount_completed += order.amount or 0
+        return list(seen.values())
+
+
+def activity(
+    account: Any,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    who: str | None = None,
+    today: date,
+    with_events: bool = False,
+) -> Activity:
+    """What each employee did in the period (default: this month up to ``today``).
+
+    ``who`` keeps one employee (exact name, any letter case). ``with_events``
+    adds the counted events themselves, oldest first.
+    """
+    start, end = period(since, until, today)
+    labels = card_settings(account.profile).labels  # the office's templates included, as on cards
+    lo, hi = period_bounds(start, end)
+    tally = _Tally(labels)
+    listed: list[dict[str, Any]] | None = [] if with_events else None
+    wanted = who.strip().casefold() if who else None
+    # rows(): the lean query, data cut to DATA_KEYS by SQLite (no JSON decoding per event)
+    for e in account.journal.rows(since=lo, until=hi, kinds=KINDS, data_keys=DATA_KEYS):
+        if wanted is not None and (e.who or "").casefold() != wanted:
+            continue
+        tally.add(e)
+        if listed is not None and e.kind != "compaction" and e.data.get("changed") is not False:
+            listed.append(_event_dict(e))
+    closed = tally.finish()
+    stages = tuple(s.key for s in labels.stages)
+    employees = sorted(tally.by_who.values(), key=lambda a: a.who.casefold())
+    return Activity(start, end, who, stages, employees, tally.total, closed, listed)

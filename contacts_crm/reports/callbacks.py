@@ -1,0 +1,135 @@
+"""Who to call and why, most overdue first — from the cards in the cache.
+
+A client's newest call with an outcome decides what it asks for:
+- ``callback_due``: the outcome is "call back" with a date, and the date has
+  come (overdue = days since that date; 0 on the day itself);
+- ``interested``: the outcome is "interested" (or "call back" with no date),
+  no order was opened on or after that call, and ``days`` have passed since
+  it (overdue = days since the call minus ``days``);
+  "not interested" and "ordered" close the matter.
+Independently, ``stay_in_touch``: the client's last contact is older than its
+groups' interval (``templates/reports/stay_in_touch.toml``, the shortest of
+its groups, else the default; overdue = days since the last contact minus the
+interval). Clients never contacted are not listed (``crm summary`` counts them).
+
+One entry per client, with every reason that applies; its urgency is the
+largest overdue. Sorted by overdue (descending), then name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from contacts_crm.reports.clients import ClientView, client_views, find_group
+from contacts_crm.reports.settings import ReportSettings, load_report_settings
+
+
+@dataclass(frozen=True)
+class Reason:
+    key: str  # callback_due | interested | stay_in_touch
+    overdue: int  # days
+    since: date  # the date the reason counts from
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reason": self.key, "overdueDays": self.overdue, "since": self.since.isoformat(),
+                "detail": self.detail}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One client to call."""
+
+    resource_name: str
+    name: str
+    phone: str
+    groups: tuple[str, ...]
+    last_contact: date | None
+    last_contact_by: str | None
+    reasons: tuple[Reason, ...]  # most overdue first
+
+    @property
+    def overdue(self) -> int:
+        return self.reasons[0].overdue
+
+    @property
+    def reason(self) -> str:
+        return self.reasons[0].key
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "resourceName": self.resource_name,
+            "phone": self.phone,
+            "groups": list(self.groups),
+            "lastContact": self.last_contact.isoformat() if self.last_contact else None,
+            "lastContactBy": self.last_contact_by,
+            "reason": self.reason,
+            "overdueDays": self.overdue,
+            "detail": self.reasons[0].detail,
+            "reasons": [r.to_dict() for r in self.reasons],
+        }
+
+
+def _call_reason(c: ClientView, days: int, today: date) -> Reason | None:
+    if not c.outcome_calls:
+        return None
+    call = c.outcome_calls[0]
+    if call.outcome == "callback" and call.callback_on is not None:
+        if call.callback_on > today:
+            return None
+        comment = f": {call.comment}" if call.comment else ""
+        return Reason("callback_due", (today - call.callback_on).days, call.callback_on,
+                      f"asked to call back on {call.callback_on}{comment}")  # fmt: skip
+    if call.outcome in ("interested", "callback"):
+        if c.latest_order_on is not None and c.latest_order_on >= call.on:
+            return None
+        waited = (today - call.on).days
+        if waited < days:
+            return None
+        comment = f": {call.comment}" if call.comment else ""
+        return Reason("interested", waited - days, call.on + timedelta(days=days),
+                      f"interested on {call.on}, no order since{comment}")  # fmt: skip
+    return None
+
+
+def _stay_reason(c: ClientView, settings: ReportSettings, today: date) -> Reason | None:
+    interval = settings.interval(list(c.groups))
+    if interval <= 0 or c.last_contact is None:
+        return None
+    gap = (today - c.last_contact).days
+    if gap <= interval:
+        return None
+    return Reason("stay_in_touch", gap - interval, c.last_contact + timedelta(days=interval),
+                  f"not contacted for {gap} days (every {interval} days)")  # fmt: skip
+
+
+def callbacks(
+    account: Any,
+    *,
+    days: int | None = None,
+    group: str | None = None,
+    today: date,
+    settings: ReportSettings | None = None,
+) -> list[Callback]:
+    """Clients to call back, most overdue first (see the module doc for the rules)."""
+    conf = settings or load_report_settings()
+    wait = conf.interested_days if days is None else days
+    if wait < 0:
+        from contacts_crm.errors import UsageError
+
+        raise UsageError(f"--days must be 0 or more, got {wait}")
+    only = find_group(account, group) if group else None
+    out = []
+    for c in client_views(account):
+        if only is not None and only not in c.groups:
+            continue
+        found = [r for r in (_call_reason(c, wait, today), _stay_reason(c, conf, today)) if r]
+        if found:
+            found.sort(key=lambda r: -r.overdue)
+            out.append(Callback(c.resource_name, c.name, c.phone, c.groups, c.last_contact,
+                                c.last_contact_by, tuple(found)))  # fmt: skip
+    out.sort(key=lambda cb: (-cb.overdue, cb.name.casefold(), cb.resource_name))
+    return out

@@ -1,0 +1,89 @@
+"""The summary workbook: one sheet per view and a native bar chart of orders per group.
+
+Every cell holds a value, never a formula built from data: numbers are
+stored as numbers, and text that a spreadsheet would read as a formula
+(starting with = + - @ tab or CR) is stored as a quote-prefixed string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from contacts_crm.files.safe_cells import append_text_row, looks_like_formula
+from contacts_crm.reports.settings import ALL, ReportSettings
+from contacts_crm.reports.tables import View
+
+CHART_SHEET = "summary"
+# Columns of the summary view charted per group (see reports_tables.SUMMARY_HEADER).
+CHART_SERIES = ("Open orders", "Completed", "Cancelled")
+
+
+def xlsx_value(value: Any) -> Any:
+    """A cell value: numbers as numbers, dates as ISO text, anything else as text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _write(ws: Any, view: View) -> None:
+    for values in (view.header, *view.rows):
+        append_text_row(ws, [xlsx_value(v) for v in values])  # text typed as text, cleaned
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and looks_like_formula(cell.value):
+                cell.quotePrefix = True
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    for i, name in enumerate(view.header, 1):
+        width = max([len(str(name)), *(len(str(r[i - 1])) for r in view.rows if len(r) >= i)])
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
+
+
+def _chart(ws: Any, view: View) -> None:
+    """Bar chart of open / completed / cancelled orders per group (total row left out)."""
+    groups = [r for r in view.rows if r and r[0] != ALL]
+    if not groups:
+        return
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Orders per group"
+    chart.y_axis.title = "Orders"
+    chart.x_axis.title = "Group"
+    last = 1 + len(groups)
+    for name in CHART_SERIES:
+        col = view.header.index(name) + 1
+        chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
+    chart.width, chart.height = 18, 9
+    ws.add_chart(chart, f"A{len(view.rows) + 4}")
+
+
+def write_summary_xlsx(
+    views: list[View], path: Path, settings: ReportSettings | None = None
+) -> Path:
+    """Write the views to ``path`` (one sheet each, the chart on the summary sheet)."""
+    conf = settings or ReportSettings()
+    wb = Workbook()
+    wb.remove(wb.active)
+    for view in views:
+        ws = wb.create_sheet(conf.view(view.key)[:31])
+        _write(ws, view)
+        if view.key == CHART_SHEET:
+            _chart(ws, view)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

@@ -1,0 +1,238 @@
+"""Use cases on contacts and groups: plain functions over an Account.
+
+Reads come from the cache (filled by the first sync); writes go through the
+PeopleClient and their responses go back into the cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from contacts_crm.account.connected import Account
+from contacts_crm.contact import phones
+from contacts_crm.contact.model import MY_CONTACTS, Contact, EmailEntry, PhoneEntry
+from contacts_crm.errors import AmbiguousError, InputError, NotFoundError, Problem, UsageError
+
+# System groups a user may name on the command line (others are deprecated).
+SYSTEM_GROUPS = {"mycontacts": "contactGroups/myContacts", "starred": "contactGroups/starred"}
+
+
+# ------------------------------------------------------------------- finding
+def find(account: Account, query: str, *, limit: int = 50) -> list[Contact]:
+    """Contacts matching a phone (any spelling), an email, a name or a company.
+
+    Answers from the cache: no API call once the account was synced.
+    """
+    account.ensure_synced()
+    q = query.strip()
+    if not q:
+        raise UsageError("empty search", hint="give a phone number, a name, an email or a company")
+    if q.startswith("people/"):
+        contact = account.cache.get(q)
+        return [contact] if contact else []
+    if "@" in q and " " not in q:
+        return account.cache.find_by_email(q)
+    if phones.looks_like_phone(q):
+        found = account.cache.find_by_phone(q, account.profile.region)
+        if found:
+            return found
+    return account.cache.find_by_text(q, limit=limit)
+
+
+def resolve(account: Account, query: str) -> Contact:
+    """Exactly one contact for ``query``, or a clear error."""
+    found = find(account, query)
+    if not found:
+        raise NotFoundError(
+            f"no contact matches {query!r}",
+            hint="check the spelling, or run 'crm sync' to refresh the local copy",
+        )
+    if len(found) > 1:
+        names = [f"{c.display_name} ({c.resource_name})" for c in found[:10]]
+        raise AmbiguousError(
+            f"{len(found)} contacts match {query!r}: {'; '.join(names)}",
+            [c.resource_name or "" for c in found],
+            hint="use a phone number, or the resource name (people/c…) to pick one",
+        )
+    return found[0]
+
+
+# ------------------------------------------------------------------- adding
+def split_name(name: str) -> tuple[str, str]:
+    """'Ivan Petrov' -> ('Ivan', 'Petrov'); one word is a given name."""
+    parts = " ".join(name.split()).split(" ", 1)
+    return parts[0], (parts[1] if len(parts) > 1 else "")
+
+
+def add_contact(
+    account: Account,
+    name: str,
+    *,
+    phone_numbers: Sequence[str] = (),
+    emails: Sequence[str] = (),
+    organization: str = "",
+    title: str = "",
+    groups: Sequence[str] = (),
+    notes: str = "",
+    allow_duplicate: bool = False,
+) -> Contact:
+    """Create one contact: phones to E.164, groups set in the same call.
+
+    Refuses (InputError) a phone that is not a number, an email without '@',
+    an unknown group, or a phone another contact already has (unless
+    ``allow_duplicate``).
+    """
+    account.ensure_synced()
+    problems: list[Problem] = []
+    if not name.strip() and not organization.strip():
+        problems.append(Problem("a contact needs a name or a company", column="NAME"))
+    entries: list[PhoneEntry] = []
+    for raw in phone_numbers:
+        for phone in phones.normalize_cell(raw, account.profile.region):
+            if phone.e164 is None:
+                problems.append(Problem(f"{raw!r}: {phone.problem}", column="--phone"))
+            else:
+                entries.append(PhoneEntry(phone.value, "mobile"))
+    mails = []
+    for raw in emails:
+        value = raw.strip().lower()
+        if "@" not in value or value.startswith("@") or value.endswith("@"):
+            problems.append(Problem(f"{raw!r} is not an email address", column="--email"))
+        else:
+            mails.append(EmailEntry(value, "work"))
+    group_names: list[str] = []
+    for g in groups:
+        try:
+            group_names.append(group_resource(account, g))
+        except NotFoundError as exc:
+            problems.append(Problem(exc.message, column="--group"))
+    if not allow_duplicate:
+        for entry in entries:
+            for other in account.cache.find_by_phone(entry.value):
+                problems.append(
+                    Problem(
+                        f"{entry.value} already belongs to {other.display_name} "
+                        f"({other.resource_name})",
+                        column="--phone",
+                    )
+                )
+    if problems:
+        raise InputError(
+            f"cannot add {name or organization!r}",
+            problems,
+            hint="use --allow-duplicate if the phone really is shared"
+            if any("already belongs" in p.message for p in problems)
+            else "fix the values above and run the command again",
+        )
+    given, family = split_name(name)
+    contact = Contact(
+        given_name=given,
+        family_name=family,
+        phones=entries,
+        emails=mails,
+        organization=organization.strip(),
+        title=title.strip(),
+        notes=notes,
+        groups=[MY_CONTACTS, *group_names],
+    )
+    created = account.client.create(contact.to_person())
+    account.remember([created])
+    return Contact.from_person(created)
+
+
+# ------------------------------------------------------------------- groups
+def groups(account: Account, *, refresh: bool = True) -> list[dict[str, Any]]:
+    """Labels and the usable system groups, with member counts."""
+    if refresh or not account.cache.groups():
+        account.cache.set_groups(account.client.list_groups())
+    out = []
+    for g in account.cache.groups():
+        system = g.get("groupType") == "SYSTEM_CONTACT_GROUP"
+        if system and g["resourceName"] not in SYSTEM_GROUPS.values():
+            continue
+        out.append(
+            {
+                "name": g.get("formattedName") or g.get("name"),
+                "resourceName": g["resourceName"],
+                "members": int(g.get("memberCount") or 0),
+                "system": system,
+            }
+        )
+    return out
+
+
+def group_resource(account: Account, name: str) -> str:
+    """The resource name of a group given by name (case-insensitive) or resource name."""
+    key = name.strip()
+    if key.startswith("contactGroups/"):
+        return key
+    if key.casefold() in SYSTEM_GROUPS:
+        return SYSTEM_GROUPS[key.casefold()]
+    for refresh in (False, True):
+        for g in groups(account, refresh=refresh):
+            if g["name"].casefold() == key.casefold():
+                return str(g["resourceName"])
+    raise NotFoundError(
+        f"no group named {name!r}", hint=f"create it with: crm group create {name!r}"
+    )
+
+
+def create_group(account: Account, name: str) -> dict[str, Any]:
+    """Create a label (refuses an empty name or an existing one)."""
+    clean = " ".join(name.split())
+    if not clean:
+        raise UsageError("a group needs a name")
+    group = account.client.create_group(clean)
+    account.cache.put_group(group)
+    return group
+
+
+def rename_group(account: Account, old: str, new: str) -> dict[str, Any]:
+    rn = group_resource(account, old)
+    if rn in SYSTEM_GROUPS.values():
+        raise UsageError(f"{old!r} is a system group and cannot be renamed")
+    current = next(g for g in account.cache.groups() if g["resourceName"] == rn)
+    group = account.client.rename_group(current, " ".join(new.split()))
+    account.cache.put_group(group)
+    return group
+
+
+def delete_group(account: Account, name: str, *, delete_contacts: bool = False) -> str:
+    """Delete a label; its contacts stay unless ``delete_contacts``."""
+    rn = group_resource(account, name)
+    if rn in SYSTEM_GROUPS.values():
+        raise UsageError(f"{name!r} is a system group and cannot be deleted")
+    members = [c.resource_name for c in account.cache.contacts() if rn in c.groups]
+    account.client.delete_group(rn, delete_contacts=delete_contacts)
+    account.cache.drop_group(rn)
+    if delete_contacts:
+        account.cache.remove(m for m in members if m)
+    else:
+        _refresh(account, [m for m in members if m])
+    return rn
+
+
+def change_members(
+    account: Account, group: str, queries: Sequence[str], *, add: bool
+) -> dict[str, Any]:
+    """Add contacts to (or remove them from) a group; each query must name one contact."""
+    rn = group_resource(account, group)
+    contacts = [resolve(account, q) for q in queries]
+    names = [c.resource_name for c in contacts if c.resource_name]
+    report = account.client.modify_members(
+        rn, add=names if add else (), remove=() if add else names
+    )
+    _refresh(account, names)  # membership changes bump etags: keep the cache current
+    skipped = set(report["notFound"]) | set(report["lastGroup"])
+    return {
+        "group": rn,
+        "changed": [n for n in names if n not in skipped],
+        "notFound": report["notFound"],
+        "lastGroup": report["lastGroup"],
+    }
+
+
+def _refresh(account: Account, resource_names: list[str]) -> None:
+    if resource_names:
+        account.remember(account.client.get_many(resource_names))

@@ -1,0 +1,214 @@
+"""Export use cases: what ``crm export`` and ``crm restore`` call.
+
+``export`` writes contacts to xlsx / csv / google-csv / vcard / json;
+``export_account`` does it for an account (optionally one group);
+``restore`` brings a JSON backup back into an empty account.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from contacts_crm.account.connected import Account
+from contacts_crm.card import grammar
+from contacts_crm.card.wording import Labels
+from contacts_crm.contact.model import Contact
+from contacts_crm.errors import InputError, NotFoundError, UsageError
+from contacts_crm.files import writers as fmt
+from contacts_crm.office.cards import card_settings
+from contacts_crm.office.templates import load_labels
+
+FORMATS = ("xlsx", "csv", "google-csv", "vcard", "json")
+DERIVED = ("Status", "Last contact", "Open orders")
+RESTORE_KEY = "crm.restore"  # clientData on restored contacts: the backup's resourceName
+# Person fields a restore writes (everything writable that a backup can hold).
+RESTORE_FIELDS = (
+    "names", "nicknames", "phoneNumbers", "emailAddresses", "organizations", "addresses",
+    "biographies", "memberships", "clientData", "userDefined", "urls", "birthdays", "events",
+    "relations", "externalIds", "imClients", "miscKeywords", "sipAddresses", "locations",
+    "genders", "fileAses", "calendarUrls",
+)  # fmt: skip
+_OUTPUT_ONLY = {"metadata", "displayName", "displayNameLastFirst", "formattedType",
+                "canonicalForm", "formattedProtocol", "contactGroupId"}  # fmt: skip
+
+
+def card_columns(notes: str, labels: Labels) -> list[str]:
+    """Status, last contact and open orders read from the card (blank if unreadable)."""
+    try:
+        card = grammar.parse(notes, labels)
+        status = card.status()
+        last = card.last_contact()
+        orders = card.open_orders()
+    except Exception:  # a card the parser cannot read still exports raw
+        return ["", "", ""]
+    status_text = (
+        " ".join(x for x in (status.before, status.after) if x).strip(" ·") if status else ""
+    )
+    last_text = f"{last[0].isoformat()} ({last[1]})" if last and last[1] else (
+        last[0].isoformat() if last else "")  # fmt: skip
+    open_text = "; ".join(
+        f"{o.number} {o.stage}" + (f" {o.amount}" if o.amount is not None else "") for o in orders
+    )
+    return [status_text, last_text, open_text]
+
+
+def export(
+    contacts: Iterable[Contact],
+    path: Path | str,
+    format: str = "xlsx",
+    *,
+    groups: list[dict[str, Any]] | None = None,
+    labels: Labels | None = None,
+) -> int:
+    """Write ``contacts`` to ``path``; ``groups`` are the account's contact groups,
+    ``labels`` the wording cards are read with (the shipped one by default)."""
+    if format not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
+    path = Path(path)
+    items = list(contacts)
+    group_list = list(groups or [])
+    names = _group_names(group_list)
+    if format in ("xlsx", "csv"):
+        header = fmt.table_columns(DERIVED)
+        rows = _table_rows(items, names, labels or load_labels())
+        if format == "xlsx":
+            fmt.write_xlsx(rows, header, path)
+        else:
+            fmt.write_csv(rows, header, path)
+    elif format == "google-csv":
+        header, rows = fmt.google_rows(items, names)
+        fmt.write_csv(rows, header, path, guard=fmt.google_csv_guard)
+    elif format == "vcard":
+        fmt.write_vcard(items, names, path)
+    else:
+        fmt.write_backup([c.raw or c.to_person() for c in items], group_list, path)
+    return len(items)
+
+
+def _group_names(groups: list[dict[str, Any]]) -> dict[str, str]:
+    return {g["resourceName"]: g.get("name") or g.get("formattedName", "") for g in groups}
+
+
+def _table_rows(
+    contacts: list[Contact], names: dict[str, str], labels: Labels
+) -> list[list[str]]:
+    """The xlsx/csv/Sheet table: ``fmt.table_columns(DERIVED)`` cells per contact."""
+    return [fmt.table_row(c, names, card_columns(c.notes, labels)) for c in contacts]
+
+
+def _selection(
+    account: Account, group: str | None
+) -> tuple[list[Contact], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(contacts, all groups, the chosen group or []) for ``--group``."""
+    account.ensure_synced()
+    groups = account.cache.groups()
+    contacts = list(account.cache.contacts())
+    if group is None:
+        return contacts, groups, []
+    match = [g for g in groups if (g.get("name") or "").casefold() == group.casefold()]
+    if not match:
+        known = ", ".join(sorted(g.get("name", "") for g in groups))
+        raise NotFoundError(f"no group {group!r}", hint=f"the groups are: {known}")
+    rn = match[0]["resourceName"]
+    return [c for c in contacts if rn in c.groups], groups, match
+
+
+def export_account(
+    account: Account, path: Path | str, format: str = "xlsx", *, group: str | None = None
+) -> int:
+    """Export the account's contacts (all, or the members of the label ``group``)."""
+    contacts, groups, chosen = _selection(account, group)
+    return export(contacts, path, format, groups=chosen if format == "json" and chosen
+                  else groups, labels=card_settings(account.profile).labels)
+
+
+def export_to_sheet(
+    account: Account,
+    sheet_ref: str,
+    *,
+    group: str | None = None,
+    tab: str = "Contacts",
+    sheets_client: Any = None,
+) -> Any:
+    """Refresh one tab of a Google Sheet with the xlsx export's table (other tabs untouched)."""
+    from contacts_crm.sheets.connect import sheets_client_for
+
+    contacts, groups, _ = _selection(account, group)
+    rows = _table_rows(contacts, _group_names(groups), card_settings(account.profile).labels)
+    client = sheets_client or sheets_client_for(account)
+    return client.write_tab(sheet_ref, tab, fmt.table_columns(DERIVED), rows)
+
+
+def restore(account: Account, path: Path | str, *, force: bool = False) -> int:
+    """Bring a JSON backup into the account; returns how many contacts were created.
+
+    The account must be empty (``force`` allows a non-empty one). Restored
+    contacts carry their backup resourceName in clientData, so a restore that
+    was interrupted can be run again without duplicates.
+    """
+    doc = _load_backup(Path(path))
+    account.ensure_synced()
+    done = account.cache.client_data_values(RESTORE_KEY)
+    if account.cache.count() > len(done) and not force:
+        raise UsageError(
+            f"the account already holds {account.cache.count()} contacts",
+            hint="restore into an empty account, or pass --force to add the backup's contacts",
+        )
+    existing = {
+        g.get("name", "").casefold(): g["resourceName"] for g in account.client.list_groups()
+    }
+    remap: dict[str, str] = {}
+    for g in doc["groups"]:
+        name = g.get("name", "")
+        if g.get("groupType") == "SYSTEM_CONTACT_GROUP" or not name:
+            remap[g["resourceName"]] = g["resourceName"]
+            continue
+        if name.casefold() not in existing:
+            created = account.client.create_group(name)
+            account.cache.put_group(created)
+            existing[name.casefold()] = created["resourceName"]
+        remap[g["resourceName"]] = existing[name.casefold()]
+    have = set(done)
+    todo = [p for p in doc["persons"] if p.get("resourceName") not in have]
+    persons = [_restorable(p, remap) for p in todo]
+    restored = account.client.create_many(persons, marker_key=RESTORE_KEY)
+    account.remember(restored)
+    return len(restored)
+
+
+def _load_backup(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: not a contacts-crm backup ({e})") from None
+    if not isinstance(doc, dict) or doc.get("format") != fmt.BACKUP_FORMAT:
+        raise InputError(f"{path}: not a contacts-crm backup (made by 'crm export --format json')")
+    return doc
+
+
+def _restorable(person: dict[str, Any], remap: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in RESTORE_FIELDS:
+        items = [_strip(x) for x in person.get(f, []) if isinstance(x, dict)]
+        if f == "memberships":
+            items = [
+                {"contactGroupMembership": {"contactGroupResourceName": remap.get(rn, rn)}}
+                for m in items
+                if (rn := m.get("contactGroupMembership", {}).get("contactGroupResourceName"))
+                and remap.get(rn, rn) != "contactGroups/all"
+            ]
+        if f == "clientData":
+            items = [x for x in items if x.get("key") != RESTORE_KEY]
+            items.append({"key": RESTORE_KEY, "value": person.get("resourceName", "")})
+        if items:
+            out[f] = items
+    return out
+
+
+def _strip(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in _OUTPUT_ONLY}

@@ -1,0 +1,1 @@
+"""The office web page (crm serve): phone-first pages and the caller-ID lookup."""

@@ -1,0 +1,199 @@
+"""The SQLite mirror: indexes, atomic full syncs, schema versions."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from contacts_crm.account.cache import SCHEMA_VERSION, Cache
+
+
+def person(rn: str, given: str, family: str = "", *, phones=(), emails=(), org="", data=None):
+    p: dict = {"resourceName": f"people/{rn}", "etag": f"e-{rn}"}
+    p["names"] = [{"givenName": given, "familyName": family}]
+    if phones:
+        p["phoneNumbers"] = [{"value": v, "type": "mobile"} for v in phones]
+    if emails:
+        p["emailAddresses"] = [{"value": v} for v in emails]
+    if org:
+        p["organizations"] = [{"name": org}]
+    if data:
+        p["clientData"] = [{"key": k, "value": v} for k, v in data.items()]
+    return p
+
+
+@pytest.fixture
+def cache(tmp_path):
+    c = Cache(tmp_path / "cache.sqlite", region="RU")
+    c.upsert(
+        [
+            person("c1", "Иван", "Петров", phones=["+79161234567"], emails=["Ivan@Example.com"]),
+            person("c2", "Anna", "Smith", phones=["+442079460958;ext=12"], org="Tiles Ltd"),
+            person("c3", "Mehmet", "Yılmaz", phones=["+905321234567"], data={"crm.id": "17"}),
+        ]
+    )
+    yield c
+    c.close()
+
+
+def names(found) -> list[str]:
+    return [c.display_name for c in found]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "+79161234567",
+        "8 (916) 123-45-67",
+        "+7 916 1234567",
+        "9161234567",
+        "8-916-123-45-67",
+        "79161234567.0",
+    ],
+)
+def test_phone_index_by_any_spelling(cache, spelling):
+    assert names(cache.find_by_phone(spelling)) == ["Иван Петров"]
+
+
+def test_phone_index_other_regions_and_extensions(cache):
+    assert names(cache.find_by_phone("020 7946 0958", "GB")) == ["Anna Smith"]
+    assert names(cache.find_by_phone("0044 20 7946 0958")) == ["Anna Smith"]
+    assert names(cache.find_by_phone("0532 123 45 67", "TR")) == ["Mehmet Yılmaz"]
+    # typed without the country in an office of another region: the digit tail matches
+    assert names(cache.find_by_phone("532 123 45 67", "US")) == ["Mehmet Yılmaz"]
+    assert cache.find_by_phone("8 916 000-00-00") == []
+
+
+def test_exact_e164_wins_over_tail(cache):
+    # a different country, same last nine digits
+    cache.upsert(
+        [
+            person("c4", "Russian", "Twin", phones=["+79015550123"]),
+            person("c5", "American", "Twin", phones=["+12015550123"]),
+        ]
+    )
+    assert names(cache.find_by_phone("8 901 555-01-23")) == ["Russian Twin"]
+    assert names(cache.find_by_phone("+1 (201) 555-0123")) == ["American Twin"]
+    # a number that is valid nowhere falls back to the tail: both come back
+    assert sorted(names(cache.find_by_phone("0 1555 0123"))) == ["American Twin", "Russian Twin"]
+
+
+def test_email_is_case_insensitive(cache):
+    for spelling in ("ivan@example.com", "IVAN@EXAMPLE.COM", " Ivan@Example.com "):
+        assert names(cache.find_by_email(spelling)) == ["Иван Петров"]
+    assert cache.find_by_email("nobody@example.com") == []
+
+
+def test_find_by_text_cyrillic_and_turkish_case_insensitive(cache):
+    assert names(cache.find_by_text("петров")) == ["Иван Петров"]
+    assert names(cache.find_by_text("ПЕТРОВ")) == ["Иван Петров"]
+    assert names(cache.find_by_text("иван петров")) == ["Иван Петров"]
+    assert names(cache.find_by_text("tiles")) == ["Anna Smith"]  # company
+    assert names(cache.find_by_text("example.com")) == ["Иван Петров"]  # email
+    assert names(cache.find_by_text("yılmaz")) == ["Mehmet Yılmaz"]
+    assert cache.find_by_text("   ") == []
+    assert cache.find_by_text("сидоров") == []
+
+
+def test_update_reindexes_and_remove_drops_the_index(cache):
+    changed = person("c1", "Иван", "Петров", phones=["+74951234567"], emails=["new@example.com"])
+    assert cache.upsert([changed]) == 1
+    assert cache.upsert([changed]) == 0  # same content hash: nothing to do
+    assert cache.find_by_phone("+79161234567") == []
+    assert names(cache.find_by_phone("8 495 123 45 67")) == ["Иван Петров"]
+    assert cache.find_by_email("ivan@example.com") == []
+    assert cache.remove(["people/c1"]) == 1
+    assert cache.find_by_phone("8 495 123 45 67") == []
+    assert cache.find_by_email("new@example.com") == []
+    assert cache.find_by_text("петров") == []
+    assert cache.count() == 2
+
+
+def test_client_data_index(cache):
+    assert [c.resource_name for c in cache.find_by_client_data("crm.id", "17")] == ["people/c3"]
+    assert cache.client_data_values("crm.id") == {"17": "people/c3"}
+    cache.upsert([person("c3", "Mehmet", "Yılmaz", data={"crm.id": "18", "src": "xls"})])
+    assert cache.find_by_client_data("crm.id", "17") == []
+    assert cache.client_data_values("crm.id") == {"18": "people/c3"}
+    assert cache.client_data_values("src") == {"xls": "people/c3"}
+    cache.remove(["people/c3"])
+    assert cache.client_data_values("crm.id") == {}
+
+
+def test_replace_all_is_atomic(cache):
+    cache.replace_all(
+        [person("c1", "Иван", "Петров", phones=["+79161234567"])], "token-1", "2026-01-01"
+    )
+    assert cache.count() == 1 and cache.sync_token == "token-1"
+
+    def interrupted():
+        yield person("c9", "New", "One", phones=["+79031112233"])
+        raise ConnectionError("the network went away mid-sync")
+
+    with pytest.raises(ConnectionError):
+        cache.replace_all(interrupted(), "token-2", "2026-01-02")
+    assert cache.count() == 1
+    assert names(cache.find_by_phone("+79161234567")) == ["Иван Петров"]
+    assert cache.find_by_phone("+79031112233") == []
+    assert cache.sync_token == "token-1" and cache.meta("synced_at") == "2026-01-01"
+    # and the cache still works afterwards
+    cache.replace_all([person("c9", "New", "One")], None, "2026-01-03")
+    assert names(cache.contacts()) == ["New One"] and cache.sync_token is None
+
+
+def test_apply_changes_is_one_transaction(cache):
+    n = cache.apply_changes(
+        [person("c5", "Oleg", phones=["+79031112233"])], ["people/c2"], "t2", "2026-01-02"
+    )
+    assert n == 2
+    assert cache.sync_token == "t2" and cache.synced
+    assert cache.get("people/c2") is None and cache.find_by_phone("+442079460958") == []
+    assert names(cache.find_by_phone("89031112233")) == ["Oleg"]
+
+
+def test_schema_version_mismatch_drops_and_rebuilds(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    c = Cache(path)
+    c.upsert([person("c1", "Ivan", phones=["+79161234567"])])
+    c.replace_all([person("c1", "Ivan", phones=["+79161234567"])], "tok", "2026-01-01")
+    c.close()
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE meta SET value='999' WHERE key='schema_version'")
+        db.execute("CREATE TABLE IF NOT EXISTS old_stuff (x)")
+    db.close()
+
+    c = Cache(path)
+    assert c.count() == 0 and not c.synced and c.sync_token is None  # rebuilt: resync
+    assert c.meta("schema_version") == str(SCHEMA_VERSION)
+    c.upsert([person("c1", "Ivan", phones=["+79161234567"])])
+    assert names(c.find_by_phone("9161234567")) == ["Ivan"]
+    c.close()
+    # the same version is kept as is
+    c = Cache(path)
+    assert c.count() == 1
+    c.close()
+
+
+def test_groups_and_member_counts(cache):
+    cache.set_groups(
+        [
+            {"resourceName": "contactGroups/a", "formattedName": "Wholesale", "groupType": "USER"},
+            {
+                "resourceName": "contactGroups/myContacts",
+                "name": "myContacts",
+                "formattedName": "My Contacts",
+                "groupType": "SYSTEM_CONTACT_GROUP",
+            },
+        ]
+    )
+    member = person("c1", "Иван", "Петров")
+    member["memberships"] = [
+        {"contactGroupMembership": {"contactGroupResourceName": "contactGroups/a"}}
+    ]
+    cache.upsert([member])
+    assert [g["formattedName"] for g in cache.groups()] == ["My Contacts", "Wholesale"]
+    assert cache.member_counts() == {"contactGroups/a": 1}
+    cache.drop_group("contactGroups/a")
+    assert [g["resourceName"] for g in cache.groups()] == ["contactGroups/myContacts"]

@@ -1,0 +1,223 @@
+"""Apply against the emulator over loopback HTTP: batches, kill + resume, re-run, undo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from contacts_crm.account.connected import Account
+from contacts_crm.contact.model import Contact
+from contacts_crm.emulator import Emulator, EmulatorServer, EmulatorSettings, build_service
+from contacts_crm.imports.plan import IMPORT_KEY
+from contacts_crm.imports.run import ImportOptions, import_file, list_imports, undo
+
+N = 450  # three batches: 200, 200, 50
+
+
+class Killed(Exception):
+    pass
+
+
+def _workbook(path: Path, n: int = N) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Список клиентов"])
+    ws.append(["ФИО", "Телефон", "Группа", "Примечание"])
+    for i in range(n):
+        ws.append(
+            [
+                f"Клиент{i} Тестовый",
+                f"8 916 {i // 10000:03d} {i % 10000:04d}"[:20],
+                "Опт" if i % 2 else "Розница",
+                f"строка {i}",
+            ]
+        )
+    wb.save(path)
+    return path
+
+
+def _all(emu_service) -> list[dict]:
+    out, token = [], None
+    while True:
+        extra = {"pageToken": token} if token else {}
+        page = (
+            emu_service.people()
+            .connections()
+            .list(
+                resourceName="people/me",
+                personFields="names,clientData,phoneNumbers",
+                pageSize=1000,
+                **extra,
+            )
+            .execute()
+        )
+        out += page.get("connections", [])
+        token = page.get("nextPageToken")
+        if not token:
+            return out
+
+
+def _keys(persons: list[dict]) -> Counter:
+    return Counter(
+        cd["value"].rpartition(":")[2]
+        for p in persons
+        for cd in p.get("clientData", [])
+        if cd["key"] == IMPORT_KEY
+    )
+
+
+@pytest.fixture
+def account(people_service, tmp_path) -> Account:
+    acc = Account.from_service(people_service, tmp_path / "data")
+    yield acc
+    acc.close()
+
+
+def test_import_creates_in_batches_with_groups(account, people_service, tmp_path, emulator):
+    path = _workbook(tmp_path / "c.xlsx")
+    seen = []
+    out = import_file(account, path, ImportOptions(region="RU"), progress=seen.append)
+    assert out.summary()["created"] == N and seen == [200, 200, 50]
+    assert account.client.calls["people.batchCreateContacts"] == 3
+    assert "people.createContact" not in account.client.calls
+    persons = _all(people_service)
+    assert len(persons) == N and set(_keys(persons).values()) == {1}
+    groups = {g["name"]: g for g in account.client.list_groups()}
+    assert groups["Опт"]["memberCount"] == N // 2 and groups["Розница"]["memberCount"] == N // 2
+    # a second full run writes nothing
+    account.client.calls.clear()
+    again = import_file(account, path, ImportOptions(region="RU"))
+    assert again.plan.counts()["skip"] == N
+    assert not [m for m in account.client.calls if "batch" in m or "create" in m]
+
+
+@pytest.mark.parametrize("kill_after", [1, 2])
+def test_killed_between_batches_then_resumed(account, people_service, tmp_path, kill_after):
+    path = _workbook(tmp_path / "c.xlsx")
+    done = []
+
+    def progress(n: int) -> None:
+        done.append(n)
+        if len(done) == kill_after:
+            raise Killed
+
+    with pytest.raises(Killed):
+        import_file(account, path, ImportOptions(region="RU"), progress=progress)
+    assert len(_all(people_service)) == 200 * kill_after
+    out = import_file(account, path, ImportOptions(region="RU"))
+    assert out.resumed
+    persons = _all(people_service)
+    assert len(persons) == N and set(_keys(persons).values()) == {1}
+    assert [s.status for s in list_imports(account)] == ["done"]
+
+
+def test_killed_process_at_random_points(tmp_path):
+    """A child process imports over HTTP and is SIGKILLed mid-run, three times; then finish."""
+    emu = Emulator(settings=EmulatorSettings(latency_ms_by_kind={"batch_write": 150}))
+    path = _workbook(tmp_path / "c.xlsx")
+    data = tmp_path / "data"
+    with EmulatorServer(emu) as server:
+        script = textwrap.dedent(f"""
+            import sys
+            from pathlib import Path
+            from contacts_crm.account.connected import Account
+            from contacts_crm.emulator import build_service
+            from contacts_crm.imports.run import ImportOptions, import_file
+            acc = Account.from_service(build_service({server.url!r}), Path({str(data)!r}))
+            print("ready", flush=True)
+            import_file(acc, {str(path)!r}, ImportOptions(region="RU"))
+            print("done", flush=True)
+        """)
+        for delay in (0.05, 0.2, 0.1):
+            child = subprocess.Popen(
+                [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+            )
+            assert child.stdout.readline().strip() == "ready"
+            time.sleep(delay)
+            child.kill()
+            child.wait()
+        service = build_service(server.url)
+        acc = Account.from_service(service, data)
+        import_file(acc, path, ImportOptions(region="RU"))
+        persons = _all(service)
+        assert len(persons) == N and set(_keys(persons).values()) == {1}
+        acc.client.calls.clear()
+        import_file(acc, path, ImportOptions(region="RU"))
+        assert not [m for m in acc.client.calls if "batch" in m or "create" in m]
+        acc.close()
+    emu.close()
+
+
+def test_undo_removes_created_and_restores_updated(account, people_service, tmp_path):
+    existing = account.client.create_many(
+        [
+            {
+                "names": [{"givenName": "Иван", "familyName": "Петров"}],
+                "phoneNumbers": [{"value": "+79161234567", "type": "mobile"}],
+                "biographies": [{"value": "Order 1 · paid", "contentType": "TEXT_PLAIN"}],
+            }
+        ]
+    )[0]
+    account.sync(full=True)
+    wb = openpyxl.Workbook()
+    wb.active.append(["ФИО", "Телефон", "Email", "Примечание"])
+    wb.active.append(["Петров Иван", "89161234567", "ivan@mail.ru", "VIP клиент"])
+    wb.active.append(["Сидорова Анна", "89161234568", "", ""])
+    wb.save(tmp_path / "u.xlsx")
+    out = import_file(account, tmp_path / "u.xlsx", ImportOptions(on_duplicate="merge"))
+    assert out.plan.counts() == {"create": 1, "update": 0, "merge": 1, "skip": 0, "reject": 0}
+    merged = Contact.from_person(account.client.get(existing["resourceName"]))
+    assert merged.notes == "Order 1 · paid\nVIP клиент"
+    assert [e.value for e in merged.emails] == ["ivan@mail.ru"]
+    undo(account, out.plan.import_id)
+    persons = _all(people_service)
+    assert [p["resourceName"] for p in persons] == [existing["resourceName"]]
+    restored = Contact.from_person(account.client.get(existing["resourceName"]))
+    assert restored.notes == "Order 1 · paid" and restored.emails == []
+    kinds = [e.kind for e in account.journal.events()]
+    assert kinds == ["import", "import-undo"]
+
+
+def test_dry_run_writes_nothing(account, emulator, tmp_path):
+    path = _workbook(tmp_path / "c.xlsx", 10)
+    out = import_file(
+        account, path, ImportOptions(region="RU"), dry_run=True, report=tmp_path / "r.xlsx"
+    )
+    assert out.state is None and out.plan.counts()["create"] == 10
+    assert not [m for m in account.client.calls if "create" in m.lower() or "batch" in m]
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx").active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Row", "Action", "Reason")
+    assert [r[:2] for r in rows[1:]] == [(n, "create") for n in range(3, 13)]
+
+
+def test_state_logs_survive_a_torn_line_and_keep_before_images_out_of_the_header(tmp_path):
+    """A crash mid-append tears the last log line: the next entries are not lost with it."""
+    import json as _json
+
+    from contacts_crm.imports.apply import ImportState
+
+    state = ImportState(id="imp-t", source="x.xlsx")
+    state.save(tmp_path)
+    state.note_created({"k1": "people/c1"}, tmp_path)
+    log = ImportState.path(tmp_path, "imp-t").with_suffix(".created")
+    with log.open("ab") as fh:
+        fh.write(b'["k2", "peop')  # the crash
+    state.note_created({"k3": "people/c3"}, tmp_path)
+    state.note_before({"people/c9": {"names": [{"givenName": "Old"}]}}, tmp_path)
+    state.note_before({"people/c9": {"names": [{"givenName": "Newer"}]}}, tmp_path)
+    state.save(tmp_path)
+
+    loaded = ImportState.load(tmp_path, "imp-t")
+    assert loaded is not None
+    assert loaded.created == {"k1": "people/c1", "k3": "people/c3"}
+    assert loaded.before == {"people/c9": {"names": [{"givenName": "Old"}]}}
+    header = _json.loads(ImportState.path(tmp_path, "imp-t").read_text())
+    assert "before" not in header and "created" not in header

@@ -1,0 +1,133 @@
+"""Planning: duplicates inside the file and against the account, policies, idempotence."""
+
+from __future__ import annotations
+
+import pytest
+
+from contacts_crm.contact.model import Contact, EmailEntry, PhoneEntry
+from contacts_crm.imports.plan import IMPORT_KEY
+from contacts_crm.imports.run import plan_records, read_records
+
+HEADER = ["ФИО", "Телефон", "Email", "Компания", "Группа", "Примечание"]
+
+
+def _existing() -> Contact:
+    person = {
+        "resourceName": "people/c1",
+        "etag": "e1",
+        "names": [{"givenName": "Иван", "familyName": "Петров"}],
+        "phoneNumbers": [{"value": "+79161234567", "type": "mobile"}],
+        "emailAddresses": [{"value": "old@mail.ru", "type": "work"}],
+        "biographies": [{"value": "Order 3 · paid", "contentType": "TEXT_PLAIN"}],
+        "memberships": [
+            {"contactGroupMembership": {"contactGroupResourceName": "contactGroups/myContacts"}},
+            {"contactGroupMembership": {"contactGroupResourceName": "contactGroups/g1"}},
+        ],
+    }
+    return Contact.from_person(person)
+
+
+@pytest.fixture
+def records(write_xlsx):
+    path = write_xlsx(
+        "c.xlsx",
+        {
+            "Clients": [
+                HEADER,
+                ["Петров Иван", "8 916 123 45 67", "ivan@mail.ru", "", "Опт", "Перезвонить"],
+                ["Сидорова Анна", "8 916 000 00 01", "", "", "Розница", ""],
+                ["Анна Сидорова", "", "", "", "VIP", "Любит чай"],  # same name -> in-file duplicate
+                ["Козлов Олег", "", "OLEG@x.ru", "", "", ""],
+                ["Oleg K", "", "oleg@x.ru", "", "", "second row, same e-mail"],
+                ["", "", "", "", "", ""],
+                ["", "не телефон", "", "", "", ""],
+            ]
+        },
+    )
+    return read_records(path, region="RU")[1]
+
+
+def test_skip_policy(records):
+    plan = plan_records(
+        records, [_existing()], on_duplicate="skip", groups={"Опт": "contactGroups/g1"}
+    )
+    got = {r.row: (r.action, r.reason) for r in plan.rows}
+    assert got[2] == ("skip", "duplicate of a contact in the account (same phone +79161234567)")
+    assert got[3][0] == "create" and got[5][0] == "create"
+    assert got[4] == ("skip", "duplicate of row 3 (same name and company)")
+    assert got[6] == ("skip", "duplicate of row 5 (same e-mail oleg@x.ru)")
+    assert got[8][0] == "reject" and "не телефон" in got[8][1]  # row 7 is blank: not a row
+    assert 7 not in got
+    assert plan.new_groups == ["Розница"]  # "Опт" exists; "VIP" only on a skipped row
+    assert plan.counts() == {"create": 2, "update": 0, "merge": 0, "skip": 3, "reject": 1}
+
+
+def test_merge_policy_unions_and_keeps_notes(records):
+    plan = plan_records(
+        records, [_existing()], on_duplicate="merge", groups={"опт": "contactGroups/g1"}
+    )
+    by_row = {r.row: r for r in plan.rows}
+    ivan = by_row[2]
+    assert ivan.action == "merge" and ivan.match.resource_name == "people/c1"
+    c = ivan.contact
+    assert [p.value for p in c.phones] == ["+79161234567"]
+    assert [e.value for e in c.emails] == ["old@mail.ru", "ivan@mail.ru"]
+    assert c.notes == "Order 3 · paid\nПерезвонить"  # appended, the card is kept
+    assert c.groups == ["contactGroups/myContacts", "contactGroups/g1"]
+    assert set(ivan.fields) == {"emailAddresses", "biographies"}
+    anna = by_row[3]
+    assert by_row[4].into_row == 3 and by_row[4].action == "merge"
+    assert anna.contact.notes == "Любит чай"
+    assert anna.contact.groups[-2:] == ["new-group:Розница", "new-group:VIP"]
+    assert anna.contact.client_data[IMPORT_KEY].startswith("import:")
+
+
+def test_update_policy_replaces_values_but_not_the_card(records):
+    plan = plan_records(
+        records, [_existing()], on_duplicate="update", groups={"Опт": "contactGroups/g1"}
+    )
+    ivan = plan.rows[0]
+    assert ivan.action == "update"
+    assert [e.value for e in ivan.contact.emails] == ["ivan@mail.ru"]
+    assert ivan.contact.notes.startswith("Order 3 · paid")
+
+
+def test_replanning_after_apply_is_all_skips(records):
+    plan = plan_records(records, [], import_id="imp-1", on_duplicate="merge")
+    existing = []
+    for n, r in enumerate(plan.rows):
+        if r.writes:
+            person = r.contact.to_person()
+            person["resourceName"] = f"people/c{n}"
+            person["memberships"] = [
+                {
+                    "contactGroupMembership": {
+                        "contactGroupResourceName": g.replace("new-group:", "contactGroups/")
+                    }
+                }
+                for g in r.contact.groups
+            ]
+            existing.append(Contact.from_person(person))
+    groups = {"Розница": "contactGroups/Розница", "VIP": "contactGroups/VIP"}
+    again = plan_records(records, existing, import_id="imp-2", on_duplicate="merge", groups=groups)
+    assert {r.action for r in again.rows} == {"skip", "reject"}
+    assert not again.creates and not again.updates
+
+
+def test_phone_extension_and_email_dedupe_against_account():
+    existing = Contact(
+        given_name="A",
+        phones=[PhoneEntry("+74951112233;ext=12")],
+        emails=[EmailEntry("A@B.ru")],
+        resource_name="people/x",
+    )
+    from contacts_crm.imports.normalize import ImportRecord
+
+    rec = ImportRecord(row=9, given_name="B", emails=[EmailEntry("a@b.ru")])
+    [row] = plan_records([rec], [existing]).rows
+    assert (row.action, row.reason) == (
+        "skip",
+        "duplicate of a contact in the account (same e-mail a@b.ru)",
+    )
+    rec2 = ImportRecord(row=10, given_name="C", phones=[PhoneEntry("+74951112233;ext=99")])
+    assert plan_records([rec2], [existing]).rows[0].action == "skip"

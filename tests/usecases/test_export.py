@@ -1,0 +1,248 @@
+"""Export: formats, formula neutralisation, xlsx round trip, JSON backup -> restore."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contacts_crm.account.connected import Account
+from contacts_crm.contact.model import Contact, EmailEntry, PhoneEntry
+from contacts_crm.emulator import Emulator, build_service
+from contacts_crm.imports.run import read_records
+from contacts_crm.usecases.export import export, export_account, restore
+
+GROUPS = [
+    {
+        "resourceName": "contactGroups/myContacts",
+        "name": "myContacts",
+        "groupType": "SYSTEM_CONTACT_GROUP",
+    },
+    {"resourceName": "contactGroups/g1", "name": "Опт", "groupType": "USER_CONTACT_GROUP"},
+    {"resourceName": "contactGroups/g2", "name": "VIP", "groupType": "USER_CONTACT_GROUP"},
+]
+
+
+def _contacts() -> list[Contact]:
+    return [
+        Contact(
+            given_name="Иван",
+            family_name="Петров",
+            middle_name="Сергеевич",
+            organization="ООО Ромашка",
+            title="директор",
+            phones=[
+                PhoneEntry("+79161234567", "mobile"),
+                PhoneEntry("+74951112233;ext=12", "work"),
+            ],
+            emails=[EmailEntry("ivan@mail.ru", "work"), EmailEntry("i@home.ru", "home")],
+            groups=["contactGroups/myContacts", "contactGroups/g1", "contactGroups/g2"],
+            notes='Оптовик · last contact 2026-11-20 (Olga)\n--\n=HYPERLINK("http://x")',
+        ),
+        Contact(
+            given_name="Ayşe",
+            family_name="Yılmaz",
+            phones=[PhoneEntry("+905321234567", "home")],
+            groups=["contactGroups/myContacts"],
+            notes="@SUM(1) -x +y",
+        ),
+        Contact(
+            organization="=cmd|' /C calc'!A0",
+            title="'=already quoted",
+            phones=[PhoneEntry("+74957654321", "other")],
+            groups=["contactGroups/myContacts"],
+        ),
+    ]
+
+
+def _modelled(c) -> tuple:
+    """The fields an export carries, of a Contact or an imported ImportRecord alike."""
+    return (
+        c.given_name,
+        c.family_name,
+        c.middle_name,
+        c.organization,
+        c.title,
+        [(p.value, p.type) for p in c.phones],
+        [(e.value, e.type) for e in c.emails],
+        c.notes,
+    )
+
+
+def _group_names(c: Contact) -> list[str]:
+    names = {g["resourceName"]: g["name"] for g in GROUPS}
+    return [names[g] for g in c.groups if g != "contactGroups/myContacts"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "google-csv", "vcard"])
+def test_export_then_import_gives_the_same_contacts(tmp_path, fmt):
+    contacts = _contacts()
+    path = tmp_path / f"out.{fmt}"
+    assert export(contacts, path, fmt, groups=GROUPS) == 3
+    _, records = read_records(path, region="RU")
+    assert [_modelled(r) for r in records] == [_modelled(c) for c in contacts]
+    assert [r.groups for r in records] == [_group_names(c) for c in contacts]
+
+
+def test_xlsx_cells_are_text_never_formulas(tmp_path):
+    path = tmp_path / "out.xlsx"
+    export(_contacts(), path, "xlsx", groups=GROUPS)
+    ws = openpyxl.load_workbook(path).active
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref.startswith("A1:")
+    header = [c.value for c in ws[1]]
+    assert header[-4:] == ["Status", "Last contact", "Open orders", "Card"]
+    assert ws.cell(2, header.index("Mobile phone") + 1).value == "+79161234567"
+    sheet_xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml  # no formula anywhere
+    assert all(c.data_type == "s" for row in ws.iter_rows(min_row=2) for c in row if c.value)
+
+
+def test_csv_guards_formula_starts_and_import_strips_the_guard(tmp_path):
+    path = tmp_path / "out.csv"
+    export(_contacts(), path, "csv", groups=GROUPS)
+    text = path.read_bytes().decode("utf-8-sig")
+    assert "'+79161234567" in text and "'=cmd|" in text and "'@SUM(1)" in text
+    import csv
+    import io
+
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_card_columns_filled_from_the_card(tmp_path):
+    path = tmp_path / "out.xlsx"
+    export(_contacts(), path, "xlsx", groups=GROUPS)
+    ws = openpyxl.load_workbook(path).active
+    header = [c.value for c in ws[1]]
+    assert ws.cell(2, header.index("Last contact") + 1).value == "2026-11-20 (Olga)"
+    assert ws.cell(2, header.index("Groups") + 1).value == "Опт; VIP"
+
+
+names = st.text(alphabet="АБВабвXYZxyzçşİı -'", min_size=0, max_size=12).map(
+    lambda s: " ".join(s.split())
+)
+phones = st.lists(
+    st.integers(min_value=1_000_000, max_value=9_999_999).map(lambda n: f"+7916{n}"),
+    max_size=3,
+    unique=True,
+)
+notes = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cf", "Zl", "Zp")),
+    max_size=40,
+).map(lambda s: s.strip())
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(given_name=names, family_name=names, org=names, phone_list=phones, note=notes)
+def test_xlsx_round_trip_property(tmp_path, given_name, family_name, org, phone_list, note):
+    c = Contact(
+        given_name=given_name,
+        family_name=family_name,
+        organization=org,
+        phones=[PhoneEntry(p, "mobile") for p in phone_list],
+        notes=note,
+    )
+    if not (given_name or family_name or org or phone_list):
+        return
+    path = tmp_path / "p.xlsx"
+    export([c], path, "xlsx")
+    _, [rec] = read_records(path, region="RU")
+    assert _modelled(rec) == _modelled(c)
+
+
+def test_json_backup_restores_into_an_empty_account(tmp_path):
+    src_emu, dst_emu = Emulator(), Emulator()
+    src = Account.from_service(build_service(src_emu), tmp_path / "src")
+    dst = Account.from_service(build_service(dst_emu), tmp_path / "dst")
+    group = src.client.create_group("Опт")
+    src.client.create_many(
+        [
+            {
+                "names": [{"givenName": "Иван", "familyName": "Петров"}],
+                "phoneNumbers": [{"value": "+79161234567", "type": "mobile"}],
+                "birthdays": [{"date": {"year": 1980, "month": 5, "day": 1}}],
+                "urls": [{"value": "https://example.com", "type": "work"}],
+                "userDefined": [{"key": "Discount", "value": "5%"}],
+                "biographies": [{"value": "Order 1 · paid", "contentType": "TEXT_PLAIN"}],
+                "memberships": [
+                    {"contactGroupMembership": {"contactGroupResourceName": group["resourceName"]}}
+                ],
+            },
+            {"names": [{"givenName": "Anna"}], "emailAddresses": [{"value": "a@b.c"}]},
+        ]
+    )
+    src.sync(full=True)
+    path = tmp_path / "backup.json"
+    assert export_account(src, path, "json") == 2
+    assert restore(dst, path) == 2
+    assert restore(dst, path) == 0  # run again: nothing duplicated
+    dst.sync(full=True)
+
+    def view(acc: Account) -> list:
+        gnames = {g["resourceName"]: g.get("name") for g in acc.client.list_groups()}
+        out = []
+        for p in acc.client.list_all().persons:
+            out.append(
+                (
+                    [(n.get("givenName"), n.get("familyName")) for n in p.get("names", [])],
+                    [x["value"] for x in p.get("phoneNumbers", [])],
+                    [x["value"] for x in p.get("emailAddresses", [])],
+                    [x.get("date") for x in p.get("birthdays", [])],
+                    [x["value"] for x in p.get("urls", [])],
+                    [(x["key"], x["value"]) for x in p.get("userDefined", [])],
+                    [x["value"] for x in p.get("biographies", [])],
+                    sorted(
+                        gnames[m["contactGroupMembership"]["contactGroupResourceName"]]
+                        for m in p.get("memberships", [])
+                    ),
+                )
+            )
+        return sorted(out, key=repr)
+
+    assert view(dst) == view(src)
+    for a, e in ((src, src_emu), (dst, dst_emu)):
+        a.close()
+        e.close()
+
+
+def test_restore_refuses_a_non_empty_account(tmp_path):
+    emu = Emulator()
+    acc = Account.from_service(build_service(emu), tmp_path / "a")
+    acc.client.create_many([{"names": [{"givenName": "X"}]}])
+    acc.sync(full=True)
+    path = tmp_path / "b.json"
+    export_account(acc, path, "json")
+    from contacts_crm.errors import UsageError
+
+    with pytest.raises(UsageError, match="already holds 1 contacts"):
+        restore(acc, path)
+    acc.close()
+    emu.close()
+
+
+def test_export_one_group(tmp_path):
+    emu = Emulator()
+    acc = Account.from_service(build_service(emu), tmp_path / "a")
+    g = acc.client.create_group("VIP")
+    acc.client.create_many(
+        [
+            {
+                "names": [{"givenName": "In"}],
+                "memberships": [
+                    {"contactGroupMembership": {"contactGroupResourceName": g["resourceName"]}}
+                ],
+            },
+            {"names": [{"givenName": "Out"}]},
+        ]
+    )
+    acc.sync(full=True)
+    path: Path = tmp_path / "vip.xlsx"
+    assert export_account(acc, path, "xlsx", group="vip") == 1
+    acc.close()
+    emu.close()
