@@ -32,7 +32,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import Goals
 
-CRM = [sys.executable, "-m", "contacts_crm"]
+# the installed `crm` entry point, as people run it (else the module)
+_ENTRY = Path(sys.executable).with_name("crm")
+CRM = [str(_ENTRY)] if _ENTRY.exists() else [sys.executable, "-m", "contacts_crm"]
 
 
 def _time(cmd: list[str], env: dict[str, str]) -> float:
