@@ -46,6 +46,10 @@ class Profile:
     card_max_chars: int = 1000
     sync_minutes: int = 5  # reads refresh a local copy older than this (0: only 'crm sync')
     sheets_endpoint: str | None = None  # a Sheets-API-compatible URL (tests, emulator)
+    # People API quota units per minute by category (critical_read, critical_write,
+    # write, group_read) the client paces itself under. None: Google's observed
+    # limits for 'google' and 'endpoint' profiles, no pacing for 'local'; {}: off.
+    quotas: dict[str, int] | None = None
 
     def to_toml(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,6 +79,10 @@ class Config:
             f"no profile named {wanted!r}",
             hint="list them with 'crm profile list', or add one with 'crm profile add'",
         )
+
+
+# The People API's quota categories (people-api.md §5.1), as account/pacing.py counts them.
+QUOTA_CATEGORIES = ("critical_read", "critical_write", "write", "group_read")
 
 
 def config_dir() -> Path:
@@ -166,7 +174,7 @@ def validate_profile(p: Profile) -> list[str]:
     if not _NAME.match(p.name):
         out.append(f"{at}: a profile name is letters, digits, '.', '_' or '-' (max 40)")
     for key in ("kind", "endpoint", "auth", "client_secrets", "service_account_file",
-                "subject", "region", "user", "language", "sheets_endpoint"):
+                "subject", "region", "user", "language", "sheets_endpoint"):  # fmt: skip
         value = getattr(p, key)
         if value is not None and not isinstance(value, str):
             out.append(f"{at}.{key}: must be text, not {value!r}")
@@ -185,6 +193,15 @@ def validate_profile(p: Profile) -> list[str]:
         out.append(f"{at}.region: {p.region!r} is not a phone region such as RU, TR, US, GB")
     if p.language not in LANGUAGES:
         out.append(f"{at}.language: {p.language!r} is not one of {', '.join(LANGUAGES)}")
+    if p.quotas is not None:
+        if not isinstance(p.quotas, dict):
+            out.append(f"{at}.quotas: a table of category = units per minute is required")
+        else:
+            for cat, units in p.quotas.items():
+                if cat not in QUOTA_CATEGORIES:
+                    out.append(f"{at}.quotas.{cat}: not one of {', '.join(QUOTA_CATEGORIES)}")
+                elif not isinstance(units, int) or isinstance(units, bool) or units < 1:
+                    out.append(f"{at}.quotas.{cat}: a whole number of at least 1 is required")
     for key, least in (("card_max_lines", 3), ("card_max_chars", 3), ("sync_minutes", 0)):
         value = getattr(p, key)
         if not isinstance(value, int) or isinstance(value, bool) or value < least:

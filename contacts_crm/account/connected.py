@@ -65,10 +65,9 @@ class Account:
         conf = config or cfg.load()
         prof = conf.profile(profile)
         data = cfg.profile_dir(prof.name)
-        service, closers = build_service(prof, data)
-        pacer = Pacer(OBSERVED_LIMITS, 60.0) if prof.kind == "google" else Pacer()
-        account = cls.from_service(service, data, profile=prof, pacer=pacer)
-        account._closers.extend(closers)
+        service = LazyService(lambda: build_service(prof, data))
+        account = cls.from_service(service, data, profile=prof, pacer=pacer_for(prof))
+        account._closers.append(service.close)
         return account
 
     @classmethod
@@ -88,6 +87,13 @@ class Account:
         client = PeopleClient(service, pacer=pacer, retry=retry, **client_kwargs)
         cache = Cache(data_dir / "cache.sqlite", region=prof.region)
         return cls(client, cache, prof, data_dir)
+
+    def connect(self) -> None:
+        """Build the API connection now (credentials loaded, a stale token refreshed)
+        instead of on the first request; AuthError when the profile is not logged in."""
+        service = self.client.service
+        if isinstance(service, LazyService):
+            service.build()
 
     @property
     def journal(self) -> Journal:
@@ -209,6 +215,43 @@ class Account:
         """Put a write's response into the cache (sync is not read-after-write)."""
         self.cache.upsert(persons)
         return persons
+
+
+def pacer_for(profile: cfg.Profile) -> Pacer:
+    """The pacer for a profile's quotas: its own ``quotas`` if set, else Google's
+    observed per-minute limits for anything that talks to a People endpoint
+    (google, endpoint), and none for the local account on this PC."""
+    if profile.quotas is not None:
+        return Pacer(profile.quotas, 60.0)
+    return Pacer(OBSERVED_LIMITS, 60.0) if profile.kind in ("google", "endpoint") else Pacer()
+
+
+class LazyService:
+    """A People service built on its first use, so commands that answer from the
+    local copy never load googleapiclient, httplib2 or the emulator."""
+
+    def __init__(self, factory: Callable[[], tuple[Any, list[Any]]]) -> None:
+        self._factory = factory
+        self._service: Any = None
+        self._closers: list[Any] = []
+
+    def build(self) -> Any:
+        if self._service is None:
+            self._service, self._closers = self._factory()
+        return self._service
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.build(), name)
+
+    @property
+    def built(self) -> bool:
+        return self._service is not None
+
+    def close(self) -> None:
+        for closer in self._closers:
+            closer()
 
 
 def build_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]:

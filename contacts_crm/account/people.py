@@ -20,10 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
-
-import httplib2
-from googleapiclient.errors import HttpError
+from typing import TYPE_CHECKING, Any
 
 from contacts_crm.account.pacing import Pacer
 from contacts_crm.contact.model import READ_FIELDS, three_way
@@ -40,6 +37,9 @@ from contacts_crm.errors import (
     UnavailableError,
     UsageError,
 )
+
+if TYPE_CHECKING:
+    from googleapiclient.errors import HttpError
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +106,8 @@ class PeopleClient:
         page_size: int = PAGE_SIZE,
     ) -> None:
         self.service = service
-        # googleapiclient rebuilds its method objects on every .people() call: build once.
-        self._people = service.people()
-        self._groups = service.contactGroups()
+        self._people_api: Any = None
+        self._groups_api: Any = None
         self.page_size = page_size
         self.pacer = pacer or Pacer()
         self.retry = retry or RetryPolicy()
@@ -121,8 +120,25 @@ class PeopleClient:
         self.retries: Counter[str] = Counter()  # retried failures, per HTTP status
 
     # ------------------------------------------------------------------ core
+    @property
+    def _people(self) -> Any:
+        # googleapiclient rebuilds its method objects on every .people() call: build
+        # once, and only on the first request (a lazy service loads the API stack then).
+        if self._people_api is None:
+            self._people_api = self.service.people()
+        return self._people_api
+
+    @property
+    def _groups(self) -> Any:
+        if self._groups_api is None:
+            self._groups_api = self.service.contactGroups()
+        return self._groups_api
+
     def _call(self, method: str, request: Any, *, mutation: bool = False) -> dict[str, Any]:
         """Execute one API request once: pace, send, map errors."""
+        import httplib2  # loaded with the API stack, by the request object's build
+        from googleapiclient.errors import HttpError
+
         self.pacer.acquire(method)
         self.calls[method] += 1
         try:
@@ -513,9 +529,7 @@ class PeopleClient:
     def delete_group(self, resource_name: str, *, delete_contacts: bool = False) -> None:
         self._execute(
             "contactGroups.delete",
-            lambda: self._groups.delete(
-                resourceName=resource_name, deleteContacts=delete_contacts
-            ),
+            lambda: self._groups.delete(resourceName=resource_name, deleteContacts=delete_contacts),
             mutation=True,
         )
 

@@ -27,6 +27,7 @@ def status(ctx: Ctx) -> None:
       crm status
     """
     account = ctx.account
+    account.connect()  # a Google profile: is it logged in (the token refreshed)?
     data = {
         "profile": account.profile.name,
         "kind": account.profile.kind,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -27,7 +28,40 @@ to re-run), 77 not logged in, 78 bad configuration.
 """
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+# Each command module and the commands it defines (its COMMANDS list). A command's
+# module is imported only when that command runs (or --help lists them all), so
+# `crm card` does not pay for the import, report and export machinery.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "contacts": ("status", "sync", "find", "add"),
+    "groups": ("group",),
+    "cards": ("card", "call", "order", "journal", "doctor"),
+    "imports": ("import", "export", "restore"),
+    "reports": ("summary", "callbacks", "activity"),
+    "profiles": ("profile", "config", "login"),
+}
+
+
+class LazyGroup(click.Group):
+    """The root group: commands are looked up in COMMAND_MODULES and imported on use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = {n for names in COMMAND_MODULES.values() for n in names}
+        return sorted(names | set(super().list_commands(ctx)))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        for module_name, names in COMMAND_MODULES.items():
+            if cmd_name in names:
+                module = importlib.import_module(f"contacts_crm.cli.{module_name}")
+                for cmd in module.COMMANDS:
+                    self.add_command(cmd)
+                return super().get_command(ctx, cmd_name)
+        return None
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--profile",
     "-p",
@@ -47,17 +81,6 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
     ctx = Ctx(profile=profile, json=as_json)
     click_ctx.obj = ctx
     click_ctx.call_on_close(ctx.close)
-
-
-def _register() -> None:
-    from contacts_crm.cli import cards, contacts, groups, imports, profiles, reports
-
-    for module in (contacts, groups, cards, imports, reports, profiles):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def report_error(exc: CrmError, as_json: bool) -> int:

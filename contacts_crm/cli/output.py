@@ -7,13 +7,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from contacts_crm.contact.model import Contact
+
+if TYPE_CHECKING:  # rich loads when something is drawn, not at start-up
+    from rich.console import Console
 
 
 @dataclass
@@ -42,6 +43,8 @@ pass_ctx = click.make_pass_decorator(Ctx)
 
 
 def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
@@ -56,6 +59,8 @@ def emit(ctx: Ctx, data: Any, human: Callable[[], None] | str | None = None) -> 
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
+    from rich.table import Table
+
     t = Table(title=title, show_lines=False, header_style="bold")
     for c in columns:
         t.add_column(c, overflow="fold", no_wrap=c == "Id", min_width=min(len(c), 10) or 1)

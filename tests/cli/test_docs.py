@@ -76,8 +76,27 @@ def test_command_has_help_and_an_example(path, cmd, parent):
 def test_every_command_appears_in_the_top_help():
     ctx = click.Context(cli, info_name="crm")
     text = cli.get_help(ctx)
-    for name in cli.commands:
+    names = cli.list_commands(ctx)
+    assert {"card", "find", "import", "summary"} <= set(names)
+    for name in names:
         assert name in text
+
+
+def test_every_command_module_is_registered_with_all_its_commands():
+    """The root group imports a command's module only when it runs: each module
+    under cli/ with COMMANDS must be in COMMAND_MODULES with exactly those names."""
+    import importlib
+    import pkgutil
+
+    import contacts_crm.cli as cli_pkg
+    from contacts_crm.cli.main import COMMAND_MODULES
+
+    found = {}
+    for info in pkgutil.iter_modules(cli_pkg.__path__):
+        module = importlib.import_module(f"contacts_crm.cli.{info.name}")
+        if hasattr(module, "COMMANDS"):
+            found[info.name] = tuple(c.name for c in module.COMMANDS)
+    assert found == COMMAND_MODULES
 
 
 def test_cli_reference_is_up_to_date():

@@ -1,0 +1,100 @@
+"""Benchmark: how fast the call-screen commands start, as whole processes.
+
+Staff look a caller up while the phone rings: `crm card`, `crm find` and
+`crm --help` must answer in a blink. Each is run as a whole process, several
+times after a warm-up, on a local account of ``--clients`` clients whose local
+copy is fresh (so no API call is needed); the baseline in the same run is a
+bare interpreter start (``python -c pass``), timed the same way, interleaved.
+
+The package's bytecode is compiled first (``compileall``), as an installed
+package has it: this machine sets PYTHONDONTWRITEBYTECODE, so without that
+every run would compile the sources again.
+
+Goals: median whole-process wall time of `crm card` and `crm find` under
+120 ms; `crm --help` under 150 ms. Also printed: each command's median minus
+the bare start (what the tool itself costs).
+The last line is one JSON object.
+
+    .venv/bin/python scripts/bench_startup.py [--runs 15] [--clients 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bench import Goals
+
+# the installed `crm` entry point, as people run it (else the module)
+_ENTRY = Path(sys.executable).with_name("crm")
+CRM = [str(_ENTRY)] if _ENTRY.exists() else [sys.executable, "-m", "contacts_crm"]
+
+
+def _time(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def _seed(env: dict[str, str], clients: int) -> None:
+    """A local account with ``clients`` clients (one import), its copy fresh."""
+    home = Path(env["CRM_HOME"])
+    rows = ["Name,Phone,Group"] + [f"Client {i},+7916{1000000 + i},Retail" for i in range(clients)]
+    src = home / "clients.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    done = subprocess.run([*CRM, "import", str(src)], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"seeding failed: {done.stderr[-500:]}")
+    subprocess.run([*CRM, "sync"], env=env, capture_output=True, check=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--clients", type=int, default=2000)
+    args = ap.parse_args()
+    import compileall
+
+    import contacts_crm
+
+    compileall.compile_dir(str(Path(contacts_crm.__file__).parent), quiet=1)
+    with tempfile.TemporaryDirectory() as home:
+        os.chmod(home, 0o700)
+        env = {**os.environ, "CRM_HOME": home, "COLUMNS": "100"}
+        _seed(env, args.clients)
+        commands = {
+            "bare python -c pass": [sys.executable, "-c", "pass"],
+            "crm card 9161000042": [*CRM, "card", "9161000042"],
+            "crm find Client 42": [*CRM, "find", "Client 42"],
+            "crm --help": [*CRM, "--help"],
+        }
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for cmd in commands.values():  # warm-up: page cache, .pyc files
+            _time(cmd, env)
+        for _ in range(args.runs):  # interleaved, so drift hits all alike
+            for name, cmd in commands.items():
+                times[name].append(_time(cmd, env))
+    med = {name: statistics.median(ts) for name, ts in times.items()}
+    bare = med["bare python -c pass"]
+    print(f"{args.clients:,} clients on the local account, fresh local copy; "
+          f"{args.runs} runs each after a warm-up, interleaved")  # fmt: skip
+    for name, m in med.items():
+        extra = "" if name.startswith("bare") else f"  (tool: {1000 * (m - bare):.0f} ms)"
+        print(f"{name:24} median {1000 * m:6.1f} ms  min {1000 * min(times[name]):6.1f} ms{extra}")
+    goals = Goals("bench_startup")
+    goals.at_most("crm card, whole process, median", 1000 * med["crm card 9161000042"], 120, "ms")
+    goals.at_most("crm find, whole process, median", 1000 * med["crm find Client 42"], 120, "ms")
+    goals.at_most("crm --help, whole process, median", 1000 * med["crm --help"], 150, "ms")
+    goals.finish({"clients": args.clients, "runs": args.runs,
+                  "median_ms": {k: round(1000 * v, 1) for k, v in med.items()}})  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
