@@ -17,16 +17,18 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import httplib2
 from googleapiclient.errors import HttpError
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from contacts_crm.account.pacing import Pacer
-from contacts_crm.contact.model import READ_FIELDS, three_way
+from contacts_crm.account.retrying import ContentionWait
+from contacts_crm.contact.model import READ_FIELDS
 from contacts_crm.errors import (
     AuthError,
     ConflictError,
@@ -51,6 +53,9 @@ MEMBERS_MODIFY = 1000
 PAGE_SIZE = 1000
 MARKER_KEY = "crm.key"  # clientData key that makes every create recognisable
 GROUP_FIELDS = "name,groupType,memberCount,metadata,clientData"
+# Read-modify-write attempts on one contact before giving up (exit 75): with
+# ContentionWait, enough for ten writers on one card on a loaded machine.
+CONFLICT_ATTEMPTS = 25
 
 # A write's body and the Person fields it replaces (updatePersonFields).
 Update = tuple[dict[str, Any], Sequence[str]]
@@ -102,7 +107,7 @@ class PeopleClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
-        conflict_attempts: int = 8,
+        conflict_attempts: int = CONFLICT_ATTEMPTS,
         page_size: int = PAGE_SIZE,
     ) -> None:
         self.service = service
@@ -361,6 +366,37 @@ class PeopleClient:
             # is stale and modify() re-reads and re-applies the operation.
         )
 
+    def on_conflict(self, resource_name: str) -> Retrying:
+        """The retry of a read-modify-write of one contact that meets stale etags.
+
+        ``for attempt in client.on_conflict(rn): with attempt: ...`` re-runs
+        the block on StaleEtagError, a bounded number of times with full
+        jitter in units of the attempt's own duration (``ContentionWait``);
+        then ConflictError (exit 75). Any other error passes at once.
+        """
+        wait = ContentionWait(rand=self._rand)
+
+        def give_up(state: RetryCallState) -> None:
+            raise ConflictError(
+                f"{resource_name} kept changing under us ({state.attempt_number} attempts)",
+                hint="someone is editing this contact right now; try again in a minute",
+            )
+
+        def note(state: RetryCallState) -> None:
+            self.retries["stale etag"] += 1
+            log.info("stale etag on %s (attempt %d): re-reading", resource_name,
+                     state.attempt_number)  # fmt: skip
+
+        return Retrying(
+            retry=retry_if_exception_type(StaleEtagError),
+            stop=stop_after_attempt(self.conflict_attempts),
+            wait=wait,
+            before=wait.before,
+            before_sleep=note,
+            sleep=self._sleep,
+            retry_error_callback=give_up,
+        )
+
     def modify(
         self,
         resource_name: str,
@@ -371,45 +407,40 @@ class PeopleClient:
         """Apply ``operation`` to the contact and write it, etag-checked.
 
         ``operation(person) -> (body, fields) | None`` builds the write from a
-        person; ``None`` means nothing to change. On a stale etag the contact
-        is re-read and the *operation* re-applied to the fresh copy (never the
-        old text written over the new), a bounded number of times. With a
-        fresh cached ``person`` the whole thing is one API call.
+        person; ``None`` means nothing to change. It must be pure: on a stale
+        etag the contact is re-read and only the *operation* is run again on
+        the fresh copy (never the old text written over the new), as
+        ``on_conflict`` bounds it. With a fresh cached ``person`` the whole
+        thing is one API call.
         """
-        current = person if person is not None else self.get(resource_name)
-        for attempt in range(self.conflict_attempts):
-            change = operation(current)
-            if change is None:
-                return current
-            body, fields = change
-            body = {**body, "resourceName": resource_name, "etag": current.get("etag")}
-            try:
+        current = person
+        for attempt in self.on_conflict(resource_name):
+            with attempt:
+                if current is None or attempt.retry_state.attempt_number > 1:
+                    current = self.get(resource_name)
+                change = operation(current)
+                if change is None:
+                    return current
+                body, fields = change
+                body = {**body, "resourceName": resource_name, "etag": current.get("etag")}
                 return self.update(body, fields)
-            except StaleEtagError:
-                log.info("stale etag on %s (attempt %d): re-reading", resource_name, attempt + 1)
-                if attempt:
-                    self._sleep(self.retry.delay(attempt - 1, None, self._rand) / 4)
-                current = self.get(resource_name)
-        raise ConflictError(
-            f"{resource_name} kept changing under us ({self.conflict_attempts} attempts)",
-            hint="someone is editing this contact right now; try again in a minute",
-        )
+        raise AssertionError("unreachable: on_conflict returns or raises")  # pragma: no cover
 
     def update_many(
         self,
         persons: Sequence[dict[str, Any]],
         fields: Sequence[str],
         *,
-        bases: Mapping[str, dict[str, Any]] | None = None,
+        merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> list[dict[str, Any]]:
         """batchUpdateContacts, 200 per call; each person carries its etag.
 
         A batch rejected for a stale etag is redone contact by contact through
-        ``modify``. Where ``bases`` holds the person the write was planned from
-        (by resourceName), the write is merged three-way with what is there
-        now (``contact.three_way``: no one's edit is lost); without a base the
-        intended values of ``fields`` replace the fresh ones (a restore).
+        ``modify``: ``merge(intended, fresh)`` gives the body to write instead
+        (the caller's three-way merge, so no one's edit is lost; None: that
+        contact as planned); without it the intended values of ``fields``
+        replace the fresh ones (a restore).
         """
         mask = ",".join(fields)
         out: list[dict[str, Any]] = []
@@ -431,9 +462,9 @@ class PeopleClient:
                 for intended in chunk:
 
                     def op(fresh: dict, intended: dict = intended) -> Update | None:
-                        base = (bases or {}).get(intended["resourceName"])
-                        if base is not None:
-                            return three_way(base, fresh, intended, fields), fields
+                        merged = merge(intended, fresh) if merge is not None else None
+                        if merged is not None:
+                            return merged, fields
                         return {f: intended.get(f, []) for f in fields}, fields
 
                     got.append(self.modify(intended["resourceName"], op))
