@@ -27,7 +27,7 @@ from googleapiclient.errors import HttpError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from contacts_crm.account.pacing import Pacer
-from contacts_crm.account.retrying import ContentionWait
+from contacts_crm.account.retrying import ContentionWait, backoff_wait
 from contacts_crm.contact.model import READ_FIELDS
 from contacts_crm.errors import (
     AuthError,
@@ -75,15 +75,13 @@ class ListResult:
 
 @dataclass
 class RetryPolicy:
-    """Bounded exponential backoff with full jitter for 429/5xx/transport errors."""
+    """Bounded exponential backoff with full jitter for 429/5xx/transport errors:
+    ``attempts`` in all; before attempt n+1 a wait in [0, min(cap, base * 2**(n-1))],
+    or the Retry-After the service asked for."""
 
     attempts: int = 6
     base: float = 0.5
     cap: float = 32.0
-
-    def delay(self, attempt: int, retry_after: float | None, rand: Callable[[], float]) -> float:
-        backoff = min(self.cap, self.base * 2**attempt) * rand()
-        return max(backoff, retry_after or 0.0)
 
 
 class _Transient(Exception):
@@ -150,28 +148,45 @@ class PeopleClient:
         mutation: bool = False,
         recheck: Callable[[], dict[str, Any] | None] | None = None,
     ) -> dict[str, Any]:
-        """Send with retries. A mutation whose failure may have landed is only
-        re-sent after ``recheck`` confirms it did not (or returns its result)."""
-        attempt = 0
-        while True:
-            try:
-                if mutation:
-                    with self._write_lock:
-                        return self._call(method, make_request(), mutation=True)
-                return self._call(method, make_request())
-            except _Transient as t:
-                status = getattr(t.error, "status", None) or "network"
-                self.retries[str(status)] += 1
-                if attempt + 1 >= self.retry.attempts:
-                    raise t.error from None
-                delay = self.retry.delay(attempt, t.retry_after, self._rand)
-                log.info("%s failed (%s); retry %d in %.1fs", method, status, attempt + 1, delay)
-                self._sleep(delay)
-                attempt += 1
-                if t.landed and recheck is not None:
+        """Send with retries (tenacity: bounded, full jitter, Retry-After honoured).
+
+        A mutation whose failure may have landed is only re-sent after
+        ``recheck`` confirms it did not (or returns its result)."""
+        failures: list[_Transient] = []
+
+        def note(state: RetryCallState) -> None:
+            status = getattr(failures[-1].error, "status", None) or "network"
+            delay = state.next_action.sleep if state.next_action else 0.0
+            log.info("%s failed (%s); retry %d in %.1fs", method, status,
+                     state.attempt_number, delay)  # fmt: skip
+
+        def give_up(state: RetryCallState) -> dict[str, Any]:
+            raise failures[-1].error from None
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Transient),
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=backoff_wait(self.retry.base, self.retry.cap, self._rand, _transient_retry_after),
+            sleep=self._sleep,
+            before_sleep=note,
+            retry_error_callback=give_up,
+        )
+        for attempt in retrying:
+            with attempt:
+                if failures and failures[-1].landed and recheck is not None:
                     found = recheck()
                     if found is not None:
                         return found
+                try:
+                    if mutation:
+                        with self._write_lock:
+                            return self._call(method, make_request(), mutation=True)
+                    return self._call(method, make_request())
+                except _Transient as t:
+                    self.retries[str(getattr(t.error, "status", None) or "network")] += 1
+                    failures.append(t)
+                    raise
+        raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
     # ----------------------------------------------------------------- reads
     def list_all(
@@ -607,6 +622,10 @@ def error_info(exc: HttpError) -> tuple[int, str, str, set[str]]:
     except (ValueError, AttributeError):
         message = str(exc)
     return status, message, word, reasons
+
+
+def _transient_retry_after(exc: BaseException | None) -> float | None:
+    return exc.retry_after if isinstance(exc, _Transient) else None
 
 
 def _retry_after(exc: HttpError) -> float | None:
