@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from contacts_crm.contact.model import Contact
+from contacts_crm.contact.model import MY_CONTACTS, Contact
 
 
 @dataclass
@@ -76,7 +76,7 @@ def contact_dict(contact: Contact, group_names: dict[str, str] | None = None) ->
         "emails": [e.value for e in contact.emails],
         "organization": contact.organization,
         "title": contact.title,
-        "groups": [names.get(g, g) for g in contact.groups if g != "contactGroups/myContacts"],
+        "groups": [names.get(g, g) for g in contact.groups if g != MY_CONTACTS],
         "notes": contact.notes,
     }
 
