@@ -19,6 +19,7 @@ import phonenumbers
 import platformdirs
 import tomli_w
 
+from contacts_crm.defaults import DEFAULT_REGION
 from contacts_crm.errors import ConfigError, NotFoundError, UsageError
 
 APP = "contacts-crm"
@@ -39,7 +40,7 @@ class Profile:
     client_secrets: str | None = None  # path to the OAuth client JSON (kind=google, oauth)
     service_account_file: str | None = None  # path (kind=google, service_account)
     subject: str | None = None  # user to impersonate with domain-wide delegation
-    region: str = "RU"  # default phone region (ISO 3166 alpha-2)
+    region: str = DEFAULT_REGION  # default phone region (ISO 3166 alpha-2)
     user: str = ""  # the name that signs each step and call
     language: str = "en"  # card labels: en | ru | tr
     card_max_lines: int = 12

@@ -22,6 +22,7 @@ from typing import Any
 
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
+from contacts_crm.defaults import DEFAULT_REGION
 
 SCHEMA_VERSION = 1
 
@@ -55,7 +56,7 @@ _TABLES = ("persons", "phone_index", "email_index", "data_index", "groups", "met
 class Cache:
     """The local mirror of one account (one SQLite file per profile)."""
 
-    def __init__(self, path: Path | str, *, region: str = "RU") -> None:
+    def __init__(self, path: Path | str, *, region: str = DEFAULT_REGION) -> None:
         self.path = str(path)
         self.region = region
         self._lock = threading.RLock()

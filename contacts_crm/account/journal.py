@@ -2,7 +2,9 @@
 
 Every card change is written here first (state ``pending``) and marked
 ``applied`` once the card write landed, so a crash in between is detectable
-(``pending()``) and repairable. Lines compacted off a card live on here.
+(``pending()``) and repairable. An operation that never landed and was run
+again as a new operation is ``superseded``: kept, but left out of ``events``
+and ``rows`` (one fact, one event). Lines compacted off a card live on here.
 Several processes may write at once (WAL mode, busy timeout, short
 ``BEGIN IMMEDIATE`` transactions).
 """
@@ -13,11 +15,10 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from contacts_crm.card.events import APPLIED, PENDING, JournalEvent
+from contacts_crm.card.events import APPLIED, PENDING, SUPERSEDED, JournalEvent
 from contacts_crm.errors import ConfigError
 
 SCHEMA_VERSION = 1
@@ -133,30 +134,41 @@ class Journal:
         with self._transaction():
             self._insert(rows)
 
-    def record_op(self, op_id: str, events: Iterable[JournalEvent]) -> None:
-        """Record one operation's events, pending; a retry of it adds only what is new.
+    def record_attempt(
+        self, op_id: str, events: Iterable[JournalEvent], *, supersedes: Iterable[str] = ()
+    ) -> bool:
+        """Record the events of the attempt of ``op_id`` about to be written (pending).
 
-        The operation's own event (seq 0) keeps its number. Every other event
-        is matched by (kind, text) against what ``op_id`` already has: a known
-        one is skipped, a new one gets the next free seq. So when an operation
-        is re-applied after a conflict and compacts other lines than on its
-        first try, those lines are journalled too, and none twice.
+        They replace whatever an earlier attempt of the same operation recorded
+        and never saw land (after a stale etag the fresh card may give another
+        order number or compact other lines: the journal keeps the attempt that
+        is written). The pending operations ``supersedes`` names (the same fact,
+        left by an interrupted run) become superseded, in the same transaction.
+        An operation already applied is left as it is (False).
         """
+        rows = [_row(e) for e in events]
         with self._transaction():
-            have = self._db.execute(
-                "SELECT kind, text, seq FROM events WHERE op_id = ?", (op_id,)
-            ).fetchall()
-            known = {(kind, text) for kind, text, _ in have}
-            seq = max((s for _, _, s in have), default=0) + 1
-            rows = []
-            for e in events:
-                if e.seq == 0:
-                    rows.append(_row(e))
-                elif (e.kind, e.text) not in known:
-                    known.add((e.kind, e.text))
-                    rows.append(_row(replace(e, seq=seq)))
-                    seq += 1
+            applied = self._db.execute(
+                "SELECT 1 FROM events WHERE op_id = ? AND state = ? LIMIT 1", (op_id, APPLIED)
+            ).fetchone()
+            if applied:
+                return False
+            self._db.execute("DELETE FROM events WHERE op_id = ? AND state != ?", (op_id, APPLIED))
             self._insert(rows)
+            self._set_state(supersedes, SUPERSEDED, (PENDING,))
+        return True
+
+    def supersede(self, op_ids: Iterable[str]) -> None:
+        """Pending operations that a later operation of the same fact replaced."""
+        with self._transaction():
+            self._set_state(op_ids, SUPERSEDED, (PENDING,))
+
+    def _set_state(self, op_ids: Iterable[str], state: str, old: tuple[str, ...]) -> None:
+        marks = "?, " * (len(old) - 1) + "?"
+        self._db.executemany(
+            f"UPDATE events SET state = ? WHERE op_id = ? AND state IN ({marks})",
+            [(state, op_id, *old) for op_id in op_ids],
+        )
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if rows:
@@ -168,12 +180,10 @@ class Journal:
             )
 
     def mark_applied(self, op_id: str) -> None:
-        """The card write of ``op_id`` landed: its events are no longer pending."""
+        """The card write of ``op_id`` landed: its events are no longer pending
+        (nor superseded: a run that took it for lost was wrong)."""
         with self._transaction():
-            self._db.execute(
-                "UPDATE events SET state = ? WHERE op_id = ? AND state = ?",
-                (APPLIED, op_id, PENDING),
-            )
+            self._set_state([op_id], APPLIED, (PENDING, SUPERSEDED))
 
     def is_applied(self, op_id: str) -> bool:
         row = self._db.execute(
@@ -181,12 +191,25 @@ class Journal:
         ).fetchone()
         return row is not None
 
-    def pending(self) -> list[JournalEvent]:
+    def pending(self, contact: str | None = None) -> list[JournalEvent]:
         """Events written but never marked applied (a crash before the card write)."""
+        where, args = ("state = ?", [PENDING])
+        if contact is not None:
+            where, args = where + " AND contact = ?", [*args, contact]
         cur = self._db.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM events WHERE state = ? ORDER BY id", (PENDING,)
+            f"SELECT {', '.join(_COLUMNS)} FROM events WHERE {where} ORDER BY id", args
         )
         return [event_from_row(r) for r in cur]
+
+    def applied_twin(self, event: JournalEvent) -> str | None:
+        """Another applied operation that recorded the same change (contact, kind, text)."""
+        row = self._db.execute(
+            "SELECT op_id FROM events WHERE contact = ? AND kind = ? AND text = ? AND seq = 0"
+            " AND state = ? AND op_id != ? AND json_extract(data, '$.changed') IS NOT 0"
+            " LIMIT 1",
+            (event.contact, event.kind, event.text, APPLIED, event.op_id),
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def history(self, contact: str) -> list[JournalEvent]:
         """The full history of one contact (resourceName), oldest first."""
@@ -252,8 +275,8 @@ class Journal:
         contact: str | None,
     ) -> sqlite3.Cursor:
         """``SELECT columns`` of the events the filters keep, in time order (events, rows)."""
-        where: list[str] = []
-        args: list[Any] = []
+        where: list[str] = ["state != ?"]
+        args: list[Any] = [SUPERSEDED]
         for clause, value in (("at >= ?", since), ("at < ?", until), ("who = ?", who),
                               ("contact = ?", contact)):  # fmt: skip
             if value is not None:

@@ -17,13 +17,14 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from contacts_crm.account.pacing import Pacer
-from contacts_crm.contact.model import READ_FIELDS, three_way
+from contacts_crm.account.retrying import ContentionWait, backoff_wait
+from contacts_crm.contact.model import READ_FIELDS
 from contacts_crm.errors import (
     AuthError,
     ConflictError,
@@ -40,6 +41,7 @@ from contacts_crm.errors import (
 
 if TYPE_CHECKING:
     from googleapiclient.errors import HttpError
+    from tenacity import RetryCallState, Retrying
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,9 @@ MEMBERS_MODIFY = 1000
 PAGE_SIZE = 1000
 MARKER_KEY = "crm.key"  # clientData key that makes every create recognisable
 GROUP_FIELDS = "name,groupType,memberCount,metadata,clientData"
+# Read-modify-write attempts on one contact before giving up (exit 75): with
+# ContentionWait, enough for ten writers on one card on a loaded machine.
+CONFLICT_ATTEMPTS = 25
 
 # A write's body and the Person fields it replaces (updatePersonFields).
 Update = tuple[dict[str, Any], Sequence[str]]
@@ -70,15 +75,13 @@ class ListResult:
 
 @dataclass
 class RetryPolicy:
-    """Bounded exponential backoff with full jitter for 429/5xx/transport errors."""
+    """Bounded exponential backoff with full jitter for 429/5xx/transport errors:
+    ``attempts`` in all; before attempt n+1 a wait in [0, min(cap, base * 2**(n-1))],
+    or the Retry-After the service asked for."""
 
     attempts: int = 6
     base: float = 0.5
     cap: float = 32.0
-
-    def delay(self, attempt: int, retry_after: float | None, rand: Callable[[], float]) -> float:
-        backoff = min(self.cap, self.base * 2**attempt) * rand()
-        return max(backoff, retry_after or 0.0)
 
 
 class _Transient(Exception):
@@ -102,7 +105,7 @@ class PeopleClient:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rand: Callable[[], float] = random.random,
-        conflict_attempts: int = 8,
+        conflict_attempts: int = CONFLICT_ATTEMPTS,
         page_size: int = PAGE_SIZE,
     ) -> None:
         self.service = service
@@ -161,28 +164,47 @@ class PeopleClient:
         mutation: bool = False,
         recheck: Callable[[], dict[str, Any] | None] | None = None,
     ) -> dict[str, Any]:
-        """Send with retries. A mutation whose failure may have landed is only
-        re-sent after ``recheck`` confirms it did not (or returns its result)."""
-        attempt = 0
-        while True:
-            try:
-                if mutation:
-                    with self._write_lock:
-                        return self._call(method, make_request(), mutation=True)
-                return self._call(method, make_request())
-            except _Transient as t:
-                status = getattr(t.error, "status", None) or "network"
-                self.retries[str(status)] += 1
-                if attempt + 1 >= self.retry.attempts:
-                    raise t.error from None
-                delay = self.retry.delay(attempt, t.retry_after, self._rand)
-                log.info("%s failed (%s); retry %d in %.1fs", method, status, attempt + 1, delay)
-                self._sleep(delay)
-                attempt += 1
-                if t.landed and recheck is not None:
+        """Send with retries (tenacity: bounded, full jitter, Retry-After honoured).
+
+        A mutation whose failure may have landed is only re-sent after
+        ``recheck`` confirms it did not (or returns its result)."""
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
+        failures: list[_Transient] = []
+
+        def note(state: RetryCallState) -> None:
+            status = getattr(failures[-1].error, "status", None) or "network"
+            delay = state.next_action.sleep if state.next_action else 0.0
+            log.info("%s failed (%s); retry %d in %.1fs", method, status,
+                     state.attempt_number, delay)  # fmt: skip
+
+        def give_up(state: RetryCallState) -> dict[str, Any]:
+            raise failures[-1].error from None
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Transient),
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=backoff_wait(self.retry.base, self.retry.cap, self._rand, _transient_retry_after),
+            sleep=self._sleep,
+            before_sleep=note,
+            retry_error_callback=give_up,
+        )
+        for attempt in retrying:
+            with attempt:
+                if failures and failures[-1].landed and recheck is not None:
                     found = recheck()
                     if found is not None:
                         return found
+                try:
+                    if mutation:
+                        with self._write_lock:
+                            return self._call(method, make_request(), mutation=True)
+                    return self._call(method, make_request())
+                except _Transient as t:
+                    self.retries[str(getattr(t.error, "status", None) or "network")] += 1
+                    failures.append(t)
+                    raise
+        raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
     # ----------------------------------------------------------------- reads
     def list_all(
@@ -377,6 +399,39 @@ class PeopleClient:
             # is stale and modify() re-reads and re-applies the operation.
         )
 
+    def on_conflict(self, resource_name: str) -> Retrying:
+        """The retry of a read-modify-write of one contact that meets stale etags.
+
+        ``for attempt in client.on_conflict(rn): with attempt: ...`` re-runs
+        the block on StaleEtagError, a bounded number of times with full
+        jitter in units of the attempt's own duration (``ContentionWait``);
+        then ConflictError (exit 75). Any other error passes at once.
+        """
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
+        wait = ContentionWait(rand=self._rand)
+
+        def give_up(state: RetryCallState) -> None:
+            raise ConflictError(
+                f"{resource_name} kept changing under us ({state.attempt_number} attempts)",
+                hint="someone is editing this contact right now; try again in a minute",
+            )
+
+        def note(state: RetryCallState) -> None:
+            self.retries["stale etag"] += 1
+            log.info("stale etag on %s (attempt %d): re-reading", resource_name,
+                     state.attempt_number)  # fmt: skip
+
+        return Retrying(
+            retry=retry_if_exception_type(StaleEtagError),
+            stop=stop_after_attempt(self.conflict_attempts),
+            wait=wait,
+            before=wait.before,
+            before_sleep=note,
+            sleep=self._sleep,
+            retry_error_callback=give_up,
+        )
+
     def modify(
         self,
         resource_name: str,
@@ -387,45 +442,40 @@ class PeopleClient:
         """Apply ``operation`` to the contact and write it, etag-checked.
 
         ``operation(person) -> (body, fields) | None`` builds the write from a
-        person; ``None`` means nothing to change. On a stale etag the contact
-        is re-read and the *operation* re-applied to the fresh copy (never the
-        old text written over the new), a bounded number of times. With a
-        fresh cached ``person`` the whole thing is one API call.
+        person; ``None`` means nothing to change. It must be pure: on a stale
+        etag the contact is re-read and only the *operation* is run again on
+        the fresh copy (never the old text written over the new), as
+        ``on_conflict`` bounds it. With a fresh cached ``person`` the whole
+        thing is one API call.
         """
-        current = person if person is not None else self.get(resource_name)
-        for attempt in range(self.conflict_attempts):
-            change = operation(current)
-            if change is None:
-                return current
-            body, fields = change
-            body = {**body, "resourceName": resource_name, "etag": current.get("etag")}
-            try:
+        current = person
+        for attempt in self.on_conflict(resource_name):
+            with attempt:
+                if current is None or attempt.retry_state.attempt_number > 1:
+                    current = self.get(resource_name)
+                change = operation(current)
+                if change is None:
+                    return current
+                body, fields = change
+                body = {**body, "resourceName": resource_name, "etag": current.get("etag")}
                 return self.update(body, fields)
-            except StaleEtagError:
-                log.info("stale etag on %s (attempt %d): re-reading", resource_name, attempt + 1)
-                if attempt:
-                    self._sleep(self.retry.delay(attempt - 1, None, self._rand) / 4)
-                current = self.get(resource_name)
-        raise ConflictError(
-            f"{resource_name} kept changing under us ({self.conflict_attempts} attempts)",
-            hint="someone is editing this contact right now; try again in a minute",
-        )
+        raise AssertionError("unreachable: on_conflict returns or raises")  # pragma: no cover
 
     def update_many(
         self,
         persons: Sequence[dict[str, Any]],
         fields: Sequence[str],
         *,
-        bases: Mapping[str, dict[str, Any]] | None = None,
+        merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> list[dict[str, Any]]:
         """batchUpdateContacts, 200 per call; each person carries its etag.
 
         A batch rejected for a stale etag is redone contact by contact through
-        ``modify``. Where ``bases`` holds the person the write was planned from
-        (by resourceName), the write is merged three-way with what is there
-        now (``contact.three_way``: no one's edit is lost); without a base the
-        intended values of ``fields`` replace the fresh ones (a restore).
+        ``modify``: ``merge(intended, fresh)`` gives the body to write instead
+        (the caller's three-way merge, so no one's edit is lost; None: that
+        contact as planned); without it the intended values of ``fields``
+        replace the fresh ones (a restore).
         """
         mask = ",".join(fields)
         out: list[dict[str, Any]] = []
@@ -447,9 +497,9 @@ class PeopleClient:
                 for intended in chunk:
 
                     def op(fresh: dict, intended: dict = intended) -> Update | None:
-                        base = (bases or {}).get(intended["resourceName"])
-                        if base is not None:
-                            return three_way(base, fresh, intended, fields), fields
+                        merged = merge(intended, fresh) if merge is not None else None
+                        if merged is not None:
+                            return merged, fields
                         return {f: intended.get(f, []) for f in fields}, fields
 
                     got.append(self.modify(intended["resourceName"], op))
@@ -590,6 +640,10 @@ def error_info(exc: HttpError) -> tuple[int, str, str, set[str]]:
     except (ValueError, AttributeError):
         message = str(exc)
     return status, message, word, reasons
+
+
+def _transient_retry_after(exc: BaseException | None) -> float | None:
+    return exc.retry_after if isinstance(exc, _Transient) else None
 
 
 def _retry_after(exc: HttpError) -> float | None:

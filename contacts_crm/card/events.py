@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PENDING = "pending"
-APPLIED = "applied"
+PENDING = "pending"  # journalled, its card write not yet seen to land
+APPLIED = "applied"  # its card write landed
+SUPERSEDED = "superseded"  # never landed; a later run of the same fact replaced it
 
 
 @dataclass(frozen=True)

@@ -312,11 +312,15 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
 
 
 @click.command()
-@click.option("--repair", is_flag=True,
-              help="Run again the operations that were interrupted before reaching the account.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Run again the operations that were interrupted before reaching the account.",
+)
 @pass_ctx
 def doctor(ctx: Ctx, repair: bool) -> None:
-    """Check cards and the journal: lines the tool does not understand, interrupted writes.
+    """Check cards and the journal: lines the tool does not understand, interrupted
+    writes, journal facts the cards disagree with.
 
     \b
     Example:
@@ -334,6 +338,13 @@ def doctor(ctx: Ctx, repair: bool) -> None:
             click.echo(f"Marked {len(report['repaired'])} interrupted operation(s) as applied.")
         if report["rerun"]:
             click.echo(f"Ran {len(report['rerun'])} interrupted operation(s) again.")
+        if report["superseded"]:
+            click.echo(
+                f"Left {len(report['superseded'])} interrupted operation(s) out: "
+                "the same change was made again and is recorded."
+            )
+        for item in report["disagreements"]:
+            click.echo(f"{item['name']} ({item['resourceName']}): {item['problem']}")
         for item in report["unapplied"]:
             click.echo(
                 f"Never reached the account: {item['kind']} on {item['contact']}: "

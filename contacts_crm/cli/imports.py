@@ -100,7 +100,7 @@ def run(
     rows = [
         {
             "row": r.row,
-            "action": r.action,
+            "action": r.action.value,
             "reason": r.reason,
             "name": r.contact.display_name if r.contact else "",
             "review": bool(r.review),

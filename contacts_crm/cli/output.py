@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from contacts_crm.contact.model import Contact
+from contacts_crm.contact.model import MY_CONTACTS, Contact
 
 if TYPE_CHECKING:  # rich loads when something is drawn, not at start-up
     from rich.console import Console
@@ -81,7 +81,7 @@ def contact_dict(contact: Contact, group_names: dict[str, str] | None = None) ->
         "emails": [e.value for e in contact.emails],
         "organization": contact.organization,
         "title": contact.title,
-        "groups": [names.get(g, g) for g in contact.groups if g != "contactGroups/myContacts"],
+        "groups": [names.get(g, g) for g in contact.groups if g != MY_CONTACTS],
         "notes": contact.notes,
     }
 

@@ -8,6 +8,7 @@ import click
 
 from contacts_crm import config as cfg
 from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.defaults import DEFAULT_REGION
 from contacts_crm.errors import UsageError
 
 
@@ -69,7 +70,7 @@ def list_(ctx: Ctx) -> None:
     help="A service account key for --google (Workspace).",
 )
 @click.option("--subject", metavar="EMAIL", help="User to act as (domain-wide delegation).")
-@click.option("--region", default="RU", show_default=True, help="Default phone region.")
+@click.option("--region", default=DEFAULT_REGION, show_default=True, help="Default phone region.")
 @click.option("--user", default="", help="Your name, to sign calls and order steps.")
 @click.option(
     "--language",

@@ -31,6 +31,10 @@ WRITABLE = (
     "userDefined",
 )
 MY_CONTACTS = "contactGroups/myContacts"
+STARRED = "contactGroups/starred"
+# Google's system groups a person may name (their names, any letter case) -> resourceName;
+# every other system group (friends, coworkers...) is neither shown nor offered.
+SYSTEM_GROUPS = {"mycontacts": MY_CONTACTS, "my contacts": MY_CONTACTS, "starred": STARRED}
 
 
 @dataclass

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from contacts_crm.defaults import DEFAULT_REGION
+
 # What separates several numbers typed into one spreadsheet cell.
 _SPLIT = re.compile(
     r"\s*(?:\n|;|,(?!\d{3}\b)|/(?=\s*[+(\d])|\s:::\s|\s+(?:or|или|veya)\s+)\s*", re.I
@@ -78,7 +80,7 @@ def _repair_excel(text: str) -> tuple[str, str | None, bool]:
     return text, None, False
 
 
-def normalize(raw: str, region: str = "RU") -> Phone:
+def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:
     """Normalise one phone number to E.164 using ``region`` for national formats.
 
     >>> normalize("8 (916) 123-45-67", "RU").e164
@@ -131,12 +133,12 @@ def split_cell(cell: str) -> list[str]:
     return [part for part in (p.strip() for p in _SPLIT.split(text)) if part]
 
 
-def normalize_cell(cell: str, region: str = "RU") -> list[Phone]:
+def normalize_cell(cell: str, region: str = DEFAULT_REGION) -> list[Phone]:
     """Every phone number in one spreadsheet cell, normalised."""
     return [normalize(part, region) for part in split_cell(cell)]
 
 
-def lookup_keys(raw: str, region: str = "RU") -> list[str]:
+def lookup_keys(raw: str, region: str = DEFAULT_REGION) -> list[str]:
     """Index keys under which a number is found: its E.164 form and its digit tail.
 
     The tail (last 9 digits) lets "916 123 45 67" typed without a country

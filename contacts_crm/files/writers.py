@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from contacts_crm.contact.model import Contact
+from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.files.safe_cells import append_text_row, csv_cell, looks_like_formula
 
 PHONE_COLUMNS = {"mobile": "Mobile phone", "work": "Work phone", "home": "Home phone"}
@@ -57,7 +57,7 @@ def group_list(c: Contact, group_names: dict[str, str]) -> list[str]:
     out = []
     for rn in c.groups:
         name = group_names.get(rn, rn.rpartition("/")[2])
-        if rn != "contactGroups/myContacts" and name:
+        if rn != MY_CONTACTS and name:
             out.append(name)
     return out
 

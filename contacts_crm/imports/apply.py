@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from contacts_crm.account.connected import Account
 from contacts_crm.config import atomic_write
-from contacts_crm.contact.model import WRITABLE
+from contacts_crm.contact.model import WRITABLE, three_way
 from contacts_crm.errors import NotFoundError, UsageError
 from contacts_crm.imports.plan import IMPORT_KEY, NEW_GROUP, ImportPlan, PlanRow
 
@@ -188,7 +189,7 @@ def apply_plan(
             for r in chunk
             if r.match is not None and r.match.resource_name
         }
-        done = account.client.update_many(persons, mask, bases=bases)
+        done = account.client.update_many(persons, mask, merge=partial(_merge, bases, mask))
         account.remember(done)
         state.updated.extend(p["resourceName"] for p in done)
         state.save(data_dir)
@@ -198,6 +199,17 @@ def apply_plan(
     state.finished = _now()
     state.save(data_dir)
     return state
+
+
+def _merge(
+    bases: Mapping[str, dict[str, Any]],
+    mask: Sequence[str],
+    intended: dict[str, Any],
+    fresh: dict[str, Any],
+) -> dict[str, Any] | None:
+    """A planned update re-applied to a contact edited meanwhile (``three_way``)."""
+    base = bases.get(intended["resourceName"])
+    return three_way(base, fresh, intended, mask) if base is not None else None
 
 
 def undo_import(account: Account, import_id: str) -> ImportState:

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from contacts_crm.contact import phones
-from contacts_crm.contact.model import Address, EmailEntry, PhoneEntry
+from contacts_crm.contact.model import STARRED, SYSTEM_GROUPS, Address, EmailEntry, PhoneEntry
 from contacts_crm.files.safe_cells import strip_formula_guard
 from contacts_crm.files.table import Row
 from contacts_crm.imports.columns import Mapping
@@ -39,7 +39,6 @@ _PHONE_LABELS = {
     "мобильный": "mobile", "рабочий": "work", "домашний": "home",
     "cep": "mobile", "iş": "work", "ev": "home",
 }  # fmt: skip
-SYSTEM_GROUPS = {"mycontacts": "myContacts", "my contacts": "myContacts", "starred": "starred"}
 
 
 @dataclass
@@ -147,7 +146,7 @@ def split_groups(cell: str) -> list[str]:
         name = " ".join(part.split())
         if name.startswith("*"):
             system = SYSTEM_GROUPS.get(name.lstrip("* ").casefold())
-            if system == "starred":
+            if system == STARRED:
                 out.append("starred")
             continue
         if name and name.casefold() not in (g.casefold() for g in out):

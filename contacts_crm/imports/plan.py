@@ -14,16 +14,29 @@ import copy
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from contacts_crm.contact.model import MY_CONTACTS, Contact
+from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact
 from contacts_crm.imports.normalize import ImportRecord, name_key
 
 IMPORT_KEY = "crm.import"  # clientData key: "<import id>:<row hash>"
 NEW_GROUP = "new-group:"  # placeholder resource name of a group the apply step creates
-ACTIONS = ("create", "update", "merge", "skip", "reject")
-DUPLICATE_POLICIES = ("skip", "update", "merge")
-SYSTEM_GROUP_NAMES = {"mycontacts": MY_CONTACTS, "starred": "contactGroups/starred"}
+
+
+class Action(StrEnum):
+    """What happens to a row (a str: reports and JSON show the word itself)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    MERGE = "merge"
+    SKIP = "skip"
+    REJECT = "reject"
+
+
+ACTIONS = tuple(Action)
+WRITES = (Action.CREATE, Action.UPDATE, Action.MERGE)
+DUPLICATE_POLICIES = (Action.SKIP, Action.UPDATE, Action.MERGE)  # --on-duplicate
 
 
 @dataclass
@@ -40,7 +53,7 @@ class PlanRow:
     """What happens to one spreadsheet row."""
 
     row: int
-    action: str
+    action: Action
     reason: str
     contact: Contact | None = None  # the contact as it will be written
     match: Contact | None = None  # the existing contact it updates / merges / skips for
@@ -53,7 +66,7 @@ class PlanRow:
     @property
     def writes(self) -> bool:
         """True when applying this row sends something to the account."""
-        return self.into_row is None and self.action in ("create", "update", "merge")
+        return self.into_row is None and self.action in WRITES
 
 
 @dataclass
@@ -64,15 +77,15 @@ class ImportPlan:
 
     def counts(self) -> dict[str, int]:
         c = Counter(r.action for r in self.rows)
-        return {a: c.get(a, 0) for a in ACTIONS}
+        return {a.value: c.get(a, 0) for a in ACTIONS}
 
     @property
     def creates(self) -> list[PlanRow]:
-        return [r for r in self.rows if r.writes and r.action == "create"]
+        return [r for r in self.rows if r.writes and r.action is Action.CREATE]
 
     @property
     def updates(self) -> list[PlanRow]:
-        return [r for r in self.rows if r.writes and r.action in ("update", "merge")]
+        return [r for r in self.rows if r.writes and r.action in (Action.UPDATE, Action.MERGE)]
 
 
 @dataclass
@@ -87,7 +100,7 @@ def plan_import(
 ) -> ImportPlan:
     """One PlanRow per record, in file order."""
     if options.on_duplicate not in DUPLICATE_POLICIES:
-        raise ValueError(f"on_duplicate must be one of {DUPLICATE_POLICIES}")
+        raise ValueError(f"on_duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
     groups = {k.casefold(): v for k, v in options.groups.items()}
     index: dict[str, _Target] = {}
     imported: dict[str, Contact] = {}
@@ -117,16 +130,17 @@ def _plan_one(
     imported: dict[str, Contact],
     new_groups: list[str],
 ) -> PlanRow:
-    pr = PlanRow(rec.row, "create", "new contact", warnings=list(rec.warnings), review=rec.review)
+    pr = PlanRow(rec.row, Action.CREATE, "new contact", warnings=list(rec.warnings),
+                 review=rec.review)  # fmt: skip
     if rec.empty:
-        pr.action, pr.reason = "reject", "no name, company, phone or e-mail in the row"
+        pr.action, pr.reason = Action.REJECT, "no name, company, phone or e-mail in the row"
         if rec.notes:
             pr.reason += f" (the row holds: {rec.notes.splitlines()[0][:80]})"
         return pr
     digest = rec.row_hash()
     pr.key = f"{options.import_id}:{digest}"
     if digest in imported:
-        pr.action, pr.reason, pr.match = "skip", "already imported", imported[digest]
+        pr.action, pr.reason, pr.match = Action.SKIP, "already imported", imported[digest]
         return pr
     resources = _group_resources(rec.groups, groups, new_groups)
     new = _contact_from(rec, resources)
@@ -136,11 +150,11 @@ def _plan_one(
         pr.contact = new
         target = _Target(new, owner=pr)
     else:
-        policy = options.on_duplicate
+        policy = Action(options.on_duplicate)
         pr.match = target.existing
         where = f"row {target.owner.row}" if target.owner else "a contact in the account"
-        if policy == "skip":
-            pr.action, pr.reason = "skip", f"duplicate of {where} (same {why})"
+        if policy is Action.SKIP:
+            pr.action, pr.reason = Action.SKIP, f"duplicate of {where} (same {why})"
             return pr
         combined = _combine(target.contact, new, policy)
         if target.owner is None:  # first row to touch an existing contact: this row owns it
@@ -150,7 +164,8 @@ def _plan_one(
             owner = target.owner
             owner.contact = combined
             pr.action, pr.into_row = policy, owner.row
-            pr.reason = f"{'merged' if policy == 'merge' else 'folded'} into {where} (same {why})"
+            verb = "merged" if policy is Action.MERGE else "folded"
+            pr.reason = f"{verb} into {where} (same {why})"
             pr.contact = combined
         target.contact = combined
     for k in _keys_of_record(rec):
@@ -160,12 +175,12 @@ def _plan_one(
 
 def _settle(pr: PlanRow) -> None:
     """An update or merge that changes nothing becomes a skip; list the fields written."""
-    if pr.into_row is not None or pr.action not in ("update", "merge"):
+    if pr.into_row is not None or pr.action not in (Action.UPDATE, Action.MERGE):
         return
     assert pr.contact is not None and pr.match is not None
     pr.fields = pr.contact.changed_fields(pr.match)
     if not pr.fields:
-        pr.action, pr.reason = "skip", f"already up to date ({pr.reason})"
+        pr.action, pr.reason = Action.SKIP, f"already up to date ({pr.reason})"
 
 
 def _find(rec: ImportRecord, index: dict[str, _Target]) -> tuple[_Target | None, str]:
@@ -206,7 +221,7 @@ def _import_keys(c: Contact) -> list[str]:
 def _group_resources(names: list[str], groups: dict[str, str], new: list[str]) -> list[str]:
     out = []
     for name in names:
-        rn = SYSTEM_GROUP_NAMES.get(name.casefold()) or groups.get(name.casefold())
+        rn = SYSTEM_GROUPS.get(name.casefold()) or groups.get(name.casefold())
         if rn is None:  # the first spelling seen names the new group
             known = next((n for n in new if n.casefold() == name.casefold()), None)
             if known is None:
@@ -231,13 +246,13 @@ def _contact_from(rec: ImportRecord, groups: list[str]) -> Contact:
     )
 
 
-def _combine(old: Contact, new: Contact, policy: str) -> Contact:
+def _combine(old: Contact, new: Contact, policy: Action) -> Contact:
     """``update``: the row's values win where it has them; ``merge``: union, blanks filled.
 
     Either way notes are only ever appended to, and system groups are kept.
     """
     out = copy.deepcopy(old)
-    if policy == "update":
+    if policy is Action.UPDATE:
         if new.given_name or new.family_name or new.middle_name:
             out.given_name, out.family_name = new.given_name, new.family_name
             out.middle_name = new.middle_name
@@ -251,7 +266,7 @@ def _combine(old: Contact, new: Contact, policy: str) -> Contact:
             out.addresses = list(new.addresses)
         user_groups = [g for g in new.groups if g != MY_CONTACTS]
         if user_groups:
-            kept = [g for g in out.groups if g in (MY_CONTACTS, "contactGroups/starred")]
+            kept = [g for g in out.groups if g in SYSTEM_GROUPS.values()]
             out.groups = list(dict.fromkeys([*kept, *user_groups]))
     else:
         extra: list[str] = []
@@ -290,4 +305,3 @@ def append_notes(old: str, new: str) -> str:
     if not add:
         return old
     return "\n".join(x for x in (old.rstrip("\n"), *add) if x)
-

@@ -24,7 +24,7 @@ def report_rows(plan: ImportPlan) -> list[list[str | int]]:
         out.append(
             [
                 r.row,
-                r.action,
+                r.action.value,
                 r.reason,
                 c.display_name if c else (r.match.display_name if r.match else ""),
                 c.organization if c else "",

@@ -18,6 +18,7 @@ from typing import Any
 
 from contacts_crm.account.connected import Account
 from contacts_crm.contact.model import Contact
+from contacts_crm.defaults import DEFAULT_REGION
 from contacts_crm.errors import UsageError
 from contacts_crm.files.readers import read_bytes, read_source, read_tables
 from contacts_crm.files.table import Row, Table, check_table
@@ -132,7 +133,7 @@ def show_mapping(
 def read_records(
     path: Path | str,
     *,
-    region: str = "RU",
+    region: str = DEFAULT_REGION,
     sheet: str | None = None,
     mapping_file: Path | str | None = None,
     tables: list[Table] | None = None,

@@ -19,6 +19,7 @@ prefix again, so export then import gives back the original text.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,8 +34,8 @@ from gspread.exceptions import APIError, SpreadsheetNotFound, WorksheetNotFound
 from gspread.utils import InsertDataOption, ValueInputOption, rowcol_to_a1
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_random_exponential
 
+from contacts_crm.account.retrying import backoff_wait
 from contacts_crm.errors import (
     AuthError,
     CrmError,
@@ -383,12 +384,14 @@ class SheetsClient:
             raise mapped from exc
 
     def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        after = _retry_after(exc)
-        if after is not None:
-            return min(after, self._retry.max_wait_s)
-        backoff = wait_random_exponential(multiplier=self._retry.base_s, max=self._retry.max_wait_s)
-        return backoff(state)
+        """The People client's wait: full jitter, or Retry-After (capped at max_wait_s)."""
+
+        def after(exc: BaseException | None) -> float | None:
+            asked = _retry_after(exc)
+            return None if asked is None else min(asked, self._retry.max_wait_s)
+
+        wait = backoff_wait(self._retry.base_s, self._retry.max_wait_s, random.random, after)
+        return wait(state)
 
 
 def _padded(row: Sequence[Any], width: int) -> list[Any]:

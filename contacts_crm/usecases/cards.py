@@ -1,20 +1,28 @@
 """Use cases on client cards: log a call, open / advance / close an order.
 
-Each one follows the same path, so that nothing anyone wrote is ever lost:
+Each one follows the same path, decide first, act after, so that nothing
+anyone wrote is ever lost and every fact is journalled once:
 
-1. the operation gets an id and is written to the journal (pending);
-2. it is applied to the card as the cache has it; the events the card
-   change produces (lines compacted away, group moves) are journalled
-   *before* the write;
-3. the new card, the group changes and the operation's id go to the account
-   in ONE etag-checked write; on a stale etag the contact is re-read and the
-   operation re-applied to the fresh card (never the old text written back);
-4. the journal entry is marked applied and the cache updated from the
-   write's response.
+1. decide (pure, ``card.decide``): the operation applied to the contact as
+   the cache has it gives the new card, the groups to join and leave, and
+   every journal event (the operation's, the lines compacted away, the group
+   moves), with the values of this attempt (order number, stage);
+2. act before the write: create the groups the account does not have yet,
+   journal the events (pending);
+3. write the new card, the memberships and the operation's id to the account
+   in ONE etag-checked update;
+4. on a stale etag: re-read the contact and decide again (only the pure
+   step runs again); the journal is rewritten only if the new decision
+   differs (another order number, other lines compacted), a group created
+   only if it is still missing;
+5. mark the journal entry applied and update the cache from the response.
 
 The operation's id is kept in the contact's clientData (``crm.ops``, the last
 few ids, invisible in the Contacts UI): a retry of an operation whose write
-did land finds its id there and changes nothing.
+did land finds its id there and changes nothing. An operation an earlier run
+left pending (exit 69/75, a crash) is settled by the next write to the card:
+marked applied if its id is there, superseded if the new operation is the
+same fact run again.
 """
 
 from __future__ import annotations
@@ -24,22 +32,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from contacts_crm.account.connected import Account
+from contacts_crm.account.journal import Journal
 from contacts_crm.card import grammar as card_grammar
+from contacts_crm.card.decide import OPS_KEY, CardWrite, decide, effect_on_card, ops_done
 from contacts_crm.card.dialer import dialer_view
-from contacts_crm.card.events import JournalEvent
-from contacts_crm.card.group_rules import group_changes
+from contacts_crm.card.events import APPLIED, JournalEvent
 from contacts_crm.card.operations import (
     CloseOrder,
     LogCall,
     OpenOrder,
     Operation,
-    OpResult,
     StepOrder,
-    apply,
     operation_from_event,
 )
 from contacts_crm.contact.model import MY_CONTACTS, Contact
@@ -47,8 +53,6 @@ from contacts_crm.errors import UsageError
 from contacts_crm.office.cards import card_settings, group_rules
 from contacts_crm.usecases.contacts import create_group, group_resource, resolve
 
-OPS_KEY = "crm.ops"  # clientData key: ids of the last operations applied to the contact
-OPS_KEPT = 30
 WRITE_FIELDS = ["biographies", "memberships", "clientData"]
 
 
@@ -99,86 +103,91 @@ def run(
     """Apply an operation to the card of the one contact ``query`` names."""
     account.ensure_synced()
     contact = resolve(account, query)
-    rn = contact.resource_name or ""
-    op = make_op(op_id or new_op_id())
+    return _write(account, contact.resource_name or "", make_op(op_id or new_op_id()))
+
+
+def _write(account: Account, rn: str, op: Operation) -> CardChange:
+    """Decide, create missing groups, journal, write; on a stale etag decide again."""
     settings = card_settings(account.profile)
     rules = group_rules()
     journal = account.journal
-    by_id = {
-        g["resourceName"]: g.get("formattedName") or g.get("name", "")
-        for g in account.cache.groups()
-    }
-    state: dict[str, Any] = {}
-
-    def operation(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
-        fresh = Contact.from_person(person)
-        done = fresh.client_data.get(OPS_KEY, "").split()
-        if op.op_id in done:  # a retried write that had landed: nothing to do
-            state.update(result=None, person=person)
-            return None
-        before = card_grammar.parse(fresh.notes, settings.labels)
-        result = apply(before, op, settings=settings, contact=rn, contact_name=fresh.display_name)
-        names = {by_id.get(g, g) for g in fresh.groups if g != MY_CONTACTS}
-        add, remove = group_changes(before, result.card, op, names, rules)
-        _journal_before_write(journal, op, result, add, remove, rn, fresh.display_name)
-        state.update(result=result, added=sorted(add), removed=sorted(remove))
-        fresh.notes = card_grammar.render(result.card)
-        fresh.groups = _apply_groups(account, fresh.groups, add, remove, by_id)
-        fresh.client_data[OPS_KEY] = " ".join([*done, op.op_id][-OPS_KEPT:])
-        return fresh.to_person(WRITE_FIELDS), WRITE_FIELDS
-
-    written = account.client.modify(rn, operation, person=account.cache.person(rn))
+    names = _group_names(account)
+    pending = _pending_ops(journal, rn)
+    person = account.cache.person(rn)
+    recorded: tuple[JournalEvent, ...] | None = None
+    decision: CardWrite | None = None
+    written: dict[str, Any] = {}
+    for attempt in account.client.on_conflict(rn):
+        with attempt:
+            if person is None or attempt.retry_state.attempt_number > 1:
+                person = account.client.get(rn)
+            fresh = Contact.from_person(person)
+            decision = decide(fresh, op, settings=settings, rules=rules, names=names,
+                              pending=pending)  # fmt: skip
+            for landed in decision.landed:
+                journal.mark_applied(landed)
+            if decision.done:
+                written = person
+                break
+            memberships = _memberships(account, fresh.groups, decision, names)
+            if decision.events != recorded:
+                journal.record_attempt(op.op_id, decision.events, supersedes=decision.superseded)
+                recorded = decision.events
+            fresh.notes = decision.notes
+            fresh.groups = memberships
+            fresh.client_data[OPS_KEY] = decision.ops
+            body = {**fresh.to_person(WRITE_FIELDS), "resourceName": rn, "etag": person.get("etag")}
+            written = account.client.update(body, WRITE_FIELDS)
     account.remember([written])
     journal.mark_applied(op.op_id)
-    result: OpResult | None = state.get("result")
+    result = decision.result if decision is not None else None
     return CardChange(
         contact=Contact.from_person(written),
         op_id=op.op_id,
         changed=bool(result and result.changed),
         order_no=result.order_no if result else None,
-        groups_added=state.get("added", []),
-        groups_removed=state.get("removed", []),
+        groups_added=list(decision.join) if decision else [],
+        groups_removed=list(decision.leave) if decision else [],
         compacted=[r.line.text for r in result.removed] if result else [],
     )
 
 
-def _journal_before_write(
-    journal: Any,
-    op: Operation,
-    result: OpResult,
-    add: set[str],
-    remove: set[str],
-    rn: str,
-    name: str,
-) -> None:
-    """Record the operation, the lines it compacts away and its group moves (pending).
-
-    ``Journal.record_op`` keeps an attempt after a conflict from recording
-    anything twice; the group events' seqs are assigned there.
-    """
-    moves = [
-        JournalEvent(op_id=op.op_id, seq=-1, at=result.events[0].at, who=op.who, kind="group",
-                     contact=rn, contact_name=name, text=f"{verb} group {g}", data={"group": g})
-        for verb, groups in (("added to", add), ("removed from", remove))
-        for g in sorted(groups)
-    ]  # fmt: skip
-    journal.record_op(op.op_id, [*result.events, *moves])
+def _group_names(account: Account) -> dict[str, str]:
+    """resourceName -> name of the account's groups, as the cache has them."""
+    return {
+        g["resourceName"]: g.get("formattedName") or g.get("name", "")
+        for g in account.cache.groups()
+    }
 
 
-def _apply_groups(
-    account: Account, current: list[str], add: set[str], remove: set[str], by_id: dict[str, str]
+def _pending_ops(journal: Journal, rn: str) -> list[Operation]:
+    """The card operations on ``rn`` an earlier run journalled and never saw land."""
+    out = []
+    for event in journal.pending(contact=rn):
+        if event.seq == 0:
+            try:
+                out.append(operation_from_event(event))
+            except UsageError:  # not a card operation
+                continue
+    return out
+
+
+def _memberships(
+    account: Account, current: list[str], decision: CardWrite, names: dict[str, str]
 ) -> list[str]:
-    """New membership list: named groups added (created if missing) and removed."""
-    by_name = {name.casefold(): rn for rn, name in by_id.items()}
-    out = [g for g in current if by_id.get(g, "").casefold() not in {r.casefold() for r in remove}]
-    for name in sorted(add):
+    """The new membership list; a group the decision joins and the account lacks is
+    created first (``names`` learns it, so a re-decision does not create it again)."""
+    leave = {g.casefold() for g in decision.leave}
+    by_name = {name.casefold(): rn for rn, name in names.items()}
+    out = [g for g in current if names.get(g, "").casefold() not in leave]
+    for name in decision.join:
         rn = by_name.get(name.casefold())
         if rn is None:  # a rule names a group this account does not have yet
             try:
-                rn = create_group(account, name)["resourceName"]
+                rn = str(create_group(account, name)["resourceName"])
             except UsageError:  # created meanwhile by someone else
                 rn = group_resource(account, name)
-            by_id[rn] = name
+            names[rn] = name
             by_name[name.casefold()] = rn
         if rn not in out:
             out.append(rn)
@@ -315,19 +324,17 @@ def history(account: Account, query: str) -> tuple[Contact, list[JournalEvent]]:
     return contact, account.journal.history(contact.resource_name or "")
 
 
-def _recorded(op: Operation, _op_id: str) -> Operation:
-    """``run``'s operation factory for an operation the journal already holds."""
-    return op
-
-
 def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
-    """Check the cards and the journal: unrecognised lines, interrupted operations.
+    """Check the cards and the journal: unrecognised lines, interrupted operations,
+    journal facts the cards disagree with.
 
     An operation journalled but never marked applied was interrupted between
     the journal and the card write. Its contact is read fresh: if the
-    operation's id is on it, the write landed and the entry is marked applied;
-    if not, it never reached the account — reported, or run again with
-    ``repair`` (safe: its id makes it idempotent).
+    operation's id is on it, the write landed and the entry is marked applied.
+    If another applied operation recorded the same change (the command was run
+    again), it is superseded; if its line is on the card all the same, it is
+    marked applied. Otherwise it never reached the account: reported, or run
+    again with ``repair``. So repair never applies a fact twice.
     """
     account.ensure_synced()
     settings = card_settings(account.profile)
@@ -336,27 +343,86 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
     for contact in account.cache.contacts():
         lines = card_grammar.unrecognised_lines(card_grammar.parse(contact.notes, labels))
         if lines:
-            odd.append({"resourceName": contact.resource_name, "name": contact.display_name,
-                        "lines": [{"line": n, "text": t} for n, t in lines]})
-    pending = [e for e in account.journal.pending() if e.seq == 0 and e.contact]
-    fresh = {p["resourceName"]: p for p in account.client.get_many(
-        list(dict.fromkeys(e.contact for e in pending)))} if pending else {}
+            odd.append(
+                {
+                    "resourceName": contact.resource_name,
+                    "name": contact.display_name,
+                    "lines": [{"line": n, "text": t} for n, t in lines],
+                }
+            )
+    journal = account.journal
+    pending = [e for e in journal.pending() if e.seq == 0 and e.contact and e.kind in _CARD_KINDS]
+    fresh = (
+        {
+            p["resourceName"]: p
+            for p in account.client.get_many(list(dict.fromkeys(e.contact for e in pending)))
+        }
+        if pending
+        else {}
+    )
     account.remember(list(fresh.values()))
-    marked, rerun, unapplied = [], [], []
+    marked, rerun, superseded, unapplied = [], [], [], []
     for event in pending:
         person = fresh.get(event.contact)
-        done = Contact.from_person(person).client_data.get(OPS_KEY, "").split() if person else []
-        if event.op_id in done:
-            account.journal.mark_applied(event.op_id)
+        now_on = Contact.from_person(person) if person else None
+        op = operation_from_event(event)
+        if now_on is not None and event.op_id in ops_done(now_on):
+            journal.mark_applied(event.op_id)
             marked.append(event.op_id)
-        elif repair and person is not None:
-            run(account, event.contact, partial(_recorded, operation_from_event(event)),
-                event.op_id)
+        elif journal.applied_twin(event):
+            journal.supersede([event.op_id])
+            superseded.append(event.op_id)
+        elif now_on is not None and effect_on_card(now_on, op, settings=settings):
+            journal.mark_applied(event.op_id)
+            marked.append(event.op_id)
+        elif repair and now_on is not None:
+            _write(account, event.contact, op)
             rerun.append(event.op_id)
         else:
-            unapplied.append({"opId": event.op_id, "contact": event.contact,
-                              "kind": event.kind, "text": event.text})
-    return {"unrecognised": odd, "repaired": marked, "rerun": rerun, "unapplied": unapplied}
+            unapplied.append(
+                {
+                    "opId": event.op_id,
+                    "contact": event.contact,
+                    "kind": event.kind,
+                    "text": event.text,
+                }
+            )
+    return {"unrecognised": odd, "repaired": marked, "rerun": rerun, "superseded": superseded,
+            "unapplied": unapplied, "disagreements": disagreements(account)}  # fmt: skip
+
+
+_CARD_KINDS = ("call", "order_open", "order_step", "order_close")
+
+
+def disagreements(account: Account) -> list[dict[str, Any]]:
+    """Journal facts the cards (as the cache has them) contradict.
+
+    Per client: an order the journal opened more than once, and an order the
+    journal opened that the card has neither as an order nor folded into its
+    summary line. Cards written by hand or imported may hold orders the
+    journal never saw: those are not disagreements.
+    """
+    labels = card_settings(account.profile).labels
+    opened: dict[str, dict[int, int]] = {}
+    for e in account.journal.events(kinds=["order_open"]):
+        if e.order_no is not None and e.state == APPLIED and e.data.get("changed") is not False:
+            numbers = opened.setdefault(e.contact, {})
+            numbers[e.order_no] = numbers.get(e.order_no, 0) + 1
+    out: list[dict[str, Any]] = []
+    for rn, numbers in opened.items():
+        contact = account.cache.get(rn)
+        card = card_grammar.parse(contact.notes if contact else "", labels)
+        summary = card.summary()
+        for number, times in sorted(numbers.items()):
+            problem = None
+            if times > 1:
+                problem = f"the journal opened order {number} {times} times"
+            elif card.order(number) is None and not (summary and number <= summary.last):
+                problem = f"the journal opened order {number}; the card has no order {number}"
+            if problem:
+                out.append({"resourceName": rn, "name": contact.display_name if contact else "",
+                            "order": number, "problem": problem})  # fmt: skip
+    return out
 
 
 def now() -> datetime:

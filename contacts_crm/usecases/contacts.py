@@ -11,11 +11,8 @@ from typing import Any
 
 from contacts_crm.account.connected import Account
 from contacts_crm.contact import phones
-from contacts_crm.contact.model import MY_CONTACTS, Contact, EmailEntry, PhoneEntry
+from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact, EmailEntry, PhoneEntry
 from contacts_crm.errors import AmbiguousError, InputError, NotFoundError, Problem, UsageError
-
-# System groups a user may name on the command line (others are deprecated).
-SYSTEM_GROUPS = {"mycontacts": "contactGroups/myContacts", "starred": "contactGroups/starred"}
 
 
 # ------------------------------------------------------------------- finding

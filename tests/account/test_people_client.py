@@ -15,7 +15,7 @@ import pytest
 from contacts_crm.account.connected import Account
 from contacts_crm.account.pacing import Pacer
 from contacts_crm.account.people import PeopleClient, RetryPolicy
-from contacts_crm.contact.model import Contact, PhoneEntry
+from contacts_crm.contact.model import Contact, PhoneEntry, three_way
 from contacts_crm.emulator import Emulator, EmulatorServer, build_service
 from contacts_crm.errors import ConflictError, LimitExceededError
 
@@ -246,7 +246,10 @@ def test_batch_update_meeting_a_concurrent_edit_merges_instead_of_overwriting(ac
     emulator.device_edit(rn, lambda p: p.update(
         phoneNumbers=[*p["phoneNumbers"], {"value": "+79269998877", "type": "work"}],
         biographies=[{"value": "Call after 14:00", "contentType": "TEXT_PLAIN"}]))
-    done = account.client.update_many([intended], fields, bases={rn: base})
+    # the caller merges (the client knows no three-way merge): the import's own _merge
+    done = account.client.update_many(
+        [intended], fields, merge=lambda mine, fresh: three_way(base, fresh, mine, fields)
+    )
     result = done[0]
     phones = [p["value"] for p in result["phoneNumbers"]]
     assert phones == ["+79160000001", "+79269998877", "+79035550000"]

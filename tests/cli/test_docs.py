@@ -21,8 +21,11 @@ def commands():
     def visit(cmd: click.Command, path: list[str], parent: click.Command | None) -> None:
         out.append((" ".join(path), cmd, parent))
         if isinstance(cmd, click.Group):
-            for name, sub in sorted(cmd.commands.items()):
-                if not sub.hidden:
+            # list_commands/get_command, not .commands: the root group loads lazily
+            ctx = click.Context(cmd, info_name=path[-1])
+            for name in sorted(cmd.list_commands(ctx)):
+                sub = cmd.get_command(ctx, name)
+                if sub is not None and not sub.hidden:
                     visit(sub, [*path, name], cmd)
 
     visit(cli, ["crm"], None)
@@ -111,3 +114,9 @@ def test_cli_reference_is_up_to_date():
         "docs/cli.md is stale; regenerate: .venv/bin/python scripts/gen_cli_docs.py\n"
         + result.stdout[-3000:]
     )
+
+
+def test_the_walk_sees_every_command():
+    """The parametrised checks above cannot pass by seeing no command at all."""
+    paths = {c[0] for c in COMMANDS}
+    assert {"crm card", "crm import", "crm summary", "crm order open", "crm group list"} <= paths
