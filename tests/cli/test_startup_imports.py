@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-HEAVY = ("googleapiclient", "httplib2", "openpyxl", "gspread", "contacts_crm.emulator")
+HEAVY = ("googleapiclient", "httplib2", "openpyxl", "gspread", "tenacity", "contacts_crm.emulator")
 
 PROBE = f"""
 import json, sys
