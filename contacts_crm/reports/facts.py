@@ -106,6 +106,7 @@ class FactsCache:
         self._known: dict[str, str] = {}
         self._new: dict[str, str] = {}
         self._seen: set[str] = set()
+        self._decoded: dict[str, CardFacts] = {}
         self.parsed = 0
         if self._db is not None:
             self._db.execute("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, json TEXT)")
@@ -118,7 +119,12 @@ class FactsCache:
         self._seen.add(key)
         known = self._known.get(key)
         if known is not None:
-            return CardFacts.from_json(known)
+            # CardFacts are immutable: cards that say the same (no order yet, one open
+            # order at a stage…) share one decoded object
+            decoded = self._decoded.get(known)
+            if decoded is None:
+                decoded = self._decoded[known] = CardFacts.from_json(known)
+            return decoded
         facts = facts_of(notes, self.labels)
         self.parsed += 1
         self._new[key] = self._known[key] = facts.to_json()
