@@ -7,13 +7,16 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
+
+if TYPE_CHECKING:
+    from contacts_crm.account.connected import Account
 
 
 @dataclass
@@ -81,7 +84,7 @@ def contact_dict(contact: Contact, group_names: dict[str, str] | None = None) ->
     }
 
 
-def group_names(account: Any) -> dict[str, str]:
+def group_names(account: Account) -> dict[str, str]:
     return {
         g["resourceName"]: (g.get("formattedName") or g.get("name", ""))
         for g in account.cache.groups()
