@@ -9,6 +9,7 @@ counted by an SQLite trigger on the journal file itself.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -228,3 +229,48 @@ def test_doctor_reports_journal_facts_the_card_contradicts(account, client_rn):
         (1, "the journal opened order 1 2 times"),
         (7, "the journal opened order 7; the card has no order 7"),
     }
+
+
+def test_four_pcs_opening_orders_at_once_journal_the_numbers_on_the_card(emulator_server, tmp_path):
+    """Four PCs open three orders each on one client at the same moment: the journals
+    hold orders 1..12, each once, each with the number the card shows."""
+    pcs, orders = 4, 3
+    accounts = [
+        Account.from_service(build_service(emulator_server.url), tmp_path / f"pc{w}",
+                             profile=cfg.Profile(name=f"pc{w}", user=f"W{w}", card_max_lines=40,
+                                                 card_max_chars=4000))
+        for w in range(pcs)
+    ]  # fmt: skip
+    rn = accounts[0].client.create(Contact(given_name="Ivan").to_person())["resourceName"]
+    for account in accounts:
+        account.sync(full=True)
+    start = threading.Barrier(pcs)
+    opened: list[tuple[int | None, int | None, str]] = []
+    failures: list[BaseException] = []
+
+    def work(w: int) -> None:
+        start.wait()
+        try:
+            for i in range(orders):
+                change = uc.open_order(accounts[w], rn, f"pc{w} order {i}", at=AT)
+                opened.append((change.order_no, None, ""))
+            for e in accounts[w].journal.events(kinds=["order_open"]):
+                opened.append((None, e.order_no, e.text))
+            accounts[w].journal.close()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(pcs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    told = sorted(n for n, _, _ in opened if n is not None)
+    journalled = sorted(n for _, n, _ in opened if n is not None)
+    assert told == journalled == list(range(1, pcs * orders + 1))
+    assert all(text.startswith(f"Order {n} ") for _, n, text in opened if n is not None)
+    card = grammar.parse(accounts[0].client.get(rn)["biographies"][0]["value"], SETTINGS.labels)
+    assert sorted(o.number for o in card.open_orders()) == list(range(1, pcs * orders + 1))
+    for account in accounts:
+        account.cache.close()
