@@ -28,6 +28,7 @@ from contacts_crm.contact.model import Contact, PhoneEntry
 from contacts_crm.emulator import Emulator, build_service
 from contacts_crm.errors import ExitCode, UnavailableError
 from contacts_crm.office.templates import load_labels
+from contacts_crm.reports.activity import activity
 from contacts_crm.usecases import cards as uc
 
 AT = datetime(2026, 11, 20, 10, 0).astimezone()
@@ -171,6 +172,7 @@ def test_a_call_re_run_after_exit_69_then_repair_gives_one_call(account, emu, cl
     ]
     notes = account.client.get(client_rn)["biographies"][0]["value"]
     assert notes.count("about delivery") == 1
+    assert activity(account, since=AT.date(), today=AT.date()).total.calls == 1  # crm activity
 
 
 def test_a_call_that_landed_but_failed_is_counted_once_after_re_run_and_repair(
@@ -191,6 +193,7 @@ def test_a_call_that_landed_but_failed_is_counted_once_after_re_run_and_repair(
     counted = [e for e in account.journal.events(kinds=["call"]) if e.data["changed"]]
     assert len(counted) == 1 and counted[0].state == "applied"
     assert account.journal.pending() == []
+    assert activity(account, since=AT.date(), today=AT.date()).total.calls == 1
 
 
 def test_repair_never_re_applies_what_a_re_run_already_wrote(account, emu, client_rn):
