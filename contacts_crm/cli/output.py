@@ -7,16 +7,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
-
-if TYPE_CHECKING:
-    from contacts_crm.account.connected import Account
 
 
 @dataclass
@@ -84,7 +81,7 @@ def contact_dict(contact: Contact, group_names: dict[str, str] | None = None) ->
     }
 
 
-def group_names(account: Account) -> dict[str, str]:
+def group_names(account: Any) -> dict[str, str]:
     return {
         g["resourceName"]: (g.get("formattedName") or g.get("name", ""))
         for g in account.cache.groups()
