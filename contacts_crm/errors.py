@@ -133,19 +133,6 @@ class ConflictError(CrmError):
     exit_code = ExitCode.CONFLICT
 
 
-class PartialFailure(CrmError):
-    """Some of the work was done and some was not; the report says which."""
-
-    exit_code = ExitCode.CONFLICT
-
-    def __init__(
-        self, message: str, done: int, failed: list[Problem], *, hint: str | None = None
-    ) -> None:
-        super().__init__(message, hint=hint)
-        self.done = done
-        self.failed = list(failed)
-
-
 class ServiceError(CrmError):
     """The People/Sheets API answered with an error we cannot work around."""
 

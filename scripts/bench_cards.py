@@ -46,12 +46,12 @@ from typing import Any
 
 from contacts_crm.account.connected import Account
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
-from contacts_crm.card import wording as labels_module
 from contacts_crm.card.grammar import parse, render
 from contacts_crm.card.operations import CloseOrder, LogCall, OpenOrder, StepOrder, apply
 from contacts_crm.card.settings import CardSettings
 from contacts_crm.emulator import Emulator, EmulatorServer, EmulatorSettings, build_service
 from contacts_crm.errors import NotFoundError
+from contacts_crm.office import templates as labels_module
 from contacts_crm.office.templates import load_labels
 from contacts_crm.usecases.cards import log_call
 

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import stat
 
 import pytest
+from cli_helpers import crm
 
 from contacts_crm import config as cfg
-from contacts_crm.cli.main import main
 from contacts_crm.errors import ConfigError, NotFoundError, UsageError
-
-
-def crm(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    return int(exit_info.value.code or 0), out.getvalue()
 
 
 def mode(path) -> int:

@@ -348,7 +348,7 @@ class PeopleClient:
             body = {"contacts": [{"contactPerson": p} for p in chunk], "readMask": READ_FIELDS}
             markers = [_marker(p, marker_key) for p in chunk]
 
-            def recheck(markers: list[str] = markers, chunk: list = chunk) -> dict | None:
+            def recheck(markers: list[str] = markers) -> dict | None:
                 found = self.find_by_markers(marker_key, markers)
                 if len(found) == len(markers):
                     return {"createdPeople": [{"person": found[m]} for m in markers]}

@@ -3,7 +3,8 @@
 Rules come from ``templates/group_rules.toml`` (an office may override the
 file). They are checked in file order against the client's groups as the
 earlier rules left them; every rule whose conditions all hold adds and removes
-its groups. Pure: no I/O besides loading the template.
+its groups. Pure: ``parse_rules`` takes the TOML data the caller read
+(``office.templates.load_rules``).
 """
 
 from __future__ import annotations

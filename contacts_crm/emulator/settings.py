@@ -15,10 +15,6 @@ QUOTA_CATEGORIES = (
     "full_sync_first_page",
 )
 
-# Latency kinds used by ``latency_ms_by_kind``: "read", "write", "batch_write".
-LATENCY_KINDS = ("read", "write", "batch_write")
-
-
 @dataclass
 class EmulatorSettings:
     """Knobs of one emulator; every field may be changed at runtime.
@@ -31,7 +27,7 @@ class EmulatorSettings:
     """
 
     latency_ms: float = 0.0
-    latency_ms_by_kind: dict[str, float] = field(default_factory=dict)
+    latency_ms_by_kind: dict[str, float] = field(default_factory=dict)  # read, write, batch_write
     quota_window_s: float = 60.0
     quotas: dict[str, int] = field(default_factory=dict)
     fail_rate: float = 0.0

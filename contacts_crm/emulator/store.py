@@ -157,11 +157,6 @@ class Store:
             self._seq += 1
             return self._seq
 
-    @property
-    def max_seq(self) -> int:
-        """The last change sequence number handed out."""
-        return self._seq
-
     # meta ---------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         """A value from the meta table, or None."""

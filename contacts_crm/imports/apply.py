@@ -1,10 +1,12 @@
 """Apply an ImportPlan to an account, resumably, and undo it.
 
-Every import keeps a state file ``<data dir>/imports/<id>.json``: the
-contacts it created (import key -> resourceName), the before-image of every
-contact it changed, the batch in flight. It is saved before and after every
-batch, so a run killed at any point can be resumed (``recover_in_flight``
-looks up a batch that may have landed with a fresh read) and undone.
+Every import keeps its record under ``<data dir>/imports/``: a small header
+``<id>.json`` (status, the batch in flight, the groups it created), rewritten
+atomically before and after every batch, and two append-only logs beside it,
+``<id>.created`` (import key -> resourceName of every contact it created) and
+``<id>.before`` (the before-image of every contact it changed, synced before
+the change is sent). So a run killed at any point can be resumed
+(``recover_in_flight`` looks up a batch that may have landed) and undone.
 """
 
 from __future__ import annotations

@@ -22,12 +22,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contacts_crm.account.journal import EventRow, JournalEvent
 from contacts_crm.card.wording import DIRECTIONS, OUTCOMES, Labels
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.settings import ALL, period, period_bounds
+
+if TYPE_CHECKING:
+    from contacts_crm.account.connected import Account
 
 ORDER_KINDS = ("order_open", "order_step", "order_close")
 KINDS = ("call", *ORDER_KINDS, "compaction")
@@ -187,7 +190,7 @@ class _Tally:
 
 
 def activity(
-    account: Any,
+    account: Account,
     *,
     since: date | None = None,
     until: date | None = None,

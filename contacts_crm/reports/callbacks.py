@@ -20,10 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contacts_crm.reports.clients import ClientView, client_views, find_group
 from contacts_crm.reports.settings import ReportSettings, load_report_settings
+
+if TYPE_CHECKING:
+    from contacts_crm.account.connected import Account
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def _stay_reason(c: ClientView, settings: ReportSettings, today: date) -> Reason
 
 
 def callbacks(
-    account: Any,
+    account: Account,
     *,
     days: int | None = None,
     group: str | None = None,

@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contacts_crm.card.model import Call
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.facts import CardFacts, FactsCache, OpenOrder
 from contacts_crm.reports.settings import NO_GROUP
+
+if TYPE_CHECKING:
+    from contacts_crm.account.connected import Account
 
 USER_GROUP = "USER_CONTACT_GROUP"
 FACTS_FILE = "reports_cache.sqlite"
@@ -78,7 +81,7 @@ def user_groups(member_of: Iterable[str], group_names: dict[str, str]) -> tuple[
     return names or (NO_GROUP,)
 
 
-def client_views(account: Any) -> Iterator[ClientView]:
+def client_views(account: Account) -> Iterator[ClientView]:
     """Every cached client as a ClientView (syncs first if the cache was never filled).
 
     Card facts come from the facts cache (see ``reports_facts``): only cards
@@ -97,7 +100,7 @@ def client_views(account: Any) -> Iterator[ClientView]:
         facts.close()
 
 
-def find_group(account: Any, group: str) -> str:
+def find_group(account: Account, group: str) -> str:
     """The exact name of a user group given any letter case; NotFoundError otherwise."""
     from contacts_crm.errors import NotFoundError
 

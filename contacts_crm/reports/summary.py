@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.activity import ClosedOrder, EmployeeActivity, activity, money
@@ -36,6 +36,9 @@ from contacts_crm.reports.settings import (
     load_report_settings,
     period,
 )
+
+if TYPE_CHECKING:
+    from contacts_crm.account.connected import Account
 
 BUCKETS = ("days7", "days30", "older", "never")
 
@@ -151,7 +154,7 @@ def is_prospect(c: ClientView, settings: ReportSettings) -> bool:
 
 
 def summary(
-    account: Any,
+    account: Account,
     *,
     since: date | None = None,
     until: date | None = None,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from contacts_crm.reports.tables import View
 from contacts_crm.sheets.client import SheetsClient, WriteResult
 from contacts_crm.sheets.connect import sheets_client_for
 
+if TYPE_CHECKING:
+    from contacts_crm.account.connected import Account
+
 
 def refresh_tab(
-    account: Any,
+    account: Account,
     sheet_ref: str,
     tab: str,
     view: View,

@@ -7,13 +7,16 @@ emulator) with no credentials.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from contacts_crm.errors import ConfigError
 from contacts_crm.sheets.client import SheetsClient, connect_sheets
 
+if TYPE_CHECKING:
+    from contacts_crm.account.connected import Account
 
-def sheets_client_for(account: Any) -> SheetsClient:
+
+def sheets_client_for(account: Account) -> SheetsClient:
     """The Sheets client of the account's profile; ConfigError when it has none."""
     profile = account.profile
     endpoint = getattr(profile, "sheets_endpoint", None)

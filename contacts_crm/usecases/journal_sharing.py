@@ -11,12 +11,15 @@ operations that reached the account (applied) are shared.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contacts_crm.account.journal import APPLIED, JournalEvent
 from contacts_crm.errors import NotFoundError
 from contacts_crm.sheets.client import SheetsClient
 from contacts_crm.sheets.connect import sheets_client_for
+
+if TYPE_CHECKING:
+    from contacts_crm.account.connected import Account
 
 TAB = "Journal"
 KEY = "Key"
@@ -37,7 +40,7 @@ def event_row(e: JournalEvent) -> list[Any]:
 
 
 def push_journal(
-    account: Any, sheet_ref: str, *, sheets_client: SheetsClient | None = None, tab: str = TAB
+    account: Account, sheet_ref: str, *, sheets_client: SheetsClient | None = None, tab: str = TAB
 ) -> int:
     """Append the applied journal events not yet in the tab; return how many were appended.
 
@@ -51,7 +54,7 @@ def push_journal(
 
 
 def pull_journal(
-    account: Any, sheet_ref: str, *, sheets_client: SheetsClient | None = None, tab: str = TAB
+    account: Account, sheet_ref: str, *, sheets_client: SheetsClient | None = None, tab: str = TAB
 ) -> int:
     """Record the tab's events this PC's journal lacks; return how many were new."""
     client = sheets_client or sheets_client_for(account)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import logging
 import os
@@ -14,10 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_crm as crm
 
 from contacts_crm import config as cfg
 from contacts_crm.account import auth
-from contacts_crm.cli.main import main
 from contacts_crm.errors import AuthError, ConfigError
 
 OLD_ACCESS = "ya29.old-access-token-SECRET-1"
@@ -99,17 +97,6 @@ def write_expired_token(data_dir: Path, token_uri: str, mode: int = 0o600) -> Pa
 
 def file_mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
-
-
-def crm(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-        pytest.raises(SystemExit) as exit_info,
-    ):
-        main(list(args))
-    return int(exit_info.value.code or 0), out.getvalue(), err.getvalue()
 
 
 SECRETS = (OLD_ACCESS, NEW_ACCESS, REFRESH, CLIENT_SECRET)

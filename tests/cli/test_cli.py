@@ -15,26 +15,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_crm
 
 from contacts_crm import __version__
-from contacts_crm.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def crm(capsys, monkeypatch):
-    """Run the real CLI in-process; returns (exit code, stdout, stderr)."""
+def crm(monkeypatch):
+    """The shared in-process runner (cli_helpers.run_crm): (exit code, stdout, stderr)."""
     monkeypatch.setenv("COLUMNS", "200")  # tables on one line each
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        out, err = capsys.readouterr()
-        return int(exit_info.value.code or 0), out, err
-
-    return run
+    return run_crm
 
 
 def crm_subprocess(*args: str, home: Path) -> subprocess.CompletedProcess[str]:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from cli_helpers import run_crm
 
 from contacts_crm.cli.main import cli
 from contacts_crm.cli.reports import COMMANDS
@@ -114,9 +114,9 @@ class Office:
 
     def run(self, *args: str) -> Any:
         """``crm ARGS`` in-process; the output parsed as JSON when --json is given."""
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout) if "--json" in args else result.stdout
+        result = run_crm(*args)
+        assert result.code == 0, result.out + result.err
+        return json.loads(result.out) if "--json" in args else result.out
 
     def json(self, *args: str) -> Any:
         return self.run("--json", *args, "--as-of", TODAY)
@@ -124,8 +124,8 @@ class Office:
 
 def _build(home: Path, people_url: str, sheets_url: str) -> None:
     def crm(*args: str) -> None:
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == 0, (args, result.output)
+        result = run_crm(*args)
+        assert result.code == 0, (args, result.out + result.err)
 
     crm("profile", "add", "t", "--endpoint", people_url, "--default", "--user", "Ivan")
     crm("config", "set", "sheets_endpoint", sheets_url)

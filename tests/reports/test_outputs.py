@@ -8,9 +8,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from cli_helpers import run_crm
 
-from contacts_crm.cli.main import cli, main
 from contacts_crm.dates import parse_day
 from contacts_crm.reports.settings import period
 from contacts_crm.reports.tables import View
@@ -118,20 +117,17 @@ def test_human_tables_print(office) -> None:
         (["callbacks", "--days", "-1"], 2, "--days"),
     ],
 )
-def test_bad_options_are_clear_errors(office, capsys, args, code, text) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        main(args)
-    assert exit_.value.code == code
-    assert text in capsys.readouterr().err
+def test_bad_options_are_clear_errors(office, args, code, text) -> None:
+    result = run_crm(*args)
+    assert result.code == code
+    assert text in result.err
 
 
-def test_to_sheet_without_sheets_endpoint_says_what_to_set(tmp_path: Path, capsys) -> None:
-    result = CliRunner().invoke(cli, ["profile", "add", "bare", "--endpoint", "http://127.0.0.1:9"])
-    assert result.exit_code == 0
-    with pytest.raises(SystemExit) as exit_:
-        main(["--profile", "local", "callbacks", "--to-sheet", "Office"])
-    assert exit_.value.code == 78
-    assert "crm config set sheets_endpoint URL" in capsys.readouterr().err
+def test_to_sheet_without_sheets_endpoint_says_what_to_set(tmp_path: Path) -> None:
+    assert run_crm("profile", "add", "bare", "--endpoint", "http://127.0.0.1:9").code == 0
+    result = run_crm("--profile", "local", "callbacks", "--to-sheet", "Office")
+    assert result.code == 78
+    assert "crm config set sheets_endpoint URL" in result.err
 
 
 def test_dates_and_period() -> None:

@@ -9,6 +9,7 @@ counted by an SQLite trigger on the journal file itself.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -27,6 +28,7 @@ from contacts_crm.contact.model import Contact, PhoneEntry
 from contacts_crm.emulator import Emulator, build_service
 from contacts_crm.errors import ExitCode, UnavailableError
 from contacts_crm.office.templates import load_labels
+from contacts_crm.reports.activity import activity
 from contacts_crm.usecases import cards as uc
 
 AT = datetime(2026, 11, 20, 10, 0).astimezone()
@@ -170,6 +172,7 @@ def test_a_call_re_run_after_exit_69_then_repair_gives_one_call(account, emu, cl
     ]
     notes = account.client.get(client_rn)["biographies"][0]["value"]
     assert notes.count("about delivery") == 1
+    assert activity(account, since=AT.date(), today=AT.date()).total.calls == 1  # crm activity
 
 
 def test_a_call_that_landed_but_failed_is_counted_once_after_re_run_and_repair(
@@ -190,6 +193,7 @@ def test_a_call_that_landed_but_failed_is_counted_once_after_re_run_and_repair(
     counted = [e for e in account.journal.events(kinds=["call"]) if e.data["changed"]]
     assert len(counted) == 1 and counted[0].state == "applied"
     assert account.journal.pending() == []
+    assert activity(account, since=AT.date(), today=AT.date()).total.calls == 1
 
 
 def test_repair_never_re_applies_what_a_re_run_already_wrote(account, emu, client_rn):
@@ -228,3 +232,48 @@ def test_doctor_reports_journal_facts_the_card_contradicts(account, client_rn):
         (1, "the journal opened order 1 2 times"),
         (7, "the journal opened order 7; the card has no order 7"),
     }
+
+
+def test_four_pcs_opening_orders_at_once_journal_the_numbers_on_the_card(emulator_server, tmp_path):
+    """Four PCs open three orders each on one client at the same moment: the journals
+    hold orders 1..12, each once, each with the number the card shows."""
+    pcs, orders = 4, 3
+    accounts = [
+        Account.from_service(build_service(emulator_server.url), tmp_path / f"pc{w}",
+                             profile=cfg.Profile(name=f"pc{w}", user=f"W{w}", card_max_lines=40,
+                                                 card_max_chars=4000))
+        for w in range(pcs)
+    ]  # fmt: skip
+    rn = accounts[0].client.create(Contact(given_name="Ivan").to_person())["resourceName"]
+    for account in accounts:
+        account.sync(full=True)
+    start = threading.Barrier(pcs)
+    opened: list[tuple[int | None, int | None, str]] = []
+    failures: list[BaseException] = []
+
+    def work(w: int) -> None:
+        start.wait()
+        try:
+            for i in range(orders):
+                change = uc.open_order(accounts[w], rn, f"pc{w} order {i}", at=AT)
+                opened.append((change.order_no, None, ""))
+            for e in accounts[w].journal.events(kinds=["order_open"]):
+                opened.append((None, e.order_no, e.text))
+            accounts[w].journal.close()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(pcs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    told = sorted(n for n, _, _ in opened if n is not None)
+    journalled = sorted(n for _, n, _ in opened if n is not None)
+    assert told == journalled == list(range(1, pcs * orders + 1))
+    assert all(text.startswith(f"Order {n} ") for _, n, text in opened if n is not None)
+    card = grammar.parse(accounts[0].client.get(rn)["biographies"][0]["value"], SETTINGS.labels)
+    assert sorted(o.number for o in card.open_orders()) == list(range(1, pcs * orders + 1))
+    for account in accounts:
+        account.cache.close()
