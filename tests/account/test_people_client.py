@@ -252,8 +252,10 @@ def test_batch_update_meeting_a_concurrent_edit_merges_instead_of_overwriting(ac
     assert phones == ["+79160000001", "+79269998877", "+79035550000"]
     notes = result["biographies"][0]["value"]
     assert "Call after 14:00" in notes and "Imported: VIP" in notes
-    assert emulator.counters["people.batchUpdateContacts"] == 1  # rejected: stale
-    assert emulator.counters["people.updateContact"] == 1  # redone one by one
+    # rejected as stale, then redone as a batch: one getBatchGet, one batch update
+    assert emulator.counters["people.batchUpdateContacts"] == 2
+    assert emulator.counters["people.getBatchGet"] == 1
+    assert emulator.counters["people.updateContact"] == 0
 
 
 def test_reads_refresh_a_stale_local_copy_once(people_service, emulator, tmp_path):
