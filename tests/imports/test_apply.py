@@ -182,7 +182,7 @@ def test_undo_removes_created_and_restores_updated(account, people_service, tmp_
     restored = Contact.from_person(account.client.get(existing["resourceName"]))
     assert restored.notes == "Order 1 · paid" and restored.emails == []
     kinds = [e.kind for e in account.journal.events()]
-    assert kinds == ["import", "import-undo"]
+    assert kinds == ["import", "contact_deleted", "import-undo"]  # the removal is journaled
 
 
 def test_dry_run_writes_nothing(account, emulator, tmp_path):
