@@ -30,6 +30,17 @@ log = logging.getLogger(__name__)
 # is refused without --force: an account does not empty itself by accident.
 EMPTY_GUARD = 10
 
+# How long a create with no answer may still run on the server (the HTTP timeout
+# of build_service) and how long a write takes to show in reads, per profile
+# kind (PeopleClient.find_landed). The local account runs in this process: a
+# request cannot outlive it, and its reads are consistent. Google's read delay
+# is not published: 30 s is our assumption (people-api.md §3.1).
+CREATE_RECOVERY: dict[str, dict[str, float]] = {
+    "local": {"request_timeout": 0.0, "read_settle_s": 0.0},
+    "endpoint": {"request_timeout": 60.0, "read_settle_s": 2.0},
+    "google": {"request_timeout": 60.0, "read_settle_s": 30.0},
+}
+
 
 @dataclass
 class SyncReport:
@@ -67,7 +78,9 @@ class Account:
         data = cfg.profile_dir(prof.name)
         service, closers = build_service(prof, data)
         pacer = Pacer(OBSERVED_LIMITS, 60.0) if prof.kind == "google" else Pacer()
-        account = cls.from_service(service, data, profile=prof, pacer=pacer)
+        account = cls.from_service(
+            service, data, profile=prof, pacer=pacer, **CREATE_RECOVERY.get(prof.kind, CREATE_RECOVERY["google"])
+        )
         account._closers.extend(closers)
         return account
 
