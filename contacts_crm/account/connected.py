@@ -78,8 +78,14 @@ class Account:
         data = cfg.profile_dir(prof.name)
         service, closers = build_service(prof, data)
         pacer = Pacer(OBSERVED_LIMITS, 60.0) if prof.kind == "google" else Pacer()
+        recovery = CREATE_RECOVERY.get(prof.kind, CREATE_RECOVERY["google"])
         account = cls.from_service(
-            service, data, profile=prof, pacer=pacer, **CREATE_RECOVERY.get(prof.kind, CREATE_RECOVERY["google"])
+            service,
+            data,
+            profile=prof,
+            pacer=pacer,
+            request_timeout=recovery["request_timeout"],
+            read_settle_s=recovery["read_settle_s"],
         )
         account._closers.extend(closers)
         return account

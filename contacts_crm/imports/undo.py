@@ -86,7 +86,7 @@ def _remove_created(account: Account, state: ImportState, report: UndoReport, fo
         return
     op_ids = [f"import-undo:{state.id}:{p['resourceName']}" for p in doomed]
     account.journal.record(  # nothing leaves the account before it is in the journal
-        _deleted_event(account, op_id, person, state.id)
+        deleted_event(account, op_id, person, state.id)
         for op_id, person in zip(op_ids, doomed, strict=True)
     )
     gone = [p["resourceName"] for p in doomed]
@@ -157,14 +157,15 @@ def _remove_empty_groups(account: Account, state: ImportState, report: UndoRepor
             report.groups_kept.append(name)
 
 
-def _deleted_event(
-    account: Account, op_id: str, person: dict[str, Any], import_id: str
+def deleted_event(
+    account: Account, op_id: str, person: dict[str, Any], import_id: str, *, why: str = ""
 ) -> JournalEvent:
+    """The journal entry that keeps a contact about to be deleted (``crm undelete`` reads it)."""
     name = Contact.from_person(person).display_name
     return JournalEvent(
         op_id=op_id, seq=0, at=_now(), who=account.profile.user or None, kind=DELETED,
         contact=person["resourceName"], contact_name=name,
-        text=f"deleted by the undo of import {import_id}",
+        text=f"deleted: {why or f'by the undo of import {import_id}'}",
         data={"person": person, "import_id": import_id},
     )  # fmt: skip
 
