@@ -334,8 +334,9 @@ def faults_during_import_and_sync(seed: int, rows: int) -> Row:
     )
 
 
-def contention(writers: int = 6, calls: int = 10, lines: int = 40) -> Row:
-    """N processes log calls on one card while another device edits its free text."""
+def contention(writers: int = 6, calls: int = 10) -> Row:
+    """N processes log calls on one card while another device edits its free text
+    (a line every 20 ms, from before the first call until the last process ends)."""
     emu = Emulator()
     with EmulatorServer(emu) as server, office_home(server.url):
         rn = add_client("Ivan Petrov", "+79161234567", "--\nFree text.")
@@ -344,7 +345,7 @@ def contention(writers: int = 6, calls: int = 10, lines: int = 40) -> Row:
 
         def writer() -> None:
             k = 0
-            while not stop.is_set() and k < lines:
+            while not stop.is_set():
                 text = f"writer line {k}"
                 emu.device_edit(
                     rn,
@@ -359,7 +360,7 @@ def contention(writers: int = 6, calls: int = 10, lines: int = 40) -> Row:
                 )
                 written.append(text)
                 k += 1
-                stop.wait(0.05)
+                stop.wait(0.02)
 
         thread = threading.Thread(target=writer)
         children = [

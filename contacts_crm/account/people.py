@@ -397,7 +397,9 @@ class PeopleClient:
             limit = self.request_timeout if timeout is None else timeout
             wait = sent_at + limit - self._clock()
             if wait > 0:
-                log.info("a create may still be running: waiting %.0fs before looking", wait)
+                log.log(logging.WARNING if wait >= 1 else logging.INFO,
+                        "a create sent earlier may still be running on the server: waiting %.0f s "
+                        "before checking what landed", wait)  # fmt: skip
                 self._sleep(wait)
         found = self.find_by_markers(key, values)
         if len(found) < len(set(values)) and self.read_settle_s > 0:

@@ -131,3 +131,30 @@ def test_after_a_timeout_the_client_waits_out_the_request_before_looking(served)
     sleeps.clear()
     assert client.find_landed(MARKER_KEY, ["m1"], sent_at=990.0, answered=True) == {}
     assert sleeps == []  # an answered request has ended: look at once
+
+
+def test_after_a_failure_only_the_contacts_not_found_are_sent_again(served):
+    """Half a batch is in the account after a timeout: only the other half goes out again."""
+    emu, server = served
+    marked = [
+        {**person(i), "clientData": [{"key": MARKER_KEY, "value": f"m{i}"}]} for i in range(10)
+    ]
+    PeopleClient(build_service(server.url)).create_many(marked[:5])  # landed earlier
+    hold = emu.hold("people.batchCreateContacts")
+
+    def sleep(seconds: float) -> None:
+        if seconds == SETTLE and not hold.finished.is_set():
+            hold.release(commit=False)
+            assert hold.finished.wait(30)
+
+    client = PeopleClient(
+        build_service(server.url, timeout=0.5),
+        request_timeout=0.5,
+        read_settle_s=SETTLE,
+        sleep=sleep,
+        retry=RetryPolicy(attempts=4),
+    )
+    created = client.create_many(marked)
+    assert [markers([p]).most_common(1)[0][0] for p in created] == [f"m{i}" for i in range(10)]
+    listed = client.list_all().persons
+    assert len(listed) == 10 and set(markers(listed).values()) == {1}
