@@ -152,8 +152,11 @@ def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None
 
 @import_.command("undo")
 @click.argument("import_id")
-@click.option("--force", is_flag=True,
-              help="Also delete created contacts that were worked on since the import.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also delete created contacts that were worked on since the import.",
+)
 @pass_ctx
 def undo(ctx: Ctx, import_id: str, force: bool) -> None:
     """Take an import back without losing anything written since.
