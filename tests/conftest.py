@@ -4,10 +4,15 @@
 - ``emulator``: a fresh in-memory People API emulator.
 - ``emulator_server``: that emulator served on 127.0.0.1 (random port); stopped at teardown.
 - ``people_service``: a real googleapiclient People v1 service talking to ``emulator_server``.
+
+Emulators given no fault seed use one seed per test run: ``$CRM_EMULATOR_SEED``
+or a random one, shown in the header so a failing run can be replayed.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,17 @@ import pytest
 
 from contacts_crm.account.connected import Account
 from contacts_crm.emulator import Emulator, EmulatorServer, build_service
+from contacts_crm.emulator.settings import SEED_ENV
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One fault seed for the run (inherited by xdist workers and child processes)."""
+    os.environ.setdefault(SEED_ENV, str(secrets.randbits(32)))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = os.environ.get(SEED_ENV)
+    return f"emulator fault seed: {seed} (replay with {SEED_ENV}={seed})"
 
 
 @pytest.fixture(autouse=True)

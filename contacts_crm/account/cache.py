@@ -281,6 +281,19 @@ class Cache:
         ).fetchall()
         return {v: rn for v, rn in rows}
 
+    def client_data_duplicates(self, key: str) -> dict[str, list[str]]:
+        """value -> resource names, for every clientData ``key`` value on two or more contacts."""
+        rows = self._db.execute(
+            "SELECT value, resource_name FROM data_index WHERE key=? AND value IN"
+            " (SELECT value FROM data_index WHERE key=? GROUP BY value HAVING COUNT(*) > 1)"
+            " ORDER BY value, resource_name",
+            (key, key),
+        ).fetchall()
+        out: dict[str, list[str]] = {}
+        for value, rn in rows:
+            out.setdefault(value, []).append(rn)
+        return out
+
     def find_by_text(self, text: str, limit: int = 50) -> list[Contact]:
         """Contacts whose name, company or email contains ``text`` (case-insensitive)."""
         words = text.casefold().split()

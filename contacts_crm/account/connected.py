@@ -30,6 +30,17 @@ log = logging.getLogger(__name__)
 # is refused without --force: an account does not empty itself by accident.
 EMPTY_GUARD = 10
 
+# How long a create with no answer may still run on the server (the HTTP timeout
+# of build_service) and how long a write takes to show in reads, per profile
+# kind (PeopleClient.find_landed). The local account runs in this process: a
+# request cannot outlive it, and its reads are consistent. Google's read delay
+# is not published: 30 s is our assumption (people-api.md §3.1).
+CREATE_RECOVERY: dict[str, dict[str, float]] = {
+    "local": {"request_timeout": 0.0, "read_settle_s": 0.0},
+    "endpoint": {"request_timeout": 60.0, "read_settle_s": 2.0},
+    "google": {"request_timeout": 60.0, "read_settle_s": 30.0},
+}
+
 
 @dataclass
 class SyncReport:
@@ -66,7 +77,15 @@ class Account:
         prof = conf.profile(profile)
         data = cfg.profile_dir(prof.name)
         service = LazyService(lambda: build_service(prof, data))
-        account = cls.from_service(service, data, profile=prof, pacer=pacer_for(prof))
+        recovery = CREATE_RECOVERY.get(prof.kind, CREATE_RECOVERY["google"])
+        account = cls.from_service(
+            service,
+            data,
+            profile=prof,
+            pacer=pacer_for(prof),
+            request_timeout=recovery["request_timeout"],
+            read_settle_s=recovery["read_settle_s"],
+        )
         account._closers.append(service.close)
         return account
 

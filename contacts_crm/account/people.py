@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from contacts_crm.account.pacing import Pacer
 from contacts_crm.account.retrying import ContentionWait, backoff_wait
-from contacts_crm.contact.model import READ_FIELDS
+from contacts_crm.contact.model import READ_FIELDS, same_fields
 from contacts_crm.errors import (
     AuthError,
     ConflictError,
@@ -51,11 +51,11 @@ BATCH_GET = 200
 BATCH_DELETE = 500
 MEMBERS_MODIFY = 1000
 PAGE_SIZE = 1000
-MARKER_KEY = "crm.key"  # clientData key that makes every create recognisable
-GROUP_FIELDS = "name,groupType,memberCount,metadata,clientData"
 # Read-modify-write attempts on one contact before giving up (exit 75): with
 # ContentionWait, enough for ten writers on one card on a loaded machine.
 CONFLICT_ATTEMPTS = 25
+MARKER_KEY = "crm.key"  # clientData key that makes every create recognisable
+GROUP_FIELDS = "name,groupType,memberCount,metadata,clientData"
 
 # A write's body and the Person fields it replaces (updatePersonFields).
 Update = tuple[dict[str, Any], Sequence[str]]
@@ -75,23 +75,33 @@ class ListResult:
 
 @dataclass
 class RetryPolicy:
-    """Bounded exponential backoff with full jitter for 429/5xx/transport errors:
-    ``attempts`` in all; before attempt n+1 a wait in [0, min(cap, base * 2**(n-1))],
-    or the Retry-After the service asked for."""
+    """Bounded exponential backoff with full jitter for 429/5xx/transport errors."""
 
     attempts: int = 6
     base: float = 0.5
     cap: float = 32.0
 
+    def delay(self, attempt: int, retry_after: float | None, rand: Callable[[], float]) -> float:
+        backoff = min(self.cap, self.base * 2**attempt) * rand()
+        return max(backoff, retry_after or 0.0)
+
 
 class _Transient(Exception):
-    """A failure worth retrying; ``landed`` says the write may have happened."""
+    """A failure worth retrying; ``landed`` says the write may have happened.
 
-    def __init__(self, error: CrmError, retry_after: float | None, landed: bool) -> None:
+    ``answered`` says the server answered (an HTTP error): the request has
+    ended. Without an answer (timeout, broken connection) it may still be
+    running on the server.
+    """
+
+    def __init__(
+        self, error: CrmError, retry_after: float | None, landed: bool, answered: bool = True
+    ) -> None:
         super().__init__(error.message)
         self.error = error
         self.retry_after = retry_after
         self.landed = landed
+        self.answered = answered
 
 
 class PeopleClient:
@@ -107,7 +117,14 @@ class PeopleClient:
         rand: Callable[[], float] = random.random,
         conflict_attempts: int = CONFLICT_ATTEMPTS,
         page_size: int = PAGE_SIZE,
+        request_timeout: float = 60.0,
+        read_settle_s: float = 2.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """``request_timeout``: the seconds after which this client gives up on a
+        request (the service's HTTP timeout); a create sent that long ago can no
+        longer be running. ``read_settle_s``: how long a write may take to show in
+        reads; a create that may have landed is looked for again after it."""
         self.service = service
         self._people_api: Any = None
         self._groups_api: Any = None
@@ -117,6 +134,9 @@ class PeopleClient:
         self.conflict_attempts = conflict_attempts
         self._sleep = sleep
         self._rand = rand
+        self._clock = clock
+        self.request_timeout = request_timeout
+        self.read_settle_s = read_settle_s
         self._write_lock = threading.RLock()
         self._search_warm = False
         self.calls: Counter[str] = Counter()  # API calls sent, per method
@@ -153,7 +173,7 @@ class PeopleClient:
                 f"cannot reach the People API ({type(exc).__name__}: {exc})",
                 hint="check the network connection (or the endpoint of this profile)",
             )
-            raise _Transient(err, None, landed=mutation) from None
+            raise _Transient(err, None, landed=mutation, answered=False) from None
         return result if isinstance(result, dict) else {}
 
     def _execute(
@@ -162,12 +182,12 @@ class PeopleClient:
         make_request: Callable[[], Any],
         *,
         mutation: bool = False,
-        recheck: Callable[[], dict[str, Any] | None] | None = None,
+        recheck: Callable[[_Transient], dict[str, Any] | None] | None = None,
     ) -> dict[str, Any]:
         """Send with retries (tenacity: bounded, full jitter, Retry-After honoured).
 
         A mutation whose failure may have landed is only re-sent after
-        ``recheck`` confirms it did not (or returns its result)."""
+        ``recheck(failure)`` confirms it did not (or returns its result)."""
         from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
         failures: list[_Transient] = []
@@ -192,7 +212,7 @@ class PeopleClient:
         for attempt in retrying:
             with attempt:
                 if failures and failures[-1].landed and recheck is not None:
-                    found = recheck()
+                    found = recheck(failures[-1])
                     if found is not None:
                         return found
                 try:
@@ -314,20 +334,22 @@ class PeopleClient:
         """Create one contact with createContact (a sixth of a batch's quota cost).
 
         Like ``create_many`` it carries a marker, so a call that may have
-        landed is looked up before it is ever sent again.
+        landed is looked up (``find_landed``) before it is ever sent again.
         """
         marked = _with_marker(person, marker_key)
         marker = _marker(marked, marker_key)
+        sent = [0.0]
 
-        def recheck() -> dict[str, Any] | None:
-            return self.find_by_markers(marker_key, [marker]).get(marker)
+        def request() -> Any:
+            sent[0] = self._clock()
+            return self._people.createContact(body=marked, personFields=READ_FIELDS)
 
-        return self._execute(
-            "people.createContact",
-            lambda: self._people.createContact(body=marked, personFields=READ_FIELDS),
-            mutation=True,
-            recheck=recheck,
-        )
+        def recheck(failure: _Transient) -> dict[str, Any] | None:
+            found = self.find_landed(marker_key, [marker], sent_at=sent[0],
+                                     answered=failure.answered)  # fmt: skip
+            return found.get(marker)
+
+        return self._execute("people.createContact", request, mutation=True, recheck=recheck)
 
     def create_many(
         self,
@@ -335,41 +357,95 @@ class PeopleClient:
         *,
         progress: Callable[[int], None] | None = None,
         marker_key: str = MARKER_KEY,
+        on_send: Callable[[list[str]], None] | None = None,
     ) -> list[dict[str, Any]]:
         """Create contacts with batchCreateContacts, 200 per call, in order.
 
-        Each person carries a clientData marker (``marker_key``); a batch whose
-        call failed in a way that may have landed is looked up by marker
-        before anything is sent again, so no contact is ever created twice.
+        ``on_send(markers)`` is called right before every request (a re-send
+        too) with the markers it carries, so a caller can record what may land
+        and when before it goes (imports do, to recover after a kill).
+
+        Each person carries a clientData marker (``marker_key``). After a
+        failure that may have landed, the batch is looked up by marker
+        (``find_landed``: once no request can still be running and reads have
+        settled) and only the contacts not found are sent again, so no
+        contact is ever created twice.
         """
         marked = [_with_marker(p, marker_key) for p in persons]
         created: list[dict[str, Any]] = []
         for chunk in _chunks(marked, BATCH_CREATE):
-            body = {"contacts": [{"contactPerson": p} for p in chunk], "readMask": READ_FIELDS}
-            markers = [_marker(p, marker_key) for p in chunk]
-
-            def recheck(markers: list[str] = markers) -> dict | None:
-                found = self.find_by_markers(marker_key, markers)
-                if len(found) == len(markers):
-                    return {"createdPeople": [{"person": found[m]} for m in markers]}
-                if found:  # part landed: a batch is all-or-nothing, so this is a stranger
-                    raise ConflictError(
-                        f"{len(found)} of {len(markers)} contacts of a failed batch exist",
-                        hint="run 'crm sync' and retry; nothing was duplicated",
-                    )
-                return None
-
-            res = self._execute(
-                "people.batchCreateContacts",
-                partial(self._people.batchCreateContacts, body=body),
-                mutation=True,
-                recheck=recheck,
-            )
-            got = [r["person"] for r in res.get("createdPeople", []) if "person" in r]
+            got = self._create_batch(chunk, marker_key, on_send)
             created.extend(got)
             if progress:
                 progress(len(got))
         return created
+
+    def _create_batch(
+        self,
+        chunk: list[dict[str, Any]],
+        marker_key: str,
+        on_send: Callable[[list[str]], None] | None,
+    ) -> list[dict[str, Any]]:
+        """One batchCreateContacts; after a failure only what did not land is re-sent."""
+        markers = [_marker(p, marker_key) for p in chunk]
+        got: dict[str, dict[str, Any]] = {}
+        sent = 0.0
+
+        def request() -> Any:
+            nonlocal sent
+            todo = [p for p in chunk if _marker(p, marker_key) not in got]
+            body = {"contacts": [{"contactPerson": p} for p in todo], "readMask": READ_FIELDS}
+            if on_send:
+                on_send([_marker(p, marker_key) for p in todo])
+            sent = self._clock()
+            return self._people.batchCreateContacts(body=body)
+
+        def recheck(failure: _Transient) -> dict[str, Any] | None:
+            todo = [m for m in markers if m not in got]
+            got.update(self.find_landed(marker_key, todo, sent_at=sent,
+                                        answered=failure.answered))  # fmt: skip
+            return {"createdPeople": []} if len(got) == len(markers) else None
+
+        res = self._execute("people.batchCreateContacts", request, mutation=True, recheck=recheck)
+        for r in res.get("createdPeople", []):
+            if "person" in r:
+                got[_marker(r["person"], marker_key)] = r["person"]
+        return [got[m] for m in markers if m in got]
+
+    def find_landed(
+        self,
+        key: str,
+        values: Sequence[str],
+        *,
+        sent_at: float,
+        answered: bool,
+        timeout: float | None = None,
+    ) -> dict[str, dict[str, Any]]:
+        """Of the contacts a create sent at ``sent_at`` carried (clientData ``key`` in
+        ``values``), those that landed.
+
+        "Not found once" proves nothing: a request that got no answer may still
+        be running on the server until its timeout (``timeout``, default this
+        client's ``request_timeout``) has passed since it was sent, and a write
+        takes a while to show in reads. So this waits until no such request can
+        be running, reads, and when something is missing reads again after
+        ``read_settle_s``. What is still missing then did not land.
+        """
+        if not values:
+            return {}
+        if not answered:
+            limit = self.request_timeout if timeout is None else timeout
+            wait = sent_at + limit - self._clock()
+            if wait > 0:
+                log.log(logging.WARNING if wait >= 1 else logging.INFO,
+                        "a create sent earlier may still be running on the server: waiting %.0f s "
+                        "before checking what landed", wait)  # fmt: skip
+                self._sleep(wait)
+        found = self.find_by_markers(key, values)
+        if len(found) < len(set(values)) and self.read_settle_s > 0:
+            self._sleep(self.read_settle_s)
+            found = self.find_by_markers(key, values)
+        return found
 
     def find_by_markers(self, key: str, values: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Contacts whose clientData ``key`` is one of ``values`` (a full read)."""
@@ -378,7 +454,7 @@ class PeopleClient:
         for person in self.list_all().persons:
             for cd in person.get("clientData", []):
                 if cd.get("key") == key and cd.get("value") in wanted:
-                    found[cd["value"]] = person
+                    found.setdefault(cd["value"], person)
         return found
 
     def update(self, person: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
@@ -466,47 +542,87 @@ class PeopleClient:
         persons: Sequence[dict[str, Any]],
         fields: Sequence[str],
         *,
-        merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None] | None = None,
         progress: Callable[[int], None] | None = None,
+        reapply: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None] | None = None,
     ) -> list[dict[str, Any]]:
         """batchUpdateContacts, 200 per call; each person carries its etag.
 
-        A batch rejected for a stale etag is redone contact by contact through
-        ``modify``: ``merge(intended, fresh)`` gives the body to write instead
-        (the caller's three-way merge, so no one's edit is lost; None: that
-        contact as planned); without it the intended values of ``fields``
-        replace the fresh ones (a restore).
+        A batch rejected for a stale etag (another device's edit, or our own
+        earlier attempt whose answer was lost) is recovered in batches: the
+        batch's contacts are read with one getBatchGet, each planned write is
+        re-applied to its fresh copy, contacts that already hold it are done,
+        the rest go out in one batch update again (bounded attempts).
+        ``reapply(intended, fresh) -> body | None`` re-applies a write (the
+        caller's three-way merge, so no one's edit is lost); without it the
+        intended values of ``fields`` replace the fresh ones (a restore).
         """
-        mask = ",".join(fields)
+
+        def restore(intended: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any] | None:
+            return {f: intended.get(f, []) for f in fields}
+
         out: list[dict[str, Any]] = []
         for chunk in _chunks(list(persons), BATCH_UPDATE):
-            body = {
-                "contacts": {p["resourceName"]: p for p in chunk},
-                "updateMask": mask,
-                "readMask": READ_FIELDS,
-            }
+            got = self._update_batch(chunk, fields, reapply or restore)
+            out.extend(got)
+            if progress:
+                progress(len(got))
+        return out
+
+    def _update_batch(
+        self,
+        chunk: list[dict[str, Any]],
+        fields: Sequence[str],
+        reapply: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None],
+    ) -> list[dict[str, Any]]:
+        """One batch of ``update_many`` with its stale-etag recovery."""
+        mask = ",".join(fields)
+        intended = {p["resourceName"]: p for p in chunk}
+        done: dict[str, dict[str, Any]] = {}
+        todo = list(chunk)
+        for attempt in range(self.conflict_attempts):
+            body = {"contacts": {p["resourceName"]: p for p in todo}, "updateMask": mask,
+                    "readMask": READ_FIELDS}  # fmt: skip
             try:
                 res = self._execute(
                     "people.batchUpdateContacts",
                     partial(self._people.batchUpdateContacts, body=body),
                     mutation=True,
                 )
-                got = [r["person"] for r in res.get("updateResult", {}).values() if "person" in r]
             except StaleEtagError:
-                got = []
-                for intended in chunk:
-
-                    def op(fresh: dict, intended: dict = intended) -> Update | None:
-                        merged = merge(intended, fresh) if merge is not None else None
-                        if merged is not None:
-                            return merged, fields
-                        return {f: intended.get(f, []) for f in fields}, fields
-
-                    got.append(self.modify(intended["resourceName"], op))
-            out.extend(got)
-            if progress:
-                progress(len(got))
-        return out
+                log.info("stale etag in a batch of %d (attempt %d): re-reading", len(todo),
+                         attempt + 1)  # fmt: skip
+                if attempt:
+                    self._sleep(self.retry.delay(attempt - 1, None, self._rand) / 4)
+                names = [p["resourceName"] for p in todo]
+                fresh = {p["resourceName"]: p for p in self.get_many(names)}
+                retry = []
+                for rn in (p["resourceName"] for p in todo):
+                    current = fresh.get(rn)
+                    if current is None:
+                        raise NotFoundError(
+                            f"{rn} was deleted while it was being updated",
+                            hint="run 'crm sync' and run the command again",
+                        ) from None
+                    change = reapply(intended[rn], current)
+                    if change is None or same_fields(current, change, fields):
+                        done[rn] = current  # it already holds the write (or needs none)
+                    else:
+                        retry.append({**change, "resourceName": rn, "etag": current.get("etag")})
+                todo = retry
+                if not todo:
+                    break
+                continue
+            for rn, r in res.get("updateResult", {}).items():
+                if "person" in r:
+                    done[r["person"].get("resourceName", rn)] = r["person"]
+            break
+        else:
+            raise ConflictError(
+                f"{len(todo)} contact(s) kept changing under us ({self.conflict_attempts} "
+                "attempts)",
+                hint="someone is editing these contacts right now; run the command again",
+            )
+        return [done[p["resourceName"]] for p in chunk if p["resourceName"] in done]
 
     def delete_many(self, resource_names: Sequence[str]) -> int:
         """batchDeleteContacts, 500 per call; returns how many were asked."""
@@ -579,7 +695,9 @@ class PeopleClient:
     def delete_group(self, resource_name: str, *, delete_contacts: bool = False) -> None:
         self._execute(
             "contactGroups.delete",
-            lambda: self._groups.delete(resourceName=resource_name, deleteContacts=delete_contacts),
+            lambda: self._groups.delete(
+                resourceName=resource_name, deleteContacts=delete_contacts
+            ),
             mutation=True,
         )
 
@@ -642,10 +760,6 @@ def error_info(exc: HttpError) -> tuple[int, str, str, set[str]]:
     return status, message, word, reasons
 
 
-def _transient_retry_after(exc: BaseException | None) -> float | None:
-    return exc.retry_after if isinstance(exc, _Transient) else None
-
-
 def _retry_after(exc: HttpError) -> float | None:
     value = exc.resp.get("retry-after") if exc.resp is not None else None
     try:
@@ -703,3 +817,7 @@ def _map_http_error(exc: HttpError, method: str, mutation: bool) -> Exception:
         status=status,
         reason=",".join(sorted(reasons)) or None,
     )
+
+
+def _transient_retry_after(exc: BaseException | None) -> float | None:
+    return exc.retry_after if isinstance(exc, _Transient) else None

@@ -319,17 +319,29 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
 )
 @pass_ctx
 def doctor(ctx: Ctx, repair: bool) -> None:
-    """Check cards and the journal: lines the tool does not understand, interrupted
-    writes, journal facts the cards disagree with.
+    """Check cards, the journal and imports: odd lines, interrupted writes, duplicates.
+
+    Lists card lines the tool does not understand (kept as they are),
+    operations interrupted between the journal and the card, journal facts the
+    cards disagree with, and contacts an import created twice. --repair runs
+    interrupted operations again and deletes an extra copy of an imported row
+    when it is identical and untouched (journaled first); copies someone worked
+    on are only listed.
 
     \b
     Example:
       crm doctor
       crm doctor --repair
     """
+    from contacts_crm.usecases import duplicates as dup
+
     report = uc.doctor(ctx.account, repair=repair)
+    doubles = dup.find_duplicates(ctx.account)
+    report["duplicates"] = [d.to_dict() for d in doubles]
+    report["duplicates_removed"] = dup.remove_extra_copies(ctx.account, doubles) if repair else []
 
     def human() -> None:
+        _print_duplicates(report)
         for item in report["unrecognised"]:
             click.echo(f"{item['name']} ({item['resourceName']}): lines kept as they are:")
             for line in item["lines"]:
@@ -354,6 +366,21 @@ def doctor(ctx: Ctx, repair: bool) -> None:
             click.echo("All cards and the journal are in order.")
 
     emit(ctx, report, human)
+
+
+def _print_duplicates(report: dict) -> None:
+    removed = set(report["duplicates_removed"])
+    for d in report["duplicates"]:
+        extra = [rn for rn in d["extra"] if rn not in removed]
+        click.echo(f"{d['name']} exists {1 + len(d['extra']) + len(d['worked_on'])} times "
+                   f"(one import row, {d['key']}): keeping {d['keep']}")  # fmt: skip
+        if extra:
+            click.echo(f"  extra copies: {', '.join(extra)} (crm doctor --repair deletes them; "
+                       "the journal keeps a copy)")  # fmt: skip
+        if d["worked_on"]:
+            click.echo(f"  worked on, merge by hand: {', '.join(d['worked_on'])}")
+    if removed:
+        click.echo(f"Deleted {len(removed)} extra cop(ies) (kept in the journal).")
 
 
 COMMANDS = [card, call, order, journal, doctor]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -136,6 +137,11 @@ def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None
         click.echo(f"  … and {len(problems) - 30} more (see --report FILE.xlsx)")
     if report:
         click.echo(f"Report: {report}")
+    if summary.get("duplicates"):
+        click.echo(
+            f"Warning: {summary['duplicates']} row(s) of this import exist twice in the account; "
+            "'crm doctor' lists them and 'crm doctor --repair' deletes the extra copies."
+        )
     if summary["dry_run"]:
         click.echo("Nothing was written (dry run).")
     else:
@@ -146,22 +152,57 @@ def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None
 
 @import_.command("undo")
 @click.argument("import_id")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also delete created contacts that were worked on since the import.",
+)
 @pass_ctx
-def undo(ctx: Ctx, import_id: str) -> None:
-    """Remove what an import created and restore what it changed."""
+def undo(ctx: Ctx, import_id: str, force: bool) -> None:
+    """Take an import back without losing anything written since.
+
+    Contacts it created are deleted (each one kept in the journal first);
+    one worked on since (card changed, calls logged) is kept and listed
+    unless --force. Contacts it updated get back only the fields it changed,
+    where they still hold the import's value: calls, orders, free text and
+    phones added since stay. Groups it created go once they are empty.
+    Undoing an import that was undone already changes nothing (exit 0).
+
+    \b
+    Examples:
+      crm import undo imp-07ecd47175
+      crm import undo imp-07ecd47175 --force
+    """
     from contacts_crm.imports import run as importer
 
-    state = importer.undo(ctx.account, import_id)
-    emit(
-        ctx,
-        {
-            "import_id": state.id,
-            "status": state.status,
-            "removed": len(state.created),
-            "restored": len(state.updated),
-        },
-        f"Undid {state.id}: removed {len(state.created)}, restored {len(state.updated)}",
+    report = importer.undo(ctx.account, import_id, force=force)
+    emit(ctx, report.to_dict(), lambda: _print_undo(report))
+
+
+def _print_undo(report: Any) -> None:
+    if report.already_undone:
+        click.echo(f"Import {report.import_id} was already undone: nothing to do.")
+        return
+    click.echo(
+        f"Undid {report.import_id}: removed {len(report.removed)} contact(s), changed back "
+        f"{len(report.restored)}"
+        + (f", {len(report.unchanged)} had nothing of the import left" if report.unchanged else "")
+        + "."
     )
+    for item in report.kept:
+        click.echo(f"  kept {item['name']} ({item['resourceName']}): {item['why']}")
+    if report.kept:
+        click.echo(
+            f"Kept {len(report.kept)} contact(s) worked on since the import; "
+            f"'crm import undo {report.import_id} --force' deletes them too "
+            "(the journal keeps a copy)."
+        )
+    if report.gone:
+        click.echo(f"  {len(report.gone)} contact(s) were no longer in the account.")
+    if report.groups_removed:
+        click.echo(f"  removed the group(s) it created: {', '.join(report.groups_removed)}")
+    if report.groups_kept:
+        click.echo(f"  kept the group(s) it created, still in use: {', '.join(report.groups_kept)}")
 
 
 @import_.command("list")

@@ -276,6 +276,16 @@ def _item_key(field_name: str, item: dict[str, Any]) -> Any:
     return tuple(sorted((k, repr(v)) for k, v in item.items() if k not in skip))
 
 
+def same_fields(a: dict[str, Any], b: dict[str, Any], fields: Iterable[str]) -> bool:
+    """True when persons ``a`` and ``b`` hold the same items in every one of ``fields``
+    (output-only keys and item order ignored)."""
+    return all(
+        sorted(map(repr, (_item_key(f, it) for it in a.get(f, []))))
+        == sorted(map(repr, (_item_key(f, it) for it in b.get(f, []))))
+        for f in fields
+    )
+
+
 def three_way(
     base: dict[str, Any], fresh: dict[str, Any], intended: dict[str, Any], fields: Iterable[str]
 ) -> dict[str, Any]:

@@ -23,6 +23,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--google-like", action="store_true", help="observed Google quotas and latency")
     p.add_argument("--quota-window", type=float, default=60.0, help="seconds in a quota 'minute'")
     p.add_argument("--propagation-delay", type=float, default=None)
+    p.add_argument(
+        "--fail-after-write-rate",
+        type=float,
+        default=None,
+        help="share of writes that land but are answered with a 500",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the fault injection (default: random, printed on stderr)",
+    )
     return p.parse_args(argv)
 
 
@@ -41,7 +53,15 @@ def main(argv: list[str] | None = None) -> int:
         settings.fail_rate = args.fail_rate
     if args.propagation_delay is not None:
         settings.propagation_delay_s = args.propagation_delay
+    if args.fail_after_write_rate is not None:
+        settings.fail_after_write_rate = args.fail_after_write_rate
+    settings.seed = args.seed
     emulator = Emulator(args.db, settings)
+    print(
+        f"fault seed {emulator.seed} (replay with --seed {emulator.seed})",
+        file=sys.stderr,
+        flush=True,
+    )
     server = EmulatorServer(emulator, args.host, args.port)
     server.start()
     stop = threading.Event()

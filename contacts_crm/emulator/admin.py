@@ -6,6 +6,9 @@
 - ``GET  /_emulator/settings``        -> the settings
 - ``POST /_emulator/settings``        -> apply a JSON patch of settings fields, answer the settings
 - ``POST /_emulator/device-edit``     -> ``{resourceName, biographyAppend?, set?: {field: value}}``
+- ``POST /_emulator/hold``            -> ``{method}``: hold its next call at "received, not
+  yet committed" (``Emulator.hold``); ``GET /_emulator/hold`` -> ``{method, received, finished}``
+- ``POST /_emulator/release``         -> ``{commit?: true}``: let the held call go on
 """
 
 from __future__ import annotations
@@ -46,6 +49,26 @@ def _device_edit(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     return {"resourceName": rn, "etag": rec.etag}
 
 
+def _hold(emu: Emulator, req: Request, action: str) -> dict[str, Any]:
+    held = emu.admin_hold
+    if action == "hold" and req.method == "POST":
+        method = req.json_body().get("method")
+        if not isinstance(method, str):
+            raise bad_request("hold needs a method name, e.g. people.batchCreateContacts.")
+        held = emu.admin_hold = emu.hold(method)
+    elif held is None:
+        raise not_found("No hold was set.")
+    elif action == "release" and req.method == "POST":
+        held.release(commit=bool(req.json_body().get("commit", True)))
+    elif req.method != "GET":
+        raise not_found(f"No admin action {req.method} /_emulator/{action}")
+    return {
+        "method": held.method,
+        "received": held.received.is_set(),
+        "finished": held.finished.is_set(),
+    }
+
+
 def handle(emu: Emulator, req: Request) -> Response:
     """Answer one admin request."""
     action = req.path[len("/_emulator/") :].strip("/")
@@ -64,6 +87,8 @@ def handle(emu: Emulator, req: Request) -> Response:
             except (KeyError, ValueError, TypeError) as exc:
                 raise bad_request(f"Bad settings patch: {exc}") from exc
         return json_response(200, emu.settings.to_dict())
+    if action in ("hold", "release"):
+        return json_response(200, _hold(emu, req, action))
     if req.method == "POST" and action == "device-edit":
         return json_response(200, _device_edit(emu, req.json_body()))
     raise not_found(f"No admin action {req.method} /_emulator/{action}")

@@ -17,7 +17,7 @@ from .persons import new_etag, normalize
 from .quotas import QuotaBook, add_units, quota_error
 from .request import Request
 from .search import SearchIndex
-from .settings import EmulatorSettings
+from .settings import EmulatorSettings, default_seed
 from .store import SYSTEM_GROUPS, GroupRecord, PersonRecord, Store
 
 Handler = Callable[["Emulator", Request, re.Match[str]], Any]
@@ -121,6 +121,41 @@ _ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
 Response = tuple[int, dict[str, str], bytes]
 
 
+def quota_category(method: str, http_method: str) -> str:
+    """The per-minute quota a call of ``method`` counts against (people-api.md §5.1)."""
+    if method.startswith("contactGroups."):
+        return "group_read" if http_method == "GET" else "write"
+    if http_method == "GET":
+        return "critical_read"
+    if "elete" in method:  # deleteContact, batchDeleteContacts
+        return "write"
+    return "critical_write"
+
+
+class Hold:
+    """A request held at "received, not yet committed" (see ``Emulator.hold``).
+
+    ``received`` is set when a matching request arrived and waits; ``release()``
+    lets it go on (``commit=False``: it fails with a 503 and writes nothing, as
+    a server that died mid-request); ``finished`` is set once it has ended.
+    """
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.received = threading.Event()
+        self.finished = threading.Event()
+        self._released = threading.Event()
+        self.commit = True
+
+    def release(self, *, commit: bool = True) -> None:
+        """Let the held request go on (and commit, unless ``commit`` is False)."""
+        self.commit = commit
+        self._released.set()
+
+    def wait_released(self, timeout: float | None = None) -> bool:
+        return self._released.wait(timeout)
+
+
 class Emulator:
     """A People-API-compatible account backed by SQLite.
 
@@ -144,9 +179,20 @@ class Emulator:
         self.search_index = SearchIndex()
         self.lock = threading.RLock()
         self._conflicts: dict[str, list[Any]] = {}
+        if self.settings.seed is None:
+            self.settings.seed = default_seed()
         self._rng = random.Random(self.settings.seed)
-        self._rng_seed = self.settings.seed
+        self._rng_seed: int | None = self.settings.seed
+        self._holds: list[Hold] = []
+        self.admin_hold: Hold | None = None  # the hold set through /_emulator/hold
+        self._active = 0  # requests being answered right now
+        self._idle = threading.Condition()
         self._ensure_system_groups()
+
+    @property
+    def seed(self) -> int | None:
+        """The fault-injection seed in use (give it back as ``seed`` to replay a run)."""
+        return self.settings.seed
 
     # public knobs -------------------------------------------------------
     def reset_counters(self) -> None:
@@ -161,6 +207,31 @@ class Emulator:
         """Make the next ``times`` updates of a contact stale: "another device" edits it first."""
         with self.lock:
             self._conflicts[resource_name] = [edit, times]
+
+    def hold(self, method: str) -> Hold:
+        """Hold the next call of ``method`` (e.g. ``"people.batchCreateContacts"``) after
+        it was received and before it is carried out, until ``Hold.release()``.
+
+        The window a client killed or timed out mid-request leaves: the server
+        still has the request and will commit it. Other requests go on meanwhile.
+        """
+        hold = Hold(method)
+        with self.lock:
+            self._holds.append(hold)
+        return hold
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until no request is being answered (held ones included); False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._active == 0, timeout)
+
+    def _take_hold(self, name: str) -> Hold | None:
+        with self.lock:
+            for hold in self._holds:
+                if hold.method == name:
+                    self._holds.remove(hold)
+                    return hold
+        return None
 
     def device_edit(
         self, resource_name: str, edit: Callable[[dict[str, Any]], None]
@@ -205,14 +276,32 @@ class Emulator:
     def _dispatch(
         self, name: str, kind: str, handler: Handler, req: Request, match: re.Match[str]
     ) -> Response:
+        with self._idle:
+            self._active += 1
+        try:
+            return self._answer(name, kind, handler, req, match)
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
+
+    def _answer(
+        self, name: str, kind: str, handler: Handler, req: Request, match: re.Match[str]
+    ) -> Response:
         with self.lock:
             self.counters[name] += 1
         delay = self.settings.latency_for(kind)
         if delay > 0:
             time.sleep(delay / 1000.0)
+        hold = self._take_hold(name)
         try:
+            if hold is not None:
+                hold.received.set()
+                hold.wait_released()
+                if not hold.commit:
+                    return self._error(injected_error(503, self.settings))
             with self.lock:
-                self._maybe_fail()
+                self._maybe_fail(quota_category(name, req.method))
                 result = handler(self, req, match)
                 if req.method != "GET" and self._lost_answer():
                     # The write happened, but the caller never learns it: the
@@ -221,6 +310,9 @@ class Emulator:
                     raise injected_error(500, self.settings)
         except ApiError as err:
             return self._error(err)
+        finally:
+            if hold is not None:
+                hold.finished.set()
         return json_response(200, result)
 
     def _lost_answer(self) -> bool:
@@ -232,7 +324,7 @@ class Emulator:
             self.counters[f"status.{err.code}"] += 1
         return error_response(err)
 
-    def _maybe_fail(self) -> None:
+    def _maybe_fail(self, category: str = "critical_read") -> None:
         settings = self.settings
         if settings.seed != self._rng_seed:
             self._rng = random.Random(settings.seed)
@@ -243,7 +335,7 @@ class Emulator:
             return
         status = self._rng.choice(list(settings.fail_statuses))
         self.counters["injected_failures"] += 1
-        raise injected_error(status, settings)
+        raise injected_error(status, settings, category)
 
     # helpers used by handlers ---------------------------------------------
     def charge(self, cost: dict[str, int]) -> None:
@@ -329,10 +421,13 @@ class Emulator:
                     )
 
 
-def injected_error(status: int, settings: EmulatorSettings) -> ApiError:
-    """The envelope of an injected failure with HTTP ``status``."""
+def injected_error(
+    status: int, settings: EmulatorSettings, category: str = "critical_read"
+) -> ApiError:
+    """The envelope of an injected failure with HTTP ``status``; a 429 names the
+    quota ``category`` of the request (a write names a write quota)."""
     if status == 429:
-        return quota_error("critical_read", settings)
+        return quota_error(category, settings)
     if status == 503:
         return ApiError(
             503,

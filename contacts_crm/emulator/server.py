@@ -22,12 +22,16 @@ class _Handler(BaseHTTPRequestHandler):
         status, resp_headers, content = self.server.emulator.handle(
             self.command, self.path, headers, body
         )
-        self.send_response(status)
-        for key, value in resp_headers.items():
-            self.send_header(key, value)
-        self.send_header("content-length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
+        try:
+            self.send_response(status)
+            for key, value in resp_headers.items():
+                self.send_header(key, value)
+            self.send_header("content-length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+        except (BrokenPipeError, ConnectionResetError):
+            # The caller is gone (killed, or it timed out): what it asked was done anyway.
+            self.close_connection = True
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +36,10 @@ class EmulatorSettings:
     # Share of successful writes answered with a 500 anyway (the write landed).
     fail_after_write_rate: float = 0.0
     fail_statuses: tuple[int, ...] = (429, 500, 503)
-    seed: int | None = 0
+    # Seed of the fault injection (fail_rate, fail_after_write_rate). None: the
+    # emulator picks one when it starts (``default_seed()``) and records it
+    # here, so ``/_emulator/settings`` and ``Emulator.seed`` show it for a replay.
+    seed: int | None = None
     sync_token_ttl_s: float = 7 * 24 * 3600.0
     expired_token_status: int = 400
     propagation_delay_s: float = 0.0
@@ -107,3 +112,21 @@ class EmulatorSettings:
             elif isinstance(current, float):
                 value = float(value)
             setattr(self, key, value)
+
+
+SEED_ENV = "CRM_EMULATOR_SEED"
+
+
+def default_seed() -> int:
+    """The fault-injection seed of an emulator given none: ``$CRM_EMULATOR_SEED``, else random.
+
+    Random per run, so fault tests meet different faults each time; the seed is
+    recorded (settings, admin surface, the server's first lines) to replay a failure.
+    """
+    value = os.environ.get(SEED_ENV, "").strip()
+    if value:
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{SEED_ENV} must be an integer, not {value!r}") from None
+    return secrets.randbits(32)

@@ -1,18 +1,18 @@
 """Apply an ImportPlan to an account, resumably, and undo it.
 
-Every import keeps its record under ``<data dir>/imports/``: a small header
-``<id>.json`` (status, the batch in flight, the groups it created), rewritten
-atomically before and after every batch, and two append-only logs beside it,
-``<id>.created`` (import key -> resourceName of every contact it created) and
-``<id>.before`` (the before-image of every contact it changed, synced before
-the change is sent). So a run killed at any point can be resumed
-(``recover_in_flight`` looks up a batch that may have landed) and undone.
+Every import keeps a state file ``<data dir>/imports/<id>.json``: the
+contacts it created (import key -> resourceName), the before-image of every
+contact it changed, the batch in flight. It is saved before and after every
+batch, so a run killed at any point can be resumed (``recover_in_flight``
+looks up a batch that may have landed once no request can still be running
+and reads have settled) and undone (imports/undo.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -23,7 +23,7 @@ from typing import Any
 from contacts_crm.account.connected import Account
 from contacts_crm.config import atomic_write
 from contacts_crm.contact.model import WRITABLE, three_way
-from contacts_crm.errors import NotFoundError, UsageError
+from contacts_crm.errors import UsageError
 from contacts_crm.imports.plan import IMPORT_KEY, NEW_GROUP, ImportPlan, PlanRow
 
 BATCH = 200
@@ -42,7 +42,10 @@ class ImportState:
     before: dict[str, dict[str, Any]] = field(default_factory=dict)  # rn -> Person before
     updated: list[str] = field(default_factory=list)
     in_flight: list[str] = field(default_factory=list)  # keys of the batch being sent
+    in_flight_sent: float = 0.0  # when it was sent (epoch seconds)
+    in_flight_timeout: float = 0.0  # the sender's request timeout: it can run that long
     groups_created: dict[str, str] = field(default_factory=dict)
+    after: dict[str, dict[str, Any]] = field(default_factory=dict)  # rn -> Person as written
 
     @staticmethod
     def path(data_dir: Path, import_id: str) -> Path:
@@ -57,6 +60,7 @@ class ImportState:
         state.created.update(_read_log(p.with_suffix(".created")))
         for rn, person in _read_log(p.with_suffix(".before")):
             state.before.setdefault(rn, person)  # the first image is the one to restore
+        state.after.update(_read_log(p.with_suffix(".after")))  # the last image counts
         return state
 
     def save(self, data_dir: Path) -> None:
@@ -74,13 +78,19 @@ class ImportState:
                 atomic_write(log, b"")
                 _append_log(log, list(entries.items()))
         header = {f.name: getattr(self, f.name) for f in fields(self)
-                  if f.name not in ("created", "before")}  # fmt: skip
+                  if f.name not in ("created", "before", "after")}  # fmt: skip
         atomic_write(p, json.dumps(header, ensure_ascii=False).encode("utf-8"))
 
     def note_created(self, pairs: dict[str, str], data_dir: Path) -> None:
         """Record created contacts (import key -> resourceName)."""
         self.created.update(pairs)
         _append_log(self.path(data_dir, self.id).with_suffix(".created"), list(pairs.items()))
+
+    def note_after(self, persons: list[dict[str, Any]], data_dir: Path) -> None:
+        """Record contacts as this import wrote them (what undo compares with today)."""
+        images = {p["resourceName"]: p for p in persons if p.get("resourceName")}
+        self.after.update(images)
+        _append_log(self.path(data_dir, self.id).with_suffix(".after"), list(images.items()))
 
     def note_before(self, images: dict[str, dict[str, Any]], data_dir: Path) -> None:
         """Record the before-images of contacts about to be changed (first one wins).
@@ -134,13 +144,27 @@ def list_states(data_dir: Path) -> list[ImportState]:
 
 
 def recover_in_flight(account: Account, state: ImportState) -> int:
-    """A batch that was being sent when the last run died may have landed: find it by key."""
+    """A batch that was being sent when the last run died may have landed: find it by key.
+
+    The killed run's request may still be running on the server: this waits
+    until its timeout has passed since it was sent and reads have settled
+    (``PeopleClient.find_landed``). Found keys are recorded as created; the
+    rest are sent again by ``apply_plan``.
+    """
     if not state.in_flight:
         return 0
-    found = account.client.find_by_markers(IMPORT_KEY, state.in_flight)
+    found = account.client.find_landed(
+        IMPORT_KEY,
+        state.in_flight,
+        sent_at=state.in_flight_sent,
+        answered=False,
+        timeout=state.in_flight_timeout or account.client.request_timeout,
+    )
     account.remember(list(found.values()))
     state.note_created({k: p["resourceName"] for k, p in found.items()}, account.data_dir)
+    state.note_after(list(found.values()), account.data_dir)
     state.in_flight = []
+    state.save(account.data_dir)
     return len(found)
 
 
@@ -164,13 +188,20 @@ def apply_plan(
         chunk = [r for r in chunk if r.key not in already]
         state.note_created({k: v for k, v in already.items() if v}, data_dir)
         if chunk:
-            state.in_flight = [r.key for r in chunk]
-            state.save(data_dir)
+
+            def sending(keys: list[str]) -> None:
+                """Before every send: what may land, and when (saved before it goes)."""
+                state.in_flight = keys
+                state.in_flight_sent = time.time()
+                state.in_flight_timeout = account.client.request_timeout
+                state.save(data_dir)
+
             persons = [_person(r, resolved, list(WRITABLE)) for r in chunk]
-            created = account.client.create_many(persons, marker_key=IMPORT_KEY)
+            created = account.client.create_many(persons, marker_key=IMPORT_KEY, on_send=sending)
             account.remember(created)
             pairs = {k: p["resourceName"] for p in created if (k := _key_of(p))}
             state.note_created(pairs, data_dir)
+            state.note_after(created, data_dir)
             state.in_flight = []
             state.save(data_dir)
         if progress:
@@ -191,8 +222,9 @@ def apply_plan(
             for r in chunk
             if r.match is not None and r.match.resource_name
         }
-        done = account.client.update_many(persons, mask, merge=partial(_merge, bases, mask))
+        done = account.client.update_many(persons, mask, reapply=partial(_merge, bases, mask))
         account.remember(done)
+        state.note_after(done, data_dir)
         state.updated.extend(p["resourceName"] for p in done)
         state.save(data_dir)
         if progress:
@@ -209,39 +241,12 @@ def _merge(
     intended: dict[str, Any],
     fresh: dict[str, Any],
 ) -> dict[str, Any] | None:
-    """A planned update re-applied to a contact edited meanwhile (``three_way``)."""
+    """A planned update re-applied to a contact edited meanwhile (``three_way``);
+    without the base it was planned from, the planned values of ``mask``."""
     base = bases.get(intended["resourceName"])
-    return three_way(base, fresh, intended, mask) if base is not None else None
-
-
-def undo_import(account: Account, import_id: str) -> ImportState:
-    """Delete what the import created and restore what it changed (to its before-image)."""
-    state = ImportState.load(account.data_dir, import_id)
-    if state is None:
-        raise NotFoundError(
-            f"no import {import_id!r}", hint="'crm import list' shows the imports on record"
-        )
-    recover_in_flight(account, state)
-    created = [rn for rn in state.created.values() if rn]
-    if created:
-        account.client.delete_many(created)
-        account.cache.remove(created)
-    restore = []
-    etags = {p["resourceName"]: p.get("etag") for p in account.client.get_many(list(state.before))}
-    for rn, before in state.before.items():
-        if rn not in etags:
-            raise NotFoundError(
-                f"{rn}, which import {import_id} changed, no longer exists: it cannot be restored",
-                hint="restore it from a backup (crm restore), then run the undo again",
-            )
-        body = {f: before.get(f, []) for f in WRITABLE}
-        restore.append({**body, "resourceName": rn, "etag": etags.get(rn)})
-    if restore:
-        account.remember(account.client.update_many(restore, list(WRITABLE)))
-    state.status = "undone"
-    state.finished = _now()
-    state.save(account.data_dir)
-    return state
+    if base is None:
+        return {f: intended.get(f, []) for f in mask}
+    return three_way(base, fresh, intended, mask)
 
 
 def _ensure_groups(account: Account, plan: ImportPlan, state: ImportState) -> dict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,13 +22,7 @@ from contacts_crm.defaults import DEFAULT_REGION
 from contacts_crm.errors import UsageError
 from contacts_crm.files.readers import read_bytes, read_source, read_tables
 from contacts_crm.files.table import Row, Table, check_table
-from contacts_crm.imports.apply import (
-    ImportState,
-    apply_plan,
-    list_states,
-    recover_in_flight,
-    undo_import,
-)
+from contacts_crm.imports.apply import ImportState, apply_plan, list_states, recover_in_flight
 from contacts_crm.imports.columns import (
     Mapping,
     check_has_data,
@@ -38,8 +32,15 @@ from contacts_crm.imports.columns import (
     load_mapping_file,
 )
 from contacts_crm.imports.normalize import ImportRecord, normalize_row
-from contacts_crm.imports.plan import DUPLICATE_POLICIES, ImportPlan, PlanOptions, plan_import
+from contacts_crm.imports.plan import (
+    DUPLICATE_POLICIES,
+    IMPORT_KEY,
+    ImportPlan,
+    PlanOptions,
+    plan_import,
+)
 from contacts_crm.imports.report import write_report
+from contacts_crm.imports.undo import UndoReport, undo_import
 
 
 @dataclass
@@ -60,6 +61,8 @@ class ImportOutcome:
     mapping: Mapping
     state: ImportState | None  # None for a dry run
     resumed: bool = False
+    # import key -> resource names, where a row of this import exists more than once
+    duplicates: dict[str, list[str]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Counts for the CLI (and ``--json``)."""
@@ -76,6 +79,7 @@ class ImportOutcome:
         if self.state is not None:
             out["created"] = len(self.state.created)
             out["updated"] = len(self.state.updated)
+        out["duplicates"] = sum(len(v) - 1 for v in self.duplicates.values())
         return out
 
 
@@ -199,20 +203,38 @@ def import_file(
     )  # fmt: skip
     if report:
         write_report(plan, report)
+    doubles = import_duplicates(account, import_id)
     if dry_run:
-        return ImportOutcome(plan, mapping, None, resumed)
+        return ImportOutcome(plan, mapping, None, resumed, doubles)
     if state is None:
         state = ImportState(id=import_id, source=str(path), started=_now())
     apply_plan(account, plan, state, progress=progress)
     _journal(account, state, plan)
-    return ImportOutcome(plan, mapping, state, resumed)
+    return ImportOutcome(plan, mapping, state, resumed, doubles)
 
 
-def undo(account: Account, import_id: str) -> ImportState:
-    """``crm import undo ID``: remove what the import created, restore what it changed."""
-    state = undo_import(account, import_id)
-    _journal(account, state, None)
-    return state
+def import_duplicates(account: Account, import_id: str | None = None) -> dict[str, list[str]]:
+    """Rows that exist more than once in the account (one import key on several contacts).
+
+    Only for ``import_id`` (and its re-runs ``ID-2``...) when given. ``crm doctor``
+    offers to delete the extra copies (usecases/duplicates.py).
+    """
+    base = import_id.split("-")[:2] if import_id else None
+    out = {}
+    for key, names in account.cache.client_data_duplicates(IMPORT_KEY).items():
+        if base is None or key.split(":")[0].split("-")[:2] == base:
+            out[key] = names
+    return out
+
+
+def undo(account: Account, import_id: str, *, force: bool = False) -> UndoReport:
+    """``crm import undo ID``: take the import back without losing later work."""
+    report = undo_import(account, import_id, force=force)
+    if not report.already_undone:
+        state = ImportState.load(account.data_dir, import_id)
+        assert state is not None
+        _journal(account, state, None, report)
+    return report
 
 
 def list_imports(account: Account) -> list[ImportState]:
@@ -241,7 +263,9 @@ def _import_id(
         n += 1
 
 
-def _journal(account: Account, state: ImportState, plan: ImportPlan | None) -> None:
+def _journal(
+    account: Account, state: ImportState, plan: ImportPlan | None, undone: UndoReport | None = None
+) -> None:
     from contacts_crm.card.events import JournalEvent
 
     kind = "import" if plan is not None else "import-undo"
@@ -254,6 +278,10 @@ def _journal(account: Account, state: ImportState, plan: ImportPlan | None) -> N
     if plan is not None:
         data.update(plan.counts())
     op_id = f"{kind}:{state.id}"
+    if undone is not None:
+        data.update(removed=len(undone.removed), restored=len(undone.restored),
+                    kept=len(undone.kept), status=undone.status)  # fmt: skip
+        op_id = f"{kind}:{state.id}:{state.finished}"  # an undo in parts journals each part
     account.journal.record(
         [JournalEvent(op_id=op_id, seq=0, at=_now(), who=account.profile.user or None, kind=kind,
                       text=f"{kind} {state.id} of {Path(state.source).name}", data=data)]

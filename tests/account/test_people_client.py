@@ -248,15 +248,17 @@ def test_batch_update_meeting_a_concurrent_edit_merges_instead_of_overwriting(ac
         biographies=[{"value": "Call after 14:00", "contentType": "TEXT_PLAIN"}]))
     # the caller merges (the client knows no three-way merge): the import's own _merge
     done = account.client.update_many(
-        [intended], fields, merge=lambda mine, fresh: three_way(base, fresh, mine, fields)
+        [intended], fields, reapply=lambda mine, fresh: three_way(base, fresh, mine, fields)
     )
     result = done[0]
     phones = [p["value"] for p in result["phoneNumbers"]]
     assert phones == ["+79160000001", "+79269998877", "+79035550000"]
     notes = result["biographies"][0]["value"]
     assert "Call after 14:00" in notes and "Imported: VIP" in notes
-    assert emulator.counters["people.batchUpdateContacts"] == 1  # rejected: stale
-    assert emulator.counters["people.updateContact"] == 1  # redone one by one
+    # rejected as stale, then redone as a batch: one getBatchGet, one batch update
+    assert emulator.counters["people.batchUpdateContacts"] == 2
+    assert emulator.counters["people.getBatchGet"] == 1
+    assert emulator.counters["people.updateContact"] == 0
 
 
 def test_reads_refresh_a_stale_local_copy_once(people_service, emulator, tmp_path):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import random
 import subprocess
 import sys
-import textwrap
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from contacts_crm.account.connected import Account
 from contacts_crm.contact.model import Contact
 from contacts_crm.emulator import Emulator, EmulatorServer, EmulatorSettings, build_service
+from contacts_crm.emulator.settings import SEED_ENV
 from contacts_crm.imports.plan import IMPORT_KEY
 from contacts_crm.imports.run import ImportOptions, import_file, list_imports, undo
 
@@ -118,33 +120,87 @@ def test_killed_between_batches_then_resumed(account, people_service, tmp_path, 
     assert [s.status for s in list_imports(account)] == ["done"]
 
 
+CHILD = """
+import sys
+from pathlib import Path
+from contacts_crm.account.connected import Account
+from contacts_crm.emulator import build_service
+from contacts_crm.imports.run import ImportOptions, import_file
+url, data, path, timeout = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+acc = Account.from_service(build_service(url, timeout=timeout), Path(data),
+                           request_timeout=timeout)
+print("ready", flush=True)
+import_file(acc, path, ImportOptions(region="RU"))
+print("done", flush=True)
+"""
+
+
+def _child(url: str, data: Path, path: Path, timeout: float = 60.0) -> subprocess.Popen:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, url, str(data), str(path), str(timeout)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    return child
+
+
+def test_killed_after_the_server_received_the_batch_then_resumed_at_once(tmp_path):
+    """Issue 9's kill window: SIGKILL while the server holds batch 1, resume at once.
+
+    The orphaned request commits while the resumed run waits out its timeout;
+    the resumed run then finds those 200 and sends only the rest.
+    """
+    emu = Emulator()
+    path = _workbook(tmp_path / "c.xlsx")
+    data = tmp_path / "data"
+    with EmulatorServer(emu) as server:
+        hold = emu.hold("people.batchCreateContacts")
+        child = _child(server.url, data, path)
+        assert hold.received.wait(60)  # received, not yet committed
+        child.kill()
+        child.wait()
+        waited: list[float] = []
+
+        def sleep(seconds: float) -> None:  # the resumed run waits: the server finishes
+            waited.append(seconds)
+            if not hold.finished.is_set():
+                hold.release()
+                assert hold.finished.wait(30)
+
+        service = build_service(server.url)
+        acc = Account.from_service(service, data, sleep=sleep)
+        out = import_file(acc, path, ImportOptions(region="RU"))
+        assert out.resumed and hold.finished.is_set()
+        assert waited and 0 < waited[0] <= 60  # the killed run's request could run 60 s
+        persons = _all(service)
+        assert len(persons) == N and set(_keys(persons).values()) == {1}
+        assert emu.counters["people.batchCreateContacts"] == 3  # 200 held + 200 + 50
+        assert out.summary()["duplicates"] == 0
+        acc.close()
+    emu.close()
+
+
 def test_killed_process_at_random_points(tmp_path):
-    """A child process imports over HTTP and is SIGKILLed mid-run, three times; then finish."""
+    """A child process imports over HTTP and is SIGKILLed at seeded random moments; then finish.
+
+    Whatever the moment, the result must be exact. After each kill the test waits
+    until the server has finished any orphaned request, so no outcome depends on
+    timing; the children's 2 s request timeout bounds how long a resume waits.
+    """
+    rng = random.Random(int(os.environ.get(SEED_ENV, "0")))
     emu = Emulator(settings=EmulatorSettings(latency_ms_by_kind={"batch_write": 150}))
     path = _workbook(tmp_path / "c.xlsx")
     data = tmp_path / "data"
     with EmulatorServer(emu) as server:
-        script = textwrap.dedent(f"""
-            import sys
-            from pathlib import Path
-            from contacts_crm.account.connected import Account
-            from contacts_crm.emulator import build_service
-            from contacts_crm.imports.run import ImportOptions, import_file
-            acc = Account.from_service(build_service({server.url!r}), Path({str(data)!r}))
-            print("ready", flush=True)
-            import_file(acc, {str(path)!r}, ImportOptions(region="RU"))
-            print("done", flush=True)
-        """)
-        for delay in (0.05, 0.2, 0.1):
-            child = subprocess.Popen(
-                [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
-            )
-            assert child.stdout.readline().strip() == "ready"
-            time.sleep(delay)
+        for _ in range(3):
+            child = _child(server.url, data, path, timeout=2.0)
+            time.sleep(rng.uniform(0.0, 0.6))  # a moment to kill at, not a wait for anything
             child.kill()
             child.wait()
+            assert emu.wait_idle(60)
         service = build_service(server.url)
-        acc = Account.from_service(service, data)
+        acc = Account.from_service(service, data, request_timeout=2.0)
         import_file(acc, path, ImportOptions(region="RU"))
         persons = _all(service)
         assert len(persons) == N and set(_keys(persons).values()) == {1}
@@ -182,7 +238,7 @@ def test_undo_removes_created_and_restores_updated(account, people_service, tmp_
     restored = Contact.from_person(account.client.get(existing["resourceName"]))
     assert restored.notes == "Order 1 · paid" and restored.emails == []
     kinds = [e.kind for e in account.journal.events()]
-    assert kinds == ["import", "import-undo"]
+    assert kinds == ["import", "contact_deleted", "import-undo"]  # the removal is journaled
 
 
 def test_dry_run_writes_nothing(account, emulator, tmp_path):

@@ -1,0 +1,174 @@
+"""``crm import undo``: take an import back without destroying anything written since.
+
+- A contact the import updated gets back only the fields the import changed,
+  and only where they still hold the import's value (``contact.revert``):
+  calls and orders logged since, free text, phones added elsewhere all stay.
+- A contact the import created is deleted, unless it was worked on since (its
+  card or fields changed, or the journal has events for it): then it is kept
+  and reported, unless ``force``. Every deletion is journaled first with the
+  full contact (kind ``contact_deleted``), so it can be brought back.
+- Groups the import created are deleted once they are empty again.
+- An import undone already says so; one undone in part (contacts kept) can be
+  undone again, e.g. with ``force``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from contacts_crm.account.connected import Account
+from contacts_crm.card.events import JournalEvent
+from contacts_crm.contact.model import WRITABLE, Contact, same_fields
+from contacts_crm.contact.revert import revert
+from contacts_crm.errors import NotFoundError
+from contacts_crm.imports.apply import ImportState, recover_in_flight
+
+DELETED = "contact_deleted"  # journal kind of a removal; data {"person": <Person JSON>}
+UNDONE, PARTLY = "undone", "partly-undone"
+
+
+@dataclass
+class UndoReport:
+    """What an undo did (and left alone, and why)."""
+
+    import_id: str
+    status: str = UNDONE
+    already_undone: bool = False
+    removed: list[str] = field(default_factory=list)  # created contacts deleted
+    kept: list[dict[str, str]] = field(default_factory=list)  # {resourceName, name, why}
+    restored: list[str] = field(default_factory=list)  # updated contacts changed back
+    unchanged: list[str] = field(default_factory=list)  # nothing of the import holds any more
+    gone: list[str] = field(default_factory=list)  # no longer in the account
+    groups_removed: list[str] = field(default_factory=list)
+    groups_kept: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def undo_import(account: Account, import_id: str, *, force: bool = False) -> UndoReport:
+    """Undo import ``import_id`` three-way (see the module docstring)."""
+    state = ImportState.load(account.data_dir, import_id)
+    if state is None:
+        raise NotFoundError(
+            f"no import {import_id!r}", hint="'crm import list' shows the imports on record"
+        )
+    report = UndoReport(state.id)
+    if state.status == UNDONE:
+        report.already_undone = True
+        return report
+    recover_in_flight(account, state)
+    _remove_created(account, state, report, force)
+    _revert_updated(account, state, report)
+    _remove_empty_groups(account, state, report)
+    report.status = PARTLY if report.kept else UNDONE
+    state.status = report.status
+    state.finished = _now()
+    state.save(account.data_dir)
+    return report
+
+
+def _remove_created(account: Account, state: ImportState, report: UndoReport, force: bool) -> None:
+    names = [rn for rn in dict.fromkeys(state.created.values()) if rn]
+    fresh = {p["resourceName"]: p for p in account.client.get_many(names)}
+    report.gone += [rn for rn in names if rn not in fresh]
+    doomed = []
+    for rn, person in fresh.items():
+        why = _worked_on(account, person, state.after.get(rn))
+        if why and not force:
+            name = Contact.from_person(person).display_name
+            report.kept.append({"resourceName": rn, "name": name, "why": why})
+        else:
+            doomed.append(person)
+    if not doomed:
+        return
+    op_ids = [f"import-undo:{state.id}:{p['resourceName']}" for p in doomed]
+    account.journal.record(  # nothing leaves the account before it is in the journal
+        deleted_event(account, op_id, person, state.id)
+        for op_id, person in zip(op_ids, doomed, strict=True)
+    )
+    gone = [p["resourceName"] for p in doomed]
+    account.client.delete_many(gone)
+    account.cache.remove(gone)
+    for op_id in op_ids:
+        account.journal.mark_applied(op_id)
+    report.removed += gone
+
+
+def _worked_on(account: Account, person: dict[str, Any], created: dict[str, Any] | None) -> str:
+    """Why a contact the import created counts as worked on since ("" if it does not)."""
+    events = account.journal.history(person["resourceName"])
+    if events:
+        return f"{len(events)} journal event(s) since the import"
+    if created is not None and not same_fields(person, created, WRITABLE):
+        changed = [f for f in WRITABLE if not same_fields(person, created, [f])]
+        return "changed since the import (" + ", ".join(changed) + ")"
+    return ""
+
+
+def _revert_updated(account: Account, state: ImportState, report: UndoReport) -> None:
+    names = list(state.before)
+    fresh = {p["resourceName"]: p for p in account.client.get_many(names)}
+    report.gone += [rn for rn in names if rn not in fresh]
+    writes, mask = [], set()
+    for rn, now in fresh.items():
+        after = state.after.get(rn)
+        if after is None:  # the import never wrote it (or an old record): nothing to take back
+            report.unchanged.append(rn)
+            continue
+        body = revert(state.before[rn], after, now, WRITABLE)
+        changed = [f for f in WRITABLE if not same_fields(now, body, [f])]
+        if not changed:
+            report.unchanged.append(rn)
+            continue
+        mask.update(changed)
+        writes.append({**body, "resourceName": rn, "etag": now.get("etag")})
+    if not writes:
+        return
+    fields = [f for f in WRITABLE if f in mask]
+
+    def again(intended: dict[str, Any], now: dict[str, Any]) -> dict[str, Any] | None:
+        rn = intended["resourceName"]  # changed meanwhile: take back from the fresh copy
+        return revert(state.before[rn], state.after[rn], now, fields)
+
+    done = account.client.update_many(
+        [{f: w[f] for f in (*fields, "resourceName", "etag")} for w in writes], fields,
+        reapply=again,
+    )  # fmt: skip
+    account.remember(done)
+    report.restored += [p["resourceName"] for p in done]
+
+
+def _remove_empty_groups(account: Account, state: ImportState, report: UndoReport) -> None:
+    if not state.groups_created:
+        return
+    groups = {g["resourceName"]: g for g in account.client.list_groups()}
+    for name, rn in state.groups_created.items():
+        group = groups.get(rn)
+        if group is None:
+            continue  # deleted already
+        if int(group.get("memberCount", 0) or 0) == 0:
+            account.client.delete_group(rn)
+            account.cache.drop_group(rn)
+            report.groups_removed.append(name)
+        else:
+            report.groups_kept.append(name)
+
+
+def deleted_event(
+    account: Account, op_id: str, person: dict[str, Any], import_id: str, *, why: str = ""
+) -> JournalEvent:
+    """The journal entry that keeps a contact about to be deleted (``crm undelete`` reads it)."""
+    name = Contact.from_person(person).display_name
+    return JournalEvent(
+        op_id=op_id, seq=0, at=_now(), who=account.profile.user or None, kind=DELETED,
+        contact=person["resourceName"], contact_name=name,
+        text=f"deleted: {why or f'by the undo of import {import_id}'}",
+        data={"person": person, "import_id": import_id},
+    )  # fmt: skip
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
