@@ -199,6 +199,16 @@ class Cache:
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM persons").fetchone()[0])
 
+    def etags(self) -> dict[str, str | None]:
+        """resourceName -> etag of every cached contact (one query)."""
+        return dict(self._db.execute("SELECT resource_name, etag FROM persons").fetchall())
+
+    def missing(self, present: set[str]) -> list[str]:
+        """Resource names the cache holds that are not in ``present`` (a full sync's
+        deletions)."""
+        rows = self._db.execute("SELECT resource_name FROM persons").fetchall()
+        return [rn for (rn,) in rows if rn not in present]
+
     def person(self, resource_name: str) -> dict[str, Any] | None:
         """The cached Person JSON (with its etag) of one contact."""
         row = self._db.execute(

@@ -27,6 +27,7 @@ from googleapiclient.errors import HttpError
 
 from contacts_crm.account.pacing import Pacer
 from contacts_crm.contact.model import READ_FIELDS, three_way
+from contacts_crm.contact.stamp import stamped
 from contacts_crm.errors import (
     AuthError,
     ConflictError,
@@ -278,7 +279,7 @@ class PeopleClient:
         Like ``create_many`` it carries a marker, so a call that may have
         landed is looked up before it is ever sent again.
         """
-        marked = _with_marker(person, marker_key)
+        marked = stamped(_with_marker(person, marker_key), None)[0]
         marker = _marker(marked, marker_key)
 
         def recheck() -> dict[str, Any] | None:
@@ -304,7 +305,7 @@ class PeopleClient:
         call failed in a way that may have landed is looked up by marker
         before anything is sent again, so no contact is ever created twice.
         """
-        marked = [_with_marker(p, marker_key) for p in persons]
+        marked = [stamped(_with_marker(p, marker_key), None)[0] for p in persons]
         created: list[dict[str, Any]] = []
         for chunk in _chunks(marked, BATCH_CREATE):
             body = {"contacts": [{"contactPerson": p} for p in chunk], "readMask": READ_FIELDS}
@@ -343,11 +344,23 @@ class PeopleClient:
                     found[cd["value"]] = person
         return found
 
-    def update(self, person: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
-        """updateContact with the etag the person carries; stale -> StaleEtagError."""
+    def update(
+        self,
+        person: dict[str, Any],
+        fields: Sequence[str],
+        *,
+        base: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """updateContact with the etag the person carries; stale -> StaleEtagError.
+
+        The write carries the tool's stamp (contact/stamp.py); ``base``, the whole
+        contact the write was made from, lets it be stamped when ``fields`` lack
+        clientData.
+        """
         if not person.get("etag"):
             raise UsageError("an update needs the etag it read (re-read the contact first)")
-        mask = ",".join(fields)
+        person, stamped_fields = stamped(person, fields, base)
+        mask = ",".join(stamped_fields or fields)
         return self._execute(
             "people.updateContact",
             lambda: self._people.updateContact(
@@ -384,7 +397,7 @@ class PeopleClient:
             body, fields = change
             body = {**body, "resourceName": resource_name, "etag": current.get("etag")}
             try:
-                return self.update(body, fields)
+                return self.update(body, fields, base=current)
             except StaleEtagError:
                 log.info("stale etag on %s (attempt %d): re-reading", resource_name, attempt + 1)
                 if attempt:
@@ -411,14 +424,10 @@ class PeopleClient:
         now (``contact.three_way``: no one's edit is lost); without a base the
         intended values of ``fields`` replace the fresh ones (a restore).
         """
-        mask = ",".join(fields)
         out: list[dict[str, Any]] = []
         for chunk in _chunks(list(persons), BATCH_UPDATE):
-            body = {
-                "contacts": {p["resourceName"]: p for p in chunk},
-                "updateMask": mask,
-                "readMask": READ_FIELDS,
-            }
+            contacts, chunk_mask = _stamped_batch(chunk, fields, bases or {})
+            body = {"contacts": contacts, "updateMask": chunk_mask, "readMask": READ_FIELDS}
             try:
                 res = self._execute(
                     "people.batchUpdateContacts",
@@ -544,6 +553,25 @@ class PeopleClient:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _stamped_batch(
+    chunk: list[dict[str, Any]], fields: Sequence[str], bases: Mapping[str, dict[str, Any]]
+) -> tuple[dict[str, dict[str, Any]], str]:
+    """One batchUpdateContacts map, each contact stamped, and the batch's one mask.
+
+    Without clientData in ``fields`` a contact is stamped from its base; if a
+    contact of the batch has none, the batch goes out unstamped (one mask for all).
+    """
+    if "clientData" not in fields and not all(p["resourceName"] in bases for p in chunk):
+        return {p["resourceName"]: p for p in chunk}, ",".join(fields)
+    contacts: dict[str, dict[str, Any]] = {}
+    mask: list[str] = list(fields)
+    for p in chunk:
+        body, mask_of = stamped(p, fields, bases.get(p["resourceName"]))
+        contacts[p["resourceName"]] = body
+        mask = mask_of or mask
+    return contacts, ",".join(mask)
 
 
 def _marker(person: dict[str, Any], key: str) -> str:
