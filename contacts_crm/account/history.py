@@ -200,7 +200,8 @@ def compare(
     builder = _Builder(labels, rn, Contact.from_person(new).display_name, now)
     if notes:
         stamp = read_stamp(new)
-        if stamp is None:
+        if stamp is None or stamp == read_stamp(old):
+            # no tool write since the cached version: every line change is by hand
             diff = diff_lines(Contact.from_person(old).notes, Contact.from_person(new).notes,
                               labels)  # fmt: skip
         else:

@@ -50,9 +50,9 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
 
 
 def _register() -> None:
-    from contacts_crm.cli import cards, contacts, groups, imports, profiles, reports
+    from contacts_crm.cli import cards, contacts, groups, history, imports, profiles, reports
 
-    for module in (contacts, groups, cards, imports, reports, profiles):
+    for module in (contacts, groups, cards, imports, reports, profiles, history):
         for command in module.COMMANDS:
             cli.add_command(command)
 

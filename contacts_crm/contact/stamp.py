@@ -232,17 +232,21 @@ class FieldChange:
 def hand_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[FieldChange], bool]:
     """The fields (but Notes) changed by hand between ``old`` and ``new``, and whether
     Notes need a line diff. A change is by hand when the new value is not what
-    the new version's stamp says the tool wrote (or there is no stamp)."""
+    the new version's stamp says the tool wrote, when there is no stamp, or
+    when ``old`` carries the same stamp (no tool write came in between)."""
     stamp = read_stamp(new)
+    old_stamp = read_stamp(old)
     before, after = values(old), values(new)
+
+    def by_hand(name: str) -> bool:
+        return stamp is None or stamp == old_stamp or not stamp.matches(name, after[name])
+
     changes = [
         FieldChange(name, before[name], after[name])
         for name in FIELDS
-        if name != "notes"
-        and before[name] != after[name]
-        and (stamp is None or not stamp.matches(name, after[name]))
+        if name != "notes" and before[name] != after[name] and by_hand(name)
     ]
     notes = before["notes"] != after["notes"] and (
-        stamp is None or not stamp.matches("notes", after["notes"]) or bool(stamp.unseen)
+        by_hand("notes") or bool(stamp is not None and stamp.unseen)
     )
     return changes, notes

@@ -42,6 +42,7 @@ from contacts_crm.card.operations import (
     apply,
     operation_from_event,
 )
+from contacts_crm.card.suggest import suggest
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.errors import UsageError
 from contacts_crm.office.cards import card_settings, group_rules
@@ -337,7 +338,8 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
         lines = card_grammar.unrecognised_lines(card_grammar.parse(contact.notes, labels))
         if lines:
             odd.append({"resourceName": contact.resource_name, "name": contact.display_name,
-                        "lines": [{"line": n, "text": t} for n, t in lines]})
+                        "lines": [{"line": n, "text": t, "suggestion": suggest(t, labels)}
+                                  for n, t in lines]})
     pending = [e for e in account.journal.pending() if e.seq == 0 and e.contact]
     fresh = {p["resourceName"]: p for p in account.client.get_many(
         list(dict.fromkeys(e.contact for e in pending)))} if pending else {}

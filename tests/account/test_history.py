@@ -192,3 +192,12 @@ def test_a_hand_edit_folded_into_a_tool_write_is_still_journalled(emu, pc, pc_b,
     pc_b.sync()
     assert hand(pc_b) == hand(pc)
     assert pc.sync().hand_events == 0
+
+
+def test_a_hand_line_removed_by_hand_before_any_tool_write_is_kept(emu, pc, ivan):
+    phone = Phone(emu)
+    phone.notes(ivan, lambda t: t + "\nPrefers calls after 14:00")
+    pc.sync()
+    phone.notes(ivan, lambda t: t.replace("\nPrefers calls after 14:00", ""))
+    pc.sync()
+    assert hand(pc) == [("removed_by_hand", "unknown", "Prefers calls after 14:00")]
