@@ -42,6 +42,7 @@ class SyncReport:
     expired_token: bool = False
     compared: int = 0  # changed contacts compared with their cached version
     hand_events: int = 0  # edits made outside the tool, journalled by this sync
+    history_s: float = 0.0  # time spent comparing versions and journalling them
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -143,11 +144,8 @@ class Account:
                     f"the account returned no contacts, but the local copy has {before}",
                     hint="if the account really was emptied, run 'crm sync --full --force'",
                 )
-            seen = history.record_outside_edits(
-                self,
-                result.persons,
-                self.cache.missing({p["resourceName"] for p in result.persons}),
-            )
+            gone = self.cache.missing({p["resourceName"] for p in result.persons})
+            seen = history.record_outside_edits(self, result.persons, gone)
             self.cache.replace_all(result.persons, result.sync_token, now)
             changed, deleted = len(result.persons), max(0, before - len(result.persons))
         else:
@@ -176,6 +174,7 @@ class Account:
             expired_token=expired,
             compared=seen.compared,
             hand_events=seen.events,
+            history_s=round(seen.seconds, 4),
         )
 
     def _unknown_groups(self, persons: list[dict[str, Any]]) -> bool:

@@ -24,6 +24,7 @@ account knows nothing before and journals nothing.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -57,6 +58,7 @@ class HistoryReport:
 
     compared: int = 0
     events: int = 0
+    seconds: float = 0.0
 
 
 def _digest(*parts: str) -> str:
@@ -231,6 +233,7 @@ def record_outside_edits(
     persons, deleted = list(persons), list(deleted)
     if not persons and not deleted:
         return report
+    started = time.perf_counter()
     cache = account.cache
     etags = cache.etags()
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -258,6 +261,7 @@ def record_outside_edits(
         before = account.journal.count()
         account.journal.record(events, applied=True)
         report.events = account.journal.count() - before
+    report.seconds = time.perf_counter() - started
     return report
 
 

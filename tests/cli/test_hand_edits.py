@@ -173,3 +173,33 @@ def test_doctor_suggests_the_nearest_shape_for_a_hand_line(two_pcs, people_servi
          "2026-12-01 in (Masha): asked for catalogue")]  # fmt: skip
     code, text = crm("doctor")
     assert code == 0 and "did you mean: 2026-12-01 in (Masha): asked for catalogue" in text
+
+
+def test_imports_and_their_undo_are_no_hand_edits_on_another_pc(two_pcs, write_xlsx):
+    """crm import (batch creates, three-way merged updates) and its undo are the tool's
+    writes: PC B, syncing after each, journals no hand edit for them (only the undo's
+    deletions, which it keeps as deleted contacts so they could be brought back)."""
+    rn = out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67")["resourceName"]
+    assert crm("call", "Petrov", "first", "--at", "2026-12-05 10:00")[0] == 0
+    two_pcs("B")
+    out("sync")
+    two_pcs("A")
+    path = write_xlsx("clients.xlsx", {"Clients": [
+        ["Name", "Phone", "Email", "Notes"],
+        ["Ivan Petrov", "8 916 123-45-67", "ivan@example.com", "VIP"],
+        ["Anna Sidorova", "8 903 111-22-33", "", ""],
+    ]})  # fmt: skip
+    done = out("import", str(path), "--on-duplicate", "merge")
+    two_pcs("B")
+    assert out("sync")["hand_events"] == 0
+    assert out("find", "Petrov")[0]["emails"] == ["ivan@example.com"]
+    two_pcs("A")
+    assert out("sync")["hand_events"] == 0
+    out("import", "undo", done["import_id"])
+    two_pcs("B")
+    report = out("sync")
+    deleted = [e for e in out("journal", "--deleted")]
+    assert [d["name"] for d in deleted] == ["Anna Sidorova"]
+    assert report["hand_events"] == 1  # the undone create, kept as a deleted contact
+    hand = [e for e in out("journal", rn)["events"] if e.get("data", {}).get("by_hand")]
+    assert hand == []
