@@ -235,7 +235,7 @@ def record_outside_edits(
         return report
     started = time.perf_counter()
     cache = account.cache
-    etags = cache.etags()
+    etags = cache.etags([str(p.get("resourceName")) for p in persons] + deleted)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     labels: Labels | None = None
     names: dict[str, str] | None = None

@@ -88,8 +88,9 @@ def diff_lines(
     added: list[NewLine] = []
     removed: list[tuple[str, int]] = []
     changed: list[tuple[str, NewLine]] = []
-    matcher = SequenceMatcher(None, [o.rstrip("\r") for o in old],
-                              [n.rstrip("\r") for n in new], autojunk=False)  # fmt: skip
+    # trailing spaces and \r do not make a line different (a server or an editor may tidy them)
+    matcher = SequenceMatcher(None, [o.rstrip() for o in old], [n.rstrip() for n in new],
+                              autojunk=False)  # fmt: skip
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue

@@ -84,8 +84,8 @@ def _digest(text: str, size: int) -> str:
 
 
 def line_hash(line: str) -> str:
-    """The stamp's hash of one Notes line (its text without a trailing ``\\r``)."""
-    return _digest(line.rstrip("\r"), _LINE_HEX)
+    """The stamp's hash of one Notes line (trailing spaces and ``\\r`` aside)."""
+    return _digest(line.rstrip(), _LINE_HEX)
 
 
 def value_hash(value: Any) -> str:
@@ -98,6 +98,11 @@ def notes_of(person: dict[str, Any]) -> str:
     return str(bios[0].get("value", "")) if bios and isinstance(bios[0], dict) else ""
 
 
+def _plain(notes: str) -> str:
+    """Notes as compared: line ends and trailing spaces a server may tidy do not count."""
+    return "\n".join(line.rstrip() for line in notes.split("\n")).strip("\n")
+
+
 def values(person: dict[str, Any]) -> dict[str, Any]:
     """The modelled fields of a Person, in a comparable form (order-free lists)."""
     names = (person.get("names") or [{}])[0] or {}
@@ -108,7 +113,7 @@ def values(person: dict[str, Any]) -> dict[str, Any]:
         if isinstance(m, dict) and isinstance(m.get("contactGroupMembership"), dict)
     ]
     return {
-        "notes": notes_of(person),
+        "notes": _plain(notes_of(person)),
         "name": " ".join(
             str(names.get(k, "")).strip()
             for k in ("givenName", "middleName", "familyName")

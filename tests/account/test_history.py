@@ -4,6 +4,7 @@ directly, as a phone or the Contacts web page would, become journal events on sy
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +202,36 @@ def test_a_hand_line_removed_by_hand_before_any_tool_write_is_kept(emu, pc, ivan
     phone.notes(ivan, lambda t: t.replace("\nPrefers calls after 14:00", ""))
     pc.sync()
     assert hand(pc) == [("removed_by_hand", "unknown", "Prefers calls after 14:00")]
+
+
+def test_a_full_sync_journals_the_same_events_as_an_incremental_one(emu, pc, pc_b, ivan):
+    """PC A syncs incrementally, PC B with --full (or an expired token): one set of ids."""
+    pc_b.sync(full=True)
+    other = contacts.add_contact(pc, "Anna Sidorova", phone_numbers=["+79031112233"])
+    pc_b.sync()
+    phone = Phone(emu)
+    phone.notes(ivan, lambda t: t + "\n  2026-12-05 out (Masha): full sync call")
+    phone.delete(other.resource_name or "")
+    inc, full = pc.sync(), pc_b.sync(full=True)
+    assert (inc.hand_events, full.hand_events) == (2, 2)
+    ids = [{(e.op_id, e.kind) for e in acc.journal.events() if e.data.get("by_hand")}
+           for acc in (pc, pc_b)]  # fmt: skip
+    assert ids[0] == ids[1] and {k for _, k in ids[0]} == {"call", "contact_deleted"}
+
+
+def test_many_kinds_of_tool_writes_stay_silent_on_both_pcs(emu, pc, pc_b, ivan):
+    """Orders opened, stepped, closed (compacted to one line), calls past the card's
+    budget (old lines leave the card), from both PCs, synced in between: no hand event."""
+    pc_b.sync(full=True)
+    for day in range(1, 16):
+        acc = pc if day % 2 else pc_b
+        cards.log_call(acc, "Petrov", f"call {day}", at=datetime(2026, 12, day, 10, 0))
+        if day % 5 == 0:
+            acc.sync()
+    cards.step_order(pc, "Petrov", 1, "paid")
+    cards.close_order(pc_b, "Petrov", 1)
+    cards.open_order(pc, "Petrov", "paint")
+    for acc in (pc, pc_b, pc, pc_b):
+        acc.sync()
+    assert hand(pc) == [] and hand(pc_b) == []
+    assert any(e.kind == "compaction" for e in pc.journal.events())
