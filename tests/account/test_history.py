@@ -115,6 +115,7 @@ def test_hand_added_lines_become_work_events_with_their_who(emu, pc, ivan):
     closed = events["order_close:Ivan"]
     assert (closed.order_no, closed.stage, closed.amount) == (1, "delivered", "8400")
     assert pc.sync().hand_events == 0  # seen once, journalled once
+    assert {e.state for e in events.values()} == {"applied"}  # facts already in the account
 
 
 def test_removed_rewritten_and_field_changes_keep_the_old_values(emu, pc, ivan):
