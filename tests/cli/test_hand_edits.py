@@ -203,3 +203,33 @@ def test_imports_and_their_undo_are_no_hand_edits_on_another_pc(two_pcs, write_x
     assert report["hand_events"] == 1  # the undone create, kept as a deleted contact
     hand = [e for e in out("journal", rn)["events"] if e.get("data", {}).get("by_hand")]
     assert hand == []
+
+
+def test_hand_written_order_steps_count_once_after_push_and_pull(two_pcs, people_service, sheets):
+    book = sheets.create_spreadsheet("Office", ["Summary"])
+    url = f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit"
+    rn = out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67")["resourceName"]
+    assert crm("order", "open", "Petrov", "tiles", "--at", "2026-12-05 12:00")[0] == 0
+    two_pcs("B")
+    out("sync")
+    phone_notes(people_service, rn, lambda t: t.replace(
+        "new: tiles (Olga)", "new: tiles (Olga)\n  2026-12-08 paid 500 (Masha)"))  # fmt: skip
+    for pc in ("A", "B"):
+        two_pcs(pc)
+        assert out("sync")["hand_events"] == 1
+    for pc in ("A", "B", "A"):
+        two_pcs(pc)
+        out("journal", "push", url)
+        out("journal", "pull", url)
+    for pc in ("A", "B"):
+        two_pcs(pc)
+        steps = {e["who"]: e["stepsByStage"] for e in out("activity", *PERIOD)["employees"]}
+        assert {who: {s: n for s, n in by.items() if n} for who, by in steps.items()} == {
+            "Olga": {"new": 1}, "Masha": {"paid": 1}}  # fmt: skip
+        (step,) = [e for e in out("journal", "Petrov")["events"] if e["kind"] == "order_step"]
+        assert (step["who"], step["order_no"], step["stage"], step["amount"]) == (
+            "Masha",
+            1,
+            "paid",
+            "500",
+        )
