@@ -200,6 +200,26 @@ class Cache:
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM persons").fetchone()[0])
 
+    def etags(self, names: Iterable[str] | None = None) -> dict[str, str | None]:
+        """resourceName -> etag of the cached contacts among ``names`` (default: all)."""
+        if names is None:
+            return dict(self._db.execute("SELECT resource_name, etag FROM persons").fetchall())
+        wanted = list(dict.fromkeys(names))
+        out: dict[str, str | None] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            out.update(self._db.execute(
+                "SELECT resource_name, etag FROM persons WHERE resource_name IN"
+                f" ({', '.join('?' * len(chunk))})", chunk,
+            ).fetchall())  # fmt: skip
+        return out
+
+    def missing(self, present: set[str]) -> list[str]:
+        """Resource names the cache holds that are not in ``present`` (a full sync's
+        deletions)."""
+        rows = self._db.execute("SELECT resource_name FROM persons").fetchall()
+        return [rn for (rn,) in rows if rn not in present]
+
     def person(self, resource_name: str) -> dict[str, Any] | None:
         """The cached Person JSON (with its etag) of one contact."""
         row = self._db.execute(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contacts_crm import config as cfg
+from contacts_crm.account import history
 from contacts_crm.account.cache import Cache
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
 from contacts_crm.account.people import PeopleClient, RetryPolicy
@@ -50,6 +51,9 @@ class SyncReport:
     deleted: int
     calls: int
     expired_token: bool = False
+    compared: int = 0  # changed contacts compared with their cached version
+    hand_events: int = 0  # edits made outside the tool, journalled by this sync
+    history_s: float = 0.0  # time spent comparing versions and journalling them
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -165,6 +169,8 @@ class Account:
                     f"the account returned no contacts, but the local copy has {before}",
                     hint="if the account really was emptied, run 'crm sync --full --force'",
                 )
+            gone = self.cache.missing({p["resourceName"] for p in result.persons})
+            seen = history.record_outside_edits(self, result.persons, gone)
             self.cache.replace_all(result.persons, result.sync_token, now)
             changed, deleted = len(result.persons), max(0, before - len(result.persons))
         else:
@@ -174,6 +180,7 @@ class Account:
                     f"the account reports all {before} contacts deleted",
                     hint="if that is right, run 'crm sync --full --force'",
                 )
+            seen = history.record_outside_edits(self, result.persons, result.deleted)
             changed = self.cache.apply_changes(
                 result.persons, result.deleted, result.sync_token, now
             )
@@ -190,6 +197,9 @@ class Account:
             deleted=deleted,
             calls=calls,
             expired_token=expired,
+            compared=seen.compared,
+            hand_events=seen.events,
+            history_s=round(seen.seconds, 4),
         )
 
     def _unknown_groups(self, persons: list[dict[str, Any]]) -> bool:
@@ -230,8 +240,18 @@ class Account:
                 log.warning("working from the local copy: %s", exc.message)
 
     # ------------------------------------------------------------- writes
-    def remember(self, persons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Put a write's response into the cache (sync is not read-after-write)."""
+    def remember(
+        self, persons: list[dict[str, Any]], *, outside_edits: bool = True
+    ) -> list[dict[str, Any]]:
+        """Put a write's response into the cache (sync is not read-after-write).
+
+        A response can show hand edits this PC had not seen yet (the write was
+        re-applied to a fresher copy): they are journalled first, as a sync
+        would. ``outside_edits=False`` when the change is the tool's own but
+        carries no stamp (group membership changes through members.modify).
+        """
+        if outside_edits:
+            history.record_outside_edits(self, persons)
         self.cache.upsert(persons)
         return persons
 

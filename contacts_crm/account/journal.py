@@ -126,13 +126,14 @@ class Journal:
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 
-    def record(self, events: Iterable[JournalEvent]) -> None:
-        """Insert events as pending; an (op_id, seq) already recorded is left as it is."""
+    def record(self, events: Iterable[JournalEvent], *, applied: bool = False) -> None:
+        """Insert events as pending (or, with ``applied``, as facts already in the
+        account: edits seen by a sync); an (op_id, seq) already recorded is left as it is."""
         rows = [_row(e) for e in events]
         if not rows:
             return
         with self._transaction():
-            self._insert(rows)
+            self._insert(rows, APPLIED if applied else PENDING)
 
     def record_attempt(
         self, op_id: str, events: Iterable[JournalEvent], *, supersedes: Iterable[str] = ()
@@ -170,13 +171,13 @@ class Journal:
             [(state, op_id, *old) for op_id in op_ids],
         )
 
-    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+    def _insert(self, rows: list[tuple[Any, ...]], state: str = PENDING) -> None:
         if rows:
             self._db.executemany(
                 "INSERT OR IGNORE INTO events (op_id, seq, at, who, contact, contact_name, kind,"
-                " order_no, stage, amount, outcome, text, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
+                " order_no, stage, amount, outcome, text, data, state)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*r, state) for r in rows],
             )
 
     def mark_applied(self, op_id: str) -> None:

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from contacts_crm.account.pacing import Pacer
 from contacts_crm.account.retrying import ContentionWait, backoff_wait
 from contacts_crm.contact.model import READ_FIELDS, same_fields
+from contacts_crm.contact.stamp import stamped
 from contacts_crm.errors import (
     AuthError,
     ConflictError,
@@ -336,7 +337,7 @@ class PeopleClient:
         Like ``create_many`` it carries a marker, so a call that may have
         landed is looked up (``find_landed``) before it is ever sent again.
         """
-        marked = _with_marker(person, marker_key)
+        marked = stamped(_with_marker(person, marker_key), None)[0]
         marker = _marker(marked, marker_key)
         sent = [0.0]
 
@@ -371,7 +372,7 @@ class PeopleClient:
         settled) and only the contacts not found are sent again, so no
         contact is ever created twice.
         """
-        marked = [_with_marker(p, marker_key) for p in persons]
+        marked = [stamped(_with_marker(p, marker_key), None)[0] for p in persons]
         created: list[dict[str, Any]] = []
         for chunk in _chunks(marked, BATCH_CREATE):
             got = self._create_batch(chunk, marker_key, on_send)
@@ -457,11 +458,23 @@ class PeopleClient:
                     found.setdefault(cd["value"], person)
         return found
 
-    def update(self, person: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
-        """updateContact with the etag the person carries; stale -> StaleEtagError."""
+    def update(
+        self,
+        person: dict[str, Any],
+        fields: Sequence[str],
+        *,
+        base: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """updateContact with the etag the person carries; stale -> StaleEtagError.
+
+        The write carries the tool's stamp (contact/stamp.py); ``base``, the whole
+        contact the write was made from, lets it be stamped when ``fields`` lack
+        clientData.
+        """
         if not person.get("etag"):
             raise UsageError("an update needs the etag it read (re-read the contact first)")
-        mask = ",".join(fields)
+        person, stamped_fields = stamped(person, fields, base)
+        mask = ",".join(stamped_fields or fields)
         return self._execute(
             "people.updateContact",
             lambda: self._people.updateContact(
@@ -534,7 +547,7 @@ class PeopleClient:
                     return current
                 body, fields = change
                 body = {**body, "resourceName": resource_name, "etag": current.get("etag")}
-                return self.update(body, fields)
+                return self.update(body, fields, base=current)
         raise AssertionError("unreachable: on_conflict returns or raises")  # pragma: no cover
 
     def update_many(
@@ -544,8 +557,13 @@ class PeopleClient:
         *,
         progress: Callable[[int], None] | None = None,
         reapply: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None] | None = None,
+        bases: Mapping[str, dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         """batchUpdateContacts, 200 per call; each person carries its etag.
+
+        Every contact is stamped as the tool's write (contact/stamp.py); ``bases``
+        (resourceName -> the whole contact a write was made from) lets it be
+        stamped when ``fields`` lack clientData.
 
         A batch rejected for a stale etag (another device's edit, or our own
         earlier attempt whose answer was lost) is recovered in batches: the
@@ -562,7 +580,7 @@ class PeopleClient:
 
         out: list[dict[str, Any]] = []
         for chunk in _chunks(list(persons), BATCH_UPDATE):
-            got = self._update_batch(chunk, fields, reapply or restore)
+            got = self._update_batch(chunk, fields, reapply or restore, bases or {})
             out.extend(got)
             if progress:
                 progress(len(got))
@@ -573,14 +591,16 @@ class PeopleClient:
         chunk: list[dict[str, Any]],
         fields: Sequence[str],
         reapply: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None],
+        bases: Mapping[str, dict[str, Any]],
     ) -> list[dict[str, Any]]:
         """One batch of ``update_many`` with its stale-etag recovery."""
-        mask = ",".join(fields)
         intended = {p["resourceName"]: p for p in chunk}
         done: dict[str, dict[str, Any]] = {}
         todo = list(chunk)
+        bases = dict(bases)
         for attempt in range(self.conflict_attempts):
-            body = {"contacts": {p["resourceName"]: p for p in todo}, "updateMask": mask,
+            contacts, stamped_mask = _stamped_batch(todo, fields, bases)
+            body = {"contacts": contacts, "updateMask": stamped_mask,
                     "readMask": READ_FIELDS}  # fmt: skip
             try:
                 res = self._execute(
@@ -608,6 +628,7 @@ class PeopleClient:
                         done[rn] = current  # it already holds the write (or needs none)
                     else:
                         retry.append({**change, "resourceName": rn, "etag": current.get("etag")})
+                        bases[rn] = current
                 todo = retry
                 if not todo:
                     break
@@ -726,6 +747,25 @@ class PeopleClient:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _stamped_batch(
+    chunk: list[dict[str, Any]], fields: Sequence[str], bases: Mapping[str, dict[str, Any]]
+) -> tuple[dict[str, dict[str, Any]], str]:
+    """One batchUpdateContacts map, each contact stamped, and the batch's one mask.
+
+    Without clientData in ``fields`` a contact is stamped from its base; if a
+    contact of the batch has none, the batch goes out unstamped (one mask for all).
+    """
+    if "clientData" not in fields and not all(p["resourceName"] in bases for p in chunk):
+        return {p["resourceName"]: p for p in chunk}, ",".join(fields)
+    contacts: dict[str, dict[str, Any]] = {}
+    mask: list[str] = list(fields)
+    for p in chunk:
+        body, mask_of = stamped(p, fields, bases.get(p["resourceName"]))
+        contacts[p["resourceName"]] = body
+        mask = mask_of or mask
+    return contacts, ",".join(mask)
 
 
 def _marker(person: dict[str, Any], key: str) -> str:

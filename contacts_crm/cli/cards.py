@@ -233,6 +233,8 @@ class _JournalGroup(click.Group):
     """``crm journal QUERY`` shows a history; ``crm journal push SHEET`` is a subcommand."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] == "--deleted":  # crm journal --deleted [QUERY]
+            args = ["deleted", *args[1:]]
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["show", *args]
         return super().parse_args(ctx, args)
@@ -346,6 +348,8 @@ def doctor(ctx: Ctx, repair: bool) -> None:
             click.echo(f"{item['name']} ({item['resourceName']}): lines kept as they are:")
             for line in item["lines"]:
                 click.echo(f"  {line['line']}: {line['text']}")
+                if line.get("suggestion"):
+                    click.echo(f"     did you mean: {line['suggestion']}")
         if report["repaired"]:
             click.echo(f"Marked {len(report['repaired'])} interrupted operation(s) as applied.")
         if report["rerun"]:

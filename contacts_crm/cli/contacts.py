@@ -77,6 +77,7 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
         report.to_dict(),
         f"{kind} sync: {report.contacts} contacts, {report.changed} changed, "
         f"{report.deleted} deleted ({report.calls} API calls)"
+        + (f", {report.hand_events} hand edit(s) journalled" if report.hand_events else "")
         + (" — the sync token had expired" if report.expired_token else ""),
     )
 

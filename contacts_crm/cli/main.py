@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "imports": ("import", "export", "restore"),
     "reports": ("summary", "callbacks", "activity"),
     "profiles": ("profile", "config", "login"),
+    "history": ("undelete",),
 }
 
 

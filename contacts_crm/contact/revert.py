@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from contacts_crm.contact.model import _item_key, same_fields
+from contacts_crm.contact.stamp import STAMP_KEY
 
 SINGLETONS = {"names", "birthdays", "genders"}
 
@@ -33,7 +34,9 @@ def revert(
     out: dict[str, Any] = {}
     for f in fields:
         b, a, n = before.get(f, []), after.get(f, []), now.get(f, [])
-        if same_fields(before, after, [f]):
+        if f == "clientData":  # every tool write stamps itself afresh: never taken back
+            b, a = _unstamped(b), _unstamped(a)
+        if same_fields({f: b}, {f: a}, [f]):
             out[f] = n
         elif f == "biographies":
             text = revert_text(_text(b), _text(a), _text(n))
@@ -86,6 +89,10 @@ def _equal_map(a: list[str], n: list[str]) -> dict[int, int]:
         for k in range(block.size):
             out[block.a + k] = block.b + k
     return out
+
+
+def _unstamped(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [i for i in items if not (isinstance(i, dict) and i.get("key") == STAMP_KEY)]
 
 
 def _key(f: str, item: dict[str, Any]) -> str:

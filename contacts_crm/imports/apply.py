@@ -222,7 +222,8 @@ def apply_plan(
             for r in chunk
             if r.match is not None and r.match.resource_name
         }
-        done = account.client.update_many(persons, mask, reapply=partial(_merge, bases, mask))
+        done = account.client.update_many(persons, mask, reapply=partial(_merge, bases, mask),
+                                           bases=bases)
         account.remember(done)
         state.note_after(done, data_dir)
         state.updated.extend(p["resourceName"] for p in done)

@@ -135,7 +135,7 @@ def _revert_updated(account: Account, state: ImportState, report: UndoReport) ->
 
     done = account.client.update_many(
         [{f: w[f] for f in (*fields, "resourceName", "etag")} for w in writes], fields,
-        reapply=again,
+        reapply=again, bases=fresh,
     )  # fmt: skip
     account.remember(done)
     report.restored += [p["resourceName"] for p in done]

@@ -48,6 +48,7 @@ from contacts_crm.card.operations import (
     StepOrder,
     operation_from_event,
 )
+from contacts_crm.card.suggest import suggest
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.errors import UsageError
 from contacts_crm.office.cards import card_settings, group_rules
@@ -137,7 +138,7 @@ def _write(account: Account, rn: str, op: Operation) -> CardChange:
             fresh.groups = memberships
             fresh.client_data[OPS_KEY] = decision.ops
             body = {**fresh.to_person(WRITE_FIELDS), "resourceName": rn, "etag": person.get("etag")}
-            written = account.client.update(body, WRITE_FIELDS)
+            written = account.client.update(body, WRITE_FIELDS, base=person)
     account.remember([written])
     journal.mark_applied(op.op_id)
     result = decision.result if decision is not None else None
@@ -347,7 +348,9 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
                 {
                     "resourceName": contact.resource_name,
                     "name": contact.display_name,
-                    "lines": [{"line": n, "text": t} for n, t in lines],
+                    "lines": [
+                        {"line": n, "text": t, "suggestion": suggest(t, labels)} for n, t in lines
+                    ],
                 }
             )
     journal = account.journal

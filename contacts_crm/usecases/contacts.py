@@ -232,4 +232,5 @@ def change_members(
 
 def _refresh(account: Account, resource_names: list[str]) -> None:
     if resource_names:
-        account.remember(account.client.get_many(resource_names))
+        # the tool's own membership change (members.modify carries no stamp)
+        account.remember(account.client.get_many(resource_names), outside_edits=False)

@@ -115,6 +115,7 @@ def test_undo_takes_back_only_the_import_and_keeps_later_work(office, emulator, 
     assert code == 0, out
     forced = json.loads(out)
     assert forced["removed"] == [anna] and forced["groups_removed"] == ["Опт"]
+
     assert forced["status"] == "undone" and forced["unchanged"] == [office]
     assert get(emulator, anna) is None
     assert group_names(emulator)("Опт") is None

@@ -1,0 +1,70 @@
+"""Commands on deleted contacts: ``crm journal --deleted`` and ``crm undelete``."""
+
+from __future__ import annotations
+
+import click
+
+from contacts_crm.cli.cards import journal
+from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.usecases import history as uc
+
+
+@journal.command("deleted")
+@click.argument("query", nargs=-1)
+@pass_ctx
+def journal_deleted(ctx: Ctx, query: tuple[str, ...]) -> None:
+    """List deleted contacts the journal kept (also: crm journal --deleted).
+
+    Deleted on a phone or in the Contacts web page (seen by a sync), by
+    'crm delete' or by 'crm import undo'. Bring one back with 'crm undelete'.
+
+    \b
+    Examples:
+      crm journal --deleted
+      crm journal --deleted Petrov
+    """
+    found = uc.deleted_contacts(ctx.account, " ".join(query) or None)
+
+    def human() -> None:
+        if not found:
+            click.echo("No deleted contacts in the journal.")
+            return
+        rows = [
+            (d.at[:10], d.who or "", d.name, ", ".join(p.value for p in d.contact.phones),
+             d.resource_name)
+            for d in found
+        ]  # fmt: skip
+        table(["Deleted", "Who", "Name", "Phones", "Was"], rows, title="Deleted contacts")
+
+    emit(ctx, [d.to_dict() for d in found], human)
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--by", metavar="NAME", help="Who brings it back (default: the profile's user).")
+@click.option("--allow-duplicate", is_flag=True,
+              help="Restore even if a live contact now has one of its phones.")  # fmt: skip
+@pass_ctx
+def undelete(ctx: Ctx, query: tuple[str, ...], by: str | None, allow_duplicate: bool) -> None:
+    """Bring back a deleted contact (card, phones, e-mails, company, groups).
+
+    QUERY is a name, a phone in any spelling, an e-mail or the old resource
+    name, as 'crm journal --deleted' lists them. The contact comes back with
+    a new resource name; groups deleted meanwhile are left out and named.
+
+    \b
+    Examples:
+      crm undelete Petrov
+      crm undelete "+7 916 123-45-67"
+    """
+    done = uc.undelete(ctx.account, " ".join(query), by=by, allow_duplicate=allow_duplicate)
+    missing = f" (groups no longer there: {', '.join(done.missing_groups)})" \
+        if done.missing_groups else ""  # fmt: skip
+    emit(
+        ctx,
+        done.to_dict(),
+        f"Restored {done.contact.display_name} as {done.contact.resource_name}{missing}",
+    )
+
+
+COMMANDS = [undelete]
