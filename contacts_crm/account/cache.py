@@ -20,10 +20,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from contacts_crm.contact import phones
+from contacts_crm.contact import names, phones
 from contacts_crm.contact.model import Contact
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: search_text holds names.fold (transliteration, Turkish i)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -170,7 +170,7 @@ class Cache:
         contact = Contact.from_person(person)
         shown = contact.display_name
         emails = [e.value for e in contact.emails if e.value]
-        search = " ".join([shown, contact.organization, *emails]).casefold()
+        search = names.fold(" ".join([shown, contact.organization, *emails]))
         self._db.execute(
             "INSERT OR REPLACE INTO persons VALUES (?, ?, ?, ?, ?, ?)",
             (rn, person.get("etag"), digest, shown, search, text),
@@ -281,8 +281,12 @@ class Cache:
         return {v: rn for v, rn in rows}
 
     def find_by_text(self, text: str, limit: int = 50) -> list[Contact]:
-        """Contacts whose name, company or email contains ``text`` (case-insensitive)."""
-        words = text.casefold().split()
+        """Contacts whose name, company or email contains every word of ``text``.
+
+        Compared folded (``contact.names.fold``): any case, Cyrillic or Latin
+        letters, Turkish dotted or dotless i — "Петров" finds "Petrov".
+        """
+        words = names.words(text)
         if not words:
             return []
         sql = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -49,12 +50,19 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
     click_ctx.call_on_close(ctx.close)
 
 
+def _add(module: str) -> None:
+    """Register the COMMANDS of ``contacts_crm.cli.<module>`` (one line per module)."""
+    for command in importlib.import_module(f"contacts_crm.cli.{module}").COMMANDS:
+        cli.add_command(command)
+
+
 def _register() -> None:
     from contacts_crm.cli import cards, contacts, groups, imports, profiles, reports
 
     for module in (contacts, groups, cards, imports, reports, profiles):
         for command in module.COMMANDS:
             cli.add_command(command)
+    _add("manage")  # list, show, edit, delete
 
 
 _register()
