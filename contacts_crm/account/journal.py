@@ -266,6 +266,41 @@ class Journal:
         condition = " WHERE " + " AND ".join(where) if where else ""
         return self._db.execute(f"SELECT {columns} FROM events{condition} ORDER BY at, id", args)
 
+    def operation(self, op_id: str) -> list[JournalEvent]:
+        """Every event of one operation, by seq."""
+        cur = self._db.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM events WHERE op_id = ? ORDER BY seq", (op_id,)
+        )
+        return [event_from_row(r) for r in cur]
+
+    def repoint(
+        self,
+        old: str,
+        new: str,
+        new_name: str,
+        *,
+        ids: Iterable[int] | None = None,
+        keep_op: str | None = None,
+    ) -> list[int]:
+        """Move events of contact ``old`` to ``new`` (a merge, or its undo); the ids moved.
+
+        ``ids`` limits it to those events; ``keep_op``'s own events stay where they are.
+        """
+        with self._transaction():
+            if ids is None:
+                rows = self._db.execute(
+                    "SELECT id FROM events WHERE contact = ? AND op_id != ? ORDER BY id",
+                    (old, keep_op or ""),
+                ).fetchall()
+                moved = [int(r[0]) for r in rows]
+            else:
+                moved = list(ids)
+            self._db.executemany(
+                "UPDATE events SET contact = ?, contact_name = ? WHERE id = ?",
+                [(new, new_name, i) for i in moved],
+            )
+        return moved
+
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 

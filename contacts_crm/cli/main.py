@@ -63,6 +63,7 @@ def _register() -> None:
         for command in module.COMMANDS:
             cli.add_command(command)
     _add("manage")  # list, show, edit, delete
+    _add("merge")  # merge, duplicates
 
 
 _register()

@@ -34,6 +34,7 @@ from contacts_crm.contact.editing import (
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.errors import UnavailableError, UsageError
 from contacts_crm.office.cards import card_settings
+from contacts_crm.usecases.cards import OPS_KEPT, OPS_KEY
 from contacts_crm.usecases.contacts import group_resource, resolve
 
 log = logging.getLogger(__name__)
@@ -183,6 +184,9 @@ def edit_contact(account: Account, query: str, edit: Edit, *, op_id: str | None 
 
     def operation(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
         fresh = Contact.from_person(person)
+        done = fresh.client_data.get(OPS_KEY, "").split()
+        if op in done:  # a retried write that had landed: nothing to do
+            return None
         after = apply_fields(fresh, edit, account.profile.region)
         notes = after.notes
         if edit.free_text is not None:
@@ -193,7 +197,8 @@ def edit_contact(account: Account, query: str, edit: Edit, *, op_id: str | None 
         changed = fresh.changed_fields(after)
         if not changed:
             return None
-        new = after.to_person(changed)
+        after.client_data = {**after.client_data, OPS_KEY: " ".join([*done, op][-OPS_KEPT:])}
+        new = after.to_person([*changed, "clientData"])
         old = {f: person.get(f, []) for f in changed}
         journal.record([
             summary_event(account, op, "edit", f"edited {rn}", fields=changed),
@@ -202,7 +207,7 @@ def edit_contact(account: Account, query: str, edit: Edit, *, op_id: str | None 
                           after={f: new[f] for f in changed}),
         ])  # fmt: skip
         state["fields"] = changed
-        return new, changed
+        return new, [*changed, "clientData"]
 
     written = account.client.modify(rn, operation, person=account.cache.person(rn))
     account.remember([written])
