@@ -402,6 +402,7 @@ class PeopleClient:
         *,
         bases: Mapping[str, dict[str, Any]] | None = None,
         progress: Callable[[int], None] | None = None,
+        reapply: Operation | None = None,
     ) -> list[dict[str, Any]]:
         """batchUpdateContacts, 200 per call; each person carries its etag.
 
@@ -410,6 +411,8 @@ class PeopleClient:
         (by resourceName), the write is merged three-way with what is there
         now (``contact.three_way``: no one's edit is lost); without a base the
         intended values of ``fields`` replace the fresh ones (a restore).
+        With ``reapply`` (an ``Operation``, as ``modify`` takes) each contact of
+        a rejected batch is redone by re-running it on the fresh copy instead.
         """
         mask = ",".join(fields)
         out: list[dict[str, Any]] = []
@@ -429,6 +432,9 @@ class PeopleClient:
             except StaleEtagError:
                 got = []
                 for intended in chunk:
+                    if reapply is not None:
+                        got.append(self.modify(intended["resourceName"], reapply))
+                        continue
 
                     def op(fresh: dict, intended: dict = intended) -> Update | None:
                         base = (bases or {}).get(intended["resourceName"])

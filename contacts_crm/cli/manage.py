@@ -48,10 +48,16 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
     data = [contact_dict(c, names) for c in found]
     header = ["Name", "Phones", "Emails", "Company", "Groups", "Id"]
     rows = [
-        (d["name"], ", ".join(d["phones"]), ", ".join(d["emails"]), d["organization"],
-         ", ".join(d["groups"]), d["resourceName"])
+        (
+            d["name"],
+            ", ".join(d["phones"]),
+            ", ".join(d["emails"]),
+            d["organization"],
+            ", ".join(d["groups"]),
+            d["resourceName"],
+        )
         for d in data
-    ]  # fmt: skip
+    ]
 
     def human() -> None:
         if fmt == "csv":
@@ -66,8 +72,13 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
         if not found:
             click.echo("No contacts." if not group else f"No contacts in {group!r}.")
             return
-        table(header, [(r[0], ", ".join(format_national(p) for p in d["phones"]), *r[2:])
-                       for r, d in zip(rows, data, strict=True)])  # fmt: skip
+        table(
+            header,
+            [
+                (r[0], ", ".join(format_national(p) for p in d["phones"]), *r[2:])
+                for r, d in zip(rows, data, strict=True)
+            ],
+        )
         click.echo(f"{len(found)} contact(s)")
 
     emit(ctx, data, human)
@@ -249,8 +260,12 @@ def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
         if not click.confirm("Delete them?", default=False, err=True):
             raise click.exceptions.Abort()
     result = uc.delete_contacts(account, contacts, force=force)
-    emit(ctx, result.to_dict(), f"Deleted {len(result.contacts)} contact(s) "
-         f"(journal operation {result.op_id}; 'crm undelete' brings one back)")  # fmt: skip
+    emit(
+        ctx,
+        result.to_dict(),
+        f"Deleted {len(result.contacts)} contact(s) "
+        f"(journal operation {result.op_id}; 'crm undelete' brings one back)",
+    )
 
 
 COMMANDS = [list_, show, edit, delete]

@@ -33,9 +33,13 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
         if queries:
             raise UsageError("--undo takes only the operation id", hint="crm merge --undo OP")
         done = uc.undo_merge(ctx.account, undo)
-        emit(ctx, done.to_dict(), f"Undid merge {undo}: {done.restored.display_name} "
-             f"({done.restored.resource_name}) restored, {done.recreated.display_name} "
-             f"recreated as {done.recreated.resource_name}")  # fmt: skip
+        emit(
+            ctx,
+            done.to_dict(),
+            f"Undid merge {undo}: {done.restored.display_name} "
+            f"({done.restored.resource_name}) restored, {done.recreated.display_name} "
+            f"recreated as {done.recreated.resource_name}",
+        )
         return
     if len(queries) != 2:
         raise UsageError(
@@ -115,27 +119,35 @@ def duplicates(ctx: Ctx, by: str | None, do_merge: bool, yes: bool) -> None:
             continue
         if not yes:
             _print_group(n, item, err=True)
-            if not click.confirm(f"Merge these into {item.contacts[0].display_name}?",
-                                 default=False, err=True):  # fmt: skip
+            if not click.confirm(
+                f"Merge these into {item.contacts[0].display_name}?", default=False, err=True
+            ):
                 skipped += 1
                 continue
         for result in dup.merge_group(account, item):
             merged.append(result.to_dict())
             if not ctx.json:
-                click.echo(f"Merged {result.other} into {result.contact.display_name} "
-                           f"(undo: crm merge --undo {result.op_id})")  # fmt: skip
-    emit(ctx, {"merged": merged, "skipped": skipped},
-         f"{len(merged)} merge(s), {skipped} group(s) left alone")  # fmt: skip
+                click.echo(
+                    f"Merged {result.other} into {result.contact.display_name} "
+                    f"(undo: crm merge --undo {result.op_id})"
+                )
+    emit(
+        ctx,
+        {"merged": merged, "skipped": skipped},
+        f"{len(merged)} merge(s), {skipped} group(s) left alone",
+    )
 
 
 def _print_group(n: int, item: dup.Found, err: bool = False) -> None:
     why = "; ".join(f"same {r} {v}" for r, v in item.group.reasons)
-    click.echo(f"{n}. {why}" + ("" if item.group.exact else " (by name: check before merging)"),
-               err=err)  # fmt: skip
+    click.echo(
+        f"{n}. {why}" + ("" if item.group.exact else " (by name: check before merging)"), err=err
+    )
     for c in item.contacts:
         phones = ", ".join(p.value for p in c.phones)
-        click.echo(f"   {c.display_name} ({c.resource_name})" + (f": {phones}" if phones else ""),
-                   err=err)  # fmt: skip
+        click.echo(
+            f"   {c.display_name} ({c.resource_name})" + (f": {phones}" if phones else ""), err=err
+        )
 
 
 COMMANDS = [merge, duplicates]

@@ -30,11 +30,15 @@ class Found:
             "exact": self.group.exact,
             "reasons": [{"reason": r, "value": v} for r, v in self.group.reasons],
             "contacts": [
-                {"resourceName": c.resource_name, "name": c.display_name,
-                 "phones": [p.value for p in c.phones], "emails": [e.value for e in c.emails]}
+                {
+                    "resourceName": c.resource_name,
+                    "name": c.display_name,
+                    "phones": [p.value for p in c.phones],
+                    "emails": [e.value for e in c.emails],
+                }
                 for c in self.contacts
             ],
-        }  # fmt: skip
+        }
 
 
 def parse_by(text: str | None) -> list[str]:

@@ -40,8 +40,14 @@ from contacts_crm.usecases.contacts import group_resource, resolve
 log = logging.getLogger(__name__)
 
 DELETE_THRESHOLD = 10  # more contacts than this at once need --force
-EDIT_FIELDS = ["names", "phoneNumbers", "emailAddresses", "organizations", "addresses",
-               "biographies"]  # fmt: skip
+EDIT_FIELDS = [
+    "names",
+    "phoneNumbers",
+    "emailAddresses",
+    "organizations",
+    "addresses",
+    "biographies",
+]
 
 
 def new_op_id() -> str:
@@ -55,16 +61,31 @@ def utc_now() -> str:
 def summary_event(account: Account, op_id: str, kind: str, text: str, **data: Any) -> JournalEvent:
     """An operation's own entry (seq 0). It names no contact: ``crm doctor`` replays
     only card operations, and the per-contact entries (seq 1…) carry the details."""
-    return JournalEvent(op_id=op_id, seq=0, at=utc_now(), who=account.profile.user or None,
-                        kind=kind, text=text, data=data)  # fmt: skip
+    return JournalEvent(
+        op_id=op_id,
+        seq=0,
+        at=utc_now(),
+        who=account.profile.user or None,
+        kind=kind,
+        text=text,
+        data=data,
+    )
 
 
 def contact_event(
     account: Account, op_id: str, seq: int, kind: str, contact: Contact, text: str, **data: Any
 ) -> JournalEvent:
-    return JournalEvent(op_id=op_id, seq=seq, at=utc_now(), who=account.profile.user or None,
-                        kind=kind, contact=contact.resource_name or "",
-                        contact_name=contact.display_name, text=text, data=data)  # fmt: skip
+    return JournalEvent(
+        op_id=op_id,
+        seq=seq,
+        at=utc_now(),
+        who=account.profile.user or None,
+        kind=kind,
+        contact=contact.resource_name or "",
+        contact_name=contact.display_name,
+        text=text,
+        data=data,
+    )
 
 
 # ------------------------------------------------------------------- reading
@@ -163,8 +184,12 @@ class Edited:
     changed: list[str] = field(default_factory=list)  # Person fields that changed
 
     def to_dict(self) -> dict[str, Any]:
-        return {"resourceName": self.contact.resource_name, "name": self.contact.display_name,
-                "opId": self.op_id, "changed": self.changed}  # fmt: skip
+        return {
+            "resourceName": self.contact.resource_name,
+            "name": self.contact.display_name,
+            "opId": self.op_id,
+            "changed": self.changed,
+        }
 
 
 def edit_contact(account: Account, query: str, edit: Edit, *, op_id: str | None = None) -> Edited:
@@ -200,12 +225,22 @@ def edit_contact(account: Account, query: str, edit: Edit, *, op_id: str | None 
         after.client_data = {**after.client_data, OPS_KEY: " ".join([*done, op][-OPS_KEPT:])}
         new = after.to_person([*changed, "clientData"])
         old = {f: person.get(f, []) for f in changed}
-        journal.record([
-            summary_event(account, op, "edit", f"edited {rn}", fields=changed),
-            contact_event(account, op, 1, "contact_edited", fresh,
-                          f"edited {', '.join(changed)}", fields=changed, before=old,
-                          after={f: new[f] for f in changed}),
-        ])  # fmt: skip
+        journal.record(
+            [
+                summary_event(account, op, "edit", f"edited {rn}", fields=changed),
+                contact_event(
+                    account,
+                    op,
+                    1,
+                    "contact_edited",
+                    fresh,
+                    f"edited {', '.join(changed)}",
+                    fields=changed,
+                    before=old,
+                    after={f: new[f] for f in changed},
+                ),
+            ]
+        )
         state["fields"] = changed
         return new, [*changed, "clientData"]
 
@@ -284,8 +319,15 @@ def delete_contacts(
     names = [c.resource_name or "" for c in contacts]
     fresh = {p["resourceName"]: p for p in account.client.get_many(names)}
     op = new_op_id()
-    events = [summary_event(account, op, "delete", f"deleted {len(fresh)} contact(s)",
-                            resourceNames=[n for n in names if n in fresh])]  # fmt: skip
+    events = [
+        summary_event(
+            account,
+            op,
+            "delete",
+            f"deleted {len(fresh)} contact(s)",
+            resourceNames=[n for n in names if n in fresh],
+        )
+    ]
     gone: list[Contact] = []
     for seq, rn in enumerate((n for n in names if n in fresh), 1):
         contact = Contact.from_person(fresh[rn])

@@ -48,10 +48,15 @@ class Merged:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"resourceName": self.contact.resource_name, "name": self.contact.display_name,
-                "deleted": self.other, "opId": self.op_id,
-                "renumbered": {str(k): v for k, v in self.renumbered.items()},
-                "notes": self.notes, "card": self.contact.notes}  # fmt: skip
+        return {
+            "resourceName": self.contact.resource_name,
+            "name": self.contact.display_name,
+            "deleted": self.other,
+            "opId": self.op_id,
+            "renumbered": {str(k): v for k, v in self.renumbered.items()},
+            "notes": self.notes,
+            "card": self.contact.notes,
+        }
 
 
 def merged_person(
@@ -104,15 +109,41 @@ def merge(account: Account, first: str, other: str, *, into: str | None = None) 
     planned, renumbered, notes = merged_person(person_a, person_b, labels, region)
     journal = account.journal
     name_a, name_b = planned.display_name, Contact.from_person(person_b).display_name
-    journal.record([
-        summary_event(account, op, "merge", f"merged {name_b} into {name_a}", into=rn_a,
-                      other=rn_b, intoBefore=person_a, otherBefore=person_b,
-                      renumbered={str(k): v for k, v in renumbered.items()}),
-        contact_event(account, op, 1, "contact_merged", planned, f"merged {name_b} into it",
-                      other=rn_b, renumbered={str(k): v for k, v in renumbered.items()}),
-        contact_event(account, op, 2, "contact_deleted", Contact.from_person(person_b),
-                      f"merged into {name_a}", person=person_b, mergedInto=rn_a),
-    ])  # fmt: skip
+    journal.record(
+        [
+            summary_event(
+                account,
+                op,
+                "merge",
+                f"merged {name_b} into {name_a}",
+                into=rn_a,
+                other=rn_b,
+                intoBefore=person_a,
+                otherBefore=person_b,
+                renumbered={str(k): v for k, v in renumbered.items()},
+            ),
+            contact_event(
+                account,
+                op,
+                1,
+                "contact_merged",
+                planned,
+                f"merged {name_b} into it",
+                other=rn_b,
+                renumbered={str(k): v for k, v in renumbered.items()},
+            ),
+            contact_event(
+                account,
+                op,
+                2,
+                "contact_deleted",
+                Contact.from_person(person_b),
+                f"merged into {name_a}",
+                person=person_b,
+                mergedInto=rn_a,
+            ),
+        ]
+    )
     state: dict[str, Any] = {}
 
     def operation(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
@@ -128,15 +159,28 @@ def merge(account: Account, first: str, other: str, *, into: str | None = None) 
     account.cache.remove([rn_b])
     account.remember([written])
     moved = journal.repoint(rn_b, rn_a, Contact.from_person(written).display_name, keep_op=op)
-    journal.record([
-        contact_event(account, op, seq, "merge_written", Contact.from_person(written),
-                      "merged contact written", merged=written, repointed=moved),
-    ])  # fmt: skip
+    journal.record(
+        [
+            contact_event(
+                account,
+                op,
+                seq,
+                "merge_written",
+                Contact.from_person(written),
+                "merged contact written",
+                merged=written,
+                repointed=moved,
+            ),
+        ]
+    )
     journal.mark_applied(op)
     return Merged(
-        Contact.from_person(written), rn_b, op,
-        state.get("renumbered", renumbered), state.get("notes", notes),
-    )  # fmt: skip
+        Contact.from_person(written),
+        rn_b,
+        op,
+        state.get("renumbered", renumbered),
+        state.get("notes", notes),
+    )
 
 
 def _catch_up(
@@ -161,10 +205,19 @@ def _catch_up(
         now_b = account.client.get(rn_b)
         if now_b.get("etag") == used_b.get("etag"):
             break
-        account.journal.record([
-            contact_event(account, op, seq, "merge_catch_up", Contact.from_person(now_b),
-                          "changed during the merge", person=now_b),
-        ])  # fmt: skip
+        account.journal.record(
+            [
+                contact_event(
+                    account,
+                    op,
+                    seq,
+                    "merge_catch_up",
+                    Contact.from_person(now_b),
+                    "changed during the merge",
+                    person=now_b,
+                ),
+            ]
+        )
         seq += 1
         old_lines = set(Contact.from_person(used_b).notes.splitlines())
         new_lines = [
@@ -194,9 +247,12 @@ class Unmerged:
     recreated: Contact
 
     def to_dict(self) -> dict[str, Any]:
-        return {"opId": self.op_id, "restored": self.restored.resource_name,
-                "recreated": self.recreated.resource_name,
-                "name": self.recreated.display_name}  # fmt: skip
+        return {
+            "opId": self.op_id,
+            "restored": self.restored.resource_name,
+            "recreated": self.recreated.resource_name,
+            "name": self.recreated.display_name,
+        }
 
 
 def undo_merge(account: Account, op_id: str) -> Unmerged:
@@ -226,10 +282,18 @@ def undo_merge(account: Account, op_id: str) -> Unmerged:
     undo = new_op_id()
     journal = account.journal
     current_a = account.client.get(rn_a)
-    journal.record([
-        summary_event(account, undo, "merge_undone", f"undid merge {op_id}", merge=op_id,
-                      intoNow=current_a),
-    ])  # fmt: skip
+    journal.record(
+        [
+            summary_event(
+                account,
+                undo,
+                "merge_undone",
+                f"undid merge {op_id}",
+                merge=op_id,
+                intoNow=current_a,
+            ),
+        ]
+    )
 
     def operation(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
         body = three_way(merged, person, before_a, MERGE_FIELDS)
@@ -241,10 +305,20 @@ def undo_merge(account: Account, op_id: str) -> Unmerged:
     new_b = recreated["resourceName"]
     ids = [int(i) for i in written.data.get("repointed", [])]
     journal.repoint(rn_a, new_b, Contact.from_person(recreated).display_name, ids=ids)
-    journal.record([
-        contact_event(account, undo, 1, "contact_restored", Contact.from_person(recreated),
-                      f"recreated by undoing merge {op_id}", was=rn_b, merge=op_id),
-    ])  # fmt: skip
+    journal.record(
+        [
+            contact_event(
+                account,
+                undo,
+                1,
+                "contact_restored",
+                Contact.from_person(recreated),
+                f"recreated by undoing merge {op_id}",
+                was=rn_b,
+                merge=op_id,
+            ),
+        ]
+    )
     journal.mark_applied(undo)
     return Unmerged(undo, Contact.from_person(restored), Contact.from_person(recreated))
 
