@@ -10,6 +10,7 @@ does not matter there).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -33,8 +34,12 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _DOUBLED = re.compile(r"(.)\1+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold_word(word: str) -> str:
-    """One word folded: Latin letters, no case, common transliteration variants merged."""
+    """One word folded: Latin letters, no case, common transliteration variants merged.
+
+    Cached: pure, and a full sync folds every contact's name (names repeat).
+    """
     text = unicodedata.normalize("NFC", word).translate(_TURKISH)
     text = anyascii(text).lower()
     text = _NOT_WORD.sub("", text)

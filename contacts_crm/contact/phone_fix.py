@@ -11,6 +11,7 @@ lists the pairs of contacts that share their last 7 digits.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -23,8 +24,12 @@ TAIL = 7  # digits Android compares by default
 _DIGITS = re.compile(r"\D+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def e164_value(value: str, region: str) -> tuple[str | None, str | None]:
-    """(the number in E.164 with its extension, None) or (None, why it cannot be read)."""
+    """(the number in E.164 with its extension, None) or (None, why it cannot be read).
+
+    Cached: pure, and an account-wide check asks for every number twice.
+    """
     base, _, ext = value.partition(";ext=")
     phone = phones.normalize(base, region)
     if phone.e164 is None:

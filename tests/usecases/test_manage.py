@@ -320,3 +320,19 @@ def test_find_sees_transliteration_and_turkish_case(office):
         code, out = crm("--json", "find", query)
         assert code == 0, out
         assert [c["name"] for c in json.loads(out)] == [name], query
+
+
+# ---------------------------------------------------------- ambiguous phone
+def test_ambiguous_phone_lists_the_contacts_and_the_next_step(office, capsys):
+    code, _ = crm("add", "Petr Ivanov", "--phone", "+7 916 123 45 67", "--allow-duplicate")
+    assert code == 0
+    capsys.readouterr()
+    code, _ = crm("call", "9161234567", "asks about delivery", "--by", "Olga")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "2 contacts match '9161234567'" in err
+    assert "Ivan Petrov, +79161234567, Wholesale (people/" in err
+    assert "Petr Ivanov, +79161234567 (people/" in err
+    assert "crm show people/" in err and "crm merge people/" in err
+    code, out = crm("--json", "show", "9161234567")
+    assert code == 2 and "crm merge" in json.loads(out)["hint"]
