@@ -281,25 +281,37 @@ class Journal:
         *,
         ids: Iterable[int] | None = None,
         keep_op: str | None = None,
+        renumber: dict[int, int] | None = None,
     ) -> list[int]:
         """Move events of contact ``old`` to ``new`` (a merge, or its undo); the ids moved.
 
-        ``ids`` limits it to those events; ``keep_op``'s own events stay where they are.
+        ``ids`` limits it to those events; ``keep_op``'s own events stay where they
+        are; ``renumber`` maps the moved events' order numbers (old -> new), as the
+        merged card renumbered the orders.
         """
+        numbers = renumber or {}
         with self._transaction():
             if ids is None:
                 rows = self._db.execute(
-                    "SELECT id FROM events WHERE contact = ? AND op_id != ? ORDER BY id",
+                    "SELECT id, order_no FROM events WHERE contact = ? AND op_id != ? ORDER BY id",
                     (old, keep_op or ""),
                 ).fetchall()
-                moved = [int(r[0]) for r in rows]
             else:
-                moved = list(ids)
+                wanted = list(ids)
+                rows = (
+                    self._db.execute(
+                        "SELECT id, order_no FROM events WHERE id IN"
+                        f" ({', '.join('?' * len(wanted))}) ORDER BY id",
+                        wanted,
+                    ).fetchall()
+                    if wanted
+                    else []
+                )
             self._db.executemany(
-                "UPDATE events SET contact = ?, contact_name = ? WHERE id = ?",
-                [(new, new_name, i) for i in moved],
+                "UPDATE events SET contact = ?, contact_name = ?, order_no = ? WHERE id = ?",
+                [(new, new_name, numbers.get(n, n) if n is not None else None, i) for i, n in rows],
             )
-        return moved
+        return [int(i) for i, _ in rows]
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])

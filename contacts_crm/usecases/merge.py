@@ -158,7 +158,10 @@ def merge(account: Account, first: str, other: str, *, into: str | None = None) 
     account.client.delete(rn_b)
     account.cache.remove([rn_b])
     account.remember([written])
-    moved = journal.repoint(rn_b, rn_a, Contact.from_person(written).display_name, keep_op=op)
+    numbers = state.get("renumbered", renumbered)
+    moved = journal.repoint(
+        rn_b, rn_a, Contact.from_person(written).display_name, keep_op=op, renumber=numbers
+    )
     journal.record(
         [
             contact_event(
@@ -170,6 +173,7 @@ def merge(account: Account, first: str, other: str, *, into: str | None = None) 
                 "merged contact written",
                 merged=written,
                 repointed=moved,
+                renumbered={str(k): v for k, v in numbers.items()},
             ),
         ]
     )
@@ -304,7 +308,11 @@ def undo_merge(account: Account, op_id: str) -> Unmerged:
     recreated = _recreate(account, last_b)
     new_b = recreated["resourceName"]
     ids = [int(i) for i in written.data.get("repointed", [])]
-    journal.repoint(rn_a, new_b, Contact.from_person(recreated).display_name, ids=ids)
+    done = written.data.get("renumbered", head.data.get("renumbered", {}))
+    back = {int(v): int(k) for k, v in done.items()}
+    journal.repoint(
+        rn_a, new_b, Contact.from_person(recreated).display_name, ids=ids, renumber=back
+    )
     journal.record(
         [
             contact_event(

@@ -239,3 +239,22 @@ def test_duplicates_merge_walks_groups_with_confirmation(dupes, emulator, monkey
     result = json.loads(out)
     assert result["skipped"] == 2 and len(result["merged"]) == 1
     assert result["merged"][0]["resourceName"] == a and person(emulator, b) is None
+
+
+def test_order_history_of_the_other_contact_follows_its_renumbered_order(two, emulator):
+    a, b = two
+    code, out = crm("--json", "order", "open", b, "bath set", "--by", "Anna", "--at", "2026-11-26")
+    assert code == 0, out
+    number = json.loads(out)["order"]  # 4 on B's card (after its orders 1-3)
+    op = json.loads(crm("--json", "merge", a, b)[1])["opId"]
+    card = card_helpers.parse(person(emulator, a)["biographies"][0]["value"])
+    account = Account.open()
+    opened = [e for e in account.journal.history(a) if e.kind == "order_open"]
+    account.close()
+    assert len(opened) == 1 and opened[0].order_no == number + 2  # after A's orders 1-2
+    assert card.order(number + 2) is not None and "bath set" in card.order(number + 2).what
+    new_b = json.loads(crm("--json", "merge", "--undo", op)[1])["recreated"]
+    account = Account.open()
+    back = [e for e in account.journal.history(new_b) if e.kind == "order_open"]
+    account.close()
+    assert len(back) == 1 and back[0].order_no == number
