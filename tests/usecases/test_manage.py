@@ -336,3 +336,29 @@ def test_ambiguous_phone_lists_the_contacts_and_the_next_step(office, capsys):
     assert "crm show people/" in err and "crm merge people/" in err
     code, out = crm("--json", "show", "9161234567")
     assert code == 2 and "crm merge" in json.loads(out)["hint"]
+
+
+def test_the_deleted_contact_is_in_the_journal_before_the_delete_call(office, emulator):
+    """A spy on the emulator looks in the journal file when the delete arrives."""
+    import sqlite3
+
+    seen: list[int] = []
+    handle = emulator.handle
+
+    def spy(method, uri, headers, body):
+        if "batchDeleteContacts" in uri:
+            path = cfg.profile_dir("office") / "journal.sqlite"
+            with sqlite3.connect(path) as db:
+                seen.append(
+                    db.execute(
+                        "SELECT COUNT(*) FROM events"
+                        " WHERE kind = 'contact_deleted' AND contact = ?",
+                        (office,),
+                    ).fetchone()[0]
+                )
+        return handle(method, uri, headers, body)
+
+    emulator.handle = spy
+    code, out = crm("delete", office, "--yes")
+    assert code == 0, out
+    assert seen == [1]
