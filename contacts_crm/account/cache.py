@@ -20,11 +20,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from contacts_crm.contact import phones
+from contacts_crm.contact import names, phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.defaults import DEFAULT_REGION
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: search_text holds names.fold (transliteration, Turkish i)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -171,7 +171,7 @@ class Cache:
         contact = Contact.from_person(person)
         shown = contact.display_name
         emails = [e.value for e in contact.emails if e.value]
-        search = " ".join([shown, contact.organization, *emails]).casefold()
+        search = names.fold(" ".join([shown, contact.organization, *emails]))
         self._db.execute(
             "INSERT OR REPLACE INTO persons VALUES (?, ?, ?, ?, ?, ?)",
             (rn, person.get("etag"), digest, shown, search, text),
@@ -315,8 +315,12 @@ class Cache:
         return out
 
     def find_by_text(self, text: str, limit: int = 50) -> list[Contact]:
-        """Contacts whose name, company or email contains ``text`` (case-insensitive)."""
-        words = text.casefold().split()
+        """Contacts whose name, company or email contains every word of ``text``.
+
+        Compared folded (``contact.names.fold``): any case, Cyrillic or Latin
+        letters, Turkish dotted or dotless i — "Петров" finds "Petrov".
+        """
+        words = names.words(text)
         if not words:
             return []
         sql = (

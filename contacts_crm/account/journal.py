@@ -290,6 +290,53 @@ class Journal:
         condition = " WHERE " + " AND ".join(where) if where else ""
         return self._db.execute(f"SELECT {columns} FROM events{condition} ORDER BY at, id", args)
 
+    def operation(self, op_id: str) -> list[JournalEvent]:
+        """Every event of one operation, by seq."""
+        cur = self._db.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM events WHERE op_id = ? ORDER BY seq", (op_id,)
+        )
+        return [event_from_row(r) for r in cur]
+
+    def repoint(
+        self,
+        old: str,
+        new: str,
+        new_name: str,
+        *,
+        ids: Iterable[int] | None = None,
+        keep_op: str | None = None,
+        renumber: dict[int, int] | None = None,
+    ) -> list[int]:
+        """Move events of contact ``old`` to ``new`` (a merge, or its undo); the ids moved.
+
+        ``ids`` limits it to those events; ``keep_op``'s own events stay where they
+        are; ``renumber`` maps the moved events' order numbers (old -> new), as the
+        merged card renumbered the orders.
+        """
+        numbers = renumber or {}
+        with self._transaction():
+            if ids is None:
+                rows = self._db.execute(
+                    "SELECT id, order_no FROM events WHERE contact = ? AND op_id != ? ORDER BY id",
+                    (old, keep_op or ""),
+                ).fetchall()
+            else:
+                wanted = list(ids)
+                rows = (
+                    self._db.execute(
+                        "SELECT id, order_no FROM events WHERE id IN"
+                        f" ({', '.join('?' * len(wanted))}) ORDER BY id",
+                        wanted,
+                    ).fetchall()
+                    if wanted
+                    else []
+                )
+            self._db.executemany(
+                "UPDATE events SET contact = ?, contact_name = ?, order_no = ? WHERE id = ?",
+                [(new, new_name, numbers.get(n, n) if n is not None else None, i) for i, n in rows],
+            )
+        return [int(i) for i, _ in rows]
+
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 

@@ -573,6 +573,8 @@ class PeopleClient:
         ``reapply(intended, fresh) -> body | None`` re-applies a write (the
         caller's three-way merge, so no one's edit is lost); without it the
         intended values of ``fields`` replace the fresh ones (a restore).
+        With ``reapply`` (an ``Operation``, as ``modify`` takes) each contact of
+        a rejected batch is redone by re-running it on the fresh copy instead.
         """
 
         def restore(intended: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any] | None:

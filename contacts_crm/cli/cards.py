@@ -314,13 +314,17 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
 
 
 @click.command()
-@click.option(
-    "--repair",
-    is_flag=True,
-    help="Run again the operations that were interrupted before reaching the account.",
-)
+@click.option("--repair", is_flag=True,
+              help="Run again the operations that were interrupted before reaching the account.")
+@click.option("--phones", is_flag=True,
+              help="Check every phone number instead: E.164, unreadable, same last 7 digits.")
+@click.option("--fix", is_flag=True, help="With --phones: rewrite the numbers to E.164.")
+@click.option("--region", metavar="CC", help="With --phones: the country of national numbers.")
+@click.option("--undo", metavar="OP", help="With --phones: put back the numbers of fix OP.")
 @pass_ctx
-def doctor(ctx: Ctx, repair: bool) -> None:
+def doctor(
+    ctx: Ctx, repair: bool, phones: bool, fix: bool, region: str | None, undo: str | None
+) -> None:
     """Check cards, the journal and imports: odd lines, interrupted writes, duplicates.
 
     Lists card lines the tool does not understand (kept as they are),
@@ -330,12 +334,27 @@ def doctor(ctx: Ctx, repair: bool) -> None:
     when it is identical and untouched (journaled first); copies someone worked
     on are only listed.
 
+    With --phones: every number not in E.164 (a dry run; --fix rewrites them in
+    batches of 200, one journal operation, undone with --undo), numbers that
+    cannot be read, and pairs of contacts whose numbers share the last 7
+    digits (Android shows the wrong name on a call from them).
+
     \b
     Example:
       crm doctor
       crm doctor --repair
+      crm doctor --phones
+      crm doctor --phones --fix --region TR
+      crm doctor --phones --undo 3f2a9c0d1e2b4a5c
     """
-    from contacts_crm.usecases import duplicates as dup
+    if phones or fix or region or undo:
+        from contacts_crm.cli.phones import phone_doctor
+
+        if not phones or repair or (fix and undo):
+            raise click.UsageError("--fix, --region and --undo go with --phones (one at a time)")
+        phone_doctor(ctx, fix=fix, region=region, undo=undo)
+        return
+    from contacts_crm.usecases import import_copies as dup
 
     report = uc.doctor(ctx.account, repair=repair)
     doubles = dup.find_duplicates(ctx.account)

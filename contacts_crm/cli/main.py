@@ -39,6 +39,8 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "reports": ("summary", "callbacks", "activity"),
     "profiles": ("profile", "config", "login"),
     "history": ("undelete",),
+    "manage": ("list", "show", "edit", "delete"),
+    "merge": ("merge", "duplicates"),
 }
 
 

@@ -18,9 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import vobject
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.files.safe_cells import append_text_row, csv_cell, looks_like_formula
@@ -64,6 +61,10 @@ def group_list(c: Contact, group_names: dict[str, str]) -> list[str]:
 
 def write_xlsx(rows: list[list[str]], header: list[str], path: Path) -> None:
     """Header row in bold, frozen, with filters; every cell text (phones stay "+7…")."""
+    from openpyxl import Workbook  # loaded when a workbook is written, not at start-up
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Contacts"

@@ -217,7 +217,7 @@ def import_duplicates(account: Account, import_id: str | None = None) -> dict[st
     """Rows that exist more than once in the account (one import key on several contacts).
 
     Only for ``import_id`` (and its re-runs ``ID-2``...) when given. ``crm doctor``
-    offers to delete the extra copies (usecases/duplicates.py).
+    offers to delete the extra copies (usecases/import_copies.py).
     """
     base = import_id.split("-")[:2] if import_id else None
     out = {}

@@ -46,13 +46,38 @@ def resolve(account: Account, query: str) -> Contact:
             hint="check the spelling, or run 'crm sync' to refresh the local copy",
         )
     if len(found) > 1:
-        names = [f"{c.display_name} ({c.resource_name})" for c in found[:10]]
-        raise AmbiguousError(
-            f"{len(found)} contacts match {query!r}: {'; '.join(names)}",
-            [c.resource_name or "" for c in found],
-            hint="use a phone number, or the resource name (people/c…) to pick one",
-        )
+        raise ambiguous(account, query, found)
     return found[0]
+
+
+def ambiguous(account: Account, query: str, found: Sequence[Contact]) -> AmbiguousError:
+    """The error for a query that names several contacts: who they are, what to do next.
+
+    Each contact is listed with its name, first number, groups and resource
+    name; the hint says how to look at each one and how to merge them.
+    """
+    by_id = {
+        g["resourceName"]: g.get("formattedName") or g.get("name", "")
+        for g in account.cache.groups()
+    }
+    listed = []
+    for c in found[:10]:
+        number = c.phones[0].value if c.phones else "no phone"
+        groups = ", ".join(by_id.get(g, g) for g in c.groups if g != MY_CONTACTS)
+        listed.append(
+            f"{c.display_name}, {number}" + (f", {groups}" if groups else "")
+            + f" ({c.resource_name})"
+        )
+    more = f"; … and {len(found) - 10} more" if len(found) > 10 else ""
+    rns = [c.resource_name or "" for c in found]
+    hint = f"see each one with 'crm show {rns[0]}'; " + (
+        f"if they are one client, merge them: crm merge {rns[0]} {rns[1]}"
+        if phones.looks_like_phone(query)
+        else "or pick one by its phone number or resource name (people/c…)"
+    )
+    return AmbiguousError(
+        f"{len(found)} contacts match {query!r}: {'; '.join(listed)}{more}", rns, hint=hint
+    )
 
 
 # ------------------------------------------------------------------- adding

@@ -1,97 +1,73 @@
-"""Contacts that exist twice: one import row (one import key) on several contacts.
+"""Likely duplicates already in the account, and merging them.
 
-Creates are never re-sent before the client knows they did not land, but a
-copy that slipped through anyway (an older version, a request that outlived
-every wait) must not stay hidden: ``crm doctor`` lists it and ``--repair``
-deletes the extra copy, journaled first with the full contact (kind
-``contact_deleted``). A copy someone worked on (fields differ, or journal
-events) is never deleted: it is listed for a person to merge.
+The groups come from the local copy (``contact.duplicates``); merging a group
+merges each other member into its first one with ``usecases.merge.merge``
+(one journal operation per pair, each undoable with ``crm merge --undo``).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from contacts_crm.account.connected import Account
-from contacts_crm.contact.model import WRITABLE, Contact, same_fields
-from contacts_crm.imports.apply import list_states
-from contacts_crm.imports.plan import IMPORT_KEY
-from contacts_crm.imports.undo import deleted_event
+from contacts_crm.contact.duplicates import REASONS, DuplicateGroup, find_duplicates
+from contacts_crm.contact.model import Contact
+from contacts_crm.errors import UsageError
+from contacts_crm.usecases.merge import Merged, merge
 
 
 @dataclass
-class Duplicate:
-    """One import row on several contacts: which to keep, which are extra copies."""
+class Found:
+    """A duplicate group with its contacts (as the local copy has them)."""
 
-    key: str
-    name: str
-    keep: str
-    extra: list[str] = field(default_factory=list)  # identical, untouched copies
-    worked_on: list[str] = field(default_factory=list)  # copies that differ: merge by hand
+    group: DuplicateGroup
+    contacts: list[Contact]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "exact": self.group.exact,
+            "reasons": [{"reason": r, "value": v} for r, v in self.group.reasons],
+            "contacts": [
+                {
+                    "resourceName": c.resource_name,
+                    "name": c.display_name,
+                    "phones": [p.value for p in c.phones],
+                    "emails": [e.value for e in c.emails],
+                }
+                for c in self.contacts
+            ],
+        }
 
 
-def find_duplicates(account: Account) -> list[Duplicate]:
-    """Every import key on two or more contacts in the local copy (sync first)."""
+def parse_by(text: str | None) -> list[str]:
+    """--by phone,email,name (default: all three)."""
+    if not text:
+        return list(REASONS)
+    wanted = [w.strip().lower() for w in text.split(",") if w.strip()]
+    bad = [w for w in wanted if w not in REASONS]
+    if bad or not wanted:
+        raise UsageError(
+            f"--by {text!r}: unknown reason {', '.join(bad) or '(none)'}",
+            hint="use any of phone,email,name separated by commas",
+        )
+    return wanted
+
+
+def duplicates(account: Account, by: Sequence[str] = REASONS) -> list[Found]:
+    """Groups of likely duplicates (exact ones first), from the local copy."""
     account.ensure_synced()
-    recorded: dict[str, str] = {}
-    for state in list_states(account.data_dir):
-        recorded.update(state.created)
-    out = []
-    for key, names in account.cache.client_data_duplicates(IMPORT_KEY).items():
-        persons = {rn: p for rn in names if (p := account.cache.person(rn))}
-        if len(persons) < 2:
-            continue
-        keep = _keeper(account, key, list(persons), recorded)
-        dup = Duplicate(key, Contact.from_person(persons[keep]).display_name, keep)
-        for rn, person in persons.items():
-            if rn == keep:
-                continue
-            untouched = not account.journal.history(rn) and same_fields(
-                person, persons[keep], WRITABLE
-            )
-            (dup.extra if untouched else dup.worked_on).append(rn)
-        out.append(dup)
-    return out
+    contacts = list(account.cache.contacts())
+    by_rn = {c.resource_name: c for c in contacts}
+    groups = find_duplicates(contacts, by, account.profile.region)
+    return [Found(g, [by_rn[rn] for rn in g.members]) for g in groups]
 
 
-def remove_extra_copies(account: Account, duplicates: list[Duplicate]) -> list[str]:
-    """Delete the untouched extra copies (re-checked fresh), each journaled first."""
-    names = [rn for d in duplicates for rn in (d.keep, *d.extra)]
-    fresh = {p["resourceName"]: p for p in account.client.get_many(names)} if names else {}
-    doomed = []
-    for d in duplicates:
-        kept = fresh.get(d.keep)
-        for rn in d.extra:
-            person = fresh.get(rn)
-            if kept is not None and person is not None and same_fields(person, kept, WRITABLE):
-                doomed.append(person)
-    if not doomed:
+def merge_group(account: Account, found: Found) -> list[Merged]:
+    """Merge every other member of a group into its first (members gone meanwhile skipped)."""
+    live = [c for c in found.contacts if account.cache.get(c.resource_name or "") is not None]
+    if len(live) < 2:
         return []
-    op_ids = [f"doctor-duplicate:{p['resourceName']}" for p in doomed]
-    account.journal.record(
-        deleted_event(account, op_id, p, _import_id(p), why="an extra copy of an import row")
-        for op_id, p in zip(op_ids, doomed, strict=True)
-    )
-    gone = [p["resourceName"] for p in doomed]
-    account.client.delete_many(gone)
-    account.cache.remove(gone)
-    for op_id in op_ids:
-        account.journal.mark_applied(op_id)
-    return gone
-
-
-def _keeper(account: Account, key: str, names: list[str], recorded: dict[str, str]) -> str:
-    """The copy the import recorded, else one with history, else the first."""
-    if recorded.get(key) in names:
-        return recorded[key]
-    with_history = [rn for rn in names if account.journal.history(rn)]
-    return (with_history or sorted(names))[0]
-
-
-def _import_id(person: dict[str, Any]) -> str:
-    key = Contact.from_person(person).client_data.get(IMPORT_KEY, "")
-    return key.split(":")[0]
+    first = live[0].resource_name or ""
+    return [merge(account, first, c.resource_name or "") for c in live[1:]]

@@ -1,0 +1,271 @@
+"""Commands that keep the account clean: list, show, edit, delete."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import click
+
+from contacts_crm.cli.output import Ctx, contact_dict, emit, group_names, pass_ctx, table
+from contacts_crm.contact.editing import Edit, with_error
+from contacts_crm.contact.model import EmailEntry, PhoneEntry
+from contacts_crm.contact.phones import format_national
+from contacts_crm.errors import InputError, Problem
+from contacts_crm.usecases import contacts as contacts_uc
+from contacts_crm.usecases import manage as uc
+
+EDITOR_TRIES = 5  # a file saved with the same mistake this many times gives up
+
+
+@click.command("list")
+@click.option("--group", "-g", metavar="GROUP", help="Only the members of this group (label).")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N contacts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv"]),
+    default="table",
+    show_default=True,
+    help="A table, or CSV for a spreadsheet (--json for scripts).",
+)
+@pass_ctx
+def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
+    """List every contact, or the members of one group, in name order.
+
+    Reads the local copy (the first run reads the whole account, 1,000 per call).
+
+    \b
+    Examples:
+      crm list
+      crm list --group Wholesale
+      crm list --group Leads --format csv > leads.csv
+      crm --json list --limit 20
+    """
+    account = ctx.account
+    found = uc.list_contacts(account, group=group, limit=limit)
+    names = group_names(account)
+    data = [contact_dict(c, names) for c in found]
+    header = ["Name", "Phones", "Emails", "Company", "Groups", "Id"]
+    rows = [
+        (
+            d["name"],
+            ", ".join(d["phones"]),
+            ", ".join(d["emails"]),
+            d["organization"],
+            ", ".join(d["groups"]),
+            d["resourceName"],
+        )
+        for d in data
+    ]
+
+    def human() -> None:
+        if fmt == "csv":
+            from contacts_crm.files.safe_cells import csv_cell
+
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows([[csv_cell(str(v)) for v in r] for r in rows])
+            click.echo(buf.getvalue(), nl=False)
+            return
+        if not found:
+            click.echo("No contacts." if not group else f"No contacts in {group!r}.")
+            return
+        table(
+            header,
+            [
+                (r[0], ", ".join(format_national(p) for p in d["phones"]), *r[2:])
+                for r, d in zip(rows, data, strict=True)
+            ],
+        )
+        click.echo(f"{len(found)} contact(s)")
+
+    emit(ctx, data, human)
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@pass_ctx
+def show(ctx: Ctx, query: tuple[str, ...]) -> None:
+    """Show every field of one contact: names, phones, emails, company, addresses,
+    groups, the card and the resource name.
+
+    \b
+    Examples:
+      crm show "+7 916 123-45-67"
+      crm show Petrov
+      crm --json show people/c123
+    """
+    shown = uc.show_contact(ctx.account, " ".join(query))
+    data = shown.to_dict()
+
+    def human() -> None:
+        click.secho(data["name"] or "(no name)", bold=True)
+        rows = [
+            ("Id", data["resourceName"]),
+            ("Given name", data["givenName"]),
+            ("Middle name", data["middleName"]),
+            ("Family name", data["familyName"]),
+            *[("Phone", f"{format_national(p['value'])} [{p['type']}]") for p in data["phones"]],
+            *[("Email", f"{e['value']} [{e['type']}]") for e in data["emails"]],
+            ("Company", data["organization"]),
+            ("Title", data["title"]),
+            *[("Address", f"{_address(a)} [{a['type']}]") for a in data["addresses"]],
+            ("Groups", ", ".join(data["groups"])),
+            *[(f"{u['key']}", u["value"]) for u in data["userDefined"]],
+        ]
+        for label, value in rows:
+            if value:
+                click.echo(f"{label:12} {value}")
+        click.echo("Card:")
+        click.echo(data["card"] or "(empty)")
+
+    emit(ctx, data, human)
+
+
+def _address(a: dict[str, str]) -> str:
+    return a["formatted"] or ", ".join(
+        a[k] for k in ("street", "city", "region", "postalCode", "country") if a[k]
+    )
+
+
+@click.command()
+@click.argument("query")
+@click.option("--name", metavar="NAME", help="New full name ('Ivan Petrov': given, family).")
+@click.option("--add-phone", multiple=True, metavar="NUMBER", help="Add a phone (repeatable).")
+@click.option(
+    "--remove-phone",
+    multiple=True,
+    metavar="NUMBER",
+    help="Remove a phone, written any way (repeatable).",
+)
+@click.option("--add-email", multiple=True, metavar="EMAIL", help="Add an email (repeatable).")
+@click.option("--remove-email", multiple=True, metavar="EMAIL", help="Remove an email.")
+@click.option("--org", metavar="COMPANY", help="Company ('' clears it).")
+@click.option("--title", metavar="TITLE", help="Job title ('' clears it).")
+@click.option("--address", metavar="TEXT", help="The address, one line ('' removes it).")
+@click.option("--append-note", metavar="TEXT", help="Add a line to the card's free text.")
+@pass_ctx
+def edit(
+    ctx: Ctx,
+    query: str,
+    name: str | None,
+    add_phone: tuple[str, ...],
+    remove_phone: tuple[str, ...],
+    add_email: tuple[str, ...],
+    remove_email: tuple[str, ...],
+    org: str | None,
+    title: str | None,
+    address: str | None,
+    append_note: str | None,
+) -> None:
+    """Change a contact's fields; with no option, open $EDITOR on the contact.
+
+    The editor shows one 'Field: value' per line with comments saying each
+    format; an unchanged file changes nothing, a mistake reopens the editor
+    with the error on top. The card's orders and calls are not in it (use
+    crm call / crm order); the free text below the '--' line is.
+
+    \b
+    Examples:
+      crm edit Petrov --name "Ivan Petrov" --org "Tiles Ltd"
+      crm edit "+7 916 123-45-67" --add-phone "8 495 123-45-67" --remove-phone 89161234567
+      crm edit people/c123 --append-note "Gate code 1234"
+      EDITOR=nano crm edit Petrov
+    """
+    account = ctx.account
+    options = Edit()
+    if name is not None:
+        given, family = contacts_uc.split_name(name)
+        options = Edit(given_name=given, middle_name="", family_name=family)
+    options = Edit(
+        given_name=options.given_name,
+        middle_name=options.middle_name,
+        family_name=options.family_name,
+        organization=org,
+        title=title,
+        add_phones=tuple(PhoneEntry(p, "mobile") for p in add_phone),
+        remove_phones=remove_phone,
+        add_emails=tuple(EmailEntry(e, "work") for e in add_email),
+        remove_emails=remove_email,
+        address=address,
+        append_note=append_note,
+    )
+    if options.empty:
+        edited = _edit_in_editor(ctx, query)
+        if edited is None:
+            emit(ctx, {"changed": []}, "No change: the file was saved as it was.")
+            return
+        options = edited
+    result = uc.edit_contact(account, query, options)
+    emit(
+        ctx,
+        result.to_dict(),
+        f"Changed {', '.join(result.changed)} of {result.contact.display_name} "
+        f"({result.contact.resource_name})"
+        if result.changed
+        else "Nothing to change.",
+    )
+
+
+def _edit_in_editor(ctx: Ctx, query: str) -> Edit | None:
+    """Open $EDITOR until the file parses; None when it is saved as it was shown."""
+    contact, text = uc.editor_text(ctx.account, query)
+    shown = text
+    for _ in range(EDITOR_TRIES):
+        saved = click.edit(shown, extension=".txt", require_save=False)
+        if saved is None or saved == shown:
+            if shown == text:
+                return None
+            break
+        try:
+            return uc.edit_from_text(ctx.account, contact, saved)
+        except InputError as exc:
+            shown = with_error(saved, "; ".join([exc.message, *(str(p) for p in exc.problems)]))
+    raise InputError(
+        f"the edited contact {contact.resource_name} still has a mistake: nothing was changed",
+        [Problem(shown.split("\n", 1)[0].removeprefix("# ERROR: "))],
+        hint="run crm edit again, or change single fields with options such as --add-phone",
+    )
+
+
+@click.command()
+@click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help=f"Allow deleting more than {uc.DELETE_THRESHOLD} contacts at once.",
+)
+@pass_ctx
+def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
+    """Delete contacts (each QUERY must name one). The journal keeps each whole
+    contact first, so 'crm undelete' can bring it back.
+
+    \b
+    Examples:
+      crm delete "+7 916 123-45-67"
+      crm delete people/c123 people/c456 --yes
+    """
+    account = ctx.account
+    contacts = uc.to_delete(account, queries)
+    if not yes:
+        names = "\n".join(
+            f"  {c.display_name} ({c.resource_name})"
+            + (f", {c.phones[0].value}" if c.phones else "")
+            for c in contacts
+        )
+        click.echo(f"About to delete {len(contacts)} contact(s):\n{names}", err=True)
+        if not click.confirm("Delete them?", default=False, err=True):
+            raise click.exceptions.Abort()
+    result = uc.delete_contacts(account, contacts, force=force)
+    emit(
+        ctx,
+        result.to_dict(),
+        f"Deleted {len(result.contacts)} contact(s) "
+        f"(journal operation {result.op_id}; 'crm undelete' brings one back)",
+    )
+
+
+COMMANDS = [list_, show, edit, delete]

@@ -1,0 +1,153 @@
+"""Commands that merge duplicates: merge (and its undo), duplicates."""
+
+from __future__ import annotations
+
+import click
+
+from contacts_crm.cli.output import Ctx, emit, pass_ctx
+from contacts_crm.errors import UsageError
+from contacts_crm.usecases import duplicates as dup
+from contacts_crm.usecases import merge as uc
+
+
+@click.command()
+@click.argument("queries", nargs=-1, metavar="A B")
+@click.option("--into", metavar="QUERY", help="Which of the two survives (default: A).")
+@click.option("--undo", "undo", metavar="OP", help="Undo the merge with this operation id.")
+@pass_ctx
+def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None) -> None:
+    """Merge contact B into contact A: one contact, one card, B deleted.
+
+    Names' parts, phones, emails, groups and addresses are joined (A's win
+    where they differ; B's are kept as a note on the card). The cards become
+    one: B's orders renumbered after A's, calls interleaved by date, both free
+    texts kept. The whole merge is one journal operation: --undo reverses it.
+
+    \b
+    Examples:
+      crm merge "+7 916 123-45-67" people/c456
+      crm merge Petrov Петров --into Петров
+      crm merge --undo 3f2a9c0d1e2b4a5c
+    """
+    if undo:
+        if queries:
+            raise UsageError("--undo takes only the operation id", hint="crm merge --undo OP")
+        done = uc.undo_merge(ctx.account, undo)
+        emit(
+            ctx,
+            done.to_dict(),
+            f"Undid merge {undo}: {done.restored.display_name} "
+            f"({done.restored.resource_name}) restored, {done.recreated.display_name} "
+            f"recreated as {done.recreated.resource_name}",
+        )
+        return
+    if len(queries) != 2:
+        raise UsageError(
+            "merge takes two contacts",
+            hint='crm merge A B  (e.g. crm merge Petrov "+7 916 123-45-67")',
+        )
+    result = uc.merge(ctx.account, queries[0], queries[1], into=into)
+    _show_merge(ctx, result)
+
+
+def _show_merge(ctx: Ctx, result: uc.Merged) -> None:
+    def human() -> None:
+        into = f"{result.contact.display_name} ({result.contact.resource_name})"
+        click.echo(f"Merged {result.other} into {into}; undo: crm merge --undo {result.op_id}")
+        for old, new in result.renumbered.items():
+            if old != new:
+                click.echo(f"  order {old} of the other card is now order {new}")
+        for note in result.notes:
+            click.echo(f"  kept as a note: {note}")
+
+    emit(ctx, result.to_dict(), human)
+
+
+@click.command()
+@click.option(
+    "--by",
+    "by",
+    metavar="phone,email,name",
+    help="What makes contacts duplicates (default: all three).",
+)
+@click.option(
+    "--merge",
+    "do_merge",
+    is_flag=True,
+    help="Walk the groups one by one: preview, then merge on confirmation.",
+)
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="With --merge: merge the exact groups (same phone or email) without asking; "
+    "groups found by name only are left alone.",
+)
+@pass_ctx
+def duplicates(ctx: Ctx, by: str | None, do_merge: bool, yes: bool) -> None:
+    """List groups of likely duplicate contacts, each with the reason.
+
+    Same number (E.164), same email, or the same name up to case,
+    transliteration (Петров = Petrov, Yılmaz = YILMAZ) and word order.
+
+    \b
+    Examples:
+      crm duplicates
+      crm duplicates --by phone,email
+      crm duplicates --merge
+      crm duplicates --merge --yes
+    """
+    if yes and not do_merge:
+        raise UsageError("--yes only goes with --merge", hint="crm duplicates --merge --yes")
+    account = ctx.account
+    found = dup.duplicates(account, dup.parse_by(by))
+    if not do_merge:
+
+        def human() -> None:
+            if not found:
+                click.echo("No likely duplicates.")
+            for n, item in enumerate(found, 1):
+                _print_group(n, item)
+
+        emit(ctx, [f.to_dict() for f in found], human)
+        return
+    merged: list[dict[str, object]] = []
+    skipped = 0
+    for n, item in enumerate(found, 1):
+        if yes and not item.group.exact:
+            skipped += 1
+            continue
+        if not yes:
+            _print_group(n, item, err=True)
+            if not click.confirm(
+                f"Merge these into {item.contacts[0].display_name}?", default=False, err=True
+            ):
+                skipped += 1
+                continue
+        for result in dup.merge_group(account, item):
+            merged.append(result.to_dict())
+            if not ctx.json:
+                click.echo(
+                    f"Merged {result.other} into {result.contact.display_name} "
+                    f"(undo: crm merge --undo {result.op_id})"
+                )
+    emit(
+        ctx,
+        {"merged": merged, "skipped": skipped},
+        f"{len(merged)} merge(s), {skipped} group(s) left alone",
+    )
+
+
+def _print_group(n: int, item: dup.Found, err: bool = False) -> None:
+    why = "; ".join(f"same {r} {v}" for r, v in item.group.reasons)
+    click.echo(
+        f"{n}. {why}" + ("" if item.group.exact else " (by name: check before merging)"), err=err
+    )
+    for c in item.contacts:
+        phones = ", ".join(p.value for p in c.phones)
+        click.echo(
+            f"   {c.display_name} ({c.resource_name})" + (f": {phones}" if phones else ""), err=err
+        )
+
+
+COMMANDS = [merge, duplicates]

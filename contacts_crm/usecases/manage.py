@@ -1,0 +1,352 @@
+"""Use cases that keep the account clean: list, show, edit and delete contacts.
+
+Reads come from the cache. Every write is etag-checked and re-applied to a
+fresh copy on a conflict (``PeopleClient.modify``): an edit is a change
+(``contact.editing.Edit``), not a whole new contact, so what someone else did
+meanwhile stays. Each write is journalled first, with the old and the new
+values; a deletion journals the whole contact (kind ``contact_deleted``,
+``data.person``) before anything leaves the account, so ``crm undelete`` can
+bring it back.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from contacts_crm.account.connected import Account
+from contacts_crm.card import free_text
+from contacts_crm.card.decide import OPS_KEPT, OPS_KEY
+from contacts_crm.card.events import JournalEvent
+from contacts_crm.contact.editing import (
+    Edit,
+    Template,
+    apply_fields,
+    edit_from_templates,
+    normalized,
+    parse_template,
+    render_template,
+    template_of,
+)
+from contacts_crm.contact.model import MY_CONTACTS, Contact
+from contacts_crm.errors import UnavailableError, UsageError
+from contacts_crm.office.cards import card_settings
+from contacts_crm.usecases.contacts import group_resource, resolve
+
+log = logging.getLogger(__name__)
+
+DELETE_THRESHOLD = 10  # more contacts than this at once need --force
+EDIT_FIELDS = [
+    "names",
+    "phoneNumbers",
+    "emailAddresses",
+    "organizations",
+    "addresses",
+    "biographies",
+]
+
+
+def new_op_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def summary_event(account: Account, op_id: str, kind: str, text: str, **data: Any) -> JournalEvent:
+    """An operation's own entry (seq 0). It names no contact: ``crm doctor`` replays
+    only card operations, and the per-contact entries (seq 1…) carry the details."""
+    return JournalEvent(
+        op_id=op_id,
+        seq=0,
+        at=utc_now(),
+        who=account.profile.user or None,
+        kind=kind,
+        text=text,
+        data=data,
+    )
+
+
+def contact_event(
+    account: Account, op_id: str, seq: int, kind: str, contact: Contact, text: str, **data: Any
+) -> JournalEvent:
+    return JournalEvent(
+        op_id=op_id,
+        seq=seq,
+        at=utc_now(),
+        who=account.profile.user or None,
+        kind=kind,
+        contact=contact.resource_name or "",
+        contact_name=contact.display_name,
+        text=text,
+        data=data,
+    )
+
+
+# ------------------------------------------------------------------- reading
+def list_contacts(
+    account: Account, *, group: str | None = None, limit: int | None = None
+) -> list[Contact]:
+    """Every contact (or a group's), in name order.
+
+    The local copy is brought up to date first (incremental: one call when
+    little changed; pages of 1,000); offline, the local copy is listed as it is.
+    """
+    if account.cache.synced:
+        try:
+            account.sync()
+        except UnavailableError as exc:
+            log.warning("listing the local copy: %s", exc.message)
+    account.ensure_synced()
+    rn = group_resource(account, group) if group else None
+    out: list[Contact] = []
+    for contact in account.cache.contacts():
+        if rn is None or rn in contact.groups:
+            out.append(contact)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
+
+
+@dataclass
+class Shown:
+    """One contact as ``crm show`` presents it."""
+
+    contact: Contact
+    groups: list[str]
+    card: str
+    free: str
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.contact
+        return {
+            "resourceName": c.resource_name,
+            "etag": c.etag,
+            "name": c.display_name,
+            "givenName": c.given_name,
+            "middleName": c.middle_name,
+            "familyName": c.family_name,
+            "phones": [{"value": p.value, "type": p.type} for p in c.phones],
+            "emails": [{"value": e.value, "type": e.type} for e in c.emails],
+            "organization": c.organization,
+            "title": c.title,
+            "addresses": [
+                {
+                    "formatted": a.formatted,
+                    "type": a.type,
+                    "street": a.street,
+                    "city": a.city,
+                    "region": a.region,
+                    "postalCode": a.postal_code,
+                    "country": a.country,
+                }
+                for a in c.addresses
+            ],
+            "groups": self.groups,
+            "userDefined": [{"key": k, "value": v} for k, v in c.user_defined],
+            "card": self.card,
+            "freeText": self.free,
+        }
+
+
+def show_contact(account: Account, query: str) -> Shown:
+    """Every field the tool models, the groups by name and the card of one contact."""
+    contact = resolve(account, query)
+    names = _group_names(account)
+    labels = card_settings(account.profile).labels
+    return Shown(
+        contact=contact,
+        groups=[names.get(g, g) for g in contact.groups if g != MY_CONTACTS],
+        card=contact.notes,
+        free=free_text.free_of(contact.notes, labels),
+    )
+
+
+def _group_names(account: Account) -> dict[str, str]:
+    return {
+        g["resourceName"]: g.get("formattedName") or g.get("name", "")
+        for g in account.cache.groups()
+    }
+
+
+# ------------------------------------------------------------------- editing
+@dataclass
+class Edited:
+    """What ``edit_contact`` did."""
+
+    contact: Contact
+    op_id: str
+    changed: list[str] = field(default_factory=list)  # Person fields that changed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "resourceName": self.contact.resource_name,
+            "name": self.contact.display_name,
+            "opId": self.op_id,
+            "changed": self.changed,
+        }
+
+
+def edit_contact(account: Account, query: str, edit: Edit, *, op_id: str | None = None) -> Edited:
+    """Apply ``edit`` to the one contact ``query`` names (etag-checked, journalled).
+
+    On a stale etag the edit is re-applied to the fresh contact, so a change
+    another device made meanwhile is kept. The journal gets the old and the
+    new values of every changed field before the write.
+    """
+    contact = resolve(account, query)
+    edit = normalized(edit, account.profile.region)
+    rn = contact.resource_name or ""
+    op = op_id or new_op_id()
+    labels = card_settings(account.profile).labels
+    journal = account.journal
+    state: dict[str, Any] = {"fields": []}
+
+    def operation(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
+        fresh = Contact.from_person(person)
+        done = fresh.client_data.get(OPS_KEY, "").split()
+        if op in done:  # a retried write that had landed: nothing to do
+            return None
+        after = apply_fields(fresh, edit, account.profile.region)
+        notes = after.notes
+        if edit.free_text is not None:
+            notes = free_text.replace_free(notes, *edit.free_text, labels)
+        if edit.append_note:
+            notes = free_text.append_free(notes, edit.append_note, labels)
+        after.notes = notes
+        changed = fresh.changed_fields(after)
+        if not changed:
+            return None
+        after.client_data = {**after.client_data, OPS_KEY: " ".join([*done, op][-OPS_KEPT:])}
+        new = after.to_person([*changed, "clientData"])
+        old = {f: person.get(f, []) for f in changed}
+        journal.record(
+            [
+                summary_event(account, op, "edit", f"edited {rn}", fields=changed),
+                contact_event(
+                    account,
+                    op,
+                    1,
+                    "contact_edited",
+                    fresh,
+                    f"edited {', '.join(changed)}",
+                    fields=changed,
+                    before=old,
+                    after={f: new[f] for f in changed},
+                ),
+            ]
+        )
+        state["fields"] = changed
+        return new, [*changed, "clientData"]
+
+    written = account.client.modify(rn, operation, person=account.cache.person(rn))
+    account.remember([written])
+    journal.mark_applied(op)
+    return Edited(Contact.from_person(written), op, state["fields"])
+
+
+def editor_text(account: Account, query: str) -> tuple[Contact, str]:
+    """The contact ``query`` names and the template the editor opens for it."""
+    contact = resolve(account, query)
+    return contact, render_template(_template(account, contact), contact.resource_name or "")
+
+
+def _template(account: Account, contact: Contact) -> Template:
+    labels = card_settings(account.profile).labels
+    return template_of(contact, free_text.free_of(contact.notes, labels))
+
+
+def edit_from_text(account: Account, contact: Contact, text: str) -> Edit:
+    """The Edit an edited template asks for (InputError on a mistake, with its line).
+
+    Compared with the template of ``contact`` as it was shown, so only what
+    the user changed is applied (to the contact as it is when written).
+    """
+    edit = edit_from_templates(_template(account, contact), parse_template(text))
+    return normalized(edit, account.profile.region)
+
+
+# ------------------------------------------------------------------ deleting
+def to_delete(account: Account, queries: Sequence[str]) -> list[Contact]:
+    """The contacts the queries name (each must name exactly one), without repeats."""
+    account.ensure_synced()
+    out: dict[str, Contact] = {}
+    for q in queries:
+        contact = resolve(account, q)
+        out.setdefault(contact.resource_name or "", contact)
+    return list(out.values())
+
+
+@dataclass
+class Deleted:
+    op_id: str
+    contacts: list[Contact]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "opId": self.op_id,
+            "deleted": [
+                {"resourceName": c.resource_name, "name": c.display_name} for c in self.contacts
+            ],
+        }
+
+
+def delete_contacts(
+    account: Account,
+    contacts: Sequence[Contact],
+    *,
+    force: bool = False,
+    threshold: int = DELETE_THRESHOLD,
+    progress: Callable[[int], None] | None = None,
+) -> Deleted:
+    """Delete contacts; each one's full Person goes to the journal first.
+
+    More than ``threshold`` at once is refused unless ``force``. The contacts
+    are read fresh (200 per call) so the journal keeps their latest version.
+    """
+    if not contacts:
+        raise UsageError("nothing to delete")
+    if len(contacts) > threshold and not force:
+        raise UsageError(
+            f"refusing to delete {len(contacts)} contacts at once (more than {threshold})",
+            hint="check the list, then add --force to delete them all",
+        )
+    names = [c.resource_name or "" for c in contacts]
+    fresh = {p["resourceName"]: p for p in account.client.get_many(names)}
+    op = new_op_id()
+    events = [
+        summary_event(
+            account,
+            op,
+            "delete",
+            f"deleted {len(fresh)} contact(s)",
+            resourceNames=[n for n in names if n in fresh],
+        )
+    ]
+    gone: list[Contact] = []
+    for seq, rn in enumerate((n for n in names if n in fresh), 1):
+        contact = Contact.from_person(fresh[rn])
+        gone.append(contact)
+        events.append(
+            contact_event(
+                account,
+                op,
+                seq,
+                "contact_deleted",
+                contact,
+                f"deleted {contact.display_name}",
+                person=fresh[rn],
+            )
+        )
+    account.journal.record(events)  # nothing leaves the account before it is here
+    account.client.delete_many([c.resource_name or "" for c in gone])
+    account.cache.remove(names)
+    account.journal.mark_applied(op)
+    if progress:
+        progress(len(gone))
+    return Deleted(op, gone)

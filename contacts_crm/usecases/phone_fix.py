@@ -1,0 +1,292 @@
+"""``crm doctor --phones``: every number to E.164, account-wide, undoable.
+
+A dry run by default: what would change, what cannot be read, and which
+contacts share the last 7 digits of a number (Android's default caller-ID
+match: a call from one shows the other's name). With ``fix`` the numbers are
+rewritten in batches of 200 (``batchUpdateContacts``), each batch journalled
+before it is sent (kind ``phone_fixed``: the typed and the new values), all
+of it one journal operation; a batch met by a concurrent edit is redone
+contact by contact with the fix re-planned on the fresh copy, so the other
+writer's change stays. ``undo_fix`` puts the typed values back (where no one
+changed the number since), again in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+
+from contacts_crm.account.connected import Account
+from contacts_crm.account.people import BATCH_UPDATE
+from contacts_crm.card.events import JournalEvent
+from contacts_crm.contact.model import Contact, PhoneEntry
+from contacts_crm.contact.phone_fix import Clash, plan_fix, tail_clashes, undo_changes
+from contacts_crm.errors import NotFoundError, UsageError
+from contacts_crm.usecases.manage import new_op_id, summary_event, utc_now
+
+FIELDS = ["phoneNumbers"]
+
+
+@dataclass
+class PhoneReport:
+    """What ``doctor_phones`` found (and, with ``fix``, did)."""
+
+    region: str
+    checked: int = 0
+    to_fix: list[dict[str, Any]] = field(default_factory=list)
+    unreadable: list[dict[str, Any]] = field(default_factory=list)
+    clashes: list[Clash] = field(default_factory=list)
+    fixed: int = 0
+    op_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "checked": self.checked,
+            "toFix": self.to_fix,
+            "unreadable": self.unreadable,
+            "clashes": [
+                {
+                    "tail": c.tail,
+                    "sameNumber": c.same_number,
+                    "contacts": [
+                        {"resourceName": rn, "name": name, "phone": phone}
+                        for rn, name, phone in (c.first, c.second)
+                    ],
+                }
+                for c in self.clashes
+            ],
+            "fixed": self.fixed,
+            "opId": self.op_id,
+        }
+
+
+def check_region(region: str) -> str:
+    code = region.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise UsageError(
+            f"--region {region!r} is not a country code",
+            hint="use a two-letter code such as RU, TR, GB or US",
+        )
+    return code
+
+
+def doctor_phones(
+    account: Account,
+    *,
+    fix: bool = False,
+    region: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PhoneReport:
+    """Check (and with ``fix`` rewrite) every number of the account; see the module doc.
+
+    ``progress(done, total)`` is called after each batch of 200.
+    """
+    account.ensure_synced()
+    code = check_region(region or account.profile.region)
+    report = PhoneReport(code)
+    todo: list[tuple[Contact, Any]] = []
+    contacts = list(account.cache.contacts())
+    for contact in contacts:
+        report.checked += 1
+        plan, fixed = plan_fix(contact, code)
+        for typed, why in plan.problems:
+            report.unreadable.append(
+                {
+                    "resourceName": contact.resource_name,
+                    "name": contact.display_name,
+                    "phone": typed,
+                    "problem": why,
+                }
+            )
+        if plan.changed:
+            report.to_fix.append(
+                {
+                    "resourceName": contact.resource_name,
+                    "name": contact.display_name,
+                    "changes": [list(c) for c in plan.changes],
+                    "before": list(plan.before),
+                    "after": list(plan.after),
+                }
+            )
+            todo.append((fixed, plan))
+    report.clashes = tail_clashes(contacts, code)
+    if not fix or not todo:
+        return report
+    op = new_op_id()
+    report.op_id = op
+    journal = account.journal
+    journal.record(
+        [
+            summary_event(
+                account,
+                op,
+                "phone_fix",
+                f"phones to E.164 ({code})",
+                region=code,
+                contacts=len(todo),
+            )
+        ]
+    )
+
+    def reapply(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
+        plan, fixed = plan_fix(Contact.from_person(person), code)
+        return (fixed.to_person(FIELDS), FIELDS) if plan.changed else None
+
+    seq = 1
+    for chunk in _chunks(todo, BATCH_UPDATE):
+        events = []
+        for fixed, plan in chunk:
+            events.append(
+                _event(
+                    account, op, seq, "phone_fixed", fixed, plan.changes, plan.before, plan.after
+                )
+            )
+            seq += 1
+        journal.record(events)  # before the batch is sent
+        written = account.client.update_many(
+            [fixed.to_person(FIELDS) for fixed, _ in chunk],
+            FIELDS,
+            reapply=_again(reapply),
+            bases=_bases(account, [fixed.resource_name or "" for fixed, _ in chunk]),
+        )
+        account.remember(written)
+        report.fixed += len(chunk)
+        if progress:
+            progress(report.fixed, len(todo))
+    journal.mark_applied(op)
+    return report
+
+
+def _event(
+    account: Account,
+    op: str,
+    seq: int,
+    kind: str,
+    contact: Contact,
+    changes: Any,
+    before: Any,
+    after: Any,
+) -> JournalEvent:
+    return JournalEvent(
+        op_id=op,
+        seq=seq,
+        at=utc_now(),
+        who=account.profile.user or None,
+        kind=kind,
+        contact=contact.resource_name or "",
+        contact_name=contact.display_name,
+        text=f"{len(changes)} number(s) {'to E.164' if kind == 'phone_fixed' else 'back'}",
+        data={"changes": [list(c) for c in changes], "before": list(before), "after": list(after)},
+    )
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@dataclass
+class PhoneUndo:
+    op_id: str
+    undone: str
+    restored: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"opId": self.op_id, "undone": self.undone, "restored": self.restored}
+
+
+def undo_fix(
+    account: Account, op_id: str, *, progress: Callable[[int, int], None] | None = None
+) -> PhoneUndo:
+    """Put back the typed numbers of the fix ``op_id`` (a later change of a number stays)."""
+    account.ensure_synced()
+    events = [e for e in account.journal.operation(op_id) if e.kind == "phone_fixed"]
+    if not events:
+        raise NotFoundError(
+            f"no phone fix with the operation id {op_id!r} in the journal",
+            hint="the id is printed by 'crm doctor --phones --fix'",
+        )
+    for e in account.journal.events(kinds=["phone_fix_undone"]):
+        if e.data.get("undo") == op_id:
+            raise UsageError(f"the phone fix {op_id} was already undone (operation {e.op_id})")
+    by_rn = {e.contact: e for e in events}
+    typed_types: dict[str, list[PhoneEntry]] = {}
+
+    def undo_of(person: dict[str, Any]) -> Contact | None:
+        event = by_rn[person["resourceName"]]
+        contact = Contact.from_person(person)
+        types = {p.value: p.type for p in contact.phones}
+        pairs = [tuple(c) for c in event.data["changes"]]
+        fixed_of = {t: n for t, n in pairs}
+        before = typed_types.setdefault(
+            person["resourceName"],
+            [PhoneEntry(v, types.get(fixed_of.get(v, v), "mobile")) for v in event.data["before"]],
+        )
+        restored = undo_changes(contact, pairs, before)
+        return restored if restored.phones != contact.phones else None
+
+    def reapply(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
+        restored = undo_of(person)
+        return (restored.to_person(FIELDS), FIELDS) if restored is not None else None
+
+    undo = new_op_id()
+    journal = account.journal
+    journal.record(
+        [summary_event(account, undo, "phone_fix_undone", f"undid phone fix {op_id}", undo=op_id)]
+    )
+    names = list(by_rn)
+    seq, done = 1, 0
+    for chunk in _chunks(names, BATCH_UPDATE):
+        persons = [p for rn in chunk if (p := account.cache.person(rn)) is not None]
+        planned = [(p, r) for p in persons if (r := undo_of(p)) is not None]
+        journal.record(
+            [
+                _event(
+                    account,
+                    undo,
+                    seq + i,
+                    "phone_unfixed",
+                    r,
+                    [(n, t) for t, n in by_rn[p["resourceName"]].data["changes"]],
+                    [x.value for x in Contact.from_person(p).phones],
+                    [x.value for x in r.phones],
+                )
+                for i, (p, r) in enumerate(planned)
+            ]
+        )
+        seq += len(planned)
+        if planned:
+            written = account.client.update_many(
+                [r.to_person(FIELDS) for _, r in planned],
+                FIELDS,
+                reapply=_again(reapply),
+                bases={p["resourceName"]: p for p, _ in planned},
+            )
+            account.remember(written)
+        done += len(planned)
+        if progress:
+            progress(done, len(names))
+    journal.mark_applied(undo)
+    return PhoneUndo(undo, op_id, done)
+
+
+def _again(
+    redo: Callable[[dict[str, Any]], tuple[dict[str, Any], list[str]] | None],
+) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None]:
+    """``update_many``'s re-apply from a per-person operation: the fix (or undo)
+    worked out again on the fresh copy; None when it needs nothing any more."""
+
+    def again(intended: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any] | None:
+        change = redo(fresh)
+        return change[0] if change else None
+
+    return again
+
+
+def _bases(account: Account, names: list[str]) -> dict[str, dict[str, Any]]:
+    """The cached persons the writes are made from (they stamp the writes)."""
+    return {rn: p for rn in names if (p := account.cache.person(rn)) is not None}
