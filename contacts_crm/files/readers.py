@@ -7,7 +7,7 @@ from pathlib import Path
 from contacts_crm.errors import InputError, NotFoundError
 from contacts_crm.files.csvfile import read_csv
 from contacts_crm.files.detect import sniff
-from contacts_crm.files.table import Table, check_table
+from contacts_crm.files.table import Table
 from contacts_crm.files.vcard import read_vcard
 from contacts_crm.files.workbook import read_workbook
 
@@ -15,7 +15,7 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 def read_tables(path: Path | str) -> list[Table]:
-    """Every sheet of ``path`` (one for CSV and vCard), checked for damage and limits."""
+    """Every sheet of ``path`` (one for CSV and vCard)."""
     return read_bytes(read_source(path), Path(path).name)
 
 
@@ -46,6 +46,4 @@ def read_bytes(data: bytes, name: str) -> list[Table]:
         tables = [read_vcard(data, name)]
     else:
         tables = [read_csv(data, name)]
-    for t in tables:
-        check_table(t)
     return tables

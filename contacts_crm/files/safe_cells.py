@@ -20,17 +20,29 @@ def safe_cell(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
-def append_text_row(ws: Any, values: list[Any]) -> None:
+def append_text_row(ws: Any, values: list[Any], font: Any = None) -> None:
     """Append a row whose str cells are typed as text, never as formulas.
 
     openpyxl would write a str starting with "=" as a formula; forcing the
     string type stores it as an inline string, which Excel shows and never
     evaluates. Phones stay text too ("+7916…" is not turned into a number).
+    The cells are built before they are appended, so writing N rows costs N
+    appends (also on a write-only sheet); ``font`` styles every cell of the row.
     """
-    ws.append([safe_cell(v) if isinstance(v, str) else v for v in values])
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
+    from openpyxl.cell.cell import Cell
+
+    row: list[Any] = []
+    for v in values:
+        if isinstance(v, str) or font is not None:
+            cell = Cell(ws, row=1, column=1, value=safe_cell(v) if isinstance(v, str) else v)
+            if isinstance(v, str):
+                cell.data_type = "s"
+            if font is not None:
+                cell.font = font
+            row.append(cell)
+        else:
+            row.append(v)
+    ws.append(row)
 
 
 def csv_cell(text: str) -> str:

@@ -63,19 +63,20 @@ def group_list(c: Contact, group_names: dict[str, str]) -> list[str]:
 
 
 def write_xlsx(rows: list[list[str]], header: list[str], path: Path) -> None:
-    """Header row in bold, frozen, with filters; every cell text (phones stay "+7…")."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Contacts"
-    append_text_row(ws, header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        append_text_row(ws, row)
+    """Header row in bold, frozen, with filters; every cell text (phones stay "+7…").
+
+    Written in openpyxl's write-only mode: rows stream to the file, so time and
+    memory grow linearly with the contacts.
+    """
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Contacts")
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
     for i, name in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = 40 if name == "Card" else 18
+    append_text_row(ws, header, font=Font(bold=True))
+    for row in rows:
+        append_text_row(ws, row)
     wb.save(path)
 
 
