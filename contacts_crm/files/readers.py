@@ -26,14 +26,24 @@ def read_source(path: Path | str) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(f"{name}: the file is {size // 2**20} MB; the limit is 200 MB")
+            raise InputError(
+                f"{name}: the file is {size // 2**20} MB; the limit is 200 MB",
+                hint="split the list into several files, or save only the sheet with the clients",
+            )
         data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFoundError(f"{path}: no such file") from None
+        raise NotFoundError(
+            f"{path}: no such file", hint="check the file's name and folder"
+        ) from None
     except IsADirectoryError:
-        raise InputError(f"{path}: this is a folder, not a file") from None
+        raise InputError(
+            f"{path}: this is a folder, not a file", hint="give the client-list file inside it"
+        ) from None
     except PermissionError:
-        raise InputError(f"{path}: the file cannot be read (permission denied)") from None
+        raise InputError(
+            f"{path}: the file cannot be read (permission denied)",
+            hint="close it in Excel or copy it to a folder you can read, then retry",
+        ) from None
     return data
 
 

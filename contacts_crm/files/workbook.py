@@ -28,9 +28,13 @@ from contacts_crm.files.table import Row, Table, cell_text
 SPARSE_MIN_AREA = 2_000_000
 SPARSE_RATIO = 20
 _P = rb"(?:[\w.-]+:)?"  # an optional namespace prefix: <x:row>, <x:c>
-_ROW_R = re.compile(rb"<" + _P + rb"row\b[^>]*?\sr=\"(\d+)\"")
-_CELL_R = re.compile(rb"<" + _P + rb"c\b[^>]*?\sr=\"([A-Z]{1,3})\d+\"")
+# <row r="12"> and <c r="B12">: the only attributes named r, always digits or letters+digits
+_ROW_R = re.compile(rb' r="([0-9]+)"')
+_CELL_R = re.compile(rb' r="([A-Z]{1,3})[0-9]')
 _ERROR_T = re.compile(rb"\st=\"e\"")
+_DIMENSION = re.compile(
+    rb"<" + _P + rb"dimension\b[^>]*\sref=\"([A-Z]{1,3})?([0-9]+)?:?([A-Z]{1,3})([0-9]+)\""
+)
 _REF = re.compile(rb"\sr=\"([A-Z]{1,3})(\d+)\"")
 _VALUE = re.compile(rb"<" + _P + rb"v>([^<]*)</" + _P + rb"v>")
 _SHEET = re.compile(rb"<" + _P + rb"sheet\b([^>]*)/?>")
@@ -85,11 +89,7 @@ class _Scan:
     """What the regular-expression scan of one sheet's XML found."""
 
     def __init__(self, xml: bytes) -> None:
-        rows = [int(r) for r in _ROW_R.findall(xml)]
-        letters = _CELL_R.findall(xml)
-        width = max((_column_index(c) + 1 for c in set(letters)), default=0)
-        area = (max(rows, default=0)) * width
-        self.sparse = area > SPARSE_MIN_AREA and area > SPARSE_RATIO * max(1, len(letters))
+        self.sparse = self._sparse(xml)
         self.errors: dict[tuple[int, int], str] = {}
         for m in _ERROR_T.finditer(xml):
             start = xml.rfind(b"<", 0, m.start())
@@ -100,6 +100,20 @@ class _Scan:
             if ref and value:
                 key = (int(ref.group(2)), _column_index(ref.group(1)))
                 self.errors[key] = value.group(1).decode("utf-8", "replace")
+
+    @staticmethod
+    def _sparse(xml: bytes) -> bool:
+        """True when the used rectangle dwarfs the cells (the declared size says when to count)."""
+        declared = _DIMENSION.search(xml, 0, 4096)
+        if declared:
+            height, across = int(declared.group(4)), _column_index(declared.group(3)) + 1
+            if height * across <= SPARSE_MIN_AREA:
+                return False
+        rows = _ROW_R.findall(xml)
+        cells = xml.count(b' r="') - len(rows)
+        width = max((_column_index(c) + 1 for c in set(_CELL_R.findall(xml))), default=0)
+        area = max((int(r) for r in rows), default=0) * width
+        return area > SPARSE_MIN_AREA and area > SPARSE_RATIO * max(1, cells)
 
 
 def _scan(xml: bytes | None) -> _Scan | None:

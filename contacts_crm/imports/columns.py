@@ -288,9 +288,14 @@ def load_mapping_file(path: Path | str) -> MappingFile:
     try:
         data = tomllib.loads(path.read_text("utf-8-sig"))
     except FileNotFoundError:
-        raise InputError(f"{path}: mapping file not found") from None
+        raise InputError(
+            f"{path}: mapping file not found", hint="check the name given to --mapping"
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: the mapping file is not valid TOML ({e})") from None
+        raise InputError(
+            f"{path}: the mapping file is not valid TOML ({e})",
+            hint='fix that line; entries look like "Header" = "field" (see README)',
+        ) from None
     problems: list[Problem] = []
     columns: dict[str, str] = {}
     raw_columns = data.get("columns", {})
@@ -325,7 +330,10 @@ def load_mapping_file(path: Path | str) -> MappingFile:
     if unknown:
         problems.append(Problem(f"unknown keys: {', '.join(sorted(unknown))}", file=str(path)))
     if problems:
-        raise InputError(f"{path}: the mapping file has errors", problems)
+        raise InputError(
+            f"{path}: the mapping file has errors", problems,
+            hint="fix the entries named above (see README, 'Mapping file')",
+        )  # fmt: skip
     return MappingFile(
         columns=columns, header_row=header_row, sheet=sheet,
         ignore={normalize_header(h) for h in ignore},
@@ -459,7 +467,10 @@ def choose_table(tables: list[Table], sheet: str | None, user: MappingFile | Non
             if (t.sheet or "").casefold() == wanted.casefold() or wanted == str(i):
                 return t
         names = ", ".join(repr(t.sheet) for t in tables)
-        raise InputError(f"{tables[0].source}: no sheet {wanted!r}; the sheets are {names}")
+        raise InputError(
+            f"{tables[0].source}: no sheet {wanted!r}; the sheets are {names}",
+            hint="give one of them with --sheet NAME (or its number, 1, 2...)",
+        )
     if len(tables) == 1:
         return tables[0]
     best, best_score = tables[0], -1

@@ -474,3 +474,31 @@ def test_patronymics_and_comma_swap(tmp_path):
         ("Али", "Гусейн оглы", "Мамедов"), ("Лейла", "Гасан кызы", "Алиева"),
         ("Ivan", "", "Petrov"), ("Рога и копыта, ООО", "", ""), ("=SUM(A1, B1)", "", ""),
     ]  # fmt: skip
+
+
+def test_report_lists_every_row_with_its_problems(tmp_path, local_account):
+    account, _ = local_account
+    path = _xlsx(tmp_path / "r.xlsx", [
+        ["ФИО", "Телефон", "Email", "Группа"],
+        ["Петров Иван", "89161234567", "ivan@x.ru", "Опт"],
+        ["Сидоров Олег", "12", "oleg@", ""],
+        ["Иван Петров", "89161234567", "", "VIP"],
+        ["", "", "", "Опт"],
+    ])  # fmt: skip
+    report = tmp_path / "report.xlsx"
+    import_file(account, path, ImportOptions(region="RU"), dry_run=True, report=report)
+    ws = openpyxl.load_workbook(report)["Import report"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["Row", "Action", "Reason", "Name", "Company", "Phones", "E-mails", "Matched contact",
+         "Review", "Warnings"],
+        [2, "create", "new contact", "Иван Петров", None, "+79161234567", "ivan@x.ru", None,
+         None, None],
+        [3, "create", "new contact", "Олег Сидоров", None, None, None, None, None,
+         "B3 (Телефон): '12': not a valid phone number for region RU (kept in notes)\n"
+         "C3 (Email): 'oleg@' is not a valid e-mail (kept in notes)"],
+        [4, "merge", "merged into row 2 (same phone +79161234567)", "Иван Петров", None,
+         "+79161234567", "ivan@x.ru", None, None, None],
+        [5, "reject", "no name, company, phone or e-mail in the row", None, None, None, None,
+         None, None, None],
+    ]  # fmt: skip
+    assert account.client.calls.get("people.batchCreateContacts", 0) == 0
