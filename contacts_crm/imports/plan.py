@@ -86,6 +86,8 @@ class _Target:
     contact: Contact
     existing: Contact | None = None
     owner: PlanRow | None = None
+    skipped_row: int | None = None  # the first row skipped for this account contact
+    own_keys: frozenset[str] = frozenset()  # the account contact's own keys
 
 
 def plan_import(
@@ -98,8 +100,8 @@ def plan_import(
     index: dict[str, _Target] = {}
     imported: dict[str, Contact] = {}
     for c in existing:
-        t = _Target(c, existing=c)
-        for k in _keys_of_contact(c):
+        t = _Target(c, existing=c, own_keys=frozenset(_keys_of_contact(c)))
+        for k in t.own_keys:
             index.setdefault(k, t)
         for key in _import_keys(c):
             imported.setdefault(key.rpartition(":")[2], c)
@@ -146,7 +148,7 @@ def _plan_one(
         return pr
     resources = _group_resources(rec.groups, groups, new_groups)
     new = _contact_from(rec, resources)
-    target, why, maybe = _find(rec, index)
+    target, why, maybe, key = _find(rec, index)
     if maybe is not None:
         where = f"row {maybe.owner.row}" if maybe.owner else "a contact in the account"
         name = maybe.contact.display_name or maybe.contact.organization
@@ -166,7 +168,13 @@ def _plan_one(
         pr.match = target.existing
         where = f"row {target.owner.row}" if target.owner else "a contact in the account"
         if policy == "skip":
+            if target.skipped_row is not None and key not in target.own_keys:
+                where = f"row {target.skipped_row}, which matches a contact in the account"
             pr.action, pr.reason = "skip", f"duplicate of {where} (same {why})"
+            if target.skipped_row is None:
+                target.skipped_row = pr.row
+            for k in _keys_of_record(rec):  # a later row of the same client is skipped too
+                index.setdefault(k, target)
             return pr
         combined = _combine(target.contact, new, policy)
         if target.owner is None:  # first row to touch an existing contact: this row owns it
@@ -196,26 +204,27 @@ def _settle(pr: PlanRow) -> None:
 
 def _find(
     rec: ImportRecord, index: dict[str, _Target]
-) -> tuple[_Target | None, str, _Target | None]:
-    """(target, why, possible duplicate): phone, then e-mail, then name + company.
+) -> tuple[_Target | None, str, _Target | None, str]:
+    """(target, why, possible duplicate, key): phone, then e-mail, then name + company.
 
     Name + company joins only when one side has no phone and no e-mail; when
     both have some (and none is shared, else they matched above) the other
     side is only a possible duplicate.
     """
     for p in rec.phones:
-        t = index.get("phone:" + p.value.split(";")[0])
-        if t:
-            return t, f"phone {p.value}", None
+        key = "phone:" + p.value.split(";")[0]
+        if t := index.get(key):
+            return t, f"phone {p.value}", None, key
     for e in rec.emails:
-        t = index.get("email:" + e.value)
-        if t:
-            return t, f"e-mail {e.value}", None
-    if rec.name_key and (t := index.get("name:" + rec.name_key)):
+        key = "email:" + e.value
+        if t := index.get(key):
+            return t, f"e-mail {e.value}", None, key
+    key = "name:" + rec.name_key
+    if rec.name_key and (t := index.get(key)):
         if (rec.phones or rec.emails) and (t.contact.phones or t.contact.emails):
-            return None, "", t
-        return t, "name and company", None
-    return None, "", None
+            return None, "", t, ""
+        return t, "name and company", None, key
+    return None, "", None, ""
 
 
 def _keys_of_record(rec: ImportRecord) -> list[str]:
