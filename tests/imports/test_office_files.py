@@ -228,7 +228,10 @@ def test_long_note_is_cut_and_absurd_phone_rejects_only_its_row(tmp_path, local_
         ["Сидоров Олег", "89161234568", "n" * 30_000],
     ])  # fmt: skip
     csv_path = tmp_path / "big.csv"
-    csv_path.write_text("ФИО,Телефон,Примечание\nБелова Анна,89161234569," + "z" * 100_000 + "\n")
+    csv_path.write_text(
+        "ФИО,Телефон,Примечание\nБелова Анна,89161234569," + "z" * 100_000 + "\n"
+        "Орлов Пётр," + "9" * 100_000 + ",звонить\n"
+    )
     outcome = import_file(account, path, ImportOptions(region="RU"))
     outcome2 = import_file(account, csv_path, ImportOptions(region="RU"))
     landed = _landed(account)
@@ -240,6 +243,8 @@ def test_long_note_is_cut_and_absurd_phone_rejects_only_its_row(tmp_path, local_
                    "fix the cell and import again"],
     }  # fmt: skip
     assert _lines(outcome2) == {
+        "reject": ["row 3: B3 (Телефон): 100,000 digits in the cell are not phone numbers; "
+                   "fix the cell and import again"],
         "truncated": ["row 2: the notes have 100,000 characters (100,000 bytes), cut to 65,536 "
                       "(64 KB, half of what the People API holds per contact); the rest stays "
                       "in the file"],
@@ -502,3 +507,20 @@ def test_report_lists_every_row_with_its_problems(tmp_path, local_account):
          None, None, None],
     ]  # fmt: skip
     assert account.client.calls.get("people.batchCreateContacts", 0) == 0
+
+
+def test_mapping_file_can_ignore_columns(tmp_path, local_account):
+    account, _ = local_account
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('ignore = ["Менеджер", "Код"]\n[columns]\n"Клиент №" = "full_name"\n')
+    path = _csv(
+        tmp_path / "m.csv",
+        [
+            ["Клиент №", "Тел.", "Менеджер", "Код", "Город"],
+            ["Петров Иван", "89161234567", "Ольга", "A-17", "Казань"],
+        ],
+    )
+    import_file(account, path, ImportOptions(region="RU", mapping_file=mapping))
+    assert _landed(account) == {"Иван Петров": ({"+79161234567": "mobile"}, set(), set(), "")}
+    [contact] = list(account.cache.contacts())
+    assert [a.city for a in contact.addresses] == ["Казань"]
