@@ -24,6 +24,17 @@ class _ImportGroup(click.Group):
             args = ["run", *args]
         return super().parse_args(ctx, args)
 
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return ["[OPTIONS] FILE", "|", "list", "|", "undo IMPORT_ID"]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The import's own options (those of FILE), then the subcommands."""
+        params = self.commands["run"].get_params(ctx)
+        records = [p.get_help_record(ctx) for p in params if isinstance(p, click.Option)]
+        with formatter.section("Options"):
+            formatter.write_dl([r for r in records if r])
+        self.format_commands(ctx, formatter)
+
 
 class _ImportContext(click.Context):
     """Messages of the import itself name ``crm import``, not the internal ``run``."""
@@ -66,7 +77,8 @@ def import_() -> None:
     type=click.Choice(["skip", "update", "merge"]),
     default="skip",
     show_default=True,
-    help="What to do with a row that matches an existing contact.",
+    help="What to do with a row that matches a contact already in the account "
+    "(rows of the file that share a phone or e-mail are always merged).",
 )
 @click.option(
     "--region", metavar="XX", help="Phone region for national numbers (default: the profile's)."

@@ -466,6 +466,11 @@ def choose_table(tables: list[Table], sheet: str | None, user: MappingFile | Non
         for i, t in enumerate(tables, start=1):
             if (t.sheet or "").casefold() == wanted.casefold() or wanted == str(i):
                 return t
+        if all(t.sheet is None for t in tables):
+            raise InputError(
+                f"{tables[0].source}: a {tables[0].kind} file has no sheets (--sheet {wanted})",
+                hint="leave out --sheet for this file",
+            )
         names = ", ".join(repr(t.sheet) for t in tables)
         raise InputError(
             f"{tables[0].source}: no sheet {wanted!r}; the sheets are {names}",

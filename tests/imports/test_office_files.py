@@ -437,7 +437,7 @@ def test_turkish_file_under_the_default_region_stops_before_writing(tmp_path, lo
 # 6. What the admin sees --------------------------------------------------------------------
 
 
-def test_dry_run_summary_counts_problems_and_options_go_anywhere(tmp_path):
+def test_dry_run_summary_counts_problems_and_options_go_anywhere(tmp_path, capsys):
     path = _xlsx(tmp_path / "c.xlsx", [
         ["ФИО", "Телефон", "Email", "Группа"],
         ["Петров Иван", "89161234567", "ivan@x.ru", "Опт"],
@@ -459,8 +459,14 @@ def test_dry_run_summary_counts_problems_and_options_go_anywhere(tmp_path):
         "Every row with its action and problems: run again with --report FILE.xlsx",
         "Nothing was written (dry run).",
     ]
-    code, out = crm("import", "--bogus", str(path))
-    assert code == 2 and " run" not in out
+    capsys.readouterr()
+    code, _ = crm("import", "--bogus", str(path))
+    err = capsys.readouterr().err
+    assert code == 2 and "Usage: crm import [OPTIONS] FILE" in err and " run" not in err
+    assert "Try 'crm import --help' for help." in err
+    code, out = crm("import", "--help")
+    assert code == 0 and "Usage: crm import [OPTIONS] FILE | list | undo IMPORT_ID" in out
+    assert "--dry-run" in out and "--on-duplicate" in out and " run" not in out
 
 
 # 7. Names ----------------------------------------------------------------------------------
