@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -12,12 +13,14 @@ def looks_like_formula(text: str) -> bool:
     return bool(text) and text.startswith(FORMULA_STARTS)
 
 
+# What an xlsx file cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE), compiled once here
+# so that neither Sheets commands pay for importing openpyxl nor each cell for the import.
+_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
 def safe_cell(text: str) -> str:
     """Text without the control characters an xlsx file cannot hold."""
-    # imported here: the formula rules above serve Sheets and CSV without openpyxl
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("", text) if ILLEGAL_CHARACTERS_RE.search(text) else text
+    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
 
 
 def append_text_row(

@@ -40,3 +40,19 @@ def test_error_cells_and_a_far_stray_cell(tmp_path):
         (2, ["Ivan", ""], {1: "#VALUE!"}),
     ]
     assert table.rows[-1].number == 1048576 and len(table.rows) == 3
+
+
+def test_write_text_xlsx_never_writes_a_formula(tmp_path):
+    from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
+
+    path = write_text_xlsx(
+        tmp_path / "t.xlsx",
+        [TextSheet("R", ["A", "B"], [["=HYPERLINK(\"x\")", "#N/A"], ["+79161234567\x07", 3],
+                                     ["", None]])],
+    )  # fmt: skip
+    ws = openpyxl.load_workbook(path)["R"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [
+        ["A", "B"], ['=HYPERLINK("x")', "#N/A"], ["+79161234567", 3],
+    ]  # fmt: skip
+    assert [c.data_type for c in ws[2]] == ["s", "s"] and ws["A1"].font.b
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:B4"
