@@ -66,7 +66,7 @@ def write_xlsx(rows: list[list[str]], header: list[str], path: Path) -> None:
     Streamed with XlsxWriter: time and memory grow linearly with the contacts,
     and every str is written as a string, never as a formula.
     """
-    widths = {i: 40 if name == "Card" else 18 for i, name in enumerate(header)}
+    widths = {i: 40.0 if name == "Card" else 18.0 for i, name in enumerate(header)}
     write_text_xlsx(path, [TextSheet("Contacts", header, rows, freeze=(1, 2), widths=widths)])
 
 
