@@ -13,13 +13,40 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 class _ImportGroup(click.Group):
-    """``crm import FILE`` runs an import; ``crm import undo|list`` are subcommands."""
+    """``crm import FILE`` runs an import; ``crm import undo|list`` are subcommands.
+
+    Anything but a subcommand name first (``crm import --dry-run FILE``,
+    ``crm import FILE --dry-run``, ``crm import --sheet list FILE``) is an
+    import: the arguments go to the import itself, options in any place.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        first = next((a for a in args if not a.startswith("-")), None)
-        if first is not None and first not in self.commands and "--help" not in args[:1]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return ["[OPTIONS] FILE", "|", "list", "|", "undo IMPORT_ID"]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The import's own options (those of FILE), then the subcommands."""
+        params = self.commands["run"].get_params(ctx)
+        records = [p.get_help_record(ctx) for p in params if isinstance(p, click.Option)]
+        with formatter.section("Options"):
+            formatter.write_dl([r for r in records if r])
+        self.format_commands(ctx, formatter)
+
+
+class _ImportContext(click.Context):
+    """Messages of the import itself name ``crm import``, not the internal ``run``."""
+
+    @property
+    def command_path(self) -> str:
+        return self.parent.command_path if self.parent is not None else super().command_path
+
+
+class _ImportCommand(click.Command):
+    context_class = _ImportContext
 
 
 @click.group("import", cls=_ImportGroup)
@@ -42,7 +69,7 @@ def import_() -> None:
     """
 
 
-@import_.command("run", hidden=True)
+@import_.command("run", hidden=True, cls=_ImportCommand)
 @click.argument("file")
 @click.option("--dry-run", is_flag=True, help="Plan and report; write nothing.")
 @click.option("--report", type=_FILE, help="Write the per-row plan to this .xlsx file.")
@@ -51,7 +78,8 @@ def import_() -> None:
     type=click.Choice(["skip", "update", "merge"]),
     default="skip",
     show_default=True,
-    help="What to do with a row that matches an existing contact.",
+    help="What to do with a row that matches a contact already in the account "
+    "(rows of the file that share a phone or e-mail are always merged).",
 )
 @click.option(
     "--region", metavar="XX", help="Phone region for national numbers (default: the profile's)."
@@ -118,8 +146,8 @@ def _print_mapping(found: dict) -> None:
         f"{found['header_row']} · {found['flavor']}"
     )
     table(
-        ["Column", "Header", "Goes to"],
-        [(c["column"], c["header"], c["field"]) for c in found["columns"]],
+        ["Column", "Header", "Goes to", "Why"],
+        [(c["column"], c["header"], c["field"], c["why"]) for c in found["columns"]],
     )
 
 
@@ -129,14 +157,19 @@ def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None
         f"{k} {summary.get(k, 0)}" for k in ("create", "update", "merge", "skip", "reject")
     )
     click.echo(f"{summary['file']}: {summary['rows']} rows. {verb}: {counts}.")
-    problems = [r for r in rows if r["action"] == "reject" or r["review"]]
-    for r in problems[:30]:
-        why = "; ".join(r["warnings"]) or r["reason"]
-        click.echo(f"  row {r['row']}: {r['action']}{' (check it)' if r['review'] else ''}: {why}")
-    if len(problems) > 30:
-        click.echo(f"  … and {len(problems) - 30} more (see --report FILE.xlsx)")
+    for p in summary["problems"]:
+        title = p["title"]
+        if p["kind"] == "new-group" and not summary["dry_run"]:
+            title = "groups created"
+        click.echo(f"{title[:1].upper()}{title[1:]}: {p['count']}")
+        for line in p["first"]:
+            click.echo(f"  {line}")
+        if p["count"] > len(p["first"]):
+            click.echo(f"  … and {p['count'] - len(p['first'])} more")
     if report:
         click.echo(f"Report: {report}")
+    elif summary["problems"]:
+        click.echo("Every row with its action and problems: run again with --report FILE.xlsx")
     if summary.get("duplicates"):
         click.echo(
             f"Warning: {summary['duplicates']} row(s) of this import exist twice in the account; "

@@ -24,6 +24,10 @@ _SPLIT = re.compile(
 _EXT = re.compile(
     r"\s*(?:ext\.?|extension|x|доб\.?|добавочный|вн\.?|dahili|dah\.?)\s*(\d{1,7})\s*$", re.I
 )
+# An extension alone, split off its number by a separator: "8-495-123-45-67, доб. 305".
+_EXT_ONLY = re.compile(
+    r"^(?:ext\.?|extension|x|доб\.?|добавочный|вн\.?|dahili|dah\.?)\s*\d{1,7}$", re.I
+)
 # A number Excel stored as a float: 79161234567.0, or in exponent form 7.9161234567E+10.
 _FLOAT = re.compile(r"^\+?(\d+)\.0+$")
 _EXPONENT = re.compile(r"^\+?(\d)(?:[.,](\d+))?[eE]\+?(\d{1,2})$")
@@ -126,11 +130,23 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:
 
 
 def split_cell(cell: str) -> list[str]:
-    """Split a cell that holds several numbers ("8916..., 8495...; +7...") into parts."""
+    """Split a cell that holds several numbers ("8916..., 8495...; +7...") into parts.
+
+    An extension fragment after a separator stays with the number before it:
+    "8-495-123-45-67, доб. 305" is one number with extension 305.
+    """
     text = str(cell or "").strip()
     if not text:
         return []
-    return [part for part in (p.strip() for p in _SPLIT.split(text)) if part]
+    out: list[str] = []
+    for part in (p.strip() for p in _SPLIT.split(text)):
+        if not part:
+            continue
+        if out and _EXT_ONLY.match(part):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
 
 
 def normalize_cell(cell: str, region: str = DEFAULT_REGION) -> list[Phone]:

@@ -33,7 +33,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         return data[3:].decode("utf-8", "replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
-    if b"\x00" in data[:4096]:
+    if _binary(data[:4096]):
         raise InputError(
             f"{name}: this is a binary file, not a client list",
             hint="import an .xlsx, .xls, .ods, .csv or .vcf file",
@@ -61,6 +61,15 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             hint="save the file from Excel as 'CSV UTF-8'",
         )
     return best
+
+
+def _binary(sample: bytes) -> bool:
+    """True for bytes full of control codes; a stray NUL in a text file is cleaned later."""
+    bad = sum(sample.count(bytes([b])) for b in _BINARY_BYTES)
+    return bad >= 3 and bad * 50 > len(sample)
+
+
+_BINARY_BYTES = (*range(0, 9), *range(14, 27), *range(28, 32))
 
 
 def _plausibility(sample: str) -> int:

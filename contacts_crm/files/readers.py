@@ -7,7 +7,7 @@ from pathlib import Path
 from contacts_crm.errors import InputError, NotFoundError
 from contacts_crm.files.csvfile import read_csv
 from contacts_crm.files.detect import sniff
-from contacts_crm.files.table import Table, check_table
+from contacts_crm.files.table import Table
 from contacts_crm.files.vcard import read_vcard
 from contacts_crm.files.workbook import read_workbook
 
@@ -15,7 +15,7 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 def read_tables(path: Path | str) -> list[Table]:
-    """Every sheet of ``path`` (one for CSV and vCard), checked for damage and limits."""
+    """Every sheet of ``path`` (one for CSV and vCard)."""
     return read_bytes(read_source(path), Path(path).name)
 
 
@@ -26,14 +26,24 @@ def read_source(path: Path | str) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(f"{name}: the file is {size // 2**20} MB; the limit is 200 MB")
+            raise InputError(
+                f"{name}: the file is {size // 2**20} MB; the limit is 200 MB",
+                hint="split the list into several files, or save only the sheet with the clients",
+            )
         data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFoundError(f"{path}: no such file") from None
+        raise NotFoundError(
+            f"{path}: no such file", hint="check the file's name and folder"
+        ) from None
     except IsADirectoryError:
-        raise InputError(f"{path}: this is a folder, not a file") from None
+        raise InputError(
+            f"{path}: this is a folder, not a file", hint="give the client-list file inside it"
+        ) from None
     except PermissionError:
-        raise InputError(f"{path}: the file cannot be read (permission denied)") from None
+        raise InputError(
+            f"{path}: the file cannot be read (permission denied)",
+            hint="close it in Excel or copy it to a folder you can read, then retry",
+        ) from None
     return data
 
 
@@ -46,6 +56,4 @@ def read_bytes(data: bytes, name: str) -> list[Table]:
         tables = [read_vcard(data, name)]
     else:
         tables = [read_csv(data, name)]
-    for t in tables:
-        check_table(t)
     return tables

@@ -20,7 +20,8 @@ from typing import Any
 import vobject
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
-from contacts_crm.files.safe_cells import append_text_row, csv_cell, looks_like_formula
+from contacts_crm.files.safe_cells import csv_cell, looks_like_formula
+from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
 
 PHONE_COLUMNS = {"mobile": "Mobile phone", "work": "Work phone", "home": "Home phone"}
 EMAIL_COLUMNS = {"work": "Email", "home": "Home email"}
@@ -60,24 +61,13 @@ def group_list(c: Contact, group_names: dict[str, str]) -> list[str]:
 
 
 def write_xlsx(rows: list[list[str]], header: list[str], path: Path) -> None:
-    """Header row in bold, frozen, with filters; every cell text (phones stay "+7…")."""
-    from openpyxl import Workbook  # loaded when a workbook is written, not at start-up
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """Header row in bold, frozen, with filters; every cell text (phones stay "+7…").
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Contacts"
-    append_text_row(ws, header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        append_text_row(ws, row)
-    ws.freeze_panes = "C2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
-    for i, name in enumerate(header, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = 40 if name == "Card" else 18
-    wb.save(path)
+    Streamed with XlsxWriter: time and memory grow linearly with the contacts,
+    and every str is written as a string, never as a formula.
+    """
+    widths = {i: 40.0 if name == "Card" else 18.0 for i, name in enumerate(header)}
+    write_text_xlsx(path, [TextSheet("Contacts", header, rows, freeze=(1, 2), widths=widths)])
 
 
 def write_csv(rows: list[list[str]], header: list[str], path: Path,

@@ -1,10 +1,12 @@
 """Turn one mapped spreadsheet row into a clean ImportRecord.
 
-Pure: names are trimmed and freed of control and bidi characters, phones go
-to E.164 with the office region (several per cell, extensions, Excel's float
-and exponent damage), e-mails are lower-cased and checked, group cells are
-split. Nothing is dropped: what cannot be used goes into the notes as
-"Header: value" and the row carries a warning.
+Pure: names are trimmed and freed of control and invisible characters
+(Unicode Cc/Cf), phones go to E.164 with the office region (several per cell,
+extensions, Excel's float and exponent damage), e-mails are lower-cased and
+checked, group cells are split, placeholders ("-", "нет", "n/a") mean no
+value. Nothing is dropped silently: what cannot be used goes into the notes
+as "Header: value", and every change the importer made is a Notice naming
+the cell (its kind groups it in the summary of the run).
 """
 
 from __future__ import annotations
@@ -21,8 +23,22 @@ from contacts_crm.files.safe_cells import strip_formula_guard
 from contacts_crm.files.table import Row
 from contacts_crm.imports.columns import Mapping
 
-# Bidi controls and zero-width characters that sneak in from copy-paste.
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+# Unicode Cc (control) and Cf (format: bidi, zero-width, soft hyphen...) characters that
+# sneak in from old systems and copy-paste; TAB, LF and CR are handled as white space.
+_CF = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+_REMOVED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _CF + "]")
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f" + _CF + "]")
+# The People API holds 1,024 characters per field; Notes are bounded by the 128 KB a
+# contact may hold: the importer keeps half of that for the card to grow.
+FIELD_MAX_CHARS = 1024
+NOTES_MAX_BYTES = 65_536
+# More digits than any phone number has: a pasted column, not a number.
+PHONE_MAX_DIGITS = 30
 _EMAIL = re.compile(
     r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+$"
 )
@@ -31,7 +47,17 @@ _GROUP_SPLIT = re.compile(r"\s*(?:\s:::\s|;|,|\n)\s*")
 # Excel numbers written with a decimal comma: "79161234567,0", "7,9161234567E+10".
 _DECIMAL_COMMA = re.compile(r"^(\+?\d+),0+$")
 _COMMA_EXPONENT = re.compile(r"^(\d),(\d+[eE]\+?\d+)$")
-_PATRONYMIC = re.compile(r"(?:вич|вна|ична|инична|оглы|кызы|vich|vna|ogly|kyzy)$", re.I)
+_PATRONYMIC = re.compile(
+    r"(?:вич|вна|ична|инична|оглы|кызы|улы|vich|vna|ichna|ogly|kyzy|oğlu|qızı)$", re.I
+)
+_PATRONYMIC_WEAK = re.compile(r"(?:ич|ich)$", re.I)  # Ильич, Фомич, Кузьмич (also surnames)
+_PATRONYMIC_WORD = {"оглы", "кызы", "улы", "ogly", "kyzy", "oğlu", "qızı", "оглу"}
+# A name word: letters, inner hyphen or apostrophe, a capital first ("O'Brien", "Анна-Мария").
+_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*\.?$")
+_COMPANY_WORDS = {
+    "ооо", "оао", "зао", "пао", "ао", "ип", "нко", "ltd", "llc", "inc", "gmbh", "co", "corp",
+    "plc", "sa", "ag", "as", "a.ş", "a.ş.", "ltd.", "şti", "şti.", "tic", "san", "и", "and", "&",
+}  # fmt: skip
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _PHONE_LABELS = {
     "mobile": "mobile", "cell": "mobile", "work": "work", "home": "home", "other": "other",
@@ -39,6 +65,23 @@ _PHONE_LABELS = {
     "мобильный": "mobile", "рабочий": "work", "домашний": "home",
     "cep": "mobile", "iş": "work", "ev": "home",
 }  # fmt: skip
+
+
+NOTICE_KINDS = {
+    "phone-to-notes": "phones moved to the notes",
+    "email-refused": "e-mails refused (moved to the notes)",
+    "cleaned": "values cleaned",
+    "truncated": "values cut to the People API's limits",
+    "error-cell": "Excel error cells (value left out)",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing the importer did to a row: ``kind`` groups it (see NOTICE_KINDS)."""
+
+    kind: str
+    text: str
 
 
 @dataclass
@@ -56,8 +99,18 @@ class ImportRecord:
     addresses: list[Address] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)  # group names as typed (system: "starred")
     notes: str = ""
-    warnings: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     review: bool = False
+    reject: str = ""  # why the row cannot be imported as it is (the rest of the file can)
+    phone_texts: list[str] = field(default_factory=list)  # every phone as typed (for the region)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notices' texts, in row order."""
+        return [n.text for n in self.notices]
+
+    def notice(self, kind: str, text: str) -> None:
+        self.notices.append(Notice(kind, text))
 
     @property
     def empty(self) -> bool:
@@ -93,46 +146,73 @@ def name_key(given: str, middle: str, family: str, organization: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """NFC, no invisible characters, vertical tab / form feed read as line breaks, trimmed."""
+    """NFC, no control or invisible characters, VT / FF read as line breaks, trimmed."""
+    return _clean(text)[0]
+
+
+def _clean(text: str) -> tuple[str, int]:
+    """``clean_text`` and how many characters it removed (white space changes not counted)."""
     t = unicodedata.normalize("NFC", str(text))
-    t = _INVISIBLE.sub("", t).replace("\x0b", "\n").replace("\x0c", "\n").replace("\r\n", "\n")
-    return t.replace("\r", "\n").strip()
+    removed = len(_REMOVED.findall(t)) if _REMOVED.search(t) else 0
+    t = t.replace("\x0b", "\n").replace("\x0c", "\n")
+    if removed:
+        t = _INVISIBLE.sub("", t)
+    return t.replace("\r\n", "\n").replace("\r", "\n").strip(), removed
 
 
 def clean_name(text: str) -> str:
-    """A name part on one line with single spaces."""
+    """A name part on one line with single spaces (TAB, LF, VT read as a space)."""
     return " ".join(clean_text(text).split())
+
+
+def looks_like_personal_name(text: str) -> bool:
+    """One to three capitalised name words, none of them a company form ("ООО", "Ltd")."""
+    words = text.split()
+    return 0 < len(words) <= 3 and all(
+        _NAME_WORD.match(w) and w[0].isupper() and w.casefold() not in _COMPANY_WORDS for w in words
+    )
 
 
 def split_full_name(text: str) -> tuple[str, str, str]:
     """(given, family, middle) from a full-name cell.
 
-    "Petrov, Ivan" and Cyrillic "Петров Иван [Сергеевич]" put the family name
-    first; otherwise the last word is the family name ("Mehmet Ali Yılmaz").
+    "Petrov, Ivan" (both sides personal names) and Cyrillic "Петров Иван
+    [Сергеевич]" put the family name first, as does a patronymic (-вич, -вна,
+    -ична, -ич, -оглы, -кызы) in third place; "Иван Ильич Петров" has it in
+    second. Otherwise the last word is the family name ("Mehmet Ali Yılmaz").
+    A cell that is not a personal name ("Рога и копыта, ООО") is kept whole.
     """
     name = clean_name(text)
     if not name:
         return "", "", ""
     if "," in name:
         family, _, given = (p.strip() for p in name.partition(","))
-        return given, family, ""
+        if looks_like_personal_name(family) and looks_like_personal_name(given):
+            return given, family, ""
+        return name, "", ""
     words = name.split()
     if len(words) == 1:
         return words[0], "", ""
-    if len(words) == 3 and _PATRONYMIC.search(words[2]):
-        return words[1], words[0], words[2]
+    if len(words) == 4 and words[3].casefold() in _PATRONYMIC_WORD:  # Мамедов Али Гусейн оглы
+        return words[1], words[0], f"{words[2]} {words[3]}"
+    if len(words) == 3:
+        for pattern in (_PATRONYMIC, _PATRONYMIC_WEAK):
+            if pattern.search(words[2]):
+                return words[1], words[0], words[2]
+            if pattern.search(words[1]):
+                return words[0], words[2], words[1]
     if _CYRILLIC.search(name) and len(words) == 2:
         return words[1], words[0], ""
     return " ".join(words[:-1]), words[-1], ""
 
 
-def split_emails(cell: str) -> tuple[list[str], list[str]]:
-    """(valid lower-cased e-mails, invalid parts) in one cell."""
+def split_emails(cell: str, skip: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """(valid lower-cased e-mails, invalid parts) in one cell; ``skip``: placeholders."""
     good: list[str] = []
     bad: list[str] = []
     for part in _EMAIL_SPLIT.split(clean_text(cell)):
         part = part.strip().strip("<>").removeprefix("mailto:")
-        if not part:
+        if not part or part.casefold() in skip:
             continue
         value = part.lower()
         (good if _EMAIL.match(value) else bad).append(value if _EMAIL.match(value) else part)
@@ -176,30 +256,55 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
         if c.field in ("phone.label", "email.label")
     }
     parts: dict[int, dict[str, str]] = {}
+    skip = mapping.placeholders
     for col in mapping.columns:
-        raw = strip_formula_guard(row.get(col.index)) if csv else row.get(col.index)
-        value = clean_text(raw)
-        if not value or col.field == "ignore" or col.field in ("phone.label", "email.label"):
-            continue
         f = col.field
+        if f == "ignore" or f in ("phone.label", "email.label"):
+            continue
+        ref = f"{col.letter}{row.number}"
+        if col.index in row.errors:
+            rec.notice(
+                "error-cell",
+                f"{ref} ({col.header}): Excel error {row.errors[col.index]} in the cell, the "
+                "value is left out; fix the formula in the file and import again",
+            )
+            continue
+        raw = strip_formula_guard(row.get(col.index)) if csv else row.get(col.index)
+        if not raw:
+            continue
+        value, removed = _clean(raw)
+        if not value:
+            continue
+        if (f is None or f.startswith(("phone", "email"))) and _key(value) in skip:
+            continue  # a placeholder ("-", "нет", "n/a") in a phone, e-mail or unmapped cell
+        if removed:
+            rec.notice(
+                "cleaned",
+                f"{ref} ({col.header}): removed {removed} control or invisible character(s)",
+            )
         if f is None or f == "note_line":
+            if f is None and mapping.skips(col.header, value):
+                continue  # an export default ("Gender: Unspecified") adds nothing
             extra.append(f"{col.header}: {value}")
         elif f == "full_name":
             full = value
         elif f in ("given_name", "family_name", "middle_name", "organization", "title"):
-            setattr(rec, f, clean_name(value))
+            setattr(rec, f, _bounded(rec, ref, col.header, clean_name(value)))
         elif f.startswith("phone"):
             kind = f.partition(".")[2] or labels.get(("phone.label", col.slot)) or "mobile"
-            _add_phones(rec, col.header, value, kind, region, extra)
+            _add_phones(rec, ref, col.header, value, kind, region, extra, skip)
         elif f.startswith("email"):
             kind = f.partition(".")[2] or labels.get(("email.label", col.slot)) or "work"
-            good, bad = split_emails(value)
+            good, bad = split_emails(value, skip)
             for e in good:
                 if e not in (x.value for x in rec.emails):
                     rec.emails.append(EmailEntry(e, kind.lower() if kind else "work"))
             for b in bad:
                 extra.append(f"{col.header}: {b}")
-                rec.warnings.append(f"{col.header}: {b!r} is not a valid e-mail (kept in notes)")
+                rec.notice(
+                    "email-refused",
+                    f"{ref} ({col.header}): {b!r} is not a valid e-mail (kept in notes)",
+                )
         elif f == "groups":
             for g in split_groups(value):
                 if g.casefold() not in (x.casefold() for x in rec.groups):
@@ -210,21 +315,60 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
             key = "formatted" if f == "address" else f
             parts.setdefault(col.slot, {})[key] = " ".join(value.split())
     if full and not (rec.given_name or rec.family_name or rec.middle_name):
-        rec.given_name, rec.family_name, rec.middle_name = split_full_name(full)
+        ref = f"{_letter(mapping, 'full_name')}{row.number}"
+        names = split_full_name(_bounded(rec, ref, _header(mapping, "full_name"), full))
+        rec.given_name, rec.family_name, rec.middle_name = names
     elif full:
         mine = " ".join(p for p in (rec.given_name, rec.middle_name, rec.family_name) if p)
         if sorted(clean_name(full).casefold().split()) != sorted(mine.casefold().split()):
             extra.append(f"{_header(mapping, 'full_name')}: {clean_name(full)}")
     rec.addresses = [Address(type="work", **p) for _, p in sorted(parts.items())]
-    rec.notes = "\n".join(n for n in (*notes, *extra) if n)
+    rec.notes = _bounded_notes(rec, "\n".join(n for n in (*notes, *extra) if n))
     return rec
 
 
+def _bounded(rec: ImportRecord, ref: str, header: str, value: str) -> str:
+    """``value`` cut to the People API's 1,024 characters per field (with a notice)."""
+    if len(value) <= FIELD_MAX_CHARS:
+        return value
+    rec.notice(
+        "truncated",
+        f"{ref} ({header}): {len(value):,} characters cut to {FIELD_MAX_CHARS:,} "
+        "(the People API's limit for a field)",
+    )
+    return value[:FIELD_MAX_CHARS].rstrip()
+
+
+def _bounded_notes(rec: ImportRecord, notes: str) -> str:
+    size = len(notes.encode("utf-8"))
+    if size <= NOTES_MAX_BYTES:
+        return notes
+    cut = notes.encode("utf-8")[:NOTES_MAX_BYTES].decode("utf-8", "ignore").rstrip()
+    rec.notice(
+        "truncated",
+        f"row {rec.row}: the notes have {len(notes):,} characters ({size:,} bytes), cut to "
+        f"{len(cut):,} ({NOTES_MAX_BYTES // 1024} KB, half of what the People API holds per "
+        "contact); the rest stays in the file",
+    )
+    return cut
+
+
 def _add_phones(
-    rec: ImportRecord, header: str, value: str, kind: str, region: str, extra: list[str]
-) -> None:
+    rec: ImportRecord, ref: str, header: str, value: str, kind: str, region: str,
+    extra: list[str], skip: frozenset[str],
+) -> None:  # fmt: skip
+    digits = sum(ch.isdigit() for ch in value)
+    if digits > PHONE_MAX_DIGITS and len(phones.split_cell(value)) * PHONE_MAX_DIGITS < digits:
+        rec.reject = (
+            f"{ref} ({header}): {digits:,} digits in the cell are not phone numbers; "
+            "fix the cell and import again"
+        )
+        return
     value = _COMMA_EXPONENT.sub(r"\1.\2", _DECIMAL_COMMA.sub(r"\1", value.strip()))
     for part in phones.split_cell(value):
+        if _key(part) in skip:
+            continue
+        rec.phone_texts.append(part)
         p = phones.normalize(part, region)
         if p.ok:
             if p.value not in (x.value for x in rec.phones):
@@ -232,7 +376,15 @@ def _add_phones(
         else:
             extra.append(f"{header}: {part}")
             rec.review = rec.review or p.needs_review
-            rec.warnings.append(f"{header}: {part!r}: {p.problem} (kept in notes)")
+            rec.notice("phone-to-notes", f"{ref} ({header}): {part!r}: {p.problem} (kept in notes)")
+
+
+def _key(value: str) -> str:
+    return " ".join(value.casefold().split())
+
+
+def _letter(mapping: Mapping, f: str) -> str:
+    return next((c.letter for c in mapping.columns if c.field == f), "?")
 
 
 def _header(mapping: Mapping, f: str) -> str:

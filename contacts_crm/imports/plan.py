@@ -4,6 +4,10 @@ Pure: no I/O. ``plan_import`` takes the normalised rows and the contacts the
 account already holds and returns an ImportPlan with one PlanRow per row:
 create, update, merge, skip or reject. Duplicates are found inside the file
 and against the account by E.164 phone, then e-mail, then name + company.
+Rows of the file that share a phone or an e-mail are one client: they are
+merged by union whatever ``on_duplicate`` says (that policy is for matches
+against the account). Name + company alone never joins two people who both
+have phones or e-mails (none shared): it only notes a possible duplicate.
 Applying the same plan twice changes nothing the second time: a row already
 imported (its import key is on a contact) or already up to date is a skip.
 """
@@ -18,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact
-from contacts_crm.imports.normalize import ImportRecord, name_key
+from contacts_crm.imports.normalize import ImportRecord, Notice, name_key
 
 IMPORT_KEY = "crm.import"  # clientData key: "<import id>:<row hash>"
 NEW_GROUP = "new-group:"  # placeholder resource name of a group the apply step creates
@@ -62,6 +66,7 @@ class PlanRow:
     warnings: list[str] = field(default_factory=list)
     review: bool = False
     key: str = ""
+    notices: list[Notice] = field(default_factory=list)
 
     @property
     def writes(self) -> bool:
@@ -74,6 +79,7 @@ class ImportPlan:
     import_id: str
     rows: list[PlanRow]
     new_groups: list[str] = field(default_factory=list)
+    new_group_rows: dict[str, list[int]] = field(default_factory=dict)  # name -> rows using it
 
     def counts(self) -> dict[str, int]:
         c = Counter(r.action for r in self.rows)
@@ -93,6 +99,8 @@ class _Target:
     contact: Contact
     existing: Contact | None = None
     owner: PlanRow | None = None
+    skipped_row: int | None = None  # the first row skipped for this account contact
+    own_keys: frozenset[str] = frozenset()  # the account contact's own keys
 
 
 def plan_import(
@@ -105,8 +113,8 @@ def plan_import(
     index: dict[str, _Target] = {}
     imported: dict[str, Contact] = {}
     for c in existing:
-        t = _Target(c, existing=c)
-        for k in _keys_of_contact(c):
+        t = _Target(c, existing=c, own_keys=frozenset(_keys_of_contact(c)))
+        for k in t.own_keys:
             index.setdefault(k, t)
         for key in _import_keys(c):
             imported.setdefault(key.rpartition(":")[2], c)
@@ -119,7 +127,13 @@ def plan_import(
         _settle(pr)
     written = [g for r in rows if r.writes and r.contact for g in r.contact.groups]
     new = list(dict.fromkeys(g.removeprefix(NEW_GROUP) for g in written if g.startswith(NEW_GROUP)))
-    return ImportPlan(options.import_id, rows, new)
+    uses: dict[str, list[int]] = {}
+    for r in rows:
+        if r.writes and r.contact:
+            for g in r.contact.groups:
+                if g.startswith(NEW_GROUP):
+                    uses.setdefault(g.removeprefix(NEW_GROUP), []).append(r.row)
+    return ImportPlan(options.import_id, rows, new, uses)
 
 
 def _plan_one(
@@ -131,7 +145,10 @@ def _plan_one(
     new_groups: list[str],
 ) -> PlanRow:
     pr = PlanRow(rec.row, Action.CREATE, "new contact", warnings=list(rec.warnings),
-                 review=rec.review)  # fmt: skip
+                 review=rec.review, notices=list(rec.notices))  # fmt: skip
+    if rec.reject:
+        pr.action, pr.reason = Action.REJECT, rec.reject
+        return pr
     if rec.empty:
         pr.action, pr.reason = Action.REJECT, "no name, company, phone or e-mail in the row"
         if rec.notes:
@@ -144,17 +161,33 @@ def _plan_one(
         return pr
     resources = _group_resources(rec.groups, groups, new_groups)
     new = _contact_from(rec, resources)
-    target, why = _find(rec, index)
+    target, why, maybe, key = _find(rec, index)
+    if maybe is not None:
+        where = f"row {maybe.owner.row}" if maybe.owner else "a contact in the account"
+        name = maybe.contact.display_name or maybe.contact.organization
+        text = (f"row {rec.row}: possible duplicate of {where} ({name}): same name and company, "
+                "different phones and e-mails; imported as a separate contact")  # fmt: skip
+        pr.notices.append(Notice("possible-duplicate", text))
+        pr.warnings.append(text)
     if target is None:
         new.client_data[IMPORT_KEY] = pr.key
         pr.contact = new
         target = _Target(new, owner=pr)
     else:
-        policy = Action(options.on_duplicate)
+        # a match against the account follows --on-duplicate; rows of the file are one client
+        policy = Action(options.on_duplicate) if target.existing is not None else Action.MERGE
+        if target.owner is not None:
+            policy = Action.MERGE
         pr.match = target.existing
         where = f"row {target.owner.row}" if target.owner else "a contact in the account"
         if policy is Action.SKIP:
+            if target.skipped_row is not None and key not in target.own_keys:
+                where = f"row {target.skipped_row}, which matches a contact in the account"
             pr.action, pr.reason = Action.SKIP, f"duplicate of {where} (same {why})"
+            if target.skipped_row is None:
+                target.skipped_row = pr.row
+            for k in _keys_of_record(rec):  # a later row of the same client is skipped too
+                index.setdefault(k, target)
             return pr
         combined = _combine(target.contact, new, policy)
         if target.owner is None:  # first row to touch an existing contact: this row owns it
@@ -183,18 +216,29 @@ def _settle(pr: PlanRow) -> None:
         pr.action, pr.reason = Action.SKIP, f"already up to date ({pr.reason})"
 
 
-def _find(rec: ImportRecord, index: dict[str, _Target]) -> tuple[_Target | None, str]:
+def _find(
+    rec: ImportRecord, index: dict[str, _Target]
+) -> tuple[_Target | None, str, _Target | None, str]:
+    """(target, why, possible duplicate, key): phone, then e-mail, then name + company.
+
+    Name + company joins only when one side has no phone and no e-mail; when
+    both have some (and none is shared, else they matched above) the other
+    side is only a possible duplicate.
+    """
     for p in rec.phones:
-        t = index.get("phone:" + p.value.split(";")[0])
-        if t:
-            return t, f"phone {p.value}"
+        key = "phone:" + p.value.split(";")[0]
+        if t := index.get(key):
+            return t, f"phone {p.value}", None, key
     for e in rec.emails:
-        t = index.get("email:" + e.value)
-        if t:
-            return t, f"e-mail {e.value}"
-    if rec.name_key and (t := index.get("name:" + rec.name_key)):
-        return t, "name and company"
-    return None, ""
+        key = "email:" + e.value
+        if t := index.get(key):
+            return t, f"e-mail {e.value}", None, key
+    key = "name:" + rec.name_key
+    if rec.name_key and (t := index.get(key)):
+        if (rec.phones or rec.emails) and (t.contact.phones or t.contact.emails):
+            return None, "", t, ""
+        return t, "name and company", None, key
+    return None, "", None, ""
 
 
 def _keys_of_record(rec: ImportRecord) -> list[str]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from contacts_crm.files.safe_cells import append_text_row
+from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
+from contacts_crm.imports.normalize import NOTICE_KINDS
 from contacts_crm.imports.plan import ImportPlan
 
 REPORT_COLUMNS = (
@@ -39,21 +38,49 @@ def report_rows(plan: ImportPlan) -> list[list[str | int]]:
 
 
 def write_report(plan: ImportPlan, path: Path | str) -> Path:
-    """Write the per-row report to ``path`` (xlsx): one line per spreadsheet row."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Import report"
-    ws.append(list(REPORT_COLUMNS))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for values in report_rows(plan):
-        append_text_row(ws, values)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    summary = wb.create_sheet("Summary")
-    summary.append(["Import", plan.import_id])
-    for action, n in plan.counts().items():
-        summary.append([action, n])
-    path = Path(path)
-    wb.save(path)
-    return path
+    """Write the per-row report to ``path`` (xlsx): one line per spreadsheet row.
+
+    Streamed with XlsxWriter (linear; text is never a formula), so ``--report``
+    adds about a tenth to the import's CPU time, not minutes.
+    """
+    counts = [[a, n] for a, n in plan.counts().items()]
+    return write_text_xlsx(
+        path,
+        [
+            TextSheet("Import report", REPORT_COLUMNS, report_rows(plan)),
+            TextSheet("Summary", ["Import", plan.import_id], counts, freeze=None, filters=False),
+        ],
+    )
+
+
+PROBLEM_TITLES = {
+    "reject": "rows rejected",
+    "review": "rows to check",
+    **NOTICE_KINDS,
+    "possible-duplicate": "possible duplicates (imported as separate contacts)",
+    "new-group": "groups that will be created",
+}
+
+
+def problem_summary(plan: ImportPlan, first: int = 3) -> list[dict[str, Any]]:
+    """Counts per kind of problem with the first ``first`` lines of each, in a fixed order.
+
+    What the terminal shows after a run or a dry run; ``--report`` has every row.
+    """
+    lines: dict[str, list[str]] = {k: [] for k in PROBLEM_TITLES}
+    for r in plan.rows:
+        if r.action == "reject":
+            lines["reject"].append(f"row {r.row}: {r.reason}")
+        elif r.review:
+            lines["review"].append(f"row {r.row}: " + ("; ".join(r.warnings) or r.reason))
+        for n in r.notices:
+            lines.setdefault(n.kind, []).append(n.text)
+    for name in plan.new_groups:
+        rows = plan.new_group_rows.get(name, [])
+        where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}, … ({len(rows)} rows)"
+        lines["new-group"].append(f"{name!r}: {where}" if rows else repr(name))
+    return [
+        {"kind": k, "title": PROBLEM_TITLES.get(k, k), "count": len(v), "first": v[:first]}
+        for k, v in lines.items()
+        if v
+    ]

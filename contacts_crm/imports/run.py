@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from contacts_crm.account.connected import Account
+from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.defaults import DEFAULT_REGION
-from contacts_crm.errors import UsageError
+from contacts_crm.errors import InputError, UsageError
 from contacts_crm.files.readers import read_bytes, read_source, read_tables
-from contacts_crm.files.table import Row, Table, check_table
+from contacts_crm.files.table import Row, Table
 from contacts_crm.imports.apply import ImportState, apply_plan, list_states, recover_in_flight
 from contacts_crm.imports.columns import (
     Mapping,
@@ -39,7 +40,7 @@ from contacts_crm.imports.plan import (
     PlanOptions,
     plan_import,
 )
-from contacts_crm.imports.report import write_report
+from contacts_crm.imports.report import problem_summary, write_report
 from contacts_crm.imports.undo import UndoReport, undo_import
 
 
@@ -75,6 +76,7 @@ class ImportOutcome:
             "rows": len(self.plan.rows),
             **self.plan.counts(),
             "review": sum(1 for r in self.plan.rows if r.review),
+            "problems": problem_summary(self.plan),
         }
         if self.state is not None:
             out["created"] = len(self.state.created)
@@ -94,9 +96,12 @@ def is_sheet_url(path: Path | str) -> bool:
 def read_sheet(sheets: Any, url: str, sheet: str | None = None) -> list[Table]:
     """One tab of a Google Sheet (the first unless ``sheet``) as a table to import."""
     values = sheets.read_tab(url, sheet)
-    table = Table(source=url, rows=[Row(n, cells) for n, cells in enumerate(values, start=1)],
-                  sheet=sheet, kind="sheet")
-    check_table(table)
+    table = Table(
+        source=url,
+        rows=[Row(n, cells) for n, cells in enumerate(values, start=1)],
+        sheet=sheet,
+        kind="sheet",
+    )
     return [table]
 
 
@@ -191,6 +196,7 @@ def import_file(
         path, region=region, sheet=None if is_sheet_url(path) else opts.sheet,
         mapping_file=opts.mapping_file, tables=tables,
     )  # fmt: skip
+    check_region(records, region, mapping.source, given=opts.region is not None)
     account.sync()  # incremental when the cache has a token: dedupe sees other devices' edits
     import_id, state = _import_id(account, mapping, content)
     resumed = state is not None
@@ -235,6 +241,46 @@ def undo(account: Account, import_id: str, *, force: bool = False) -> UndoReport
         assert state is not None
         _journal(account, state, None, report)
     return report
+REGIONS = {
+    "RU": "Russian", "TR": "Turkish", "UA": "Ukrainian", "KZ": "Kazakh", "BY": "Belarusian",
+    "AZ": "Azerbaijani", "UZ": "Uzbek", "GE": "Georgian", "AM": "Armenian", "KG": "Kyrgyz",
+    "DE": "German", "GB": "British", "US": "American", "FR": "French", "IT": "Italian",
+    "ES": "Spanish", "NL": "Dutch", "PL": "Polish", "CY": "Cypriot", "IL": "Israeli",
+}  # fmt: skip
+REGION_SAMPLE = 400
+
+
+def check_region(
+    records: list[ImportRecord], region: str, source: str, *, given: bool = True
+) -> None:
+    """InputError when most phone numbers are invalid for ``region`` but fit another one.
+
+    Checked before anything is written (and on a dry run): a Turkish file
+    imported with the default region RU would put every number in the notes.
+    """
+    texts = [t for r in records for t in r.phone_texts][:REGION_SAMPLE]
+    if len(texts) < 2:
+        return
+    valid = sum(1 for t in texts if phones.normalize(t, region).ok)
+    if valid * 2 >= len(texts):
+        return
+    scores = {
+        code: sum(1 for t in texts if phones.normalize(t, code).ok)
+        for code in REGIONS
+        if code != region.upper()
+    }
+    best = max(scores, key=lambda c: scores[c])
+    if scores[best] * 2 <= len(texts) or scores[best] <= valid:
+        return
+    which = f"region {region}" + ("" if given else " (the profile's default)")
+    raise InputError(
+        f"{source}: {len(texts) - valid} of {len(texts)} phone numbers are not valid for "
+        f"{which}; most numbers look {REGIONS[best]}: run again with --region {best}",
+        hint=f"nothing was written; {scores[best]} of the {len(texts)} numbers are valid "
+        f"for {best} (set the profile's region to {best} to make it the default)",
+    )
+
+
 
 
 def list_imports(account: Account) -> list[ImportState]:

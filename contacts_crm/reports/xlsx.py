@@ -17,7 +17,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from contacts_crm.files.safe_cells import append_text_row, looks_like_formula
+from contacts_crm.files.safe_cells import append_text_row
 from contacts_crm.reports.settings import ALL, ReportSettings
 from contacts_crm.reports.tables import View
 
@@ -40,13 +40,11 @@ def xlsx_value(value: Any) -> Any:
 
 
 def _write(ws: Any, view: View) -> None:
-    for values in (view.header, *view.rows):
-        append_text_row(ws, [xlsx_value(v) for v in values])  # text typed as text, cleaned
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and looks_like_formula(cell.value):
-                cell.quotePrefix = True
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    bold = Font(bold=True)
+    for n, values in enumerate((view.header, *view.rows)):
+        # text typed as text, cleaned, formula-looking text quoted; no row is read back
+        append_text_row(ws, [xlsx_value(v) for v in values], bold if n == 0 else None,
+                        quote_formulas=True)  # fmt: skip
     ws.freeze_panes = "A2"
     for i, name in enumerate(view.header, 1):
         width = max([len(str(name)), *(len(str(r[i - 1])) for r in view.rows if len(r) >= i)])

@@ -54,12 +54,13 @@ def test_skip_policy(records):
     got = {r.row: (r.action, r.reason) for r in plan.rows}
     assert got[2] == ("skip", "duplicate of a contact in the account (same phone +79161234567)")
     assert got[3][0] == "create" and got[5][0] == "create"
-    assert got[4] == ("skip", "duplicate of row 3 (same name and company)")
-    assert got[6] == ("skip", "duplicate of row 5 (same e-mail oleg@x.ru)")
+    # rows of the file are one client whatever --on-duplicate says: merged by union
+    assert got[4] == ("merge", "merged into row 3 (same name and company)")
+    assert got[6] == ("merge", "merged into row 5 (same e-mail oleg@x.ru)")
     assert got[8][0] == "reject" and "не телефон" in got[8][1]  # row 7 is blank: not a row
     assert 7 not in got
-    assert plan.new_groups == ["Розница"]  # "Опт" exists; "VIP" only on a skipped row
-    assert plan.counts() == {"create": 2, "update": 0, "merge": 0, "skip": 3, "reject": 1}
+    assert plan.new_groups == ["Розница", "VIP"]  # "Опт" exists; "VIP" from row 4, merged
+    assert plan.counts() == {"create": 2, "update": 0, "merge": 2, "skip": 1, "reject": 1}
 
 
 def test_merge_policy_unions_and_keeps_notes(records):
@@ -131,3 +132,26 @@ def test_phone_extension_and_email_dedupe_against_account():
     )
     rec2 = ImportRecord(row=10, given_name="C", phones=[PhoneEntry("+74951112233;ext=99")])
     assert plan_records([rec2], [existing]).rows[0].action == "skip"
+
+
+def test_a_later_row_of_a_skipped_client_is_skipped_too():
+    """Row 2 matches the account (skip); row 3 shares only row 2's second phone: same client."""
+    from contacts_crm.imports.normalize import ImportRecord
+
+    existing = Contact(
+        given_name="A", phones=[PhoneEntry("+79161234567")], resource_name="people/a"
+    )
+    first = ImportRecord(
+        row=2, given_name="A", phones=[PhoneEntry("+79161234567"), PhoneEntry("+79169999999")]
+    )
+    second = ImportRecord(row=3, given_name="A2", phones=[PhoneEntry("+79169999999")])
+    plan = plan_records([first, second], [existing], on_duplicate="skip")
+    assert [(r.row, r.action, r.reason) for r in plan.rows] == [
+        (2, "skip", "duplicate of a contact in the account (same phone +79161234567)"),
+        (
+            3,
+            "skip",
+            "duplicate of row 2, which matches a contact in the account (same phone +79169999999)",
+        ),
+    ]
+    assert not plan.creates
