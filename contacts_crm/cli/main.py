@@ -50,9 +50,9 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
 
 
 def _register() -> None:
-    from contacts_crm.cli import cards, contacts, groups, imports, profiles, reports
+    from contacts_crm.cli import cards, contacts, groups, imports, profiles, reports, serve
 
-    for module in (contacts, groups, cards, imports, reports, profiles):
+    for module in (contacts, groups, cards, imports, reports, profiles, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
 
