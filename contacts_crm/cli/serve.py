@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 import click
@@ -77,10 +78,16 @@ def serve(click_ctx: click.Context, host: str, port: int, cert: str | None, key:
             click.echo(f"Serving the office page on {scheme}://{addr}:{port_}/")
         click.echo("Stop with Ctrl+C.")
 
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # systemd / a service manager stops it like Ctrl+C
+
+    signal.signal(signal.SIGTERM, stop)
     click.echo("Bringing the local copy up to date…", err=True)
     try:
         run_server(ctx.account, host=host, port=port, cert=cert, key=key,
                    sync_interval=float(sync_seconds), on_ready=ready)  # fmt: skip
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
     except OSError as exc:
         raise UsageError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc})",

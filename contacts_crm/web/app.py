@@ -114,6 +114,10 @@ def create_app(
     def _not_found(_exc: Exception) -> Response:
         return _page("error.html", 404, message=w["not_found"])
 
+    @app.errorhandler(500)
+    def _crashed(_exc: Exception) -> Response:
+        return _page("error.html", 500, message=w["error"])
+
     @app.context_processor
     def _context() -> dict[str, Any]:
         return {"w": w, "user": g.get("user"), "csrf": session.get("csrf", ""),

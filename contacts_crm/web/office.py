@@ -1,9 +1,10 @@
 """The server's hold on the account: one writer, per-thread readers, background sync.
 
-- Writes (the card and contact use cases) and syncs go through the one
-  ``Account`` this server opened, one at a time (``api`` lock): mutations of
-  an account go out one at a time anyway, and the API client is not made for
-  two threads at once. A write still carries the etag it read and re-applies
+- Writes (the card and contact use cases) and syncs run on the one
+  ``Account`` this server opened, in one writer thread, one at a time:
+  mutations of an account go out one at a time anyway, the API client is not
+  made for two threads at once, and the journal's SQLite connection belongs
+  to the thread that opened it. A write still carries the etag it read and re-applies
   its operation on a conflict (``usecases.cards``), so a phone, another PC
   running ``crm`` and the Google Contacts page lose nothing.
 - Reads never wait on the network: each request thread reads through its own
@@ -21,6 +22,7 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -40,7 +42,7 @@ class Office:
         self.account = account
         self.profile = account.profile
         self.sync_interval = sync_interval
-        self.api = threading.RLock()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-writer")
         self.staff = Staff(account.data_dir)
         self._staff_mtime = self._mtime()
         self._local = threading.local()
@@ -50,7 +52,7 @@ class Office:
         self._thread: threading.Thread | None = None
         self.last_sync: SyncReport | None = None
         self.sync_error: str | None = None
-        self.writes_waiting = 0  # writes queued behind the api lock (observability, tests)
+        self.writes_waiting = 0  # writes sent to the writer thread, not finished yet
         self._waiting_lock = threading.Lock()
 
     # ---------------------------------------------------------------- reads
@@ -87,8 +89,8 @@ class Office:
     # --------------------------------------------------------------- writes
     def write(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a use case that writes, on the server's account, one at a time."""
-        with self._queued(), self.api:
-            return use_case(self.account, *args, **kwargs)
+        with self._queued():
+            return self._writer.submit(use_case, self.account, *args, **kwargs).result()
 
     @contextmanager
     def _queued(self) -> Iterator[None]:
@@ -103,21 +105,22 @@ class Office:
     # ----------------------------------------------------------------- sync
     def start(self) -> None:
         """Fill the local copy if needed, then keep it fresh in the background."""
-        with self.api:
-            self.account.ensure_synced()
+        self._writer.submit(self.account.ensure_synced).result()
         if self.sync_interval > 0 and self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="crm-sync", daemon=True)
             self._thread.start()
 
     def sync_now(self) -> SyncReport | None:
         """One incremental sync (what the background thread does each interval)."""
-        with self.api:
-            try:
-                report = self.account.sync()
-            except CrmError as exc:
-                self.sync_error = exc.message
-                log.warning("background sync failed: %s", exc.message)
-                return None
+        return self._writer.submit(self._sync).result()
+
+    def _sync(self) -> SyncReport | None:
+        try:
+            report = self.account.sync()
+        except CrmError as exc:
+            self.sync_error = exc.message
+            log.warning("background sync failed: %s", exc.message)
+            return None
         self.last_sync, self.sync_error = report, None
         if report.changed or report.deleted:
             log.info("sync: %d changed, %d deleted", report.changed, report.deleted)
@@ -135,7 +138,16 @@ class Office:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+        self._writer.submit(self._close_journal).result()
+        self._writer.shutdown(wait=True)
         with self._readers_lock:
             for acc in self._readers:
                 acc.close()  # its cache and journal connections (the client is shared)
             self._readers.clear()
+
+    def _close_journal(self) -> None:
+        """The writer's journal connection is closed by the thread that opened it."""
+        journal = self.account._journal  # opened lazily, by this thread
+        if journal is not None:
+            journal.close()
+            self.account._journal = None

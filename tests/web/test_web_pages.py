@@ -193,7 +193,7 @@ def test_log_call_reaches_card_journal_and_api_with_one_write(olga, office, web_
     assert people_calls(web_emulator) == {"people.updateContact": 1}
     card = api_card(web_emulator, rn)
     assert f"in (Olga) · call back {on.isoformat()}: wants a quote" in card
-    event = [e for e in office.account.journal.history(rn) if e.kind == "call"][-1]
+    event = [e for e in office.reader().journal.history(rn) if e.kind == "call"][-1]
     assert event.who == "Olga" and event.outcome == "callback" and event.state == "applied"
     page = olga.get(resp.location)
     assert "Call logged." in page.text and "wants a quote" in page.text
@@ -241,7 +241,7 @@ def test_orders_open_move_and_cancel(olga, office, web_emulator):
     assert people_calls(web_emulator)["people.updateContact"] == 1
     card = api_card(web_emulator, rn)
     assert "Order 1 · cancelled" in card and "(Olga)" in card
-    events = [e for e in office.account.journal.history(rn) if e.order_no == 1 and e.seq == 0]
+    events = [e for e in office.reader().journal.history(rn) if e.order_no == 1 and e.seq == 0]
     assert [(e.kind, e.stage, e.who) for e in events] == [
         ("order_open", "new", "Olga"), ("order_step", "confirmed", "Olga"),
         ("order_close", "cancelled", "Olga")]  # fmt: skip
