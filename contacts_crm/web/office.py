@@ -80,11 +80,12 @@ class Office:
             self._staff_mtime = mtime
         return self.staff
 
-    def _mtime(self) -> float:
+    def _mtime(self) -> tuple[int, int, int]:
         try:
-            return self.staff.path.stat().st_mtime_ns
+            st = self.staff.path.stat()  # replaced atomically: a new inode each time
         except OSError:
-            return 0.0
+            return (0, 0, 0)
+        return (st.st_mtime_ns, st.st_ino, st.st_size)
 
     # --------------------------------------------------------------- writes
     def write(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -7,6 +7,7 @@ local copy, starts the background sync and serves until interrupted.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import socket
@@ -118,6 +119,18 @@ class Server:
         self.stop()
 
 
+def settle_memory() -> None:
+    """After start-up, keep the objects loaded so far out of later garbage collections.
+
+    A full collection walks every tracked object; with the modules, templates and
+    start-up data of a big account that took ~5 ms now and then, right in the
+    middle of a caller-ID answer (p99). Frozen objects are still freed when
+    nothing refers to them; only the collector stops walking them.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def office_addresses() -> list[str]:
     """This PC's addresses on the local network (what to type on the phone)."""
     found: list[str] = []
@@ -147,6 +160,7 @@ def serve(
     tls = tls_adapter(cert, key)
     office.start()
     server = Server(office, host, port, tls=tls)
+    settle_memory()
     try:
         server.server.prepare()
         if on_ready:

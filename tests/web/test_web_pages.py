@@ -4,6 +4,7 @@ CSRF, caller ID, and each write reaching the card, the journal and the API once.
 from __future__ import annotations
 
 import logging
+import time
 import re
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -103,6 +104,15 @@ def test_signing_out_and_removing_a_user_end_the_session(app, office, olga):
     sign_in(olga, "Olga", "9999")
     office.staff.remove_user("Olga")
     assert olga.get("/").status_code == 302
+
+
+def test_a_user_added_while_serving_can_sign_in_at_once(app, office):
+    from contacts_crm.web.staff import Staff
+
+    Staff(office.account.data_dir).add_user("Anna", "5555")  # crm serve user add, elsewhere
+    client = app.test_client()
+    assert "Anna" in client.get("/signin").text
+    assert sign_in(client, "Anna", "5555").status_code == 302
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(olga, office, web_emulator):
@@ -396,3 +406,27 @@ def test_every_language_has_every_word():
     keys = set(WORDS["en"])
     for language, table in WORDS.items():
         assert set(table) == keys, language
+
+
+def test_the_background_thread_keeps_syncing_until_closed(web_emulator):
+    from contacts_crm import config as cfg
+    from contacts_crm.account.connected import Account
+    from contacts_crm.emulator import build_service
+    from contacts_crm.web.office import Office
+
+    account = Account.from_service(build_service(web_emulator), cfg.profile_dir("local"))
+    office = Office(account, sync_interval=0.01)
+    office.start()  # the first (full) sync, then the thread
+    try:
+        web_emulator.reset_counters()
+        deadline = time.monotonic() + 60
+        while web_emulator.counters["people.connections.list"] < 3:  # wait for the state
+            assert time.monotonic() < deadline, "the background sync never ran"
+            time.sleep(0.01)
+        assert office.last_sync is not None and not office.last_sync.full
+    finally:
+        office.close()
+        account.close()
+    after = web_emulator.counters["people.connections.list"]
+    time.sleep(0.1)  # closed: no sync may come any more (the thread was joined)
+    assert web_emulator.counters["people.connections.list"] == after
