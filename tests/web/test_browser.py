@@ -15,7 +15,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,7 @@ def test_a_phone_signs_in_looks_up_logs_a_call_and_moves_an_order(
     assert page.locator("a[href='tel:+79161234567']").count() == 1
     shot(page, artifacts, "03-card")
 
-    on = date.today() + timedelta(days=2)
+    on = date.today()  # due today: the Today page lists it under my call-backs
     page.click("#log-call label:has-text('in') >> nth=0")
     page.click("#log-call label:has-text('call back')")
     page.fill("#callback_on", on.isoformat())
@@ -142,6 +142,8 @@ def test_a_phone_signs_in_looks_up_logs_a_call_and_moves_an_order(
 
     page.click("header a:has-text('Today')")
     page.wait_for_url("**/today")
+    mine = page.locator("section").first
+    assert "My call-backs" in mine.inner_text() and IVAN in mine.inner_text()
     shot(page, artifacts, "08-today")
 
     card = api_card(web_emulator, rn)  # the account itself, not the page

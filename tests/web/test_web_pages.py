@@ -4,8 +4,8 @@ CSRF, caller ID, and each write reaching the card, the journal and the API once.
 from __future__ import annotations
 
 import logging
-import time
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
