@@ -74,8 +74,11 @@ def serve(click_ctx: click.Context, host: str, port: int, cert: str | None, key:
         scheme = getattr(server, "scheme", "http")
         shown = office_addresses() if host in ("0.0.0.0", "") else [host]
         port_ = getattr(server, "port", port)
-        for addr in shown:
+        for addr in shown or [host]:
             click.echo(f"Serving the office page on {scheme}://{addr}:{port_}/")
+        if not shown:
+            click.echo("(this PC's address on the Wi-Fi: see 'ipconfig' on Windows, "
+                       "'hostname -I' on Linux)")  # fmt: skip
         click.echo("Stop with Ctrl+C.")
 
     def stop(_signum: int, _frame: object) -> None:

@@ -141,6 +141,15 @@ def office_addresses() -> list[str]:
                 found.append(addr)
     except OSError:
         pass
+    if not found:  # the address the PC would use towards the LAN (UDP connect sends nothing)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.connect(("10.255.255.255", 1))
+                addr = str(probe.getsockname()[0])
+            if not addr.startswith(("127.", "0.")):
+                found.append(addr)
+        except OSError:
+            pass
     return found
 
 
