@@ -127,3 +127,17 @@ def test_templates_are_found_in_the_installed_package():
         item = root.joinpath(*rel.split("/"))
         assert item.is_file(), rel
         assert item.read_text(encoding="utf-8").strip(), rel
+
+
+def test_wheel_contains_the_office_page_templates_and_icons(wheel):
+    names = set(wheel.namelist())
+    web = ROOT / "contacts_crm" / "web"
+    shipped = {
+        f"contacts_crm/web/{p.relative_to(web).as_posix()}"
+        for folder in ("templates", "static")
+        for p in (web / folder).iterdir()
+        if p.is_file()
+    }
+    assert "contacts_crm/web/templates/card.html" in shipped
+    assert "contacts_crm/web/static/icon-192.png" in shipped
+    assert shipped <= names, sorted(shipped - names)

@@ -41,6 +41,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "history": ("undelete",),
     "manage": ("list", "show", "edit", "delete"),
     "merge": ("merge", "duplicates"),
+    "serve": ("serve",),
 }
 
 

@@ -1,0 +1,208 @@
+"""``crm serve``: the office page for phones, its staff and its PBX tokens."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+import click
+
+from contacts_crm import config as cfg
+from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.errors import UsageError
+from contacts_crm.web.staff import Staff
+
+
+def _staff(ctx: Ctx) -> Staff:
+    profile = cfg.load().profile(ctx.profile)
+    return Staff(cfg.profile_dir(profile.name))
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 for every network of this PC.",
+)
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on.",
+)
+@click.option("--cert", metavar="FILE", help="TLS certificate (PEM) to serve https.")
+@click.option("--key", metavar="FILE", help="The certificate's private key (PEM).")
+@click.option(
+    "--sync-seconds",
+    default=30,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Refresh the local copy in the background this often (0: never).",
+)
+@click.option("--quiet", is_flag=True, help="No access log on the terminal.")
+@click.pass_context
+def serve(click_ctx: click.Context, host: str, port: int, cert: str | None, key: str | None,
+          sync_seconds: int, quiet: bool) -> None:  # fmt: skip
+    """Serve the office page for staff phones (look up, card, log calls, orders).
+
+    Staff open http://THIS-PC:8765 on the office Wi-Fi and sign in with the
+    name and PIN an admin gave them; every step they log is signed with it.
+    A PBX can ask /cid?number=...&token=... for the caller's name.
+
+    \b
+    Examples:
+      crm serve user add Olga
+      crm serve --host 0.0.0.0
+      crm serve token add pbx
+    """
+    if click_ctx.invoked_subcommand is not None:
+        return
+    from contacts_crm.web.server import office_addresses
+    from contacts_crm.web.server import serve as run_server
+
+    ctx: Ctx = click_ctx.obj
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    logging.getLogger("contacts_crm.web.access").setLevel(
+        logging.WARNING if quiet else logging.INFO
+    )
+    logging.getLogger("contacts_crm.web.office").setLevel(logging.INFO)
+
+    def ready(server: object) -> None:
+        scheme = getattr(server, "scheme", "http")
+        shown = office_addresses() if host in ("0.0.0.0", "") else [host]
+        port_ = getattr(server, "port", port)
+        for addr in shown or [host]:
+            click.echo(f"Serving the office page on {scheme}://{addr}:{port_}/")
+        if not shown:
+            click.echo("(this PC's address on the Wi-Fi: see 'ipconfig' on Windows, "
+                       "'hostname -I' on Linux)")  # fmt: skip
+        click.echo("Stop with Ctrl+C.")
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # systemd / a service manager stops it like Ctrl+C
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo("Bringing the local copy up to date…", err=True)
+    try:
+        run_server(ctx.account, host=host, port=port, cert=cert, key=key,
+                   sync_interval=float(sync_seconds), on_ready=ready)  # fmt: skip
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc})",
+            hint="another program uses that port: pick another with --port",
+        ) from exc
+
+
+# ------------------------------------------------------------------- users
+@serve.group()
+def user() -> None:
+    """Staff who may sign in on the office page (name + PIN).
+
+    \b
+    Examples:
+      crm serve user add Olga
+      crm serve user list
+      crm serve user reset Olga
+      crm serve user remove Olga
+    """
+
+
+def _read_pin(pin_stdin: bool) -> str:
+    if pin_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    value: str = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    return value
+
+
+_pin_stdin = click.option("--pin-stdin", is_flag=True,
+                          help="Read the PIN from the first line of standard input.")  # fmt: skip
+
+
+@user.command("add")
+@click.argument("name")
+@_pin_stdin
+@pass_ctx
+def user_add(ctx: Ctx, name: str, pin_stdin: bool) -> None:
+    """Add a user; asks for the PIN (never shown, never stored as it is)."""
+    staff = _staff(ctx)
+    added = staff.add_user(name, _read_pin(pin_stdin))
+    emit(ctx, {"user": added.name}, f"User {added.name} added: sign in with this PIN.")
+
+
+@user.command("list")
+@pass_ctx
+def user_list(ctx: Ctx) -> None:
+    """The users who may sign in."""
+    users = _staff(ctx).users()
+    emit(ctx, [{"user": u.name, "created": u.created} for u in users],
+         lambda: table(["User", "Added"], [(u.name, u.created) for u in users]))  # fmt: skip
+
+
+@user.command("reset")
+@click.argument("name")
+@_pin_stdin
+@pass_ctx
+def user_reset(ctx: Ctx, name: str, pin_stdin: bool) -> None:
+    """Give a user a new PIN (signs them out on every phone)."""
+    staff = _staff(ctx)
+    done = staff.reset_user(name, _read_pin(pin_stdin))
+    emit(ctx, {"user": done.name}, f"New PIN set for {done.name}; their phones sign in again.")
+
+
+@user.command("remove")
+@click.argument("name")
+@pass_ctx
+def user_remove(ctx: Ctx, name: str) -> None:
+    """Remove a user (their phones are signed out at once)."""
+    gone = _staff(ctx).remove_user(name)
+    emit(ctx, {"removed": gone}, f"User {gone} removed.")
+
+
+# ------------------------------------------------------------------ tokens
+@serve.group()
+def token() -> None:
+    """Tokens for office PBXes asking /cid for a caller's name.
+
+    \b
+    Examples:
+      crm serve token add pbx
+      crm serve token list
+      crm serve token remove pbx
+    """
+
+
+@token.command("add")
+@click.argument("name")
+@pass_ctx
+def token_add(ctx: Ctx, name: str) -> None:
+    """Make a new token; it is shown once: put it in the PBX's lookup URL."""
+    value = _staff(ctx).add_token(name)
+    emit(ctx, {"token": name, "value": value},
+         lambda: click.echo(f"Token {name}: {value}\nPBX lookup URL: "
+                            f"http://THIS-PC:8765/cid?number=NUMBER&token={value}"))  # fmt: skip
+
+
+@token.command("list")
+@pass_ctx
+def token_list(ctx: Ctx) -> None:
+    """Token names (the tokens themselves are not kept, only their digests)."""
+    tokens = _staff(ctx).tokens()
+    emit(ctx, [{"token": t.name, "created": t.created} for t in tokens],
+         lambda: table(["Token", "Added"], [(t.name, t.created) for t in tokens]))  # fmt: skip
+
+
+@token.command("remove")
+@click.argument("name")
+@pass_ctx
+def token_remove(ctx: Ctx, name: str) -> None:
+    """Remove a token: that PBX gets no more names."""
+    _staff(ctx).remove_token(name)
+    emit(ctx, {"removed": name}, f"Token {name} removed.")
+
+
+COMMANDS = [serve]
