@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from contacts_crm.config import open_storage_error, private_file
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
 
@@ -61,12 +62,18 @@ class Cache:
         self._lock = threading.RLock()
         # IMMEDIATE: a write transaction takes the lock when it starts, so crm
         # processes sharing this file wait for each other instead of failing.
+        if self.path != ":memory:":
+            private_file(self.path)  # 0600, and so its -wal and -shm files
         self._db = sqlite3.connect(
             self.path, check_same_thread=False, timeout=30, isolation_level="IMMEDIATE"
         )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._ensure_schema()
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise open_storage_error(self.path, exc) from exc
 
     def _ensure_schema(self) -> None:
         with self._lock, self._db:

@@ -9,6 +9,7 @@ talks to the emulator). Either way, the same PeopleClient code runs.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -84,7 +85,10 @@ class Account:
     ) -> Account:
         """An account over any People v1 service (real Google or the emulator)."""
         prof = profile or cfg.Profile(name="local")
-        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            cfg.private_dir(data_dir)
+        except OSError as exc:
+            raise cfg.home_error(data_dir, exc) from exc
         client = PeopleClient(service, pacer=pacer, retry=retry, **client_kwargs)
         cache = Cache(data_dir / "cache.sqlite", region=prof.region)
         return cls(client, cache, prof, data_dir)
@@ -217,7 +221,12 @@ def build_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]
     from contacts_crm.emulator import build_service as build_compatible
 
     if profile.kind == "local":
-        emulator = Emulator(db=str(data_dir / "local-account.sqlite"))
+        db = data_dir / "local-account.sqlite"
+        cfg.private_file(db)  # 0600, and so its -wal and -shm files
+        try:
+            emulator = Emulator(db=str(db))
+        except sqlite3.DatabaseError as exc:
+            raise cfg.open_storage_error(db, exc) from exc
         return build_compatible(emulator), [emulator.close]
     if profile.kind == "endpoint":
         return build_compatible(str(profile.endpoint)), []

@@ -82,7 +82,13 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
 
 @click.command()
 @click.argument("query", nargs=-1, required=True)
-@click.option("--limit", default=50, show_default=True, help="At most this many results.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, crm.MAX_RESULTS),
+    default=50,
+    show_default=True,
+    help="At most this many results.",
+)
 @pass_ctx
 def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
     """Find contacts by phone (any format), name, email or company.

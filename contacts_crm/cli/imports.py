@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from contacts_crm.cli.output import FILE as _FILE
 from contacts_crm.cli.output import Ctx, emit, pass_ctx, progress, table
 
-_FILE = click.Path(dir_okay=False, path_type=Path)
+EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".vcf": "vcard", ".json": "json"}
 
 
 class _ImportGroup(click.Group):
@@ -42,7 +43,7 @@ def import_() -> None:
 
 
 @import_.command("run", hidden=True)
-@click.argument("file")
+@click.argument("file", type=click.STRING)
 @click.option("--dry-run", is_flag=True, help="Plan and report; write nothing.")
 @click.option("--report", type=_FILE, help="Write the per-row plan to this .xlsx file.")
 @click.option(
@@ -71,8 +72,17 @@ def run(
     show_mapping: bool,
 ) -> None:
     """Import FILE (a file, or a Google Sheet URL)."""
+    from contacts_crm.contact.phones import check_region
     from contacts_crm.imports import run as importer
 
+    if not file.strip():
+        raise click.BadParameter("the file name is empty", param_hint="'FILE'")
+    if region is not None:
+        region = check_region(region, "--region")
+    if report is not None:
+        from contacts_crm.files.output import check_output
+
+        check_output(report, "--report")  # before the import, not after it
     source: Path | str = file if importer.is_sheet_url(file) else Path(file)
     if show_mapping:
         account = ctx.account if importer.is_sheet_url(file) else None
@@ -82,7 +92,7 @@ def run(
         emit(ctx, found, lambda: _print_mapping(found))
         return
     options = importer.ImportOptions(
-        region=region.upper() if region else None,
+        region=region,
         on_duplicate=on_duplicate,
         sheet=sheet,
         mapping_file=mapping,
@@ -149,8 +159,15 @@ def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None
 @pass_ctx
 def undo(ctx: Ctx, import_id: str) -> None:
     """Remove what an import created and restore what it changed."""
+    import re
+
+    from contacts_crm.errors import NotFoundError
     from contacts_crm.imports import run as importer
 
+    if not re.fullmatch(r"imp-[0-9a-f]{1,64}", import_id):
+        raise NotFoundError(
+            f"no import {import_id[:80]!r}", hint="'crm import list' shows the import ids"
+        )
     state = importer.undo(ctx.account, import_id)
     emit(
         ctx,
@@ -235,7 +252,13 @@ def export(
         return
     if file is None:
         raise UsageError("give a FILE to write, or --to-sheet URL_OR_NAME")
-    fmt = fmt or {".csv": "csv", ".vcf": "vcard", ".json": "json"}.get(file.suffix.lower(), "xlsx")
+    suffix = file.suffix.lower()
+    if fmt is None and suffix and suffix not in EXTENSIONS:
+        raise UsageError(
+            f"cannot tell the format from {suffix!r}",
+            hint="name the file .xlsx, .csv, .vcf or .json, or give --format",
+        )
+    fmt = fmt or EXTENSIONS.get(suffix, "xlsx")
     n = exporter.export_account(ctx.account, file, fmt, group=group)
     emit(
         ctx,

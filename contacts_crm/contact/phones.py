@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from contacts_crm.errors import UsageError
+
 # What separates several numbers typed into one spreadsheet cell.
 _SPLIT = re.compile(
     r"\s*(?:\n|;|,(?!\d{3}\b)|/(?=\s*[+(\d])|\s:::\s|\s+(?:or|или|veya)\s+)\s*", re.I
@@ -174,3 +176,14 @@ def looks_like_phone(text: str) -> bool:
         return False
     digits = _DIGITS.sub("", t)
     return len(digits) >= 5 and len(digits) >= 0.6 * len(re.sub(r"\s", "", t))
+
+
+def check_region(code: str, option: str = "region") -> str:
+    """The upper-case region code, or UsageError for one phonenumbers does not know."""
+    region = code.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise UsageError(
+            f"{option}: {code!r} is not a phone region",
+            hint="give a two-letter country code such as RU, TR, US, GB",
+        )
+    return region

@@ -4,7 +4,8 @@ Spreadsheet cells never run as formulas: xlsx cells are typed as text, CSV
 cells that start with = + - @ tab or CR get a leading apostrophe (the
 importer strips it again). Google CSV is meant for Google Contacts, which
 keeps an apostrophe literally, so there only = @ tab CR are neutralised and
-phones keep their "+".
+phones keep their "+". Files are written 0600 unless the profile's
+``export_mode`` says otherwise.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from contacts_crm.contact.model import Contact
+from contacts_crm.files.output import DEFAULT_MODE, write_output
 from contacts_crm.files.safe_cells import append_text_row, csv_cell, looks_like_formula
 
 PHONE_COLUMNS = {"mobile": "Mobile phone", "work": "Work phone", "home": "Home phone"}
@@ -62,7 +64,9 @@ def group_list(c: Contact, group_names: dict[str, str]) -> list[str]:
     return out
 
 
-def write_xlsx(rows: list[list[str]], header: list[str], path: Path) -> None:
+def write_xlsx(
+    rows: list[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
+) -> None:
     """Header row in bold, frozen, with filters; every cell text (phones stay "+7…")."""
     wb = Workbook()
     ws = wb.active
@@ -76,18 +80,21 @@ def write_xlsx(rows: list[list[str]], header: list[str], path: Path) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
     for i, name in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = 40 if name == "Card" else 18
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_output(path, buf.getvalue(), mode)
 
 
 def write_csv(rows: list[list[str]], header: list[str], path: Path,
-              guard: Callable[[str], str] = csv_cell) -> None:  # fmt: skip
+              guard: Callable[[str], str] = csv_cell,
+              mode: int = DEFAULT_MODE) -> None:  # fmt: skip
     """UTF-8 with BOM (Excel reads it right), comma-separated, formula starts guarded."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([guard(v) for v in row])
-    path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
+    write_output(path, b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"), mode)
 
 
 def google_csv_guard(text: str) -> str:
@@ -124,7 +131,9 @@ def google_rows(contacts: list[Contact], group_names: dict[str, str]) -> tuple[l
     return header, rows
 
 
-def write_vcard(contacts: list[Contact], group_names: dict[str, str], path: Path) -> None:
+def write_vcard(
+    contacts: list[Contact], group_names: dict[str, str], path: Path, mode: int = DEFAULT_MODE
+) -> None:
     """vCard 3.0, one card per contact."""
     out = []
     for c in contacts:
@@ -151,10 +160,13 @@ def write_vcard(contacts: list[Contact], group_names: dict[str, str], path: Path
         if c.notes:
             card.add("note").value = c.notes
         out.append(card.serialize())
-    path.write_text("".join(out), "utf-8", newline="")
+    write_output(path, "".join(out).encode("utf-8"), mode)
 
 
-def write_backup(persons: list[dict[str, Any]], groups: list[dict[str, Any]], path: Path) -> None:
+def write_backup(
+    persons: list[dict[str, Any]], groups: list[dict[str, Any]], path: Path,
+    mode: int = DEFAULT_MODE,
+) -> None:  # fmt: skip
     """The JSON full backup: every Person as the API gave it, and every group."""
     doc = {
         "format": BACKUP_FORMAT,
@@ -163,7 +175,7 @@ def write_backup(persons: list[dict[str, Any]], groups: list[dict[str, Any]], pa
         "groups": groups,
         "persons": persons,
     }
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
+    write_output(path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"), mode)
 
 
 def _phone_text(value: str) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from contacts_crm.files.output import DEFAULT_MODE, write_output
 from contacts_crm.files.safe_cells import append_text_row
 from contacts_crm.imports.plan import ImportPlan
 
@@ -38,8 +40,8 @@ def report_rows(plan: ImportPlan) -> list[list[str | int]]:
     return out
 
 
-def write_report(plan: ImportPlan, path: Path | str) -> Path:
-    """Write the per-row report to ``path`` (xlsx): one line per spreadsheet row."""
+def write_report(plan: ImportPlan, path: Path | str, mode: int = DEFAULT_MODE) -> Path:
+    """Write the per-row report to ``path`` (xlsx, 0600): one line per spreadsheet row."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Import report"
@@ -54,6 +56,6 @@ def write_report(plan: ImportPlan, path: Path | str) -> Path:
     summary.append(["Import", plan.import_id])
     for action, n in plan.counts().items():
         summary.append([action, n])
-    path = Path(path)
-    wb.save(path)
-    return path
+    buf = io.BytesIO()
+    wb.save(buf)
+    return write_output(path, buf.getvalue(), mode)
