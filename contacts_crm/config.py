@@ -50,6 +50,10 @@ class Profile:
     card_max_chars: int = 1000
     sync_minutes: int = 5  # reads refresh a local copy older than this (0: only 'crm sync')
     sheets_endpoint: str | None = None  # a Sheets-API-compatible URL (tests, emulator)
+    # a sync that would remove more than this share of the local copy (and at least
+    # sync_guard_min contacts) stops and asks for --force
+    sync_guard_percent: int = 20
+    sync_guard_min: int = 50
     export_mode: str = "600"  # permissions of exports and report files (octal)
 
     def to_toml(self) -> dict[str, Any]:
@@ -224,6 +228,7 @@ def validate_profile(p: Profile) -> list[str]:
                    "parentheses, is required (it signs the card lines)")  # fmt: skip
     for key, least, most in (
         ("card_max_lines", 3, 10**6), ("card_max_chars", 3, 10**7), ("sync_minutes", 0, 10**7),
+        ("sync_guard_percent", 0, 100), ("sync_guard_min", 1, 10**7),
     ):  # fmt: skip
         value = getattr(p, key)
         if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
@@ -259,6 +264,8 @@ SETTABLE: dict[str, type] = {
     "sync_minutes": int,
     "endpoint": str,
     "sheets_endpoint": str,
+    "sync_guard_percent": int,
+    "sync_guard_min": int,
     "export_mode": str,
 }
 

@@ -206,6 +206,10 @@ class Cache:
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM persons").fetchone()[0])
 
+    def resource_names(self) -> set[str]:
+        """The resource names of every cached contact."""
+        return {row[0] for row in self._db.execute("SELECT resource_name FROM persons")}
+
     def person(self, resource_name: str) -> dict[str, Any] | None:
         """The cached Person JSON (with its etag) of one contact."""
         row = self._db.execute(

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# A full sync that finds no contacts while the cache holds at least this many
-# is refused without --force: an account does not empty itself by accident.
+# A sync that finds no contacts while the cache holds at least this many is
+# refused without --force: an account does not empty itself by accident.
 EMPTY_GUARD = 10
 
 
@@ -125,9 +125,11 @@ class Account:
     ) -> SyncReport:
         """Bring the cache up to date: incremental when a token is kept, else full.
 
-        An expired token falls back to a full sync by itself. A full sync that
-        would empty a cache of EMPTY_GUARD or more contacts is refused unless
-        ``force`` (ConflictError, exit 75).
+        An expired token falls back to a full sync by itself. A sync that would
+        remove more of the local copy than the profile's guard allows (more than
+        ``sync_guard_percent`` % and at least ``sync_guard_min`` contacts), or
+        empty a copy of EMPTY_GUARD or more, is refused unless ``force``
+        (ConflictError, exit 75); the local copy is left as it was.
         """
         token = None if full else self.cache.sync_token
         expired = False
@@ -139,20 +141,17 @@ class Account:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         before = self.cache.count()
         if result.full:
-            if not result.persons and before >= EMPTY_GUARD and not force:
-                raise ConflictError(
-                    f"the account returned no contacts, but the local copy has {before}",
-                    hint="if the account really was emptied, run 'crm sync --full --force'",
-                )
+            kept = {p.get("resourceName") for p in result.persons}
+            removed = sum(1 for rn in self.cache.resource_names() if rn not in kept)
+        else:
+            removed = len(set(result.deleted) & set(self.cache.resource_names()))
+        if not force:
+            self._guard_removal(removed, before, full=result.full)
+        if result.full:
             self.cache.replace_all(result.persons, result.sync_token, now)
-            changed, deleted = len(result.persons), max(0, before - len(result.persons))
+            changed, deleted = len(result.persons), removed
         else:
             deleted = len(result.deleted)
-            if deleted and deleted >= before >= EMPTY_GUARD and not force:
-                raise ConflictError(
-                    f"the account reports all {before} contacts deleted",
-                    hint="if that is right, run 'crm sync --full --force'",
-                )
             changed = self.cache.apply_changes(
                 result.persons, result.deleted, result.sync_token, now
             )
@@ -169,6 +168,23 @@ class Account:
             deleted=deleted,
             calls=calls,
             expired_token=expired,
+        )
+
+    def _guard_removal(self, removed: int, before: int, *, full: bool) -> None:
+        """Refuse (ConflictError) a sync that would remove too much of the local copy."""
+        share = self.profile.sync_guard_percent
+        too_many = removed >= self.profile.sync_guard_min and removed * 100 > share * before
+        emptied = removed >= before >= EMPTY_GUARD
+        if not removed or not (too_many or emptied):
+            return
+        percent = removed * 100 // before if before else 100
+        raise ConflictError(
+            f"this {'full' if full else 'incremental'} sync would remove {removed:,} of the "
+            f"{before:,} contacts in the local copy ({percent}%); nothing was changed",
+            hint="if they really were deleted in the account, run 'crm sync --force'; "
+            f"the guard stops a sync removing more than {share}% and at least "
+            f"{self.profile.sync_guard_min} contacts "
+            "(crm config set sync_guard_percent / sync_guard_min)",
         )
 
     def _unknown_groups(self, persons: list[dict[str, Any]]) -> bool:
