@@ -61,14 +61,14 @@ def _today(as_of: str | None) -> date:
 
 def _write_csv(view: View, output: Path | None, mode: int) -> None:
     from contacts_crm.files.output import write_output
-    from contacts_crm.files.safe_cells import csv_cell  # lazy: keeps crm start-up fast
+    from contacts_crm.files.safe_cells import csv_row, phone_columns  # lazy: fast start-up
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(view.header)
+    writer.writerow(csv_row(view.header))
+    phones = phone_columns(view.header)
     for row in view.rows:
-        writer.writerow(["" if v is None else csv_cell(v) if isinstance(v, str) else v
-                         for v in row])  # fmt: skip
+        writer.writerow(csv_row(["" if v is None else v for v in row], phones))
     if output is None:
         click.echo(buf.getvalue(), nl=False)
     else:

@@ -1,10 +1,10 @@
 """Writers for ``crm export``: xlsx, csv, Google CSV, vCard, JSON backup.
 
-Spreadsheet cells never run as formulas: xlsx cells are typed as text, CSV
-cells that start with = + - @ tab or CR get a leading apostrophe (the
-importer strips it again). Google CSV is meant for Google Contacts, which
-keeps an apostrophe literally, so there only = @ tab CR are neutralised and
-phones keep their "+". Files are written 0600 unless the profile's
+Spreadsheet cells never run as formulas: xlsx cells are typed as text; every
+CSV (ours and Google's) follows the one rule of ``safe_cells.csv_cell``: an
+apostrophe before a cell starting with = + - @ tab or CR, except a phone
+number in a phone column (Google Contacts must read its "+"). The importer
+strips the apostrophe again. Files are written 0600 unless the profile's
 ``export_mode`` says otherwise.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from contacts_crm.contact.model import Contact
 from contacts_crm.files.output import DEFAULT_MODE, write_output
-from contacts_crm.files.safe_cells import append_text_row, csv_cell, looks_like_formula
+from contacts_crm.files.safe_cells import append_text_row, csv_row, phone_columns
 
 PHONE_COLUMNS = {"mobile": "Mobile phone", "work": "Work phone", "home": "Home phone"}
 EMAIL_COLUMNS = {"work": "Email", "home": "Home email"}
@@ -85,25 +85,18 @@ def write_xlsx(
     write_output(path, buf.getvalue(), mode)
 
 
-def write_csv(rows: list[list[str]], header: list[str], path: Path,
-              guard: Callable[[str], str] = csv_cell,
-              mode: int = DEFAULT_MODE) -> None:  # fmt: skip
-    """UTF-8 with BOM (Excel reads it right), comma-separated, formula starts guarded."""
+def write_csv(
+    rows: list[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
+) -> None:
+    """UTF-8 with BOM (Excel reads it right), comma-separated, formula starts guarded
+    by the one CSV rule (``safe_cells.csv_cell``; phones in phone columns kept)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow(csv_row(header))
+    phones = phone_columns(header)
     for row in rows:
-        writer.writerow([guard(v) for v in row])
+        writer.writerow(csv_row(row, phones))
     write_output(path, b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"), mode)
-
-
-def google_csv_guard(text: str) -> str:
-    """Google Contacts keeps an apostrophe: guard only what no phone starts with."""
-    # A leading apostrophe is doubled where the importer would strip it (strip_formula_guard).
-    guarded = text[:1] in ("=", "@", "\t", "\r") or (
-        text[:1] == "'" and looks_like_formula(text[1:])
-    )
-    return "'" + text if guarded else text
 
 
 def google_rows(contacts: list[Contact], group_names: dict[str, str]) -> tuple[list, list]:

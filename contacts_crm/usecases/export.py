@@ -80,10 +80,10 @@ def export(
         if format == "xlsx":
             fmt.write_xlsx(rows, header, path, mode)
         else:
-            fmt.write_csv(rows, header, path, mode=mode)
+            fmt.write_csv(rows, header, path, mode)
     elif format == "google-csv":
         header, rows = fmt.google_rows(items, names)
-        fmt.write_csv(rows, header, path, guard=fmt.google_csv_guard, mode=mode)
+        fmt.write_csv(rows, header, path, mode)
     elif format == "vcard":
         fmt.write_vcard(items, names, path, mode)
     else:
