@@ -278,7 +278,12 @@ def choose_table(tables: list[Table], sheet: str | None, user: MappingFile | Non
         for i, t in enumerate(tables, start=1):
             if (t.sheet or "").casefold() == wanted.casefold() or wanted == str(i):
                 return t
-        names = ", ".join(repr(t.sheet) for t in tables)
+        names = ", ".join(repr(t.sheet) for t in tables if t.sheet)
+        if not names:  # a CSV or vCard: one table, no sheet names
+            raise InputError(
+                f"{tables[0].source}: no sheet {wanted!r}; this file has no sheets",
+                hint="leave out --sheet (and 'sheet' in the mapping file) for CSV and vCard",
+            )
         raise InputError(f"{tables[0].source}: no sheet {wanted!r}; the sheets are {names}")
     if len(tables) == 1:
         return tables[0]

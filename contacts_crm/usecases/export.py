@@ -16,7 +16,7 @@ from contacts_crm.account.connected import Account
 from contacts_crm.card import grammar
 from contacts_crm.card.wording import Labels
 from contacts_crm.contact.model import Contact
-from contacts_crm.errors import InputError, NotFoundError, UsageError
+from contacts_crm.errors import InputError, NotFoundError, Problem, UsageError
 from contacts_crm.files import writers as fmt
 from contacts_crm.files.output import DEFAULT_MODE, check_output, file_mode
 from contacts_crm.office.cards import card_settings
@@ -201,7 +201,47 @@ def _load_backup(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: not a contacts-crm backup ({e})") from None
     if not isinstance(doc, dict) or doc.get("format") != fmt.BACKUP_FORMAT:
         raise InputError(f"{path}: not a contacts-crm backup (made by 'crm export --format json')")
+    problems = _backup_problems(doc, str(path))
+    if problems:
+        raise InputError(
+            f"{path}: the backup is damaged; nothing was restored",
+            problems,
+            hint="restore from another copy, or export the account again",
+        )
     return doc
+
+
+def _backup_problems(doc: dict[str, Any], file: str) -> list[Problem]:
+    """What in a backup's shape would make a restore fail (a hand-edited or cut file)."""
+    out: list[Problem] = []
+    for key in ("groups", "persons"):
+        items = doc.get(key)
+        if not isinstance(items, list):
+            out.append(Problem(f"'{key}' must be a list", file=file))
+            continue
+        for n, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                out.append(Problem(f"{key} entry {n} is not an object", file=file))
+            elif not all(isinstance(item.get(k, ""), str) for k in ("resourceName", "name")) or (
+                key == "groups" and not item.get("resourceName")
+            ):
+                out.append(Problem(f"{key} entry {n}: resourceName and name must be text",
+                                   file=file))  # fmt: skip
+            elif key == "persons":
+                bad = [f for f in RESTORE_FIELDS if not _list_of_objects(item.get(f, []))]
+                memberships = item.get("memberships", [])
+                if not bad and not all(
+                    isinstance(m.get("contactGroupMembership", {}), dict) for m in memberships
+                ):
+                    bad = ["memberships"]
+                if bad:
+                    out.append(Problem(f"persons entry {n}: {', '.join(bad)} must be a list of "
+                                       "objects", file=file))  # fmt: skip
+    return out
+
+
+def _list_of_objects(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, dict) for x in value)
 
 
 def _restorable(person: dict[str, Any], remap: dict[str, str]) -> dict[str, Any]:

@@ -242,3 +242,39 @@ def test_the_crash_log_is_private_and_carries_no_client_data(isolated_home):
     assert "Traceback" in text and "KeyError" in text and "FileNotFoundError" in text
     assert "crm 0" in text and " export" in text
     assert "Petrov" not in text and "7916" not in text
+
+
+# ------------------------------------------------------------ files given
+@pytest.mark.parametrize(
+    ("doc", "word"),
+    [
+        ({"persons": 5}, "'groups' must be a list"),
+        ({"groups": [1], "persons": []}, "groups entry 1 is not an object"),
+        ({"groups": [{"name": "x"}], "persons": []}, "groups entry 1"),
+        ({"groups": [], "persons": [{"names": "x"}]}, "persons entry 1: names"),
+        ({"groups": [], "persons": [{"memberships": [{"contactGroupMembership": "x"}]}]},
+         "persons entry 1: memberships"),
+    ],
+)  # fmt: skip
+def test_a_damaged_backup_is_refused_before_anything_is_restored(crm, tmp_path, doc, word):
+    path = tmp_path / "backup.json"
+    path.write_text(json.dumps({"format": "contacts-crm-backup", **doc}))
+    refused(crm("restore", str(path)), 65, "the backup is damaged", "nothing was restored")
+    assert word in crm("restore", str(path))[2]
+    _, out, _ = crm("--json", "status")
+    assert json.loads(out)["cachedContacts"] == 0
+
+
+def test_a_backup_with_a_number_for_a_name_is_the_api_s_400_not_a_crash(crm, tmp_path):
+    path = tmp_path / "backup.json"
+    person = {"names": [{"givenName": 5}]}
+    path.write_text(
+        json.dumps({"format": "contacts-crm-backup", "groups": [], "persons": [person]})
+    )
+    refused(crm("restore", str(path)), 70, "TYPE_STRING")
+
+
+def test_sheet_option_on_a_csv_says_it_has_no_sheets(crm, tmp_path):
+    source = tmp_path / "c.csv"
+    source.write_text("Name,Phone\nAnna,8 916 000-00-01\n", "utf-8")
+    refused(crm("import", str(source), "--sheet", "2", "--dry-run"), 65, "this file has no sheets")
