@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from contacts_crm.errors import InputError, Problem
+from contacts_crm.errors import ConfigError, InputError, Problem
 from contacts_crm.files.table import Table, column_letter
 
 FIELDS = (
@@ -116,16 +117,29 @@ def _office_columns() -> str | None:
 
 @lru_cache(maxsize=4)
 def load_synonyms(path: str | None = None) -> _Synonyms:
-    """Parse the synonyms file (default: the shipped ``templates/import/columns.toml``)."""
+    """Parse the synonyms file (default: the shipped ``templates/import/columns.toml``).
+
+    An office's file that cannot be read or understood is a ConfigError naming it.
+    """
     if path is None:
         text = (
             resources.files("contacts_crm.templates")
             .joinpath("import/columns.toml")
             .read_text("utf-8")
         )
-    else:
-        text = Path(path).read_text("utf-8")
-    data = tomllib.loads(text)
+        return _synonyms(tomllib.loads(text))
+    try:
+        return _synonyms(tomllib.loads(Path(path).read_text("utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError, TypeError,
+            re.error) as exc:  # fmt: skip
+        raise ConfigError(
+            f"{path}: the office's column names cannot be used ({type(exc).__name__}: {exc})",
+            hint='fix it ([fields.NAME] with synonyms = ["…"], patterns = ["regex"]) '
+            "or remove it to use the shipped names",
+        ) from exc
+
+
+def _synonyms(data: dict[str, Any]) -> _Synonyms:
     words: dict[str, str] = {}
     patterns: list[tuple[re.Pattern[str], str]] = []
     for name, spec in data.get("fields", {}).items():

@@ -278,3 +278,27 @@ def test_sheet_option_on_a_csv_says_it_has_no_sheets(crm, tmp_path):
     source = tmp_path / "c.csv"
     source.write_text("Name,Phone\nAnna,8 916 000-00-01\n", "utf-8")
     refused(crm("import", str(source), "--sheet", "2", "--dry-run"), 65, "this file has no sheets")
+
+
+@pytest.mark.parametrize(
+    ("rel", "data", "args"),
+    [
+        ("stages.toml", b"\xff\xfe\x00", ["order", "open", "Petrov", "tiles", "--by", "Olga"]),
+        ("import/columns.toml", b"[[x", ["import", "{csv}", "--dry-run"]),
+        ("import/columns.toml", b"fields = 5", ["import", "{csv}", "--dry-run"]),
+        (
+            "import/columns.toml",
+            b'[fields.phone]\npatterns = ["(("]',
+            ["import", "{csv}", "--dry-run"],
+        ),
+    ],
+)
+def test_an_office_template_that_cannot_be_used_is_a_config_error(
+    client, isolated_home, tmp_path, rel, data, args
+):
+    source = tmp_path / "c.csv"
+    source.write_text("Name,Phone\nAnna,8 916 000-00-01\n", "utf-8")
+    path = isolated_home / "templates" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    refused(client(*[a.replace("{csv}", str(source)) for a in args]), 78, rel.split("/")[-1])
