@@ -132,6 +132,15 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return out[::-1]
 
 
+def _tolerant_output() -> None:
+    """On a terminal that cannot show every character (latin-1, ascii), print '?'
+    for the ones it cannot, instead of failing on the first Cyrillic name."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def _check_text(args: list[str]) -> None:
     """Refuse arguments that are not valid text (bytes that are not UTF-8)."""
     for n, arg in enumerate(args, start=1):
@@ -165,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
     if as_json:  # a global option, accepted anywhere on the line
         args = ["--json", *[a for a in args if a != "--json"]]
+    _tolerant_output()
     try:
         _check_text(args)
         cli.main(args=args, prog_name="crm", standalone_mode=False)

@@ -302,3 +302,21 @@ def test_an_office_template_that_cannot_be_used_is_a_config_error(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     refused(client(*[a.replace("{csv}", str(source)) for a in args]), 78, rel.split("/")[-1])
+
+
+def test_a_terminal_that_cannot_show_cyrillic_gets_question_marks_not_a_crash(tmp_path):
+    env = {**os.environ, "CRM_HOME": str(tmp_path / "home"), "COLUMNS": "120"}
+    env.pop("CRM_DEBUG", None)
+
+    def run(*args: str, encoding: str = "utf-8") -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "contacts_crm", *args],
+            capture_output=True,
+            env={**env, "PYTHONIOENCODING": encoding},
+            timeout=60,
+        )
+
+    assert run("add", "Иван Петров").returncode == 0
+    result = run("find", "Иван", encoding="latin-1")
+    assert result.returncode == 0, result.stderr
+    assert b"????" in result.stdout and b"Traceback" not in result.stderr
