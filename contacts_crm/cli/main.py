@@ -20,6 +20,7 @@ from contacts_crm.errors import (
     ExitCode,
     InputError,
     StorageError,
+    UnavailableError,
     UsageError,
 )
 
@@ -154,8 +155,17 @@ def _check_text(args: list[str]) -> None:
             ) from None
 
 
-def _storage_error(exc: OSError | sqlite3.Error) -> StorageError:
-    """A file-system or database failure that no check foresaw, as one clear line."""
+def _storage_error(exc: OSError | sqlite3.Error) -> CrmError:
+    """A file-system, network or database failure that no check foresaw, as one clear line."""
+    import socket
+    import ssl
+
+    if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror | ssl.SSLError):
+        return UnavailableError(
+            f"cannot reach the service ({exc.strerror or exc})",
+            hint="check the network connection (or the endpoint), then run it again; "
+            "nothing was lost",
+        )
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return StorageError(

@@ -320,3 +320,12 @@ def test_a_terminal_that_cannot_show_cyrillic_gets_question_marks_not_a_crash(tm
     result = run("find", "Иван", encoding="latin-1")
     assert result.returncode == 0, result.stderr
     assert b"????" in result.stdout and b"Traceback" not in result.stderr
+
+
+def test_unforeseen_os_errors_map_to_documented_codes():
+    from contacts_crm.cli.main import _storage_error
+
+    disk = _storage_error(OSError(28, "No space left on device", "/data/cache.sqlite"))
+    assert disk.exit_code == 74 and "/data/cache.sqlite: No space left" in disk.message
+    assert _storage_error(ConnectionRefusedError(111, "Connection refused")).exit_code == 69
+    assert _storage_error(TimeoutError("timed out")).exit_code == 69
