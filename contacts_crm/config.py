@@ -101,7 +101,7 @@ def profile_dir(profile: str) -> Path:
     home = data_dir()
     path = home / "profiles" / profile
     try:
-        private_dir(home, tighten=not os.environ.get("CRM_HOME"))
+        private_dir(home, tighten=not _is_crm_home(home))
         private_dir(home / "profiles")
         private_dir(path)
     except OSError as exc:
@@ -298,7 +298,7 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
 
     Missing parent directories are created private (0700).
     """
-    private_dir(path.parent)
+    private_dir(path.parent, tighten=not _is_crm_home(path.parent))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         if hasattr(os, "fchmod"):  # POSIX; on Windows the file is the user's by its ACL
@@ -348,6 +348,17 @@ def private_file(path: Path | str) -> Path:
     for each in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
         _tighten(each, PRIVATE_FILE)
     return path
+
+
+def _is_crm_home(path: Path) -> bool:
+    """True for the directory CRM_HOME names: the user chose it, so it is not chmod-ed."""
+    home = os.environ.get("CRM_HOME")
+    if not home:
+        return False
+    try:
+        return Path(home).resolve() == Path(path).resolve()
+    except OSError:
+        return False
 
 
 def _tighten(path: Path, mode: int) -> None:

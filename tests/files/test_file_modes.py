@@ -148,3 +148,14 @@ def test_sqlite_gives_wal_and_shm_the_database_file_mode(tmp_path):
     assert all(p.exists() for p in extra)
     assert [_mode(p) for p in (db, *extra)] == [0o600, 0o600, 0o600]
     conn.close()
+
+
+def test_the_directory_crm_home_names_is_left_as_the_user_made_it(crm, tmp_path, monkeypatch):
+    home = tmp_path / "shared-home"
+    home.mkdir()
+    home.chmod(0o750)
+    monkeypatch.setenv("CRM_HOME", str(home))
+    crm("config", "set", "user", "Olga")
+    crm("add", "Ivan Petrov")
+    assert _mode(home) == 0o750  # the user's choice; everything inside is private
+    assert _mode(home / "config.toml") == 0o600 and _mode(home / "profiles") == 0o700
