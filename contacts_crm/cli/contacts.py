@@ -52,13 +52,20 @@ def status(ctx: Ctx) -> None:
 
 @click.command()
 @click.option("--full", is_flag=True, help="Re-read the whole account instead of the changes.")
-@click.option("--force", is_flag=True, help="Accept a sync that empties the local copy.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Accept a sync that removes more of the local copy than the sync guard allows.",
+)
 @pass_ctx
 def sync(ctx: Ctx, full: bool, force: bool) -> None:
     """Bring the local copy up to date with the account.
 
     Incremental by default (only what changed since the last sync); an expired
-    sync token falls back to a full read by itself.
+    sync token falls back to a full read by itself. A sync that would remove
+    more than sync_guard_percent (20) % of the local copy and at least
+    sync_guard_min (50) contacts stops with exit 75 and changes nothing;
+    --force applies it.
 
     \b
     Examples:
