@@ -136,3 +136,26 @@ def test_crm_sync_exits_75_naming_the_count_and_force_goes_through(
     code, out, err = crm("--json", "-p", "lab", "sync", "--force")
     assert code == 0, err
     assert json.loads(out)["contacts"] == 50
+
+
+def test_the_tool_s_own_deletions_do_not_trip_the_guard(tmp_path, capsys):
+    """Undoing a 120-row import removes its contacts from the local copy at once."""
+    from contacts_crm.cli.main import main
+
+    def crm(*args: str) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(args))
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        return int(exit_info.value.code or 0), out
+
+    source = tmp_path / "clients.csv"
+    rows = "".join(f"Client {i},8 916 {i:03d}-00-00\n" for i in range(120))
+    source.write_text("Name,Phone\n" + rows, "utf-8")
+    assert crm("add", "Old Client", "--phone", "8 495 123-45-67")[0] == 0
+    code, out = crm("--json", "import", str(source))
+    assert code == 0
+    import_id = json.loads(out)["import_id"]
+    assert crm("import", "undo", import_id)[0] == 0
+    code, out = crm("--json", "sync")
+    assert code == 0 and json.loads(out)["contacts"] == 1
