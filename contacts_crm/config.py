@@ -7,6 +7,7 @@ config: tokens sit in their own 0600 files next to each profile's data.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -20,13 +21,16 @@ import platformdirs
 import tomli_w
 
 from contacts_crm.defaults import DEFAULT_REGION
-from contacts_crm.errors import ConfigError, NotFoundError, UsageError
+from contacts_crm.errors import ConfigError, NotFoundError, StorageError, UsageError
 
 APP = "contacts-crm"
 KINDS = ("local", "endpoint", "google")
 AUTH_KINDS = ("oauth", "service_account")
 LANGUAGES = ("en", "ru", "tr")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+_MODE = re.compile(r"^0?[0-7]{3}$")
+PRIVATE_DIR = 0o700  # every directory the tool creates under its home
+PRIVATE_FILE = 0o600  # every file the tool creates under its home
 
 
 @dataclass
@@ -51,6 +55,11 @@ class Profile:
     # write, group_read) the client paces itself under. None: Google's observed
     # limits for 'google' and 'endpoint' profiles, no pacing for 'local'; {}: off.
     quotas: dict[str, int] | None = None
+    # a sync that would remove more than this share of the local copy (and at least
+    # sync_guard_min contacts) stops and asks for --force
+    sync_guard_percent: int = 20
+    sync_guard_min: int = 50
+    export_mode: str = "600"  # permissions of exports and report files (octal)
 
     def to_toml(self) -> dict[str, Any]:
         data = asdict(self)
@@ -98,9 +107,25 @@ def data_dir() -> Path:
 
 def profile_dir(profile: str) -> Path:
     """Where a profile's cache, journal, local account and token live (created 0700)."""
-    path = data_dir() / "profiles" / profile
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home = data_dir()
+    path = home / "profiles" / profile
+    try:
+        private_dir(home, tighten=not _is_crm_home(home))
+        private_dir(home / "profiles")
+        private_dir(path)
+    except OSError as exc:
+        raise home_error(path, exc) from exc
     return path
+
+
+def home_error(path: Path, exc: OSError) -> ConfigError:
+    """The error for a data directory the tool cannot create or write."""
+    where = "CRM_HOME" if os.environ.get("CRM_HOME") else "the data directory"
+    return ConfigError(
+        f"cannot write {exc.filename or path}: {exc.strerror or exc}",
+        hint=f"the tool keeps its data under {data_dir()} ({where}); make it writable, "
+        "or set CRM_HOME to a directory you can write",
+    )
 
 
 def office_templates_dir() -> Path | None:
@@ -119,10 +144,22 @@ def config_path() -> Path:
 def load(path: Path | None = None) -> Config:
     """Read and validate the config file; a missing file means the defaults."""
     path = path or config_path()
-    if not path.exists():
-        return Config(profiles={"local": Profile(name="local")}, path=path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return Config(profiles={"local": Profile(name="local")}, path=path)
+    except IsADirectoryError as exc:
+        raise ConfigError(
+            f"{path} is a directory, not a configuration file",
+            hint="move it away; 'crm profile add' or 'crm config set' write a new one",
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read the configuration ({exc.strerror or exc})",
+            hint=f"make it readable for you (chmod 600 {path}) or move it away",
+        ) from exc
+    try:
+        raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"{path}: not valid TOML ({exc})", hint="fix the file or delete it to start over"
@@ -203,10 +240,22 @@ def validate_profile(p: Profile) -> list[str]:
                     out.append(f"{at}.quotas.{cat}: not one of {', '.join(QUOTA_CATEGORIES)}")
                 elif not isinstance(units, int) or isinstance(units, bool) or units < 1:
                     out.append(f"{at}.quotas.{cat}: a whole number of at least 1 is required")
-    for key, least in (("card_max_lines", 3), ("card_max_chars", 3), ("sync_minutes", 0)):
+    if p.user and (len(p.user) > 60 or not p.user.isprintable() or "(" in p.user
+                   or ")" in p.user):  # fmt: skip
+        out.append(f"{at}.user: a name of at most 60 characters on one line, without "
+                   "parentheses, is required (it signs the card lines)")  # fmt: skip
+    for key, least, most in (
+        ("card_max_lines", 3, 10**6), ("card_max_chars", 3, 10**7), ("sync_minutes", 0, 10**7),
+        ("sync_guard_percent", 0, 100), ("sync_guard_min", 1, 10**7),
+    ):  # fmt: skip
         value = getattr(p, key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < least:
-            out.append(f"{at}.{key}: a whole number of at least {least} is required")
+        if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
+            out.append(f"{at}.{key}: a whole number from {least} to {most} is required")
+    if not isinstance(p.export_mode, str) or not _MODE.match(p.export_mode):
+        out.append(f"{at}.export_mode: an octal file mode such as 600 or 640 is required")
+    elif int(p.export_mode, 8) & 0o600 != 0o600 or int(p.export_mode, 8) & 0o111:
+        out.append(f"{at}.export_mode: {p.export_mode} must let you read and write the "
+                   "file and must not make it executable (600, 640, 644…)")  # fmt: skip
     return out
 
 
@@ -216,7 +265,10 @@ def save(config: Config, path: Path | None = None) -> Path:
     data: dict[str, Any] = {"default_profile": config.default_profile, "profiles": {}}
     for name, profile in sorted(config.profiles.items()):
         data["profiles"][name] = profile.to_toml()
-    atomic_write(path, tomli_w.dumps(data).encode("utf-8"))
+    try:
+        atomic_write(path, tomli_w.dumps(data).encode("utf-8"))
+    except OSError as exc:
+        raise home_error(path, exc) from exc
     return path
 
 
@@ -230,6 +282,9 @@ SETTABLE: dict[str, type] = {
     "sync_minutes": int,
     "endpoint": str,
     "sheets_endpoint": str,
+    "sync_guard_percent": int,
+    "sync_guard_min": int,
+    "export_mode": str,
 }
 
 
@@ -251,14 +306,17 @@ def set_value(config: Config, profile: str, key: str, value: str) -> Profile:
     updated = Profile(**{**asdict(current), key: typed})
     problems = validate_profile(updated)
     if problems:
-        raise ConfigError(problems[0], problems)
+        raise ConfigError(problems[0], problems[1:])
     config.profiles[profile] = updated
     return updated
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` atomically with permissions ``mode`` from the start."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to ``path`` atomically with permissions ``mode`` from the start.
+
+    Missing parent directories are created private (0700).
+    """
+    private_dir(path.parent, tighten=not _is_crm_home(path.parent))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         if hasattr(os, "fchmod"):  # POSIX; on Windows the file is the user's by its ACL
@@ -271,3 +329,77 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """Create ``path`` and its missing parents with mode 0700.
+
+    An existing directory of ours that others can read is tightened to 0700
+    (``tighten``); on Windows the user's profile ACL already keeps it private.
+    """
+    missing: list[Path] = []
+    probe = Path(path)
+    while not probe.is_dir() and probe != probe.parent:
+        if probe.exists() or probe.is_symlink():
+            raise NotADirectoryError(errno.ENOTDIR, "a file is in the way", str(probe))
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        _chmod(directory, PRIVATE_DIR)
+    if tighten and not missing:
+        _tighten(Path(path), PRIVATE_DIR)
+    return Path(path)
+
+
+def private_file(path: Path | str) -> Path:
+    """Make sure ``path`` exists with mode 0600 (created so, or tightened).
+
+    SQLite gives its -wal, -shm and -journal files the mode of the database
+    file, so creating the database this way keeps all of them private; those
+    left by an older version are tightened too.
+    """
+    path = Path(path)
+    private_dir(path.parent, tighten=False)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE)
+    os.close(fd)
+    for each in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        _tighten(each, PRIVATE_FILE)
+    return path
+
+
+def _is_crm_home(path: Path) -> bool:
+    """True for the directory CRM_HOME names: the user chose it, so it is not chmod-ed."""
+    home = os.environ.get("CRM_HOME")
+    if not home:
+        return False
+    try:
+        return Path(home).resolve() == Path(path).resolve()
+    except OSError:
+        return False
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """chmod ``path`` to ``mode`` when it is ours and more open than that."""
+    if os.name != "posix":
+        return
+    try:
+        st = path.stat()
+        if st.st_uid == os.getuid() and st.st_mode & 0o777 & ~mode:
+            os.chmod(path, mode)
+    except OSError:
+        return
+
+
+def _chmod(path: Path, mode: int) -> None:
+    if os.name == "posix":
+        os.chmod(path, mode)
+
+
+def open_storage_error(path: Path | str, exc: Exception) -> StorageError:
+    """The error for a database file of the tool's own that cannot be opened."""
+    return StorageError(
+        f"{path}: cannot open this file of the tool's ({exc})",
+        hint="it may be damaged, or another program holds it; move it away to start it anew "
+        "(for cache.sqlite that only costs a 'crm sync')",
+    )

@@ -20,6 +20,8 @@ class ExitCode(IntEnum):
     NOT_FOUND = 66  # no such contact / group / file
     UNAVAILABLE = 69  # the service cannot be reached, quota exhausted
     SOFTWARE = 70  # the service answered something we do not understand
+    CANT_CREATE = 73  # an output file cannot be written (missing directory, no permission)
+    IO_ERROR = 74  # a file could not be read or written (disk full, damaged database)
     CONFLICT = 75  # conflict or partial work: safe to run again
     AUTH = 77  # not logged in, credentials refused
     CONFIG = 78  # bad configuration
@@ -117,6 +119,18 @@ class NotFoundError(CrmError):
     """A contact, group, order or file that does not exist."""
 
     exit_code = ExitCode.NOT_FOUND
+
+
+class OutputFileError(CrmError):
+    """A file the user asked for cannot be written: missing directory, no permission."""
+
+    exit_code = ExitCode.CANT_CREATE
+
+
+class StorageError(CrmError):
+    """A file of the tool's own could not be read or written (disk full, damaged)."""
+
+    exit_code = ExitCode.IO_ERROR
 
 
 class AmbiguousError(UsageError):

@@ -173,3 +173,32 @@ def build_google_service(credentials: Any) -> Any:
 
     http = AuthorizedHttp(credentials, http=httplib2.Http(timeout=60))
     return build("people", "v1", http=http, static_discovery=True)
+
+
+def check_key_file(path: Path, kind: str) -> None:
+    """Refuse (ConfigError) a file that is not an OAuth client JSON / service account key.
+
+    ``kind`` is "oauth" (``--client-secrets``: a Desktop-app client with
+    client_id and client_secret) or "service_account" (``--service-account``).
+    """
+    what = "an OAuth client file" if kind == "oauth" else "a service account key"
+    hint = (
+        "download the JSON of a 'Desktop app' OAuth client (APIs & Services → Credentials)"
+        if kind == "oauth"
+        else "create a key (JSON) for the service account in the Cloud console"
+    )
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})", hint=hint) from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ConfigError(f"{path}: not {what} (not JSON)", hint=hint) from None
+    if kind == "oauth":
+        body = doc.get("installed") or doc.get("web") if isinstance(doc, dict) else None
+        needed: tuple[str, ...] = ("client_id", "client_secret", "auth_uri", "token_uri")
+    else:
+        body = doc if isinstance(doc, dict) and doc.get("type") == "service_account" else None
+        needed = ("client_email", "private_key", "token_uri")
+    missing = [k for k in needed if not isinstance(body, dict) or not body.get(k)]
+    if missing:
+        raise ConfigError(f"{path}: not {what} (no {', '.join(missing)})", hint=hint)

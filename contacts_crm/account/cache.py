@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from contacts_crm.config import open_storage_error, private_file
 from contacts_crm.contact import names, phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.defaults import DEFAULT_REGION
@@ -62,12 +63,18 @@ class Cache:
         self._lock = threading.RLock()
         # IMMEDIATE: a write transaction takes the lock when it starts, so crm
         # processes sharing this file wait for each other instead of failing.
+        if self.path != ":memory:":
+            private_file(self.path)  # 0600, and so its -wal and -shm files
         self._db = sqlite3.connect(
             self.path, check_same_thread=False, timeout=30, isolation_level="IMMEDIATE"
         )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._ensure_schema()
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise open_storage_error(self.path, exc) from exc
 
     def _ensure_schema(self) -> None:
         with self._lock, self._db:
@@ -219,6 +226,10 @@ class Cache:
         deletions)."""
         rows = self._db.execute("SELECT resource_name FROM persons").fetchall()
         return [rn for (rn,) in rows if rn not in present]
+
+    def resource_names(self) -> set[str]:
+        """The resource names of every cached contact."""
+        return {row[0] for row in self._db.execute("SELECT resource_name FROM persons")}
 
     def person(self, resource_name: str) -> dict[str, Any] | None:
         """The cached Person JSON (with its etag) of one contact."""

@@ -9,6 +9,7 @@ talks to the emulator). Either way, the same PeopleClient code runs.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# A full sync that finds no contacts while the cache holds at least this many
-# is refused without --force: an account does not empty itself by accident.
+# A sync that finds no contacts while the cache holds at least this many is
+# refused without --force: an account does not empty itself by accident.
 EMPTY_GUARD = 10
 
 # How long a create with no answer may still run on the server (the HTTP timeout
@@ -80,6 +81,9 @@ class Account:
         conf = config or cfg.load()
         prof = conf.profile(profile)
         data = cfg.profile_dir(prof.name)
+        if prof.kind == "local" and (data / "local-account.sqlite").exists():
+            # the local account opens on its first request: keep its files private now
+            cfg.private_file(data / "local-account.sqlite")
         service = LazyService(lambda: build_service(prof, data))
         recovery = CREATE_RECOVERY.get(prof.kind, CREATE_RECOVERY["google"])
         account = cls.from_service(
@@ -106,7 +110,10 @@ class Account:
     ) -> Account:
         """An account over any People v1 service (real Google or the emulator)."""
         prof = profile or cfg.Profile(name="local")
-        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            cfg.private_dir(data_dir)
+        except OSError as exc:
+            raise cfg.home_error(data_dir, exc) from exc
         client = PeopleClient(service, pacer=pacer, retry=retry, **client_kwargs)
         cache = Cache(data_dir / "cache.sqlite", region=prof.region)
         return cls(client, cache, prof, data_dir)
@@ -150,9 +157,11 @@ class Account:
     ) -> SyncReport:
         """Bring the cache up to date: incremental when a token is kept, else full.
 
-        An expired token falls back to a full sync by itself. A full sync that
-        would empty a cache of EMPTY_GUARD or more contacts is refused unless
-        ``force`` (ConflictError, exit 75).
+        An expired token falls back to a full sync by itself. A sync that would
+        remove more of the local copy than the profile's guard allows (more than
+        ``sync_guard_percent`` % and at least ``sync_guard_min`` contacts), or
+        empty a copy of EMPTY_GUARD or more, is refused unless ``force``
+        (ConflictError, exit 75); the local copy is left as it was.
         """
         token = None if full else self.cache.sync_token
         expired = False
@@ -164,22 +173,18 @@ class Account:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         before = self.cache.count()
         if result.full:
-            if not result.persons and before >= EMPTY_GUARD and not force:
-                raise ConflictError(
-                    f"the account returned no contacts, but the local copy has {before}",
-                    hint="if the account really was emptied, run 'crm sync --full --force'",
-                )
             gone = self.cache.missing({p["resourceName"] for p in result.persons})
+            removed = len(gone)
+        else:
+            removed = len(set(result.deleted) & set(self.cache.resource_names()))
+        if not force:
+            self._guard_removal(removed, before, full=result.full)
+        if result.full:
             seen = history.record_outside_edits(self, result.persons, gone)
             self.cache.replace_all(result.persons, result.sync_token, now)
-            changed, deleted = len(result.persons), max(0, before - len(result.persons))
+            changed, deleted = len(result.persons), removed
         else:
             deleted = len(result.deleted)
-            if deleted and deleted >= before >= EMPTY_GUARD and not force:
-                raise ConflictError(
-                    f"the account reports all {before} contacts deleted",
-                    hint="if that is right, run 'crm sync --full --force'",
-                )
             seen = history.record_outside_edits(self, result.persons, result.deleted)
             changed = self.cache.apply_changes(
                 result.persons, result.deleted, result.sync_token, now
@@ -200,6 +205,23 @@ class Account:
             compared=seen.compared,
             hand_events=seen.events,
             history_s=round(seen.seconds, 4),
+        )
+
+    def _guard_removal(self, removed: int, before: int, *, full: bool) -> None:
+        """Refuse (ConflictError) a sync that would remove too much of the local copy."""
+        share = self.profile.sync_guard_percent
+        too_many = removed >= self.profile.sync_guard_min and removed * 100 > share * before
+        emptied = removed >= before >= EMPTY_GUARD
+        if not removed or not (too_many or emptied):
+            return
+        percent = removed * 100 // before if before else 100
+        raise ConflictError(
+            f"this {'full' if full else 'incremental'} sync would remove {removed:,} of the "
+            f"{before:,} contacts in the local copy ({percent}%); nothing was changed",
+            hint="if they really were deleted in the account, run 'crm sync --force'; "
+            f"the guard stops a sync removing more than {share}% and at least "
+            f"{self.profile.sync_guard_min} contacts "
+            "(crm config set sync_guard_percent / sync_guard_min)",
         )
 
     def _unknown_groups(self, persons: list[dict[str, Any]]) -> bool:
@@ -299,7 +321,12 @@ def build_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]
     from contacts_crm.emulator import build_service as build_compatible
 
     if profile.kind == "local":
-        emulator = Emulator(db=str(data_dir / "local-account.sqlite"))
+        db = data_dir / "local-account.sqlite"
+        cfg.private_file(db)  # 0600, and so its -wal and -shm files
+        try:
+            emulator = Emulator(db=str(db))
+        except sqlite3.DatabaseError as exc:
+            raise cfg.open_storage_error(db, exc) from exc
         return build_compatible(emulator), [emulator.close]
     if profile.kind == "endpoint":
         return build_compatible(str(profile.endpoint)), []

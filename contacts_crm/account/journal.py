@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from contacts_crm.card.events import APPLIED, PENDING, SUPERSEDED, JournalEvent
+from contacts_crm.config import open_storage_error, private_file
 from contacts_crm.errors import ConfigError
 
 SCHEMA_VERSION = 1
@@ -99,11 +100,17 @@ class Journal:
 
     def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
         self.path = Path(path)
+        if str(path) != ":memory:":
+            private_file(self.path)  # 0600, and so its -wal and -shm files
         self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._init_schema()
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._init_schema()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise open_storage_error(self.path, exc) from exc
 
     def _init_schema(self) -> None:
         with self._transaction():

@@ -53,13 +53,20 @@ def status(ctx: Ctx) -> None:
 
 @click.command()
 @click.option("--full", is_flag=True, help="Re-read the whole account instead of the changes.")
-@click.option("--force", is_flag=True, help="Accept a sync that empties the local copy.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Accept a sync that removes more of the local copy than the sync guard allows.",
+)
 @pass_ctx
 def sync(ctx: Ctx, full: bool, force: bool) -> None:
     """Bring the local copy up to date with the account.
 
     Incremental by default (only what changed since the last sync); an expired
-    sync token falls back to a full read by itself.
+    sync token falls back to a full read by itself. A sync that would remove
+    more than sync_guard_percent (20) % of the local copy and at least
+    sync_guard_min (50) contacts stops with exit 75 and changes nothing;
+    --force applies it.
 
     \b
     Examples:
@@ -84,7 +91,13 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
 
 @click.command()
 @click.argument("query", nargs=-1, required=True)
-@click.option("--limit", default=50, show_default=True, help="At most this many results.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, crm.MAX_RESULTS),
+    default=50,
+    show_default=True,
+    help="At most this many results.",
+)
 @pass_ctx
 def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
     """Find contacts by phone (any format), name, email or company.

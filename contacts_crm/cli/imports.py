@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
+from contacts_crm.cli.output import FILE as _FILE
 from contacts_crm.cli.output import Ctx, emit, pass_ctx, progress, table
 
-_FILE = click.Path(dir_okay=False, path_type=Path)
+EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".vcf": "vcard", ".json": "json"}
 
 
 class _ImportGroup(click.Group):
@@ -70,7 +71,7 @@ def import_() -> None:
 
 
 @import_.command("run", hidden=True, cls=_ImportCommand)
-@click.argument("file")
+@click.argument("file", type=click.STRING)
 @click.option("--dry-run", is_flag=True, help="Plan and report; write nothing.")
 @click.option("--report", type=_FILE, help="Write the per-row plan to this .xlsx file.")
 @click.option(
@@ -100,8 +101,17 @@ def run(
     show_mapping: bool,
 ) -> None:
     """Import FILE (a file, or a Google Sheet URL)."""
+    from contacts_crm.contact.phones import check_region
     from contacts_crm.imports import run as importer
 
+    if not file.strip():
+        raise click.BadParameter("the file name is empty", param_hint="'FILE'")
+    if region is not None:
+        region = check_region(region, "--region")
+    if report is not None:
+        from contacts_crm.files.output import check_output
+
+        check_output(report, "--report")  # before the import, not after it
     source: Path | str = file if importer.is_sheet_url(file) else Path(file)
     if show_mapping:
         account = ctx.account if importer.is_sheet_url(file) else None
@@ -111,7 +121,7 @@ def run(
         emit(ctx, found, lambda: _print_mapping(found))
         return
     options = importer.ImportOptions(
-        region=region.upper() if region else None,
+        region=region,
         on_duplicate=on_duplicate,
         sheet=sheet,
         mapping_file=mapping,
@@ -206,8 +216,15 @@ def undo(ctx: Ctx, import_id: str, force: bool) -> None:
       crm import undo imp-07ecd47175
       crm import undo imp-07ecd47175 --force
     """
+    import re
+
+    from contacts_crm.errors import NotFoundError
     from contacts_crm.imports import run as importer
 
+    if not re.fullmatch(r"imp-[0-9a-f]{1,64}(-[0-9]{1,6})?", import_id):
+        raise NotFoundError(
+            f"no import {import_id[:80]!r}", hint="'crm import list' shows the import ids"
+        )
     report = importer.undo(ctx.account, import_id, force=force)
     emit(ctx, report.to_dict(), lambda: _print_undo(report))
 
@@ -309,7 +326,13 @@ def export(
         return
     if file is None:
         raise UsageError("give a FILE to write, or --to-sheet URL_OR_NAME")
-    fmt = fmt or {".csv": "csv", ".vcf": "vcard", ".json": "json"}.get(file.suffix.lower(), "xlsx")
+    suffix = file.suffix.lower()
+    if fmt is None and suffix and suffix not in EXTENSIONS:
+        raise UsageError(
+            f"cannot tell the format from {suffix!r}",
+            hint="name the file .xlsx, .csv, .vcf or .json, or give --format",
+        )
+    fmt = fmt or EXTENSIONS.get(suffix, "xlsx")
     n = exporter.export_account(ctx.account, file, fmt, group=group)
     emit(
         ctx,

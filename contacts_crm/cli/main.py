@@ -5,15 +5,25 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sqlite3
 import sys
 import traceback
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
 from contacts_crm import __version__
 from contacts_crm.cli.output import Ctx
-from contacts_crm.errors import ConfigError, CrmError, ExitCode, InputError
+from contacts_crm.errors import (
+    ConfigError,
+    CrmError,
+    ExitCode,
+    InputError,
+    StorageError,
+    UnavailableError,
+    UsageError,
+)
 
 EPILOG = """\b
 Examples:
@@ -24,7 +34,8 @@ Examples:
 
 Exit codes: 0 ok, 2 usage, 65 bad input data, 66 not found, 69 service
 unavailable, 70 unexpected service answer, 75 conflict or partial work (safe
-to re-run), 77 not logged in, 78 bad configuration.
+to re-run), 73 cannot write the output file, 74 a file could not be read or
+written, 77 not logged in, 78 bad configuration.
 """
 
 
@@ -82,6 +93,8 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
     With no configuration the commands work on the local account, stored on
     this computer, so the tool can be tried before connecting Google.
     """
+    if profile is not None and not profile.strip():
+        raise click.BadParameter("a profile name cannot be empty", param_hint="'--profile'")
     ctx = Ctx(profile=profile, json=as_json)
     click_ctx.obj = ctx
     click_ctx.call_on_close(ctx.close)
@@ -108,19 +121,88 @@ def report_error(exc: CrmError, as_json: bool) -> int:
     return int(exc.exit_code)
 
 
-def _crash_log(exc: BaseException) -> str:
-    """Write an unexpected error's traceback to a file (never to the terminal)."""
-    from contacts_crm.config import data_dir
+CRASH_LOG = Path("logs") / "crash.log"  # under the data directory, 0700 / 0600
 
-    path = data_dir() / "crash.log"
+
+def _crash_log(exc: BaseException, command: str = "") -> str:
+    """Write where an unexpected error happened to a private file (never the terminal).
+
+    The log names the command, the exception's type and the code lines it
+    went through, never the exception's message or the arguments: those can
+    carry client names, phone numbers and file names.
+    """
+    from contacts_crm.config import PRIVATE_FILE, data_dir, private_dir
+
+    path = data_dir() / CRASH_LOG
+    lines = [f"--- {datetime.now(UTC).isoformat()} crm {__version__} {command}".rstrip() + "\n"]
+    for error in _chain(exc):
+        lines.append("Traceback (most recent call last):\n")
+        lines.extend(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+        lines.append(f"{type(error).__module__}.{type(error).__qualname__}"
+                     " (message left out: it may hold client data)\n")  # fmt: skip
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {datetime.now(UTC).isoformat()} crm {__version__}\n")
-            fh.write("".join(traceback.format_exception(exc)))
+        private_dir(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            fh.write("".join(lines))
     except OSError:
         return "(could not write a crash log)"
     return str(path)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and the ones it was raised from or during, oldest first."""
+    out: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in out:
+        out.append(current)
+        current = current.__cause__ or current.__context__
+    return out[::-1]
+
+
+def _tolerant_output() -> None:
+    """On a terminal that cannot show every character (latin-1, ascii), print '?'
+    for the ones it cannot, instead of failing on the first Cyrillic name."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
+def _check_text(args: list[str]) -> None:
+    """Refuse arguments that are not valid text (bytes that are not UTF-8)."""
+    for n, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            raise UsageError(
+                f"argument {n} ({shown[:60]!r}) is not valid UTF-8 text",
+                hint="retype it, or set the terminal's encoding to UTF-8",
+            ) from None
+
+
+def _storage_error(exc: OSError | sqlite3.Error) -> CrmError:
+    """A file-system, network or database failure that no check foresaw, as one clear line."""
+    import socket
+    import ssl
+
+    if isinstance(exc, ConnectionError | TimeoutError | socket.gaierror | ssl.SSLError):
+        return UnavailableError(
+            f"cannot reach the service ({exc.strerror or exc})",
+            hint="check the network connection (or the endpoint), then run it again; "
+            "nothing was lost",
+        )
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return StorageError(
+            f"{where}{exc.strerror or exc}",
+            hint="check the path, its permissions and the free disk space, then run it again",
+        )
+    return StorageError(
+        f"a database file of the tool's could not be used ({exc})",
+        hint="another program may hold it, or the disk is full; run it again",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -129,7 +211,9 @@ def main(argv: list[str] | None = None) -> None:
     as_json = "--json" in args[: args.index("--")] if "--" in args else "--json" in args
     if as_json:  # a global option, accepted anywhere on the line
         args = ["--json", *[a for a in args if a != "--json"]]
+    _tolerant_output()
     try:
+        _check_text(args)
         cli.main(args=args, prog_name="crm", standalone_mode=False)
         code = 0
     except click.exceptions.Exit as exc:
@@ -149,13 +233,32 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except BrokenPipeError:
         code = 0
+    except (OSError, sqlite3.OperationalError) as exc:  # the disk, not the tool
+        if os.environ.get("CRM_DEBUG"):
+            raise
+        code = report_error(_storage_error(exc), as_json)
     except Exception as exc:  # a bug: keep the traceback out of the user's face
         if os.environ.get("CRM_DEBUG"):
             raise
-        where = _crash_log(exc)
+        where = _crash_log(exc, _command(args))
         click.secho(
             f"Error: unexpected internal error ({type(exc).__name__}: {exc})", fg="red", err=True
         )
         click.echo(f"Hint: this is a bug; the details are in {where}. Please report it.", err=True)
         code = ExitCode.FAILURE
     sys.exit(int(code))
+
+
+def _command(args: list[str]) -> str:
+    """The command's name (``import undo``), without any of its values."""
+    names: list[str] = []
+    group: click.Command | None = cli
+    for arg in args:
+        if not isinstance(group, click.Group) or arg.startswith("-"):
+            continue
+        command = group.commands.get(arg)
+        if command is None:
+            continue  # an option's value
+        names.append(arg)
+        group = command
+    return " ".join(names)

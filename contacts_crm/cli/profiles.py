@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
@@ -115,6 +116,15 @@ def add(
         from contacts_crm.errors import ConfigError
 
         raise ConfigError(f"profile {name!r} is not valid", problems)
+    if client_secrets or service_account:
+        from contacts_crm.account.auth import check_key_file
+
+        if not google:
+            raise UsageError("--client-secrets and --service-account go with --google")
+        if client_secrets:
+            check_key_file(Path(client_secrets), "oauth")
+        if service_account:
+            check_key_file(Path(service_account), "service_account")
     conf = cfg.load()
     conf.profiles[name] = prof
     if make_default:
@@ -231,8 +241,6 @@ def login(ctx: Ctx, no_browser: bool) -> None:
 
 
 def _abs(path: str | None) -> str | None:
-    from pathlib import Path
-
     return str(Path(path).expanduser().resolve()) if path else None
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from contacts_crm.cli.output import Ctx, pass_ctx, table
+from contacts_crm.cli.output import FILE, Ctx, pass_ctx, table
 from contacts_crm.contact.phones import format_national
 from contacts_crm.dates import DATE_FORMATS, parse_day
 from contacts_crm.errors import UsageError
@@ -40,7 +40,7 @@ def _output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed([
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                      show_default=True, help="How to write the report."),
-        click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+        click.option("--output", "-o", type=FILE,
                      help="Write csv/xlsx to this file (csv: default the terminal)."),
         click.option("--to-sheet", metavar="URL_OR_NAME",
                      help="Also refresh the report's tab of this Google Sheet in place."),
@@ -59,18 +59,20 @@ def _today(as_of: str | None) -> date:
     return _day(as_of, "--as-of") or date.today()
 
 
-def _write_csv(view: View, output: Path | None) -> None:
-    from contacts_crm.files.safe_cells import csv_cell  # lazy: keeps crm start-up fast
+def _write_csv(view: View, output: Path | None, mode: int) -> None:
+    from contacts_crm.files.output import write_output
+    from contacts_crm.files.safe_cells import csv_row, phone_columns  # lazy: fast start-up
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(view.header)
+    writer.writerow(csv_row(view.header))
+    phones = phone_columns(view.header)
     for row in view.rows:
-        writer.writerow(["" if v is None else csv_cell(v) if isinstance(v, str) else v
-                         for v in row])  # fmt: skip
+        writer.writerow(csv_row(["" if v is None else v for v in row], phones))
     if output is None:
         click.echo(buf.getvalue(), nl=False)
     else:
-        output.write_text(buf.getvalue(), encoding="utf-8-sig")
+        write_output(output, buf.getvalue().encode("utf-8-sig"), mode)
         click.echo(f"Wrote {output}", err=True)
 
 
@@ -86,8 +88,13 @@ def _finish(
     default_name: str,
 ) -> None:
     """Write the sheet tabs, then print or save the report in the chosen format."""
+    from contacts_crm.files.output import check_output, file_mode
     from contacts_crm.reports.to_sheet import refresh_tab, sheets_client_for  # lazy: gspread
     from contacts_crm.reports.xlsx import write_summary_xlsx  # lazy: openpyxl
+
+    if fmt in ("csv", "xlsx") and not ctx.json and (output or fmt == "xlsx"):
+        check_output(output or Path(default_name), "--output")  # before any Sheet write
+    mode = file_mode(ctx.account.profile.export_mode)
     settings = load_report_settings()
     if to_sheet:
         client = sheets_client_for(ctx.account)  # one client (and credentials load) for all tabs
@@ -104,10 +111,10 @@ def _finish(
     if ctx.json or fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     elif fmt == "csv":
-        _write_csv(views[0], output)
+        _write_csv(views[0], output, mode)
     elif fmt == "xlsx":
         path = output or Path(default_name)
-        write_summary_xlsx(views, path, settings)
+        write_summary_xlsx(views, path, settings, mode)
         click.echo(f"Wrote {path}")
     else:
         human()

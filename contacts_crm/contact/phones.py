@@ -15,6 +15,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 from contacts_crm.defaults import DEFAULT_REGION
+from contacts_crm.errors import UsageError
 
 # What separates several numbers typed into one spreadsheet cell.
 _SPLIT = re.compile(
@@ -192,3 +193,14 @@ def looks_like_phone(text: str) -> bool:
         return False
     digits = _DIGITS.sub("", t)
     return len(digits) >= 5 and len(digits) >= 0.6 * len(re.sub(r"\s", "", t))
+
+
+def check_region(code: str, option: str = "region") -> str:
+    """The upper-case region code, or UsageError for one phonenumbers does not know."""
+    region = code.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise UsageError(
+            f"{option}: {code!r} is not a phone region",
+            hint="give a two-letter country code such as RU, TR, US, GB",
+        )
+    return region

@@ -143,18 +143,30 @@ def check_fields(
         if name in fields and len(person.get(name) or []) > 1:
             raise bad_request(f"Cannot have more than one person.{name} per source.")
     for name in fields:
-        if name == "biographies":
-            continue
-        for item in person.get(name) or []:
+        for n, item in enumerate(person.get(name) or []):
             if not isinstance(item, dict):
                 raise bad_request(f"Invalid value at 'person.{name}': expected an object.")
             for key, val in item.items():
+                _check_value(f"person.{name}[{n}].{key}", val)
+                if name == "biographies":
+                    continue
                 if isinstance(val, str) and len(val) > max_chars:
                     # [NF] Google's message for this limit is unpublished; this one is ours.
                     raise bad_request(
                         f"Value of person.{name}.{key} is too long: a field can hold at most"
                         f" {max_chars} characters (Notes excepted)."
                     )
+
+
+def _check_value(path: str, value: Any) -> None:
+    """Google's 400 for a number where text belongs, and for text that is not UTF-8."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise bad_request(f"Invalid value at '{path}' (TYPE_STRING), {value}")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise bad_request(f"Invalid value at '{path}': invalid UTF-8.") from None
 
 
 def _item_meta(source_id: str, primary: bool) -> dict[str, Any]:

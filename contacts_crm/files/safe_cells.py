@@ -1,8 +1,13 @@
-"""Keep cells from running as formulas when a spreadsheet opens an export."""
+"""Keep cells from running as formulas when a spreadsheet opens an export.
+
+One rule for every CSV the tool writes (exports, Google CSV, reports): see
+``csv_cell``. xlsx cells are typed as text instead (``append_text_row``).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -63,15 +68,42 @@ def append_text_row(
     ws.append(row)
 
 
-def csv_cell(text: str) -> str:
-    """A CSV cell that a spreadsheet will not evaluate: an apostrophe before formula starts.
+def csv_cell(text: str, *, phone_column: bool = False) -> str:
+    """A CSV cell that a spreadsheet will not evaluate: the one rule for every CSV we write.
 
-    The importer strips that apostrophe again (``strip_formula_guard``), so an
-    exported E.164 phone ("+7916…") comes back as it was. Text that already
-    starts with an apostrophe before a formula start gets a second one, so the
-    round trip stays exact.
+    A leading apostrophe goes before text starting with = + - @ tab or CR —
+    except a phone number in a phone column (``is_phone_text``), which stays
+    as it is so Google Contacts imports it. Text that already starts with an
+    apostrophe before one of those characters gets a second one, so the
+    importer's ``strip_formula_guard`` gives back exactly what was exported.
     """
+    if phone_column and is_phone_text(text):
+        return text
     return "'" + text if _guarded(text) else text
+
+
+def csv_row(values: Sequence[Any], phone_columns: Collection[int] = ()) -> list[Any]:
+    """``csv_cell`` over one row; ``phone_columns`` are the indexes of phone columns."""
+    return [
+        csv_cell(v, phone_column=i in phone_columns) if isinstance(v, str) else v
+        for i, v in enumerate(values)
+    ]
+
+
+def phone_columns(header: Sequence[str]) -> set[int]:
+    """Indexes of the columns whose header names a phone ("Mobile phone", "Phone 1 - Value")."""
+    return {i for i, name in enumerate(header) if _PHONE_HEADER.search(str(name))}
+
+
+def is_phone_text(text: str) -> bool:
+    """True for a phone number (one per line): an optional "+", then only digits,
+    spaces and - . ( ) with at least 7 digits, optionally " ext. N".
+
+    Such text can hold no function, reference or command, so a spreadsheet
+    cannot run anything from it.
+    """
+    lines = text.split("\n")
+    return all(_PHONE.match(line) and sum(c.isdigit() for c in line) >= 7 for line in lines)
 
 
 def strip_formula_guard(text: str) -> str:
@@ -80,5 +112,9 @@ def strip_formula_guard(text: str) -> str:
 
 
 def _guarded(text: str) -> bool:
-    """True when ``csv_cell`` puts an apostrophe before ``text``."""
+    """True when ``csv_cell`` puts an apostrophe before ``text`` (outside phone columns)."""
     return looks_like_formula(text) or (text[:1] == "'" and looks_like_formula(text[1:]))
+
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ().-]*(?: ext\. [0-9]{1,10})?$", re.ASCII)
+_PHONE_HEADER = re.compile(r"phone|телефон|telefon", re.IGNORECASE)

@@ -1,10 +1,11 @@
 """Writers for ``crm export``: xlsx, csv, Google CSV, vCard, JSON backup.
 
-Spreadsheet cells never run as formulas: xlsx cells are typed as text, CSV
-cells that start with = + - @ tab or CR get a leading apostrophe (the
-importer strips it again). Google CSV is meant for Google Contacts, which
-keeps an apostrophe literally, so there only = @ tab CR are neutralised and
-phones keep their "+".
+Spreadsheet cells never run as formulas: xlsx cells are typed as text; every
+CSV (ours and Google's) follows the one rule of ``safe_cells.csv_cell``: an
+apostrophe before a cell starting with = + - @ tab or CR, except a phone
+number in a phone column (Google Contacts must read its "+"). The importer
+strips the apostrophe again. Files are written 0600 unless the profile's
+``export_mode`` says otherwise.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from typing import Any
 import vobject
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
-from contacts_crm.files.safe_cells import csv_cell, looks_like_formula
+from contacts_crm.files.output import DEFAULT_MODE, write_output
+from contacts_crm.files.safe_cells import csv_row, phone_columns
 from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
 
 PHONE_COLUMNS = {"mobile": "Mobile phone", "work": "Work phone", "home": "Home phone"}
@@ -60,34 +62,31 @@ def group_list(c: Contact, group_names: dict[str, str]) -> list[str]:
     return out
 
 
-def write_xlsx(rows: list[list[str]], header: list[str], path: Path) -> None:
+def write_xlsx(
+    rows: list[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
+) -> None:
     """Header row in bold, frozen, with filters; every cell text (phones stay "+7…").
 
     Streamed with XlsxWriter: time and memory grow linearly with the contacts,
     and every str is written as a string, never as a formula.
     """
     widths = {i: 40.0 if name == "Card" else 18.0 for i, name in enumerate(header)}
-    write_text_xlsx(path, [TextSheet("Contacts", header, rows, freeze=(1, 2), widths=widths)])
+    sheet = TextSheet("Contacts", header, rows, freeze=(1, 2), widths=widths)
+    write_text_xlsx(path, [sheet], mode=mode)
 
 
-def write_csv(rows: list[list[str]], header: list[str], path: Path,
-              guard: Callable[[str], str] = csv_cell) -> None:  # fmt: skip
-    """UTF-8 with BOM (Excel reads it right), comma-separated, formula starts guarded."""
+def write_csv(
+    rows: list[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
+) -> None:
+    """UTF-8 with BOM (Excel reads it right), comma-separated, formula starts guarded
+    by the one CSV rule (``safe_cells.csv_cell``; phones in phone columns kept)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow(csv_row(header))
+    phones = phone_columns(header)
     for row in rows:
-        writer.writerow([guard(v) for v in row])
-    path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
-
-
-def google_csv_guard(text: str) -> str:
-    """Google Contacts keeps an apostrophe: guard only what no phone starts with."""
-    # A leading apostrophe is doubled where the importer would strip it (strip_formula_guard).
-    guarded = text[:1] in ("=", "@", "\t", "\r") or (
-        text[:1] == "'" and looks_like_formula(text[1:])
-    )
-    return "'" + text if guarded else text
+        writer.writerow(csv_row(row, phones))
+    write_output(path, b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"), mode)
 
 
 def google_rows(contacts: list[Contact], group_names: dict[str, str]) -> tuple[list, list]:
@@ -115,7 +114,9 @@ def google_rows(contacts: list[Contact], group_names: dict[str, str]) -> tuple[l
     return header, rows
 
 
-def write_vcard(contacts: list[Contact], group_names: dict[str, str], path: Path) -> None:
+def write_vcard(
+    contacts: list[Contact], group_names: dict[str, str], path: Path, mode: int = DEFAULT_MODE
+) -> None:
     """vCard 3.0, one card per contact."""
     out = []
     for c in contacts:
@@ -142,10 +143,13 @@ def write_vcard(contacts: list[Contact], group_names: dict[str, str], path: Path
         if c.notes:
             card.add("note").value = c.notes
         out.append(card.serialize())
-    path.write_text("".join(out), "utf-8", newline="")
+    write_output(path, "".join(out).encode("utf-8"), mode)
 
 
-def write_backup(persons: list[dict[str, Any]], groups: list[dict[str, Any]], path: Path) -> None:
+def write_backup(
+    persons: list[dict[str, Any]], groups: list[dict[str, Any]], path: Path,
+    mode: int = DEFAULT_MODE,
+) -> None:  # fmt: skip
     """The JSON full backup: every Person as the API gave it, and every group."""
     doc = {
         "format": BACKUP_FORMAT,
@@ -154,7 +158,7 @@ def write_backup(persons: list[dict[str, Any]], groups: list[dict[str, Any]], pa
         "groups": groups,
         "persons": persons,
     }
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
+    write_output(path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"), mode)
 
 
 def _phone_text(value: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contacts_crm.files.output import DEFAULT_MODE, output_path
 from contacts_crm.files.safe_cells import safe_cell
 
 
@@ -30,11 +31,17 @@ class TextSheet:
     widths: dict[int, float] = field(default_factory=dict)  # column index -> width
 
 
-def write_text_xlsx(path: Path | str, sheets: list[TextSheet]) -> Path:
-    """Write ``sheets`` to ``path``; cells "" and None are left empty."""
+def write_text_xlsx(path: Path | str, sheets: list[TextSheet], *, mode: int = DEFAULT_MODE) -> Path:
+    """Write ``sheets`` to ``path`` (atomically, permissions ``mode``: 0600 by
+    default); cells "" and None are left empty."""
+    with output_path(path, mode) as tmp:
+        _write_book(tmp, sheets)
+    return Path(path)
+
+
+def _write_book(path: Path, sheets: list[TextSheet]) -> None:
     import xlsxwriter
 
-    path = Path(path)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     try:
         bold = wb.add_format({"bold": True})
@@ -53,7 +60,6 @@ def write_text_xlsx(path: Path | str, sheets: list[TextSheet]) -> Path:
                 ws.autofilter(0, 0, last, len(sheet.header) - 1)
     finally:
         wb.close()
-    return path
 
 
 def _write_row(ws: Any, row: int, values: Sequence[Any]) -> None:

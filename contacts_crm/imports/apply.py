@@ -107,8 +107,9 @@ def _append_log(path: Path, entries: list[tuple[str, Any]]) -> None:
     """Append one JSON line per entry and sync; a torn last line is closed off first."""
     if not entries:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("ab") as fh:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # private from the start
+    with os.fdopen(fd, "ab") as fh:
         if fh.tell() and _last_byte(path) != b"\n":
             fh.write(b"\n")  # a crash tore the last line: never glue the next one to it
         fh.write("".join(json.dumps(list(e), ensure_ascii=False) + "\n" for e in entries)

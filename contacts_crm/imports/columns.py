@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from contacts_crm.errors import InputError, Problem
+from contacts_crm.errors import ConfigError, InputError, Problem
 from contacts_crm.files.table import Table, column_letter
 
 FIELDS = (
@@ -178,11 +179,25 @@ def load_synonyms(path: str | None = None) -> _Synonyms:
     if path is not None:
         try:
             docs.insert(0, tomllib.loads(Path(path).read_text("utf-8-sig")))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise InputError(
-                f"{path}: the office's column words are not valid TOML ({e})",
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(
+                f"{path}: the office's column words cannot be used ({type(e).__name__}: {e})",
                 hint="fix that file (see README, 'Import and export') or remove it",
             ) from None
+    try:
+        return _parse(docs)
+    except (AttributeError, TypeError, ValueError, re.error) as exc:
+        if path is None:
+            raise
+        raise ConfigError(
+            f"{path}: the office's column words cannot be used ({type(exc).__name__}: {exc})",
+            hint='fix it ([fields.NAME] with synonyms = ["…"], patterns = ["regex"]) '
+            "or remove it to use the shipped words",
+        ) from exc
+
+
+def _parse(docs: list[dict[str, Any]]) -> _Synonyms:
+    """The words of the column files, the office's first (its words win)."""
     words: dict[str, str] = {}
     patterns: list[tuple[re.Pattern[str], str]] = []
     flavors: dict[str, tuple[list[str], dict[str, str]]] = {}

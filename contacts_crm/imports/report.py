@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from contacts_crm.files.output import DEFAULT_MODE
 from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
 from contacts_crm.imports.normalize import NOTICE_KINDS
 from contacts_crm.imports.plan import ImportPlan
@@ -37,8 +38,8 @@ def report_rows(plan: ImportPlan) -> list[list[str | int]]:
     return out
 
 
-def write_report(plan: ImportPlan, path: Path | str) -> Path:
-    """Write the per-row report to ``path`` (xlsx): one line per spreadsheet row.
+def write_report(plan: ImportPlan, path: Path | str, mode: int = DEFAULT_MODE) -> Path:
+    """Write the per-row report to ``path`` (xlsx, 0600): one line per spreadsheet row.
 
     Streamed with XlsxWriter (linear; text is never a formula), so ``--report``
     adds about a tenth to the import's CPU time, not minutes.
@@ -50,6 +51,7 @@ def write_report(plan: ImportPlan, path: Path | str) -> Path:
             TextSheet("Import report", REPORT_COLUMNS, report_rows(plan)),
             TextSheet("Summary", ["Import", plan.import_id], counts, freeze=None, filters=False),
         ],
+        mode=mode,
     )
 
 

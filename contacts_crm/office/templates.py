@@ -28,9 +28,14 @@ def read_template(name: str, override_dir: Path | None = None) -> dict[str, Any]
         return tomllib.loads(resource.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"template {name} not found") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"template {name} is not valid TOML: {exc}", hint="fix the file or remove the override"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"template {name} cannot be read ({exc.strerror or exc})",
+            hint="fix its permissions or remove the override",
         ) from exc
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from contacts_crm.card.grammar import parse
 from contacts_crm.card.model import Call
 from contacts_crm.card.wording import Labels
+from contacts_crm.config import private_file
 
 VERSION = "1"  # bump when CardFacts changes: old rows are then ignored
 
@@ -102,14 +103,13 @@ class FactsCache:
         # what the facts depend on besides the text: this module's version and the labels
         words = repr((labels.language, labels.languages, labels.stages))
         self._salt = f"{VERSION}\0{hashlib.blake2b(words.encode(), digest_size=16).hexdigest()}\0"
-        self._db = sqlite3.connect(str(path)) if path is not None else None
+        self._db = _open(path) if path is not None else None
         self._known: dict[str, str] = {}
         self._new: dict[str, str] = {}
         self._seen: set[str] = set()
         self._decoded: dict[str, CardFacts] = {}
         self.parsed = 0
         if self._db is not None:
-            self._db.execute("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, json TEXT)")
             self._known = dict(self._db.execute("SELECT key, json FROM facts"))
 
     def facts(self, notes: str) -> CardFacts:
@@ -144,3 +144,14 @@ class FactsCache:
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+
+
+def _open(path: Path) -> sqlite3.Connection | None:
+    """The facts file (0600), or None when it is damaged: a cache, rebuilt by parsing."""
+    try:
+        private_file(path)
+        db = sqlite3.connect(str(path))
+        db.execute("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, json TEXT)")
+        return db
+    except (sqlite3.DatabaseError, OSError):
+        return None

@@ -8,6 +8,7 @@ stored as numbers, and text that a spreadsheet would read as a formula
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from contacts_crm.files.output import DEFAULT_MODE, write_output
 from contacts_crm.files.safe_cells import append_text_row
 from contacts_crm.reports.settings import ALL, ReportSettings
 from contacts_crm.reports.tables import View
@@ -71,9 +73,11 @@ def _chart(ws: Any, view: View) -> None:
 
 
 def write_summary_xlsx(
-    views: list[View], path: Path, settings: ReportSettings | None = None
-) -> Path:
-    """Write the views to ``path`` (one sheet each, the chart on the summary sheet)."""
+    views: list[View], path: Path, settings: ReportSettings | None = None,
+    mode: int = DEFAULT_MODE,
+) -> Path:  # fmt: skip
+    """Write the views to ``path`` (one sheet each, the chart on the summary sheet),
+    with permissions ``mode`` (0600 by default)."""
     conf = settings or ReportSettings()
     wb = Workbook()
     wb.remove(wb.active)
@@ -82,6 +86,6 @@ def write_summary_xlsx(
         _write(ws, view)
         if view.key == CHART_SHEET:
             _chart(ws, view)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    buf = io.BytesIO()
+    wb.save(buf)
+    return write_output(path, buf.getvalue(), mode)

@@ -90,6 +90,11 @@ def who_did_it(account: Account, by: str | None) -> str:
             "who did it is not known",
             hint="pass --by NAME, or set your name once: crm config set user NAME",
         )
+    if len(name) > 60 or not name.isprintable() or any(c in name for c in "()"):
+        raise UsageError(
+            f"{name[:60]!r} cannot sign a card line",
+            hint="a name of at most 60 characters on one line, without parentheses",
+        )
     return name
 
 

@@ -14,13 +14,18 @@ from contacts_crm.contact import phones
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact, EmailEntry, PhoneEntry
 from contacts_crm.errors import AmbiguousError, InputError, NotFoundError, Problem, UsageError
 
-
 # ------------------------------------------------------------------- finding
+MAX_RESULTS = 100_000  # a result list longer than this is not a search
+
+
 def find(account: Account, query: str, *, limit: int = 50) -> list[Contact]:
     """Contacts matching a phone (any spelling), an email, a name or a company.
 
     Answers from the cache: no API call once the account was synced.
+    ``limit`` (1 to MAX_RESULTS) caps the results of a text search.
     """
+    if not 1 <= limit <= MAX_RESULTS:
+        raise UsageError(f"--limit must be from 1 to {MAX_RESULTS:,}, got {limit}")
     account.ensure_synced()
     q = query.strip()
     if not q:
@@ -111,6 +116,8 @@ def add_contact(
         problems.append(Problem("a contact needs a name or a company", column="NAME"))
     entries: list[PhoneEntry] = []
     for raw in phone_numbers:
+        if not raw.strip():
+            problems.append(Problem("an empty phone number", column="--phone"))
         for phone in phones.normalize_cell(raw, account.profile.region):
             if phone.e164 is None:
                 problems.append(Problem(f"{raw!r}: {phone.problem}", column="--phone"))

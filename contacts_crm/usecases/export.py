@@ -16,8 +16,9 @@ from contacts_crm.account.connected import Account
 from contacts_crm.card import grammar
 from contacts_crm.card.wording import Labels
 from contacts_crm.contact.model import Contact
-from contacts_crm.errors import InputError, NotFoundError, UsageError
+from contacts_crm.errors import InputError, NotFoundError, Problem, UsageError
 from contacts_crm.files import writers as fmt
+from contacts_crm.files.output import DEFAULT_MODE, check_output, file_mode
 from contacts_crm.office.cards import card_settings
 from contacts_crm.office.templates import load_labels
 
@@ -62,12 +63,14 @@ def export(
     *,
     groups: list[dict[str, Any]] | None = None,
     labels: Labels | None = None,
+    mode: int = DEFAULT_MODE,
 ) -> int:
     """Write ``contacts`` to ``path``; ``groups`` are the account's contact groups,
-    ``labels`` the wording cards are read with (the shipped one by default)."""
+    ``labels`` the wording cards are read with (the shipped one by default),
+    ``mode`` the file's permissions (0600: only you can read it)."""
     if format not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
-    path = Path(path)
+    path = check_output(path)
     items = list(contacts)
     group_list = list(groups or [])
     names = _group_names(group_list)
@@ -75,16 +78,16 @@ def export(
         header = fmt.table_columns(DERIVED)
         rows = _table_rows(items, names, labels or load_labels())
         if format == "xlsx":
-            fmt.write_xlsx(rows, header, path)
+            fmt.write_xlsx(rows, header, path, mode)
         else:
-            fmt.write_csv(rows, header, path)
+            fmt.write_csv(rows, header, path, mode)
     elif format == "google-csv":
         header, rows = fmt.google_rows(items, names)
-        fmt.write_csv(rows, header, path, guard=fmt.google_csv_guard)
+        fmt.write_csv(rows, header, path, mode)
     elif format == "vcard":
-        fmt.write_vcard(items, names, path)
+        fmt.write_vcard(items, names, path, mode)
     else:
-        fmt.write_backup([c.raw or c.to_person() for c in items], group_list, path)
+        fmt.write_backup([c.raw or c.to_person() for c in items], group_list, path, mode)
     return len(items)
 
 
@@ -119,10 +122,14 @@ def _selection(
 def export_account(
     account: Account, path: Path | str, format: str = "xlsx", *, group: str | None = None
 ) -> int:
-    """Export the account's contacts (all, or the members of the label ``group``)."""
+    """Export the account's contacts (all, or the members of the label ``group``).
+
+    The file gets the profile's ``export_mode`` (0600 by default)."""
+    path = check_output(path)  # before the sync: a bad path fails at once
     contacts, groups, chosen = _selection(account, group)
     return export(contacts, path, format, groups=chosen if format == "json" and chosen
-                  else groups, labels=card_settings(account.profile).labels)
+                  else groups, labels=card_settings(account.profile).labels,
+                  mode=file_mode(account.profile.export_mode))  # fmt: skip
 
 
 def export_to_sheet(
@@ -180,15 +187,61 @@ def restore(account: Account, path: Path | str, *, force: bool = False) -> int:
 
 
 def _load_backup(path: Path) -> dict[str, Any]:
+    if not str(path).strip():
+        raise UsageError("FILE: the file name is empty", hint="give the backup to restore")
     try:
         doc = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise NotFoundError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise NotFoundError(f"{path} is a directory, not a backup file") from None
+    except OSError as exc:
+        raise NotFoundError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: not a contacts-crm backup ({e})") from None
     if not isinstance(doc, dict) or doc.get("format") != fmt.BACKUP_FORMAT:
         raise InputError(f"{path}: not a contacts-crm backup (made by 'crm export --format json')")
+    problems = _backup_problems(doc, str(path))
+    if problems:
+        raise InputError(
+            f"{path}: the backup is damaged; nothing was restored",
+            problems,
+            hint="restore from another copy, or export the account again",
+        )
     return doc
+
+
+def _backup_problems(doc: dict[str, Any], file: str) -> list[Problem]:
+    """What in a backup's shape would make a restore fail (a hand-edited or cut file)."""
+    out: list[Problem] = []
+    for key in ("groups", "persons"):
+        items = doc.get(key)
+        if not isinstance(items, list):
+            out.append(Problem(f"'{key}' must be a list", file=file))
+            continue
+        for n, item in enumerate(items, start=1):
+            if not isinstance(item, dict):
+                out.append(Problem(f"{key} entry {n} is not an object", file=file))
+            elif not all(isinstance(item.get(k, ""), str) for k in ("resourceName", "name")) or (
+                key == "groups" and not item.get("resourceName")
+            ):
+                out.append(Problem(f"{key} entry {n}: resourceName and name must be text",
+                                   file=file))  # fmt: skip
+            elif key == "persons":
+                bad = [f for f in RESTORE_FIELDS if not _list_of_objects(item.get(f, []))]
+                memberships = item.get("memberships", [])
+                if not bad and not all(
+                    isinstance(m.get("contactGroupMembership", {}), dict) for m in memberships
+                ):
+                    bad = ["memberships"]
+                if bad:
+                    out.append(Problem(f"persons entry {n}: {', '.join(bad)} must be a list of "
+                                       "objects", file=file))  # fmt: skip
+    return out
+
+
+def _list_of_objects(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, dict) for x in value)
 
 
 def _restorable(person: dict[str, Any], remap: dict[str, str]) -> dict[str, Any]:

@@ -275,3 +275,16 @@ def test_module_server_starts_answers_and_stops_on_sigterm(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_number_or_invalid_utf8_where_text_belongs_is_a_400_like_google():
+    emu = Emulator()
+    svc = build_service(emu)
+    for names in ([{"givenName": 5}], [{"givenName": "Iv\udcffan"}]):
+        with pytest.raises(HttpError) as info:
+            svc.people().createContact(body={"names": names}).execute()
+        assert info.value.resp.status == 400
+    assert svc.people().connections().list(
+        resourceName="people/me", personFields="names"
+    ).execute().get("connections") is None
+    emu.close()
