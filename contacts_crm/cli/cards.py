@@ -7,8 +7,18 @@ from datetime import datetime
 import click
 
 from contacts_crm.card.wording import OUTCOMES
-from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
-from contacts_crm.dates import parse_day, parse_when
+from contacts_crm.cli.output import (
+    Ctx,
+    Listing,
+    emit,
+    output_options,
+    pass_ctx,
+    short_time,
+    show,
+)
+from contacts_crm.dates import DATE_FORMATS, parse_day, parse_when
+from contacts_crm.errors import UsageError
+from contacts_crm.reports.tables import kind_words, without_day
 from contacts_crm.usecases import cards as uc
 
 _by = click.option("--by", metavar="NAME", help="Who did it (default: the profile's user).")
@@ -16,7 +26,7 @@ _at = click.option(
     "--at",
     "at_",
     metavar="WHEN",
-    help="When it happened: YYYY-MM-DD [HH:MM] or DD.MM.YYYY (default: now).",
+    help=f"When it happened, not in the future: {DATE_FORMATS} (default: now).",
 )
 _op = click.option(
     "--op-id",
@@ -77,11 +87,15 @@ def _print_card(name: str, text: str) -> None:
 @click.command()
 @click.argument("query")
 @click.argument("comment", required=False, default="")
-@click.option("--in", "direction", flag_value="in", help="An incoming call.")
-@click.option("--out", "direction", flag_value="out", default=True, help="An outgoing call.")
-@click.option("--missed", "direction", flag_value="missed", help="A missed call.")
+@click.option("--in", "incoming", is_flag=True, help="An incoming call.")
+@click.option("--out", "outgoing", is_flag=True, help="An outgoing call (the default).")
+@click.option("--missed", is_flag=True, help="A missed call (not counted as a contact).")
 @click.option("--outcome", type=click.Choice(OUTCOMES), help="What came of it.")
-@click.option("--callback-on", metavar="DATE", help="Call back on this date (sets the outcome).")
+@click.option(
+    "--callback-on",
+    metavar="DATE",
+    help="Call back on this date, today or later (sets the outcome to callback).",
+)
 @_by
 @_at
 @_op
@@ -90,7 +104,9 @@ def call(
     ctx: Ctx,
     query: str,
     comment: str,
-    direction: str,
+    incoming: bool,
+    outgoing: bool,
+    missed: bool,
     outcome: str | None,
     callback_on: str | None,
     by: str | None,
@@ -99,19 +115,35 @@ def call(
 ) -> None:
     """Log a call on a client's card.
 
+    With none of --in, --out, --missed the call is outgoing. Contradictions
+    are refused (exit 2): two directions, --outcome callback without
+    --callback-on, --callback-on with another outcome or in the past, --at in
+    the future. "Last contact" on the card is the last answered call or order
+    step: a missed call is logged but is not a contact.
+
     \b
     Examples:
       crm call "8 916 123-45-67" "asks when delivery comes" --in
-      crm call Petrov "no answer" --out
-      crm call Petrov "wants a quote" --outcome interested --callback-on 2026-12-01
+      crm call Petrov "no answer" --missed
+      crm call Petrov "wants a quote" --outcome interested
+      crm call Petrov "busy, call Friday" --callback-on friday
+      crm call Petrov "ordered on the phone" --at "yesterday 16:30"
     """
+    chosen = [name for name, on in (("--in", incoming), ("--out", outgoing),
+                                    ("--missed", missed)) if on]  # fmt: skip
+    if len(chosen) > 1:
+        raise UsageError(f"{' and '.join(chosen)} contradict each other: a call has one direction",
+                         hint="give one of --in, --out, --missed (none: --out)")  # fmt: skip
+    direction = "in" if incoming else "missed" if missed else "out"
     change = uc.log_call(
         ctx.account,
         query,
         comment,
         direction=direction,
         outcome=outcome,
-        callback_on=parse_day(callback_on, "--callback-on") if callback_on else None,
+        callback_on=parse_day(callback_on, "--callback-on", direction="future")
+        if callback_on
+        else None,
         by=by,
         at=_when(at_),
         op_id=op_id,
@@ -150,7 +182,13 @@ def open_(
     at_: str | None,
     op_id: str | None,
 ) -> None:
-    """Open a new order for the client (numbered per client)."""
+    """Open a new order for the client (numbered per client).
+
+    \b
+    Examples:
+      crm order open Petrov "40 boxes of tiles" --amount 12500
+      crm order open "+90 532 123 45 67" "sample kit" --at yesterday
+    """
     change = uc.open_order(
         ctx.account, query, what, amount=uc.parse_amount(amount), by=by, at=_when(at_), op_id=op_id
     )
@@ -178,7 +216,13 @@ def step(
     at_: str | None,
     op_id: str | None,
 ) -> None:
-    """Move an order to STAGE (new, confirmed, paid, shipped, delivered, cancelled…)."""
+    """Move an order to STAGE (new, confirmed, paid, shipped, delivered, cancelled…).
+
+    \b
+    Examples:
+      crm order step Petrov 1 paid --amount 12500
+      crm order step Petrov 1 shipped "truck 12"
+    """
     change = uc.step_order(
         ctx.account,
         query,
@@ -214,7 +258,13 @@ def close(
     at_: str | None,
     op_id: str | None,
 ) -> None:
-    """Close an order as delivered (or --cancelled); it shrinks to one line."""
+    """Close an order as delivered (or --cancelled); it shrinks to one line.
+
+    \b
+    Examples:
+      crm order close Petrov 1
+      crm order close Petrov 2 --cancelled --comment "found cheaper"
+    """
     change = uc.close_order(
         ctx.account,
         query,
@@ -253,33 +303,44 @@ def journal() -> None:
 
 @journal.command("show", hidden=True)
 @click.argument("query", nargs=-1, required=True)
+@output_options()
 @pass_ctx
 def journal_show(ctx: Ctx, query: tuple[str, ...]) -> None:
-    """Show the journal of one client."""
+    """Show the journal of one client: a timeline, one line per event.
+
+    \b
+    Examples:
+      crm journal Petrov
+      crm journal Petrov | grep "price list"
+    """
     contact, events = uc.history(ctx.account, " ".join(query))
     data = {
         "resourceName": contact.resource_name,
         "name": contact.display_name,
         "events": [{k: v for k, v in vars(e).items() if v not in (None, "", {})} for e in events],
     }
-    emit(
-        ctx,
-        data,
-        lambda: table(
-            ["When", "Who", "What", "Order", "Stage", "Amount", "Text"],
-            [
-                (_short_time(e.at), e.who, e.kind, e.order_no, e.stage, e.amount, e.text.strip())
-                for e in events
-            ],
-            title=contact.display_name,
-        ),
-    )
+    rows = [(short_time(e.at), e.who, _what(e), _event_text(e)) for e in events]
+    show(ctx, Listing(["When", "Who", "What", "Text"], rows, title=contact.display_name, nowrap=(0,),
+                      empty=f"Nothing in the journal for {contact.display_name} yet."),
+         data)  # fmt: skip
 
 
-def _short_time(at: str) -> str:
-    """'2026-11-18T09:30:00+00:00' -> '2026-11-18 09:30' (the date alone at midnight)."""
-    day, _, rest = at.partition("T")
-    return day if rest[:5] in ("", "00:00") else f"{day} {rest[:5]}"
+def _what(e: object) -> str:
+    """The event in words: its kind, and the order it concerns."""
+    kind = str(getattr(e, "kind", ""))
+    number = getattr(e, "order_no", None)
+    words = kind_words(kind)
+    return f"{words} {number}" if number is not None and kind.startswith("order") else words
+
+
+def _event_text(e: object) -> str:
+    """The card line of the event without its date (the When column has it), with the
+    whole comment where the card line had to shorten it."""
+    text = without_day(str(getattr(e, "text", "")))
+    comment = str((getattr(e, "data", None) or {}).get("comment") or "").strip()
+    if comment and comment not in text and ": " in text:
+        text = text[: text.index(": ") + 2] + comment
+    return text
 
 
 @journal.command("push")
@@ -289,6 +350,10 @@ def journal_push(ctx: Ctx, sheet: str) -> None:
     """Append this PC's new journal events to the "Journal" tab of a Google Sheet.
 
     Safe to run again, from any PC: nothing is duplicated.
+
+    \b
+    Example:
+      crm journal push "https://docs.google.com/spreadsheets/d/KEY"
     """
     from contacts_crm.usecases.journal_sharing import push_journal
 
@@ -304,6 +369,10 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
 
     Summaries, activity and histories then include what everyone did.
     Safe to run again: events already here are skipped.
+
+    \b
+    Example:
+      crm journal pull "https://docs.google.com/spreadsheets/d/KEY"
     """
     from contacts_crm.usecases.journal_sharing import pull_journal
 
@@ -312,14 +381,17 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
 
 
 @click.command()
-@click.option("--repair", is_flag=True,
-              help="Run again the operations that were interrupted before reaching the account.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Run again the operations that were interrupted before reaching the account.",
+)
 @pass_ctx
 def doctor(ctx: Ctx, repair: bool) -> None:
     """Check cards and the journal: lines the tool does not understand, interrupted writes.
 
     \b
-    Example:
+    Examples:
       crm doctor
       crm doctor --repair
     """

@@ -10,7 +10,8 @@ A client's newest call with an outcome decides what it asks for:
 Independently, ``stay_in_touch``: the client's last contact is older than its
 groups' interval (``templates/reports/stay_in_touch.toml``, the shortest of
 its groups, else the default; overdue = days since the last contact minus the
-interval). Clients never contacted are not listed (``crm summary`` counts them).
+interval). ``never_contacted``: a lead (in a lead group, no order) that no
+call or order step ever reached (overdue 0: nobody knows since when).
 
 One entry per client, with every reason that applies; its urgency is the
 largest overdue. Sorted by overdue (descending), then name.
@@ -28,7 +29,7 @@ from contacts_crm.reports.settings import ReportSettings, load_report_settings
 
 @dataclass(frozen=True)
 class Reason:
-    key: str  # callback_due | interested | stay_in_touch
+    key: str  # callback_due | interested | stay_in_touch | never_contacted
     overdue: int  # days
     since: date  # the date the reason counts from
     detail: str
@@ -106,6 +107,14 @@ def _stay_reason(c: ClientView, settings: ReportSettings, today: date) -> Reason
                   f"not contacted for {gap} days (every {interval} days)")  # fmt: skip
 
 
+def _never_reason(c: ClientView, settings: ReportSettings, today: date) -> Reason | None:
+    if c.last_contact is not None or c.ever_ordered or c.open_orders:
+        return None
+    if not c.in_any(settings.lead_groups):
+        return None
+    return Reason("never_contacted", 0, today, "never contacted")
+
+
 def callbacks(
     account: Any,
     *,
@@ -126,7 +135,8 @@ def callbacks(
     for c in client_views(account):
         if only is not None and only not in c.groups:
             continue
-        found = [r for r in (_call_reason(c, wait, today), _stay_reason(c, conf, today)) if r]
+        found = [r for r in (_call_reason(c, wait, today), _stay_reason(c, conf, today),
+                             _never_reason(c, conf, today)) if r]  # fmt: skip
         if found:
             found.sort(key=lambda r: -r.overdue)
             out.append(Callback(c.resource_name, c.name, c.phone, c.groups, c.last_contact,

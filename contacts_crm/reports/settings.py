@@ -40,7 +40,9 @@ class ReportSettings:
 
     def view(self, key: str) -> str:
         """The tab/sheet name of a view (summary, open_orders, employees, callbacks…)."""
-        return self.views.get(key, key.replace("_", " ").capitalize())
+        from contacts_crm.i18n import _  # the shipped names are in the catalogs
+
+        return _(self.views.get(key, key.replace("_", " ").capitalize()))
 
 
 def _int(data: dict[str, Any], key: str, default: int, where: str) -> int:

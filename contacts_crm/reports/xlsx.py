@@ -18,18 +18,20 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from contacts_crm.files.safe_cells import append_text_row, looks_like_formula
+from contacts_crm.i18n import _
 from contacts_crm.reports.settings import ALL, ReportSettings
-from contacts_crm.reports.tables import View
+from contacts_crm.reports.tables import CHART_COLUMNS, Percent, View
 
 CHART_SHEET = "summary"
-# Columns of the summary view charted per group (see reports_tables.SUMMARY_HEADER).
-CHART_SERIES = ("Open orders", "Completed", "Cancelled")
+PERCENT_FORMAT = "0%"
 
 
 def xlsx_value(value: Any) -> Any:
     """A cell value: numbers as numbers, dates as ISO text, anything else as text."""
     if value is None:
         return ""
+    if isinstance(value, Percent):
+        return float(value)
     if isinstance(value, bool | int | float):
         return value
     if isinstance(value, Decimal):
@@ -42,9 +44,11 @@ def xlsx_value(value: Any) -> Any:
 def _write(ws: Any, view: View) -> None:
     for values in (view.header, *view.rows):
         append_text_row(ws, [xlsx_value(v) for v in values])  # text typed as text, cleaned
-        for cell in ws[ws.max_row]:
+        for cell, value in zip(ws[ws.max_row], values, strict=False):
             if isinstance(cell.value, str) and looks_like_formula(cell.value):
                 cell.quotePrefix = True
+            elif isinstance(value, Percent):
+                cell.number_format = PERCENT_FORMAT
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
@@ -60,12 +64,12 @@ def _chart(ws: Any, view: View) -> None:
         return
     chart = BarChart()
     chart.type = "col"
-    chart.title = "Orders per group"
-    chart.y_axis.title = "Orders"
-    chart.x_axis.title = "Group"
+    chart.title = _("Orders per group")
+    chart.y_axis.title = _("Orders")
+    chart.x_axis.title = _("Group")
     last = 1 + len(groups)
-    for name in CHART_SERIES:
-        col = view.header.index(name) + 1
+    for index in CHART_COLUMNS:
+        col = index + 1
         chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
     chart.width, chart.height = 18, 9

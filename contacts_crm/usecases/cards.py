@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -198,7 +198,13 @@ def _perform(
 ) -> CardChange:
     """Build the operation ``kind(**fields)`` signed by ``by`` at ``at`` and run it."""
     who = who_did_it(account, by)
-    when = at or now()
+    current = now()
+    if at is not None and at > current + FUTURE_SLACK:
+        raise UsageError(
+            f"--at {at:%Y-%m-%d %H:%M} is in the future: log what has happened",
+            hint="leave --at out for now, or give a past date or time",
+        )
+    when = at or current
     return run(account, query, lambda new_id: kind(op_id=new_id, at=when, who=who, **fields), op_id)
 
 
@@ -214,9 +220,15 @@ def log_call(
     at: datetime | None = None,
     op_id: str | None = None,
 ) -> CardChange:
-    """Log a call on the client's card (and in the journal)."""
+    """Log a call on the client's card (and in the journal).
+
+    Refused (UsageError): ``outcome="callback"`` without ``callback_on``; a
+    ``callback_on`` with another outcome, or before the call's day; an
+    outcome on a missed call.
+    """
     if callback_on and outcome is None:
         outcome = "callback"
+    check_call(direction, outcome, callback_on, (at or now()).date())
     return _perform(
         account,
         query,
@@ -229,6 +241,27 @@ def log_call(
         outcome=outcome,
         callback_on=callback_on,
     )
+
+
+FUTURE_SLACK = timedelta(minutes=5)  # clocks of office PCs differ a little
+
+
+def check_call(direction: str, outcome: str | None, callback_on: date | None, day: date) -> None:
+    """The contradictions a call cannot carry (see ``log_call``)."""
+    if outcome == "callback" and callback_on is None:
+        raise UsageError("--outcome callback needs the day to call back",
+                         hint="add --callback-on DATE (e.g. tomorrow, friday, +3d)")  # fmt: skip
+    if callback_on is not None and outcome != "callback":
+        raise UsageError(f"--callback-on contradicts --outcome {outcome}: a call-back date "
+                         "means the outcome is callback",
+                         hint="drop --outcome, or drop --callback-on")  # fmt: skip
+    if callback_on is not None and callback_on < day:
+        raise UsageError(f"--callback-on {callback_on.isoformat()} is before the call "
+                         f"({day.isoformat()}): a call-back date is today or later",
+                         hint="give a later date, e.g. tomorrow or +3d")  # fmt: skip
+    if direction == "missed" and outcome is not None:
+        raise UsageError(f"a missed call has no outcome (got --outcome {outcome})",
+                         hint="log the call back when it happens, with its outcome")  # fmt: skip
 
 
 def open_order(
@@ -336,11 +369,22 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
     for contact in account.cache.contacts():
         lines = card_grammar.unrecognised_lines(card_grammar.parse(contact.notes, labels))
         if lines:
-            odd.append({"resourceName": contact.resource_name, "name": contact.display_name,
-                        "lines": [{"line": n, "text": t} for n, t in lines]})
+            odd.append(
+                {
+                    "resourceName": contact.resource_name,
+                    "name": contact.display_name,
+                    "lines": [{"line": n, "text": t} for n, t in lines],
+                }
+            )
     pending = [e for e in account.journal.pending() if e.seq == 0 and e.contact]
-    fresh = {p["resourceName"]: p for p in account.client.get_many(
-        list(dict.fromkeys(e.contact for e in pending)))} if pending else {}
+    fresh = (
+        {
+            p["resourceName"]: p
+            for p in account.client.get_many(list(dict.fromkeys(e.contact for e in pending)))
+        }
+        if pending
+        else {}
+    )
     account.remember(list(fresh.values()))
     marked, rerun, unapplied = [], [], []
     for event in pending:
@@ -350,12 +394,19 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
             account.journal.mark_applied(event.op_id)
             marked.append(event.op_id)
         elif repair and person is not None:
-            run(account, event.contact, partial(_recorded, operation_from_event(event)),
-                event.op_id)
+            run(
+                account, event.contact, partial(_recorded, operation_from_event(event)), event.op_id
+            )
             rerun.append(event.op_id)
         else:
-            unapplied.append({"opId": event.op_id, "contact": event.contact,
-                              "kind": event.kind, "text": event.text})
+            unapplied.append(
+                {
+                    "opId": event.op_id,
+                    "contact": event.contact,
+                    "kind": event.kind,
+                    "text": event.text,
+                }
+            )
     return {"unrecognised": odd, "repaired": marked, "rerun": rerun, "unapplied": unapplied}
 
 
