@@ -18,7 +18,7 @@ from contacts_crm.cli.output import (
 )
 from contacts_crm.dates import DATE_FORMATS, parse_day, parse_when
 from contacts_crm.errors import UsageError
-from contacts_crm.reports.tables import kind_words, without_day
+from contacts_crm.reports.words import kind_words, without_day
 from contacts_crm.usecases import cards as uc
 
 _by = click.option("--by", metavar="NAME", help="Who did it (default: the profile's user).")
@@ -320,9 +320,10 @@ def journal_show(ctx: Ctx, query: tuple[str, ...]) -> None:
         "events": [{k: v for k, v in vars(e).items() if v not in (None, "", {})} for e in events],
     }
     rows = [(short_time(e.at), e.who, _what(e), _event_text(e)) for e in events]
-    show(ctx, Listing(["When", "Who", "What", "Text"], rows, title=contact.display_name, nowrap=(0,),
-                      empty=f"Nothing in the journal for {contact.display_name} yet."),
-         data)  # fmt: skip
+    empty = f"Nothing in the journal for {contact.display_name} yet."
+    timeline = Listing(["When", "Who", "What", "Text"], rows, title=contact.display_name,
+                       empty=empty, nowrap=(0,))  # fmt: skip
+    show(ctx, timeline, data)
 
 
 def _what(e: object) -> str:

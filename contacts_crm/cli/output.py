@@ -51,13 +51,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from contacts_crm.contact.model import Contact
 from contacts_crm.errors import DeclinedError, OutputPathError
+
+if TYPE_CHECKING:  # rich loads when a progress bar is drawn, not at start-up
+    from rich.console import Console
 
 TEXT_FORMATS = ("table", "plain", "tsv", "csv", "json")
 
@@ -113,6 +115,8 @@ def _isatty(stream: Any) -> bool:
 
 
 def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 

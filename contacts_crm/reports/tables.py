@@ -9,7 +9,6 @@ labels), never keys.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,6 +19,9 @@ from contacts_crm.i18n import _
 from contacts_crm.reports.activity import Activity, EmployeeActivity
 from contacts_crm.reports.callbacks import Callback
 from contacts_crm.reports.summary import GroupFigures, Summary
+from contacts_crm.reports.words import kind_words, reason_words, without_day
+
+__all__ = ["Percent", "View", "kind_words", "reason_words", "without_day"]
 
 
 class Percent(float):
@@ -34,38 +36,6 @@ def _money(value: Any) -> str:
     never wraps inside it)."""
     text = format_amount(value) if isinstance(value, Decimal) else str(value)
     return text.replace(" ", "\u00a0")
-
-
-def reason_words(key: str) -> str:
-    """What a call-back reason key means, in words."""
-    words = {
-        "callback_due": _("call-back date"),
-        "interested": _("interested, no order"),
-        "stay_in_touch": _("stay in touch"),
-        "never_contacted": _("never contacted"),
-    }
-    return words.get(key, key.replace("_", " "))
-
-
-def kind_words(kind: str) -> str:
-    """A journal event kind in words."""
-    words = {
-        "call": _("call"),
-        "order_open": _("order opened"),
-        "order_step": _("order step"),
-        "order_close": _("order closed"),
-        "group": _("groups"),
-        "compaction": _("moved off the card"),
-    }
-    return words.get(kind, kind.replace("_", " "))
-
-
-_LEADING_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s+")
-
-
-def without_day(text: str) -> str:
-    """A card line without its leading date (the event's time column says it)."""
-    return _LEADING_DAY.sub("", (text or "").strip(), count=1)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,11 @@ def commands():
     def visit(cmd: click.Command, path: list[str], parent: click.Command | None) -> None:
         out.append((" ".join(path), cmd, parent))
         if isinstance(cmd, click.Group):
-            for name, sub in sorted(cmd.commands.items()):
-                visit(sub, [*path, name], cmd)  # hidden default actions (import FILE) too
+            ctx = click.Context(cmd, info_name=path[-1])
+            for name in sorted(cmd.list_commands(ctx)):
+                sub = cmd.get_command(ctx, name)
+                if sub is not None:
+                    visit(sub, [*path, name], cmd)  # hidden default actions (import FILE) too
 
     visit(cli, ["crm"], None)
     return out

@@ -78,7 +78,7 @@ def test_a_missed_call_is_not_a_contact(client):
     five_days_ago = (date.today() - timedelta(days=5)).isoformat()
     assert f"last contact {five_days_ago} (Olga)" in card  # the missed call did not move it
     assert "missed" in card  # but it is logged
-    code, out, _ = client("--json", "callbacks")
+    code, _out, _ = client("--json", "callbacks")
     assert code == 0
 
 
@@ -165,6 +165,6 @@ def test_dialer_view_marks_what_it_cut(crm):
     assert crm("config", "set", "card_max_chars", "100")[0] == 0
     long_note = "Prefers calls after 14:00. " * 10
     assert crm("add", "Anna", "--phone", "+90 532 123 45 67", "--note", long_note)[0] == 0
-    code, out, _ = crm("--json", "card", "Anna", "--dialer")
+    _code, out, _ = crm("--json", "card", "Anna", "--dialer")
     text = json.loads(out)["card"]
     assert text.endswith("…") and len(text) <= 100

@@ -50,7 +50,7 @@ def crm(capsys, monkeypatch):
 def office(crm):
     """Three clients with long names in groups, calls with long comments, an order."""
     assert crm("config", "set", "user", "Olga Ivanovna")[0] == 0
-    for name, _, group in CLIENTS:
+    for _name, _, group in CLIENTS:
         assert crm("group", "create", group)[0] == 0
     for name, phone, group in CLIENTS:
         code, _, err = crm("add", name, "--phone", phone, "--group", group)
@@ -140,7 +140,7 @@ def test_tsv_escapes_tabs_and_line_breaks_in_cells():
     from contacts_crm.cli.output import render_tsv
 
     text = render_tsv(Listing(["A", "B"], [["one\ttwo", "line\nbreak \\ slash"]]))
-    header, row = text.rstrip("\n").split("\n")
+    _header, row = text.rstrip("\n").split("\n")
     assert row.split("\t") == ["one\\ttwo", "line\\nbreak \\\\ slash"]
 
 
@@ -151,7 +151,7 @@ def test_csv_output_file_and_dash_for_stdout(office, tmp_path):
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert rows[0] == ["Name", "Phones", "Company", "Groups", "Id"] and len(rows) == 4
     code, out, _ = office("find", "o", "--format", "csv", "-o", "-")
-    assert code == 0 and list(csv.reader(io.StringIO(out)))[0][0] == "Name"
+    assert code == 0 and next(iter(csv.reader(io.StringIO(out))))[0] == "Name"
 
 
 def test_tables_on_a_terminal_never_break_a_word(office):
@@ -183,7 +183,7 @@ def test_terminal_table_fits_the_width_and_wraps_at_spaces():
 
 
 def test_amounts_read_like_the_card(office):
-    code, out, _ = office("summary", "--format", "table")
+    _code, out, _ = office("summary", "--format", "table")
     assert "46 000.50" in out and "46000.50" not in out
 
 
@@ -212,7 +212,7 @@ def test_a_bad_output_path_is_a_clear_error_with_exit_73(crm, tmp_path, args):
     source = tmp_path / "one.csv"
     source.write_text("Name,Phone\nIvan,89161234567\n", encoding="utf-8")
     filled = [a.format(missing=tmp_path / "nowhere", csv=source, folder=tmp_path) for a in args]
-    code, out, err = crm(*filled)
+    code, _out, err = crm(*filled)
     assert code == 73, err
     assert "Traceback" not in err and "internal error" not in err
     assert err.startswith("Error: ") and "Hint: " in err
