@@ -42,6 +42,26 @@ def _(message: str) -> str:
     return _current.gettext(message)
 
 
+def group_name(name: str) -> str:
+    """A group the tool creates or reads by name (``Call back``, ``Customer``…) in the
+    current language; names an office chose itself come back unchanged."""
+    return _current.pgettext("group", name)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for ``n`` in the current language."""
     return _current.ngettext(singular, plural, n)
+
+
+def _shipped_names() -> None:  # pragma: no cover - never called: marks names for extraction
+    """The shipped templates' names, so the extractor puts them in the catalogs."""
+    for _name in (
+        _current.pgettext("group", "Call back"),
+        _current.pgettext("group", "Customer"),
+        _current.pgettext("group", "Returning"),
+        _current.pgettext("group", "New"),
+        _current.pgettext("group", "Leads"),
+        _("Summary"), _("Open orders"), _("Employees"), _("Callbacks"), _("Activity"),
+        _("Journal"), _("(all)"), _("(no group)"),
+    ):  # fmt: skip
+        pass

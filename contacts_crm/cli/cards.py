@@ -18,6 +18,7 @@ from contacts_crm.cli.output import (
 )
 from contacts_crm.dates import DATE_FORMATS, parse_day, parse_when
 from contacts_crm.errors import UsageError
+from contacts_crm.i18n import _, ngettext
 from contacts_crm.reports.words import kind_words, without_day
 from contacts_crm.usecases import cards as uc
 
@@ -41,13 +42,19 @@ def _when(at_: str | None) -> datetime | None:
 
 def _show_change(ctx: Ctx, change: uc.CardChange, done: str) -> None:
     def human() -> None:
-        click.echo(done if change.changed else f"{done} (already on the card: nothing changed)")
+        click.echo(done if change.changed else done + _(" (already on the card: nothing changed)"))
         for g in change.groups_added:
-            click.echo(f"  + group {g}")
+            click.echo("  + " + _("group {name}").format(name=g))
         for g in change.groups_removed:
-            click.echo(f"  - group {g}")
+            click.echo("  - " + _("group {name}").format(name=g))
         if change.compacted:
-            click.echo(f"  {len(change.compacted)} older line(s) moved to the journal")
+            n = len(change.compacted)
+            click.echo(
+                "  "
+                + ngettext(
+                    "{n} older line moved to the journal", "{n} older lines moved to the journal", n
+                ).format(n=n)
+            )
         click.echo("")
         click.echo(change.contact.notes)
 
@@ -81,7 +88,7 @@ def card(ctx: Ctx, query: tuple[str, ...], dialer: bool) -> None:
 
 def _print_card(name: str, text: str) -> None:
     click.secho(name, bold=True)
-    click.echo(text or "(empty)")
+    click.echo(text or _("(empty)"))
 
 
 @click.command()
@@ -132,8 +139,11 @@ def call(
     chosen = [name for name, on in (("--in", incoming), ("--out", outgoing),
                                     ("--missed", missed)) if on]  # fmt: skip
     if len(chosen) > 1:
-        raise UsageError(f"{' and '.join(chosen)} contradict each other: a call has one direction",
-                         hint="give one of --in, --out, --missed (none: --out)")  # fmt: skip
+        raise UsageError(
+            _("{options} contradict each other: a call has one direction").format(
+                options=_(" and ").join(chosen)),
+            hint=_("give one of --in, --out, --missed (none: --out)"),
+        )  # fmt: skip
     direction = "in" if incoming else "missed" if missed else "out"
     change = uc.log_call(
         ctx.account,
@@ -148,7 +158,7 @@ def call(
         at=_when(at_),
         op_id=op_id,
     )
-    _show_change(ctx, change, f"Call logged for {change.contact.display_name}")
+    _show_change(ctx, change, _("Call logged for {name}").format(name=change.contact.display_name))
 
 
 @click.group()
@@ -192,7 +202,8 @@ def open_(
     change = uc.open_order(
         ctx.account, query, what, amount=uc.parse_amount(amount), by=by, at=_when(at_), op_id=op_id
     )
-    _show_change(ctx, change, f"Order {change.order_no} opened for {change.contact.display_name}")
+    done = _("Order {number} opened for {name}")
+    _show_change(ctx, change, done.format(number=change.order_no, name=change.contact.display_name))
 
 
 @order.command()
@@ -234,7 +245,7 @@ def step(
         at=_when(at_),
         op_id=op_id,
     )
-    _show_change(ctx, change, f"Order {order_no}: {stage}")
+    _show_change(ctx, change, _("Order {number}: {stage}").format(number=order_no, stage=stage))
 
 
 @order.command()
@@ -276,7 +287,8 @@ def close(
         at=_when(at_),
         op_id=op_id,
     )
-    _show_change(ctx, change, f"Order {order_no} {'cancelled' if cancelled else 'delivered'}")
+    done = _("Order {number} cancelled") if cancelled else _("Order {number} delivered")
+    _show_change(ctx, change, done.format(number=order_no))
 
 
 class _JournalGroup(click.Group):
@@ -320,8 +332,9 @@ def journal_show(ctx: Ctx, query: tuple[str, ...]) -> None:
         "events": [{k: v for k, v in vars(e).items() if v not in (None, "", {})} for e in events],
     }
     rows = [(short_time(e.at), e.who, _what(e), _event_text(e)) for e in events]
-    empty = f"Nothing in the journal for {contact.display_name} yet."
-    timeline = Listing(["When", "Who", "What", "Text"], rows, title=contact.display_name,
+    empty = _("Nothing in the journal for {name} yet.").format(name=contact.display_name)
+    columns = [_("When"), _("Who"), _("What"), _("Text")]
+    timeline = Listing(columns, rows, title=contact.display_name,
                        empty=empty, nowrap=(0,))  # fmt: skip
     show(ctx, timeline, data)
 
@@ -400,20 +413,30 @@ def doctor(ctx: Ctx, repair: bool) -> None:
 
     def human() -> None:
         for item in report["unrecognised"]:
-            click.echo(f"{item['name']} ({item['resourceName']}): lines kept as they are:")
+            click.echo(
+                _("{name} ({id}): lines kept as they are:").format(
+                    name=item["name"], id=item["resourceName"]
+                )
+            )
             for line in item["lines"]:
                 click.echo(f"  {line['line']}: {line['text']}")
         if report["repaired"]:
-            click.echo(f"Marked {len(report['repaired'])} interrupted operation(s) as applied.")
+            click.echo(
+                _("Marked {n} interrupted operation(s) as applied.").format(
+                    n=len(report["repaired"])
+                )
+            )
         if report["rerun"]:
-            click.echo(f"Ran {len(report['rerun'])} interrupted operation(s) again.")
+            click.echo(_("Ran {n} interrupted operation(s) again.").format(n=len(report["rerun"])))
         for item in report["unapplied"]:
             click.echo(
-                f"Never reached the account: {item['kind']} on {item['contact']}: "
-                f"{item['text']} (crm doctor --repair runs it again)"
+                _(
+                    "Never reached the account: {kind} on {contact}: {text} "
+                    "(crm doctor --repair runs it again)"
+                ).format(kind=kind_words(item["kind"]), contact=item["contact"], text=item["text"])
             )
         if not any(report.values()):
-            click.echo("All cards and the journal are in order.")
+            click.echo(_("All cards and the journal are in order."))
 
     emit(ctx, report, human)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from contacts_crm.i18n import _
 from contacts_crm.reports.clients import ClientView, client_views, find_group
 from contacts_crm.reports.settings import ReportSettings, load_report_settings
 
@@ -83,7 +84,8 @@ def _call_reason(c: ClientView, days: int, today: date) -> Reason | None:
             return None
         comment = f": {call.comment}" if call.comment else ""
         return Reason("callback_due", (today - call.callback_on).days, call.callback_on,
-                      f"asked to call back on {call.callback_on}{comment}")  # fmt: skip
+                      _("asked to call back on {date}").format(date=call.callback_on)
+                      + comment)  # fmt: skip
     if call.outcome in ("interested", "callback"):
         if c.latest_order_on is not None and c.latest_order_on >= call.on:
             return None
@@ -92,7 +94,8 @@ def _call_reason(c: ClientView, days: int, today: date) -> Reason | None:
             return None
         comment = f": {call.comment}" if call.comment else ""
         return Reason("interested", waited - days, call.on + timedelta(days=days),
-                      f"interested on {call.on}, no order since{comment}")  # fmt: skip
+                      _("interested on {date}, no order since").format(date=call.on)
+                      + comment)  # fmt: skip
     return None
 
 
@@ -104,7 +107,8 @@ def _stay_reason(c: ClientView, settings: ReportSettings, today: date) -> Reason
     if gap <= interval:
         return None
     return Reason("stay_in_touch", gap - interval, c.last_contact + timedelta(days=interval),
-                  f"not contacted for {gap} days (every {interval} days)")  # fmt: skip
+                  _("not contacted for {days} days (every {interval} days)").format(
+                      days=gap, interval=interval))  # fmt: skip
 
 
 def _never_reason(c: ClientView, settings: ReportSettings, today: date) -> Reason | None:
@@ -112,7 +116,7 @@ def _never_reason(c: ClientView, settings: ReportSettings, today: date) -> Reaso
         return None
     if not c.in_any(settings.lead_groups):
         return None
-    return Reason("never_contacted", 0, today, "never contacted")
+    return Reason("never_contacted", 0, today, _("never contacted"))
 
 
 def callbacks(

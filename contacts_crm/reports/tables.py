@@ -18,6 +18,7 @@ from contacts_crm.card.wording import DIRECTIONS, OUTCOMES, Labels
 from contacts_crm.i18n import _
 from contacts_crm.reports.activity import Activity, EmployeeActivity
 from contacts_crm.reports.callbacks import Callback
+from contacts_crm.reports.settings import ALL, NO_GROUP
 from contacts_crm.reports.summary import GroupFigures, Summary
 from contacts_crm.reports.words import kind_words, reason_words, without_day
 
@@ -47,10 +48,15 @@ class View:
     rows: list[list[Any]]
 
 
+def group_name(name: str) -> str:
+    """A group's name; the report's own rows ((all), (no group)) in the current language."""
+    return _(name) if name in (ALL, NO_GROUP) else name
+
+
 def _group_row(g: GroupFigures) -> list[Any]:
     conv = g.conversion
     return [
-        g.group, g.clients, g.leads, g.converted,
+        group_name(g.group), g.clients, g.leads, g.converted,
         "" if conv is None else Percent(conv),
         g.open_orders, g.open_amount, g.completed, g.completed_amount, g.cancelled,
         g.cancelled_amount, g.last_contact["days7"], g.last_contact["days30"],
@@ -86,7 +92,7 @@ def compact_summary_view(s: Summary) -> View:
         conv = "" if g.conversion is None else f" ({Percent(g.conversion)})"
         lc = g.last_contact
         return [
-            g.group,
+            group_name(g.group),
             g.clients,
             f"{g.leads} / {g.converted}{conv}",
             f"{g.open_orders} · {_money(g.open_amount)}",
@@ -116,7 +122,7 @@ def _stage(labels: Labels | None, key: str) -> str:
 
 def open_orders_view(s: Summary, labels: Labels | None = None) -> View:
     figures = [*s.groups, s.total] if s.group is None else s.groups
-    rows = [[g.group, *(g.open_by_stage[st] for st in s.open_stages), g.open_orders]
+    rows = [[group_name(g.group), *(g.open_by_stage[st] for st in s.open_stages), g.open_orders]
             for g in figures]  # fmt: skip
     header = [_("Group"), *(_stage(labels, st) for st in s.open_stages), _("Total")]
     return View("open_orders", header, rows)
@@ -128,7 +134,7 @@ def employee_header() -> list[str]:
 
 
 def employees_view(employees: list[EmployeeActivity]) -> View:
-    rows = [[e.who, e.calls, e.order_steps, e.orders_completed, e.orders_cancelled,
+    rows = [[group_name(e.who), e.calls, e.order_steps, e.orders_completed, e.orders_cancelled,
              e.amount_completed] for e in employees]  # fmt: skip
     return View("employees", employee_header(), rows)
 
@@ -152,15 +158,16 @@ def activity_view(a: Activity, labels: Labels | None = None) -> View:
     def outcome(key: str) -> str:
         return labels.outcome(key) if labels is not None else key.replace("_", " ")
 
-    header = [_("Employee"), _("Calls"), *(f"{_('Calls')}: {direction(d)}" for d in DIRECTIONS),
-              *(f"{_('Outcome')}: {outcome(o)}" for o in OUTCOMES), _("Order steps"),
-              *(f"{_('Step')}: {_stage(labels, s)}" for s in a.stages), _("Opened"),
+    calls, outcome_word, step = _("Calls"), _("Outcome"), _("Step")
+    header = [_("Employee"), calls, *(f"{calls}: {direction(d)}" for d in DIRECTIONS),
+              *(f"{outcome_word}: {outcome(o)}" for o in OUTCOMES), _("Order steps"),
+              *(f"{step}: {_stage(labels, s)}" for s in a.stages), _("Opened"),
               _("Completed"), _("Cancelled"), _("Completed amount"),
               _("Cancelled amount")]  # fmt: skip
     rows = []
     for e in [*a.employees, a.total]:
         rows.append([
-            e.who, e.calls, *(e.calls_by_direction[d] for d in DIRECTIONS),
+            group_name(e.who), e.calls, *(e.calls_by_direction[d] for d in DIRECTIONS),
             *(e.calls_by_outcome[o] for o in OUTCOMES), e.order_steps,
             *(e.steps_by_stage[s] for s in a.stages), e.orders_opened, e.orders_completed,
             e.orders_cancelled, e.amount_completed, e.amount_cancelled,

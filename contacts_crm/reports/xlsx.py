@@ -59,7 +59,7 @@ def _write(ws: Any, view: View) -> None:
 
 def _chart(ws: Any, view: View) -> None:
     """Bar chart of open / completed / cancelled orders per group (total row left out)."""
-    groups = [r for r in view.rows if r and r[0] != ALL]
+    groups = [r for r in view.rows if r and r[0] != _(ALL)]
     if not groups:
         return
     chart = BarChart()

@@ -44,6 +44,7 @@ from contacts_crm.card.operations import (
 )
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.errors import UsageError
+from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings, group_rules
 from contacts_crm.usecases.contacts import create_group, group_resource, resolve
 
@@ -201,9 +202,10 @@ def _perform(
     current = now()
     if at is not None and at > current + FUTURE_SLACK:
         raise UsageError(
-            f"--at {at:%Y-%m-%d %H:%M} is in the future: log what has happened",
-            hint="leave --at out for now, or give a past date or time",
-        )
+            _("--at {at} is in the future: log what has happened").format(
+                at=f"{at:%Y-%m-%d %H:%M}"),
+            hint=_("leave --at out for now, or give a past date or time"),
+        )  # fmt: skip
     when = at or current
     return run(account, query, lambda new_id: kind(op_id=new_id, at=when, who=who, **fields), op_id)
 
@@ -249,19 +251,20 @@ FUTURE_SLACK = timedelta(minutes=5)  # clocks of office PCs differ a little
 def check_call(direction: str, outcome: str | None, callback_on: date | None, day: date) -> None:
     """The contradictions a call cannot carry (see ``log_call``)."""
     if outcome == "callback" and callback_on is None:
-        raise UsageError("--outcome callback needs the day to call back",
-                         hint="add --callback-on DATE (e.g. tomorrow, friday, +3d)")  # fmt: skip
+        raise UsageError(_("--outcome callback needs the day to call back"),
+                         hint=_("add --callback-on DATE (e.g. tomorrow, friday, +3d)"))  # fmt: skip
     if callback_on is not None and outcome != "callback":
-        raise UsageError(f"--callback-on contradicts --outcome {outcome}: a call-back date "
-                         "means the outcome is callback",
-                         hint="drop --outcome, or drop --callback-on")  # fmt: skip
+        raise UsageError(_("--callback-on contradicts --outcome {outcome}: a call-back date "
+                           "means the outcome is callback").format(outcome=outcome),
+                         hint=_("drop --outcome, or drop --callback-on"))  # fmt: skip
     if callback_on is not None and callback_on < day:
-        raise UsageError(f"--callback-on {callback_on.isoformat()} is before the call "
-                         f"({day.isoformat()}): a call-back date is today or later",
-                         hint="give a later date, e.g. tomorrow or +3d")  # fmt: skip
+        raise UsageError(_("--callback-on {date} is before the call ({day}): a call-back date "
+                           "is today or later").format(date=callback_on, day=day),
+                         hint=_("give a later date, e.g. tomorrow or +3d"))  # fmt: skip
     if direction == "missed" and outcome is not None:
-        raise UsageError(f"a missed call has no outcome (got --outcome {outcome})",
-                         hint="log the call back when it happens, with its outcome")  # fmt: skip
+        raise UsageError(_("a missed call has no outcome (got --outcome {outcome})").format(
+                         outcome=outcome),
+                         hint=_("log the call back when it happens, with its outcome"))  # fmt: skip
 
 
 def open_order(
