@@ -68,6 +68,11 @@ def office(crm):
     for args in steps:
         code, _, err = crm(*args)
         assert code == 0, (args, err)
+    source = Path(os.environ["CRM_HOME"]) / "old clients, autumn list.csv"
+    source.write_text("Name,Phone,Comment\nSergey Sergeevich Long-Surname,89031112233,"
+                      "a very long comment about the client\n", encoding="utf-8")  # fmt: skip
+    code, _, err = crm("import", str(source))
+    assert code == 0, err
     return crm
 
 
@@ -76,6 +81,7 @@ LISTINGS = [
     (["find", "o"], lambda d: len(d)),
     (["group", "list"], lambda d: len(d)),
     (["profile", "list"], lambda d: len(d)),
+    (["import", "list"], lambda d: len(d)),
     (["journal", "Konstantinopolsky"], lambda d: len(d["events"])),
     (["summary"], lambda d: len(d["groups"]) + 1),  # and the total
     (["summary", "--by-employee"], lambda d: len(d["employees"])),
@@ -149,7 +155,7 @@ def test_csv_output_file_and_dash_for_stdout(office, tmp_path):
     code, out, err = office("find", "o", "--format", "csv", "-o", str(path))
     assert code == 0 and out == "" and f"Wrote {path}" in err
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    assert rows[0] == ["Name", "Phones", "Company", "Groups", "Id"] and len(rows) == 4
+    assert rows[0] == ["Name", "Phones", "Company", "Groups", "Id"] and len(rows) == 5
     code, out, _ = office("find", "o", "--format", "csv", "-o", "-")
     assert code == 0 and next(iter(csv.reader(io.StringIO(out))))[0] == "Name"
 
