@@ -400,16 +400,27 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
     is_flag=True,
     help="Run again the operations that were interrupted before reaching the account.",
 )
+@click.option(
+    "--relabel",
+    is_flag=True,
+    help="Rewrite the tool's lines of old cards in the profile's language "
+    "(never the free text; the old lines go to the journal).",
+)
 @pass_ctx
-def doctor(ctx: Ctx, repair: bool) -> None:
+def doctor(ctx: Ctx, repair: bool, relabel: bool) -> None:
     """Check cards and the journal: lines the tool does not understand, interrupted writes.
 
     \b
     Examples:
       crm doctor
       crm doctor --repair
+      crm doctor --relabel        # after: crm config set language tr
     """
     report = uc.doctor(ctx.account, repair=repair)
+    if relabel:
+        from contacts_crm.usecases.relabel import relabel_cards
+
+        report["relabelled"] = relabel_cards(ctx.account)
 
     def human() -> None:
         for item in report["unrecognised"]:
@@ -435,6 +446,9 @@ def doctor(ctx: Ctx, repair: bool) -> None:
                     "(crm doctor --repair runs it again)"
                 ).format(kind=kind_words(item["kind"]), contact=item["contact"], text=item["text"])
             )
+        for item in report.get("relabelled", []):
+            click.echo(_("{name}: {n} line(s) rewritten in the current language").format(
+                name=item["name"], n=len(item["lines"])))  # fmt: skip
         if not any(report.values()):
             click.echo(_("All cards and the journal are in order."))
 
