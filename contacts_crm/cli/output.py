@@ -28,8 +28,9 @@ Adopting it in a command that lists or reports something (one decorator, one cal
 * ``json``: ``data`` as given (a stable interface), else a list of objects per listing.
 * Several listings (a report with sections) are written one after the other,
   separated by one empty line, in every text format.
-* ``--output FILE`` writes the text to FILE (``-`` is stdout); a missing directory
-  or an unwritable path is a clear error (exit 73), never a traceback.
+* ``--output FILE`` writes the text to FILE (``-`` is stdout); without ``--format``
+  the file's extension chooses (.csv, .tsv, .json, .xlsx where offered; else plain).
+  A missing directory or an unwritable path is a clear error (exit 73).
 
 Commands with extra formats (``xlsx``) pass them: ``@output_options(extra=("xlsx",))``
 and read ``ctx.format`` / ``ctx.output`` to handle them before calling ``show``.
@@ -97,6 +98,9 @@ class Ctx:
             return "json"
         if self.format:
             return self.format
+        if self.output and self.output != "-":  # -o FILE: its extension, else plain
+            ext = Path(self.output).suffix.lower().lstrip(".")
+            return ext if ext in ("csv", "tsv", "json", "xlsx") else "plain"
         return "table" if _isatty(sys.stdout) else "plain"
 
     @property
@@ -224,7 +228,17 @@ def show(
             out.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
             out.write("\n")
             return
-        writer = {"table": render_table, "plain": render_plain, "tsv": render_tsv,
+        if fmt not in ("table", "plain", "tsv", "csv"):
+            from contacts_crm.errors import UsageError
+
+            raise UsageError(f"--format {fmt} is not available here",
+                             hint="use table, plain, tsv, csv or json")  # fmt: skip
+        styled = isinstance(out, _Stdout) and _isatty(sys.stdout)  # no escapes in files
+
+        def render_styled(item: Listing) -> str:
+            return render_table(item, style=styled)
+
+        writer = {"table": render_styled, "plain": render_plain, "tsv": render_tsv,
                   "csv": render_csv}[fmt]  # fmt: skip
         if fmt == "plain" and not any(x.rows for x in items) and items[0].empty:
             click.echo(items[0].empty, err=True)  # a person reading a pipe's end sees why

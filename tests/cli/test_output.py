@@ -242,3 +242,18 @@ def test_export_dash_writes_text_formats_to_stdout(office, tmp_path):
     assert code == 0 and json.loads(out)
     code, out, err = office("export", "-")
     assert code == 2 and "stdout" in err
+
+
+def test_the_output_file_extension_chooses_the_format(office, tmp_path):
+    import openpyxl
+
+    code, _, err = office("find", "o", "-o", str(tmp_path / "f.csv"))
+    assert code == 0, err
+    assert next(csv.reader(io.StringIO((tmp_path / "f.csv").read_text("utf-8-sig"))))[0] == "Name"
+    code, _, err = office("summary", "-o", str(tmp_path / "s.xlsx"))
+    assert code == 0, err
+    assert openpyxl.load_workbook(tmp_path / "s.xlsx").sheetnames[0] == "Summary"
+    code, _, err = office("find", "o", "-o", str(tmp_path / "f.txt"))
+    assert code == 0 and "\x1b[" not in (tmp_path / "f.txt").read_text()  # plain, no escapes
+    code, _, err = office("find", "o", "-o", str(tmp_path / "f.xlsx"))
+    assert code == 2 and "not available" in err
