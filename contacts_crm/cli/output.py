@@ -481,7 +481,9 @@ def open_output(path: str | Path | None, encoding: str = "utf-8") -> Iterator[An
         ) from None
     with fh:
         yield fh
-    click.echo(f"Wrote {target}", err=True)
+    from contacts_crm.i18n import _
+
+    click.echo(_("Wrote {path}").format(path=target), err=True)
 
 
 class _Stdout(io.TextIOBase):

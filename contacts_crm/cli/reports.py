@@ -94,16 +94,17 @@ def _finish(
         data = {**data, "sheet": tabs}
         if not ctx.wants_json:
             for t in tabs:
-                click.echo(f"Refreshed tab {t['tab']!r}: {t['rows']} rows ({t['url']})", err=True)
+                said = _("Refreshed tab {tab!r}: {rows} rows ({url})")
+                click.echo(said.format(tab=t["tab"], rows=t["rows"], url=t["url"]), err=True)
     if ctx.fmt == "xlsx":
         from contacts_crm.reports.xlsx import write_summary_xlsx  # lazy: openpyxl
 
         if ctx.output == "-":
-            raise UsageError("an xlsx workbook cannot be written to stdout",
-                             hint="give a file name: -o report.xlsx")  # fmt: skip
+            raise UsageError(_("an xlsx workbook cannot be written to stdout"),
+                             hint=_("give a file name: -o report.xlsx"))  # fmt: skip
         path = check_output_path(ctx.output or default_name, "workbook")
         write_summary_xlsx(xlsx_views or sheet_views, path, settings)
-        click.echo(f"Wrote {path}")
+        click.echo(_("Wrote {path}").format(path=path))
         return
     show(ctx, listings, data, before=before)
 

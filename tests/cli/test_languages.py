@@ -16,11 +16,11 @@ WORDS = {
     "ru": {"conversion": "Конверсия", "group": "Группа", "call_back": "Перезвонить",
            "logged": "Звонок записан", "reason": "Причина", "never": "ни разу не связывались",
            "summary_sheet": "Сводка", "contradiction": "противоречат друг другу",
-           "outcome": "Итог: интересуется"},
+           "outcome": "Итог: интересуется", "wrote": "Записано"},
     "tr": {"conversion": "Dönüşüm", "group": "Grup", "call_back": "Geri ara",
            "logged": "Arama kaydedildi", "reason": "Neden", "never": "hiç görüşülmedi",
            "summary_sheet": "Özet", "contradiction": "birbiriyle çelişiyor",
-           "outcome": "Sonuç: ilgili"},
+           "outcome": "Sonuç: ilgili", "wrote": "Yazıldı"},
 }  # fmt: skip
 
 
@@ -79,8 +79,9 @@ def test_reports_and_messages_speak_the_office_language(crm, tmp_path, lang):
     assert words["outcome"] in next(csv.reader(io.StringIO(out)))
 
     path = tmp_path / "summary.xlsx"
-    code, _, err = crm("summary", "--format", "xlsx", "-o", str(path))
+    code, out, err = crm("summary", "--format", "xlsx", "-o", str(path))
     assert code == 0, err
+    assert out.startswith(words["wrote"])
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == words["summary_sheet"]
     ws = wb[words["summary_sheet"]]
