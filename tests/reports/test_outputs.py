@@ -33,6 +33,9 @@ def test_to_sheet_twice_leaves_one_fresh_tab_and_other_tabs_untouched(office) ->
                                           "Returning", "Wholesale", "(no group)", "(all)"]
     numbers = emu.tab_values(book.spreadsheet_id, "Summary", "UNFORMATTED_VALUE")[-1]
     assert numbers[1] == 12 and numbers[6] == 27100  # numbers stay numbers
+    assert numbers[4] == 0.167  # conversion: a number (1 / 6, rounded)...
+    shown = emu.tab_values(book.spreadsheet_id, "Summary", "FORMATTED_VALUE")
+    assert shown[0][4] == "Conversion" and shown[-1][4] == "17%"  # ...shown as a percentage
     assert emu.tab_values(book.spreadsheet_id, "Notes") == [["keep", "me"]]
 
     office.json("callbacks", "--to-sheet", ref)
