@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from contacts_crm.cli.output import (
+    NBSP,
     Ctx,
     Listing,
     contact_dict,
@@ -104,10 +105,14 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
     names = group_names(account)
     data = [contact_dict(c, names) for c in found]
 
+    def phone(number: str) -> str:  # in a table a number is never cut at its spaces
+        text = format_national(number)
+        return text.replace(" ", NBSP) if ctx.fmt == "table" else text
+
     rows = [
         (
             d["name"],
-            ", ".join(format_national(p) for p in d["phones"]),
+            ", ".join(phone(p) for p in d["phones"]),
             d["organization"],
             ", ".join(d["groups"]),
             d["resourceName"],
@@ -115,7 +120,7 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
         for d in data
     ]
     show(ctx, Listing(["Name", "Phones", "Company", "Groups", "Id"], rows,
-                      empty="No contact found."), data)  # fmt: skip
+                      empty="No contact found.", nowrap=(4,)), data)  # fmt: skip
 
 
 @click.command()

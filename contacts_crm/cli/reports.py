@@ -209,7 +209,8 @@ def callbacks(
                  + (f" ({c.last_contact_by})" if c.last_contact_by else ""),
                  c.reasons[0].detail] for c in items]  # fmt: skip
         listing = Listing([_("Name"), _("Phone"), _("Reason"), _("Overdue"), _("Last contact"),
-                           _("Why")], rows, empty=_("Nobody to call back."))  # fmt: skip
+                           _("Why")], rows, empty=_("Nobody to call back."),
+                          nowrap=(1,))  # a phone number is never cut  # fmt: skip
     else:
         listing = _listing(view, empty=_("Nobody to call back."))
     _finish(ctx, {"callbacks": [c.to_dict() for c in items]}, [view], [listing],
