@@ -33,7 +33,11 @@ Adopting it in a command that lists or reports something (one decorator, one cal
   A missing directory or an unwritable path is a clear error (exit 73).
 
 Commands with extra formats (``xlsx``) pass them: ``@output_options(extra=("xlsx",))``
-and read ``ctx.format`` / ``ctx.output`` to handle them before calling ``show``.
+and read ``ctx.fmt`` (the format in effect) / ``ctx.output`` to handle them before
+calling ``show``. ``Listing(nowrap=(i,))`` keeps column ``i`` whole in a table (times,
+ids). Also here for every command: ``check_output_path(path)`` (exit 73 before long work),
+``open_output(path)`` (``-``/None is stdout), ``confirm(question, yes=..., refused=...)``
+(a "no" is exit 3, never 130), ``emit(ctx, data, message)`` for a single result.
 """
 
 from __future__ import annotations
