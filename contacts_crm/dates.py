@@ -1,18 +1,77 @@
-"""Dates and times as people type them on the command line (one reader for all commands)."""
+"""Dates and times as people type them on the command line (one reader for all commands).
+
+Absolute: ``2026-11-05``, ``05.11.2026``, either with ``HH:MM``. Relative:
+``today``, ``yesterday``, ``tomorrow`` (also in Russian and Turkish), ``-7d``,
+``+3d``, ``-2w``, and weekday names (``friday``/``fri``, ``пятница``/``пт``,
+``cuma``/``cum``). A weekday means the nearest such day in the direction the
+option looks: the last one (today included) for ``--at``/``--since``, the next
+one (today included) for ``--callback-on``. A time may follow a relative day
+(``yesterday 16:30``).
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timedelta
+from typing import Literal
 
 from contacts_crm.errors import UsageError
 
-DATE_FORMATS = "YYYY-MM-DD or DD.MM.YYYY (a time HH:MM may follow)"
+DATE_FORMATS = (
+    "YYYY-MM-DD or DD.MM.YYYY (a time HH:MM may follow), or today, yesterday, tomorrow, "
+    "-7d, +3d, a weekday name"
+)
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # dates of an office's calls and orders
 _FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 
+_DAY_WORDS = {
+    0: ("today", "now", "сегодня", "bugün", "bugun"),
+    -1: ("yesterday", "вчера", "dün", "dun"),
+    1: ("tomorrow", "завтра", "yarın", "yarin"),
+}
+_WEEKDAYS = (  # Monday first, as date.weekday() counts
+    ("monday", "mon", "понедельник", "пн", "pazartesi", "pzt"),
+    ("tuesday", "tue", "вторник", "вт", "salı", "sali", "sal"),
+    ("wednesday", "wed", "среда", "ср", "çarşamba", "carsamba", "çar", "car"),
+    ("thursday", "thu", "четверг", "чт", "perşembe", "persembe", "per"),
+    ("friday", "fri", "пятница", "пт", "cuma", "cum"),
+    ("saturday", "sat", "суббота", "сб", "cumartesi", "cmt"),
+    ("sunday", "sun", "воскресенье", "вс", "pazar", "paz"),
+)
+_WORDS: dict[str, int] = {w: n for n, words in _DAY_WORDS.items() for w in words}
+_WEEKDAY: dict[str, int] = {w: i for i, words in enumerate(_WEEKDAYS) for w in words}
+_OFFSET = re.compile(r"^([+-])\s*(\d{1,4})\s*([dw]|д|н|g|h)$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
-def parse_when(text: str, option: str = "--at") -> datetime:
-    """'2026-11-05', '2026-11-05 14:30', '05.11.2026' or '05.11.2026 14:30', local time."""
+Direction = Literal["past", "future"]
+
+
+def relative_day(word: str, today: date, direction: Direction = "past") -> date | None:
+    """The day a relative word means (None if ``word`` is not one)."""
+    key = word.strip().casefold()
+    if key in _WORDS:
+        return today + timedelta(days=_WORDS[key])
+    m = _OFFSET.match(key)
+    if m:
+        sign, number, unit = m.groups()
+        days = int(number) * (7 if unit in ("w", "н", "h") else 1)
+        return today + timedelta(days=days if sign == "+" else -days)
+    if key in _WEEKDAY:
+        gap = _WEEKDAY[key] - today.weekday()
+        if direction == "past":
+            return today + timedelta(days=gap - 7 if gap > 0 else gap)
+        return today + timedelta(days=gap + 7 if gap < 0 else gap)
+    return None
+
+
+def parse_when(
+    text: str,
+    option: str = "--at",
+    *,
+    direction: Direction = "past",
+    now: datetime | None = None,
+) -> datetime:
+    """A date and maybe a time, absolute or relative (see the module), local time."""
     value = text.strip()
     for fmt in _FORMATS:
         try:
@@ -25,9 +84,32 @@ def parse_when(text: str, option: str = "--at") -> datetime:
                 hint="check the year",
             )
         return when.astimezone()
+    current = now or datetime.now().astimezone()
+    word, _, rest = value.partition(" ")
+    day = relative_day(word, current.date(), direction)
+    if day is not None:
+        rest = rest.strip()
+        if not rest:
+            if word.strip().casefold() == "now":
+                return current
+            return datetime.combine(day, datetime.min.time()).astimezone()
+        m = _TIME.match(rest)
+        if m and int(m[1]) < 24 and int(m[2]) < 60:
+            return (
+                datetime.combine(day, datetime.min.time())
+                .replace(hour=int(m[1]), minute=int(m[2]))
+                .astimezone()
+            )
     raise UsageError(f"{option}: {text!r} is not a date", hint=f"write dates as {DATE_FORMATS}")
 
 
-def parse_day(text: str, option: str = "date") -> date:
+def parse_day(
+    text: str,
+    option: str = "date",
+    *,
+    direction: Direction = "past",
+    today: date | None = None,
+) -> date:
     """The day of ``parse_when``."""
-    return parse_when(text, option).date()
+    now = datetime.combine(today, datetime.min.time()).astimezone() if today else None
+    return parse_when(text, option, direction=direction, now=now).date()

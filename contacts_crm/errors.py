@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     OK = 0
     FAILURE = 1  # an unexpected internal error (a bug: please report it)
     USAGE = 2  # bad command line
+    DECLINED = 3  # a confirmation prompt was answered "no" (or not answered): nothing done
     DATA = 65  # bad input data (file, row, column, card)
     NOT_FOUND = 66  # no such contact / group / file
     UNAVAILABLE = 69  # the service cannot be reached, quota exhausted
@@ -25,6 +26,7 @@ class ExitCode(IntEnum):
     CONFLICT = 75  # conflict or partial work: safe to run again
     AUTH = 77  # not logged in, credentials refused
     CONFIG = 78  # bad configuration
+    INTERRUPTED = 130  # Ctrl-C: work done so far is kept; the same command continues
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,18 @@ class UsageError(CrmError):
     """The request itself does not make sense (bad option value, missing argument)."""
 
     exit_code = ExitCode.USAGE
+
+
+class DeclinedError(CrmError):
+    """The user answered "no" to a confirmation: nothing was changed."""
+
+    exit_code = ExitCode.DECLINED
+
+
+class OutputPathError(CrmError):
+    """An output file cannot be written: its folder is missing, or no permission."""
+
+    exit_code = ExitCode.CANT_CREATE
 
 
 class InputError(CrmError):

@@ -16,6 +16,11 @@ client's history to find its closed orders.
 Sheets: the API calls ``--to-sheet`` makes to refresh a tab of 100 rows and of
 10,000 rows, against the Sheets emulator on loopback (goal: the same number).
 
+Call-backs: ``crm callbacks`` with 13,000 due clients (the real report on the
+filled account, a year later so that they are due) — the time to render them as
+the terminal table at 80 columns (goal: under 1 s) and as plain lines for a pipe.
+Baseline in the same run: the rich table the command printed before.
+
     .venv/bin/python scripts/bench_reports.py [--contacts 25000] [--events 100000]
 
 The last line is one JSON object with the named figures.
@@ -44,11 +49,12 @@ from contacts_crm.card.wording import Labels
 from contacts_crm.config import Profile
 from contacts_crm.contact.model import Contact
 from contacts_crm.office.templates import load_labels
+from contacts_crm.reports.callbacks import callbacks
 from contacts_crm.reports.clients import ClientView, user_group_names, user_groups
 from contacts_crm.reports.facts import facts_of
 from contacts_crm.reports.settings import load_report_settings
 from contacts_crm.reports.summary import is_prospect, summary
-from contacts_crm.reports.tables import View
+from contacts_crm.reports.tables import View, callbacks_view
 from contacts_crm.reports.to_sheet import refresh_tab
 from contacts_crm.sheets.client import connect_sheets
 from contacts_crm.sheets_emulator import SheetsEmulatorServer
@@ -188,6 +194,43 @@ def sheet_calls(rows: int) -> int:
         return server.emulator.total_calls
 
 
+CALLBACK_ROWS = 13_000
+CALLBACKS_GOAL_S = 1.0
+
+
+def callbacks_render(account: Account) -> dict[str, float | int]:
+    """Render 13,000 due call-backs like ``crm callbacks`` does; the rich table as baseline."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from contacts_crm.cli.output import Listing, render_plain, render_table
+
+    items = callbacks(account, today=TODAY + timedelta(days=365))[:CALLBACK_ROWS]
+    header = ["Name", "Phone", "Reason", "Overdue", "Last contact", "Why"]
+    rows = [[c.name, c.phone, c.reason, c.overdue, f"{c.last_contact} ({c.last_contact_by})",
+             c.reasons[0].detail] for c in items]  # fmt: skip
+    t0 = time.perf_counter()
+    table_text = render_table(Listing(header, rows), width=80, style=False)
+    table_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    view = callbacks_view(items)
+    render_plain(Listing(view.header, view.rows))
+    plain_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    old = Table(show_lines=False, header_style="bold")  # what cli/output.table did before
+    for name in header:
+        old.add_column(name, overflow="fold", min_width=min(len(name), 10))
+    for r in rows:
+        old.add_row(*(str(v) for v in r))
+    Console(file=io.StringIO(), width=80, highlight=False, soft_wrap=True).print(old)
+    rich_s = time.perf_counter() - t0
+    longest = max(len(line) for line in table_text.splitlines())
+    return {"rows": len(items), "table_s": table_s, "plain_s": plain_s, "rich_s": rich_s,
+            "widest_line": longest}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=25_000)
@@ -216,6 +259,7 @@ def main() -> None:
         t0 = time.perf_counter()
         naive_summary(account, month.since, month.until)
         naive_s = time.perf_counter() - t0
+        cb = callbacks_render(account)
         account.close()
     print(f"first summary (parses all {args.contacts} cards): {cold_s:.3f} s")
     print(f"summary, this month ({month.total.completed} orders completed): {month_s:.3f} s "
@@ -225,6 +269,12 @@ def main() -> None:
     print(f"speed-up: {naive_s / month_s:.1f}x")
     small, large = sheet_calls(100), sheet_calls(10_000)
     print(f"Sheet refresh API calls: 100 rows -> {small}, 10,000 rows -> {large}")
+    enough = cb["rows"] >= min(CALLBACK_ROWS, args.contacts // 2)
+    cb_ok = enough and cb["table_s"] < CALLBACKS_GOAL_S
+    print(f"callbacks, {cb['rows']} due clients: terminal table at 80 columns "
+          f"{cb['table_s']:.3f} s (widest line {cb['widest_line']}), plain {cb['plain_s']:.3f} s; "
+          f"baseline rich table {cb['rich_s']:.3f} s ({cb['rich_s'] / cb['table_s']:.1f}x); "
+          f"goal < {CALLBACKS_GOAL_S} s: {'PASS' if cb_ok else 'FAIL'}")  # fmt: skip
     print(json.dumps({
         "contacts": args.contacts, "events": args.events,
         "summary_first_s": round(cold_s, 3), "summary_month_s": round(month_s, 3),
@@ -232,7 +282,13 @@ def main() -> None:
         "summary_whole_journal_s": round(whole_s, 3),
         "baseline_s": round(naive_s, 3), "speedup": round(naive_s / month_s, 1),
         "goal_s": 1.0, "sheet_calls_100_rows": small, "sheet_calls_10000_rows": large,
+        "callbacks_rows": cb["rows"], "callbacks_table_s": round(cb["table_s"], 3),
+        "callbacks_plain_s": round(cb["plain_s"], 3),
+        "callbacks_rich_baseline_s": round(cb["rich_s"], 3),
+        "callbacks_goal_s": CALLBACKS_GOAL_S, "callbacks_pass": cb_ok,
     }))  # fmt: skip
+    if not cb_ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

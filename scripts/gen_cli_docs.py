@@ -38,8 +38,23 @@ def walk(
     if isinstance(command, click.Group):
         for name in sorted(command.list_commands(ctx)):
             sub = command.get_command(ctx, name)
-            if sub is not None and not sub.hidden:
+            if sub is None:
+                continue
+            if sub.hidden:  # the group's default action (crm import FILE, crm journal QUERY)
+                sub_ctx = click.Context(sub, info_name=path[-1], parent=parent,
+                                        terminal_width=WIDTH, max_content_width=WIDTH)  # fmt: skip
+                yield [*path, name], sub, sub_ctx
+            else:
                 yield from walk(sub, [*path, name], ctx)
+
+
+def title(path: list[str], command: click.Command) -> str:
+    """``crm import run`` (hidden: the group's default action) reads ``crm import FILE``."""
+    if command.hidden:
+        args = " ".join(p.human_readable_name for p in command.params
+                        if isinstance(p, click.Argument))  # fmt: skip
+        return " ".join([*path[:-1], args])
+    return " ".join(path)
 
 
 def render() -> str:
@@ -48,11 +63,11 @@ def render() -> str:
     parts = [HEADER]
     commands = list(walk(cli, ["crm"]))
     parts.append("## Commands\n")
-    parts.extend(f"- [`{' '.join(path)}`](#{'-'.join(path)})" for path, _, _ in commands)
+    parts.extend(f"- [`{title(path, cmd)}`](#{'-'.join(path)})" for path, cmd, _ in commands)
     parts.append("")
     for path, command, ctx in commands:
         parts.append(f'<a id="{"-".join(path)}"></a>\n')
-        parts.append(f"## `{' '.join(path)}`\n")
+        parts.append(f"## `{title(path, command)}`\n")
         parts.append("```text")
         parts.append(command.get_help(ctx).rstrip())
         parts.append("```\n")

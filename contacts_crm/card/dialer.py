@@ -30,8 +30,21 @@ def dialer_view(card: Card, settings: CardSettings) -> str:
     for text in texts:
         extra = len(text) + (1 if out else 0)
         if len(out) >= settings.max_lines or chars + extra > settings.max_chars:
+            _mark_cut(out, text, settings.max_lines, settings.max_chars - chars)
             break
         out.append(text)
         chars += extra
     return "\n".join(out)
 
+
+def _mark_cut(out: list[str], text: str, max_lines: int, room: int) -> None:
+    """Show that something was left out: the start of ``text`` and "…", or "…" at the end.
+
+    ``room`` is the characters still free in the budget; the result stays within it.
+    """
+    line_room = room - (1 if out else 0)  # a new line costs its line break
+    if len(out) < max_lines and line_room >= 6:
+        out.append(text[: line_room - 1].rstrip() + "…")
+    elif out:
+        last = out[-1]
+        out[-1] = (last if room >= 1 else last[:-1].rstrip()) + "…"

@@ -210,10 +210,15 @@ class Card:
         return sorted(calls, key=lambda c: c.on, reverse=True)
 
     def last_contact(self) -> tuple[date, str | None] | None:
-        """The latest dated fact on the card (status line, calls, steps) and who."""
+        """The latest contact on the card (status line, answered calls, steps) and who.
+
+        A missed call is not a contact: nobody spoke to the client.
+        """
         best: tuple[date, str | None] | None = None
         for line in self.lines:
             fact = line.fact
+            if isinstance(fact, Call) and fact.direction == "missed":
+                continue
             if isinstance(fact, Status | Call | Step) and (best is None or fact.on > best[0]):
                 best = (fact.on, fact.who)
         return best

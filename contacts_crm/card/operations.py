@@ -277,7 +277,8 @@ def apply(
     removed: list[Removed] = []
     if changed:
         removed += compact_closed_orders(work)
-        _touch_status(work, op.at.date(), _who(op.who))
+        if not (isinstance(op, LogCall) and op.direction == "missed"):  # not a contact
+            _touch_status(work, op.at.date(), _who(op.who))
         removed += enforce_budget(work, settings)
         before = {id(ln) for ln in card.lines}  # journal only lines a card really showed
         removed = [r for r in removed if id(r.line) in before]

@@ -7,8 +7,19 @@ from datetime import datetime
 import click
 
 from contacts_crm.card.wording import OUTCOMES
-from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
-from contacts_crm.dates import parse_day, parse_when
+from contacts_crm.cli.output import (
+    Ctx,
+    Listing,
+    emit,
+    output_options,
+    pass_ctx,
+    short_time,
+    show,
+)
+from contacts_crm.dates import DATE_FORMATS, parse_day, parse_when
+from contacts_crm.errors import UsageError
+from contacts_crm.i18n import _, ngettext
+from contacts_crm.reports.words import kind_words, without_day
 from contacts_crm.usecases import cards as uc
 
 _by = click.option("--by", metavar="NAME", help="Who did it (default: the profile's user).")
@@ -16,7 +27,7 @@ _at = click.option(
     "--at",
     "at_",
     metavar="WHEN",
-    help="When it happened: YYYY-MM-DD [HH:MM] or DD.MM.YYYY (default: now).",
+    help=f"When it happened, not in the future: {DATE_FORMATS} (default: now).",
 )
 _op = click.option(
     "--op-id",
@@ -31,13 +42,19 @@ def _when(at_: str | None) -> datetime | None:
 
 def _show_change(ctx: Ctx, change: uc.CardChange, done: str) -> None:
     def human() -> None:
-        click.echo(done if change.changed else f"{done} (already on the card: nothing changed)")
+        click.echo(done if change.changed else done + _(" (already on the card: nothing changed)"))
         for g in change.groups_added:
-            click.echo(f"  + group {g}")
+            click.echo("  + " + _("group {name}").format(name=g))
         for g in change.groups_removed:
-            click.echo(f"  - group {g}")
+            click.echo("  - " + _("group {name}").format(name=g))
         if change.compacted:
-            click.echo(f"  {len(change.compacted)} older line(s) moved to the journal")
+            n = len(change.compacted)
+            click.echo(
+                "  "
+                + ngettext(
+                    "{n} older line moved to the journal", "{n} older lines moved to the journal", n
+                ).format(n=n)
+            )
         click.echo("")
         click.echo(change.contact.notes)
 
@@ -71,17 +88,21 @@ def card(ctx: Ctx, query: tuple[str, ...], dialer: bool) -> None:
 
 def _print_card(name: str, text: str) -> None:
     click.secho(name, bold=True)
-    click.echo(text or "(empty)")
+    click.echo(text or _("(empty)"))
 
 
 @click.command()
 @click.argument("query")
 @click.argument("comment", required=False, default="")
-@click.option("--in", "direction", flag_value="in", help="An incoming call.")
-@click.option("--out", "direction", flag_value="out", default=True, help="An outgoing call.")
-@click.option("--missed", "direction", flag_value="missed", help="A missed call.")
+@click.option("--in", "incoming", is_flag=True, help="An incoming call.")
+@click.option("--out", "outgoing", is_flag=True, help="An outgoing call (the default).")
+@click.option("--missed", is_flag=True, help="A missed call (not counted as a contact).")
 @click.option("--outcome", type=click.Choice(OUTCOMES), help="What came of it.")
-@click.option("--callback-on", metavar="DATE", help="Call back on this date (sets the outcome).")
+@click.option(
+    "--callback-on",
+    metavar="DATE",
+    help="Call back on this date, today or later (sets the outcome to callback).",
+)
 @_by
 @_at
 @_op
@@ -90,7 +111,9 @@ def call(
     ctx: Ctx,
     query: str,
     comment: str,
-    direction: str,
+    incoming: bool,
+    outgoing: bool,
+    missed: bool,
     outcome: str | None,
     callback_on: str | None,
     by: str | None,
@@ -99,24 +122,43 @@ def call(
 ) -> None:
     """Log a call on a client's card.
 
+    With none of --in, --out, --missed the call is outgoing. Contradictions
+    are refused (exit 2): two directions, --outcome callback without
+    --callback-on, --callback-on with another outcome or in the past, --at in
+    the future. "Last contact" on the card is the last answered call or order
+    step: a missed call is logged but is not a contact.
+
     \b
     Examples:
       crm call "8 916 123-45-67" "asks when delivery comes" --in
-      crm call Petrov "no answer" --out
-      crm call Petrov "wants a quote" --outcome interested --callback-on 2026-12-01
+      crm call Petrov "no answer" --missed
+      crm call Petrov "wants a quote" --outcome interested
+      crm call Petrov "busy, call Friday" --callback-on friday
+      crm call Petrov "ordered on the phone" --at "yesterday 16:30"
     """
+    chosen = [name for name, on in (("--in", incoming), ("--out", outgoing),
+                                    ("--missed", missed)) if on]  # fmt: skip
+    if len(chosen) > 1:
+        raise UsageError(
+            _("{options} contradict each other: a call has one direction").format(
+                options=_(" and ").join(chosen)),
+            hint=_("give one of --in, --out, --missed (none: --out)"),
+        )  # fmt: skip
+    direction = "in" if incoming else "missed" if missed else "out"
     change = uc.log_call(
         ctx.account,
         query,
         comment,
         direction=direction,
         outcome=outcome,
-        callback_on=parse_day(callback_on, "--callback-on") if callback_on else None,
+        callback_on=parse_day(callback_on, "--callback-on", direction="future")
+        if callback_on
+        else None,
         by=by,
         at=_when(at_),
         op_id=op_id,
     )
-    _show_change(ctx, change, f"Call logged for {change.contact.display_name}")
+    _show_change(ctx, change, _("Call logged for {name}").format(name=change.contact.display_name))
 
 
 @click.group()
@@ -150,11 +192,18 @@ def open_(
     at_: str | None,
     op_id: str | None,
 ) -> None:
-    """Open a new order for the client (numbered per client)."""
+    """Open a new order for the client (numbered per client).
+
+    \b
+    Examples:
+      crm order open Petrov "40 boxes of tiles" --amount 12500
+      crm order open "+90 532 123 45 67" "sample kit" --at yesterday
+    """
     change = uc.open_order(
         ctx.account, query, what, amount=uc.parse_amount(amount), by=by, at=_when(at_), op_id=op_id
     )
-    _show_change(ctx, change, f"Order {change.order_no} opened for {change.contact.display_name}")
+    done = _("Order {number} opened for {name}")
+    _show_change(ctx, change, done.format(number=change.order_no, name=change.contact.display_name))
 
 
 @order.command()
@@ -178,7 +227,13 @@ def step(
     at_: str | None,
     op_id: str | None,
 ) -> None:
-    """Move an order to STAGE (new, confirmed, paid, shipped, delivered, cancelled…)."""
+    """Move an order to STAGE (new, confirmed, paid, shipped, delivered, cancelled…).
+
+    \b
+    Examples:
+      crm order step Petrov 1 paid --amount 12500
+      crm order step Petrov 1 shipped "truck 12"
+    """
     change = uc.step_order(
         ctx.account,
         query,
@@ -190,7 +245,7 @@ def step(
         at=_when(at_),
         op_id=op_id,
     )
-    _show_change(ctx, change, f"Order {order_no}: {stage}")
+    _show_change(ctx, change, _("Order {number}: {stage}").format(number=order_no, stage=stage))
 
 
 @order.command()
@@ -214,7 +269,13 @@ def close(
     at_: str | None,
     op_id: str | None,
 ) -> None:
-    """Close an order as delivered (or --cancelled); it shrinks to one line."""
+    """Close an order as delivered (or --cancelled); it shrinks to one line.
+
+    \b
+    Examples:
+      crm order close Petrov 1
+      crm order close Petrov 2 --cancelled --comment "found cheaper"
+    """
     change = uc.close_order(
         ctx.account,
         query,
@@ -226,7 +287,8 @@ def close(
         at=_when(at_),
         op_id=op_id,
     )
-    _show_change(ctx, change, f"Order {order_no} {'cancelled' if cancelled else 'delivered'}")
+    done = _("Order {number} cancelled") if cancelled else _("Order {number} delivered")
+    _show_change(ctx, change, done.format(number=order_no))
 
 
 class _JournalGroup(click.Group):
@@ -255,33 +317,46 @@ def journal() -> None:
 
 @journal.command("show", hidden=True)
 @click.argument("query", nargs=-1, required=True)
+@output_options()
 @pass_ctx
 def journal_show(ctx: Ctx, query: tuple[str, ...]) -> None:
-    """Show the journal of one client."""
+    """Show the journal of one client: a timeline, one line per event.
+
+    \b
+    Examples:
+      crm journal Petrov
+      crm journal Petrov | grep "price list"
+    """
     contact, events = uc.history(ctx.account, " ".join(query))
     data = {
         "resourceName": contact.resource_name,
         "name": contact.display_name,
         "events": [{k: v for k, v in vars(e).items() if v not in (None, "", {})} for e in events],
     }
-    emit(
-        ctx,
-        data,
-        lambda: table(
-            ["When", "Who", "What", "Order", "Stage", "Amount", "Text"],
-            [
-                (_short_time(e.at), e.who, e.kind, e.order_no, e.stage, e.amount, e.text.strip())
-                for e in events
-            ],
-            title=contact.display_name,
-        ),
-    )
+    rows = [(short_time(e.at), e.who, _what(e), _event_text(e)) for e in events]
+    empty = _("Nothing in the journal for {name} yet.").format(name=contact.display_name)
+    columns = [_("When"), _("Who"), _("What"), _("Text")]
+    timeline = Listing(columns, rows, title=contact.display_name,
+                       empty=empty, nowrap=(0,))  # fmt: skip
+    show(ctx, timeline, data)
 
 
-def _short_time(at: str) -> str:
-    """'2026-11-18T09:30:00+00:00' -> '2026-11-18 09:30' (the date alone at midnight)."""
-    day, _, rest = at.partition("T")
-    return day if rest[:5] in ("", "00:00") else f"{day} {rest[:5]}"
+def _what(e: object) -> str:
+    """The event in words: its kind, and the order it concerns."""
+    kind = str(getattr(e, "kind", ""))
+    number = getattr(e, "order_no", None)
+    words = kind_words(kind)
+    return f"{words} {number}" if number is not None and kind.startswith("order") else words
+
+
+def _event_text(e: object) -> str:
+    """The card line of the event without its date (the When column has it), with the
+    whole comment where the card line had to shorten it."""
+    text = without_day(str(getattr(e, "text", "")))
+    comment = str((getattr(e, "data", None) or {}).get("comment") or "").strip()
+    if comment and comment not in text and ": " in text:
+        text = text[: text.index(": ") + 2] + comment
+    return text
 
 
 @journal.command("push")
@@ -291,6 +366,10 @@ def journal_push(ctx: Ctx, sheet: str) -> None:
     """Append this PC's new journal events to the "Journal" tab of a Google Sheet.
 
     Safe to run again, from any PC: nothing is duplicated.
+
+    \b
+    Example:
+      crm journal push "https://docs.google.com/spreadsheets/d/KEY"
     """
     from contacts_crm.usecases.journal_sharing import push_journal
 
@@ -306,6 +385,10 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
 
     Summaries, activity and histories then include what everyone did.
     Safe to run again: events already here are skipped.
+
+    \b
+    Example:
+      crm journal pull "https://docs.google.com/spreadsheets/d/KEY"
     """
     from contacts_crm.usecases.journal_sharing import pull_journal
 
@@ -316,6 +399,9 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
 @click.command()
 @click.option("--repair", is_flag=True,
               help="Run again the operations that were interrupted before reaching the account.")
+@click.option("--relabel", is_flag=True,
+              help="Rewrite the tool's lines of old cards in the profile's language "
+              "(never the free text; the old lines go to the journal).")
 @click.option("--phones", is_flag=True,
               help="Check every phone number instead: E.164, unreadable, same last 7 digits.")
 @click.option("--fix", is_flag=True, help="With --phones: rewrite the numbers to E.164.")
@@ -323,8 +409,9 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
 @click.option("--undo", metavar="OP", help="With --phones: put back the numbers of fix OP.")
 @pass_ctx
 def doctor(
-    ctx: Ctx, repair: bool, phones: bool, fix: bool, region: str | None, undo: str | None
-) -> None:
+    ctx: Ctx, repair: bool, relabel: bool, phones: bool, fix: bool, region: str | None,
+    undo: str | None,
+) -> None:  # fmt: skip
     """Check cards, the journal and imports: odd lines, interrupted writes, duplicates.
 
     Lists card lines the tool does not understand (kept as they are),
@@ -332,7 +419,8 @@ def doctor(
     cards disagree with, and contacts an import created twice. --repair runs
     interrupted operations again and deletes an extra copy of an imported row
     when it is identical and untouched (journaled first); copies someone worked
-    on are only listed.
+    on are only listed. --relabel rewrites the tool's own card lines in the
+    profile's language.
 
     With --phones: every number not in E.164 (a dry run; --fix rewrites them in
     batches of 200, one journal operation, undone with --undo), numbers that
@@ -340,12 +428,13 @@ def doctor(
     digits (Android shows the wrong name on a call from them).
 
     \b
-    Example:
+    Examples:
       crm doctor
       crm doctor --repair
       crm doctor --phones
       crm doctor --phones --fix --region TR
       crm doctor --phones --undo 3f2a9c0d1e2b4a5c
+      crm doctor --relabel        # after: crm config set language tr
     """
     if phones or fix or region or undo:
         from contacts_crm.cli.phones import phone_doctor
@@ -360,19 +449,31 @@ def doctor(
     doubles = dup.find_duplicates(ctx.account)
     report["duplicates"] = [d.to_dict() for d in doubles]
     report["duplicates_removed"] = dup.remove_extra_copies(ctx.account, doubles) if repair else []
+    if relabel:
+        from contacts_crm.usecases.relabel import relabel_cards
+
+        report["relabelled"] = relabel_cards(ctx.account)
 
     def human() -> None:
         _print_duplicates(report)
         for item in report["unrecognised"]:
-            click.echo(f"{item['name']} ({item['resourceName']}): lines kept as they are:")
+            click.echo(
+                _("{name} ({id}): lines kept as they are:").format(
+                    name=item["name"], id=item["resourceName"]
+                )
+            )
             for line in item["lines"]:
                 click.echo(f"  {line['line']}: {line['text']}")
                 if line.get("suggestion"):
                     click.echo(f"     did you mean: {line['suggestion']}")
         if report["repaired"]:
-            click.echo(f"Marked {len(report['repaired'])} interrupted operation(s) as applied.")
+            click.echo(
+                _("Marked {n} interrupted operation(s) as applied.").format(
+                    n=len(report["repaired"])
+                )
+            )
         if report["rerun"]:
-            click.echo(f"Ran {len(report['rerun'])} interrupted operation(s) again.")
+            click.echo(_("Ran {n} interrupted operation(s) again.").format(n=len(report["rerun"])))
         if report["superseded"]:
             click.echo(
                 f"Left {len(report['superseded'])} interrupted operation(s) out: "
@@ -382,11 +483,16 @@ def doctor(
             click.echo(f"{item['name']} ({item['resourceName']}): {item['problem']}")
         for item in report["unapplied"]:
             click.echo(
-                f"Never reached the account: {item['kind']} on {item['contact']}: "
-                f"{item['text']} (crm doctor --repair runs it again)"
+                _(
+                    "Never reached the account: {kind} on {contact}: {text} "
+                    "(crm doctor --repair runs it again)"
+                ).format(kind=kind_words(item["kind"]), contact=item["contact"], text=item["text"])
             )
+        for item in report.get("relabelled", []):
+            click.echo(_("{name}: {n} line(s) rewritten in the current language").format(
+                name=item["name"], n=len(item["lines"])))  # fmt: skip
         if not any(report.values()):
-            click.echo("All cards and the journal are in order.")
+            click.echo(_("All cards and the journal are in order."))
 
     emit(ctx, report, human)
 
@@ -407,3 +513,7 @@ def _print_duplicates(report: dict) -> None:
 
 
 COMMANDS = [card, call, order, journal, doctor]
+
+# 'crm journal deleted' (crm journal --deleted) lives with the other commands on
+# deleted contacts; importing it here registers it whenever 'journal' is loaded.
+from contacts_crm.cli import history as _history  # noqa: E402, F401

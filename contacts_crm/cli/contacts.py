@@ -5,13 +5,16 @@ from __future__ import annotations
 import click
 
 from contacts_crm.cli.output import (
+    NBSP,
     Ctx,
+    Listing,
     contact_dict,
     emit,
     group_names,
+    output_options,
     pass_ctx,
     progress,
-    table,
+    show,
 )
 from contacts_crm.contact.phones import format_national
 from contacts_crm.usecases import contacts as crm
@@ -98,6 +101,7 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
     show_default=True,
     help="At most this many results.",
 )
+@output_options()
 @pass_ctx
 def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
     """Find contacts by phone (any format), name, email or company.
@@ -109,31 +113,29 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
       crm find "8 (916) 123-45-67"
       crm find Petrov
       crm --json find ivan@example.com
+      crm find Petrov | cut -f2          # piped: one contact per line, tab-separated
     """
     account = ctx.account
     found = crm.find(account, " ".join(query), limit=limit)
     names = group_names(account)
     data = [contact_dict(c, names) for c in found]
 
-    def human() -> None:
-        if not found:
-            click.echo("No contact found.")
-            return
-        table(
-            ["Name", "Phones", "Company", "Groups", "Id"],
-            [
-                (
-                    d["name"],
-                    ", ".join(format_national(p) for p in d["phones"]),
-                    d["organization"],
-                    ", ".join(d["groups"]),
-                    d["resourceName"],
-                )
-                for d in data
-            ],
-        )
+    def phone(number: str) -> str:  # in a table a number is never cut at its spaces
+        text = format_national(number)
+        return text.replace(" ", NBSP) if ctx.fmt == "table" else text
 
-    emit(ctx, data, human)
+    rows = [
+        (
+            d["name"],
+            ", ".join(phone(p) for p in d["phones"]),
+            d["organization"],
+            ", ".join(d["groups"]),
+            d["resourceName"],
+        )
+        for d in data
+    ]
+    show(ctx, Listing(["Name", "Phones", "Company", "Groups", "Id"], rows,
+                      empty="No contact found.", nowrap=(4,)), data)  # fmt: skip
 
 
 @click.command()

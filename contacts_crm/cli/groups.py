@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.cli.output import Ctx, Listing, confirm, emit, output_options, pass_ctx, show
 from contacts_crm.usecases import contacts as crm
 
 
@@ -24,24 +24,31 @@ def group() -> None:
 
 
 @group.command("list")
+@output_options()
 @pass_ctx
 def list_(ctx: Ctx) -> None:
-    """List groups with their member counts."""
+    """List groups with their member counts.
+
+    \b
+    Examples:
+      crm group list
+      crm group list --format csv -o groups.csv
+    """
     data = crm.groups(ctx.account)
-    emit(
-        ctx,
-        data,
-        lambda: table(
-            ["Group", "Members", "Id"], [(g["name"], g["members"], g["resourceName"]) for g in data]
-        ),
-    )
+    rows = [(g["name"], g["members"], g["resourceName"]) for g in data]
+    show(ctx, Listing(["Group", "Members", "Id"], rows, empty="No group yet."), data)
 
 
 @group.command()
 @click.argument("name")
 @pass_ctx
 def create(ctx: Ctx, name: str) -> None:
-    """Create a group."""
+    """Create a group.
+
+    \b
+    Example:
+      crm group create Wholesale
+    """
     g = crm.create_group(ctx.account, name)
     emit(ctx, g, f"Created group {g.get('name')} ({g['resourceName']})")
 
@@ -51,7 +58,12 @@ def create(ctx: Ctx, name: str) -> None:
 @click.argument("new")
 @pass_ctx
 def rename(ctx: Ctx, old: str, new: str) -> None:
-    """Rename a group."""
+    """Rename a group (its contacts stay in it).
+
+    \b
+    Example:
+      crm group rename Wholesale "Wholesale clients"
+    """
     g = crm.rename_group(ctx.account, old, new)
     emit(ctx, g, f"Renamed to {g.get('name')}")
 
@@ -59,10 +71,24 @@ def rename(ctx: Ctx, old: str, new: str) -> None:
 @group.command()
 @click.argument("name")
 @click.option("--with-contacts", is_flag=True, help="Also delete the contacts in it.")
-@click.confirmation_option(prompt="Delete this group?", help="Do not ask for confirmation.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @pass_ctx
-def delete(ctx: Ctx, name: str, with_contacts: bool) -> None:
-    """Delete a group (its contacts stay unless --with-contacts)."""
+def delete(ctx: Ctx, name: str, with_contacts: bool, yes: bool) -> None:
+    """Delete a group (its contacts stay unless --with-contacts).
+
+    Asks first, naming the group and its size; answering no exits 3.
+
+    \b
+    Examples:
+      crm group delete "Old leads"
+      crm group delete "Old leads" --with-contacts --yes
+    """
+    size = next((g["members"] for g in crm.groups(ctx.account)
+                 if (g["name"] or "").casefold() == name.strip().casefold()), None)  # fmt: skip
+    members = f"{size} contact(s)" if size is not None else "its contacts"
+    what = (f"Delete group {name!r} and the {members} in it?" if with_contacts
+            else f"Delete group {name!r}? Its {members} stay, without this label.")  # fmt: skip
+    confirm(what, yes=yes, refused=f"group {name!r} was not deleted")
     rn = crm.delete_group(ctx.account, name, delete_contacts=with_contacts)
     emit(ctx, {"deleted": rn}, f"Deleted group {name}")
 
@@ -73,6 +99,8 @@ def _members(ctx: Ctx, name: str, queries: tuple[str, ...], add: bool) -> None:
 
     def human() -> None:
         click.echo(f"{verb} {name}: {len(report['changed'])} contact(s)")
+        for rn in report.get("unchanged", []):
+            click.echo(f"  {rn}: already {'in' if add else 'not in'} {name}, nothing to do")
         for rn in report["lastGroup"]:
             click.echo(f"  kept {rn}: a contact must stay in at least one group")
         for rn in report["notFound"]:
@@ -86,7 +114,12 @@ def _members(ctx: Ctx, name: str, queries: tuple[str, ...], add: bool) -> None:
 @click.argument("contacts", nargs=-1, required=True)
 @pass_ctx
 def add_members(ctx: Ctx, name: str, contacts: tuple[str, ...]) -> None:
-    """Put contacts (each a phone, name or email) into a group."""
+    """Put contacts (each a phone, name or email) into a group.
+
+    \b
+    Example:
+      crm group add Wholesale "+7 916 123-45-67" Petrov
+    """
     _members(ctx, name, contacts, add=True)
 
 
@@ -95,7 +128,12 @@ def add_members(ctx: Ctx, name: str, contacts: tuple[str, ...]) -> None:
 @click.argument("contacts", nargs=-1, required=True)
 @pass_ctx
 def remove_members(ctx: Ctx, name: str, contacts: tuple[str, ...]) -> None:
-    """Take contacts out of a group."""
+    """Take contacts out of a group.
+
+    \b
+    Example:
+      crm group remove Wholesale Petrov
+    """
     _members(ctx, name, contacts, add=False)
 
 

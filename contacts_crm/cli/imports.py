@@ -8,7 +8,17 @@ from typing import Any
 import click
 
 from contacts_crm.cli.output import FILE as _FILE
-from contacts_crm.cli.output import Ctx, emit, pass_ctx, progress, table
+from contacts_crm.cli.output import (
+    Ctx,
+    Listing,
+    check_output_path,
+    emit,
+    open_output,
+    output_options,
+    pass_ctx,
+    progress,
+    show,
+)
 
 EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".vcf": "vcard", ".json": "json"}
 
@@ -88,6 +98,7 @@ def import_() -> None:
 @click.option("--sheet", metavar="NAME|N", help="Which sheet of a workbook to read.")
 @click.option("--mapping", type=_FILE, help="A TOML column mapping file (see README).")
 @click.option("--show-mapping", is_flag=True, help="Only show how columns are understood.")
+@output_options(output=False)
 @pass_ctx
 def run(
     ctx: Ctx,
@@ -100,7 +111,16 @@ def run(
     mapping: Path | None,
     show_mapping: bool,
 ) -> None:
-    """Import FILE (a file, or a Google Sheet URL)."""
+    """Import FILE (a file, or a Google Sheet URL).
+
+    Interrupted (Ctrl-C, a lost connection)? Run the same command again: it
+    resumes where it stopped and creates nothing twice.
+
+    \b
+    Examples:
+      crm import clients.xlsx --dry-run --report plan.xlsx
+      crm import clients.xlsx --on-duplicate merge --region TR
+    """
     from contacts_crm.contact.phones import check_region
     from contacts_crm.imports import run as importer
 
@@ -109,16 +129,14 @@ def run(
     if region is not None:
         region = check_region(region, "--region")
     if report is not None:
-        from contacts_crm.files.output import check_output
-
-        check_output(report, "--report")  # before the import, not after it
+        report = check_output_path(report, "--report")  # before the import, not after it
     source: Path | str = file if importer.is_sheet_url(file) else Path(file)
     if show_mapping:
         account = ctx.account if importer.is_sheet_url(file) else None
         found = importer.show_mapping(
             source, sheet=sheet, mapping_file=mapping, account=account
         ).as_dict()
-        emit(ctx, found, lambda: _print_mapping(found))
+        _show_mapping(ctx, found)
         return
     options = importer.ImportOptions(
         region=region,
@@ -134,6 +152,7 @@ def run(
             dry_run=dry_run,
             report=report,
             progress=lambda rows: update(advance=rows),
+            total=lambda n: update(total=n),
         )
     summary = outcome.summary()
     rows = [
@@ -150,15 +169,11 @@ def run(
     emit(ctx, {**summary, "rows": rows}, lambda: _print_outcome(summary, rows, report))
 
 
-def _print_mapping(found: dict) -> None:
-    click.echo(
-        f"{found['file']} · sheet {found['sheet']!r} · header on row "
-        f"{found['header_row']} · {found['flavor']}"
-    )
-    table(
-        ["Column", "Header", "Goes to", "Why"],
-        [(c["column"], c["header"], c["field"], c["why"]) for c in found["columns"]],
-    )
+def _show_mapping(ctx: Ctx, found: dict) -> None:
+    heading = (f"{found['file']} · sheet {found['sheet']!r} · header on row "
+               f"{found['header_row']} · {found['flavor']}")  # fmt: skip
+    rows = [(c["column"], c["header"], c["field"], c["why"]) for c in found["columns"]]
+    show(ctx, Listing(["Column", "Header", "Goes to", "Why"], rows), found, before=[heading])
 
 
 def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None:
@@ -256,9 +271,16 @@ def _print_undo(report: Any) -> None:
 
 
 @import_.command("list")
+@output_options()
 @pass_ctx
 def list_(ctx: Ctx) -> None:
-    """List this profile's imports."""
+    """List this profile's imports, newest last.
+
+    \b
+    Examples:
+      crm import list
+      crm import list --format tsv
+    """
     from contacts_crm.imports import run as importer
 
     states = importer.list_imports(ctx.account)
@@ -273,13 +295,14 @@ def list_(ctx: Ctx) -> None:
         }
         for s in states
     ]
-    emit(
+    show(
         ctx,
-        data,
-        lambda: table(
+        Listing(
             ["Id", "File", "Status", "Started", "Created", "Updated"],
             [tuple(d.values()) for d in data],
+            empty="No import yet.",
         ),
+        data,
     )
 
 
@@ -311,6 +334,7 @@ def export(
       crm export vip.csv --group VIP
       crm export google.csv --format google-csv
       crm export backup.json
+      crm export - --format csv | grep Petrov
       crm export --to-sheet "https://docs.google.com/spreadsheets/d/KEY" --group VIP
     """
     from contacts_crm.errors import UsageError
@@ -325,7 +349,16 @@ def export(
         )
         return
     if file is None:
-        raise UsageError("give a FILE to write, or --to-sheet URL_OR_NAME")
+        raise UsageError("give a FILE to write ('-' for stdout), or --to-sheet URL_OR_NAME")
+    if str(file) == "-":
+        if fmt in (None, "xlsx"):
+            raise UsageError(
+                "xlsx cannot be written to stdout",
+                hint="give --format csv, google-csv, vcard or json with '-'",
+            )
+        n = _export_to_stdout(ctx, fmt, group)
+        click.echo(f"Exported {n} contact(s) to stdout ({fmt})", err=True)
+        return
     suffix = file.suffix.lower()
     if fmt is None and suffix and suffix not in EXTENSIONS:
         raise UsageError(
@@ -333,6 +366,7 @@ def export(
             hint="name the file .xlsx, .csv, .vcf or .json, or give --format",
         )
     fmt = fmt or EXTENSIONS.get(suffix, "xlsx")
+    file = check_output_path(file, "export file")
     n = exporter.export_account(ctx.account, file, fmt, group=group)
     emit(
         ctx,
@@ -360,6 +394,21 @@ def restore(ctx: Ctx, file: Path, force: bool) -> None:
 
     n = exporter.restore(ctx.account, file, force=force)
     emit(ctx, {"file": str(file), "restored": n}, f"Restored {n} contact(s) from {file}")
+
+
+def _export_to_stdout(ctx: Ctx, fmt: str, group: str | None) -> int:
+    """Write a text export to a private temporary file, then copy it to stdout."""
+    import tempfile
+
+    from contacts_crm.usecases import export as exporter
+
+    with tempfile.TemporaryDirectory(prefix="crm-export-") as tmp:
+        path = Path(tmp) / f"export.{fmt}"
+        n = exporter.export_account(ctx.account, path, fmt, group=group)
+        text = path.read_bytes().decode("utf-8-sig")
+    with open_output("-") as out:
+        out.write(text)
+    return n
 
 
 COMMANDS = [import_, export, restore]

@@ -32,10 +32,15 @@ Examples:
   crm --json find Petrov
   crm group list
 
-Exit codes: 0 ok, 2 usage, 65 bad input data, 66 not found, 69 service
-unavailable, 70 unexpected service answer, 75 conflict or partial work (safe
-to re-run), 73 cannot write the output file, 74 a file could not be read or
-written, 77 not logged in, 78 bad configuration.
+Output: a table on a terminal; one record per line (tab-separated) in a
+pipe; --format tsv|csv|json on every listing and report (--json for short).
+
+Exit codes: 0 ok, 1 internal error (a bug), 2 usage, 3 confirmation
+declined (nothing done), 65 bad input data, 66 not found, 69 service
+unavailable, 70 unexpected service answer, 73 output file cannot be written,
+74 a file could not be read or written (disk full, damaged database), 75
+conflict or partial work (safe to re-run), 77 not logged in, 78 bad
+configuration, 130 interrupted (Ctrl-C; work done so far is kept).
 """
 
 
@@ -111,6 +116,7 @@ def report_error(exc: CrmError, as_json: bool) -> int:
         details = [str(p) for p in exc.problems]
     elif isinstance(exc, ConfigError):
         details = list(exc.problems)
+    details = [d for d in details if d != exc.message]  # said once, not twice
     shown = details[:20]
     for line in shown:
         click.echo(f"  - {line}", err=True)
@@ -218,9 +224,9 @@ def main(argv: list[str] | None = None) -> None:
         code = 0
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        code = 130
+    except click.exceptions.Abort:  # Ctrl-C or end of input at a prompt
+        click.echo("Interrupted: nothing more was done.", err=True)
+        code = ExitCode.INTERRUPTED
     except click.ClickException as exc:
         exc.show()
         code = ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
@@ -228,9 +234,10 @@ def main(argv: list[str] | None = None) -> None:
         code = report_error(exc, as_json)
     except KeyboardInterrupt:
         click.echo(
-            "Interrupted. Work done so far is saved; run the command again to continue.", err=True
+            "Interrupted. Work done so far is saved; run the same command again to continue.",
+            err=True,
         )
-        code = 130
+        code = ExitCode.INTERRUPTED
     except BrokenPipeError:
         code = 0
     except (OSError, sqlite3.OperationalError) as exc:  # the disk, not the tool

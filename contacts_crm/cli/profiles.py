@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from contacts_crm import config as cfg
-from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.cli.output import Ctx, Listing, emit, output_options, pass_ctx
+from contacts_crm.cli.output import show as show_listing
 from contacts_crm.defaults import DEFAULT_REGION
 from contacts_crm.errors import UsageError
 
@@ -29,9 +30,15 @@ def profile() -> None:
 
 
 @profile.command("list")
+@output_options()
 @pass_ctx
 def list_(ctx: Ctx) -> None:
-    """List profiles; the default is marked with *."""
+    """List profiles; the default is marked with *.
+
+    \b
+    Example:
+      crm profile list
+    """
     conf = cfg.load()
     data = [
         {
@@ -43,17 +50,9 @@ def list_(ctx: Ctx) -> None:
         }
         for p in conf.profiles.values()
     ]
-    emit(
-        ctx,
-        data,
-        lambda: table(
-            ["", "Profile", "Kind", "Endpoint", "User"],
-            [
-                ("*" if d["default"] else "", d["name"], d["kind"], d["endpoint"] or "", d["user"])
-                for d in data
-            ],
-        ),
-    )
+    rows = [("*" if d["default"] else "", d["name"], d["kind"], d["endpoint"] or "", d["user"])
+            for d in data]  # fmt: skip
+    show_listing(ctx, Listing(["Default", "Profile", "Kind", "Endpoint", "User"], rows), data)
 
 
 @profile.command()
@@ -95,7 +94,14 @@ def add(
     language: str,
     make_default: bool,
 ) -> None:
-    """Add (or replace) a profile."""
+    """Add (or replace) a profile.
+
+    \b
+    Examples:
+      crm profile add lab --endpoint http://127.0.0.1:8765
+      crm profile add office --google --client-secrets ~/client_secret.json --default
+      crm profile add istanbul --region TR --language tr --user Ayşe
+    """
     if endpoint and google:
         raise UsageError("choose either --endpoint or --google")
     kind = "google" if google else "endpoint" if endpoint else "local"
@@ -146,7 +152,12 @@ def add(
 @click.argument("name")
 @pass_ctx
 def use(ctx: Ctx, name: str) -> None:
-    """Make NAME the default profile."""
+    """Make NAME the default profile.
+
+    \b
+    Example:
+      crm profile use office
+    """
     conf = cfg.load()
     conf.profile(name)  # raises NotFoundError with a hint
     conf.default_profile = name
@@ -158,7 +169,12 @@ def use(ctx: Ctx, name: str) -> None:
 @click.argument("name")
 @pass_ctx
 def remove(ctx: Ctx, name: str) -> None:
-    """Forget a profile (its local data and token stay on disk)."""
+    """Forget a profile (its local data and token stay on disk).
+
+    \b
+    Example:
+      crm profile remove lab
+    """
     conf = cfg.load()
     conf.profile(name)
     conf.profiles.pop(name, None)
@@ -177,6 +193,7 @@ def config_group() -> None:
       crm config set user Olga
       crm config set region TR
       crm config set language ru
+      crm config unset user
       crm config show
     """
 
@@ -184,7 +201,13 @@ def config_group() -> None:
 @config_group.command("show")
 @pass_ctx
 def show(ctx: Ctx) -> None:
-    """Show the current profile's settings and where files live."""
+    """Show the current profile's settings and where files live.
+
+    \b
+    Examples:
+      crm config show
+      crm --profile office --json config show
+    """
     conf = cfg.load()
     prof = conf.profile(ctx.profile)
     data = {
@@ -192,6 +215,10 @@ def show(ctx: Ctx) -> None:
         "config_file": str(cfg.config_path()),
         "data_dir": str(cfg.data_dir() / "profiles" / prof.name),
     }
+    if prof.kind != "google":  # how to log in means nothing for a local or endpoint profile
+        for key in ("auth", "client_secrets", "service_account_file", "subject"):
+            data.pop(key, None)
+
     def human() -> None:
         for key, value in data.items():
             if value not in (None, ""):
@@ -205,12 +232,47 @@ def show(ctx: Ctx) -> None:
 @click.argument("value")
 @pass_ctx
 def set_(ctx: Ctx, key: str, value: str) -> None:
-    """Set KEY to VALUE for the current profile."""
+    """Set KEY to VALUE for the current profile.
+
+    \b
+    Examples:
+      crm config set user Olga
+      crm --profile office config set region TR
+    """
+    if not value.strip():
+        raise UsageError(f"{key} cannot be set to an empty value",
+                         hint=f"to go back to the default: crm config unset {key}")  # fmt: skip
     conf = cfg.load()
     name = conf.profile(ctx.profile).name
     cfg.set_value(conf, name, key, value)
     cfg.save(conf)
     emit(ctx, {"profile": name, key: value}, f"{name}: {key} = {value}")
+
+
+@config_group.command("unset")
+@click.argument("key", type=click.Choice(sorted(cfg.SETTABLE)))
+@pass_ctx
+def unset(ctx: Ctx, key: str) -> None:
+    """Put KEY of the current profile back to its default.
+
+    \b
+    Examples:
+      crm config unset user
+      crm config unset card_max_lines
+    """
+    conf = cfg.load()
+    prof = conf.profile(ctx.profile)
+    default = getattr(cfg.Profile(name=prof.name), key)
+    updated = cfg.Profile(**{**asdict(prof), key: default})
+    problems = cfg.validate_profile(updated)
+    if problems:
+        from contacts_crm.errors import ConfigError
+
+        raise ConfigError(f"{key} cannot be unset for profile {prof.name!r}", problems)
+    conf.profiles[prof.name] = updated
+    cfg.save(conf)
+    shown = "(none)" if default in (None, "") else default
+    emit(ctx, {"profile": prof.name, key: default}, f"{prof.name}: {key} = {shown} (default)")
 
 
 @click.command()

@@ -128,7 +128,12 @@ _pin_stdin = click.option("--pin-stdin", is_flag=True,
 @_pin_stdin
 @pass_ctx
 def user_add(ctx: Ctx, name: str, pin_stdin: bool) -> None:
-    """Add a user; asks for the PIN (never shown, never stored as it is)."""
+    """Add a user; asks for the PIN (never shown, never stored as it is).
+
+    \b
+    Example:
+      crm serve user add Olga
+    """
     staff = _staff(ctx)
     added = staff.add_user(name, _read_pin(pin_stdin))
     emit(ctx, {"user": added.name}, f"User {added.name} added: sign in with this PIN.")
@@ -137,7 +142,12 @@ def user_add(ctx: Ctx, name: str, pin_stdin: bool) -> None:
 @user.command("list")
 @pass_ctx
 def user_list(ctx: Ctx) -> None:
-    """The users who may sign in."""
+    """The users who may sign in.
+
+    \b
+    Example:
+      crm serve user list
+    """
     users = _staff(ctx).users()
     emit(ctx, [{"user": u.name, "created": u.created} for u in users],
          lambda: table(["User", "Added"], [(u.name, u.created) for u in users]))  # fmt: skip
@@ -148,7 +158,12 @@ def user_list(ctx: Ctx) -> None:
 @_pin_stdin
 @pass_ctx
 def user_reset(ctx: Ctx, name: str, pin_stdin: bool) -> None:
-    """Give a user a new PIN (signs them out on every phone)."""
+    """Give a user a new PIN (signs them out on every phone).
+
+    \b
+    Example:
+      crm serve user reset Olga
+    """
     staff = _staff(ctx)
     done = staff.reset_user(name, _read_pin(pin_stdin))
     emit(ctx, {"user": done.name}, f"New PIN set for {done.name}; their phones sign in again.")
@@ -158,7 +173,12 @@ def user_reset(ctx: Ctx, name: str, pin_stdin: bool) -> None:
 @click.argument("name")
 @pass_ctx
 def user_remove(ctx: Ctx, name: str) -> None:
-    """Remove a user (their phones are signed out at once)."""
+    """Remove a user (their phones are signed out at once).
+
+    \b
+    Example:
+      crm serve user remove Olga
+    """
     gone = _staff(ctx).remove_user(name)
     emit(ctx, {"removed": gone}, f"User {gone} removed.")
 
@@ -180,7 +200,12 @@ def token() -> None:
 @click.argument("name")
 @pass_ctx
 def token_add(ctx: Ctx, name: str) -> None:
-    """Make a new token; it is shown once: put it in the PBX's lookup URL."""
+    """Make a new token; it is shown once: put it in the PBX's lookup URL.
+
+    \b
+    Example:
+      crm serve token add pbx
+    """
     value = _staff(ctx).add_token(name)
     emit(ctx, {"token": name, "value": value},
          lambda: click.echo(f"Token {name}: {value}\nPBX lookup URL: "
@@ -190,7 +215,12 @@ def token_add(ctx: Ctx, name: str) -> None:
 @token.command("list")
 @pass_ctx
 def token_list(ctx: Ctx) -> None:
-    """Token names (the tokens themselves are not kept, only their digests)."""
+    """Token names (the tokens themselves are not kept, only their digests).
+
+    \b
+    Example:
+      crm serve token list
+    """
     tokens = _staff(ctx).tokens()
     emit(ctx, [{"token": t.name, "created": t.created} for t in tokens],
          lambda: table(["Token", "Added"], [(t.name, t.created) for t in tokens]))  # fmt: skip
@@ -200,7 +230,12 @@ def token_list(ctx: Ctx) -> None:
 @click.argument("name")
 @pass_ctx
 def token_remove(ctx: Ctx, name: str) -> None:
-    """Remove a token: that PBX gets no more names."""
+    """Remove a token: that PBX gets no more names.
+
+    \b
+    Example:
+      crm serve token remove pbx
+    """
     _staff(ctx).remove_token(name)
     emit(ctx, {"removed": name}, f"Token {name} removed.")
 

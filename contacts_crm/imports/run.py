@@ -173,11 +173,13 @@ def import_file(
     dry_run: bool = False,
     report: Path | str | None = None,
     progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """Plan the import of ``path`` and, unless ``dry_run``, apply it.
 
     ``report`` writes the per-row xlsx report (also on a dry run). ``progress``
-    is called with the number of rows done after every batch. Input problems
+    is called with the number of rows done after every batch, ``total`` once
+    with the number of rows the run will write (for a bar's total). Input problems
     raise InputError before anything is written.
     """
     opts = options or ImportOptions()
@@ -214,6 +216,8 @@ def import_file(
         return ImportOutcome(plan, mapping, None, resumed, doubles)
     if state is None:
         state = ImportState(id=import_id, source=str(path), started=_now())
+    if total:
+        total(sum(1 for r in plan.creates if r.key not in state.created) + len(plan.updates))
     apply_plan(account, plan, state, progress=progress)
     _journal(account, state, plan)
     return ImportOutcome(plan, mapping, state, resumed, doubles)

@@ -10,7 +10,8 @@ A client's newest call with an outcome decides what it asks for:
 Independently, ``stay_in_touch``: the client's last contact is older than its
 groups' interval (``templates/reports/stay_in_touch.toml``, the shortest of
 its groups, else the default; overdue = days since the last contact minus the
-interval). Clients never contacted are not listed (``crm summary`` counts them).
+interval). ``never_contacted``: a lead (in a lead group, no order) that no
+call or order step ever reached (overdue 0: nobody knows since when).
 
 One entry per client, with every reason that applies; its urgency is the
 largest overdue. Sorted by overdue (descending), then name.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from contacts_crm.i18n import _
 from contacts_crm.reports.clients import ClientView, client_views, find_group
 from contacts_crm.reports.settings import ReportSettings, load_report_settings
 
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Reason:
-    key: str  # callback_due | interested | stay_in_touch
+    key: str  # callback_due | interested | stay_in_touch | never_contacted
     overdue: int  # days
     since: date  # the date the reason counts from
     detail: str
@@ -85,7 +87,8 @@ def _call_reason(c: ClientView, days: int, today: date) -> Reason | None:
             return None
         comment = f": {call.comment}" if call.comment else ""
         return Reason("callback_due", (today - call.callback_on).days, call.callback_on,
-                      f"asked to call back on {call.callback_on}{comment}")  # fmt: skip
+                      _("asked to call back on {date}").format(date=call.callback_on)
+                      + comment)  # fmt: skip
     if call.outcome in ("interested", "callback"):
         if c.latest_order_on is not None and c.latest_order_on >= call.on:
             return None
@@ -94,7 +97,8 @@ def _call_reason(c: ClientView, days: int, today: date) -> Reason | None:
             return None
         comment = f": {call.comment}" if call.comment else ""
         return Reason("interested", waited - days, call.on + timedelta(days=days),
-                      f"interested on {call.on}, no order since{comment}")  # fmt: skip
+                      _("interested on {date}, no order since").format(date=call.on)
+                      + comment)  # fmt: skip
     return None
 
 
@@ -106,7 +110,16 @@ def _stay_reason(c: ClientView, settings: ReportSettings, today: date) -> Reason
     if gap <= interval:
         return None
     return Reason("stay_in_touch", gap - interval, c.last_contact + timedelta(days=interval),
-                  f"not contacted for {gap} days (every {interval} days)")  # fmt: skip
+                  _("not contacted for {days} days (every {interval} days)").format(
+                      days=gap, interval=interval))  # fmt: skip
+
+
+def _never_reason(c: ClientView, settings: ReportSettings, today: date) -> Reason | None:
+    if c.last_contact is not None or c.ever_ordered or c.open_orders:
+        return None
+    if not c.in_any(settings.lead_groups):
+        return None
+    return Reason("never_contacted", 0, today, _("never contacted"))
 
 
 def callbacks(
@@ -129,7 +142,8 @@ def callbacks(
     for c in client_views(account):
         if only is not None and only not in c.groups:
             continue
-        found = [r for r in (_call_reason(c, wait, today), _stay_reason(c, conf, today)) if r]
+        found = [r for r in (_call_reason(c, wait, today), _stay_reason(c, conf, today),
+                             _never_reason(c, conf, today)) if r]  # fmt: skip
         if found:
             found.sort(key=lambda r: -r.overdue)
             out.append(Callback(c.resource_name, c.name, c.phone, c.groups, c.last_contact,

@@ -23,7 +23,8 @@ from contacts_crm.card.model import Call
 from contacts_crm.card.wording import Labels
 from contacts_crm.config import private_file
 
-VERSION = "1"  # bump when CardFacts changes: old rows are then ignored
+# bump when CardFacts changes: old rows are then ignored (2: a missed call is not a contact)
+VERSION = "2"
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,9 @@ class ReportSettings:
 
     def view(self, key: str) -> str:
         """The tab/sheet name of a view (summary, open_orders, employees, callbacks…)."""
-        return self.views.get(key, key.replace("_", " ").capitalize())
+        from contacts_crm.i18n import _  # the shipped names are in the catalogs
+
+        return _(self.views.get(key, key.replace("_", " ").capitalize()))
 
 
 def _int(data: dict[str, Any], key: str, default: int, where: str) -> int:
@@ -59,6 +61,12 @@ def _words(data: dict[str, Any], key: str, default: frozenset[str], where: str) 
     return frozenset(v.strip().casefold() for v in value if v.strip())
 
 
+def group_name(name: str) -> str:
+    from contacts_crm.i18n import group_name as translated
+
+    return translated(name)
+
+
 def load_report_settings(override_dir: Path | None = None) -> ReportSettings:
     """Read both report templates; the office's templates dir (config dir) wins."""
     if override_dir is None:
@@ -73,9 +81,15 @@ def load_report_settings(override_dir: Path | None = None) -> ReportSettings:
     if not isinstance(groups, dict):
         raise ConfigError(f"{where}: [groups] must be a table of group = days")
     intervals = {str(k).strip().casefold(): _int(groups, k, 0, where) for k in groups}
+    # the shipped group names also in the current language (i18n.group_name), so the
+    # groups the tool created in Russian or Turkish count as well
+    for k in groups:
+        intervals.setdefault(group_name(str(k)).strip().casefold(), _int(groups, k, 0, where))
+    leads = _words(rep, "lead_groups", base.lead_groups, "reports/reports.toml")
+    leads |= frozenset(group_name(str(g)).casefold() for g in rep.get("lead_groups", []) or [])
     views = rep.get("views", {})
     return ReportSettings(
-        lead_groups=_words(rep, "lead_groups", base.lead_groups, "reports/reports.toml"),
+        lead_groups=leads,
         interest_outcomes=_words(
             rep, "interest_outcomes", base.interest_outcomes, "reports/reports.toml"
         ),

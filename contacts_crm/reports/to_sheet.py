@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contacts_crm.reports.tables import View
+from contacts_crm.reports.tables import Percent, View
 from contacts_crm.sheets.client import SheetsClient, WriteResult
 from contacts_crm.sheets.connect import sheets_client_for
 
@@ -22,7 +22,10 @@ def refresh_tab(
 ) -> WriteResult:
     """Replace tab ``tab`` of ``sheet_ref`` with the view (other tabs untouched).
 
-    A constant number of API calls whatever the number of rows.
+    A constant number of API calls whatever the number of rows (one more when the
+    view has percentages, formatted as such).
     """
     client = sheets_client or sheets_client_for(account)
-    return client.write_tab(sheet_ref, tab, view.header, view.rows)
+    percent = [i for i in range(len(view.header))
+               if any(i < len(r) and isinstance(r[i], Percent) for r in view.rows)]  # fmt: skip
+    return client.write_tab(sheet_ref, tab, view.header, view.rows, percent_columns=percent)

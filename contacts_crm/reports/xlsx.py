@@ -20,18 +20,20 @@ from openpyxl.utils import get_column_letter
 
 from contacts_crm.files.output import DEFAULT_MODE, write_output
 from contacts_crm.files.safe_cells import append_text_row
+from contacts_crm.i18n import _
 from contacts_crm.reports.settings import ALL, ReportSettings
-from contacts_crm.reports.tables import View
+from contacts_crm.reports.tables import CHART_COLUMNS, Percent, View
 
 CHART_SHEET = "summary"
-# Columns of the summary view charted per group (see reports_tables.SUMMARY_HEADER).
-CHART_SERIES = ("Open orders", "Completed", "Cancelled")
+PERCENT_FORMAT = "0%"
 
 
 def xlsx_value(value: Any) -> Any:
     """A cell value: numbers as numbers, dates as ISO text, anything else as text."""
     if value is None:
         return ""
+    if isinstance(value, Percent):
+        return float(value)
     if isinstance(value, bool | int | float):
         return value
     if isinstance(value, Decimal):
@@ -47,6 +49,9 @@ def _write(ws: Any, view: View) -> None:
         # text typed as text, cleaned, formula-looking text quoted; no row is read back
         append_text_row(ws, [xlsx_value(v) for v in values], bold if n == 0 else None,
                         quote_formulas=True)  # fmt: skip
+        for col, value in enumerate(values, start=1):
+            if isinstance(value, Percent):
+                ws.cell(row=n + 1, column=col).number_format = PERCENT_FORMAT
     ws.freeze_panes = "A2"
     for i, name in enumerate(view.header, 1):
         width = max([len(str(name)), *(len(str(r[i - 1])) for r in view.rows if len(r) >= i)])
@@ -55,17 +60,17 @@ def _write(ws: Any, view: View) -> None:
 
 def _chart(ws: Any, view: View) -> None:
     """Bar chart of open / completed / cancelled orders per group (total row left out)."""
-    groups = [r for r in view.rows if r and r[0] != ALL]
+    groups = [r for r in view.rows if r and r[0] != _(ALL)]
     if not groups:
         return
     chart = BarChart()
     chart.type = "col"
-    chart.title = "Orders per group"
-    chart.y_axis.title = "Orders"
-    chart.x_axis.title = "Group"
+    chart.title = _("Orders per group")
+    chart.y_axis.title = _("Orders")
+    chart.x_axis.title = _("Group")
     last = 1 + len(groups)
-    for name in CHART_SERIES:
-        col = view.header.index(name) + 1
+    for index in CHART_COLUMNS:
+        col = index + 1
         chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
     chart.width, chart.height = 18, 9

@@ -170,8 +170,9 @@ def to_cell(value: Any) -> str | int | float | bool:
         return value
     if isinstance(value, int):
         return value
-    if isinstance(value, float):
-        return value if value == value and abs(value) != float("inf") else str(value)
+    if isinstance(value, float):  # a Percent too: the number (the tab's format shows %)
+        number = float(value)
+        return number if number == number and abs(number) != float("inf") else str(number)
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dt.date | dt.datetime | dt.time):
@@ -213,12 +214,14 @@ class SheetsClient:
         tab: str,
         header: Sequence[str],
         rows: Sequence[Sequence[Any]],
+        percent_columns: Sequence[int] = (),
     ) -> WriteResult:
         """Replace one tab's contents with ``header`` + ``rows`` (created if missing).
 
         Four requests whatever the number of rows (five when opening by name):
-        metadata, tab list, one resize or add-sheet, one RAW values update. Other
-        tabs are never touched.
+        metadata, tab list, one resize or add-sheet, one RAW values update; one
+        more batchUpdate when ``percent_columns`` (0-based) are to be shown as
+        percentages (the values stay numbers). Other tabs are never touched.
         """
         width = max([len(header), *(len(r) for r in rows), 1])
         values = [_padded(header, width), *(_padded(r, width) for r in rows)]
@@ -233,6 +236,9 @@ class SheetsClient:
             else:
                 ws.resize(rows=len(values), cols=width)
             ws.update(values=values, range_name="A1", value_input_option=ValueInputOption.raw)
+            if percent_columns:
+                sh.batch_update({"requests": [_percent_format(ws.id, col, len(values))
+                                              for col in percent_columns]})  # fmt: skip
             return WriteResult(
                 sh.id, tab, len(rows), width, created, self.requests_made - before, ws.url
             )
@@ -392,6 +398,16 @@ class SheetsClient:
 
         wait = backoff_wait(self._retry.base_s, self._retry.max_wait_s, random.random, after)
         return wait(state)
+
+
+def _percent_format(sheet_id: int, col: int, rows: int) -> dict[str, Any]:
+    """A repeatCell request: column ``col`` below the header shown as ``0%``."""
+    return {"repeatCell": {
+        "range": {"sheetId": sheet_id, "startRowIndex": 1, "endRowIndex": max(rows, 1),
+                  "startColumnIndex": col, "endColumnIndex": col + 1},
+        "cell": {"userEnteredFormat": {"numberFormat": {"type": "PERCENT", "pattern": "0%"}}},
+        "fields": "userEnteredFormat.numberFormat",
+    }}  # fmt: skip
 
 
 def _padded(row: Sequence[Any], width: int) -> list[Any]:

@@ -320,6 +320,27 @@ class SheetsEmulator:
         book.reindex()
         return {"addSheet": {"properties": sheet.properties()}}
 
+    def _req_repeatCell(self, book: Spreadsheet, args: dict[str, Any]) -> dict[str, Any]:
+        """Set a cell format on every cell of a range (only numberFormat is kept)."""
+        rng = args.get("range", {})
+        sheet_id = rng.get("sheetId")
+        sheet = book.sheet_by_id(sheet_id if isinstance(sheet_id, int) else -1)
+        fields = str(args.get("fields", ""))
+        if "numberFormat" not in fields and fields not in ("*", "userEnteredFormat"):
+            return {}
+        fmt = args.get("cell", {}).get("userEnteredFormat", {}).get("numberFormat")
+        r0, r1 = rng.get("startRowIndex", 0), rng.get("endRowIndex", sheet.row_count)
+        c0, c1 = rng.get("startColumnIndex", 0), rng.get("endColumnIndex", sheet.col_count)
+        if r1 > sheet.row_count or c1 > sheet.col_count or r0 < 0 or c0 < 0:
+            raise ApiError(400, "Invalid requests[0].repeatCell: range exceeds grid limits.")
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                if fmt:
+                    sheet.number_formats[(r, c)] = dict(fmt)
+                else:
+                    sheet.number_formats.pop((r, c), None)
+        return {}
+
     def _req_deleteSheet(self, book: Spreadsheet, args: dict[str, Any]) -> dict[str, Any]:
         sheet_id = args.get("sheetId")
         sheet = book.sheet_by_id(sheet_id if isinstance(sheet_id, int) else -1)

@@ -39,6 +39,8 @@ class Sheet:
     frozen_cols: int = 0
     hidden: bool = False
     cells: dict[tuple[int, int], CellValue] = field(default_factory=dict)
+    # userEnteredFormat.numberFormat per cell (only what repeatCell set), e.g. PERCENT "0%"
+    number_formats: dict[tuple[int, int], dict[str, str]] = field(default_factory=dict)
 
     def properties(self) -> dict[str, Any]:
         """The ``SheetProperties`` JSON."""
@@ -64,6 +66,9 @@ class Sheet:
             raise ApiError(400, "Invalid grid size: a sheet needs at least one row and column.")
         self.row_count, self.col_count = rows, cols
         self.cells = {k: v for k, v in self.cells.items() if k[0] < rows and k[1] < cols}
+        self.number_formats = {
+            k: v for k, v in self.number_formats.items() if k[0] < rows and k[1] < cols
+        }
 
     def used_rows(self, start_col: int = 0, end_col: int | None = None) -> int:
         """One past the last row holding a value in the given columns (0 if none)."""
@@ -87,7 +92,8 @@ class Sheet:
         r0, c0, r1, c1 = self.bounds(rng)
         rows: list[list[Any]] = []
         for r in range(r0, min(r1, self.used_rows(c0, c1))):
-            row = [render_value(self.cells.get((r, c)), render) for c in range(c0, c1)]
+            row = [render_value(self.cells.get((r, c)), render, self.number_formats.get((r, c)))
+                   for c in range(c0, c1)]  # fmt: skip
             while row and row[-1] == "":
                 row.pop()
             rows.append(row)
@@ -191,8 +197,13 @@ def parse_input(raw: Any, input_option: str) -> CellValue:
     return raw
 
 
-def render_value(value: CellValue | None, render: str) -> Any:
-    """Render a stored value for FORMATTED_VALUE, UNFORMATTED_VALUE or FORMULA."""
+def render_value(
+    value: CellValue | None, render: str, number_format: dict[str, str] | None = None
+) -> Any:
+    """Render a stored value for FORMATTED_VALUE, UNFORMATTED_VALUE or FORMULA.
+
+    Of number formats only PERCENT is understood (``0%``, ``0.0%``…), as Sheets shows it.
+    """
     if value is None:
         return ""
     if isinstance(value, Formula):
@@ -202,5 +213,9 @@ def render_value(value: CellValue | None, render: str) -> Any:
     if isinstance(value, (int, float)):
         if render == "UNFORMATTED_VALUE":
             return value
+        if number_format and number_format.get("type") == "PERCENT":
+            pattern = number_format.get("pattern", "0%")
+            decimals = len(pattern.split(".")[1].rstrip("%")) if "." in pattern else 0
+            return f"{float(value) * 100:.{decimals}f}%"
         return str(int(value)) if float(value).is_integer() else repr(value)
     return value

@@ -30,7 +30,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -51,6 +51,7 @@ from contacts_crm.card.operations import (
 from contacts_crm.card.suggest import suggest
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.errors import UsageError
+from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings, group_rules
 from contacts_crm.usecases.contacts import create_group, group_resource, resolve
 
@@ -213,7 +214,16 @@ def _perform(
 ) -> CardChange:
     """Build the operation ``kind(**fields)`` signed by ``by`` at ``at`` and run it."""
     who = who_did_it(account, by)
-    when = at or now()
+    current = now()
+    if at is not None and at.tzinfo is None:  # a naive time is this PC's local time
+        at = at.astimezone()
+    if at is not None and at > current + FUTURE_SLACK:
+        raise UsageError(
+            _("--at {at} is in the future: log what has happened").format(
+                at=f"{at:%Y-%m-%d %H:%M}"),
+            hint=_("leave --at out for now, or give a past date or time"),
+        )  # fmt: skip
+    when = at or current
     return run(account, query, lambda new_id: kind(op_id=new_id, at=when, who=who, **fields), op_id)
 
 
@@ -229,9 +239,15 @@ def log_call(
     at: datetime | None = None,
     op_id: str | None = None,
 ) -> CardChange:
-    """Log a call on the client's card (and in the journal)."""
+    """Log a call on the client's card (and in the journal).
+
+    Refused (UsageError): ``outcome="callback"`` without ``callback_on``; a
+    ``callback_on`` with another outcome, or before the call's day; an
+    outcome on a missed call.
+    """
     if callback_on and outcome is None:
         outcome = "callback"
+    check_call(direction, outcome, callback_on, (at or now()).date())
     return _perform(
         account,
         query,
@@ -244,6 +260,28 @@ def log_call(
         outcome=outcome,
         callback_on=callback_on,
     )
+
+
+FUTURE_SLACK = timedelta(minutes=5)  # clocks of office PCs differ a little
+
+
+def check_call(direction: str, outcome: str | None, callback_on: date | None, day: date) -> None:
+    """The contradictions a call cannot carry (see ``log_call``)."""
+    if outcome == "callback" and callback_on is None:
+        raise UsageError(_("--outcome callback needs the day to call back"),
+                         hint=_("add --callback-on DATE (e.g. tomorrow, friday, +3d)"))  # fmt: skip
+    if callback_on is not None and outcome != "callback":
+        raise UsageError(_("--callback-on contradicts --outcome {outcome}: a call-back date "
+                           "means the outcome is callback").format(outcome=outcome),
+                         hint=_("drop --outcome, or drop --callback-on"))  # fmt: skip
+    if callback_on is not None and callback_on < day:
+        raise UsageError(_("--callback-on {date} is before the call ({day}): a call-back date "
+                           "is today or later").format(date=callback_on, day=day),
+                         hint=_("give a later date, e.g. tomorrow or +3d"))  # fmt: skip
+    if direction == "missed" and outcome is not None:
+        raise UsageError(_("a missed call has no outcome (got --outcome {outcome})").format(
+                         outcome=outcome),
+                         hint=_("log the call back when it happens, with its outcome"))  # fmt: skip
 
 
 def open_order(

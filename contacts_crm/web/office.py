@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from contacts_crm import i18n
 from contacts_crm.account.cache import Cache
 from contacts_crm.account.connected import Account, SyncReport
 from contacts_crm.errors import CrmError
@@ -41,6 +42,8 @@ class Office:
     def __init__(self, account: Account, *, sync_interval: float = 30.0) -> None:
         self.account = account
         self.profile = account.profile
+        # the groups the tool creates and the report words, in the office's language
+        i18n.use(account.profile.language)
         self.sync_interval = sync_interval
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-writer")
         self.staff = Staff(account.data_dir)

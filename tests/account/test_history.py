@@ -94,10 +94,10 @@ def test_first_full_sync_journals_nothing_and_a_quiet_sync_compares_nothing(emu,
 
 def test_hand_added_lines_become_work_events_with_their_who(emu, pc, ivan):
     phone = Phone(emu)
-    phone.notes(ivan, lambda t: t.replace("Calls\n", "Calls\n  2026-12-01 in (Masha) · "
+    phone.notes(ivan, lambda t: t.replace("Calls\n", "Calls\n  2026-11-01 in (Masha) · "
                                           "interested: asked for catalogue\n"
-                                          "  2026-12-02 out: no answer\n"))  # fmt: skip
-    phone.notes(ivan, lambda t: t + "\nOrder 2 · new\n  2026-12-02 new: paint (Masha)"
+                                          "  2026-11-02 out: no answer\n"))  # fmt: skip
+    phone.notes(ivan, lambda t: t + "\nOrder 2 · new\n  2026-11-02 new: paint (Masha)"
                 "\nOrder 1 · delivered 2026-11-30 · 8 400 (Ivan)")  # fmt: skip
     report = pc.sync()
     assert report.hand_events == 4
@@ -106,7 +106,7 @@ def test_hand_added_lines_become_work_events_with_their_who(emu, pc, ivan):
     assert set(events) == {"call:Masha", "call:unknown", "order_open:Masha", "order_close:Ivan"}
     call = events["call:Masha"]
     assert (call.at, call.outcome, call.data["direction"], call.contact) == (
-        "2026-12-01T00:00:00+00:00",
+        "2026-11-01T00:00:00+00:00",
         "interested",
         "in",
         ivan,
@@ -173,10 +173,10 @@ def test_the_tools_own_writes_are_no_hand_edits_on_either_pc(emu, pc, pc_b, ivan
 def test_a_pc_behind_the_last_tool_write_journals_only_the_hand_lines(emu, pc, pc_b, ivan):
     pc_b.sync(full=True)
     cards.log_call(pc, "Petrov", "tool call", direction="out")  # PC B has not seen this
-    Phone(emu).notes(ivan, lambda t: t + "\n  2026-12-03 in (Masha): hand call")
+    Phone(emu).notes(ivan, lambda t: t + "\n  2026-11-03 in (Masha): hand call")
     pc_b.sync()
     pc.sync()
-    assert hand(pc_b) == [("call", "Masha", "2026-12-03 in (Masha): hand call")]
+    assert hand(pc_b) == [("call", "Masha", "2026-11-03 in (Masha): hand call")]
     assert hand(pc) == hand(pc_b)
     ids_a = {e.op_id for e in pc.journal.events() if e.data.get("by_hand")}
     ids_b = {e.op_id for e in pc_b.journal.events() if e.data.get("by_hand")}
@@ -188,9 +188,9 @@ def test_a_hand_edit_folded_into_a_tool_write_is_still_journalled(emu, pc, pc_b,
     to the fresh card, which carries the phone's line. PC A journals it from the
     write's response; PC B, syncing later, journals the same event id."""
     pc_b.sync(full=True)
-    Phone(emu).notes(ivan, lambda t: t + "\n  2026-12-04 in (Masha): typed on the phone")
+    Phone(emu).notes(ivan, lambda t: t + "\n  2026-11-04 in (Masha): typed on the phone")
     cards.log_call(pc, "Petrov", "logged at the PC", direction="out")
-    assert hand(pc) == [("call", "Masha", "2026-12-04 in (Masha): typed on the phone")]
+    assert hand(pc) == [("call", "Masha", "2026-11-04 in (Masha): typed on the phone")]
     pc_b.sync()
     assert hand(pc_b) == hand(pc)
     assert pc.sync().hand_events == 0
@@ -211,7 +211,7 @@ def test_a_full_sync_journals_the_same_events_as_an_incremental_one(emu, pc, pc_
     other = contacts.add_contact(pc, "Anna Sidorova", phone_numbers=["+79031112233"])
     pc_b.sync()
     phone = Phone(emu)
-    phone.notes(ivan, lambda t: t + "\n  2026-12-05 out (Masha): full sync call")
+    phone.notes(ivan, lambda t: t + "\n  2026-11-05 out (Masha): full sync call")
     phone.delete(other.resource_name or "")
     inc, full = pc.sync(), pc_b.sync(full=True)
     assert (inc.hand_events, full.hand_events) == (2, 2)
@@ -226,7 +226,7 @@ def test_many_kinds_of_tool_writes_stay_silent_on_both_pcs(emu, pc, pc_b, ivan):
     pc_b.sync(full=True)
     for day in range(1, 16):
         acc = pc if day % 2 else pc_b
-        cards.log_call(acc, "Petrov", f"call {day}", at=datetime(2026, 12, day, 10, 0))
+        cards.log_call(acc, "Petrov", f"call {day}", at=datetime(2026, 11, day, 10, 0))
         if day % 5 == 0:
             acc.sync()
     cards.step_order(pc, "Petrov", 1, "paid")

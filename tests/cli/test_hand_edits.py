@@ -17,9 +17,9 @@ from contacts_crm import config as cfg
 from contacts_crm.contact.stamp import STAMP_KEY
 from contacts_crm.sheets_emulator import SheetsEmulatorServer
 
-PERIOD = ("--since", "2026-12-01", "--until", "2026-12-31")
-HAND_CALL = "  2026-12-06 in (Masha) · call back 2026-12-10: asked for catalogue"
-NOBODY = "  2026-12-07 out: no answer"
+PERIOD = ("--since", "2026-11-01", "--until", "2026-11-30")
+HAND_CALL = "  2026-11-06 in (Masha) · call back 2026-11-10: asked for catalogue"
+NOBODY = "  2026-11-07 out: no answer"
 
 
 @pytest.fixture
@@ -82,12 +82,12 @@ def test_hand_edits_count_once_on_two_pcs_and_through_the_shared_journal(
     book = sheets.create_spreadsheet("Office", ["Summary"])
     url = f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit"
     rn = out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67")["resourceName"]
-    assert crm("call", "Petrov", "first", "--in", "--at", "2026-12-05 10:00")[0] == 0
+    assert crm("call", "Petrov", "first", "--in", "--at", "2026-11-05 10:00")[0] == 0
     two_pcs("B")
     first = out("sync")
     assert first["full"] and first["hand_events"] == 0  # nothing known before: nothing
     two_pcs("A")
-    assert crm("call", "Petrov", "second", "--out", "--at", "2026-12-05 11:00")[0] == 0
+    assert crm("call", "Petrov", "second", "--out", "--at", "2026-11-05 11:00")[0] == 0
     stamp = [cd for cd in person(people_service, rn)["clientData"] if cd["key"] == STAMP_KEY]
     assert len(stamp) == 1  # the write carries the stamp, as Google keeps clientData
     two_pcs("B")
@@ -121,13 +121,13 @@ def test_hand_edits_count_once_on_two_pcs_and_through_the_shared_journal(
         employees = {e["who"]: e["calls"] for e in out("summary", "--by-employee", *PERIOD)[
             "employees"]}  # fmt: skip
         assert employees == {"Olga": 2, "Masha": 1, "unknown": 1}
-        due = out("callbacks", "--as-of", "2026-12-20")["callbacks"]
+        due = out("callbacks", "--as-of", "2026-11-20")["callbacks"]
         assert [(c["name"], c["reason"], c["overdueDays"]) for c in due] == [
             ("Ivan Petrov", "callback_due", 10)
         ]
         events = out("journal", "Petrov")["events"]
         assert sorted(e["text"] for e in events if e["kind"] == "call") == sorted([
-            "2026-12-05 in (Olga): first", "2026-12-05 out (Olga): second",
+            "2026-11-05 in (Olga): first", "2026-11-05 out (Olga): second",
             HAND_CALL.strip(), NOBODY.strip()])  # fmt: skip
 
 
@@ -135,7 +135,7 @@ def test_a_contact_deleted_by_hand_comes_back_with_card_phones_and_groups(two_pc
     assert crm("group", "create", "VIP")[0] == 0
     rn = out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67", "--group", "VIP",
              "--org", "Tiles Ltd")["resourceName"]  # fmt: skip
-    assert crm("call", "Petrov", "asks about delivery", "--in", "--at", "2026-12-05 10:00")[0] == 0
+    assert crm("call", "Petrov", "asks about delivery", "--in", "--at", "2026-11-05 10:00")[0] == 0
     before = out("find", "Petrov")[0]
     people_service.people().deleteContact(resourceName=rn).execute()
     assert out("sync")["hand_events"] == 1
@@ -160,7 +160,7 @@ def test_a_contact_deleted_by_hand_comes_back_with_card_phones_and_groups(two_pc
 
 def test_doctor_suggests_the_nearest_shape_for_a_hand_line(two_pcs, people_service):
     rn = out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67")["resourceName"]
-    assert crm("call", "Petrov", "hello", "--at", "2026-12-05 10:00")[0] == 0
+    assert crm("call", "Petrov", "hello", "--at", "2026-11-05 10:00")[0] == 0
     phone_notes(
         people_service, rn, lambda t: t + "\n1.12.2026 incomming Masha: asked for catalogue"
     )
@@ -180,7 +180,7 @@ def test_imports_and_their_undo_are_no_hand_edits_on_another_pc(two_pcs, write_x
     writes: PC B, syncing after each, journals no hand edit for them (only the undo's
     deletions, which it keeps as deleted contacts so they could be brought back)."""
     rn = out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67")["resourceName"]
-    assert crm("call", "Petrov", "first", "--at", "2026-12-05 10:00")[0] == 0
+    assert crm("call", "Petrov", "first", "--at", "2026-11-05 10:00")[0] == 0
     two_pcs("B")
     out("sync")
     two_pcs("A")
@@ -209,11 +209,11 @@ def test_hand_written_order_steps_count_once_after_push_and_pull(two_pcs, people
     book = sheets.create_spreadsheet("Office", ["Summary"])
     url = f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit"
     rn = out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67")["resourceName"]
-    assert crm("order", "open", "Petrov", "tiles", "--at", "2026-12-05 12:00")[0] == 0
+    assert crm("order", "open", "Petrov", "tiles", "--at", "2026-11-05 12:00")[0] == 0
     two_pcs("B")
     out("sync")
     phone_notes(people_service, rn, lambda t: t.replace(
-        "new: tiles (Olga)", "new: tiles (Olga)\n  2026-12-08 paid 500 (Masha)"))  # fmt: skip
+        "new: tiles (Olga)", "new: tiles (Olga)\n  2026-11-08 paid 500 (Masha)"))  # fmt: skip
     for pc in ("A", "B"):
         two_pcs(pc)
         assert out("sync")["hand_events"] == 1

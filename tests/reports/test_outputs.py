@@ -32,6 +32,9 @@ def test_to_sheet_twice_leaves_one_fresh_tab_and_other_tabs_untouched(office) ->
                                           "Returning", "Wholesale", "(no group)", "(all)"]
     numbers = emu.tab_values(book.spreadsheet_id, "Summary", "UNFORMATTED_VALUE")[-1]
     assert numbers[1] == 12 and numbers[6] == 27100  # numbers stay numbers
+    assert numbers[4] == 0.167  # conversion: a number (1 / 6, rounded)...
+    shown = emu.tab_values(book.spreadsheet_id, "Summary", "FORMATTED_VALUE")
+    assert shown[0][4] == "Conversion" and shown[-1][4] == "17%"  # ...shown as a percentage
     assert emu.tab_values(book.spreadsheet_id, "Notes") == [["keep", "me"]]
 
     office.json("callbacks", "--to-sheet", ref)
@@ -41,7 +44,7 @@ def test_to_sheet_twice_leaves_one_fresh_tab_and_other_tabs_untouched(office) ->
     assert tabs == ["Notes", "Summary", "Callbacks", "Activity"]
     callbacks = emu.tab_values(book.spreadsheet_id, "Callbacks")
     assert [r[0] for r in callbacks[1:]] == ["Epsilon Retail", "Iota Lead", "Eta New",
-                                             "Theta New"]
+                                             "Theta New", "Kappa Lead"]
     assert callbacks[1][1] == "+79161000005"  # E.164 kept as text
     assert len(emu.tab_values(book.spreadsheet_id, "Summary")) == 10
 
@@ -75,7 +78,7 @@ def test_summary_xlsx_has_one_sheet_per_view_and_a_bar_chart(office, tmp_path: P
     assert [ws.cell(r, 1).value for r in range(2, 11)][-1] == "(all)"
     assert ws.cell(10, 2).value == 12  # a number, not text
     assert [c.value for c in wb["Employees"][2]] == ["Anna", 1, 3, 0, 0, 0]
-    assert wb["Callbacks"].max_row == 5
+    assert wb["Callbacks"].max_row == 6  # the header and 5 clients
 
 
 def test_xlsx_never_holds_a_formula_from_data(tmp_path: Path) -> None:
@@ -96,7 +99,8 @@ def test_csv_output_is_neutralised_and_complete(office, tmp_path: Path) -> None:
     out = office.run("callbacks", "--format", "csv", "--as-of", office.today)
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0][:4] == ["Name", "Phone", "Groups", "Reason"]
-    assert [r[0] for r in rows[1:]] == ["Epsilon Retail", "Iota Lead", "Eta New", "Theta New"]
+    assert [r[0] for r in rows[1:]] == ["Epsilon Retail", "Iota Lead", "Eta New", "Theta New",
+                                        "Kappa Lead"]
     # the one CSV rule: a phone in a phone column stays as it is; text is guarded
     assert rows[1][1] == "+79161000005"
     assert not [c for r in rows[1:] for i, c in enumerate(r)
@@ -104,7 +108,7 @@ def test_csv_output_is_neutralised_and_complete(office, tmp_path: Path) -> None:
 
 
 def test_human_tables_print(office) -> None:
-    out = office.run("summary", "--as-of", office.today)
+    out = office.run("summary", "--as-of", office.today, "--format", "table")
     assert "Period 2026-11-01 – 2026-11-20" in out and "Wholesale" in out
     assert "Olga" in office.run("summary", "--by-employee", "--as-of", office.today)
     assert "Theta New" in office.run("callbacks", "--as-of", office.today)

@@ -39,7 +39,8 @@ def _group(**figures: Any) -> dict[str, Any]:
 
 # Last contact (days before 11-20): W1 11-10 (10, ≤30), W2 11-12 (8, ≤30), R1 11-15 (5, ≤7),
 # R2 11-18 (2, ≤7), R3 09-01 (80, older), N1 11-17 (3, ≤7), N2 10-20 (31, older),
-# N3 11-01 (19, ≤30), L1 10-25 (26, ≤30), L2 never, L3 11-19 (1, ≤7), X1 11-09 (11, ≤30).
+# N3 11-01 (19, ≤30), L1 10-25 (26, ≤30), L2 never, L3 11-19 (1, ≤7), X1 never (its only
+# call, 11-09, was missed: a missed call is not a contact).
 NOVEMBER_GROUPS = {
     # N1 N2 N3: leads, no orders; contact 3 d, 31 d, 19 d
     "Call back": _group(clients=3, leads=3, conversion=0.0,
@@ -62,7 +63,7 @@ NOVEMBER_GROUPS = {
     "Wholesale": _group(clients=2, openOrders=2, openByStage={"new": 1, "shipped": 1},
                         openAmount=23000, completed=1, completedAmount=5000,
                         lastContact={"days30": 2}),
-    "(no group)": _group(clients=1, lastContact={"days30": 1}),
+    "(no group)": _group(clients=1, lastContact={"never": 1}),  # X1: only a missed call
 }  # fmt: skip
 
 NOVEMBER_TOTAL = _group(
@@ -70,7 +71,7 @@ NOVEMBER_TOTAL = _group(
     openOrders=4, openByStage={"new": 1, "confirmed": 1, "paid": 1, "shipped": 1},
     openAmount=27100,  # 20 000 + 3 000 + 1 500 + 2 600
     completed=1, completedAmount=5000, cancelled=1, cancelledAmount=4000,
-    lastContact={"days7": 4, "days30": 5, "older": 2, "never": 1},  # R1 R2 N1 L3 / W1 W2 N3 L1 X1
+    lastContact={"days7": 4, "days30": 4, "older": 2, "never": 2},  # R1 R2 N1 L3 / W1 W2 N3 L1
 )  # fmt: skip
 
 # November 1-20 in the journal:
@@ -140,19 +141,22 @@ def test_callbacks_every_entry(office) -> None:
     #     10-01 was followed by an order (10-15): no interest reason
     # N2: interested 10-20, 31 d > 14 -> 17; also New every 21 d -> 31 - 21 = 10
     # N3: call back on 11-10 -> 10; New 21 d, 19 d since 11-01: within
-    # N1 interested only 3 d ago; L2 never contacted; L3 not interested; X1 default 90 d.
+    # N1 interested only 3 d ago; L3 not interested; X1 (no group, only a missed call) is
+    # not a lead. L2 (Kappa Lead, in Leads) was never contacted: listed, overdue 0.
     assert [(c["name"], c["reason"], c["overdueDays"]) for c in data] == [
         ("Epsilon Retail", "stay_in_touch", 20),
         ("Iota Lead", "stay_in_touch", 19),
         ("Eta New", "interested", 17),
         ("Theta New", "callback_due", 10),
+        ("Kappa Lead", "never_contacted", 0),
     ]
     assert [c["phone"] for c in data] == ["+79161000005", "+79161000009", "+79161000007",
-                                          "+79161000008"]  # fmt: skip
+                                          "+79161000008", "+79161000010"]  # fmt: skip
     assert [(c["lastContact"], c["lastContactBy"]) for c in data] == [
         ("2026-09-01", "Ivan"), ("2026-10-25", "Anna"), ("2026-10-20", "Olga"),
-        ("2026-11-01", "Ivan"),
+        ("2026-11-01", "Ivan"), (None, None),
     ]  # fmt: skip
+    assert by(data, "name", "Kappa Lead")["detail"] == "never contacted"
     eta = by(data, "name", "Eta New")
     assert [(r["reason"], r["overdueDays"], r["since"]) for r in eta["reasons"]] == [
         ("interested", 17, "2026-11-03"),  # 10-20 + 14 days
@@ -173,6 +177,7 @@ def test_callbacks_days_and_group(office) -> None:
         ("Iota Lead", "stay_in_touch", 19),
         ("Eta New", "stay_in_touch", 10),
         ("Theta New", "callback_due", 10),
+        ("Kappa Lead", "never_contacted", 0),
     ]
     data = office.json("callbacks", "--group", "New")["callbacks"]
     assert [c["name"] for c in data] == ["Eta New", "Theta New"]

@@ -152,3 +152,21 @@ def test_module_serves_until_sigterm_and_exits_cleanly() -> None:
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert "Traceback" not in err
+
+
+def test_repeat_cell_percent_format_changes_only_the_formatted_rendering():
+    from contacts_crm.sheets.client import connect_sheets
+    from contacts_crm.sheets_emulator import SheetsEmulatorServer
+
+    with SheetsEmulatorServer() as server:
+        book = server.create_spreadsheet("Fmt", ["Tab"])
+        client = connect_sheets(endpoint=server.url)
+        client.write_tab(book.spreadsheet_id, "Tab", ["Group", "Conversion"],
+                         [["A", 0.25], ["B", 1.0]], percent_columns=[1])  # fmt: skip
+        emu = server.emulator
+        assert emu.tab_values(book.spreadsheet_id, "Tab", "FORMATTED_VALUE") == [
+            ["Group", "Conversion"], ["A", "25%"], ["B", "100%"]]  # fmt: skip
+        assert emu.tab_values(book.spreadsheet_id, "Tab", "UNFORMATTED_VALUE")[1] == ["A", 0.25]
+        emu.reset_counters()
+        client.write_tab(book.spreadsheet_id, "Tab", ["Group", "N"], [["A", 3]])
+        assert emu.total_calls == 4  # no percentage column: no format request

@@ -98,7 +98,9 @@ def test_a_stale_etag_re_runs_only_the_decision(account, emu, client_rn):
     emu.arm_conflict(client_rn, device_appends(PHONE_LINE))
     emu.reset_counters()
 
-    change = uc.log_call(account, client_rn, "wants a quote", outcome="callback", at=AT)
+    change = uc.log_call(
+        account, client_rn, "wants a quote", outcome="callback", callback_on=AT.date(), at=AT
+    )
 
     assert change.changed and change.groups_added == ["Call back"]
     assert PHONE_LINE in change.contact.notes and "wants a quote" in change.contact.notes
