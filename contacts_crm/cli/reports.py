@@ -86,10 +86,9 @@ def _finish(
     default_name: str,
 ) -> None:
     """Write the sheet tabs, then print or save the report in the chosen format."""
-    from contacts_crm.reports.to_sheet import refresh_tab, sheets_client_for  # lazy: gspread
-    from contacts_crm.reports.xlsx import write_summary_xlsx  # lazy: openpyxl
     settings = load_report_settings()
     if to_sheet:
+        from contacts_crm.reports.to_sheet import refresh_tab, sheets_client_for  # gspread
         client = sheets_client_for(ctx.account)  # one client (and credentials load) for all tabs
         tabs = []
         for view in views:
@@ -106,6 +105,8 @@ def _finish(
     elif fmt == "csv":
         _write_csv(views[0], output)
     elif fmt == "xlsx":
+        from contacts_crm.reports.xlsx import write_summary_xlsx  # openpyxl, only when asked
+
         path = output or Path(default_name)
         write_summary_xlsx(views, path, settings)
         click.echo(f"Wrote {path}")
