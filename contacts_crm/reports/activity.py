@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from contacts_crm.account.journal import EventRow, JournalEvent
+from contacts_crm.account.journal import EventRow, Journal, JournalEvent
 from contacts_crm.card.wording import DIRECTIONS, OUTCOMES, Labels
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.settings import ALL, period, period_bounds
@@ -134,6 +134,29 @@ def _closed_amount(e: Event, compacted: dict[tuple[str, int], str]) -> Decimal |
     return Decimal(old) if old else None
 
 
+def _tally_in_sqlite(journal: Journal, tally: _Tally, lo: str, hi: str, wanted: str | None) -> None:
+    """The same figures as feeding every event to ``tally.add``, with SQLite counting:
+    the events themselves leave the journal only for closed orders and compactions."""
+    counted = journal.counts(
+        lo, hi, ("call", *ORDER_KINDS), columns=("who", "kind", "stage", "outcome"),
+        data_keys=("direction",), unless_false=("changed",),
+    )  # fmt: skip
+    for who, kind, stage, outcome, direction, n in counted:
+        if wanted is None or (who or "").casefold() == wanted:
+            tally.count(who, kind, stage, outcome, direction, n)
+    rows = [
+        *journal.rows(lo, hi, ("compaction",), data_keys=DATA_KEYS),
+        *journal.rows(lo, hi, ORDER_KINDS, data_keys=DATA_KEYS, stages=sorted(tally.finals)),
+    ]
+    for e in sorted(rows, key=lambda r: (r.at, r.id)):
+        if wanted is not None and (e.who or "").casefold() != wanted:
+            continue
+        if e.kind == "compaction":
+            tally.add(e)
+        elif e.data.get("changed") is not False and e.order_no is not None:
+            tally.closes.append(e)
+
+
 class _Tally:
     """Accumulates events into per-employee figures and closed orders."""
 
@@ -153,20 +176,25 @@ class _Tally:
             return
         if e.data.get("changed") is False:
             return
-        who = e.who or "(unknown)"
-        emp = self.by_who.get(who) or self.by_who.setdefault(who, EmployeeActivity(who))
-        for acc in (emp, self.total):
-            if e.kind == "call":
-                acc.calls += 1
-                acc.calls_by_direction[str(e.data.get("direction") or "out")] += 1
-                acc.calls_by_outcome[e.outcome or "none"] += 1
-            elif e.kind in ORDER_KINDS and e.stage:
-                acc.order_steps += 1
-                acc.steps_by_stage[e.stage] += 1
-                if e.kind == "order_open":
-                    acc.orders_opened += 1
+        self.count(e.who, e.kind, e.stage, e.outcome, e.data.get("direction"), 1)
         if e.kind in ORDER_KINDS and e.stage in self.finals and e.order_no is not None:
             self.closes.append(e)
+
+    def count(self, who: str | None, kind: str, stage: str | None, outcome: str | None,
+              direction: Any, n: int) -> None:  # fmt: skip
+        """``n`` events of one kind (already known not to be unchanged no-ops)."""
+        name = who or "(unknown)"
+        emp = self.by_who.get(name) or self.by_who.setdefault(name, EmployeeActivity(name))
+        for acc in (emp, self.total):
+            if kind == "call":
+                acc.calls += n
+                acc.calls_by_direction[str(direction or "out")] += n
+                acc.calls_by_outcome[outcome or "none"] += n
+            elif kind in ORDER_KINDS and stage:
+                acc.order_steps += n
+                acc.steps_by_stage[stage] += n
+                if kind == "order_open":
+                    acc.orders_opened += n
 
     def finish(self) -> list[ClosedOrder]:
         """Closed orders (one per contact and order), their amounts added to the figures."""
@@ -209,13 +237,16 @@ def activity(
     tally = _Tally(labels)
     listed: list[dict[str, Any]] | None = [] if with_events else None
     wanted = who.strip().casefold() if who else None
-    # rows(): the lean query, data cut to DATA_KEYS by SQLite (no JSON decoding per event)
-    for e in account.journal.rows(since=lo, until=hi, kinds=KINDS, data_keys=DATA_KEYS):
-        if wanted is not None and (e.who or "").casefold() != wanted:
-            continue
-        tally.add(e)
-        if listed is not None and e.kind != "compaction" and e.data.get("changed") is not False:
-            listed.append(_event_dict(e))
+    if with_events:
+        # rows(): the lean query, data cut to DATA_KEYS by SQLite (no JSON decoding per event)
+        for e in account.journal.rows(since=lo, until=hi, kinds=KINDS, data_keys=DATA_KEYS):
+            if wanted is not None and (e.who or "").casefold() != wanted:
+                continue
+            tally.add(e)
+            if listed is not None and e.kind != "compaction" and e.data.get("changed") is not False:
+                listed.append(_event_dict(e))
+    else:
+        _tally_in_sqlite(account.journal, tally, lo, hi, wanted)
     closed = tally.finish()
     stages = tuple(s.key for s in labels.stages)
     employees = sorted(tally.by_who.values(), key=lambda a: a.who.casefold())

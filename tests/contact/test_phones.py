@@ -214,3 +214,14 @@ def test_cells_with_several_international_numbers_split_back(examples, sep) -> N
         for n in numbers
     )
     assert [p.e164 for p in normalize_cell(cell, "RU")] == numbers
+
+
+def test_e164_fast_path_gives_the_keys_the_parser_would() -> None:
+    """Stored E.164 numbers are indexed without phonenumbers; same keys as the slow path."""
+    from contacts_crm.contact.phones import _DIGITS
+
+    for raw in ["+79161234567", "+905321234567", "+4915123456789", "+12025550143"]:
+        phone = normalize(raw, "RU")
+        assert phone.e164 == raw
+        slow = [raw, "tail:" + _DIGITS.sub("", raw)[-9:]]
+        assert lookup_keys(raw) == slow
