@@ -10,7 +10,9 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sqlite3
 import tempfile
+import time
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -350,6 +352,25 @@ def private_dir(path: Path, *, tighten: bool = True) -> Path:
     if tighten and not missing:
         _tighten(Path(path), PRIVATE_DIR)
     return Path(path)
+
+
+def use_wal(conn: sqlite3.Connection, timeout: float = 30.0) -> None:
+    """Put a database in WAL mode, waiting (bounded) while another process holds it.
+
+    SQLite does not run its busy handler for this switch: several crm processes
+    opening a new file at once get "database is locked" at once, so wait here.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
 
 def private_file(path: Path | str) -> Path:

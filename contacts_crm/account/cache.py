@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from contacts_crm.config import open_storage_error, private_file
+from contacts_crm.config import open_storage_error, private_file, use_wal
 from contacts_crm.contact import names, phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.defaults import DEFAULT_REGION
@@ -69,7 +69,7 @@ class Cache:
             self.path, check_same_thread=False, timeout=30, isolation_level="IMMEDIATE"
         )
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
+            use_wal(self._db)
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._ensure_schema()
         except sqlite3.DatabaseError as exc:

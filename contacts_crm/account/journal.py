@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from contacts_crm.card.events import APPLIED, PENDING, SUPERSEDED, JournalEvent
-from contacts_crm.config import open_storage_error, private_file
+from contacts_crm.config import open_storage_error, private_file, use_wal
 from contacts_crm.errors import ConfigError
 
 SCHEMA_VERSION = 1
@@ -105,7 +105,7 @@ class Journal:
         self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            use_wal(self._db, timeout)
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._init_schema()
         except sqlite3.DatabaseError as exc:

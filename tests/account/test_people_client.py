@@ -140,6 +140,7 @@ def test_modify_gives_up_with_a_conflict_after_bounded_attempts(account, emulato
 
 
 def test_injected_failures_are_retried_and_nothing_is_duplicated(account, emulator):
+    emulator.settings.seed = 3  # a fixed seed: the run meets faults every time
     emulator.settings.fail_rate = 0.3
     emulator.settings.fail_statuses = (429, 503)
     account.client.retry = RetryPolicy(attempts=12)
