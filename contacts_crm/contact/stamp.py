@@ -36,7 +36,10 @@ FIELDS = {
     "company": "organizations",
     "groups": "memberships",
 }
-MAX_LINES = 120  # line hashes kept (6 hex each): the stamp stays well under 1,024 characters
+# line hashes kept (6 hex each, the unseen ones a subset): with the field hashes the stamp
+# stays under Google's 1,024 characters per clientData value (120 went over it)
+MAX_LINES = 60
+MAX_STAMP = 1000
 _LINE_HEX = 6
 _FIELD_HEX = 12
 
@@ -183,7 +186,10 @@ def make_stamp(
     if len(known) > MAX_LINES:  # keep the card's top lines (the tool's part comes first)
         order = [line_hash(ln) for ln in lines if ln.strip()]
         known = set(list(dict.fromkeys(order))[:MAX_LINES])
-    return Stamp(fields, frozenset(known), frozenset(unseen & known))
+    stamp = Stamp(fields, frozenset(known), frozenset(unseen & known))
+    if len(stamp.encode()) > MAX_STAMP:  # never let the stamp make the write fail
+        stamp = Stamp(fields, stamp.lines, frozenset())
+    return stamp
 
 
 def overlay(base: dict[str, Any], body: dict[str, Any], fields: Sequence[str]) -> dict[str, Any]:
