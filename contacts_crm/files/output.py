@@ -53,26 +53,11 @@ def check_output(path: Path | str, option: str = "FILE") -> Path:
 
 def write_output(path: Path | str, data: bytes, mode: int = DEFAULT_MODE) -> Path:
     """Write ``data`` to ``path`` atomically, with permissions ``mode`` from the start."""
-    target = check_output(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.", suffix=".tmp")
-    except OSError as exc:
-        raise _write_error(target, exc) from exc
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise _write_error(target, exc) from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    with output_path(path, mode) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return Path(path)
 
 
 @contextmanager
