@@ -70,7 +70,14 @@ def write_readme(results: dict[str, dict]) -> None:
     if START not in text or END not in text:
         sys.exit(f"README.md has no {START} … {END} markers for the table")
     head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
+    old, tail = rest.split(END, 1)
+    # rows of benchmarks not run this time stay as the last run wrote them
+    kept = [
+        line
+        for line in old.splitlines()
+        if line.startswith("| bench_") and line.split("|")[1].strip() not in results
+    ]
+    rows[2:2] = kept
     stamp = time.strftime("%Y-%m-%d")
     note = f"_Written by `scripts/bench --write-readme` on {stamp}, on a 2-core machine._"
     body = f"{START}\n{note}\n\n"

@@ -275,6 +275,10 @@ def main() -> None:
           f"{cb['table_s']:.3f} s (widest line {cb['widest_line']}), plain {cb['plain_s']:.3f} s; "
           f"baseline rich table {cb['rich_s']:.3f} s ({cb['rich_s'] / cb['table_s']:.1f}x); "
           f"goal < {CALLBACKS_GOAL_S} s: {'PASS' if cb_ok else 'FAIL'}")  # fmt: skip
+    print(f"{'PASS' if cb_ok else 'FAIL'}  crm callbacks, {cb['rows']:,} due clients, terminal "
+          f"table rendered in {cb['table_s']:.2f} s (goal < {CALLBACKS_GOAL_S} s)")  # fmt: skip
+    print(f"{'PASS' if small == large else 'FAIL'}  a Sheet tab refresh: {small} calls for 100 "
+          f"rows, {large} for 10,000 (goal: the same)")  # fmt: skip
     print(json.dumps({
         "contacts": args.contacts, "events": args.events,
         "summary_first_s": round(cold_s, 3), "summary_month_s": round(month_s, 3),
@@ -287,7 +291,7 @@ def main() -> None:
         "callbacks_rich_baseline_s": round(cb["rich_s"], 3),
         "callbacks_goal_s": CALLBACKS_GOAL_S, "callbacks_pass": cb_ok,
     }))  # fmt: skip
-    if not cb_ok:
+    if not (cb_ok and small == large):
         sys.exit(1)
 
 
