@@ -86,12 +86,6 @@ class DeclinedError(CrmError):
     exit_code = ExitCode.DECLINED
 
 
-class OutputPathError(CrmError):
-    """An output file cannot be written: its folder is missing, or no permission."""
-
-    exit_code = ExitCode.CANT_CREATE
-
-
 class InputError(CrmError):
     """Bad input data; carries the list of specific problems (row 12: …)."""
 

@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
-from contacts_crm.errors import DeclinedError, OutputPathError
+from contacts_crm.errors import DeclinedError, OutputFileError
 
 if TYPE_CHECKING:  # rich loads when a progress bar is drawn, not at start-up
     from rich.console import Console
@@ -493,7 +493,7 @@ def open_output(
         os.chmod(target, mode)  # also when the file was there (or the umask narrowed it)
         fh = os.fdopen(fd, "w", encoding=encoding, newline="")
     except OSError as exc:
-        raise OutputPathError(
+        raise OutputFileError(
             f"cannot write {str(path)!r}: {exc.strerror or exc}",
             hint="choose another path",
         ) from None
