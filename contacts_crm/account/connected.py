@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contacts_crm import config as cfg
-from contacts_crm.account import history
 from contacts_crm.account.cache import Cache
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
 from contacts_crm.account.people import PeopleClient, RetryPolicy
@@ -180,12 +179,12 @@ class Account:
         if not force:
             self._guard_removal(removed, before, full=result.full)
         if result.full:
-            seen = history.record_outside_edits(self, result.persons, gone)
+            seen = _history().record_outside_edits(self, result.persons, gone)
             self.cache.replace_all(result.persons, result.sync_token, now)
             changed, deleted = len(result.persons), removed
         else:
             deleted = len(result.deleted)
-            seen = history.record_outside_edits(self, result.persons, result.deleted)
+            seen = _history().record_outside_edits(self, result.persons, result.deleted)
             changed = self.cache.apply_changes(
                 result.persons, result.deleted, result.sync_token, now
             )
@@ -273,9 +272,17 @@ class Account:
         carries no stamp (group membership changes through members.modify).
         """
         if outside_edits:
-            history.record_outside_edits(self, persons)
+            _history().record_outside_edits(self, persons)
         self.cache.upsert(persons)
         return persons
+
+
+def _history() -> Any:
+    """account/history.py, loaded when a sync or a write first needs it (it pulls in
+    the card diff; reading a card from the local copy needs neither)."""
+    from contacts_crm.account import history
+
+    return history
 
 
 def pacer_for(profile: cfg.Profile) -> Pacer:

@@ -297,9 +297,19 @@ class _JournalGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] == "--deleted":  # crm journal --deleted [QUERY]
             args = ["deleted", *args[1:]]
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if args and args[0] not in self.list_commands(ctx) and not args[0].startswith("-"):
             args = ["show", *args]
         return super().parse_args(ctx, args)
+
+    # 'crm journal deleted' lives with the other commands on deleted contacts
+    # (cli/history.py), loaded only when it is asked for or listed.
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "deleted"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "deleted" and "deleted" not in self.commands:
+            from contacts_crm.cli import history  # noqa: F401  (registers the command)
+        return super().get_command(ctx, cmd_name)
 
 
 @click.group(cls=_JournalGroup)
@@ -513,7 +523,3 @@ def _print_duplicates(report: dict) -> None:
 
 
 COMMANDS = [card, call, order, journal, doctor]
-
-# 'crm journal deleted' (crm journal --deleted) lives with the other commands on
-# deleted contacts; importing it here registers it whenever 'journal' is loaded.
-from contacts_crm.cli import history as _history  # noqa: E402, F401
