@@ -56,7 +56,7 @@ class Office:
         self.last_sync: SyncReport | None = None
         self.sync_error: str | None = None
         self.writes_waiting = 0  # writes sent to the writer thread, not finished yet
-        self._waiting_lock = threading.Lock()
+        self._waiting = threading.Condition()
 
     # ---------------------------------------------------------------- reads
     def reader(self) -> Account:
@@ -98,13 +98,26 @@ class Office:
 
     @contextmanager
     def _queued(self) -> Iterator[None]:
-        with self._waiting_lock:
+        with self._waiting:
             self.writes_waiting += 1
+            self._waiting.notify_all()
         try:
             yield
         finally:
-            with self._waiting_lock:
+            with self._waiting:
                 self.writes_waiting -= 1
+                self._waiting.notify_all()
+
+    def wait_for_writes(self, count: int, timeout: float = 60.0) -> bool:
+        """Block until ``count`` writes are queued or running (False on timeout):
+        lets a test hold the server at the point it checks, with no timing guess."""
+        with self._waiting:
+            return self._waiting.wait_for(lambda: self.writes_waiting == count, timeout)
+
+    @property
+    def syncing(self) -> bool:
+        """True while the background sync thread runs (``close`` stops and joins it)."""
+        return self._thread is not None and self._thread.is_alive()
 
     # ----------------------------------------------------------------- sync
     def start(self) -> None:

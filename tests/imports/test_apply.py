@@ -6,7 +6,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from contacts_crm.account.connected import Account
 from contacts_crm.contact.model import Contact
-from contacts_crm.emulator import Emulator, EmulatorServer, EmulatorSettings, build_service
+from contacts_crm.emulator import Emulator, EmulatorServer, build_service
 from contacts_crm.emulator.settings import SEED_ENV
 from contacts_crm.imports.plan import IMPORT_KEY
 from contacts_crm.imports.run import ImportOptions, import_file, list_imports, undo
@@ -182,24 +181,38 @@ def test_killed_after_the_server_received_the_batch_then_resumed_at_once(tmp_pat
 
 
 def test_killed_process_at_random_points(tmp_path):
-    """A child process imports over HTTP and is SIGKILLed at seeded random moments; then finish.
+    """A child process imports over HTTP and is SIGKILLed at seeded random points; then finish.
 
-    Whatever the moment, the result must be exact. After each kill the test waits
-    until the server has finished any orphaned request, so no outcome depends on
-    timing; the children's 2 s request timeout bounds how long a resume waits.
+    Each point is a batch of the import held inside the emulator ("received, not
+    yet committed"): the k-th batch of what is left, drawn from the seed, and the
+    server then commits it or fails it (a server that died too). Whatever the
+    point, the result must be exact. No outcome depends on timing: the test holds
+    the server where it kills, and waits for it to be idle before going on.
     """
     rng = random.Random(int(os.environ.get(SEED_ENV, "0")))
-    emu = Emulator(settings=EmulatorSettings(latency_ms_by_kind={"batch_write": 150}))
+    emu = Emulator()
     path = _workbook(tmp_path / "c.xlsx")
     data = tmp_path / "data"
+    method = "people.batchCreateContacts"
     with EmulatorServer(emu) as server:
-        for _ in range(3):
-            child = _child(server.url, data, path, timeout=2.0)
-            time.sleep(rng.uniform(0.0, 0.6))  # a moment to kill at, not a wait for anything
-            child.kill()
-            child.wait()
-            assert emu.wait_idle(60)
         service = build_service(server.url)
+        for _ in range(3):
+            left = -(-(N - len(_all(service))) // 200)  # batches still to send
+            if not left:
+                break
+            k, commit = rng.randint(1, left), rng.random() < 0.5
+            hold = emu.hold(method)  # before the child starts: its first batch is held
+            child = _child(server.url, data, path, timeout=2.0)
+            for i in range(1, k + 1):
+                assert hold.received.wait(60), f"batch {i} of {k} never arrived"
+                if i == k:
+                    child.kill()
+                    child.wait()
+                    hold.release(commit=commit)
+                else:
+                    held, hold = hold, emu.hold(method)  # the next one, before this goes on
+                    held.release()
+            assert emu.wait_idle(60)
         acc = Account.from_service(service, data, request_timeout=2.0)
         import_file(acc, path, ImportOptions(region="RU"))
         persons = _all(service)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -155,15 +154,6 @@ def test_a_phone_signs_in_looks_up_logs_a_call_and_moves_an_order(
     assert all(e.state == "applied" for e in events)
 
 
-def _wait_for(condition: Any, what: str) -> None:
-    """Wait (bounded) for a state the test set up to be reached; never a timing guess."""
-    deadline = time.monotonic() + 60
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
 def test_two_phones_logging_calls_on_one_client_at_once_lose_nothing(
     browser: Any, live: Server, office: Any, web_emulator: Any, artifacts: Path
 ) -> None:
@@ -186,9 +176,9 @@ def test_two_phones_logging_calls_on_one_client_at_once_lose_nothing(
 
     web_emulator.arm_conflict(rn, other_device)
     olga.click("button:has-text('Save the call')", no_wait_after=True)
-    _wait_for(held.is_set, "Olga's write to reach the account")
+    assert held.wait(60), "Olga's write never reached the account"
     ivan.click("button:has-text('Save the call')", no_wait_after=True)
-    _wait_for(lambda: office.writes_waiting == 2, "Ivan's write to arrive")
+    assert office.wait_for_writes(2), "Ivan's write never arrived"
     release.set()
     olga.wait_for_url("**done=call")
     ivan.wait_for_url("**done=call")
