@@ -25,7 +25,7 @@ from contacts_crm.card.events import JournalEvent
 from contacts_crm.contact.model import Contact, PhoneEntry
 from contacts_crm.contact.phone_fix import Clash, plan_fix, tail_clashes, undo_changes
 from contacts_crm.errors import NotFoundError, UsageError
-from contacts_crm.usecases.manage import new_op_id, summary_event, utc_now
+from contacts_crm.usecases.manage import contact_event, new_op_id, summary_event
 
 FIELDS = ["phoneNumbers"]
 
@@ -171,17 +171,10 @@ def _event(
     before: Any,
     after: Any,
 ) -> JournalEvent:
-    return JournalEvent(
-        op_id=op,
-        seq=seq,
-        at=utc_now(),
-        who=account.profile.user or None,
-        kind=kind,
-        contact=contact.resource_name or "",
-        contact_name=contact.display_name,
-        text=f"{len(changes)} number(s) {'to E.164' if kind == 'phone_fixed' else 'back'}",
-        data={"changes": [list(c) for c in changes], "before": list(before), "after": list(after)},
-    )
+    text = f"{len(changes)} number(s) {'to E.164' if kind == 'phone_fixed' else 'back'}"
+    return contact_event(account, op, seq, kind, contact, text,
+                         changes=[list(c) for c in changes], before=list(before),
+                         after=list(after))  # fmt: skip
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
