@@ -227,9 +227,6 @@ class Cache:
         rows = self._db.execute("SELECT resource_name FROM persons").fetchall()
         return [rn for (rn,) in rows if rn not in present]
 
-    def resource_names(self) -> set[str]:
-        """The resource names of every cached contact."""
-        return {row[0] for row in self._db.execute("SELECT resource_name FROM persons")}
 
     def person(self, resource_name: str) -> dict[str, Any] | None:
         """The cached Person JSON (with its etag) of one contact."""

@@ -175,7 +175,7 @@ class Account:
             gone = self.cache.missing({p["resourceName"] for p in result.persons})
             removed = len(gone)
         else:
-            removed = len(set(result.deleted) & set(self.cache.resource_names()))
+            removed = len(self.cache.etags(result.deleted)) if result.deleted else 0
         if not force:
             self._guard_removal(removed, before, full=result.full)
         if result.full:
