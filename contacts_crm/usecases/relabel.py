@@ -17,6 +17,7 @@ from contacts_crm.card import grammar as card_grammar
 from contacts_crm.card.decide import OPS_KEPT, OPS_KEY
 from contacts_crm.card.events import JournalEvent
 from contacts_crm.card.relabel import relabel
+from contacts_crm.card.wording import Labels
 from contacts_crm.contact.model import Contact
 from contacts_crm.office.cards import card_settings
 from contacts_crm.usecases.cards import WRITE_FIELDS, new_op_id
@@ -34,36 +35,50 @@ def relabel_cards(account: Account) -> list[dict[str, Any]]:
         if not rn or not changes:
             continue
         op_id = new_op_id()
-        state: dict[str, list[tuple[str, str]]] = {}
+        done = _relabel_one(account, rn, op_id, labels, who)
+        if done:
+            out.append({"resourceName": rn, "name": contact.display_name,
+                        "lines": [{"old": o, "new": n} for o, n in done]})  # fmt: skip
+    return out
 
-        def operation(
-            person: dict[str, Any],
-            op_id: str = op_id,
-            rn: str = rn,
-            state: dict[str, list[tuple[str, str]]] = state,
-        ) -> Any:
+
+def _relabel_one(
+    account: Account, rn: str, op_id: str, labels: Labels, who: str
+) -> list[tuple[str, str]]:
+    """Decide first, act after, as card writes do (usecases/cards._write): relabel the
+    card (pure), journal the old lines (pending), write etag-checked, mark applied.
+    On a stale etag only the relabelling runs again on the fresh card; the journal
+    is rewritten only if the decision changed."""
+    person = account.cache.person(rn)
+    recorded: list[tuple[str, str]] | None = None
+    done: list[tuple[str, str]] = []
+    written: dict[str, Any] | None = None
+    for attempt in account.client.on_conflict(rn):
+        with attempt:
+            if person is None or attempt.retry_state.attempt_number > 1:
+                person = account.client.get(rn)
             fresh = Contact.from_person(person)
             card, done = relabel(card_grammar.parse(fresh.notes, labels), labels)
             if not done:
-                return None
-            at = datetime.now(UTC).isoformat(timespec="seconds")
-            base = JournalEvent(op_id=op_id, seq=0, at=at, who=who, kind="relabel",
-                                contact=rn, contact_name=fresh.display_name)  # fmt: skip
-            # this attempt's old lines, pending, before the write (a retry replaces them)
-            account.journal.record_attempt(op_id, [
-                replace(base, seq=i, text=old, data={"old": old, "new": new})
-                for i, (old, new) in enumerate(done)
-            ])  # fmt: skip
-            state["done"] = done
+                break
+            if done != recorded:
+                at = datetime.now(UTC).isoformat(timespec="seconds")
+                base = JournalEvent(op_id=op_id, seq=0, at=at, who=who, kind="relabel",
+                                    contact=rn, contact_name=fresh.display_name)  # fmt: skip
+                account.journal.record_attempt(op_id, [
+                    replace(base, seq=i, text=old, data={"old": old, "new": new})
+                    for i, (old, new) in enumerate(done)
+                ])  # fmt: skip
+                recorded = done
             fresh.notes = card_grammar.render(card)
             ops = fresh.client_data.get(OPS_KEY, "").split()
             fresh.client_data[OPS_KEY] = " ".join([*ops, op_id][-OPS_KEPT:])
-            return fresh.to_person(WRITE_FIELDS), WRITE_FIELDS
-
-        written = account.client.modify(rn, operation, person=account.cache.person(rn))
-        account.remember([written])
-        account.journal.mark_applied(op_id)
-        if state.get("done"):
-            out.append({"resourceName": rn, "name": contact.display_name,
-                        "lines": [{"old": o, "new": n} for o, n in state["done"]]})  # fmt: skip
-    return out
+            body = {**fresh.to_person(WRITE_FIELDS), "resourceName": rn, "etag": person.get("etag")}
+            written = account.client.update(body, WRITE_FIELDS, base=person)
+    if written is None:
+        if recorded is not None:  # the fresh card needed nothing after all: not our change
+            account.journal.supersede([op_id])
+        return []
+    account.remember([written])
+    account.journal.mark_applied(op_id)
+    return done

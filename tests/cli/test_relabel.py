@@ -72,3 +72,37 @@ def test_doctor_relabel_rewrites_old_cards_journals_them_and_keeps_free_text(crm
     assert any(e["text"].startswith("Order 1 · cancelled") for e in relabelled)
     code, out, _ = crm("--json", "doctor", "--relabel")
     assert json.loads(out)["relabelled"] == []  # run again: nothing to do
+
+
+def test_relabel_meeting_a_concurrent_edit_keeps_it_and_journals_once(tmp_path):
+    """Decide first, act after: on a stale etag only the relabelling runs again."""
+    from contacts_crm import config as cfg
+    from contacts_crm.account.connected import Account
+    from contacts_crm.emulator import Emulator, build_service
+    from contacts_crm.usecases.relabel import relabel_cards
+
+    emu = Emulator()
+    profile = cfg.Profile(name="local", language="tr", user="Olga")
+    account = Account.from_service(build_service(emu), tmp_path / "d", profile=profile)
+    card = "Order 1 · cancelled 2026-11-01 (Olga)\n--\nOld note."
+    person = account.client.create(
+        {"names": [{"givenName": "Ivan"}], "biographies": [{"value": card}]}
+    )
+    account.sync(full=True)
+    rn = person["resourceName"]
+
+    def another_device(p: dict) -> None:
+        p["biographies"][0]["value"] += "\nTyped on a phone."
+
+    emu.arm_conflict(rn, another_device)
+    emu.reset_counters()
+    done = relabel_cards(account)
+
+    notes = account.client.get(rn)["biographies"][0]["value"]
+    assert [d["resourceName"] for d in done] == [rn]
+    assert notes.startswith("Sipariş 1 · iptal") and notes.endswith("Old note.\nTyped on a phone.")
+    assert emu.counters["people.updateContact"] == 2  # stale, then the re-decided write
+    events = [e for e in account.journal.events(contact=rn) if e.kind == "relabel"]
+    assert [(e.text, e.state) for e in events] == [(card.split("\n")[0], "applied")]
+    account.close()
+    emu.close()
