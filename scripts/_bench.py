@@ -102,3 +102,27 @@ class Goals:
         print(json.dumps(payload, ensure_ascii=False))
         sys.stdout.flush()
         sys.exit(1 if failed else 0)
+
+
+def scaled_settings(window: float) -> Any:
+    """The emulator as Google (quotas, assumed latencies) with its "minute" scaled to
+    ``window`` seconds and every latency scaled alike."""
+    from contacts_crm.emulator import EmulatorSettings
+
+    s = EmulatorSettings.google_like(window_s=window)
+    scale = window / 60.0
+    s.latency_ms_by_kind = {k: v * scale for k, v in s.latency_ms_by_kind.items()}
+    s.latency_ms *= scale
+    return s
+
+
+def quota_floor(calls: dict[str, int], window: float) -> float:
+    """Least time the per-window quotas allow for ``calls`` (the first window is free)."""
+    from contacts_crm.account.pacing import COSTS, OBSERVED_LIMITS
+
+    spent: dict[str, int] = {}
+    for method, n in calls.items():
+        for cat, units in COSTS.get(method, {}).items():
+            spent[cat] = spent.get(cat, 0) + units * n
+    windows = [math.ceil(spent[c] / OBSERVED_LIMITS[c]) - 1 for c in spent if c in OBSERVED_LIMITS]
+    return max([0, *windows]) * window

@@ -37,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from _bench import quota_floor, scaled_settings  # shared by the benchmarks
 
 from contacts_crm.account.connected import Account
-from contacts_crm.account.pacing import COSTS, OBSERVED_LIMITS, Pacer
-from contacts_crm.emulator import Emulator, EmulatorSettings, build_service
+from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
+from contacts_crm.emulator import Emulator, build_service
 from contacts_crm.files import writers
 from contacts_crm.files.readers import read_tables
 from contacts_crm.files.safe_cells import safe_cell
@@ -156,24 +157,6 @@ def sparse_read(tmp: Path) -> dict[str, dict[str, float]]:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
-
-
-def scaled_settings(window: float) -> EmulatorSettings:
-    s = EmulatorSettings.google_like(window_s=window)
-    scale = window / 60.0
-    s.latency_ms_by_kind = {k: v * scale for k, v in s.latency_ms_by_kind.items()}
-    s.latency_ms *= scale
-    return s
-
-
-def quota_floor(calls: dict[str, int], window: float) -> float:
-    """Least time the per-window quotas allow for ``calls`` (the first window is free)."""
-    spent: dict[str, int] = {}
-    for method, n in calls.items():
-        for cat, units in COSTS.get(method, {}).items():
-            spent[cat] = spent.get(cat, 0) + units * n
-    windows = [math.ceil(spent[c] / OBSERVED_LIMITS[c]) - 1 for c in spent if c in OBSERVED_LIMITS]
-    return max([0, *windows]) * window
 
 
 class TimedPacer(Pacer):
