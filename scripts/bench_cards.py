@@ -36,7 +36,6 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -44,6 +43,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from _bench import Goals
 
 from contacts_crm.account.connected import Account
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
@@ -55,9 +56,6 @@ from contacts_crm.errors import NotFoundError
 from contacts_crm.office import templates as labels_module
 from contacts_crm.office.templates import load_labels
 from contacts_crm.usecases.cards import log_call
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import Goals
 
 WHO = {"en": ["Olga", "Ivan", "Anna"], "ru": ["Ольга", "Иван", "Анна"],
        "tr": ["Ayşe", "Mehmet", "Zeynep"]}  # fmt: skip

@@ -32,7 +32,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import Goals
 from bench_reports import fill
 

@@ -29,7 +29,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import Goals
 
 # the installed `crm` entry point, as people run it (else the module)
