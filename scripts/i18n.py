@@ -30,9 +30,32 @@ def run(*args: str) -> None:
 
 
 def extract(target: Path = POT) -> None:
+    """The marked messages (Babel) and every command's help texts, into ``target``."""
     run("extract", "--no-location", "--omit-header", "--sort-output", "-k", "_", "-k",
         "ngettext:1,2", "-k", "pgettext:1c,2", "-k", "_current.pgettext:1c,2", "-o", str(target),
         "contacts_crm")  # fmt: skip
+    add_help_texts(target)
+
+
+def add_help_texts(target: Path) -> None:
+    """Add the ``--help`` texts of every command, as click shows them (cli/help_text.py)."""
+    import click
+    from babel.messages.pofile import read_po, write_po
+
+    sys.path.insert(0, str(ROOT))
+    from contacts_crm.cli import cli
+    from contacts_crm.cli.help_text import help_texts
+
+    ctx = click.Context(cli, info_name="crm")
+    for name in cli.list_commands(ctx):  # imports every command module
+        cli.get_command(ctx, name)
+    with target.open("rb") as fh:
+        catalog = read_po(fh)
+    for text in help_texts(cli):
+        if text not in catalog:
+            catalog.add(text)
+    with target.open("wb") as fh:
+        write_po(fh, catalog, omit_header=True, sort_output=True, no_location=True)
 
 
 def _key(m: object) -> tuple[str | None, str]:

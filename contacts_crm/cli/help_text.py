@@ -1,0 +1,100 @@
+"""``--help`` in the office's language.
+
+Click reads a command's help when its module is imported, before anyone knows
+which profile (and so which language) runs. The English texts stay the
+message ids: when help is shown, :func:`localize` sets every text of the
+command tree (help, epilog, each option's help, the help option's) from the
+catalog of the current language, keeping the English originals so that it can
+switch back. :class:`CrmContext` gives every command a formatter that
+translates click's own headings ("Usage:", "Options", "Commands").
+
+``scripts/i18n.py`` puts :func:`help_texts` in the catalogs, so the
+translators see exactly the texts the commands show.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+
+import click
+
+from contacts_crm import i18n
+from contacts_crm.i18n import _
+
+_ENGLISH = "_crm_english"  # attribute: the command's English texts
+_SHOWN = "_crm_language"  # attribute: the language its texts are in now
+
+
+class HelpFormatter(click.HelpFormatter):
+    """Click's formatter with its headings in the current language."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix=f"{_('Usage:')} " if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_(heading))
+
+
+class CrmContext(click.Context):
+    """A click context whose help pages use :class:`HelpFormatter`."""
+
+    formatter_class = HelpFormatter
+
+
+def msgid(text: str) -> str:
+    """The message id of a help text: as click shows it (dedented, before any ``\\f``)."""
+    return inspect.cleandoc(text).partition("\f")[0]
+
+
+def _texts(command: click.Command, ctx: click.Context | None) -> Iterator[tuple[object, str]]:
+    """(owner, attribute) of every help text a command shows."""
+    for attr in ("help", "short_help", "epilog", "options_metavar"):
+        yield command, attr
+    if isinstance(command, click.Group):
+        yield command, "subcommand_metavar"
+    params: list[click.Parameter] = list(command.params)
+    if ctx is not None:
+        option = command.get_help_option(ctx)
+        if option is not None:
+            params.append(option)
+    for param in params:
+        if isinstance(param, click.Option):
+            yield param, "help"
+
+
+def _subcommands(command: click.Command) -> list[click.Command]:
+    return list(command.commands.values()) if isinstance(command, click.Group) else []
+
+
+def localize(command: click.Command, ctx: click.Context | None = None) -> None:
+    """Show ``command`` and its loaded subcommands in the current language."""
+    language = i18n.language()
+    if getattr(command, _SHOWN, "en") != language:
+        english: dict[tuple[int, str], str | None] = command.__dict__.setdefault(_ENGLISH, {})
+        for owner, attr in _texts(command, ctx):
+            key = (id(owner), attr)
+            original = english.setdefault(key, getattr(owner, attr, None))
+            if original:
+                setattr(owner, attr, original if language == "en" else _(msgid(original)))
+        setattr(command, _SHOWN, language)
+    command.context_class = CrmContext
+    for sub in _subcommands(command):
+        localize(sub, ctx)
+
+
+def help_texts(command: click.Command) -> Iterator[str]:
+    """Every English help text of ``command`` and its subcommands (for the catalogs)."""
+    ctx = click.Context(command)
+    for owner, attr in _texts(command, ctx):
+        text = command.__dict__.get(_ENGLISH, {}).get((id(owner), attr), getattr(owner, attr))
+        if text:
+            yield msgid(text)
+    for sub in _subcommands(command):
+        yield from help_texts(sub)
+
+
+def _marked() -> None:  # pragma: no cover - never called: marks click's words for extraction
+    for _word in (_("Usage:"), _("Options"), _("Commands"), _("Arguments"),
+                  _("Positional arguments"), _("[OPTIONS]"), _("COMMAND [ARGS]...")):  # fmt: skip
+        pass

@@ -1,0 +1,119 @@
+"""`--help` speaks the office's language: every command's help, options and click's headings."""
+
+from __future__ import annotations
+
+import gettext
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+from cli_helpers import run_crm
+
+from contacts_crm import i18n
+from contacts_crm.cli import cli
+from contacts_crm.cli.help_text import msgid
+
+HEADINGS = {"ru": ("Использование:", "Параметры"), "tr": ("Kullanım:", "Seçenekler")}
+
+
+@pytest.fixture(autouse=True)
+def back_to_english():
+    yield
+    i18n.use("en")
+
+
+def catalog(lang: str) -> gettext.GNUTranslations:
+    return gettext.translation(i18n.DOMAIN, i18n.LOCALE_DIR, languages=[lang])
+
+
+def command_paths() -> list[list[str]]:
+    """Every command and subcommand as its words on the command line (not hidden ones)."""
+    paths: list[list[str]] = []
+
+    def visit(cmd: click.Command, path: list[str]) -> None:
+        paths.append(path)
+        if isinstance(cmd, click.Group):
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                sub = cmd.get_command(ctx, name)
+                if sub is not None and not sub.hidden:
+                    visit(sub, [*path, name])
+
+    visit(cli, [])
+    return paths
+
+
+def english_help(path: list[str]) -> tuple[str, list[str]]:
+    """The command's English help (message id) and its options' help."""
+    cmd: click.Command = cli
+    for name in path:
+        found = cmd.get_command(click.Context(cmd), name)  # type: ignore[attr-defined]
+        assert found is not None
+        cmd = found
+    options = [p.help for p in cmd.params if isinstance(p, click.Option) and p.help and
+               not p.hidden]  # fmt: skip
+    return msgid(cmd.help or ""), options
+
+
+def first_line(text: str) -> str:
+    return " ".join(text.split("\n\n")[0].split())
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("lang", ["ru", "tr"])
+def test_every_help_page_is_in_the_profiles_language(lang):
+    assert run_crm("config", "set", "language", lang).code == 0
+    translations = catalog(lang)
+    for path in command_paths():
+        code, out, err = run_crm(*path, "--help")
+        assert code == 0, (path, err)
+        shown = flat(out)
+        usage, options = HEADINGS[lang]
+        assert usage in out and options in out, path
+        english, option_helps = english_help(path)
+        translated = translations.gettext(english)
+        assert translated != english, f"crm {' '.join(path)}: help not translated"
+        assert first_line(translated) in shown, path
+        assert first_line(english) not in shown, path
+        for text in option_helps:
+            assert flat(translations.gettext(msgid(text))) in shown, (path, text)
+
+
+def test_the_language_follows_the_named_profile_and_switches_back():
+    assert run_crm("profile", "add", "istanbul", "--kind", "local").code == 0
+    assert run_crm("--profile", "istanbul", "config", "set", "language", "tr").code == 0
+    english = run_crm("card", "--help").out
+    turkish = run_crm("--profile", "istanbul", "card", "--help").out
+    assert "Usage:" in english and "Kullanım:" in turkish
+    assert first_line(catalog("tr").gettext(english_help(["card"])[0])) in flat(turkish)
+    assert run_crm("card", "--help").out == english  # the same process, English again
+    top = run_crm("-p", "istanbul", "--help").out
+    assert "Kullanım:" in top and "Komutlar" in top
+
+
+def test_help_works_with_a_broken_configuration(tmp_path, monkeypatch):
+    from contacts_crm import config
+
+    config.config_path().parent.mkdir(parents=True, exist_ok=True)
+    config.config_path().write_text("not = [valid toml", encoding="utf-8")
+    result = run_crm("--help")
+    assert result.code == 0 and "Usage:" in result.out
+
+
+def test_top_help_lists_commands_without_importing_them(tmp_path):
+    code = (
+        "import sys, json\n"
+        "from contacts_crm.cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('contacts_crm.cli.'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert "activity" in done.stdout and "undelete" in done.stdout  # every command listed
+    assert loaded == ["contacts_crm.cli.command_index", "contacts_crm.cli.help_text",
+                      "contacts_crm.cli.main", "contacts_crm.cli.output"]  # fmt: skip
