@@ -384,7 +384,7 @@ def journal_push(ctx: Ctx, sheet: str) -> None:
     from contacts_crm.usecases.journal_sharing import push_journal
 
     added = push_journal(ctx.account, sheet)
-    emit(ctx, {"appended": added}, f"Appended {added} event(s) to the Journal tab")
+    emit(ctx, {"appended": added}, _("Appended {n} event(s) to the Journal tab").format(n=added))
 
 
 @journal.command("pull")
@@ -403,7 +403,8 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
     from contacts_crm.usecases.journal_sharing import pull_journal
 
     added = pull_journal(ctx.account, sheet)
-    emit(ctx, {"recorded": added}, f"Recorded {added} new event(s) from the Journal tab")
+    said = _("Recorded {n} new event(s) from the Journal tab").format(n=added)
+    emit(ctx, {"recorded": added}, said)
 
 
 @click.command()
@@ -519,7 +520,7 @@ def _print_duplicates(report: dict) -> None:
         if d["worked_on"]:
             click.echo(f"  worked on, merge by hand: {', '.join(d['worked_on'])}")
     if removed:
-        click.echo(f"Deleted {len(removed)} extra cop(ies) (kept in the journal).")
+        click.echo(_("Deleted {n} extra cop(ies) (kept in the journal).").format(n=len(removed)))
 
 
 COMMANDS = [card, call, order, journal, doctor]

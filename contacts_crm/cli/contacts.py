@@ -17,6 +17,7 @@ from contacts_crm.cli.output import (
     show,
 )
 from contacts_crm.contact.phones import format_national
+from contacts_crm.i18n import _
 from contacts_crm.usecases import contacts as crm
 
 
@@ -49,7 +50,7 @@ def status(ctx: Ctx) -> None:
             if value is not None:
                 click.echo(f"{key:16} {value}")
         if not data["user"]:
-            click.echo("Tip: set your name for the cards: crm config set user YOUR_NAME")
+            click.echo(_("Tip: set your name for the cards: crm config set user YOUR_NAME"))
 
     emit(ctx, data, human)
 
@@ -81,15 +82,17 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
         report = ctx.account.sync(
             full=full, force=force, progress=lambda done, total: update(completed=done, total=total)
         )
-    kind = "full" if report.full else "incremental"
-    emit(
-        ctx,
-        report.to_dict(),
-        f"{kind} sync: {report.contacts} contacts, {report.changed} changed, "
-        f"{report.deleted} deleted ({report.calls} API calls)"
-        + (f", {report.hand_events} hand edit(s) journalled" if report.hand_events else "")
-        + (" — the sync token had expired" if report.expired_token else ""),
-    )
+    said = (_("full sync: {contacts} contacts, {changed} changed, {deleted} deleted "
+              "({calls} API calls)") if report.full else
+            _("incremental sync: {contacts} contacts, {changed} changed, {deleted} deleted "
+              "({calls} API calls)"))  # fmt: skip
+    text = said.format(contacts=report.contacts, changed=report.changed, deleted=report.deleted,
+                       calls=report.calls)  # fmt: skip
+    if report.hand_events:
+        text += _(", {n} hand edit(s) journalled").format(n=report.hand_events)
+    if report.expired_token:
+        text += _(" — the sync token had expired")
+    emit(ctx, report.to_dict(), text)
 
 
 @click.command()
@@ -134,8 +137,8 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
         )
         for d in data
     ]
-    show(ctx, Listing(["Name", "Phones", "Company", "Groups", "Id"], rows,
-                      empty="No contact found.", nowrap=(4,)), data)  # fmt: skip
+    columns = [_("Name"), _("Phones"), _("Company"), _("Groups"), _("Id")]
+    show(ctx, Listing(columns, rows, empty=_("No contact found."), nowrap=(4,)), data)
 
 
 @click.command()
@@ -196,7 +199,7 @@ def add(
     emit(
         ctx,
         data,
-        f"Added {data['name']} ({data['resourceName']})"
+        _("Added {name} ({rn})").format(name=data["name"], rn=data["resourceName"])
         + (f": {', '.join(data['phones'])}" if data["phones"] else ""),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from contacts_crm.cli.output import Ctx, Listing, confirm, emit, output_options, pass_ctx, show
+from contacts_crm.i18n import _
 from contacts_crm.usecases import contacts as crm
 
 
@@ -50,7 +51,7 @@ def create(ctx: Ctx, name: str) -> None:
       crm group create Wholesale
     """
     g = crm.create_group(ctx.account, name)
-    emit(ctx, g, f"Created group {g.get('name')} ({g['resourceName']})")
+    emit(ctx, g, _("Created group {name} ({rn})").format(name=g.get("name"), rn=g["resourceName"]))
 
 
 @group.command()
@@ -65,7 +66,7 @@ def rename(ctx: Ctx, old: str, new: str) -> None:
       crm group rename Wholesale "Wholesale clients"
     """
     g = crm.rename_group(ctx.account, old, new)
-    emit(ctx, g, f"Renamed to {g.get('name')}")
+    emit(ctx, g, _("Renamed to {name}").format(name=g.get("name")))
 
 
 @group.command()
@@ -85,26 +86,30 @@ def delete(ctx: Ctx, name: str, with_contacts: bool, yes: bool) -> None:
     """
     size = next((g["members"] for g in crm.groups(ctx.account)
                  if (g["name"] or "").casefold() == name.strip().casefold()), None)  # fmt: skip
-    members = f"{size} contact(s)" if size is not None else "its contacts"
-    what = (f"Delete group {name!r} and the {members} in it?" if with_contacts
-            else f"Delete group {name!r}? Its {members} stay, without this label.")  # fmt: skip
-    confirm(what, yes=yes, refused=f"group {name!r} was not deleted")
+    if size is None:  # not a label by that name: say so before asking anything
+        crm.group_resource(ctx.account, name)
+    what = (_("Delete group {name!r} and the {n} contact(s) in it?") if with_contacts else
+            _("Delete group {name!r}? Its {n} contact(s) stay, without this label."))  # fmt: skip
+    confirm(what.format(name=name, n=size if size is not None else "?"), yes=yes,
+            refused=_("group {name!r} was not deleted").format(name=name))  # fmt: skip
     rn = crm.delete_group(ctx.account, name, delete_contacts=with_contacts)
-    emit(ctx, {"deleted": rn}, f"Deleted group {name}")
+    emit(ctx, {"deleted": rn}, _("Deleted group {name}").format(name=name))
 
 
 def _members(ctx: Ctx, name: str, queries: tuple[str, ...], add: bool) -> None:
     report = crm.change_members(ctx.account, name, queries, add=add)
-    verb = "Added to" if add else "Removed from"
+    said = _("Added to {name}: {n} contact(s)") if add else _("Removed from {name}: {n} contact(s)")
+    already = (_("  {rn}: already in {name}, nothing to do") if add
+               else _("  {rn}: already not in {name}, nothing to do"))  # fmt: skip
 
     def human() -> None:
-        click.echo(f"{verb} {name}: {len(report['changed'])} contact(s)")
+        click.echo(said.format(name=name, n=len(report["changed"])))
         for rn in report.get("unchanged", []):
-            click.echo(f"  {rn}: already {'in' if add else 'not in'} {name}, nothing to do")
+            click.echo(already.format(rn=rn, name=name))
         for rn in report["lastGroup"]:
-            click.echo(f"  kept {rn}: a contact must stay in at least one group")
+            click.echo(_("  kept {rn}: a contact must stay in at least one group").format(rn=rn))
         for rn in report["notFound"]:
-            click.echo(f"  not found: {rn}")
+            click.echo(_("  not found: {rn}").format(rn=rn))
 
     emit(ctx, report, human)
 

@@ -142,7 +142,7 @@ def report_error(exc: CrmError, as_json: bool) -> int:
     if as_json:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2))
         return int(exc.exit_code)
-    click.secho(f"Error: {exc.message}", fg="red", err=True)
+    click.secho(f"{_('Error:')} {exc.message}", fg="red", err=True)
     details: list[str] = []
     if isinstance(exc, InputError):
         details = [str(p) for p in exc.problems]
@@ -153,9 +153,9 @@ def report_error(exc: CrmError, as_json: bool) -> int:
     for line in shown:
         click.echo(f"  - {line}", err=True)
     if len(details) > len(shown):
-        click.echo(f"  … and {len(details) - len(shown)} more", err=True)
+        click.echo("  " + _("… and {n} more").format(n=len(details) - len(shown)), err=True)
     if exc.hint:
-        click.echo(f"Hint: {exc.hint}", err=True)
+        click.echo(f"{_('Hint:')} {exc.hint}", err=True)
     return int(exc.exit_code)
 
 
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.exceptions.Abort:  # Ctrl-C or end of input at a prompt
-        click.echo("Interrupted: nothing more was done.", err=True)
+        click.echo(_("Interrupted: nothing more was done."), err=True)
         code = ExitCode.INTERRUPTED
     except click.ClickException as exc:
         exc.show()
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> None:
         code = report_error(exc, as_json)
     except KeyboardInterrupt:
         click.echo(
-            "Interrupted. Work done so far is saved; run the same command again to continue.",
+            _("Interrupted. Work done so far is saved; run the same command again to continue."),
             err=True,
         )
         code = ExitCode.INTERRUPTED

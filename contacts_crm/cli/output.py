@@ -62,6 +62,7 @@ import click
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.errors import DeclinedError, OutputFileError
+from contacts_crm.i18n import _
 
 if TYPE_CHECKING:  # rich loads when a progress bar is drawn, not at start-up
     from rich.console import Console
@@ -255,8 +256,8 @@ def show(
         if fmt not in ("table", "plain", "tsv", "csv"):
             from contacts_crm.errors import UsageError
 
-            raise UsageError(f"--format {fmt} is not available here",
-                             hint="use table, plain, tsv, csv or json")  # fmt: skip
+            raise UsageError(_("--format {fmt} is not available here").format(fmt=fmt),
+                             hint=_("use table, plain, tsv, csv or json"))  # fmt: skip
         styled = isinstance(out, _Stdout) and _isatty(sys.stdout)  # no escapes in files
 
         def render_styled(item: Listing) -> str:
@@ -494,13 +495,11 @@ def open_output(
         fh = os.fdopen(fd, "w", encoding=encoding, newline="")
     except OSError as exc:
         raise OutputFileError(
-            f"cannot write {str(path)!r}: {exc.strerror or exc}",
-            hint="choose another path",
+            _("cannot write {path!r}: {why}").format(path=str(path), why=exc.strerror or exc),
+            hint=_("choose another path"),
         ) from None
     with fh:
         yield fh
-    from contacts_crm.i18n import _
-
     click.echo(_("Wrote {path}").format(path=target), err=True)
 
 
@@ -529,7 +528,8 @@ def confirm(question: str, *, yes: bool, refused: str) -> None:
     if answer.strip().casefold() not in ("y", "yes", "д", "да", "e", "evet"):
         if not answer:
             click.echo("", err=True)
-        raise DeclinedError(f"{refused}: not confirmed", hint="answer y, or add --yes")
+        raise DeclinedError(_("{what}: not confirmed").format(what=refused),
+                            hint=_("answer y, or add --yes"))  # fmt: skip
 
 
 def emit(ctx: Ctx, data: Any, human: Callable[[], None] | str | None = None) -> None:

@@ -88,13 +88,13 @@ def who_did_it(account: Account, by: str | None) -> str:
     name = (by or account.profile.user or "").strip()
     if not name:
         raise UsageError(
-            "who did it is not known",
-            hint="pass --by NAME, or set your name once: crm config set user NAME",
+            _("who did it is not known"),
+            hint=_("pass --by NAME, or set your name once: crm config set user NAME"),
         )
     if len(name) > 60 or not name.isprintable() or any(c in name for c in "()"):
         raise UsageError(
-            f"{name[:60]!r} cannot sign a card line",
-            hint="a name of at most 60 characters on one line, without parentheses",
+            _("{name!r} cannot sign a card line").format(name=name[:60]),
+            hint=_("a name of at most 60 characters on one line, without parentheses"),
         )
     return name
 
@@ -483,6 +483,7 @@ def parse_amount(text: str | None) -> Decimal | None:
     value = card_grammar.parse_amount(text)
     if value is None:
         raise UsageError(
-            f"cannot read the amount {text!r}", hint="write it like 12500, 12 500 or 12500.50"
+            _("cannot read the amount {text!r}").format(text=text),
+            hint=_("write it like 12500, 12 500 or 12500.50"),
         )
     return value

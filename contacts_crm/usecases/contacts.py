@@ -13,6 +13,7 @@ from contacts_crm.account.connected import Account
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact, EmailEntry, PhoneEntry
 from contacts_crm.errors import AmbiguousError, InputError, NotFoundError, Problem, UsageError
+from contacts_crm.i18n import _
 
 # ------------------------------------------------------------------- finding
 MAX_RESULTS = 100_000  # a result list longer than this is not a search
@@ -29,7 +30,9 @@ def find(account: Account, query: str, *, limit: int = 50) -> list[Contact]:
     account.ensure_synced()
     q = query.strip()
     if not q:
-        raise UsageError("empty search", hint="give a phone number, a name, an email or a company")
+        raise UsageError(
+            _("empty search"), hint=_("give a phone number, a name, an email or a company")
+        )
     if q.startswith("people/"):
         contact = account.cache.get(q)
         return [contact] if contact else []
@@ -47,8 +50,8 @@ def resolve(account: Account, query: str) -> Contact:
     found = find(account, query)
     if not found:
         raise NotFoundError(
-            f"no contact matches {query!r}",
-            hint="check the spelling, or run 'crm sync' to refresh the local copy",
+            _("no contact matches {query!r}").format(query=query),
+            hint=_("check the spelling, or run 'crm sync' to refresh the local copy"),
         )
     if len(found) > 1:
         raise ambiguous(account, query, found)
@@ -67,22 +70,23 @@ def ambiguous(account: Account, query: str, found: Sequence[Contact]) -> Ambiguo
     }
     listed = []
     for c in found[:10]:
-        number = c.phones[0].value if c.phones else "no phone"
+        number = c.phones[0].value if c.phones else _("no phone")
         groups = ", ".join(by_id.get(g, g) for g in c.groups if g != MY_CONTACTS)
         listed.append(
             f"{c.display_name}, {number}" + (f", {groups}" if groups else "")
             + f" ({c.resource_name})"
         )
-    more = f"; … and {len(found) - 10} more" if len(found) > 10 else ""
+    more = "; " + _("… and {n} more").format(n=len(found) - 10) if len(found) > 10 else ""
     rns = [c.resource_name or "" for c in found]
-    hint = f"see each one with 'crm show {rns[0]}'; " + (
-        f"if they are one client, merge them: crm merge {rns[0]} {rns[1]}"
+    hint = _("see each one with 'crm show {rn}'; ").format(rn=rns[0]) + (
+        _("if they are one client, merge them: crm merge {a} {b}").format(a=rns[0], b=rns[1])
         if phones.looks_like_phone(query)
-        else "or pick one by its phone number or resource name (people/c…)"
+        else _("or pick one by its phone number or resource name (people/c…)")
     )
-    return AmbiguousError(
-        f"{len(found)} contacts match {query!r}: {'; '.join(listed)}{more}", rns, hint=hint
+    message = _("{n} contacts match {query!r}: {listed}").format(
+        n=len(found), query=query, listed="; ".join(listed)
     )
+    return AmbiguousError(message + more, rns, hint=hint)
 
 
 # ------------------------------------------------------------------- adding
@@ -113,11 +117,11 @@ def add_contact(
     account.ensure_synced()
     problems: list[Problem] = []
     if not name.strip() and not organization.strip():
-        problems.append(Problem("a contact needs a name or a company", column="NAME"))
+        problems.append(Problem(_("a contact needs a name or a company"), column="NAME"))
     entries: list[PhoneEntry] = []
     for raw in phone_numbers:
         if not raw.strip():
-            problems.append(Problem("an empty phone number", column="--phone"))
+            problems.append(Problem(_("an empty phone number"), column="--phone"))
         for phone in phones.normalize_cell(raw, account.profile.region):
             if phone.e164 is None:
                 problems.append(Problem(f"{raw!r}: {phone.problem}", column="--phone"))
@@ -127,7 +131,8 @@ def add_contact(
     for raw in emails:
         value = raw.strip().lower()
         if "@" not in value or value.startswith("@") or value.endswith("@"):
-            problems.append(Problem(f"{raw!r} is not an email address", column="--email"))
+            message = _("{value!r} is not an email address").format(value=raw)
+            problems.append(Problem(message, column="--email"))
         else:
             mails.append(EmailEntry(value, "work"))
     group_names: list[str] = []
@@ -136,23 +141,26 @@ def add_contact(
             group_names.append(group_resource(account, g))
         except NotFoundError as exc:
             problems.append(Problem(exc.message, column="--group"))
+    shared = False
     if not allow_duplicate:
         for entry in entries:
             for other in account.cache.find_by_phone(entry.value):
+                shared = True
                 problems.append(
                     Problem(
-                        f"{entry.value} already belongs to {other.display_name} "
-                        f"({other.resource_name})",
+                        _("{number} already belongs to {name} ({rn})").format(
+                            number=entry.value, name=other.display_name, rn=other.resource_name
+                        ),
                         column="--phone",
                     )
                 )
     if problems:
         raise InputError(
-            f"cannot add {name or organization!r}",
+            _("cannot add {name!r}").format(name=name or organization),
             problems,
-            hint="use --allow-duplicate if the phone really is shared"
-            if any("already belongs" in p.message for p in problems)
-            else "fix the values above and run the command again",
+            hint=_("use --allow-duplicate if the phone really is shared")
+            if shared
+            else _("fix the values above and run the command again"),
         )
     given, family = split_name(name)
     contact = Contact(
@@ -203,7 +211,8 @@ def group_resource(account: Account, name: str) -> str:
             if g["name"].casefold() == key.casefold():
                 return str(g["resourceName"])
     raise NotFoundError(
-        f"no group named {name!r}", hint=f"create it with: crm group create {name!r}"
+        _("no group named {name!r}").format(name=name),
+        hint=_("create it with: crm group create {name!r}").format(name=name),
     )
 
 
@@ -211,7 +220,7 @@ def create_group(account: Account, name: str) -> dict[str, Any]:
     """Create a label (refuses an empty name or an existing one)."""
     clean = " ".join(name.split())
     if not clean:
-        raise UsageError("a group needs a name")
+        raise UsageError(_("a group needs a name"))
     group = account.client.create_group(clean)
     account.cache.put_group(group)
     return group
@@ -220,7 +229,7 @@ def create_group(account: Account, name: str) -> dict[str, Any]:
 def rename_group(account: Account, old: str, new: str) -> dict[str, Any]:
     rn = group_resource(account, old)
     if rn in SYSTEM_GROUPS.values():
-        raise UsageError(f"{old!r} is a system group and cannot be renamed")
+        raise UsageError(_("{name!r} is a system group and cannot be renamed").format(name=old))
     current = next(g for g in account.cache.groups() if g["resourceName"] == rn)
     group = account.client.rename_group(current, " ".join(new.split()))
     account.cache.put_group(group)
@@ -231,7 +240,7 @@ def delete_group(account: Account, name: str, *, delete_contacts: bool = False) 
     """Delete a label; its contacts stay unless ``delete_contacts``."""
     rn = group_resource(account, name)
     if rn in SYSTEM_GROUPS.values():
-        raise UsageError(f"{name!r} is a system group and cannot be deleted")
+        raise UsageError(_("{name!r} is a system group and cannot be deleted").format(name=name))
     members = [c.resource_name for c in account.cache.contacts() if rn in c.groups]
     account.client.delete_group(rn, delete_contacts=delete_contacts)
     account.cache.drop_group(rn)
