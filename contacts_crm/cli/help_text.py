@@ -15,7 +15,8 @@ translators see exactly the texts the commands show.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import click
 
@@ -34,6 +35,22 @@ class HelpFormatter(click.HelpFormatter):
 
     def write_heading(self, heading: str) -> None:
         super().write_heading(_(heading))
+
+    def write_dl(
+        self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        """Option rows, with click's own "[default: …]" and "[required]" translated."""
+        if i18n.language() != "en":
+            words = [(f"[{w}: ", f"[{_(w)}: ") for w in ("default", "env var")]
+            words.append(("[required]", f"[{_('required')}]"))
+            rows = [(term, _replace_all(text, words)) for term, text in rows]
+        super().write_dl(rows, col_max, col_spacing)
+
+
+def _replace_all(text: str, pairs: list[tuple[str, str]]) -> str:
+    for old, new in pairs:
+        text = text.replace(old, new)
+    return text
 
 
 class CrmContext(click.Context):
@@ -63,13 +80,22 @@ def _texts(command: click.Command, ctx: click.Context | None) -> Iterator[tuple[
             yield param, "help"
 
 
-def _subcommands(command: click.Command) -> list[click.Command]:
-    return list(command.commands.values()) if isinstance(command, click.Group) else []
+def _subcommands(command: click.Command, ctx: click.Context | None) -> list[click.Command]:
+    """A group's subcommands: all of them (a lazy one loaded too), except for a group
+    marked ``lazy_commands`` (the root), whose loaded ones only."""
+    if not isinstance(command, click.Group):
+        return []
+    if getattr(command, "lazy_commands", False) or ctx is None:
+        return list(command.commands.values())
+    found = (command.get_command(ctx, name) for name in command.list_commands(ctx))
+    return [sub for sub in found if sub is not None]
 
 
 def localize(command: click.Command, ctx: click.Context | None = None) -> None:
-    """Show ``command`` and its loaded subcommands in the current language."""
+    """Show ``command`` and its subcommands in the current language."""
     language = i18n.language()
+    if language == "en" and _SHOWN not in command.__dict__:
+        return  # never translated: its texts are the English ones
     if getattr(command, _SHOWN, "en") != language:
         english: dict[tuple[int, str], str | None] = command.__dict__.setdefault(_ENGLISH, {})
         for owner, attr in _texts(command, ctx):
@@ -79,22 +105,28 @@ def localize(command: click.Command, ctx: click.Context | None = None) -> None:
                 setattr(owner, attr, original if language == "en" else _(msgid(original)))
         setattr(command, _SHOWN, language)
     command.context_class = CrmContext
-    for sub in _subcommands(command):
+    for sub in _subcommands(command, ctx):
         localize(sub, ctx)
+
+
+def english(command: click.Command, owner: object, attr: str) -> Any:
+    """The English text of ``owner.attr`` (the command or one of its options)."""
+    return command.__dict__.get(_ENGLISH, {}).get((id(owner), attr), getattr(owner, attr))
 
 
 def help_texts(command: click.Command) -> Iterator[str]:
     """Every English help text of ``command`` and its subcommands (for the catalogs)."""
     ctx = click.Context(command)
     for owner, attr in _texts(command, ctx):
-        text = command.__dict__.get(_ENGLISH, {}).get((id(owner), attr), getattr(owner, attr))
+        text = english(command, owner, attr)
         if text:
             yield msgid(text)
-    for sub in _subcommands(command):
+    for sub in _subcommands(command, ctx):
         yield from help_texts(sub)
 
 
 def _marked() -> None:  # pragma: no cover - never called: marks click's words for extraction
     for _word in (_("Usage:"), _("Options"), _("Commands"), _("Arguments"),
-                  _("Positional arguments"), _("[OPTIONS]"), _("COMMAND [ARGS]...")):  # fmt: skip
+                  _("Positional arguments"), _("[OPTIONS]"), _("COMMAND [ARGS]..."),
+                  _("default"), _("env var"), _("required")):  # fmt: skip
         pass

@@ -37,7 +37,7 @@ class _ImportGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
-        return ["[OPTIONS] FILE", "|", "list", "|", "undo IMPORT_ID"]
+        return [f"{self.options_metavar} FILE", "|", "list", "|", "undo IMPORT_ID"]
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The import's own options (those of FILE), then the subcommands."""

@@ -72,6 +72,7 @@ class LazyGroup(click.Group):
     """
 
     context_class = CrmContext
+    lazy_commands = True  # localize() translates the loaded commands only
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = {n for names in COMMAND_MODULES.values() for n in names}
