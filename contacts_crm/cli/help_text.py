@@ -31,7 +31,7 @@ class HelpFormatter(click.HelpFormatter):
     """Click's formatter with its headings in the current language."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, prefix=f"{_('Usage:')} " if prefix is None else prefix)
+        super().write_usage(prog, args, prefix=_("Usage:") + " " if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
         super().write_heading(_(heading))
@@ -42,7 +42,7 @@ class HelpFormatter(click.HelpFormatter):
         """Option rows, with click's own "[default: …]" and "[required]" translated."""
         if i18n.language() != "en":
             words = [(f"[{w}: ", f"[{_(w)}: ") for w in ("default", "env var")]
-            words.append(("[required]", f"[{_('required')}]"))
+            words.append(("[required]", "[" + _("required") + "]"))
             rows = [(term, _replace_all(text, words)) for term, text in rows]
         super().write_dl(rows, col_max, col_spacing)
 

@@ -119,3 +119,30 @@ def test_top_help_lists_commands_without_importing_them(tmp_path):
     assert "activity" in done.stdout and "undelete" in done.stdout  # every command listed
     assert loaded == ["contacts_crm.cli.command_index", "contacts_crm.cli.help_text",
                       "contacts_crm.cli.main", "contacts_crm.cli.output"]  # fmt: skip
+
+
+MESSAGES = {
+    "ru": {"error": "Ошибка:", "hint": "Подсказка:", "nobody": "нет контакта по запросу 'Nobody'",
+           "phones": "Телефоны", "no_group": "нет группы 'VIP'", "added": "Добавлено в"},
+    "tr": {"error": "Hata:", "hint": "İpucu:", "nobody": "'Nobody' ile eşleşen kişi yok",
+           "phones": "Telefonlar", "no_group": "'VIP' adında grup yok", "added": "grubuna eklendi"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["ru", "tr"])
+def test_lookup_and_group_messages_are_in_the_profiles_language(lang):
+    words = MESSAGES[lang]
+    assert run_crm("config", "set", "language", lang).code == 0
+    assert run_crm("add", "Ivan Petrov", "--phone", "+7 916 123-45-67").code == 0
+    result = run_crm("card", "Nobody")
+    assert result.code == 66
+    assert result.err.startswith(f"{words['error']} {words['nobody']}")
+    assert f"\n{words['hint']} " in result.err
+    found = run_crm("find", "Petrov", "--format", "csv").out
+    assert words["phones"] in found.splitlines()[0]
+    assert words["no_group"] in run_crm("group", "add", "VIP", "Petrov").err
+    assert run_crm("group", "create", "VIP").code == 0
+    assert words["added"] in run_crm("group", "add", "VIP", "Petrov").out
+    # JSON stays the same in every language: keys are for programs
+    data = json.loads(run_crm("--json", "find", "Petrov").out)
+    assert set(data[0]) >= {"name", "phones", "groups", "resourceName"}
