@@ -320,6 +320,9 @@ def faults_during_import_and_sync(seed: int, rows: int) -> Row:
         calls = sum(acc.client.calls.values())
         acc.close()
     emu.close()
+    if not injected or not lost:  # a row that met no fault shows nothing: it must not pass
+        problems.append(f"no fault was met ({injected} injected 429/503, {lost} lost answers): "
+                        "the row proves nothing; use more rows or another seed")  # fmt: skip
     detail = "; ".join(problems) or (
         f"{rows} created once, {rows} updated once, sync {rows - 50} (50 deleted elsewhere); "
         f"{injected} injected 429/503, {lost} lost answers, {calls} calls, seed {seed}"

@@ -251,33 +251,6 @@ def delete_group(account: Account, name: str, *, delete_contacts: bool = False) 
     return rn
 
 
-def change_members(
-    account: Account, group: str, queries: Sequence[str], *, add: bool
-) -> dict[str, Any]:
-    """Add contacts to (or remove them from) a group; each query must name one contact."""
-    rn = group_resource(account, group)
-    contacts = [resolve(account, q) for q in queries]
-    # already where asked (in the group for add, out of it for remove): nothing to change
-    unchanged = [c.resource_name for c in contacts
-                 if c.resource_name and (rn in c.groups) == add]  # fmt: skip
-    names = [c.resource_name for c in contacts
-             if c.resource_name and c.resource_name not in unchanged]  # fmt: skip
-    report: dict[str, Any] = {"notFound": [], "lastGroup": []}
-    if names:
-        report = account.client.modify_members(
-            rn, add=names if add else (), remove=() if add else names
-        )
-        _refresh(account, names)  # membership changes bump etags: keep the cache current
-    skipped = set(report["notFound"]) | set(report["lastGroup"])
-    return {
-        "group": rn,
-        "changed": [n for n in names if n not in skipped],
-        "unchanged": unchanged,
-        "notFound": report["notFound"],
-        "lastGroup": report["lastGroup"],
-    }
-
-
 def _refresh(account: Account, resource_names: list[str]) -> None:
     if resource_names:
         # the tool's own membership change (members.modify carries no stamp)

@@ -233,3 +233,42 @@ def test_hand_written_order_steps_count_once_after_push_and_pull(two_pcs, people
             "paid",
             "500",
         )
+
+
+def test_group_changes_are_signed_and_no_hand_edits_on_another_pc(two_pcs, people_service):
+    """crm group add/remove write the memberships with the tool's stamp, so PC B's sync
+    journals no hand edit by "unknown"; PC A's journal says who changed the group."""
+    rn = out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67")["resourceName"]
+    out("group", "create", "VIP")
+    two_pcs("B")
+    out("sync")
+    two_pcs("A")
+    assert out("group", "add", "VIP", "Petrov")["changed"] == [rn]
+    two_pcs("B")
+    assert out("sync")["hand_events"] == 0
+    assert out("find", "Petrov")[0]["groups"] == ["VIP"]
+    two_pcs("A")
+    assert out("group", "remove", "VIP", "Petrov")["changed"] == [rn]
+    two_pcs("B")
+    assert out("sync")["hand_events"] == 0
+    assert out("find", "Petrov")[0]["groups"] == []
+    two_pcs("A")
+    events = [(e["kind"], e["who"], e["text"]) for e in out("journal", "Petrov")["events"]
+              if e["kind"] == "contact_edited"]  # fmt: skip
+    assert events == [("contact_edited", "Olga", "added to group VIP"),
+                      ("contact_edited", "Olga", "removed from group VIP")]  # fmt: skip
+
+
+def test_group_add_keeps_a_phone_edit_made_meanwhile(two_pcs, people_service):
+    """The memberships write carries the etag of the local copy: a Notes edit made on a
+    phone after the last sync makes it stale; the change is re-applied to the fresh
+    contact, and the phone's edit stays."""
+    rn = out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67", "--note", "VIP?")["resourceName"]
+    out("group", "create", "VIP")
+    phone_notes(people_service, rn, lambda notes: "typed on the phone")
+    assert out("group", "add", "VIP", "Petrov")["changed"] == [rn]
+    fresh = person(people_service, rn)
+    assert fresh["biographies"][0]["value"] == "typed on the phone"
+    groups = {m["contactGroupMembership"]["contactGroupResourceName"]
+              for m in fresh["memberships"]}  # fmt: skip
+    assert len(groups) == 2 and "contactGroups/myContacts" in groups
