@@ -146,3 +146,24 @@ def test_lookup_and_group_messages_are_in_the_profiles_language(lang):
     # JSON stays the same in every language: keys are for programs
     data = json.loads(run_crm("--json", "find", "Petrov").out)
     assert set(data[0]) >= {"name", "phones", "groups", "resourceName"}
+
+
+@pytest.mark.parametrize("lang", ["ru", "tr"])
+def test_translated_help_keeps_every_example_and_layout_mark(lang):
+    """A translation keeps each example command (up to its comment), the \\b marks
+    that keep click from rewrapping a block, and every {placeholder}."""
+    import re
+
+    from contacts_crm.cli.help_text import help_texts
+
+    for name in cli.list_commands(click.Context(cli)):
+        cli.get_command(click.Context(cli), name)
+    translations = catalog(lang)
+    for english_text in set(help_texts(cli)):
+        translated = translations.gettext(english_text)
+        examples = [line.split("  #")[0].strip() for line in english_text.splitlines()
+                    if line.startswith("  ") and line.strip().startswith("crm ")]  # fmt: skip
+        for example in examples:
+            assert example in translated, (lang, example)
+        assert translated.count("\b") == english_text.count("\b"), (lang, english_text[:60])
+        assert set(re.findall(r"{\w*}", translated)) == set(re.findall(r"{\w*}", english_text))
