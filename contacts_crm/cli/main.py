@@ -142,7 +142,7 @@ def report_error(exc: CrmError, as_json: bool) -> int:
     if as_json:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2))
         return int(exc.exit_code)
-    click.secho(f"{_('Error:')} {exc.message}", fg="red", err=True)
+    click.secho(_("Error:") + f" {exc.message}", fg="red", err=True)  # Babel skips _() in f-strings
     details: list[str] = []
     if isinstance(exc, InputError):
         details = [str(p) for p in exc.problems]
@@ -155,7 +155,7 @@ def report_error(exc: CrmError, as_json: bool) -> int:
     if len(details) > len(shown):
         click.echo("  " + _("… and {n} more").format(n=len(details) - len(shown)), err=True)
     if exc.hint:
-        click.echo(f"{_('Hint:')} {exc.hint}", err=True)
+        click.echo(_("Hint:") + f" {exc.hint}", err=True)
     return int(exc.exit_code)
 
 

@@ -49,7 +49,7 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
     if len(queries) != 2:
         raise UsageError(
             _("merge takes two contacts"),
-            hint='crm merge A B  (e.g. crm merge Petrov "+7 916 123-45-67")',
+            hint=_('crm merge A B  (e.g. crm merge Petrov "+7 916 123-45-67")'),
         )
     result = uc.merge(ctx.account, queries[0], queries[1], into=into)
     _show_merge(ctx, result)
