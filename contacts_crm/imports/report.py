@@ -9,7 +9,7 @@ from contacts_crm.files.output import DEFAULT_MODE
 from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
 from contacts_crm.i18n import _
 from contacts_crm.imports.normalize import NOTICE_KINDS
-from contacts_crm.imports.plan import ImportPlan
+from contacts_crm.imports.plan import ImportPlan, PlanRow
 
 REPORT_COLUMNS = (
     "Row", "Action", "Reason", "Name", "Company", "Phones", "E-mails", "Matched contact",
@@ -41,14 +41,14 @@ def report_rows(plan: ImportPlan, *, translated: bool = False) -> list[list[str 
             [
                 r.row,
                 action_word(r.action.value) if translated else r.action.value,
-                r.reason,
+                r.local_reason() if translated else r.reason,
                 c.display_name if c else (r.match.display_name if r.match else ""),
                 c.organization if c else "",
                 "\n".join(p.value for p in c.phones) if c else "",
                 "\n".join(e.value for e in c.emails) if c else "",
                 (r.match.resource_name or "") if r.match else "",
                 (_("yes") if translated else "yes") if r.review else "",
-                "\n".join(r.warnings),
+                "\n".join([n.local() for n in r.notices] if translated else r.warnings),
             ]
         )
     return out
@@ -99,14 +99,20 @@ def problem_summary(
             return _("rows {first}, … ({n} rows)").format(first=first_row, n=n)
         return f"rows {first_row}, … ({n} rows)"
 
+    def reason(r: PlanRow) -> str:
+        return r.local_reason() if translated else r.reason
+
+    def warnings(r: PlanRow) -> list[str]:
+        return [n.local() for n in r.notices] if translated else r.warnings
+
     lines: dict[str, list[str]] = {k: [] for k in PROBLEM_TITLES}
     for r in plan.rows:
         if r.action == "reject":
-            lines["reject"].append(f"{row(r.row)}: {r.reason}")
+            lines["reject"].append(f"{row(r.row)}: {reason(r)}")
         elif r.review:
-            lines["review"].append(f"{row(r.row)}: " + ("; ".join(r.warnings) or r.reason))
+            lines["review"].append(f"{row(r.row)}: " + ("; ".join(warnings(r)) or reason(r)))
         for n in r.notices:
-            lines.setdefault(n.kind, []).append(n.text)
+            lines.setdefault(n.kind, []).append(n.local() if translated else n.text)
     for name in plan.new_groups:
         rows = plan.new_group_rows.get(name, [])
         where = row(rows[0]) if len(rows) == 1 else rows_of(rows[0], len(rows)) if rows else ""

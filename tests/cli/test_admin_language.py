@@ -21,6 +21,8 @@ WORDS = {
         "would": "cl.csv: 4 rows. Would: create 3, update 0, merge 0, skip 0, reject 1.",
         "did": "cl.csv: 4 rows. Did: create 3",
         "rejected": "Rows rejected: 1",
+        "reject_reason": "no name, company, phone or e-mail in the row",
+        "bad_email": "is not a valid e-mail (kept in notes)",
         "row": "  row 5: ",
         "refused": "E-mails refused (moved to the notes): 1",
         "dry": "Nothing was written (dry run).",
@@ -29,6 +31,7 @@ WORDS = {
                           "Matched contact", "Review", "Warnings"],
         "report_sheets": ["Import report", "Summary"],
         "create": "create",
+        "reject": "reject",
         "list_header": "Name,Phones,Emails,Company,Groups,Id",
         "count": "3 contact(s)",
         "about": "About to delete 1 contact(s):",
@@ -48,6 +51,8 @@ WORDS = {
                   "пропустить 0, отклонить 1."),
         "did": "cl.csv: строк 4. Сделано: создать 3",
         "rejected": "Отклонённые строки: 1",
+        "reject_reason": "в строке нет имени, компании, телефона или e-mail",
+        "bad_email": "— неверный e-mail (сохранён в заметках)",
         "row": "  строка 5: ",
         "refused": "E-mail не приняты (перенесены в заметки): 1",
         "dry": "Ничего не записано (пробный запуск).",
@@ -56,6 +61,7 @@ WORDS = {
                           "E-mail", "Найденный контакт", "Проверить", "Предупреждения"],
         "report_sheets": ["Отчёт об импорте", "Сводка"],
         "create": "создать",
+        "reject": "отклонить",
         "list_header": "Имя,Телефоны,E-mail,Компания,Группы,Id",
         "count": "контактов: 3",
         "about": "Будут удалены контакты (1):",
@@ -75,6 +81,8 @@ WORDS = {
                   "reddet 1."),
         "did": "cl.csv: 4 satır. Yapılan: oluştur 3",
         "rejected": "Reddedilen satırlar: 1",
+        "reject_reason": "satırda ad, şirket, telefon veya e-posta yok",
+        "bad_email": "geçerli bir e-posta değil (notlarda saklandı)",
         "row": "  satır 5: ",
         "refused": "Kabul edilmeyen e-postalar (notlara taşındı): 1",
         "dry": "Hiçbir şey yazılmadı (deneme çalıştırması).",
@@ -83,6 +91,7 @@ WORDS = {
                           "Eşleşen kişi", "Kontrol", "Uyarılar"],
         "report_sheets": ["İçe aktarma raporu", "Özet"],
         "create": "oluştur",
+        "reject": "reddet",
         "list_header": "Ad,Telefonlar,E-postalar,Şirket,Gruplar,Kimlik",
         "count": "3 kişi",
         "about": "1 kişi silinecek:",
@@ -147,7 +156,9 @@ def test_import_summary_report_and_file_errors(client_list, tmp_path, monkeypatc
     lines = dry.out.splitlines()
     assert lines[0] == words["would"]
     assert words["rejected"] in lines
-    assert any(line.startswith(words["row"]) for line in lines)  # the problem row, by number
+    why = f"{words['row']}{words['reject_reason']}"
+    assert any(line.startswith(why) for line in lines)  # the problem row and why
+    assert any(line.endswith(words["bad_email"]) for line in lines)
     assert words["refused"] in lines
     assert lines[-1] == words["dry"]
     book = openpyxl.load_workbook(tmp_path / "r.xlsx", read_only=True)
@@ -155,6 +166,8 @@ def test_import_summary_report_and_file_errors(client_list, tmp_path, monkeypatc
     rows = list(book[words["report_sheets"][0]].iter_rows(values_only=True))
     assert list(rows[0]) == words["report_header"]
     assert rows[1][1] == words["create"]
+    assert rows[2][-1].endswith(words["bad_email"])  # Anna's refused e-mail, in the Warnings
+    assert rows[4][1] == words["reject"] and rows[4][2].startswith(words["reject_reason"])
 
     # --json is the same in every language (keys, problem titles and lines included)
     same = crm("--json", "import", "cl.csv", "--dry-run")
