@@ -220,3 +220,22 @@ def test_list_delete_merge_and_profiles(client_list, lang):
 
     for args, out in english.items():  # the --json forms do not depend on the language
         assert crm("--json", *args).out == out, args
+
+
+SERVE = {
+    "en": ("Token pbx removed.", "no token named 'pbx'", "list them with: crm serve token list"),
+    "ru": ("Токен pbx удалён.", "нет токена 'pbx'", "список: crm serve token list"),
+    "tr": ("pbx belirteci kaldırıldı.", "'pbx' adlı belirteç yok",
+           "listelemek için: crm serve token list"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "tr"])
+def test_serve_tokens_speak_the_office_language(lang):
+    removed, missing, hint = SERVE[lang]
+    assert in_language(lang, "serve", "token", "add", "pbx").code == 0
+    done = crm("serve", "token", "remove", "pbx")
+    assert done.code == 0 and done.out.strip() == removed
+    again = crm("serve", "token", "remove", "pbx")
+    assert again.code == 66 and missing in again.err and hint in again.err
+    assert json.loads(crm("--json", "serve", "token", "list").out) == []
