@@ -6,6 +6,7 @@ import click
 
 from contacts_crm.cli.cards import journal
 from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.i18n import _
 from contacts_crm.usecases import history as uc
 
 
@@ -27,14 +28,15 @@ def journal_deleted(ctx: Ctx, query: tuple[str, ...]) -> None:
 
     def human() -> None:
         if not found:
-            click.echo("No deleted contacts in the journal.")
+            click.echo(_("No deleted contacts in the journal."))
             return
         rows = [
             (d.at[:10], d.who or "", d.name, ", ".join(p.value for p in d.contact.phones),
              d.resource_name)
             for d in found
         ]  # fmt: skip
-        table(["Deleted", "Who", "Name", "Phones", "Was"], rows, title="Deleted contacts")
+        table([_("Deleted"), _("Who"), _("Name"), _("Phones"), _("Was")], rows,
+              title=_("Deleted contacts"))  # fmt: skip
 
     emit(ctx, [d.to_dict() for d in found], human)
 
@@ -58,13 +60,12 @@ def undelete(ctx: Ctx, query: tuple[str, ...], by: str | None, allow_duplicate: 
       crm undelete "+7 916 123-45-67"
     """
     done = uc.undelete(ctx.account, " ".join(query), by=by, allow_duplicate=allow_duplicate)
-    missing = f" (groups no longer there: {', '.join(done.missing_groups)})" \
-        if done.missing_groups else ""  # fmt: skip
-    emit(
-        ctx,
-        done.to_dict(),
-        f"Restored {done.contact.display_name} as {done.contact.resource_name}{missing}",
+    said = _("Restored {name} as {rn}").format(
+        name=done.contact.display_name, rn=done.contact.resource_name
     )
+    if done.missing_groups:
+        said += _(" (groups no longer there: {names})").format(names=", ".join(done.missing_groups))
+    emit(ctx, done.to_dict(), said)
 
 
 COMMANDS = [undelete]

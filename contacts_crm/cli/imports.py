@@ -19,6 +19,7 @@ from contacts_crm.cli.output import (
     progress,
     show,
 )
+from contacts_crm.i18n import _
 
 EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".vcf": "vcard", ".json": "json"}
 
@@ -125,7 +126,7 @@ def run(
     from contacts_crm.imports import run as importer
 
     if not file.strip():
-        raise click.BadParameter("the file name is empty", param_hint="'FILE'")
+        raise click.BadParameter(_("the file name is empty"), param_hint="'FILE'")
     if region is not None:
         region = check_region(region, "--region")
     if report is not None:
@@ -144,7 +145,7 @@ def run(
         sheet=sheet,
         mapping_file=mapping,
     )
-    with progress(ctx, "importing") as update:
+    with progress(ctx, _("importing")) as update:
         outcome = importer.import_file(
             ctx.account,
             source,
@@ -166,45 +167,55 @@ def run(
         }
         for r in outcome.plan.rows
     ]
-    emit(ctx, {**summary, "rows": rows}, lambda: _print_outcome(summary, rows, report))
+    emit(ctx, {**summary, "rows": rows}, lambda: _print_outcome(summary, outcome, report))
 
 
 def _show_mapping(ctx: Ctx, found: dict) -> None:
-    heading = (f"{found['file']} · sheet {found['sheet']!r} · header on row "
-               f"{found['header_row']} · {found['flavor']}")  # fmt: skip
-    rows = [(c["column"], c["header"], c["field"], c["why"]) for c in found["columns"]]
-    show(ctx, Listing(["Column", "Header", "Goes to", "Why"], rows), found, before=[heading])
-
-
-def _print_outcome(summary: dict, rows: list[dict], report: Path | None) -> None:
-    verb = "Would" if summary["dry_run"] else "Did"
-    counts = ", ".join(
-        f"{k} {summary.get(k, 0)}" for k in ("create", "update", "merge", "skip", "reject")
+    heading = _("{file} · sheet {sheet!r} · header on row {row} · {flavor}").format(
+        file=found["file"], sheet=found["sheet"], row=found["header_row"], flavor=found["flavor"]
     )
-    click.echo(f"{summary['file']}: {summary['rows']} rows. {verb}: {counts}.")
-    for p in summary["problems"]:
+    rows = [(c["column"], c["header"], c["field"], c["why"]) for c in found["columns"]]
+    listing = Listing([_("Column"), _("Header"), _("Goes to"), _("Why")], rows,
+                      keys=["column", "header", "goesTo", "why"])  # fmt: skip
+    show(ctx, listing, found, before=[heading])
+
+
+def _print_outcome(summary: dict, outcome: Any, report: Path | None) -> None:
+    from contacts_crm.imports.report import action_word, problem_summary
+
+    counts = ", ".join(
+        f"{action_word(k)} {summary.get(k, 0)}"
+        for k in ("create", "update", "merge", "skip", "reject")
+    )
+    said = (_("{file}: {n} rows. Would: {counts}.") if summary["dry_run"]
+            else _("{file}: {n} rows. Did: {counts}."))  # fmt: skip
+    click.echo(said.format(file=summary["file"], n=summary["rows"], counts=counts))
+    problems = problem_summary(outcome.plan, translated=True)
+    for p in problems:
         title = p["title"]
         if p["kind"] == "new-group" and not summary["dry_run"]:
-            title = "groups created"
+            title = _("groups created")
         click.echo(f"{title[:1].upper()}{title[1:]}: {p['count']}")
         for line in p["first"]:
             click.echo(f"  {line}")
         if p["count"] > len(p["first"]):
-            click.echo(f"  … and {p['count'] - len(p['first'])} more")
+            click.echo("  " + _("… and {n} more").format(n=p["count"] - len(p["first"])))
     if report:
-        click.echo(f"Report: {report}")
-    elif summary["problems"]:
-        click.echo("Every row with its action and problems: run again with --report FILE.xlsx")
+        click.echo(_("Report: {path}").format(path=report))
+    elif problems:
+        click.echo(_("Every row with its action and problems: run again with --report FILE.xlsx"))
     if summary.get("duplicates"):
         click.echo(
-            f"Warning: {summary['duplicates']} row(s) of this import exist twice in the account; "
-            "'crm doctor' lists them and 'crm doctor --repair' deletes the extra copies."
+            _(
+                "Warning: {n} row(s) of this import exist twice in the account; 'crm doctor' "
+                "lists them and 'crm doctor --repair' deletes the extra copies."
+            ).format(n=summary["duplicates"])
         )
     if summary["dry_run"]:
-        click.echo("Nothing was written (dry run).")
+        click.echo(_("Nothing was written (dry run)."))
     else:
         click.echo(
-            f"Import id: {summary['import_id']} (undo with: crm import undo {summary['import_id']})"
+            _("Import id: {id} (undo with: crm import undo {id})").format(id=summary["import_id"])
         )
 
 
@@ -238,7 +249,8 @@ def undo(ctx: Ctx, import_id: str, force: bool) -> None:
 
     if not re.fullmatch(r"imp-[0-9a-f]{1,64}(-[0-9]{1,6})?", import_id):
         raise NotFoundError(
-            f"no import {import_id[:80]!r}", hint="'crm import list' shows the import ids"
+            _("no import {id!r}").format(id=import_id[:80]),
+            hint=_("'crm import list' shows the import ids"),
         )
     report = importer.undo(ctx.account, import_id, force=force)
     emit(ctx, report.to_dict(), lambda: _print_undo(report))
@@ -246,28 +258,32 @@ def undo(ctx: Ctx, import_id: str, force: bool) -> None:
 
 def _print_undo(report: Any) -> None:
     if report.already_undone:
-        click.echo(f"Import {report.import_id} was already undone: nothing to do.")
+        click.echo(_("Import {id} was already undone: nothing to do.").format(id=report.import_id))
         return
-    click.echo(
-        f"Undid {report.import_id}: removed {len(report.removed)} contact(s), changed back "
-        f"{len(report.restored)}"
-        + (f", {len(report.unchanged)} had nothing of the import left" if report.unchanged else "")
-        + "."
+    said = _("Undid {id}: removed {removed} contact(s), changed back {restored}").format(
+        id=report.import_id, removed=len(report.removed), restored=len(report.restored)
     )
+    if report.unchanged:
+        said += _(", {n} had nothing of the import left").format(n=len(report.unchanged))
+    click.echo(said + ".")
     for item in report.kept:
-        click.echo(f"  kept {item['name']} ({item['resourceName']}): {item['why']}")
+        click.echo(_("  kept {name} ({rn}): {why}").format(
+            name=item["name"], rn=item["resourceName"], why=item["why"]))  # fmt: skip
     if report.kept:
         click.echo(
-            f"Kept {len(report.kept)} contact(s) worked on since the import; "
-            f"'crm import undo {report.import_id} --force' deletes them too "
-            "(the journal keeps a copy)."
+            _(
+                "Kept {n} contact(s) worked on since the import; 'crm import undo {id} --force' "
+                "deletes them too (the journal keeps a copy)."
+            ).format(n=len(report.kept), id=report.import_id)
         )
     if report.gone:
-        click.echo(f"  {len(report.gone)} contact(s) were no longer in the account.")
+        click.echo(_("  {n} contact(s) were no longer in the account.").format(n=len(report.gone)))
     if report.groups_removed:
-        click.echo(f"  removed the group(s) it created: {', '.join(report.groups_removed)}")
+        click.echo(_("  removed the group(s) it created: {names}").format(
+            names=", ".join(report.groups_removed)))  # fmt: skip
     if report.groups_kept:
-        click.echo(f"  kept the group(s) it created, still in use: {', '.join(report.groups_kept)}")
+        click.echo(_("  kept the group(s) it created, still in use: {names}").format(
+            names=", ".join(report.groups_kept)))  # fmt: skip
 
 
 @import_.command("list")
@@ -298,9 +314,10 @@ def list_(ctx: Ctx) -> None:
     show(
         ctx,
         Listing(
-            ["Id", "File", "Status", "Started", "Created", "Updated"],
+            [_("Id"), _("File"), _("Status"), _("Started"), _("Created"), _("Updated")],
             [tuple(d.values()) for d in data],
-            empty="No import yet.",
+            empty=_("No import yet."),
+            keys=["id", "file", "status", "started", "created", "updated"],
         ),
         data,
     )
@@ -345,25 +362,27 @@ def export(
         emit(
             ctx,
             {"sheet": result.url, "tab": result.tab, "contacts": result.rows},
-            f"Wrote {result.rows} contact(s) to the {result.tab!r} tab of {result.url}",
+            _("Wrote {n} contact(s) to the {tab!r} tab of {url}").format(
+                n=result.rows, tab=result.tab, url=result.url
+            ),
         )
         return
     if file is None:
-        raise UsageError("give a FILE to write ('-' for stdout), or --to-sheet URL_OR_NAME")
+        raise UsageError(_("give a FILE to write ('-' for stdout), or --to-sheet URL_OR_NAME"))
     if str(file) == "-":
         if fmt in (None, "xlsx"):
             raise UsageError(
-                "xlsx cannot be written to stdout",
-                hint="give --format csv, google-csv, vcard or json with '-'",
+                _("xlsx cannot be written to stdout"),
+                hint=_("give --format csv, google-csv, vcard or json with '-'"),
             )
         n = _export_to_stdout(ctx, fmt, group)
-        click.echo(f"Exported {n} contact(s) to stdout ({fmt})", err=True)
+        click.echo(_("Exported {n} contact(s) to stdout ({fmt})").format(n=n, fmt=fmt), err=True)
         return
     suffix = file.suffix.lower()
     if fmt is None and suffix and suffix not in EXTENSIONS:
         raise UsageError(
-            f"cannot tell the format from {suffix!r}",
-            hint="name the file .xlsx, .csv, .vcf or .json, or give --format",
+            _("cannot tell the format from {suffix!r}").format(suffix=suffix),
+            hint=_("name the file .xlsx, .csv, .vcf or .json, or give --format"),
         )
     fmt = fmt or EXTENSIONS.get(suffix, "xlsx")
     file = check_output_path(file, "export file")
@@ -371,7 +390,7 @@ def export(
     emit(
         ctx,
         {"file": str(file), "format": fmt, "contacts": n},
-        f"Exported {n} contact(s) to {file} ({fmt})",
+        _("Exported {n} contact(s) to {file} ({fmt})").format(n=n, file=file, fmt=fmt),
     )
 
 
@@ -393,7 +412,8 @@ def restore(ctx: Ctx, file: Path, force: bool) -> None:
     from contacts_crm.usecases import export as exporter
 
     n = exporter.restore(ctx.account, file, force=force)
-    emit(ctx, {"file": str(file), "restored": n}, f"Restored {n} contact(s) from {file}")
+    emit(ctx, {"file": str(file), "restored": n},
+         _("Restored {n} contact(s) from {file}").format(n=n, file=file))  # fmt: skip
 
 
 def _export_to_stdout(ctx: Ctx, fmt: str, group: str | None) -> int:

@@ -7,11 +7,20 @@ import io
 
 import click
 
-from contacts_crm.cli.output import Ctx, contact_dict, emit, group_names, pass_ctx, table
+from contacts_crm.cli.output import (
+    Ctx,
+    confirm,
+    contact_dict,
+    emit,
+    group_names,
+    pass_ctx,
+    table,
+)
 from contacts_crm.contact.editing import Edit, with_error
 from contacts_crm.contact.model import EmailEntry, PhoneEntry
 from contacts_crm.contact.phones import format_national
 from contacts_crm.errors import InputError, Problem
+from contacts_crm.i18n import _
 from contacts_crm.usecases import contacts as contacts_uc
 from contacts_crm.usecases import manage as uc
 
@@ -46,7 +55,7 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
     found = uc.list_contacts(account, group=group, limit=limit)
     names = group_names(account)
     data = [contact_dict(c, names) for c in found]
-    header = ["Name", "Phones", "Emails", "Company", "Groups", "Id"]
+    header = [_("Name"), _("Phones"), _("Emails"), _("Company"), _("Groups"), _("Id")]
     rows = [
         (
             d["name"],
@@ -70,7 +79,8 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
             click.echo(buf.getvalue(), nl=False)
             return
         if not found:
-            click.echo("No contacts." if not group else f"No contacts in {group!r}.")
+            click.echo(_("No contacts.") if not group
+                       else _("No contacts in {group!r}.").format(group=group))  # fmt: skip
             return
         table(
             header,
@@ -79,7 +89,7 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
                 for r, d in zip(rows, data, strict=True)
             ],
         )
-        click.echo(f"{len(found)} contact(s)")
+        click.echo(_("{n} contact(s)").format(n=len(found)))
 
     emit(ctx, data, human)
 
@@ -101,25 +111,26 @@ def show(ctx: Ctx, query: tuple[str, ...]) -> None:
     data = shown.to_dict()
 
     def human() -> None:
-        click.secho(data["name"] or "(no name)", bold=True)
+        click.secho(data["name"] or _("(no name)"), bold=True)
         rows = [
-            ("Id", data["resourceName"]),
-            ("Given name", data["givenName"]),
-            ("Middle name", data["middleName"]),
-            ("Family name", data["familyName"]),
-            *[("Phone", f"{format_national(p['value'])} [{p['type']}]") for p in data["phones"]],
-            *[("Email", f"{e['value']} [{e['type']}]") for e in data["emails"]],
-            ("Company", data["organization"]),
-            ("Title", data["title"]),
-            *[("Address", f"{_address(a)} [{a['type']}]") for a in data["addresses"]],
-            ("Groups", ", ".join(data["groups"])),
+            (_("Id"), data["resourceName"]),
+            (_("Given name"), data["givenName"]),
+            (_("Middle name"), data["middleName"]),
+            (_("Family name"), data["familyName"]),
+            *[(_("Phone"), f"{format_national(p['value'])} [{p['type']}]")
+              for p in data["phones"]],
+            *[(_("Email"), f"{e['value']} [{e['type']}]") for e in data["emails"]],
+            (_("Company"), data["organization"]),
+            (_("Title"), data["title"]),
+            *[(_("Address"), f"{_address(a)} [{a['type']}]") for a in data["addresses"]],
+            (_("Groups"), ", ".join(data["groups"])),
             *[(f"{u['key']}", u["value"]) for u in data["userDefined"]],
-        ]
+        ]  # fmt: skip
         for label, value in rows:
             if value:
                 click.echo(f"{label:12} {value}")
-        click.echo("Card:")
-        click.echo(data["card"] or "(empty)")
+        click.echo(_("Card:"))
+        click.echo(data["card"] or _("(empty)"))
 
     emit(ctx, data, human)
 
@@ -195,17 +206,20 @@ def edit(
     if options.empty:
         edited = _edit_in_editor(ctx, query)
         if edited is None:
-            emit(ctx, {"changed": []}, "No change: the file was saved as it was.")
+            emit(ctx, {"changed": []}, _("No change: the file was saved as it was."))
             return
         options = edited
     result = uc.edit_contact(account, query, options)
     emit(
         ctx,
         result.to_dict(),
-        f"Changed {', '.join(result.changed)} of {result.contact.display_name} "
-        f"({result.contact.resource_name})"
+        _("Changed {fields} of {name} ({rn})").format(
+            fields=", ".join(result.changed),
+            name=result.contact.display_name,
+            rn=result.contact.resource_name,
+        )
         if result.changed
-        else "Nothing to change.",
+        else _("Nothing to change."),
     )
 
 
@@ -213,7 +227,7 @@ def _edit_in_editor(ctx: Ctx, query: str) -> Edit | None:
     """Open $EDITOR until the file parses; None when it is saved as it was shown."""
     contact, text = uc.editor_text(ctx.account, query)
     shown = text
-    for _ in range(EDITOR_TRIES):
+    for _try in range(EDITOR_TRIES):
         saved = click.edit(shown, extension=".txt", require_save=False)
         if saved is None or saved == shown:
             if shown == text:
@@ -224,9 +238,11 @@ def _edit_in_editor(ctx: Ctx, query: str) -> Edit | None:
         except InputError as exc:
             shown = with_error(saved, "; ".join([exc.message, *(str(p) for p in exc.problems)]))
     raise InputError(
-        f"the edited contact {contact.resource_name} still has a mistake: nothing was changed",
+        _("the edited contact {rn} still has a mistake: nothing was changed").format(
+            rn=contact.resource_name
+        ),
         [Problem(shown.split("\n", 1)[0].removeprefix("# ERROR: "))],
-        hint="run crm edit again, or change single fields with options such as --add-phone",
+        hint=_("run crm edit again, or change single fields with options such as --add-phone"),
     )
 
 
@@ -256,15 +272,17 @@ def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
             + (f", {c.phones[0].value}" if c.phones else "")
             for c in contacts
         )
-        click.echo(f"About to delete {len(contacts)} contact(s):\n{names}", err=True)
-        if not click.confirm("Delete them?", default=False, err=True):
-            raise click.exceptions.Abort()
+        click.echo(_("About to delete {n} contact(s):").format(n=len(contacts)), err=True)
+        click.echo(names, err=True)
+        confirm(_("Delete them?"), yes=False,
+                refused=_("{n} contact(s) not deleted").format(n=len(contacts)))  # fmt: skip
     result = uc.delete_contacts(account, contacts, force=force)
     emit(
         ctx,
         result.to_dict(),
-        f"Deleted {len(result.contacts)} contact(s) "
-        f"(journal operation {result.op_id}; 'crm undelete' brings one back)",
+        _("Deleted {n} contact(s) (journal operation {op}; 'crm undelete' brings one back)").format(
+            n=len(result.contacts), op=result.op_id
+        ),
     )
 
 

@@ -6,6 +6,7 @@ import click
 
 from contacts_crm.cli.output import Ctx, emit, pass_ctx
 from contacts_crm.errors import UsageError
+from contacts_crm.i18n import _
 from contacts_crm.usecases import duplicates as dup
 from contacts_crm.usecases import merge as uc
 
@@ -31,20 +32,24 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
     """
     if undo:
         if queries:
-            raise UsageError("--undo takes only the operation id", hint="crm merge --undo OP")
+            raise UsageError(_("--undo takes only the operation id"), hint="crm merge --undo OP")
         done = uc.undo_merge(ctx.account, undo)
         emit(
             ctx,
             done.to_dict(),
-            f"Undid merge {undo}: {done.restored.display_name} "
-            f"({done.restored.resource_name}) restored, {done.recreated.display_name} "
-            f"recreated as {done.recreated.resource_name}",
+            _("Undid merge {op}: {name} ({rn}) restored, {other} recreated as {new_rn}").format(
+                op=undo,
+                name=done.restored.display_name,
+                rn=done.restored.resource_name,
+                other=done.recreated.display_name,
+                new_rn=done.recreated.resource_name,
+            ),
         )
         return
     if len(queries) != 2:
         raise UsageError(
-            "merge takes two contacts",
-            hint='crm merge A B  (e.g. crm merge Petrov "+7 916 123-45-67")',
+            _("merge takes two contacts"),
+            hint=_('crm merge A B  (e.g. crm merge Petrov "+7 916 123-45-67")'),
         )
     result = uc.merge(ctx.account, queries[0], queries[1], into=into)
     _show_merge(ctx, result)
@@ -53,12 +58,14 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
 def _show_merge(ctx: Ctx, result: uc.Merged) -> None:
     def human() -> None:
         into = f"{result.contact.display_name} ({result.contact.resource_name})"
-        click.echo(f"Merged {result.other} into {into}; undo: crm merge --undo {result.op_id}")
+        click.echo(_("Merged {other} into {into}; undo: crm merge --undo {op}").format(
+            other=result.other, into=into, op=result.op_id))  # fmt: skip
         for old, new in result.renumbered.items():
             if old != new:
-                click.echo(f"  order {old} of the other card is now order {new}")
+                click.echo(_("  order {old} of the other card is now order {new}").format(
+                    old=old, new=new))  # fmt: skip
         for note in result.notes:
-            click.echo(f"  kept as a note: {note}")
+            click.echo(_("  kept as a note: {note}").format(note=note))
 
     emit(ctx, result.to_dict(), human)
 
@@ -98,14 +105,14 @@ def duplicates(ctx: Ctx, by: str | None, do_merge: bool, yes: bool) -> None:
       crm duplicates --merge --yes
     """
     if yes and not do_merge:
-        raise UsageError("--yes only goes with --merge", hint="crm duplicates --merge --yes")
+        raise UsageError(_("--yes only goes with --merge"), hint="crm duplicates --merge --yes")
     account = ctx.account
     found = dup.duplicates(account, dup.parse_by(by))
     if not do_merge:
 
         def human() -> None:
             if not found:
-                click.echo("No likely duplicates.")
+                click.echo(_("No likely duplicates."))
             for n, item in enumerate(found, 1):
                 _print_group(n, item)
 
@@ -120,7 +127,9 @@ def duplicates(ctx: Ctx, by: str | None, do_merge: bool, yes: bool) -> None:
         if not yes:
             _print_group(n, item, err=True)
             if not click.confirm(
-                f"Merge these into {item.contacts[0].display_name}?", default=False, err=True
+                _("Merge these into {name}?").format(name=item.contacts[0].display_name),
+                default=False,
+                err=True,
             ):
                 skipped += 1
                 continue
@@ -128,20 +137,28 @@ def duplicates(ctx: Ctx, by: str | None, do_merge: bool, yes: bool) -> None:
             merged.append(result.to_dict())
             if not ctx.json:
                 click.echo(
-                    f"Merged {result.other} into {result.contact.display_name} "
-                    f"(undo: crm merge --undo {result.op_id})"
+                    _("Merged {other} into {name} (undo: crm merge --undo {op})").format(
+                        other=result.other, name=result.contact.display_name, op=result.op_id
+                    )
                 )
     emit(
         ctx,
         {"merged": merged, "skipped": skipped},
-        f"{len(merged)} merge(s), {skipped} group(s) left alone",
+        _("{merged} merge(s), {skipped} group(s) left alone").format(
+            merged=len(merged), skipped=skipped
+        ),
     )
 
 
 def _print_group(n: int, item: dup.Found, err: bool = False) -> None:
-    why = "; ".join(f"same {r} {v}" for r, v in item.group.reasons)
+    same = {"phone": _("same phone {value}"), "email": _("same email {value}"),
+            "name": _("same name {value}")}  # fmt: skip
+    why = "; ".join(
+        same[r].format(value=v) if r in same else f"same {r} {v}" for r, v in item.group.reasons
+    )
     click.echo(
-        f"{n}. {why}" + ("" if item.group.exact else " (by name: check before merging)"), err=err
+        f"{n}. {why}" + ("" if item.group.exact else _(" (by name: check before merging)")),
+        err=err,
     )
     for c in item.contacts:
         phones = ", ".join(p.value for p in c.phones)

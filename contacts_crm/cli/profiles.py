@@ -12,6 +12,7 @@ from contacts_crm.cli.output import Ctx, Listing, emit, output_options, pass_ctx
 from contacts_crm.cli.output import show as show_listing
 from contacts_crm.defaults import DEFAULT_REGION
 from contacts_crm.errors import UsageError
+from contacts_crm.i18n import _
 
 
 @click.group()
@@ -52,7 +53,9 @@ def list_(ctx: Ctx) -> None:
     ]
     rows = [("*" if d["default"] else "", d["name"], d["kind"], d["endpoint"] or "", d["user"])
             for d in data]  # fmt: skip
-    show_listing(ctx, Listing(["Default", "Profile", "Kind", "Endpoint", "User"], rows), data)
+    columns = [_("Default"), _("Profile"), _("Kind"), _("Endpoint"), _("User")]
+    keys = ["default", "profile", "kind", "endpoint", "user"]
+    show_listing(ctx, Listing(columns, rows, keys=keys), data)
 
 
 @profile.command()
@@ -103,7 +106,7 @@ def add(
       crm profile add istanbul --region TR --language tr --user Ayşe
     """
     if endpoint and google:
-        raise UsageError("choose either --endpoint or --google")
+        raise UsageError(_("choose either --endpoint or --google"))
     kind = "google" if google else "endpoint" if endpoint else "local"
     prof = cfg.Profile(
         name=name,
@@ -121,12 +124,12 @@ def add(
     if problems:
         from contacts_crm.errors import ConfigError
 
-        raise ConfigError(f"profile {name!r} is not valid", problems)
+        raise ConfigError(_("profile {name!r} is not valid").format(name=name), problems)
     if client_secrets or service_account:
         from contacts_crm.account.auth import check_key_file
 
         if not google:
-            raise UsageError("--client-secrets and --service-account go with --google")
+            raise UsageError(_("--client-secrets and --service-account go with --google"))
         if client_secrets:
             check_key_file(Path(client_secrets), "oauth")
         if service_account:
@@ -144,7 +147,9 @@ def add(
     emit(
         ctx,
         {"profile": name, "kind": kind, "config": str(path)},
-        f"Saved profile {name} ({kind}) in {path}\nNext: {next_step}",
+        _("Saved profile {name} ({kind}) in {path}").format(name=name, kind=kind, path=path)
+        + "\n"
+        + _("Next: {step}").format(step=next_step),
     )
 
 
@@ -162,7 +167,7 @@ def use(ctx: Ctx, name: str) -> None:
     conf.profile(name)  # raises NotFoundError with a hint
     conf.default_profile = name
     cfg.save(conf)
-    emit(ctx, {"default": name}, f"Default profile: {name}")
+    emit(ctx, {"default": name}, _("Default profile: {name}").format(name=name))
 
 
 @profile.command()
@@ -181,7 +186,7 @@ def remove(ctx: Ctx, name: str) -> None:
     if conf.default_profile == name:
         conf.default_profile = "local"
     cfg.save(conf)
-    emit(ctx, {"removed": name}, f"Removed profile {name}")
+    emit(ctx, {"removed": name}, _("Removed profile {name}").format(name=name))
 
 
 @click.group("config")
@@ -240,8 +245,9 @@ def set_(ctx: Ctx, key: str, value: str) -> None:
       crm --profile office config set region TR
     """
     if not value.strip():
-        raise UsageError(f"{key} cannot be set to an empty value",
-                         hint=f"to go back to the default: crm config unset {key}")  # fmt: skip
+        raise UsageError(_("{key} cannot be set to an empty value").format(key=key),
+                         hint=_("to go back to the default: crm config unset {key}").format(
+                             key=key))  # fmt: skip
     conf = cfg.load()
     name = conf.profile(ctx.profile).name
     cfg.set_value(conf, name, key, value)
@@ -268,11 +274,14 @@ def unset(ctx: Ctx, key: str) -> None:
     if problems:
         from contacts_crm.errors import ConfigError
 
-        raise ConfigError(f"{key} cannot be unset for profile {prof.name!r}", problems)
+        raise ConfigError(_("{key} cannot be unset for profile {name!r}").format(
+            key=key, name=prof.name), problems)  # fmt: skip
     conf.profiles[prof.name] = updated
     cfg.save(conf)
-    shown = "(none)" if default in (None, "") else default
-    emit(ctx, {"profile": prof.name, key: default}, f"{prof.name}: {key} = {shown} (default)")
+    shown = _("(none)") if default in (None, "") else default
+    emit(ctx, {"profile": prof.name, key: default},
+         _("{profile}: {key} = {value} (default)").format(profile=prof.name, key=key,
+                                                         value=shown))  # fmt: skip
 
 
 @click.command()
@@ -298,7 +307,7 @@ def login(ctx: Ctx, no_browser: bool) -> None:
     emit(
         ctx,
         {"profile": prof.name, "token": str(path)},
-        f"Logged in. Token saved to {path} (mode 600).",
+        _("Logged in. Token saved to {path} (mode 600).").format(path=path),
     )
 
 

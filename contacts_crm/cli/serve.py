@@ -11,6 +11,7 @@ import click
 from contacts_crm import config as cfg
 from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
 from contacts_crm.errors import UsageError
+from contacts_crm.i18n import _
 from contacts_crm.web.staff import Staff
 
 
@@ -75,26 +76,29 @@ def serve(click_ctx: click.Context, host: str, port: int, cert: str | None, key:
         shown = office_addresses() if host in ("0.0.0.0", "") else [host]
         port_ = getattr(server, "port", port)
         for addr in shown or [host]:
-            click.echo(f"Serving the office page on {scheme}://{addr}:{port_}/")
+            click.echo(_("Serving the office page on {url}").format(
+                url=f"{scheme}://{addr}:{port_}/"))  # fmt: skip
         if not shown:
-            click.echo("(this PC's address on the Wi-Fi: see 'ipconfig' on Windows, "
-                       "'hostname -I' on Linux)")  # fmt: skip
-        click.echo("Stop with Ctrl+C.")
+            click.echo(_("(this PC's address on the Wi-Fi: see 'ipconfig' on Windows, "
+                         "'hostname -I' on Linux)"))  # fmt: skip
+        click.echo(_("Stop with Ctrl+C."))
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt  # systemd / a service manager stops it like Ctrl+C
 
     signal.signal(signal.SIGTERM, stop)
-    click.echo("Bringing the local copy up to date…", err=True)
+    click.echo(_("Bringing the local copy up to date…"), err=True)
     try:
         run_server(ctx.account, host=host, port=port, cert=cert, key=key,
                    sync_interval=float(sync_seconds), on_ready=ready)  # fmt: skip
     except KeyboardInterrupt:
-        click.echo("Stopped.", err=True)
+        click.echo(_("Stopped."), err=True)
     except OSError as exc:
         raise UsageError(
-            f"cannot listen on {host}:{port} ({exc.strerror or exc})",
-            hint="another program uses that port: pick another with --port",
+            _("cannot listen on {host}:{port} ({why})").format(
+                host=host, port=port, why=exc.strerror or exc
+            ),
+            hint=_("another program uses that port: pick another with --port"),
         ) from exc
 
 
@@ -136,7 +140,8 @@ def user_add(ctx: Ctx, name: str, pin_stdin: bool) -> None:
     """
     staff = _staff(ctx)
     added = staff.add_user(name, _read_pin(pin_stdin))
-    emit(ctx, {"user": added.name}, f"User {added.name} added: sign in with this PIN.")
+    emit(ctx, {"user": added.name},
+         _("User {name} added: sign in with this PIN.").format(name=added.name))  # fmt: skip
 
 
 @user.command("list")
@@ -150,7 +155,7 @@ def user_list(ctx: Ctx) -> None:
     """
     users = _staff(ctx).users()
     emit(ctx, [{"user": u.name, "created": u.created} for u in users],
-         lambda: table(["User", "Added"], [(u.name, u.created) for u in users]))  # fmt: skip
+         lambda: table([_("User"), _("Added")], [(u.name, u.created) for u in users]))  # fmt: skip
 
 
 @user.command("reset")
@@ -166,7 +171,11 @@ def user_reset(ctx: Ctx, name: str, pin_stdin: bool) -> None:
     """
     staff = _staff(ctx)
     done = staff.reset_user(name, _read_pin(pin_stdin))
-    emit(ctx, {"user": done.name}, f"New PIN set for {done.name}; their phones sign in again.")
+    emit(
+        ctx,
+        {"user": done.name},
+        _("New PIN set for {name}; their phones sign in again.").format(name=done.name),
+    )
 
 
 @user.command("remove")
@@ -180,7 +189,7 @@ def user_remove(ctx: Ctx, name: str) -> None:
       crm serve user remove Olga
     """
     gone = _staff(ctx).remove_user(name)
-    emit(ctx, {"removed": gone}, f"User {gone} removed.")
+    emit(ctx, {"removed": gone}, _("User {name} removed.").format(name=gone))
 
 
 # ------------------------------------------------------------------ tokens
@@ -207,9 +216,17 @@ def token_add(ctx: Ctx, name: str) -> None:
       crm serve token add pbx
     """
     value = _staff(ctx).add_token(name)
-    emit(ctx, {"token": name, "value": value},
-         lambda: click.echo(f"Token {name}: {value}\nPBX lookup URL: "
-                            f"http://THIS-PC:8765/cid?number=NUMBER&token={value}"))  # fmt: skip
+    emit(
+        ctx,
+        {"token": name, "value": value},
+        lambda: click.echo(
+            _("Token {name}: {value}").format(name=name, value=value)
+            + "\n"
+            + _("PBX lookup URL: {url}").format(
+                url=f"http://THIS-PC:8765/cid?number=NUMBER&token={value}"
+            )
+        ),
+    )
 
 
 @token.command("list")
@@ -222,8 +239,11 @@ def token_list(ctx: Ctx) -> None:
       crm serve token list
     """
     tokens = _staff(ctx).tokens()
-    emit(ctx, [{"token": t.name, "created": t.created} for t in tokens],
-         lambda: table(["Token", "Added"], [(t.name, t.created) for t in tokens]))  # fmt: skip
+    emit(
+        ctx,
+        [{"token": t.name, "created": t.created} for t in tokens],
+        lambda: table([_("Token"), _("Added")], [(t.name, t.created) for t in tokens]),
+    )
 
 
 @token.command("remove")
@@ -237,7 +257,7 @@ def token_remove(ctx: Ctx, name: str) -> None:
       crm serve token remove pbx
     """
     _staff(ctx).remove_token(name)
-    emit(ctx, {"removed": name}, f"Token {name} removed.")
+    emit(ctx, {"removed": name}, _("Token {name} removed.").format(name=name))
 
 
 COMMANDS = [serve]

@@ -15,6 +15,7 @@ import charset_normalizer
 
 from contacts_crm.errors import InputError
 from contacts_crm.files.table import Row, Table
+from contacts_crm.i18n import _
 
 _OFFICE_ENCODINGS = ("cp1251", "cp1254", "cp1252")
 _CYR = re.compile(r"[А-Яа-яЁё]")
@@ -35,8 +36,8 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         return data.decode("utf-16"), "utf-16"
     if _binary(data[:4096]):
         raise InputError(
-            f"{name}: this is a binary file, not a client list",
-            hint="import an .xlsx, .xls, .ods, .csv or .vcf file",
+            _("{name}: this is a binary file, not a client list").format(name=name),
+            hint=_("import an .xlsx, .xls, .ods, .csv or .vcf file"),
         )
     try:
         return data.decode("utf-8"), "utf-8"
@@ -57,8 +58,8 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             best, best_score = (text, enc), score
     if best is None:
         raise InputError(
-            f"{name}: the text encoding cannot be recognised",
-            hint="save the file from Excel as 'CSV UTF-8'",
+            _("{name}: the text encoding cannot be recognised").format(name=name),
+            hint=_("save the file from Excel as 'CSV UTF-8'"),
         )
     return best
 
@@ -117,7 +118,9 @@ def read_csv(data: bytes, name: str) -> Table:
             rows.append(Row(number, cells))
     except csv.Error as e:
         raise InputError(
-            f"{name}: line {reader.line_num}: the CSV cannot be parsed ({e})",
-            hint="check the quotes on that line or re-save the file from Excel",
+            _("{name}: line {line}: the CSV cannot be parsed ({why})").format(
+                name=name, line=reader.line_num, why=e
+            ),
+            hint=_("check the quotes on that line or re-save the file from Excel"),
         ) from None
     return Table(source=name, rows=rows, kind="csv", encoding=encoding, delimiter=delimiter)

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from contacts_crm.errors import OutputFileError, UsageError
+from contacts_crm.i18n import _
 
 DEFAULT_MODE = 0o600
 
@@ -25,28 +26,36 @@ def check_output(path: Path | str, option: str = "FILE") -> Path:
     """The path, or OutputFileError (exit 73) / UsageError saying why it cannot be written."""
     text = os.fspath(path)
     if not text.strip():
-        raise UsageError(f"{option}: the file name is empty", hint="give the file to write")
+        raise UsageError(_("{option}: the file name is empty").format(option=option),
+                         hint=_("give the file to write"))  # fmt: skip
     target = Path(text)
     limit = _name_max(target.parent)
     if any(len(os.fsencode(part)) > limit for part in target.parts):
         raise OutputFileError(
-            f"{_short(target)}: the file name is too long (at most {limit} bytes per name)",
-            hint="choose a shorter name",
+            _("{path}: the file name is too long (at most {limit} bytes per name)").format(
+                path=_short(target), limit=limit
+            ),
+            hint=_("choose a shorter name"),
         )
     if target.is_dir():
-        raise OutputFileError(f"{_short(target)} is a directory", hint="give a file name inside it")
+        raise OutputFileError(_("{path} is a directory").format(path=_short(target)),
+                              hint=_("give a file name inside it"))  # fmt: skip
     parent = target.parent
     if not parent.is_dir():
         raise OutputFileError(
-            f"{_short(target)}: the directory {_short(parent)} does not exist",
-            hint=f"create it first (mkdir -p {_short(parent)}) or choose another place",
+            _("{path}: the directory {folder} does not exist").format(
+                path=_short(target), folder=_short(parent)
+            ),
+            hint=_("create it first (mkdir -p {folder}) or choose another place").format(
+                folder=_short(parent)
+            ),
         )
     if not os.access(parent, os.W_OK | os.X_OK) or (
         target.exists() and not os.access(target, os.W_OK)
     ):
         raise OutputFileError(
-            f"{_short(target)}: no permission to write here",
-            hint="choose a directory you can write, or fix its permissions",
+            _("{path}: no permission to write here").format(path=_short(target)),
+            hint=_("choose a directory you can write, or fix its permissions"),
         )
     return target
 
@@ -91,11 +100,14 @@ def file_mode(text: str | None) -> int:
 
 def _write_error(target: Path, exc: OSError) -> OutputFileError:
     hint = (
-        "free some disk space and run it again"
+        _("free some disk space and run it again")
         if exc.errno in (errno.ENOSPC, errno.EDQUOT)
-        else "choose another place, or fix its permissions"
+        else _("choose another place, or fix its permissions")
     )
-    return OutputFileError(f"{_short(target)}: cannot write ({exc.strerror or exc})", hint=hint)
+    return OutputFileError(
+        _("{path}: cannot write ({why})").format(path=_short(target), why=exc.strerror or exc),
+        hint=hint,
+    )
 
 
 def _name_max(directory: Path) -> int:

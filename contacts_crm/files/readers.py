@@ -10,6 +10,7 @@ from contacts_crm.files.detect import sniff
 from contacts_crm.files.table import Table
 from contacts_crm.files.vcard import read_vcard
 from contacts_crm.files.workbook import read_workbook
+from contacts_crm.i18n import _
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -27,22 +28,28 @@ def read_source(path: Path | str) -> bytes:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(
-                f"{name}: the file is {size // 2**20} MB; the limit is 200 MB",
-                hint="split the list into several files, or save only the sheet with the clients",
+                _("{name}: the file is {mb} MB; the limit is 200 MB").format(
+                    name=name, mb=size // 2**20
+                ),
+                hint=_(
+                    "split the list into several files, or save only the sheet with the clients"
+                ),
             )
         data = path.read_bytes()
     except FileNotFoundError:
         raise NotFoundError(
-            f"{path}: no such file", hint="check the file's name and folder"
+            _("{path}: no such file").format(path=path),
+            hint=_("check the file's name and folder"),
         ) from None
     except IsADirectoryError:
         raise InputError(
-            f"{path}: this is a folder, not a file", hint="give the client-list file inside it"
+            _("{path}: this is a folder, not a file").format(path=path),
+            hint=_("give the client-list file inside it"),
         ) from None
     except PermissionError:
         raise InputError(
-            f"{path}: the file cannot be read (permission denied)",
-            hint="close it in Excel or copy it to a folder you can read, then retry",
+            _("{path}: the file cannot be read (permission denied)").format(path=path),
+            hint=_("close it in Excel or copy it to a folder you can read, then retry"),
         ) from None
     return data
 

@@ -6,6 +6,7 @@ import vobject
 
 from contacts_crm.errors import InputError
 from contacts_crm.files.table import Row, Table
+from contacts_crm.i18n import _
 
 # Columns named by import field ids (see templates/import/columns.toml).
 VCARD_COLUMNS = (
@@ -26,8 +27,10 @@ def read_vcard(data: bytes, name: str) -> Table:
             rows.append(Row(i, _card_cells(card)))
     except Exception as e:  # vobject raises many unrelated types on bad input
         raise InputError(
-            f"{name}: card {len(rows)}: the vCard cannot be parsed ({str(e)[:120]})",
-            hint="export the contacts again as vCard",
+            _("{name}: card {n}: the vCard cannot be parsed ({why})").format(
+                name=name, n=len(rows), why=str(e)[:120]
+            ),
+            hint=_("export the contacts again as vCard"),
         ) from None
     return Table(source=name, rows=rows, kind="vcard", encoding="utf-8")
 

@@ -22,6 +22,7 @@ import python_calamine as pc
 
 from contacts_crm.errors import InputError
 from contacts_crm.files.table import Row, Table, cell_text
+from contacts_crm.i18n import _
 
 # A sheet is streamed when its rectangle holds more than this many cells and
 # more than SPARSE_RATIO times the cells written in the file.
@@ -48,13 +49,15 @@ def read_workbook(data: bytes, name: str, kind: str) -> list[Table]:
         wb = pc.load_workbook(io.BytesIO(data))
     except pc.PasswordError:
         raise InputError(
-            f"{name}: the workbook is password-protected",
-            hint="open it in Excel, remove the password, save and retry",
+            _("{name}: the workbook is password-protected").format(name=name),
+            hint=_("open it in Excel, remove the password, save and retry"),
         ) from None
     except (pc.CalamineError, ValueError, OSError) as e:
         raise InputError(
-            f"{name}: the {kind} workbook cannot be read ({_short(e)})",
-            hint="the file may be damaged or cut short: copy it again or re-save it in Excel",
+            _("{name}: the {kind} workbook cannot be read ({why})").format(
+                name=name, kind=kind, why=_short(e)
+            ),
+            hint=_("the file may be damaged or cut short: copy it again or re-save it in Excel"),
         ) from None
     tables = []
     names = list(wb.sheet_names)
@@ -76,12 +79,14 @@ def read_workbook(data: bytes, name: str, kind: str) -> list[Table]:
                     _add_errors(rows, scan.errors)
         except (pc.CalamineError, ValueError, KeyError, OSError) as e:
             raise InputError(
-                f"{name}: sheet {sheet_name!r} cannot be read ({_short(e)})",
-                hint="the file may be damaged: re-save it in Excel",
+                _("{name}: sheet {sheet!r} cannot be read ({why})").format(
+                    name=name, sheet=sheet_name, why=_short(e)
+                ),
+                hint=_("the file may be damaged: re-save it in Excel"),
             ) from None
         tables.append(Table(source=name, rows=rows, sheet=sheet_name, kind=kind, sheets=names))
     if not tables:
-        raise InputError(f"{name}: the workbook has no visible sheet")
+        raise InputError(_("{name}: the workbook has no visible sheet").format(name=name))
     return tables
 
 

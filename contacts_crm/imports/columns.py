@@ -21,6 +21,7 @@ from typing import Any
 
 from contacts_crm.errors import ConfigError, InputError, Problem
 from contacts_crm.files.table import Table, column_letter
+from contacts_crm.i18n import _
 
 FIELDS = (
     "full_name", "given_name", "family_name", "middle_name", "organization", "title",
@@ -304,12 +305,13 @@ def load_mapping_file(path: Path | str) -> MappingFile:
         data = tomllib.loads(path.read_text("utf-8-sig"))
     except FileNotFoundError:
         raise InputError(
-            f"{path}: mapping file not found", hint="check the name given to --mapping"
+            _("{path}: mapping file not found").format(path=path),
+            hint=_("check the name given to --mapping"),
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(
-            f"{path}: the mapping file is not valid TOML ({e})",
-            hint='fix that line; entries look like "Header" = "field" (see README)',
+            _("{path}: the mapping file is not valid TOML ({why})").format(path=path, why=e),
+            hint=_('fix that line; entries look like "Header" = "field" (see README)'),
         ) from None
     problems: list[Problem] = []
     columns: dict[str, str] = {}
@@ -346,8 +348,8 @@ def load_mapping_file(path: Path | str) -> MappingFile:
         problems.append(Problem(f"unknown keys: {', '.join(sorted(unknown))}", file=str(path)))
     if problems:
         raise InputError(
-            f"{path}: the mapping file has errors", problems,
-            hint="fix the entries named above (see README, 'Mapping file')",
+            _("{path}: the mapping file has errors").format(path=path), problems,
+            hint=_("fix the entries named above (see README, 'Mapping file')"),
         )  # fmt: skip
     return MappingFile(
         columns=columns, header_row=header_row, sheet=sheet,
@@ -397,7 +399,7 @@ def explain_header(
 
 def _flavor(headers: list[str]) -> str:
     keys = {normalize_header(h) for h in headers}
-    for name, (detect, _) in load_synonyms(_office_columns()).flavors.items():
+    for name, (detect, _words) in load_synonyms(_office_columns()).flavors.items():
         if detect and all(d in keys for d in detect):
             return name
     return "generic"
@@ -429,10 +431,13 @@ def detect_mapping(table: Table, user: MappingFile | None = None) -> Mapping:
     at = find_header_row(table, user)
     if at is None:
         raise InputError(
-            f"{table.source}{_sheet(table)}: no header row found in the first "
-            f"{HEADER_SCAN_ROWS} rows",
-            hint="the header needs columns such as Name, Phone, E-mail (ФИО, Телефон; "
-            "Ad Soyad, Telefon), or give a mapping file with --mapping",
+            _("{file}: no header row found in the first {n} rows").format(
+                file=f"{table.source}{_sheet(table)}", n=HEADER_SCAN_ROWS
+            ),
+            hint=_(
+                "the header needs columns such as Name, Phone, E-mail (ФИО, Телефон; "
+                "Ad Soyad, Telefon), or give a mapping file with --mapping"
+            ),
         )
     header = table.rows[at]
     flavor = _flavor(header.cells)
@@ -483,13 +488,17 @@ def choose_table(tables: list[Table], sheet: str | None, user: MappingFile | Non
                 return t
         if all(t.sheet is None for t in tables):
             raise InputError(
-                f"{tables[0].source}: a {tables[0].kind} file has no sheets (--sheet {wanted})",
-                hint="leave out --sheet for this file",
+                _("{file}: a {kind} file has no sheets (--sheet {sheet})").format(
+                    file=tables[0].source, kind=tables[0].kind, sheet=wanted
+                ),
+                hint=_("leave out --sheet for this file"),
             )
         names = ", ".join(repr(t.sheet) for t in tables)
         raise InputError(
-            f"{tables[0].source}: no sheet {wanted!r}; the sheets are {names}",
-            hint="give one of them with --sheet NAME (or its number, 1, 2...)",
+            _("{file}: no sheet {sheet!r}; the sheets are {names}").format(
+                file=tables[0].source, sheet=wanted, names=names
+            ),
+            hint=_("give one of them with --sheet NAME (or its number, 1, 2...)"),
         )
     if len(tables) == 1:
         return tables[0]
@@ -513,10 +522,14 @@ def check_has_data(table: Table, mapping: Mapping) -> None:
     """InputError for a file that has a header but no data rows."""
     if not data_rows(table, mapping):
         raise InputError(
-            f"{table.source}{_sheet(table)}: only a header (row {mapping.header_row}), no clients",
-            hint="check that this is the right file and sheet (--sheet)",
+            _("{file}: only a header (row {row}), no clients").format(
+                file=f"{table.source}{_sheet(table)}", row=mapping.header_row
+            ),
+            hint=_("check that this is the right file and sheet (--sheet)"),
         )
 
 
 def _sheet(table: Table) -> str:
-    return f", sheet {table.sheet!r}" if table.sheet and len(table.sheets) > 1 else ""
+    if table.sheet and len(table.sheets) > 1:
+        return _(", sheet {sheet!r}").format(sheet=table.sheet)
+    return ""

@@ -21,7 +21,9 @@ from contacts_crm.contact import phones
 from contacts_crm.contact.model import STARRED, SYSTEM_GROUPS, Address, EmailEntry, PhoneEntry
 from contacts_crm.files.safe_cells import strip_formula_guard
 from contacts_crm.files.table import Row
+from contacts_crm.i18n import _
 from contacts_crm.imports.columns import Mapping
+from contacts_crm.imports.said import Said, said
 
 # Unicode Cc (control) and Cf (format: bidi, zero-width, soft hyphen...) characters that
 # sneak in from old systems and copy-paste; TAB, LF and CR are handled as white space.
@@ -67,6 +69,22 @@ _PHONE_LABELS = {
 }  # fmt: skip
 
 
+def _marked() -> None:  # pragma: no cover - never called: marks the notices for extraction
+    for _text in (
+        _("{ref} ({header}): Excel error {error} in the cell, the value is left out; fix the "
+          "formula in the file and import again"),
+        _("{ref} ({header}): removed {n} control or invisible character(s)"),
+        _("{ref} ({header}): {value!r} is not a valid e-mail (kept in notes)"),
+        _("{ref} ({header}): {n} characters cut to {limit} (the People API's limit for a field)"),
+        _("row {row}: the notes have {n} characters ({size} bytes), cut to {cut} ({kb} KB, half "
+          "of what the People API holds per contact); the rest stays in the file"),
+        _("{ref} ({header}): {n} digits in the cell are not phone numbers; fix the cell and "
+          "import again"),
+        _("{ref} ({header}): {value!r}: {problem} (kept in notes)"),
+    ):  # fmt: skip
+        pass
+
+
 NOTICE_KINDS = {
     "phone-to-notes": "phones moved to the notes",
     "email-refused": "e-mails refused (moved to the notes)",
@@ -81,7 +99,12 @@ class Notice:
     """One thing the importer did to a row: ``kind`` groups it (see NOTICE_KINDS)."""
 
     kind: str
-    text: str
+    text: str  # English (--json, the journal)
+    said: Said | None = None  # the same, to show in the current language
+
+    def local(self) -> str:
+        """The text in the current language."""
+        return self.said.local() if self.said is not None else self.text
 
 
 @dataclass
@@ -102,6 +125,7 @@ class ImportRecord:
     notices: list[Notice] = field(default_factory=list)
     review: bool = False
     reject: str = ""  # why the row cannot be imported as it is (the rest of the file can)
+    reject_said: Said | None = None  # the same, to show in the current language
     phone_texts: list[str] = field(default_factory=list)  # every phone as typed (for the region)
 
     @property
@@ -109,8 +133,8 @@ class ImportRecord:
         """The notices' texts, in row order."""
         return [n.text for n in self.notices]
 
-    def notice(self, kind: str, text: str) -> None:
-        self.notices.append(Notice(kind, text))
+    def notice(self, kind: str, message: Said) -> None:
+        self.notices.append(Notice(kind, str(message), message))
 
     @property
     def empty(self) -> bool:
@@ -263,11 +287,10 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
             continue
         ref = f"{col.letter}{row.number}"
         if col.index in row.errors:
-            rec.notice(
-                "error-cell",
-                f"{ref} ({col.header}): Excel error {row.errors[col.index]} in the cell, the "
-                "value is left out; fix the formula in the file and import again",
-            )
+            rec.notice("error-cell", said(
+                "{ref} ({header}): Excel error {error} in the cell, the value is left out; fix "
+                "the formula in the file and import again",
+                ref=ref, header=col.header, error=row.errors[col.index]))  # fmt: skip
             continue
         raw = strip_formula_guard(row.get(col.index)) if csv else row.get(col.index)
         if not raw:
@@ -278,10 +301,9 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
         if (f is None or f.startswith(("phone", "email"))) and _key(value) in skip:
             continue  # a placeholder ("-", "нет", "n/a") in a phone, e-mail or unmapped cell
         if removed:
-            rec.notice(
-                "cleaned",
-                f"{ref} ({col.header}): removed {removed} control or invisible character(s)",
-            )
+            rec.notice("cleaned", said(
+                "{ref} ({header}): removed {n} control or invisible character(s)",
+                ref=ref, header=col.header, n=removed))  # fmt: skip
         if f is None or f == "note_line":
             if f is None and mapping.skips(col.header, value):
                 continue  # an export default ("Gender: Unspecified") adds nothing
@@ -301,10 +323,9 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
                     rec.emails.append(EmailEntry(e, kind.lower() if kind else "work"))
             for b in bad:
                 extra.append(f"{col.header}: {b}")
-                rec.notice(
-                    "email-refused",
-                    f"{ref} ({col.header}): {b!r} is not a valid e-mail (kept in notes)",
-                )
+                rec.notice("email-refused", said(
+                    "{ref} ({header}): {value!r} is not a valid e-mail (kept in notes)",
+                    ref=ref, header=col.header, value=b))  # fmt: skip
         elif f == "groups":
             for g in split_groups(value):
                 if g.casefold() not in (x.casefold() for x in rec.groups):
@@ -322,7 +343,7 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
         mine = " ".join(p for p in (rec.given_name, rec.middle_name, rec.family_name) if p)
         if sorted(clean_name(full).casefold().split()) != sorted(mine.casefold().split()):
             extra.append(f"{_header(mapping, 'full_name')}: {clean_name(full)}")
-    rec.addresses = [Address(type="work", **p) for _, p in sorted(parts.items())]
+    rec.addresses = [Address(type="work", **p) for _slot, p in sorted(parts.items())]
     rec.notes = _bounded_notes(rec, "\n".join(n for n in (*notes, *extra) if n))
     return rec
 
@@ -331,11 +352,9 @@ def _bounded(rec: ImportRecord, ref: str, header: str, value: str) -> str:
     """``value`` cut to the People API's 1,024 characters per field (with a notice)."""
     if len(value) <= FIELD_MAX_CHARS:
         return value
-    rec.notice(
-        "truncated",
-        f"{ref} ({header}): {len(value):,} characters cut to {FIELD_MAX_CHARS:,} "
-        "(the People API's limit for a field)",
-    )
+    rec.notice("truncated", said(
+        "{ref} ({header}): {n} characters cut to {limit} (the People API's limit for a field)",
+        ref=ref, header=header, n=f"{len(value):,}", limit=f"{FIELD_MAX_CHARS:,}"))  # fmt: skip
     return value[:FIELD_MAX_CHARS].rstrip()
 
 
@@ -344,12 +363,11 @@ def _bounded_notes(rec: ImportRecord, notes: str) -> str:
     if size <= NOTES_MAX_BYTES:
         return notes
     cut = notes.encode("utf-8")[:NOTES_MAX_BYTES].decode("utf-8", "ignore").rstrip()
-    rec.notice(
-        "truncated",
-        f"row {rec.row}: the notes have {len(notes):,} characters ({size:,} bytes), cut to "
-        f"{len(cut):,} ({NOTES_MAX_BYTES // 1024} KB, half of what the People API holds per "
-        "contact); the rest stays in the file",
-    )
+    rec.notice("truncated", said(
+        "row {row}: the notes have {n} characters ({size} bytes), cut to {cut} ({kb} KB, half "
+        "of what the People API holds per contact); the rest stays in the file",
+        row=rec.row, n=f"{len(notes):,}", size=f"{size:,}", cut=f"{len(cut):,}",
+        kb=NOTES_MAX_BYTES // 1024))  # fmt: skip
     return cut
 
 
@@ -359,10 +377,10 @@ def _add_phones(
 ) -> None:  # fmt: skip
     digits = sum(ch.isdigit() for ch in value)
     if digits > PHONE_MAX_DIGITS and len(phones.split_cell(value)) * PHONE_MAX_DIGITS < digits:
-        rec.reject = (
-            f"{ref} ({header}): {digits:,} digits in the cell are not phone numbers; "
-            "fix the cell and import again"
-        )
+        rec.reject_said = said(
+            "{ref} ({header}): {n} digits in the cell are not phone numbers; fix the cell and "
+            "import again", ref=ref, header=header, n=f"{digits:,}")  # fmt: skip
+        rec.reject = str(rec.reject_said)
         return
     value = _COMMA_EXPONENT.sub(r"\1.\2", _DECIMAL_COMMA.sub(r"\1", value.strip()))
     for part in phones.split_cell(value):
@@ -376,7 +394,9 @@ def _add_phones(
         else:
             extra.append(f"{header}: {part}")
             rec.review = rec.review or p.needs_review
-            rec.notice("phone-to-notes", f"{ref} ({header}): {part!r}: {p.problem} (kept in notes)")
+            rec.notice("phone-to-notes", said(
+                "{ref} ({header}): {value!r}: {problem} (kept in notes)",
+                ref=ref, header=header, value=part, problem=p.problem))  # fmt: skip
 
 
 def _key(value: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact
 from contacts_crm.imports.normalize import ImportRecord, Notice, name_key
+from contacts_crm.imports.said import Said, said
 
 IMPORT_KEY = "crm.import"  # clientData key: "<import id>:<row hash>"
 NEW_GROUP = "new-group:"  # placeholder resource name of a group the apply step creates
@@ -58,7 +59,7 @@ class PlanRow:
 
     row: int
     action: Action
-    reason: str
+    reason: str  # English (--json); reason_said shows it in the current language
     contact: Contact | None = None  # the contact as it will be written
     match: Contact | None = None  # the existing contact it updates / merges / skips for
     into_row: int | None = None  # an in-file duplicate folded into this row's contact
@@ -67,6 +68,15 @@ class PlanRow:
     review: bool = False
     key: str = ""
     notices: list[Notice] = field(default_factory=list)
+    reason_said: Said | None = None
+
+    def because(self, action: Action, reason: Said) -> None:
+        """Set the action and its reason (English; ``reason_said`` translates it)."""
+        self.action, self.reason, self.reason_said = action, str(reason), reason
+
+    def local_reason(self) -> str:
+        """The reason in the current language."""
+        return self.reason_said.local() if self.reason_said is not None else self.reason
 
     @property
     def writes(self) -> bool:
@@ -146,29 +156,36 @@ def _plan_one(
 ) -> PlanRow:
     pr = PlanRow(rec.row, Action.CREATE, "new contact", warnings=list(rec.warnings),
                  review=rec.review, notices=list(rec.notices))  # fmt: skip
+    pr.because(Action.CREATE, said("new contact"))
     if rec.reject:
-        pr.action, pr.reason = Action.REJECT, rec.reject
+        pr.because(Action.REJECT, rec.reject_said or said("{reason}", reason=rec.reject))
         return pr
     if rec.empty:
-        pr.action, pr.reason = Action.REJECT, "no name, company, phone or e-mail in the row"
         if rec.notes:
-            pr.reason += f" (the row holds: {rec.notes.splitlines()[0][:80]})"
+            pr.because(Action.REJECT, said(
+                "no name, company, phone or e-mail in the row (the row holds: {text})",
+                text=rec.notes.splitlines()[0][:80]))  # fmt: skip
+        else:
+            pr.because(Action.REJECT, said("no name, company, phone or e-mail in the row"))
         return pr
     digest = rec.row_hash()
     pr.key = f"{options.import_id}:{digest}"
     if digest in imported:
-        pr.action, pr.reason, pr.match = Action.SKIP, "already imported", imported[digest]
+        pr.because(Action.SKIP, said("already imported"))
+        pr.match = imported[digest]
         return pr
     resources = _group_resources(rec.groups, groups, new_groups)
     new = _contact_from(rec, resources)
     target, why, maybe, key = _find(rec, index)
     if maybe is not None:
-        where = f"row {maybe.owner.row}" if maybe.owner else "a contact in the account"
+        where = _where(maybe.owner.row if maybe.owner else None)
         name = maybe.contact.display_name or maybe.contact.organization
-        text = (f"row {rec.row}: possible duplicate of {where} ({name}): same name and company, "
-                "different phones and e-mails; imported as a separate contact")  # fmt: skip
-        pr.notices.append(Notice("possible-duplicate", text))
-        pr.warnings.append(text)
+        message = said(
+            "row {row}: possible duplicate of {where} ({name}): same name and company, "
+            "different phones and e-mails; imported as a separate contact",
+            row=rec.row, where=where, name=name)  # fmt: skip
+        pr.notices.append(Notice("possible-duplicate", str(message), message))
+        pr.warnings.append(str(message))
     if target is None:
         new.client_data[IMPORT_KEY] = pr.key
         pr.contact = new
@@ -179,11 +196,12 @@ def _plan_one(
         if target.owner is not None:
             policy = Action.MERGE
         pr.match = target.existing
-        where = f"row {target.owner.row}" if target.owner else "a contact in the account"
+        where = _where(target.owner.row if target.owner else None)
         if policy is Action.SKIP:
             if target.skipped_row is not None and key not in target.own_keys:
-                where = f"row {target.skipped_row}, which matches a contact in the account"
-            pr.action, pr.reason = Action.SKIP, f"duplicate of {where} (same {why})"
+                where = said("row {row}, which matches a contact in the account",
+                             row=target.skipped_row)  # fmt: skip
+            pr.because(Action.SKIP, said("duplicate of {where} (same {why})", where=where, why=why))
             if target.skipped_row is None:
                 target.skipped_row = pr.row
             for k in _keys_of_record(rec):  # a later row of the same client is skipped too
@@ -192,13 +210,15 @@ def _plan_one(
         combined = _combine(target.contact, new, policy)
         if target.owner is None:  # first row to touch an existing contact: this row owns it
             target.owner = pr
-            pr.action, pr.reason, pr.contact = policy, f"same {why} as {where}", combined
+            pr.because(policy, said("same {why} as {where}", why=why, where=where))
+            pr.contact = combined
         else:
             owner = target.owner
             owner.contact = combined
-            pr.action, pr.into_row = policy, owner.row
-            verb = "merged" if policy is Action.MERGE else "folded"
-            pr.reason = f"{verb} into {where} (same {why})"
+            pr.into_row = owner.row
+            template = ("merged into {where} (same {why})" if policy is Action.MERGE
+                        else "folded into {where} (same {why})")  # fmt: skip
+            pr.because(policy, said(template, where=where, why=why))
             pr.contact = combined
         target.contact = combined
     for k in _keys_of_record(rec):
@@ -213,12 +233,13 @@ def _settle(pr: PlanRow) -> None:
     assert pr.contact is not None and pr.match is not None
     pr.fields = pr.contact.changed_fields(pr.match)
     if not pr.fields:
-        pr.action, pr.reason = Action.SKIP, f"already up to date ({pr.reason})"
+        before = pr.reason_said or said("{reason}", reason=pr.reason)
+        pr.because(Action.SKIP, said("already up to date ({reason})", reason=before))
 
 
 def _find(
     rec: ImportRecord, index: dict[str, _Target]
-) -> tuple[_Target | None, str, _Target | None, str]:
+) -> tuple[_Target | None, Said, _Target | None, str]:
     """(target, why, possible duplicate, key): phone, then e-mail, then name + company.
 
     Name + company joins only when one side has no phone and no e-mail; when
@@ -228,17 +249,39 @@ def _find(
     for p in rec.phones:
         key = "phone:" + p.value.split(";")[0]
         if t := index.get(key):
-            return t, f"phone {p.value}", None, key
+            return t, said("phone {value}", value=p.value), None, key
     for e in rec.emails:
         key = "email:" + e.value
         if t := index.get(key):
-            return t, f"e-mail {e.value}", None, key
+            return t, said("e-mail {value}", value=e.value), None, key
     key = "name:" + rec.name_key
     if rec.name_key and (t := index.get(key)):
         if (rec.phones or rec.emails) and (t.contact.phones or t.contact.emails):
-            return None, "", t, ""
-        return t, "name and company", None, key
-    return None, "", None, ""
+            return None, said(""), t, ""
+        return t, said("name and company"), None, key
+    return None, said(""), None, ""
+
+
+def _where(row: int | None) -> Said:
+    return said("row {row}", row=row) if row is not None else said("a contact in the account")
+
+
+def _marked() -> None:  # pragma: no cover - never called: marks the reasons for extraction
+    from contacts_crm.i18n import _
+
+    for _text in (
+        _("new contact"), _("no name, company, phone or e-mail in the row"),
+        _("no name, company, phone or e-mail in the row (the row holds: {text})"),
+        _("already imported"), _("a contact in the account"),
+        _("row {row}: possible duplicate of {where} ({name}): same name and company, "
+          "different phones and e-mails; imported as a separate contact"),
+        _("row {row}, which matches a contact in the account"),
+        _("duplicate of {where} (same {why})"), _("same {why} as {where}"),
+        _("merged into {where} (same {why})"), _("folded into {where} (same {why})"),
+        _("already up to date ({reason})"), _("phone {value}"), _("e-mail {value}"),
+        _("name and company"), _("row {row}"),
+    ):  # fmt: skip
+        pass
 
 
 def _keys_of_record(rec: ImportRecord) -> list[str]:

@@ -7,8 +7,9 @@ from typing import Any
 
 from contacts_crm.files.output import DEFAULT_MODE
 from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
+from contacts_crm.i18n import _
 from contacts_crm.imports.normalize import NOTICE_KINDS
-from contacts_crm.imports.plan import ImportPlan
+from contacts_crm.imports.plan import ImportPlan, PlanRow
 
 REPORT_COLUMNS = (
     "Row", "Action", "Reason", "Name", "Company", "Phones", "E-mails", "Matched contact",
@@ -16,23 +17,38 @@ REPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def report_rows(plan: ImportPlan) -> list[list[str | int]]:
-    """The report as rows of values (also used for ``--json`` output)."""
+def report_columns() -> list[str]:
+    """The report's header in the current language."""
+    return [_(c) for c in REPORT_COLUMNS]
+
+
+def action_word(action: str) -> str:
+    """An import action (create, update, merge, skip, reject) as a word of the current language."""
+    words = {"create": _("create"), "update": _("update"), "merge": _("merge"),
+             "skip": _("skip"), "reject": _("reject")}  # fmt: skip
+    return words.get(action, action)
+
+
+def report_rows(plan: ImportPlan, *, translated: bool = False) -> list[list[str | int]]:
+    """The report as rows of values (also used for ``--json`` output, in English).
+
+    ``translated``: the action and the review mark in the current language (the xlsx).
+    """
     out: list[list[str | int]] = []
     for r in plan.rows:
         c = r.contact
         out.append(
             [
                 r.row,
-                r.action.value,
-                r.reason,
+                action_word(r.action.value) if translated else r.action.value,
+                r.local_reason() if translated else r.reason,
                 c.display_name if c else (r.match.display_name if r.match else ""),
                 c.organization if c else "",
                 "\n".join(p.value for p in c.phones) if c else "",
                 "\n".join(e.value for e in c.emails) if c else "",
                 (r.match.resource_name or "") if r.match else "",
-                "yes" if r.review else "",
-                "\n".join(r.warnings),
+                (_("yes") if translated else "yes") if r.review else "",
+                "\n".join([n.local() for n in r.notices] if translated else r.warnings),
             ]
         )
     return out
@@ -44,12 +60,14 @@ def write_report(plan: ImportPlan, path: Path | str, mode: int = DEFAULT_MODE) -
     Streamed with XlsxWriter (linear; text is never a formula), so ``--report``
     adds about a tenth to the import's CPU time, not minutes.
     """
-    counts = [[a, n] for a, n in plan.counts().items()]
+    counts = [[action_word(a), n] for a, n in plan.counts().items()]
     return write_text_xlsx(
         path,
         [
-            TextSheet("Import report", REPORT_COLUMNS, report_rows(plan)),
-            TextSheet("Summary", ["Import", plan.import_id], counts, freeze=None, filters=False),
+            TextSheet(_("Import report"), report_columns(), report_rows(plan, translated=True)),
+            TextSheet(
+                _("Summary"), [_("Import"), plan.import_id], counts, freeze=None, filters=False
+            ),
         ],
         mode=mode,
     )
@@ -64,25 +82,62 @@ PROBLEM_TITLES = {
 }
 
 
-def problem_summary(plan: ImportPlan, first: int = 3) -> list[dict[str, Any]]:
+def problem_summary(
+    plan: ImportPlan, first: int = 3, *, translated: bool = False
+) -> list[dict[str, Any]]:
     """Counts per kind of problem with the first ``first`` lines of each, in a fixed order.
 
     What the terminal shows after a run or a dry run; ``--report`` has every row.
+    English (the ``--json`` form) unless ``translated`` (the current language).
     """
+
+    def row(n: int) -> str:
+        return _("row {n}").format(n=n) if translated else f"row {n}"
+
+    def rows_of(first_row: int, n: int) -> str:
+        if translated:
+            return _("rows {first}, … ({n} rows)").format(first=first_row, n=n)
+        return f"rows {first_row}, … ({n} rows)"
+
+    def reason(r: PlanRow) -> str:
+        return r.local_reason() if translated else r.reason
+
+    def warnings(r: PlanRow) -> list[str]:
+        return [n.local() for n in r.notices] if translated else r.warnings
+
     lines: dict[str, list[str]] = {k: [] for k in PROBLEM_TITLES}
     for r in plan.rows:
         if r.action == "reject":
-            lines["reject"].append(f"row {r.row}: {r.reason}")
+            lines["reject"].append(f"{row(r.row)}: {reason(r)}")
         elif r.review:
-            lines["review"].append(f"row {r.row}: " + ("; ".join(r.warnings) or r.reason))
+            lines["review"].append(f"{row(r.row)}: " + ("; ".join(warnings(r)) or reason(r)))
         for n in r.notices:
-            lines.setdefault(n.kind, []).append(n.text)
+            lines.setdefault(n.kind, []).append(n.local() if translated else n.text)
     for name in plan.new_groups:
         rows = plan.new_group_rows.get(name, [])
-        where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}, … ({len(rows)} rows)"
+        where = row(rows[0]) if len(rows) == 1 else rows_of(rows[0], len(rows)) if rows else ""
         lines["new-group"].append(f"{name!r}: {where}" if rows else repr(name))
     return [
-        {"kind": k, "title": PROBLEM_TITLES.get(k, k), "count": len(v), "first": v[:first]}
+        {"kind": k, "title": _problem_title(k, translated), "count": len(v), "first": v[:first]}
         for k, v in lines.items()
         if v
     ]
+
+
+def _problem_title(kind: str, translated: bool) -> str:
+    title = PROBLEM_TITLES.get(kind, kind)
+    return _(title) if translated else title
+
+
+def _marked() -> None:  # pragma: no cover - never called: marks the titles for extraction
+    """PROBLEM_TITLES (and normalize.NOTICE_KINDS), so the extractor puts them in the catalogs."""
+    for _title in (
+        _("rows rejected"), _("rows to check"), _("phones moved to the notes"),
+        _("e-mails refused (moved to the notes)"), _("values cleaned"),
+        _("values cut to the People API's limits"), _("Excel error cells (value left out)"),
+        _("possible duplicates (imported as separate contacts)"),
+        _("groups that will be created"), _("Row"), _("Action"), _("Reason"), _("Name"),
+        _("Company"), _("Phones"), _("E-mails"), _("Matched contact"), _("Review"),
+        _("Warnings"),
+    ):  # fmt: skip
+        pass

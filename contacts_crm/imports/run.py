@@ -23,6 +23,7 @@ from contacts_crm.defaults import DEFAULT_REGION
 from contacts_crm.errors import InputError, UsageError
 from contacts_crm.files.readers import read_bytes, read_source, read_tables
 from contacts_crm.files.table import Row, Table
+from contacts_crm.i18n import _
 from contacts_crm.imports.apply import ImportState, apply_plan, list_states, recover_in_flight
 from contacts_crm.imports.columns import (
     Mapping,
@@ -184,7 +185,8 @@ def import_file(
     """
     opts = options or ImportOptions()
     if opts.on_duplicate not in DUPLICATE_POLICIES:
-        raise UsageError(f"--on-duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
+        raise UsageError(_("--on-duplicate must be one of {choices}").format(
+            choices=", ".join(DUPLICATE_POLICIES)))  # fmt: skip
     region = opts.region or account.profile.region
     if is_sheet_url(path):
         from contacts_crm.sheets.connect import sheets_client_for
@@ -245,6 +247,8 @@ def undo(account: Account, import_id: str, *, force: bool = False) -> UndoReport
         assert state is not None
         _journal(account, state, None, report)
     return report
+
+
 REGIONS = {
     "RU": "Russian", "TR": "Turkish", "UA": "Ukrainian", "KZ": "Kazakh", "BY": "Belarusian",
     "AZ": "Azerbaijani", "UZ": "Uzbek", "GE": "Georgian", "AM": "Armenian", "KG": "Kyrgyz",
@@ -252,6 +256,17 @@ REGIONS = {
     "ES": "Spanish", "NL": "Dutch", "PL": "Polish", "CY": "Cypriot", "IL": "Israeli",
 }  # fmt: skip
 REGION_SAMPLE = 400
+
+
+def _marked() -> None:  # pragma: no cover - never called: marks REGIONS for extraction
+    """The adjectives of REGIONS ("most numbers look Turkish"), for the catalogs."""
+    for _adjective in (
+        _("Russian"), _("Turkish"), _("Ukrainian"), _("Kazakh"), _("Belarusian"),
+        _("Azerbaijani"), _("Uzbek"), _("Georgian"), _("Armenian"), _("Kyrgyz"), _("German"),
+        _("British"), _("American"), _("French"), _("Italian"), _("Spanish"), _("Dutch"),
+        _("Polish"), _("Cypriot"), _("Israeli"),
+    ):  # fmt: skip
+        pass
 
 
 def check_region(
@@ -276,15 +291,18 @@ def check_region(
     best = max(scores, key=lambda c: scores[c])
     if scores[best] * 2 <= len(texts) or scores[best] <= valid:
         return
-    which = f"region {region}" + ("" if given else " (the profile's default)")
+    which = _("region {region}") if given else _("region {region} (the profile's default)")
     raise InputError(
-        f"{source}: {len(texts) - valid} of {len(texts)} phone numbers are not valid for "
-        f"{which}; most numbers look {REGIONS[best]}: run again with --region {best}",
-        hint=f"nothing was written; {scores[best]} of the {len(texts)} numbers are valid "
-        f"for {best} (set the profile's region to {best} to make it the default)",
-    )
-
-
+        _(
+            "{source}: {bad} of {n} phone numbers are not valid for {which}; most numbers look "
+            "{country}: run again with --region {best}"
+        ).format(source=source, bad=len(texts) - valid, n=len(texts),
+                 which=which.format(region=region), country=_(REGIONS[best]), best=best),
+        hint=_(
+            "nothing was written; {valid} of the {n} numbers are valid for {best} (set the "
+            "profile's region to {best} to make it the default)"
+        ).format(valid=scores[best], n=len(texts), best=best),
+    )  # fmt: skip
 
 
 def list_imports(account: Account) -> list[ImportState]:

@@ -15,6 +15,7 @@ from contacts_crm.account.connected import Account
 from contacts_crm.contact.duplicates import REASONS, DuplicateGroup, find_duplicates
 from contacts_crm.contact.model import Contact
 from contacts_crm.errors import UsageError
+from contacts_crm.i18n import _
 from contacts_crm.usecases.merge import Merged, merge
 
 
@@ -49,8 +50,10 @@ def parse_by(text: str | None) -> list[str]:
     bad = [w for w in wanted if w not in REASONS]
     if bad or not wanted:
         raise UsageError(
-            f"--by {text!r}: unknown reason {', '.join(bad) or '(none)'}",
-            hint="use any of phone,email,name separated by commas",
+            _("--by {text!r}: unknown reason {bad}").format(
+                text=text, bad=", ".join(bad) or _("(none)")
+            ),
+            hint=_("use any of phone,email,name separated by commas"),
         )
     return wanted
 

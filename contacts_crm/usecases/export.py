@@ -19,6 +19,7 @@ from contacts_crm.contact.model import Contact
 from contacts_crm.errors import InputError, NotFoundError, Problem, UsageError
 from contacts_crm.files import writers as fmt
 from contacts_crm.files.output import DEFAULT_MODE, check_output, file_mode
+from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings
 from contacts_crm.office.templates import load_labels
 
@@ -69,7 +70,7 @@ def export(
     ``labels`` the wording cards are read with (the shipped one by default),
     ``mode`` the file's permissions (0600: only you can read it)."""
     if format not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}")
+        raise UsageError(_("--format must be one of {choices}").format(choices=", ".join(FORMATS)))
     path = check_output(path)
     items = list(contacts)
     group_list = list(groups or [])
@@ -95,9 +96,7 @@ def _group_names(groups: list[dict[str, Any]]) -> dict[str, str]:
     return {g["resourceName"]: g.get("name") or g.get("formattedName", "") for g in groups}
 
 
-def _table_rows(
-    contacts: list[Contact], names: dict[str, str], labels: Labels
-) -> list[list[str]]:
+def _table_rows(contacts: list[Contact], names: dict[str, str], labels: Labels) -> list[list[str]]:
     """The xlsx/csv/Sheet table: ``fmt.table_columns(DERIVED)`` cells per contact."""
     return [fmt.table_row(c, names, card_columns(c.notes, labels)) for c in contacts]
 
@@ -114,7 +113,8 @@ def _selection(
     match = [g for g in groups if (g.get("name") or "").casefold() == group.casefold()]
     if not match:
         known = ", ".join(sorted(g.get("name", "") for g in groups))
-        raise NotFoundError(f"no group {group!r}", hint=f"the groups are: {known}")
+        raise NotFoundError(_("no group {name!r}").format(name=group),
+                            hint=_("the groups are: {names}").format(names=known))  # fmt: skip
     rn = match[0]["resourceName"]
     return [c for c in contacts if rn in c.groups], groups, match
 
@@ -161,8 +161,8 @@ def restore(account: Account, path: Path | str, *, force: bool = False) -> int:
     done = account.cache.client_data_values(RESTORE_KEY)
     if account.cache.count() > len(done) and not force:
         raise UsageError(
-            f"the account already holds {account.cache.count()} contacts",
-            hint="restore into an empty account, or pass --force to add the backup's contacts",
+            _("the account already holds {n} contacts").format(n=account.cache.count()),
+            hint=_("restore into an empty account, or pass --force to add the backup's contacts"),
         )
     existing = {
         g.get("name", "").casefold(): g["resourceName"] for g in account.client.list_groups()
@@ -188,25 +188,31 @@ def restore(account: Account, path: Path | str, *, force: bool = False) -> int:
 
 def _load_backup(path: Path) -> dict[str, Any]:
     if not str(path).strip():
-        raise UsageError("FILE: the file name is empty", hint="give the backup to restore")
+        raise UsageError(_("FILE: the file name is empty"), hint=_("give the backup to restore"))
     try:
         doc = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise NotFoundError(f"{path}: no such file") from None
+        raise NotFoundError(_("{path}: no such file").format(path=path)) from None
     except IsADirectoryError:
-        raise NotFoundError(f"{path} is a directory, not a backup file") from None
+        raise NotFoundError(
+            _("{path} is a directory, not a backup file").format(path=path)
+        ) from None
     except OSError as exc:
-        raise NotFoundError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise NotFoundError(_("{path}: cannot be read ({why})").format(
+            path=path, why=exc.strerror or exc)) from None  # fmt: skip
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: not a contacts-crm backup ({e})") from None
+        raise InputError(
+            _("{path}: not a contacts-crm backup ({why})").format(path=path, why=e)
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != fmt.BACKUP_FORMAT:
-        raise InputError(f"{path}: not a contacts-crm backup (made by 'crm export --format json')")
+        raise InputError(_("{path}: not a contacts-crm backup (made by 'crm export --format json')")
+                         .format(path=path))  # fmt: skip
     problems = _backup_problems(doc, str(path))
     if problems:
         raise InputError(
-            f"{path}: the backup is damaged; nothing was restored",
+            _("{path}: the backup is damaged; nothing was restored").format(path=path),
             problems,
-            hint="restore from another copy, or export the account again",
+            hint=_("restore from another copy, or export the account again"),
         )
     return doc
 

@@ -21,6 +21,7 @@ from contacts_crm.contact import phones
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.contact.stamp import STAMP_KEY
 from contacts_crm.errors import AmbiguousError, InputError, NotFoundError, Problem
+from contacts_crm.i18n import _
 
 UNDELETED = "contact_undeleted"
 # Person fields a restore writes back (the writable ones the tool reads).
@@ -143,29 +144,34 @@ def undelete(
     found = deleted_contacts(account, query)
     if not found:
         raise NotFoundError(
-            f"no deleted contact matches {query!r}",
-            hint="'crm journal --deleted' lists the deleted contacts the journal kept",
+            _("no deleted contact matches {query!r}").format(query=query),
+            hint=_("'crm journal --deleted' lists the deleted contacts the journal kept"),
         )
     if len(found) > 1:
-        names = [f"{d.name} ({d.resource_name}, deleted {d.at[:10]})" for d in found[:10]]
+        listed = _("{name} ({rn}, deleted {day})")
+        names = [listed.format(name=d.name, rn=d.resource_name, day=d.at[:10]) for d in found[:10]]
         raise AmbiguousError(
-            f"{len(found)} deleted contacts match {query!r}: {'; '.join(names)}",
+            _("{n} deleted contacts match {query!r}: {listed}").format(
+                n=len(found), query=query, listed="; ".join(names)
+            ),
             [d.resource_name for d in found],
-            hint="use a phone number or the old resource name (people/c…) to pick one",
+            hint=_("use a phone number or the old resource name (people/c…) to pick one"),
         )
     gone = found[0]
     if not allow_duplicate:
         problems = [
-            Problem(f"{p.value} now belongs to {other.display_name} ({other.resource_name})",
-                    column="phone")
+            Problem(_("{number} now belongs to {name} ({rn})").format(
+                number=p.value, name=other.display_name, rn=other.resource_name), column="phone")
             for p in gone.contact.phones
             for other in account.cache.find_by_phone(p.value)
         ]  # fmt: skip
         if problems:
             raise InputError(
-                f"cannot bring back {gone.name!r}: its phone is on another contact",
+                _("cannot bring back {name!r}: its phone is on another contact").format(
+                    name=gone.name
+                ),
                 problems,
-                hint="merge by hand, or pass --allow-duplicate to restore it anyway",
+                hint=_("merge by hand, or pass --allow-duplicate to restore it anyway"),
             )
     live = {g["resourceName"] for g in account.cache.groups()}
     body, missing = restore_body(gone.person, live)

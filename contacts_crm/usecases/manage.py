@@ -34,6 +34,7 @@ from contacts_crm.contact.editing import (
 )
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.errors import UnavailableError, UsageError
+from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings
 from contacts_crm.usecases.contacts import group_resource, resolve
 
@@ -310,11 +311,13 @@ def delete_contacts(
     are read fresh (200 per call) so the journal keeps their latest version.
     """
     if not contacts:
-        raise UsageError("nothing to delete")
+        raise UsageError(_("nothing to delete"))
     if len(contacts) > threshold and not force:
         raise UsageError(
-            f"refusing to delete {len(contacts)} contacts at once (more than {threshold})",
-            hint="check the list, then add --force to delete them all",
+            _("refusing to delete {n} contacts at once (more than {threshold})").format(
+                n=len(contacts), threshold=threshold
+            ),
+            hint=_("check the list, then add --force to delete them all"),
         )
     names = [c.resource_name or "" for c in contacts]
     fresh = {p["resourceName"]: p for p in account.client.get_many(names)}

@@ -28,6 +28,7 @@ from contacts_crm.card.wording import Labels
 from contacts_crm.contact.merging import merge_contacts
 from contacts_crm.contact.model import WRITABLE, Contact, three_way
 from contacts_crm.errors import NotFoundError, UsageError
+from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings
 from contacts_crm.usecases.contacts import resolve
 from contacts_crm.usecases.export import RESTORE_KEY, _restorable
@@ -88,20 +89,22 @@ def merge(account: Account, first: str, other: str, *, into: str | None = None) 
     account.ensure_synced()
     a, b = resolve(account, first), resolve(account, other)
     if a.resource_name == b.resource_name:
-        raise UsageError(f"{first!r} and {other!r} are the same contact ({a.resource_name})")
+        raise UsageError(_("{a!r} and {b!r} are the same contact ({rn})").format(
+            a=first, b=other, rn=a.resource_name))  # fmt: skip
     if into is not None:
         keep = resolve(account, into)
         if keep.resource_name not in (a.resource_name, b.resource_name):
             raise UsageError(
-                f"--into {into!r} is neither of the two contacts",
-                hint="name one of the two contacts being merged",
+                _("--into {into!r} is neither of the two contacts").format(into=into),
+                hint=_("name one of the two contacts being merged"),
             )
         if keep.resource_name == b.resource_name:
             a, b = b, a
     rn_a, rn_b = a.resource_name or "", b.resource_name or ""
     fresh = {p["resourceName"]: p for p in account.client.get_many([rn_a, rn_b])}
     if rn_a not in fresh or rn_b not in fresh:
-        raise NotFoundError("one of the two contacts is gone", hint="run 'crm sync' and retry")
+        raise NotFoundError(_("one of the two contacts is gone"),
+                            hint=_("run 'crm sync' and retry"))  # fmt: skip
     person_a, person_b = fresh[rn_a], fresh[rn_b]
     labels = card_settings(account.profile).labels
     region = account.profile.region
@@ -266,18 +269,19 @@ def undo_merge(account: Account, op_id: str) -> Unmerged:
     head = next((e for e in events if e.seq == 0 and e.kind == "merge"), None)
     if head is None:
         raise NotFoundError(
-            f"no merge with the operation id {op_id!r} in the journal",
-            hint="the id is printed by 'crm merge' (and in 'crm journal' of the contact)",
+            _("no merge with the operation id {op!r} in the journal").format(op=op_id),
+            hint=_("the id is printed by 'crm merge' (and in 'crm journal' of the contact)"),
         )
     written = next((e for e in events if e.kind == "merge_written"), None)
     if written is None:
         raise UsageError(
-            f"merge {op_id} did not finish, so there is nothing to undo",
-            hint="check both contacts with 'crm show'",
+            _("merge {op} did not finish, so there is nothing to undo").format(op=op_id),
+            hint=_("check both contacts with 'crm show'"),
         )
     for e in account.journal.events(kinds=["merge_undone"]):
         if e.data.get("merge") == op_id:
-            raise UsageError(f"merge {op_id} was already undone (operation {e.op_id})")
+            raise UsageError(_("merge {op} was already undone (operation {undo})").format(
+                op=op_id, undo=e.op_id))  # fmt: skip
     rn_a, rn_b = head.data["into"], head.data["other"]
     before_a, before_b = head.data["intoBefore"], head.data["otherBefore"]
     merged = written.data["merged"]

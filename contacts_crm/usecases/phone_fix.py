@@ -25,6 +25,7 @@ from contacts_crm.card.events import JournalEvent
 from contacts_crm.contact.model import Contact, PhoneEntry
 from contacts_crm.contact.phone_fix import Clash, plan_fix, tail_clashes, undo_changes
 from contacts_crm.errors import NotFoundError, UsageError
+from contacts_crm.i18n import _
 from contacts_crm.usecases.manage import contact_event, new_op_id, summary_event
 
 FIELDS = ["phoneNumbers"]
@@ -68,8 +69,8 @@ def check_region(region: str) -> str:
     code = region.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
         raise UsageError(
-            f"--region {region!r} is not a country code",
-            hint="use a two-letter code such as RU, TR, GB or US",
+            _("--region {region!r} is not a country code").format(region=region),
+            hint=_("use a two-letter code such as RU, TR, GB or US"),
         )
     return code
 
@@ -200,12 +201,13 @@ def undo_fix(
     events = [e for e in account.journal.operation(op_id) if e.kind == "phone_fixed"]
     if not events:
         raise NotFoundError(
-            f"no phone fix with the operation id {op_id!r} in the journal",
-            hint="the id is printed by 'crm doctor --phones --fix'",
+            _("no phone fix with the operation id {op!r} in the journal").format(op=op_id),
+            hint=_("the id is printed by 'crm doctor --phones --fix'"),
         )
     for e in account.journal.events(kinds=["phone_fix_undone"]):
         if e.data.get("undo") == op_id:
-            raise UsageError(f"the phone fix {op_id} was already undone (operation {e.op_id})")
+            raise UsageError(_("the phone fix {op} was already undone (operation {undo})").format(
+                op=op_id, undo=e.op_id))  # fmt: skip
     by_rn = {e.contact: e for e in events}
     typed_types: dict[str, list[PhoneEntry]] = {}
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from contacts_crm.config import atomic_write
 from contacts_crm.errors import ConfigError, NotFoundError, UsageError
+from contacts_crm.i18n import _
 
 STAFF_FILE = "web-staff.json"
 MIN_PIN = 4
@@ -70,11 +71,11 @@ class Staff:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ConfigError(
-                f"{self.path}: cannot read the staff file ({exc})",
-                hint="restore it from a backup, or delete it and add the users again",
+                _("{path}: cannot read the staff file ({why})").format(path=self.path, why=exc),
+                hint=_("restore it from a backup, or delete it and add the users again"),
             ) from exc
         if not isinstance(data, dict):
-            raise ConfigError(f"{self.path}: not a staff file")
+            raise ConfigError(_("{path}: not a staff file").format(path=self.path))
         data.setdefault("users", {})
         data.setdefault("tokens", {})
         return data
@@ -111,13 +112,13 @@ class Staff:
         clean = " ".join(name.split())
         if not clean or len(clean) > 40 or any(c in clean for c in "()\n"):
             raise UsageError(
-                f"{name!r} cannot be a user name",
-                hint="a short name as it signs the card, e.g. Olga (no brackets)",
+                _("{name!r} cannot be a user name").format(name=name),
+                hint=_("a short name as it signs the card, e.g. Olga (no brackets)"),
             )
         if self._key(clean) is not None:
             raise UsageError(
-                f"there already is a user {clean!r}",
-                hint=f"set a new PIN with: crm serve user reset {clean!r}",
+                _("there already is a user {name!r}").format(name=clean),
+                hint=_("set a new PIN with: crm serve user reset {name!r}").format(name=clean),
             )
         self._data["users"][clean] = self._pin_entry(pin)
         self._save()
@@ -152,7 +153,8 @@ class Staff:
         key = self._key(name)
         if key is None:
             raise NotFoundError(
-                f"no user named {name!r}", hint="list them with: crm serve user list"
+                _("no user named {name!r}").format(name=name),
+                hint=_("list them with: crm serve user list"),
             )
         return key
 
@@ -160,8 +162,8 @@ class Staff:
     def _pin_entry(pin: str) -> dict[str, str]:
         if len(pin) < MIN_PIN or pin != pin.strip():
             raise UsageError(
-                f"a PIN needs at least {MIN_PIN} characters (no spaces around it)",
-                hint="pick a PIN of 4 or more digits, or a password",
+                _("a PIN needs at least {n} characters (no spaces around it)").format(n=MIN_PIN),
+                hint=_("pick a PIN of 4 or more digits, or a password"),
             )
         salt, digest = hash_pin(pin)
         return {"salt": salt, "hash": digest, "generation": secrets.token_hex(8),
@@ -178,12 +180,13 @@ class Staff:
         clean = name.strip()
         if not clean or len(clean) > 40 or not all(c.isalnum() or c in "-_." for c in clean):
             raise UsageError(
-                f"{name!r} cannot be a token name", hint="use letters, digits, '-', '_' or '.'"
+                _("{name!r} cannot be a token name").format(name=name),
+                hint=_("use letters, digits, '-', '_' or '.'"),
             )
         if clean in self._data["tokens"]:
             raise UsageError(
-                f"there already is a token {clean!r}",
-                hint=f"remove it first: crm serve token remove {clean}",
+                _("there already is a token {name!r}").format(name=clean),
+                hint=_("remove it first: crm serve token remove {name}").format(name=clean),
             )
         token = secrets.token_urlsafe(24)
         self._data["tokens"][clean] = {"sha256": _token_digest(token), "created": _now()}
@@ -193,7 +196,8 @@ class Staff:
     def remove_token(self, name: str) -> None:
         if name not in self._data["tokens"]:
             raise NotFoundError(
-                f"no token named {name!r}", hint="list them with: crm serve token list"
+                _("no token named {name!r}").format(name=name),
+                hint=_("list them with: crm serve token list"),
             )
         del self._data["tokens"][name]
         self._save()
