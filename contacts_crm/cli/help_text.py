@@ -91,27 +91,33 @@ def _subcommands(command: click.Command, ctx: click.Context | None) -> list[clic
     return [sub for sub in found if sub is not None]
 
 
-def localize(command: click.Command, ctx: click.Context | None = None) -> None:
-    """Show ``command`` and its subcommands in the current language."""
-    language = i18n.language()
-    if language == "en" and _SHOWN not in command.__dict__:
-        return  # never translated: its texts are the English ones
+def localize(
+    command: click.Command, ctx: click.Context | None = None, language: str | None = None
+) -> None:
+    """Show ``command`` and its subcommands in ``language`` (default: the current one)."""
+    language = language or i18n.language()
+    if language == "en" and _SHOWN not in command.__dict__:  # never translated: English
+        loaded = command.commands.values() if isinstance(command, click.Group) else ()
+        for sub in list(loaded):  # a subcommand may have been translated on its own
+            localize(sub, ctx, language)
+        return
+    english: dict[tuple[int, str], tuple[object, Any]] = command.__dict__.setdefault(_ENGLISH, {})
+    for owner, attr in _texts(command, ctx):
+        english.setdefault((id(owner), attr), (owner, getattr(owner, attr, None)))
     if getattr(command, _SHOWN, "en") != language:
-        english: dict[tuple[int, str], str | None] = command.__dict__.setdefault(_ENGLISH, {})
-        for owner, attr in _texts(command, ctx):
-            key = (id(owner), attr)
-            original = english.setdefault(key, getattr(owner, attr, None))
+        for (_id, attr), (owner, original) in english.items():
             if original:
                 setattr(owner, attr, original if language == "en" else _(msgid(original)))
         setattr(command, _SHOWN, language)
     command.context_class = CrmContext
     for sub in _subcommands(command, ctx):
-        localize(sub, ctx)
+        localize(sub, ctx, language)
 
 
 def english(command: click.Command, owner: object, attr: str) -> Any:
     """The English text of ``owner.attr`` (the command or one of its options)."""
-    return command.__dict__.get(_ENGLISH, {}).get((id(owner), attr), getattr(owner, attr))
+    kept = command.__dict__.get(_ENGLISH, {}).get((id(owner), attr))
+    return kept[1] if kept is not None else getattr(owner, attr)
 
 
 def help_texts(command: click.Command) -> Iterator[str]:

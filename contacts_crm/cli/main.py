@@ -287,6 +287,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         click.echo(f"Hint: this is a bug; the details are in {where}. Please report it.", err=True)
         code = ExitCode.FAILURE
+    finally:
+        localize(cli, language="en")  # the command objects English again (a library caller's)
     sys.exit(int(code))
 
 

@@ -167,3 +167,18 @@ def test_translated_help_keeps_every_example_and_layout_mark(lang):
             assert example in translated, (lang, example)
         assert translated.count("\b") == english_text.count("\b"), (lang, english_text[:60])
         assert set(re.findall(r"{\w*}", translated)) == set(re.findall(r"{\w*}", english_text))
+
+
+def test_the_command_objects_are_english_again_after_a_translated_run():
+    """Help is translated in place; once ``main`` returns, a library caller (or
+    docs/cli.md's generator) reads the English texts again."""
+    assert run_crm("config", "set", "language", "ru").code == 0
+    assert "Использование:" in run_crm("card", "--help").out
+    assert "Использование:" in run_crm("--help").out
+    assert run_crm("journal", "deleted", "--help").code == 0
+    for path in (["card"], ["journal"], ["journal", "deleted"], ["group", "add"]):
+        cmd: click.Command = cli
+        for name in path:
+            cmd = cmd.get_command(click.Context(cmd), name)  # type: ignore[attr-defined]
+        assert cmd.help == english(cmd, cmd, "help"), path
+        assert "Показать" not in (cmd.get_help_option(click.Context(cmd)).help or "")
