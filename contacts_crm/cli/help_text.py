@@ -109,7 +109,8 @@ def localize(
             if original:
                 setattr(owner, attr, original if language == "en" else _(msgid(original)))
         setattr(command, _SHOWN, language)
-    command.context_class = CrmContext
+    if command.context_class is click.Context:  # a command's own context class stays
+        command.context_class = CrmContext
     for sub in _subcommands(command, ctx):
         localize(sub, ctx, language)
 

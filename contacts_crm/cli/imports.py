@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from contacts_crm.cli.help_text import CrmContext
 from contacts_crm.cli.output import FILE as _FILE
 from contacts_crm.cli.output import (
     Ctx,
@@ -44,12 +45,12 @@ class _ImportGroup(click.Group):
         """The import's own options (those of FILE), then the subcommands."""
         params = self.commands["run"].get_params(ctx)
         records = [p.get_help_record(ctx) for p in params if isinstance(p, click.Option)]
-        with formatter.section("Options"):
+        with formatter.section(_("Options")):
             formatter.write_dl([r for r in records if r])
         self.format_commands(ctx, formatter)
 
 
-class _ImportContext(click.Context):
+class _ImportContext(CrmContext):
     """Messages of the import itself name ``crm import``, not the internal ``run``."""
 
     @property

@@ -287,8 +287,9 @@ def main(argv: list[str] | None = None) -> None:
         )
         click.echo(f"Hint: this is a bug; the details are in {where}. Please report it.", err=True)
         code = ExitCode.FAILURE
-    finally:
-        localize(cli, language="en")  # the command objects English again (a library caller's)
+    finally:  # a library caller (or a test) finds the language and the commands as they were
+        i18n.use("en")
+        localize(cli)
     sys.exit(int(code))
 
 

@@ -182,3 +182,13 @@ def test_the_command_objects_are_english_again_after_a_translated_run():
             cmd = cmd.get_command(click.Context(cmd), name)  # type: ignore[attr-defined]
         assert cmd.help == english(cmd, cmd, "help"), path
         assert "Показать" not in (cmd.get_help_option(click.Context(cmd)).help or "")
+
+
+def test_a_commands_own_context_class_survives_a_translated_help():
+    """crm import FILE is the hidden 'run' command with its own context (its
+    messages name 'crm import'); showing help translated must not replace it."""
+    assert run_crm("config", "set", "language", "tr").code == 0
+    assert "Kullanım: crm import [SEÇENEKLER] FILE" in run_crm("import", "--help").out
+    assert run_crm("config", "set", "language", "en").code == 0
+    err = run_crm("import", "--dry-run").err
+    assert "Usage: crm import [OPTIONS] FILE" in err and " run" not in err
