@@ -12,7 +12,6 @@ dropped and rebuilt (it is only a cache).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -23,6 +22,7 @@ from typing import Any
 from contacts_crm.config import open_storage_error, private_file, use_wal
 from contacts_crm.contact import names, phones
 from contacts_crm.contact.model import Contact
+from contacts_crm.contact.stamp import blake2b  # hashlib's, without loading OpenSSL
 from contacts_crm.defaults import DEFAULT_REGION
 
 SCHEMA_VERSION = 2  # 2: search_text holds names.fold (transliteration, Turkish i)
@@ -167,7 +167,7 @@ class Cache:
     def _put(self, person: dict[str, Any], *, fresh: bool = False) -> int:
         rn = person["resourceName"]
         text = json.dumps(person, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+        digest = blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
         if not fresh:
             row = self._db.execute(
                 "SELECT hash FROM persons WHERE resource_name=?", (rn,)

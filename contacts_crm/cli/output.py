@@ -42,11 +42,9 @@ ids). Also here for every command: ``check_output_path(path)`` (exit 73 before l
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
-import shutil
 import sys
 import textwrap
 import unicodedata
@@ -333,6 +331,8 @@ def render_tsv(listing: Listing) -> str:
 
 
 def render_csv(listing: Listing) -> str:
+    import csv
+
     from contacts_crm.files.safe_cells import csv_row, phone_columns  # lazy: fast start-up
 
     buf = io.StringIO()
@@ -362,7 +362,11 @@ def terminal_width() -> int:
         columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
         columns = 0
-    return columns if columns > 0 else shutil.get_terminal_size((100, 24)).columns
+    if columns > 0:
+        return columns
+    import shutil  # lazy, like csv: a pipe (plain output) needs neither
+
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 def _longest_word(text: str) -> int:

@@ -14,8 +14,6 @@ import functools
 import re
 import unicodedata
 
-from anyascii import anyascii
-
 # Letters one script writes where another has a different one; applied after
 # the text is in plain Latin letters (Turkish ı/İ are handled first: Python's
 # casefold keeps the dotless ı and turns İ into i + a combining dot).
@@ -40,6 +38,8 @@ def fold_word(word: str) -> str:
 
     Cached: pure, and a full sync folds every contact's name (names repeat).
     """
+    from anyascii import anyascii  # lazy (~2 ms): a lookup by phone number needs no folding
+
     text = unicodedata.normalize("NFC", word).translate(_TURKISH)
     text = anyascii(text).lower()
     text = _NOT_WORD.sub("", text)
