@@ -83,10 +83,14 @@ class Cache:
             if row is not None and row[0] != str(SCHEMA_VERSION):
                 for table in _TABLES:  # unknown version: it is only a cache, rebuild it
                     self._db.execute(f"DROP TABLE IF EXISTS {table}")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+            self._db.executescript(_SCHEMA)  # IF NOT EXISTS: writes nothing when all are there
+            if row is None or row[0] != str(SCHEMA_VERSION):
+                # only then: a read-only command (crm card, find) must leave the file
+                # untouched, or it pays a commit and a WAL checkpoint (~5-20 ms) each run
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
 
     def close(self) -> None:
         with self._lock:
