@@ -238,7 +238,8 @@ def show(
     items = [listings] if isinstance(listings, Listing) else list(listings)
     fmt = ctx.fmt
     mode = 0o600
-    if ctx._account is not None:  # the profile may share exports (export_mode)
+    to_file = ctx.output is not None and str(ctx.output) != "-"
+    if to_file and ctx._account is not None:  # the profile may share exports (export_mode)
         from contacts_crm.files.output import file_mode
 
         mode = file_mode(ctx._account.profile.export_mode)

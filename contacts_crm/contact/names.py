@@ -38,10 +38,12 @@ def fold_word(word: str) -> str:
 
     Cached: pure, and a full sync folds every contact's name (names repeat).
     """
-    from anyascii import anyascii  # lazy (~2 ms): a lookup by phone number needs no folding
-
     text = unicodedata.normalize("NFC", word).translate(_TURKISH)
-    text = anyascii(text).lower()
+    if not text.isascii():  # anyascii keeps ASCII as it is; loading it costs ~2 ms
+        from anyascii import anyascii
+
+        text = anyascii(text)
+    text = text.lower()
     text = _NOT_WORD.sub("", text)
     for spelled, common in _SCHEMES:
         text = text.replace(spelled, common)
