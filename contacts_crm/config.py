@@ -11,19 +11,16 @@ import errno
 import os
 import re
 import sqlite3
-import tempfile
 import time
-import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
-import platformdirs
-import tomli_w
-
-from contacts_crm.defaults import DEFAULT_REGION
+from contacts_crm.defaults import DEFAULT_REGION, PHONE_REGIONS
 from contacts_crm.errors import ConfigError, NotFoundError, StorageError, UsageError
+
+# platformdirs, tomllib, tomli_w and tempfile are imported where they are used:
+# every `crm` start reads this module, and the call-screen commands must start fast.
 
 APP = "contacts-crm"
 KINDS = ("local", "endpoint", "google")
@@ -99,12 +96,20 @@ QUOTA_CATEGORIES = ("critical_read", "critical_write", "write", "group_read")
 
 def config_dir() -> Path:
     home = os.environ.get("CRM_HOME")
-    return Path(home) if home else Path(platformdirs.user_config_dir(APP))
+    if home:
+        return Path(home)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP))
 
 
 def data_dir() -> Path:
     home = os.environ.get("CRM_HOME")
-    return Path(home) if home else Path(platformdirs.user_data_dir(APP))
+    if home:
+        return Path(home)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP))
 
 
 def profile_dir(profile: str) -> Path:
@@ -160,6 +165,8 @@ def load(path: Path | None = None) -> Config:
             f"{path}: cannot read the configuration ({exc.strerror or exc})",
             hint=f"make it readable for you (chmod 600 {path}) or move it away",
         ) from exc
+    import tomllib
+
     try:
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -229,7 +236,7 @@ def validate_profile(p: Profile) -> list[str]:
             out.append(f"{at}.auth: {p.auth!r} is not one of {', '.join(AUTH_KINDS)}")
         if p.auth == "service_account" and not p.service_account_file:
             out.append(f"{at}.service_account_file: required for auth 'service_account'")
-    if not isinstance(p.region, str) or p.region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+    if not isinstance(p.region, str) or p.region.upper() not in PHONE_REGIONS:
         out.append(f"{at}.region: {p.region!r} is not a phone region such as RU, TR, US, GB")
     if p.language not in LANGUAGES:
         out.append(f"{at}.language: {p.language!r} is not one of {', '.join(LANGUAGES)}")
@@ -263,6 +270,8 @@ def validate_profile(p: Profile) -> list[str]:
 
 def save(config: Config, path: Path | None = None) -> Path:
     """Write the config atomically (0600: it names paths to credentials)."""
+    import tomli_w
+
     path = path or config.path or config_path()
     data: dict[str, Any] = {"default_profile": config.default_profile, "profiles": {}}
     for name, profile in sorted(config.profiles.items()):
@@ -318,6 +327,8 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
 
     Missing parent directories are created private (0700).
     """
+    import tempfile
+
     private_dir(path.parent, tighten=not _is_crm_home(path.parent))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -12,7 +12,6 @@ dropped and rebuilt (it is only a cache).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -23,6 +22,7 @@ from typing import Any
 from contacts_crm.config import open_storage_error, private_file, use_wal
 from contacts_crm.contact import names, phones
 from contacts_crm.contact.model import Contact
+from contacts_crm.contact.stamp import blake2b  # hashlib's, without loading OpenSSL
 from contacts_crm.defaults import DEFAULT_REGION
 
 SCHEMA_VERSION = 2  # 2: search_text holds names.fold (transliteration, Turkish i)
@@ -83,10 +83,14 @@ class Cache:
             if row is not None and row[0] != str(SCHEMA_VERSION):
                 for table in _TABLES:  # unknown version: it is only a cache, rebuild it
                     self._db.execute(f"DROP TABLE IF EXISTS {table}")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+            self._db.executescript(_SCHEMA)  # IF NOT EXISTS: writes nothing when all are there
+            if row is None or row[0] != str(SCHEMA_VERSION):
+                # only then: a read-only command (crm card, find) must leave the file
+                # untouched, or it pays a commit and a WAL checkpoint (~5-20 ms) each run
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
 
     def close(self) -> None:
         with self._lock:
@@ -167,7 +171,7 @@ class Cache:
     def _put(self, person: dict[str, Any], *, fresh: bool = False) -> int:
         rn = person["resourceName"]
         text = json.dumps(person, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+        digest = blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
         if not fresh:
             row = self._db.execute(
                 "SELECT hash FROM persons WHERE resource_name=?", (rn,)

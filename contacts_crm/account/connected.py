@@ -8,7 +8,6 @@ talks to the emulator). Either way, the same PeopleClient code runs.
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from contacts_crm.errors import ConflictError, SyncTokenExpiredError, Unavailabl
 if TYPE_CHECKING:
     from contacts_crm.account.journal import Journal
 
-log = logging.getLogger(__name__)
 
 # A sync that finds no contacts while the cache holds at least this many is
 # refused without --force: an account does not empty itself by accident.
@@ -258,7 +256,9 @@ class Account:
             try:
                 self.sync()
             except UnavailableError as exc:
-                log.warning("working from the local copy: %s", exc.message)
+                import logging  # here, not at start-up: a read rarely meets an outage
+
+                logging.getLogger(__name__).warning("working from the local copy: %s", exc.message)
 
     # ------------------------------------------------------------- writes
     def remember(

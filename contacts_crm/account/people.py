@@ -11,7 +11,6 @@ project's exception tree. googleapiclient's own ``num_retries`` stays 0.
 from __future__ import annotations
 
 import json
-import logging
 import random
 import threading
 import time
@@ -41,10 +40,18 @@ from contacts_crm.errors import (
 )
 
 if TYPE_CHECKING:
+    import logging
+
     from googleapiclient.errors import HttpError
     from tenacity import RetryCallState, Retrying
 
-log = logging.getLogger(__name__)
+
+def _log() -> logging.Logger:
+    """This module's logger; logging loads on the first message (a retry), not at start-up."""
+    import logging
+
+    return logging.getLogger(__name__)
+
 
 BATCH_CREATE = 200
 BATCH_UPDATE = 200
@@ -196,8 +203,8 @@ class PeopleClient:
         def note(state: RetryCallState) -> None:
             status = getattr(failures[-1].error, "status", None) or "network"
             delay = state.next_action.sleep if state.next_action else 0.0
-            log.info("%s failed (%s); retry %d in %.1fs", method, status,
-                     state.attempt_number, delay)  # fmt: skip
+            _log().info("%s failed (%s); retry %d in %.1fs", method, status,
+                        state.attempt_number, delay)  # fmt: skip
 
         def give_up(state: RetryCallState) -> dict[str, Any]:
             raise failures[-1].error from None
@@ -438,9 +445,11 @@ class PeopleClient:
             limit = self.request_timeout if timeout is None else timeout
             wait = sent_at + limit - self._clock()
             if wait > 0:
-                log.log(logging.WARNING if wait >= 1 else logging.INFO,
-                        "a create sent earlier may still be running on the server: waiting %.0f s "
-                        "before checking what landed", wait)  # fmt: skip
+                import logging
+
+                _log().log(logging.WARNING if wait >= 1 else logging.INFO,
+                           "a create sent earlier may still be running on the server: "
+                           "waiting %.0f s before checking what landed", wait)  # fmt: skip
                 self._sleep(wait)
         found = self.find_by_markers(key, values)
         if len(found) < len(set(values)) and self.read_settle_s > 0:
@@ -508,8 +517,8 @@ class PeopleClient:
 
         def note(state: RetryCallState) -> None:
             self.retries["stale etag"] += 1
-            log.info("stale etag on %s (attempt %d): re-reading", resource_name,
-                     state.attempt_number)  # fmt: skip
+            _log().info("stale etag on %s (attempt %d): re-reading", resource_name,
+                        state.attempt_number)  # fmt: skip
 
         return Retrying(
             retry=retry_if_exception_type(StaleEtagError),
@@ -611,8 +620,8 @@ class PeopleClient:
                     mutation=True,
                 )
             except StaleEtagError:
-                log.info("stale etag in a batch of %d (attempt %d): re-reading", len(todo),
-                         attempt + 1)  # fmt: skip
+                _log().info("stale etag in a batch of %d (attempt %d): re-reading", len(todo),
+                            attempt + 1)  # fmt: skip
                 if attempt:
                     self._sleep(self.retry.delay(attempt - 1, None, self._rand) / 4)
                 names = [p["resourceName"] for p in todo]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,7 +21,13 @@ from contacts_crm.dates import DATE_FORMATS, parse_day, parse_when
 from contacts_crm.errors import UsageError
 from contacts_crm.i18n import _, ngettext
 from contacts_crm.reports.words import kind_words, without_day
-from contacts_crm.usecases import cards as uc
+from contacts_crm.usecases import card_view
+
+if TYPE_CHECKING:
+    from contacts_crm.usecases import cards as uc
+
+# The writes (call, order, doctor) import ``usecases.cards`` when they run:
+# `crm card` answers while the phone rings and needs none of it.
 
 _by = click.option("--by", metavar="NAME", help="Who did it (default: the profile's user).")
 _at = click.option(
@@ -73,7 +80,7 @@ def card(ctx: Ctx, query: tuple[str, ...], dialer: bool) -> None:
       crm card "+7 916 123-45-67"
       crm card Petrov --dialer
     """
-    contact, text = uc.show_card(ctx.account, " ".join(query), dialer=dialer)
+    contact, text = card_view.show_card(ctx.account, " ".join(query), dialer=dialer)
     emit(
         ctx,
         {
@@ -145,6 +152,8 @@ def call(
             hint=_("give one of --in, --out, --missed (none: --out)"),
         )  # fmt: skip
     direction = "in" if incoming else "missed" if missed else "out"
+    from contacts_crm.usecases import cards as uc
+
     change = uc.log_call(
         ctx.account,
         query,
@@ -199,6 +208,8 @@ def open_(
       crm order open Petrov "40 boxes of tiles" --amount 12500
       crm order open "+90 532 123 45 67" "sample kit" --at yesterday
     """
+    from contacts_crm.usecases import cards as uc
+
     change = uc.open_order(
         ctx.account, query, what, amount=uc.parse_amount(amount), by=by, at=_when(at_), op_id=op_id
     )
@@ -234,6 +245,8 @@ def step(
       crm order step Petrov 1 paid --amount 12500
       crm order step Petrov 1 shipped "truck 12"
     """
+    from contacts_crm.usecases import cards as uc
+
     change = uc.step_order(
         ctx.account,
         query,
@@ -276,6 +289,8 @@ def close(
       crm order close Petrov 1
       crm order close Petrov 2 --cancelled --comment "found cheaper"
     """
+    from contacts_crm.usecases import cards as uc
+
     change = uc.close_order(
         ctx.account,
         query,
@@ -337,7 +352,7 @@ def journal_show(ctx: Ctx, query: tuple[str, ...]) -> None:
       crm journal Petrov
       crm journal Petrov | grep "price list"
     """
-    contact, events = uc.history(ctx.account, " ".join(query))
+    contact, events = card_view.history(ctx.account, " ".join(query))
     data = {
         "resourceName": contact.resource_name,
         "name": contact.display_name,
@@ -454,6 +469,7 @@ def doctor(
             raise click.UsageError("--fix, --region and --undo go with --phones (one at a time)")
         phone_doctor(ctx, fix=fix, region=region, undo=undo)
         return
+    from contacts_crm.usecases import cards as uc
     from contacts_crm.usecases import import_copies as dup
 
     report = uc.doctor(ctx.account, repair=repair)

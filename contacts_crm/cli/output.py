@@ -42,11 +42,9 @@ ids). Also here for every command: ``check_output_path(path)`` (exit 73 before l
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
-import shutil
 import sys
 import textwrap
 import unicodedata
@@ -241,7 +239,8 @@ def show(
     items = [listings] if isinstance(listings, Listing) else list(listings)
     fmt = ctx.fmt
     mode = 0o600
-    if ctx._account is not None:  # the profile may share exports (export_mode)
+    to_file = ctx.output is not None and str(ctx.output) != "-"
+    if to_file and ctx._account is not None:  # the profile may share exports (export_mode)
         from contacts_crm.files.output import file_mode
 
         mode = file_mode(ctx._account.profile.export_mode)
@@ -334,6 +333,8 @@ def render_tsv(listing: Listing) -> str:
 
 
 def render_csv(listing: Listing) -> str:
+    import csv
+
     from contacts_crm.files.safe_cells import csv_row, phone_columns  # lazy: fast start-up
 
     buf = io.StringIO()
@@ -363,7 +364,11 @@ def terminal_width() -> int:
         columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
         columns = 0
-    return columns if columns > 0 else shutil.get_terminal_size((100, 24)).columns
+    if columns > 0:
+        return columns
+    import shutil  # lazy, like csv: a pipe (plain output) needs neither
+
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 def _longest_word(text: str) -> int:

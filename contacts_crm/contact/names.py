@@ -14,8 +14,6 @@ import functools
 import re
 import unicodedata
 
-from anyascii import anyascii
-
 # Letters one script writes where another has a different one; applied after
 # the text is in plain Latin letters (Turkish ı/İ are handled first: Python's
 # casefold keeps the dotless ı and turns İ into i + a combining dot).
@@ -41,7 +39,11 @@ def fold_word(word: str) -> str:
     Cached: pure, and a full sync folds every contact's name (names repeat).
     """
     text = unicodedata.normalize("NFC", word).translate(_TURKISH)
-    text = anyascii(text).lower()
+    if not text.isascii():  # anyascii keeps ASCII as it is; loading it costs ~2 ms
+        from anyascii import anyascii
+
+        text = anyascii(text)
+    text = text.lower()
     text = _NOT_WORD.sub("", text)
     for spelled, common in _SCHEMES:
         text = text.replace(spelled, common)

@@ -2,7 +2,9 @@
 
 Pure: no I/O. Android matches a caller to a contact by the stored number, and
 E.164 (``+79161234567``) is the form that matches reliably in every region, so
-that is what the tool writes. Everything here is built on ``phonenumbers``.
+that is what the tool writes. Everything here is built on ``phonenumbers``,
+imported on the first number that must be parsed or formatted (about 15 ms):
+looking a client up by name, or by a number already in E.164, does not load it.
 """
 
 from __future__ import annotations
@@ -11,10 +13,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
-
-from contacts_crm.defaults import DEFAULT_REGION
+from contacts_crm.defaults import DEFAULT_REGION, PHONE_REGIONS
 from contacts_crm.errors import UsageError
 
 # What separates several numbers typed into one spreadsheet cell.
@@ -108,6 +107,8 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:
     text, problem, review = _repair_excel(text)
     if review and problem and "fraction" in problem:
         return Phone(raw=str(raw), e164=None, problem=problem, needs_review=True)
+    import phonenumbers  # lazy: see the module's docstring
+
     candidates = [text]
     digits = _DIGITS.sub("", text)
     # "00" is the international prefix in most of the world ("0044 20 ..."),
@@ -120,7 +121,7 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:
     for candidate in candidates:
         try:
             num = phonenumbers.parse(candidate, region.upper() if region else None)
-        except NumberParseException:
+        except phonenumbers.NumberParseException:
             continue
         if ext is None and num.extension:
             ext = num.extension
@@ -129,7 +130,7 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:
                 return Phone(
                     raw=str(raw), e164=None, extension=ext, problem=problem, needs_review=True
                 )
-            e164 = phonenumbers.format_number(num, PhoneNumberFormat.E164)
+            e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
             return Phone(raw=str(raw), e164=e164, extension=ext)
     why = problem or f"not a valid phone number for region {region}"
     return Phone(raw=str(raw), e164=None, extension=ext, problem=why, needs_review=review)
@@ -186,11 +187,13 @@ def _lookup_keys(raw: str, region: str) -> tuple[str, ...]:
 
 def format_national(e164: str) -> str:
     """A human form of an E.164 number for display (``+7 916 123-45-67``)."""
+    import phonenumbers  # lazy: see the module's docstring
+
     try:
         num = phonenumbers.parse(e164, None)
-    except NumberParseException:
+    except phonenumbers.NumberParseException:
         return e164
-    return phonenumbers.format_number(num, PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def looks_like_phone(text: str) -> bool:
@@ -205,7 +208,7 @@ def looks_like_phone(text: str) -> bool:
 def check_region(code: str, option: str = "region") -> str:
     """The upper-case region code, or UsageError for one phonenumbers does not know."""
     region = code.strip().upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
+    if region not in PHONE_REGIONS:
         raise UsageError(
             f"{option}: {code!r} is not a phone region",
             hint="give a two-letter country code such as RU, TR, US, GB",

@@ -38,7 +38,6 @@ from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import Journal
 from contacts_crm.card import grammar as card_grammar
 from contacts_crm.card.decide import OPS_KEY, CardWrite, decide, effect_on_card, ops_done
-from contacts_crm.card.dialer import dialer_view
 from contacts_crm.card.events import APPLIED, JournalEvent
 from contacts_crm.card.operations import (
     CloseOrder,
@@ -53,6 +52,8 @@ from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.errors import UsageError
 from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings, group_rules
+from contacts_crm.usecases.card_view import history as history  # re-exported: reading a card
+from contacts_crm.usecases.card_view import show_card as show_card
 from contacts_crm.usecases.contacts import create_group, group_resource, resolve
 
 WRITE_FIELDS = ["biographies", "memberships", "clientData"]
@@ -353,21 +354,6 @@ def close_order(
 
 
 # ------------------------------------------------------------------- reading
-def show_card(account: Account, query: str, *, dialer: bool = False) -> tuple[Contact, str]:
-    """The client's card as the phone shows it (never writes)."""
-    contact = resolve(account, query)
-    if not dialer:
-        return contact, contact.notes
-    settings = card_settings(account.profile)
-    return contact, dialer_view(card_grammar.parse(contact.notes, settings.labels), settings)
-
-
-def history(account: Account, query: str) -> tuple[Contact, list[JournalEvent]]:
-    """Everything the journal holds about one client, oldest first."""
-    contact = resolve(account, query)
-    return contact, account.journal.history(contact.resource_name or "")
-
-
 def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
     """Check the cards and the journal: unrecognised lines, interrupted operations,
     journal facts the cards disagree with.
