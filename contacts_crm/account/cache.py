@@ -258,14 +258,16 @@ class Cache:
             " json_extract(json, '$.memberships'), json_extract(json, '$.biographies[0].value')"
             " FROM persons ORDER BY display_name"
         ).fetchall()
+        read: dict[str, list[str]] = {}  # most clients share a few memberships texts
         for rn, shown, phone, memberships, notes in rows:
-            groups = []
-            if memberships:
+            groups = read.get(memberships) if memberships else []
+            if groups is None:
+                groups = read[memberships] = []
                 for m in json.loads(memberships):
                     g = m.get("contactGroupMembership") if isinstance(m, dict) else None
                     if g and "contactGroupResourceName" in g:
                         groups.append(g["contactGroupResourceName"])
-            yield rn, shown, phone or "", groups, notes or ""
+            yield rn, shown, phone or "", list(groups), notes or ""
 
     def contacts(self) -> Iterator[Contact]:
         for person in self.persons():

@@ -23,9 +23,11 @@ such a card, its lines go on top, then ``--``, then the old text unchanged.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from contacts_crm.card.model import (
     Call,
@@ -240,10 +242,36 @@ def _dated_line(g: _Grammar, on: date, rest: str) -> tuple[Kind, Fact]:
 
 def classify(text: str, labels: Labels) -> tuple[Kind, Fact]:
     """What one line (without its newline) says; ``UNKNOWN`` if not a card line."""
+    line = line_of(text, labels)
+    return line.kind, line.fact
+
+
+#: Distinct lines whose reading is remembered per Labels (least recently used go first):
+#: "Calls", order heads, status lines recur across thousands of cards; about 10 MB at most.
+LINES_REMEMBERED = 1 << 15
+
+
+def line_of(text: str, labels: Labels) -> Line:
+    """The ``Line`` of one line of text. Lines are immutable and a line's reading
+    depends only on its text and the labels, so recurring lines are read once."""
+    reader: Callable[[str], Line] | None = labels.cache.get("lines")
+    if reader is None:
+        reader = labels.cache["lines"] = _line_reader(grammar(labels), labels)
+    return reader(text)
+
+
+def _line_reader(g: _Grammar, labels: Labels) -> Callable[[str], Line]:
+    @lru_cache(maxsize=LINES_REMEMBERED)
+    def read(text: str) -> Line:
+        return Line(text, *_classify(g, text, labels))
+
+    return read
+
+
+def _classify(g: _Grammar, text: str, labels: Labels) -> tuple[Kind, Fact]:
     s = text[:-1] if text.endswith("\r") else text
     if not s.strip():
         return Kind.BLANK, None
-    g = grammar(labels)
     head = s.lstrip()[:1]
     if head.isdigit():
         m = g.dated.match(s)
@@ -277,7 +305,7 @@ def parse(text: str, labels: Labels) -> Card:
     crlf = any(r.endswith("\r") for r in raw)
     sep_at = next((i for i, r in enumerate(raw) if _SEPARATOR_RE.match(r)), None)
     tool = raw if sep_at is None else raw[:sep_at]
-    lines = [Line(r, *classify(r, labels)) for r in tool]
+    lines = [line_of(r, labels) for r in tool]
     recognised = any(line.kind not in (Kind.BLANK, Kind.UNKNOWN) for line in lines)
     if sep_at is None:
         if not recognised:

@@ -219,7 +219,8 @@ def callbacks(
                           nowrap=(1,))  # a phone number is never cut  # fmt: skip
     else:
         listing = _listing(view, empty=_("Nobody to call back."))
-    _finish(ctx, {"callbacks": [c.to_dict() for c in items]}, [view], [listing],
+    data = {"callbacks": [c.to_dict() for c in items]} if ctx.wants_json else {}  # json only
+    _finish(ctx, data, [view], [listing],
             to_sheet=to_sheet, default_name="crm-callbacks.xlsx")  # fmt: skip
 
 

@@ -146,7 +146,8 @@ def _tally_in_sqlite(journal: Journal, tally: _Tally, lo: str, hi: str, wanted: 
             tally.count(who, kind, stage, outcome, direction, n)
     rows = [
         *journal.rows(lo, hi, ("compaction",), data_keys=DATA_KEYS),
-        *journal.rows(lo, hi, ORDER_KINDS, data_keys=DATA_KEYS, stages=sorted(tally.finals)),
+        # a close needs only "changed" from its data: one key extracted, not three
+        *journal.rows(lo, hi, ORDER_KINDS, data_keys=("changed",), stages=sorted(tally.finals)),
     ]
     for e in sorted(rows, key=lambda r: (r.at, r.id)):
         if wanted is not None and (e.who or "").casefold() != wanted:

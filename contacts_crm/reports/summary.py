@@ -68,14 +68,16 @@ class GroupFigures:
         base = self.leads + self.converted
         return round(self.converted / base, 3) if base else None
 
-    def add_client(self, c: ClientView, lead: bool, converted: bool, today: date) -> None:
+    def add_client(self, c: ClientView, lead: bool, converted: bool, bucket: str) -> None:
+        """Count one client; ``bucket`` is its last-contact bucket (see ``_bucket``)."""
         self.clients += 1
         self.leads += lead
         self.converted += converted
         for o in c.open_orders:
             self.open_by_stage[o.stage] += 1
-            self.open_amount += o.amount or 0
-        self.last_contact[_bucket(c.last_contact, today)] += 1
+            if o.amount:
+                self.open_amount += o.amount
+        self.last_contact[bucket] += 1
 
     def add_closed(self, order: ClosedOrder) -> None:
         if order.cancelled:
@@ -172,16 +174,24 @@ def summary(
     per_group: dict[str, GroupFigures] = {}
     total = GroupFigures(only or ALL)
     groups_of: dict[str, tuple[str, ...]] = {}
+
+    def figures(g: str) -> GroupFigures:
+        found = per_group.get(g)
+        if found is None:
+            found = per_group[g] = GroupFigures(g)
+        return found
+
     for c in client_views(account):
         groups_of[c.resource_name] = c.groups
         if only is not None and only not in c.groups:
             continue
         prospect = is_prospect(c, conf)
         lead, converted = prospect and not c.ever_ordered, prospect and c.ever_ordered
-        total.add_client(c, lead, converted, today)
+        bucket = _bucket(c.last_contact, today)
+        total.add_client(c, lead, converted, bucket)
         for g in c.groups:
             if only is None or g == only:
-                per_group.setdefault(g, GroupFigures(g)).add_client(c, lead, converted, today)
+                figures(g).add_client(c, lead, converted, bucket)
     act = activity(account, since=start, until=end, today=today)
     for order in act.closed:
         names = groups_of.get(order.contact, (NO_GROUP,))
@@ -190,6 +200,6 @@ def summary(
         total.add_closed(order)
         for g in names:
             if only is None or g == only:
-                per_group.setdefault(g, GroupFigures(g)).add_closed(order)
+                figures(g).add_closed(order)
     ordered = sorted(per_group.values(), key=lambda f: (f.group == NO_GROUP, f.group.casefold()))
     return Summary(start, end, today, only, open_stages, ordered, total, act.employees)
