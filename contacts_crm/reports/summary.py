@@ -68,16 +68,19 @@ class GroupFigures:
         base = self.leads + self.converted
         return round(self.converted / base, 3) if base else None
 
-    def add_client(self, c: ClientView, lead: bool, converted: bool, bucket: str) -> None:
-        """Count one client; ``bucket`` is its last-contact bucket (see ``_bucket``)."""
-        self.clients += 1
-        self.leads += lead
-        self.converted += converted
+    def add_client(
+        self, c: ClientView, lead: bool, converted: bool, bucket: str, n: int = 1
+    ) -> None:
+        """Count ``n`` clients that say what ``c`` says; ``bucket`` is their last-contact
+        bucket (see ``_bucket``)."""
+        self.clients += n
+        self.leads += lead * n
+        self.converted += converted * n
         for o in c.open_orders:
-            self.open_by_stage[o.stage] += 1
+            self.open_by_stage[o.stage] += n
             if o.amount:
-                self.open_amount += o.amount
-        self.last_contact[bucket] += 1
+                self.open_amount += o.amount * n
+        self.last_contact[bucket] += n
 
     def add_closed(self, order: ClosedOrder) -> None:
         if order.cancelled:
@@ -181,17 +184,27 @@ def summary(
             found = per_group[g] = GroupFigures(g)
         return found
 
+    # Clients in the same groups whose cards say the same (one shared CardFacts: no card
+    # yet, the same open order...) add the same to every figure: counted once, n times.
+    alike: dict[tuple[tuple[str, ...], int], list[Any]] = {}
     for c in client_views(account):
         groups_of[c.resource_name] = c.groups
         if only is not None and only not in c.groups:
             continue
+        key = (c.groups, id(c.facts))  # the kept view keeps its facts alive: ids stay unique
+        same = alike.get(key)
+        if same is None:
+            alike[key] = [c, 1]
+        else:
+            same[1] += 1
+    for c, n in alike.values():
         prospect = is_prospect(c, conf)
         lead, converted = prospect and not c.ever_ordered, prospect and c.ever_ordered
         bucket = _bucket(c.last_contact, today)
-        total.add_client(c, lead, converted, bucket)
+        total.add_client(c, lead, converted, bucket, n)
         for g in c.groups:
             if only is None or g == only:
-                figures(g).add_client(c, lead, converted, bucket)
+                figures(g).add_client(c, lead, converted, bucket, n)
     act = activity(account, since=start, until=end, today=today)
     for order in act.closed:
         names = groups_of.get(order.contact, (NO_GROUP,))
