@@ -166,8 +166,12 @@ def summary(
     group: str | None = None,
     today: date,
     settings: ReportSettings | None = None,
+    employees: bool = True,
 ) -> Summary:
-    """Figures per group and per employee for the period (default: this month)."""
+    """Figures per group and per employee for the period (default: this month).
+
+    ``employees=False`` leaves the employees out (an empty list), sparing the
+    journal's per-employee counts, for a caller that does not show them."""
     start, end = period(since, until, today)
     conf = settings or load_report_settings()
     only = find_group(account, group) if group else None
@@ -205,7 +209,7 @@ def summary(
         for g in c.groups:
             if only is None or g == only:
                 figures(g).add_client(c, lead, converted, bucket, n)
-    act = activity(account, since=start, until=end, today=today)
+    act = activity(account, since=start, until=end, today=today, counted=employees)
     for order in act.closed:
         names = groups_of.get(order.contact, (NO_GROUP,))
         if only is not None and only not in names:
