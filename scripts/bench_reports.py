@@ -9,7 +9,8 @@ is measured by ``scripts/bench_report_commands.py`` (same account, made by
 ``fill`` below).
 
 The account: 25,000 clients (``Cache.upsert`` of generated persons whose cards
-are made by the real card operations, in 8 groups) and 100,000 journal events
+are made by the real card operations, drawn from ``--variants`` histories (60)
+and each made distinct by its own free text, in 8 groups) and 100,000 journal events
 over three months (calls; orders opened with an amount, moved, and closed —
 delivered or cancelled — with their amount, as ``crm order`` journals them).
 
@@ -79,6 +80,8 @@ from contacts_crm.sheets_emulator import SheetsEmulatorServer
 
 TODAY = date(2026, 11, 20)
 SINCE = date(2026, 8, 1)  # the first day of the cards: the whole journal
+#: Card histories the clients' cards are drawn from (each card distinct by its free text);
+#: more (``--variants``) means fewer recurring lines and alike clients: a harder account.
 CARD_VARIANTS = 60
 AMOUNT_KINDS = ("order_open", "order_close")
 GROUPS = ["Wholesale", "Retail", "New", "Leads", "Call back", "Customer", "Returning", "VIP"]
@@ -276,11 +279,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5, help="warm summaries timed (median)")
+    parser.add_argument("--variants", type=int, default=CARD_VARIANTS,
+                        help="card histories the cards are drawn from")  # fmt: skip
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        account = fill(Path(tmp), args.contacts, args.events, rng)
+        account = fill(Path(tmp), args.contacts, args.events, rng, args.variants)
         print(f"filled {account.cache.count():,} contacts, {account.journal.count():,} journal "
               f"events in {time.perf_counter() - t0:.1f} s", file=sys.stderr)  # fmt: skip
         account.close()  # reports open a settled account, as a new crm process does
@@ -335,7 +340,8 @@ def main() -> None:
                   CALLBACKS_GOAL_S, "s")  # fmt: skip
     goals.equal("Sheet refresh API calls, 10,000 rows (as for 100)", large, small, "calls")
     goals.finish({
-        "contacts": args.contacts, "events": args.events, "in_process": True,
+        "contacts": args.contacts, "events": args.events, "card_variants": args.variants,
+        "in_process": True,
         "since": whole.since.isoformat(), "until": whole.until.isoformat(),
         "orders_completed": total.completed, "amount_completed": str(total.completed_amount),
         "summary_first_s": round(first_s, 3), "summary_warm_s": round(warm_s, 3),
