@@ -43,7 +43,8 @@ from contacts_crm.card.model import (
 from contacts_crm.card.wording import Labels
 
 SEPARATOR = "--"
-_SEPARATOR_RE = re.compile(r"^\s*--\s*$")
+# A separator line: "--" with only blanks around it (a line break is not a blank here)
+_SEPARATOR_LINE = re.compile(r"^[^\S\n]*--[^\S\n]*$", re.MULTILINE)
 _DATE = r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4}"
 _AMOUNT = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)*"
 _AMOUNT_RE = re.compile(rf"(?:{_AMOUNT})")
@@ -301,9 +302,7 @@ def _classify(g: _Grammar, text: str, labels: Labels) -> tuple[Kind, Fact]:
 # ---- whole cards ------------------------------------------------------------
 def parse(text: str, labels: Labels) -> Card:
     """Parse Notes text into a Card. Never fails: what is not understood is kept."""
-    raw = text.split("\n")
-    crlf = any(r.endswith("\r") for r in raw)
-    sep_at = next((i for i, r in enumerate(raw) if _SEPARATOR_RE.match(r)), None)
+    raw, crlf, sep_at = _layout(text)
     tool = raw if sep_at is None else raw[:sep_at]
     lines = [line_of(r, labels) for r in tool]
     recognised = any(line.kind not in (Kind.BLANK, Kind.UNKNOWN) for line in lines)
@@ -315,6 +314,14 @@ def parse(text: str, labels: Labels) -> Card:
         return Card([], None, text, labels, crlf)  # a "--" inside someone's own text
     free = "\n".join(raw[sep_at + 1 :]) if sep_at + 1 < len(raw) else None
     return Card(_attach_steps(lines), raw[sep_at], free, labels, crlf)
+
+
+def _layout(text: str) -> tuple[list[str], bool, int | None]:
+    """The lines, whether any ends with "\\r", and the index of the first separator
+    line (only blanks around "--"), found in the whole text at once."""
+    found = _SEPARATOR_LINE.search(text)
+    sep_at = text.count("\n", 0, found.start()) if found else None
+    return text.split("\n"), "\r\n" in text or text.endswith("\r"), sep_at
 
 
 def _attach_steps(lines: list[Line]) -> list[Line]:

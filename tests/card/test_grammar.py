@@ -208,3 +208,17 @@ def test_the_line_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     info = labels.cache["lines"].cache_info()
     assert info.maxsize == 8 and info.currsize == 8
     assert parse(texts[0], labels).lines[0].fact.amount == Decimal("1000")  # read again
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="-- \t\r\n\x0b\x0c\x1c\x85\u2028\u00a0ab", max_size=40))
+def test_the_separator_is_found_as_line_by_line(text: str) -> None:
+    """parse finds the separator in the whole text at once: the same line as
+    trying every line (split at "\\n" only) against "only blanks around --"."""
+    import re
+
+    from contacts_crm.card.grammar import _layout
+
+    raw = text.split("\n")
+    by_line = next((i for i, r in enumerate(raw) if re.match(r"^\s*--\s*$", r)), None)
+    assert _layout(text) == (raw, any(r.endswith("\r") for r in raw), by_line)
