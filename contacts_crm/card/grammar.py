@@ -248,8 +248,9 @@ def classify(text: str, labels: Labels) -> tuple[Kind, Fact]:
 
 
 #: Distinct lines whose reading is remembered per Labels (least recently used go first):
-#: "Calls", order heads, status lines recur across thousands of cards; about 10 MB at most.
-LINES_REMEMBERED = 1 << 15
+#: "Calls", order heads, status lines recur across thousands of cards. Full, with long
+#: call lines, it holds about 9 MB.
+LINES_REMEMBERED = 1 << 14
 
 
 def line_of(text: str, labels: Labels) -> Line:
