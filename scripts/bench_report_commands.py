@@ -1,7 +1,8 @@
 """Benchmark: the manager's reports as whole processes, over the whole journal.
 
 An account of ``--contacts`` clients with realistic cards (made by the real
-card operations) in 8 groups, and ``--events`` journal events over three
+card operations, drawn from ``--variants`` histories, each card distinct by its
+free text; see bench_reports.fill) in 8 groups, and ``--events`` journal events over three
 months (calls, orders opened, moved and closed with amounts), in a CRM home of
 its own. `crm summary`, `crm activity` and `crm callbacks` are run as people
 run them, each over the whole journal (``--since`` the first event), output to
@@ -33,7 +34,7 @@ import time
 from pathlib import Path
 
 from _bench import Goals
-from bench_reports import fill
+from bench_reports import CARD_VARIANTS, fill
 
 import contacts_crm
 from contacts_crm import config as cfg
@@ -64,6 +65,8 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--variants", type=int, default=CARD_VARIANTS,
+                    help="card histories the cards come from (bench_reports.fill)")  # fmt: skip
     args = ap.parse_args()
     compileall.compile_dir(str(Path(contacts_crm.__file__).parent), quiet=1)
     with tempfile.TemporaryDirectory() as home:
@@ -75,7 +78,7 @@ def main() -> None:
         cfg.save(conf)
         data = cfg.profile_dir("local")
         started = time.perf_counter()
-        account = fill(data, args.contacts, args.events, random.Random(args.seed))
+        account = fill(data, args.contacts, args.events, random.Random(args.seed), args.variants)
         account.cache.close()
         account.journal.close()
         print(f"{args.contacts:,} clients and {args.events:,} journal events written in "
@@ -102,6 +105,7 @@ def main() -> None:
     goals.at_most("crm summary, whole journal, first run, whole process", first["summary"],
                   2.0, "s")  # fmt: skip
     goals.finish({"contacts": args.contacts, "events": args.events, "runs": args.runs,
+                  "card_variants": args.variants,
                   "first_s": {k: round(v, 3) for k, v in first.items()},
                   "warm_median_s": {k: round(v, 3) for k, v in med.items()},
                   "bare_start_s": round(bare, 3)})  # fmt: skip

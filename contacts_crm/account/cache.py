@@ -249,26 +249,30 @@ class Cache:
         for (text,) in rows:
             yield json.loads(text)
 
-    def card_rows(self) -> Iterator[tuple[str, str, str, list[str], str]]:
+    def card_rows(self) -> Iterator[tuple[str, str, str, tuple[str, ...], str]]:
         """(resourceName, display name, first phone, group resource names, notes) of
         every cached contact, in display-name order: what reports read, picked
         out of the stored JSON by SQLite rather than decoding every Person.
 
         The first phone is its ``value`` ("" when none); the groups are the
-        contactGroupMembership resource names in the Person's order.
+        contactGroupMembership resource names in the Person's order (a tuple, one
+        shared by the clients whose memberships read the same).
         """
         rows = self._db.execute(
             "SELECT resource_name, display_name, json_extract(json, '$.phoneNumbers[0].value'),"
             " json_extract(json, '$.memberships'), json_extract(json, '$.biographies[0].value')"
             " FROM persons ORDER BY display_name"
         ).fetchall()
+        read: dict[str, tuple[str, ...]] = {}  # most clients share a few memberships texts
         for rn, shown, phone, memberships, notes in rows:
-            groups = []
-            if memberships:
+            groups = read.get(memberships) if memberships else ()
+            if groups is None:
+                found = []
                 for m in json.loads(memberships):
                     g = m.get("contactGroupMembership") if isinstance(m, dict) else None
                     if g and "contactGroupResourceName" in g:
-                        groups.append(g["contactGroupResourceName"])
+                        found.append(g["contactGroupResourceName"])
+                groups = read[memberships] = tuple(found)
             yield rn, shown, phone or "", groups, notes or ""
 
     def contacts(self) -> Iterator[Contact]:

@@ -109,7 +109,10 @@ class Labels:
 
     @property
     def final_stages(self) -> tuple[str, ...]:
-        return tuple(s.key for s in self.stages if s.final)
+        found = self.cache.get("final_stages")  # asked for every order of every card
+        if found is None:
+            found = self.cache["final_stages"] = tuple(s.key for s in self.stages if s.final)
+        return found
 
     @property
     def cancel_stages(self) -> tuple[str, ...]:

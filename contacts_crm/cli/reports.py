@@ -148,7 +148,10 @@ def summary(
     """
     today = _today(as_of)
     start, end = _day(since, "--since"), _day(until, "--until")
-    report = summary_report(ctx.account, since=start, until=end, group=group, today=today)
+    # the employees' figures are shown only in these (the groups' views do not have them)
+    shown = by_employee or ctx.fmt in ("json", "xlsx")
+    report = summary_report(ctx.account, since=start, until=end, group=group, today=today,
+                            employees=shown)  # fmt: skip
     labels = _labels(ctx)
     in_group = _(", group {group}").format(group=report.group) if report.group else ""
     heading = [_("Period {since} – {until}").format(since=report.since, until=report.until)
@@ -173,7 +176,8 @@ def summary(
         if ctx.fmt == "xlsx":
             items = callbacks_report(ctx.account, group=group, today=today)
             xlsx_views = summary_views(report, items, labels)
-    _finish(ctx, report.to_dict(), [main], listings, to_sheet=to_sheet, xlsx_views=xlsx_views,
+    data = report.to_dict() if ctx.wants_json else {}  # json only
+    _finish(ctx, data, [main], listings, to_sheet=to_sheet, xlsx_views=xlsx_views,
             default_name=f"crm-summary-{report.until}.xlsx", before=heading)  # fmt: skip
 
 
@@ -219,7 +223,8 @@ def callbacks(
                           nowrap=(1,))  # a phone number is never cut  # fmt: skip
     else:
         listing = _listing(view, empty=_("Nobody to call back."))
-    _finish(ctx, {"callbacks": [c.to_dict() for c in items]}, [view], [listing],
+    data = {"callbacks": [c.to_dict() for c in items]} if ctx.wants_json else {}  # json only
+    _finish(ctx, data, [view], [listing],
             to_sheet=to_sheet, default_name="crm-callbacks.xlsx")  # fmt: skip
 
 

@@ -77,6 +77,8 @@ def csv_cell(text: str, *, phone_column: bool = False) -> str:
     apostrophe before one of those characters gets a second one, so the
     importer's ``strip_formula_guard`` gives back exactly what was exported.
     """
+    if text[:1] not in _GUARD_HEADS:  # most cells: nothing to guard, phone or not
+        return text
     if phone_column and is_phone_text(text):
         return text
     return "'" + text if _guarded(text) else text
@@ -116,5 +118,6 @@ def _guarded(text: str) -> bool:
     return looks_like_formula(text) or (text[:1] == "'" and looks_like_formula(text[1:]))
 
 
+_GUARD_HEADS = frozenset([*FORMULA_STARTS, "'"])  # the first characters _guarded looks at
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().-]*(?: ext\. [0-9]{1,10})?$", re.ASCII)
 _PHONE_HEADER = re.compile(r"phone|телефон|telefon", re.IGNORECASE)

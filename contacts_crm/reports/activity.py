@@ -134,19 +134,22 @@ def _closed_amount(e: Event, compacted: dict[tuple[str, int], str]) -> Decimal |
     return Decimal(old) if old else None
 
 
-def _tally_in_sqlite(journal: Journal, tally: _Tally, lo: str, hi: str, wanted: str | None) -> None:
+def _tally_in_sqlite(journal: Journal, tally: _Tally, lo: str, hi: str, wanted: str | None,
+                     counted: bool = True) -> None:  # fmt: skip
     """The same figures as feeding every event to ``tally.add``, with SQLite counting:
-    the events themselves leave the journal only for closed orders and compactions."""
-    counted = journal.counts(
-        lo, hi, ("call", *ORDER_KINDS), columns=("who", "kind", "stage", "outcome"),
-        data_keys=("direction",), unless_false=("changed",),
-    )  # fmt: skip
-    for who, kind, stage, outcome, direction, n in counted:
-        if wanted is None or (who or "").casefold() == wanted:
-            tally.count(who, kind, stage, outcome, direction, n)
+    the events themselves leave the journal only for closed orders and compactions.
+    ``counted=False``: the closed orders only (no per-employee counts)."""
+    if counted:
+        for who, kind, stage, outcome, direction, n in journal.counts(
+            lo, hi, ("call", *ORDER_KINDS), columns=("who", "kind", "stage", "outcome"),
+            data_keys=("direction",), unless_false=("changed",),
+        ):  # fmt: skip
+            if wanted is None or (who or "").casefold() == wanted:
+                tally.count(who, kind, stage, outcome, direction, n)
     rows = [
         *journal.rows(lo, hi, ("compaction",), data_keys=DATA_KEYS),
-        *journal.rows(lo, hi, ORDER_KINDS, data_keys=DATA_KEYS, stages=sorted(tally.finals)),
+        # a close needs only "changed" from its data: one key extracted, not three
+        *journal.rows(lo, hi, ORDER_KINDS, data_keys=("changed",), stages=sorted(tally.finals)),
     ]
     for e in sorted(rows, key=lambda r: (r.at, r.id)):
         if wanted is not None and (e.who or "").casefold() != wanted:
@@ -196,8 +199,9 @@ class _Tally:
                 if kind == "order_open":
                     acc.orders_opened += n
 
-    def finish(self) -> list[ClosedOrder]:
-        """Closed orders (one per contact and order), their amounts added to the figures."""
+    def finish(self, counted: bool = True) -> list[ClosedOrder]:
+        """Closed orders (one per contact and order), their amounts added to the figures
+        (unless not ``counted``: then there are no figures to add them to)."""
         seen: dict[tuple[str, int], ClosedOrder] = {}
         for e in self.closes:
             amount = _closed_amount(e, self.compacted)
@@ -205,7 +209,7 @@ class _Tally:
                 e.contact, e.contact_name, e.order_no or 0, e.stage or "",
                 e.stage in self.cancel, amount, date.fromisoformat(e.at[:10]), e.who,
             )  # fmt: skip
-        for order in seen.values():
+        for order in seen.values() if counted else ():
             emp = self.by_who[order.who or "(unknown)"]
             for acc in (emp, self.total):
                 if order.cancelled:
@@ -225,11 +229,14 @@ def activity(
     who: str | None = None,
     today: date,
     with_events: bool = False,
+    counted: bool = True,
 ) -> Activity:
     """What each employee did in the period (default: this month up to ``today``).
 
     ``who`` keeps one employee (exact name, any letter case). ``with_events``
-    adds the counted events themselves, oldest first.
+    adds the counted events themselves, oldest first. ``counted=False`` gives the
+    closed orders alone (no employees, an empty total): what the summary needs
+    when it does not show the employees.
     """
     start, end = period(since, until, today)
     labels = card_settings(account.profile).labels  # the office's templates included, as on cards
@@ -237,6 +244,7 @@ def activity(
     tally = _Tally(labels)
     listed: list[dict[str, Any]] | None = [] if with_events else None
     wanted = who.strip().casefold() if who else None
+    counted = counted or with_events or wanted is not None  # the figures are wanted then
     if with_events:
         # rows(): the lean query, data cut to DATA_KEYS by SQLite (no JSON decoding per event)
         for e in account.journal.rows(since=lo, until=hi, kinds=KINDS, data_keys=DATA_KEYS):
@@ -246,8 +254,8 @@ def activity(
             if listed is not None and e.kind != "compaction" and e.data.get("changed") is not False:
                 listed.append(_event_dict(e))
     else:
-        _tally_in_sqlite(account.journal, tally, lo, hi, wanted)
-    closed = tally.finish()
+        _tally_in_sqlite(account.journal, tally, lo, hi, wanted, counted)
+    closed = tally.finish(counted)
     stages = tuple(s.key for s in labels.stages)
     employees = sorted(tally.by_who.values(), key=lambda a: a.who.casefold())
     return Activity(start, end, who, stages, employees, tally.total, closed, listed)

@@ -102,8 +102,8 @@ def _call_reason(c: ClientView, days: int, today: date) -> Reason | None:
     return None
 
 
-def _stay_reason(c: ClientView, settings: ReportSettings, today: date) -> Reason | None:
-    interval = settings.interval(list(c.groups))
+def _stay_reason(c: ClientView, interval: int, today: date) -> Reason | None:
+    """``interval``: the client's stay-in-touch days (``ReportSettings.interval``)."""
     if interval <= 0 or c.last_contact is None:
         return None
     gap = (today - c.last_contact).days
@@ -139,10 +139,14 @@ def callbacks(
         raise UsageError(f"--days must be 0 or more, got {wait}")
     only = find_group(account, group) if group else None
     out = []
+    intervals: dict[tuple[str, ...], int] = {}  # clients share a few group sets
     for c in client_views(account):
         if only is not None and only not in c.groups:
             continue
-        found = [r for r in (_call_reason(c, wait, today), _stay_reason(c, conf, today),
+        interval = intervals.get(c.groups)
+        if interval is None:
+            interval = intervals[c.groups] = conf.interval(list(c.groups))
+        found = [r for r in (_call_reason(c, wait, today), _stay_reason(c, interval, today),
                              _never_reason(c, conf, today)) if r]  # fmt: skip
         if found:
             found.sort(key=lambda r: -r.overdue)

@@ -91,10 +91,14 @@ def client_views(account: Account) -> Iterator[ClientView]:
     labels = card_settings(account.profile).labels  # the office's templates included, as on cards
     names = user_group_names(account.cache.groups())
     facts = FactsCache(account.data_dir / FACTS_FILE, labels)
+    named: dict[tuple[str, ...], tuple[str, ...]] = {}  # memberships -> user group names
     try:
         # card_rows: only the fields a view needs, no Person JSON decoded
         for rn, shown, phone, member_of, notes in account.cache.card_rows():
-            yield ClientView(rn, shown, phone, user_groups(member_of, names), facts.facts(notes))
+            groups = named.get(member_of)
+            if groups is None:
+                groups = named[member_of] = user_groups(member_of, names)
+            yield ClientView(rn, shown, phone, groups, facts.facts(notes))
         facts.save()
     finally:
         facts.close()

@@ -77,10 +77,14 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+#: The facts of an empty card (one shared object: reports count alike clients once).
+NO_FACTS = CardFacts()
+
+
 def facts_of(notes: str, labels: Labels) -> CardFacts:
     """Parse one card and keep its facts."""
     if not notes.strip():
-        return CardFacts()
+        return NO_FACTS
     card = parse(notes, labels)
     last = card.last_contact()
     orders = card.orders()
@@ -115,7 +119,7 @@ class FactsCache:
 
     def facts(self, notes: str) -> CardFacts:
         if not notes.strip():
-            return CardFacts()
+            return NO_FACTS
         key = hashlib.blake2b((self._salt + notes).encode(), digest_size=16).hexdigest()
         self._seen.add(key)
         known = self._known.get(key)
@@ -128,8 +132,8 @@ class FactsCache:
             return decoded
         facts = facts_of(notes, self.labels)
         self.parsed += 1
-        self._new[key] = self._known[key] = facts.to_json()
-        return facts
+        text = self._new[key] = self._known[key] = facts.to_json()
+        return self._decoded.setdefault(text, facts)  # equal facts: one shared object
 
     def save(self) -> None:
         """Store new facts; forget cards no longer seen once they outnumber the live ones."""

@@ -68,14 +68,19 @@ class GroupFigures:
         base = self.leads + self.converted
         return round(self.converted / base, 3) if base else None
 
-    def add_client(self, c: ClientView, lead: bool, converted: bool, today: date) -> None:
-        self.clients += 1
-        self.leads += lead
-        self.converted += converted
+    def add_client(
+        self, c: ClientView, lead: bool, converted: bool, bucket: str, n: int = 1
+    ) -> None:
+        """Count ``n`` clients that say what ``c`` says; ``bucket`` is their last-contact
+        bucket (see ``_bucket``)."""
+        self.clients += n
+        self.leads += lead * n
+        self.converted += converted * n
         for o in c.open_orders:
-            self.open_by_stage[o.stage] += 1
-            self.open_amount += o.amount or 0
-        self.last_contact[_bucket(c.last_contact, today)] += 1
+            self.open_by_stage[o.stage] += n
+            if o.amount:
+                self.open_amount += o.amount * n
+        self.last_contact[bucket] += n
 
     def add_closed(self, order: ClosedOrder) -> None:
         if order.cancelled:
@@ -161,8 +166,12 @@ def summary(
     group: str | None = None,
     today: date,
     settings: ReportSettings | None = None,
+    employees: bool = True,
 ) -> Summary:
-    """Figures per group and per employee for the period (default: this month)."""
+    """Figures per group and per employee for the period (default: this month).
+
+    ``employees=False`` leaves the employees out (an empty list), sparing the
+    journal's per-employee counts, for a caller that does not show them."""
     start, end = period(since, until, today)
     conf = settings or load_report_settings()
     only = find_group(account, group) if group else None
@@ -172,17 +181,35 @@ def summary(
     per_group: dict[str, GroupFigures] = {}
     total = GroupFigures(only or ALL)
     groups_of: dict[str, tuple[str, ...]] = {}
+
+    def figures(g: str) -> GroupFigures:
+        found = per_group.get(g)
+        if found is None:
+            found = per_group[g] = GroupFigures(g)
+        return found
+
+    # Clients in the same groups whose cards say the same (one shared CardFacts: no card
+    # yet, the same open order...) add the same to every figure: counted once, n times.
+    alike: dict[tuple[tuple[str, ...], int], list[Any]] = {}
     for c in client_views(account):
         groups_of[c.resource_name] = c.groups
         if only is not None and only not in c.groups:
             continue
+        key = (c.groups, id(c.facts))  # the kept view keeps its facts alive: ids stay unique
+        same = alike.get(key)
+        if same is None:
+            alike[key] = [c, 1]
+        else:
+            same[1] += 1
+    for c, n in alike.values():
         prospect = is_prospect(c, conf)
         lead, converted = prospect and not c.ever_ordered, prospect and c.ever_ordered
-        total.add_client(c, lead, converted, today)
+        bucket = _bucket(c.last_contact, today)
+        total.add_client(c, lead, converted, bucket, n)
         for g in c.groups:
             if only is None or g == only:
-                per_group.setdefault(g, GroupFigures(g)).add_client(c, lead, converted, today)
-    act = activity(account, since=start, until=end, today=today)
+                figures(g).add_client(c, lead, converted, bucket, n)
+    act = activity(account, since=start, until=end, today=today, counted=employees)
     for order in act.closed:
         names = groups_of.get(order.contact, (NO_GROUP,))
         if only is not None and only not in names:
@@ -190,6 +217,6 @@ def summary(
         total.add_closed(order)
         for g in names:
             if only is None or g == only:
-                per_group.setdefault(g, GroupFigures(g)).add_closed(order)
+                figures(g).add_closed(order)
     ordered = sorted(per_group.values(), key=lambda f: (f.group == NO_GROUP, f.group.casefold()))
     return Summary(start, end, today, only, open_stages, ordered, total, act.employees)

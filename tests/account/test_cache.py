@@ -197,3 +197,24 @@ def test_groups_and_member_counts(cache):
     assert cache.member_counts() == {"contactGroups/a": 1}
     cache.drop_group("contactGroups/a")
     assert [g["resourceName"] for g in cache.groups()] == ["contactGroups/myContacts"]
+
+
+def test_card_rows_give_each_client_its_own_groups(tmp_path):
+    """card_rows reads a memberships text once for the clients that share it (one
+    immutable tuple); entries that are not group memberships are skipped, the
+    others kept in the Person's order."""
+    member = [{"contactGroupMembership": {"contactGroupResourceName": "contactGroups/b"}},
+              {"contactGroupMembership": {"contactGroupResourceName": "contactGroups/a"}},
+              {"contactGroupMembership": {}}, "junk"]  # fmt: skip
+    people = [person("c1", "Anna", phones=["+79161234567"]), person("c2", "Boris"),
+              person("c3", "Vera")]  # fmt: skip
+    people[0]["memberships"] = people[1]["memberships"] = member
+    people[0]["biographies"] = [{"value": "Prefers mornings."}]
+    c = Cache(tmp_path / "cache.sqlite", region="RU")
+    c.upsert(people)
+    rows = {rn: row for rn, *row in c.card_rows()}
+    c.close()
+    assert rows["people/c1"] == ["Anna", "+79161234567", ("contactGroups/b", "contactGroups/a"),
+                                 "Prefers mornings."]  # fmt: skip
+    assert rows["people/c2"][2] is rows["people/c1"][2]
+    assert rows["people/c3"] == ["Vera", "", (), ""]

@@ -165,3 +165,60 @@ def test_amounts_round_trip(amount: Decimal, decimal: str) -> None:
     assert parse_amount(text) == amount
     whole = text.split(decimal)[0]
     assert all(len(group) == 3 for group in whole.split(" ")[1:])
+
+
+# ---- recurring lines are read once per Labels -----------------------------------
+def test_a_recurring_line_is_read_once_and_shared() -> None:
+    from dataclasses import replace
+
+    labels = replace(load_labels(), cache={})
+    one = parse("Order 3 · paid · 12 500\n--\nAnna's card.", labels)
+    two = parse("Order 3 · paid · 12 500\n--\nBoris's card.", labels)
+    assert one.lines[0] is two.lines[0]  # one immutable Line, read once
+    assert one.lines[0].kind is Kind.ORDER and one.lines[0].fact.amount == Decimal("12500")
+    assert render(two) == "Order 3 · paid · 12 500\n--\nBoris's card."
+
+
+def test_each_labels_reads_a_line_for_itself() -> None:
+    """The memo belongs to the Labels: a template with another stage reads the same
+    text differently, and neither reading leaks into the other."""
+    from dataclasses import replace
+
+    from contacts_crm.card.wording import Stage
+
+    base = replace(load_labels(), cache={})
+    stages = (*base.stages, Stage("installed", final=True, names={"en": ("installed",)}))
+    more = replace(base, stages=stages, cache={})
+    text = "Calls\nOrder 4 · installed 2026-11-02"
+    assert parse(text, base).lines[1].kind is Kind.UNKNOWN
+    assert parse(text, more).lines[1].fact.stage == "installed"
+    assert parse(text, base).lines[1].kind is Kind.UNKNOWN
+
+
+def test_the_line_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from contacts_crm.card import grammar
+
+    monkeypatch.setattr(grammar, "LINES_REMEMBERED", 8)
+    labels = replace(load_labels(), cache={})
+    texts = [f"Order {n} · paid · {n} 000" for n in range(1, 30)]
+    for text in texts:
+        assert parse(text, labels).lines[0].fact.number == int(text.split()[1])
+    info = labels.cache["lines"].cache_info()
+    assert info.maxsize == 8 and info.currsize == 8
+    assert parse(texts[0], labels).lines[0].fact.amount == Decimal("1000")  # read again
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="-- \t\r\n\x0b\x0c\x1c\x85\u2028\u00a0ab", max_size=40))
+def test_the_separator_is_found_as_line_by_line(text: str) -> None:
+    """parse finds the separator in the whole text at once: the same line as
+    trying every line (split at "\\n" only) against "only blanks around --"."""
+    import re
+
+    from contacts_crm.card.grammar import _layout
+
+    raw = text.split("\n")
+    by_line = next((i for i, r in enumerate(raw) if re.match(r"^\s*--\s*$", r)), None)
+    assert _layout(text) == (raw, any(r.endswith("\r") for r in raw), by_line)

@@ -51,3 +51,17 @@ def test_counted_figures_equal_the_event_by_event_ones(tmp_path):
         if who != "nobody":
             assert fast.total.calls and fast.closed  # the data exercises every branch
     account.close()
+
+
+def test_closed_orders_alone_are_the_same_closed_orders(tmp_path):
+    """counted=False (the summary without its employees) skips the per-employee
+    counts, not one closed order: same orders, same amounts, no employees."""
+    account = Account.from_service(None, tmp_path)
+    account.journal.record(_events(random.Random(5), 900))
+    period = {"since": date(2026, 10, 1), "until": date(2026, 12, 1), "today": date(2026, 12, 1)}
+    full, closed = activity(account, **period), activity(account, **period, counted=False)
+    assert closed.closed == full.closed and len(full.closed) > 20
+    assert closed.employees == [] and closed.total.calls == 0 and full.employees
+    one = activity(account, **period, who="olga", counted=False)  # one employee: counted
+    assert one.employees == activity(account, **period, who="olga").employees != []
+    account.close()
