@@ -22,7 +22,7 @@ from typing import Any
 
 from contacts_crm.config import open_storage_error, private_file, use_wal
 from contacts_crm.contact import names, phones
-from contacts_crm.contact.model import Contact
+from contacts_crm.contact.model import Contact, EmailEntry, PhoneEntry
 from contacts_crm.defaults import DEFAULT_REGION
 
 SCHEMA_VERSION = 2  # 2: search_text holds names.fold (transliteration, Turkish i)
@@ -164,10 +164,17 @@ class Cache:
         else:
             self._db.execute("DELETE FROM meta WHERE key='sync_token'")
 
+    def differs(self, person: dict[str, Any]) -> bool:
+        """False when the cache holds exactly this Person (same content hash)."""
+        row = self._db.execute(
+            "SELECT hash FROM persons WHERE resource_name=?", (person.get("resourceName"),)
+        ).fetchone()
+        return row is None or row[0] != _digest(_canonical(person))
+
     def _put(self, person: dict[str, Any], *, fresh: bool = False) -> int:
         rn = person["resourceName"]
-        text = json.dumps(person, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+        text = _canonical(person)
+        digest = _digest(text)
         if not fresh:
             row = self._db.execute(
                 "SELECT hash FROM persons WHERE resource_name=?", (rn,)
@@ -270,6 +277,31 @@ class Cache:
     def contacts(self) -> Iterator[Contact]:
         for person in self.persons():
             yield Contact.from_person(person)
+
+    def light_contacts(self) -> Iterator[Contact]:
+        """Every cached contact with only what matching needs: names, company, phones,
+        e-mails, groups, clientData, resource name and etag; no notes, no addresses,
+        and ``raw`` holds only its clientData (key, value) and, for a contact with
+        no structured name, its display name. Picked out of the stored JSON by
+        SQLite: an import plans against 25,000 of these in a few MB and a fraction
+        of the time whole Persons take; ``get`` gives the whole one.
+        """
+        rows = self._db.execute(_LIGHT_SQL)
+        for rn, etag, given, family, middle, shown, org, title, lists in rows:
+            phone_list, email_list, groups, data = json.loads(lists)
+            c = Contact(
+                given_name=given or "", family_name=family or "", middle_name=middle or "",
+                phones=[PhoneEntry(v or "", t or "other") for v, t in phone_list],
+                emails=[EmailEntry(v or "", t or "other") for v, t in email_list],
+                organization=org or "", title=title or "",
+                groups=[g for g in groups if g],
+                client_data={k or "": v or "" for k, v in data},
+                resource_name=rn, etag=etag,
+            )  # fmt: skip
+            c.raw = {"clientData": [{"key": k or "", "value": v or ""} for k, v in data]}
+            if not (c.given_name or c.middle_name or c.family_name) and shown:
+                c.raw["names"] = [{"displayName": shown}]
+            yield c
 
     def _load(self, names: Iterable[str]) -> list[Contact]:
         out = []
@@ -377,3 +409,35 @@ class Cache:
             for g in contact.groups:
                 counts[g] = counts.get(g, 0) + 1
         return counts
+
+
+# What Cache.light_contacts reads of each Person, as Contact.from_person reads it.
+_LIGHT_SQL = """
+SELECT resource_name, etag,
+  json_extract(json, '$.names[0].givenName'), json_extract(json, '$.names[0].familyName'),
+  json_extract(json, '$.names[0].middleName'), json_extract(json, '$.names[0].displayName'),
+  json_extract(json, '$.organizations[0].name'), json_extract(json, '$.organizations[0].title'),
+  json_array(
+    (SELECT json_group_array(json_array(json_extract(value, '$.value'),
+                                        json_extract(value, '$.type')))
+     FROM json_each(persons.json, '$.phoneNumbers')),
+    (SELECT json_group_array(json_array(json_extract(value, '$.value'),
+                                        json_extract(value, '$.type')))
+     FROM json_each(persons.json, '$.emailAddresses')),
+    (SELECT json_group_array(
+       json_extract(value, '$.contactGroupMembership.contactGroupResourceName'))
+     FROM json_each(persons.json, '$.memberships')),
+    (SELECT json_group_array(json_array(json_extract(value, '$.key'),
+                                        json_extract(value, '$.value')))
+     FROM json_each(persons.json, '$.clientData')))
+FROM persons ORDER BY display_name
+"""
+
+
+def _canonical(person: dict[str, Any]) -> str:
+    """The stored JSON text of a Person (keys sorted: its hash does not depend on order)."""
+    return json.dumps(person, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()

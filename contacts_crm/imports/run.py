@@ -160,9 +160,12 @@ def plan_records(
     import_id: str = "import",
     on_duplicate: str = "skip",
     groups: dict[str, str] | None = None,
+    load: Callable[[str], Contact | None] | None = None,
 ) -> ImportPlan:
-    """Plan without an account: ``groups`` maps existing label names to resource names."""
-    return plan_import(records, existing, PlanOptions(import_id, on_duplicate, dict(groups or {})))
+    """Plan without an account: ``groups`` maps existing label names to resource names;
+    ``load`` gives the whole contact when ``existing`` are light copies (plan_import)."""
+    options = PlanOptions(import_id, on_duplicate, dict(groups or {}))
+    return plan_import(records, existing, options, load=load)
 
 
 def import_file(
@@ -206,8 +209,8 @@ def import_file(
         recover_in_flight(account, state)
     groups = {g.get("name", ""): g["resourceName"] for g in account.cache.groups()}
     plan = plan_records(
-        records, account.cache.contacts(), import_id=import_id,
-        on_duplicate=opts.on_duplicate, groups=groups,
+        records, account.cache.light_contacts(), import_id=import_id,
+        on_duplicate=opts.on_duplicate, groups=groups, load=account.cache.get,
     )  # fmt: skip
     if report:
         write_report(plan, report)
@@ -305,11 +308,11 @@ def _import_id(
     n = 1
     while True:
         import_id = base if n == 1 else f"{base}-{n}"
-        state = ImportState.load(account.data_dir, import_id)
+        state = ImportState.load(account.data_dir, import_id, logs=False)
         if state is None:
             return import_id, None
-        if state.status == "running":
-            return import_id, state
+        if state.status == "running":  # resumed: its whole record
+            return import_id, ImportState.load(account.data_dir, import_id)
         n += 1
 
 
