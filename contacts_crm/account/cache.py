@@ -280,7 +280,7 @@ class Cache:
 
     def light_contacts(self) -> Iterator[Contact]:
         """Every cached contact with only what matching needs: names, company, phones,
-        e-mails, groups, clientData, resource name and etag; no notes, no addresses,
+        e-mails, clientData, resource name and etag; no groups, notes or addresses,
         and ``raw`` holds only its clientData (key, value) and, for a contact with
         no structured name, its display name. Picked out of the stored JSON by
         SQLite: an import plans against 25,000 of these in a few MB and a fraction
@@ -288,13 +288,12 @@ class Cache:
         """
         rows = self._db.execute(_LIGHT_SQL)
         for rn, etag, given, family, middle, shown, org, title, lists in rows:
-            phone_list, email_list, groups, data = json.loads(lists)
+            phone_list, email_list, data = json.loads(lists)
             c = Contact(
                 given_name=given or "", family_name=family or "", middle_name=middle or "",
                 phones=[PhoneEntry(v or "", t or "other") for v, t in phone_list],
                 emails=[EmailEntry(v or "", t or "other") for v, t in email_list],
                 organization=org or "", title=title or "",
-                groups=[g for g in groups if g],
                 client_data={k or "": v or "" for k, v in data},
                 resource_name=rn, etag=etag,
             )  # fmt: skip
@@ -424,9 +423,6 @@ SELECT resource_name, etag,
     (SELECT json_group_array(json_array(json_extract(value, '$.value'),
                                         json_extract(value, '$.type')))
      FROM json_each(persons.json, '$.emailAddresses')),
-    (SELECT json_group_array(
-       json_extract(value, '$.contactGroupMembership.contactGroupResourceName'))
-     FROM json_each(persons.json, '$.memberships')),
     (SELECT json_group_array(json_array(json_extract(value, '$.key'),
                                         json_extract(value, '$.value')))
      FROM json_each(persons.json, '$.clientData')))
