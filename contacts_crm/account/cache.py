@@ -287,17 +287,21 @@ class Cache:
         of the time whole Persons take; ``get`` gives the whole one.
         """
         rows = self._db.execute(_LIGHT_SQL)
-        for rn, etag, given, family, middle, shown, org, title, lists in rows:
-            phone_list, email_list, data = json.loads(lists)
+        for rn, etag, picked in rows:
+            given, family, middle, shown, org, title, phone_list, email_list, data = (
+                json.loads(picked)
+            )
+            data = [(d.get("key") or "", d.get("value") or "") for d in data or ()]
             c = Contact(
                 given_name=given or "", family_name=family or "", middle_name=middle or "",
-                phones=[PhoneEntry(v or "", t or "other") for v, t in phone_list],
-                emails=[EmailEntry(v or "", t or "other") for v, t in email_list],
+                phones=[PhoneEntry(p.get("value", ""), p.get("type", "") or "other")
+                        for p in phone_list or ()],
+                emails=[EmailEntry(e.get("value", ""), e.get("type", "") or "other")
+                        for e in email_list or ()],
                 organization=org or "", title=title or "",
-                client_data={k or "": v or "" for k, v in data},
-                resource_name=rn, etag=etag,
+                client_data=dict(data), resource_name=rn, etag=etag,
             )  # fmt: skip
-            c.raw = {"clientData": [{"key": k or "", "value": v or ""} for k, v in data]}
+            c.raw = {"clientData": [{"key": k, "value": v} for k, v in data]}
             if not (c.given_name or c.middle_name or c.family_name) and shown:
                 c.raw["names"] = [{"displayName": shown}]
             yield c
@@ -410,22 +414,13 @@ class Cache:
         return counts
 
 
-# What Cache.light_contacts reads of each Person, as Contact.from_person reads it.
+# What Cache.light_contacts reads of each Person, as Contact.from_person reads it: one
+# json_extract of several paths parses the stored text once.
 _LIGHT_SQL = """
-SELECT resource_name, etag,
-  json_extract(json, '$.names[0].givenName'), json_extract(json, '$.names[0].familyName'),
-  json_extract(json, '$.names[0].middleName'), json_extract(json, '$.names[0].displayName'),
-  json_extract(json, '$.organizations[0].name'), json_extract(json, '$.organizations[0].title'),
-  json_array(
-    (SELECT json_group_array(json_array(json_extract(value, '$.value'),
-                                        json_extract(value, '$.type')))
-     FROM json_each(persons.json, '$.phoneNumbers')),
-    (SELECT json_group_array(json_array(json_extract(value, '$.value'),
-                                        json_extract(value, '$.type')))
-     FROM json_each(persons.json, '$.emailAddresses')),
-    (SELECT json_group_array(json_array(json_extract(value, '$.key'),
-                                        json_extract(value, '$.value')))
-     FROM json_each(persons.json, '$.clientData')))
+SELECT resource_name, etag, json_extract(json,
+  '$.names[0].givenName', '$.names[0].familyName', '$.names[0].middleName',
+  '$.names[0].displayName', '$.organizations[0].name', '$.organizations[0].title',
+  '$.phoneNumbers', '$.emailAddresses', '$.clientData')
 FROM persons ORDER BY display_name
 """
 
