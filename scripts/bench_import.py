@@ -1,25 +1,52 @@
-"""Benchmark: import a generated office workbook into the emulator at Google's quotas.
+"""Benchmark: ``crm import`` of a 25,000-row office workbook, the People-API emulator
+in its own process (as Google is not in the importer's process).
 
-Prints parse time (ours vs openpyxl read-only), API calls by kind, wall time
-against the quota floor, 429s, peak memory, and the per-row import that API
-quickstarts show (createContact + members.modify per row) as the baseline.
-The emulator's "minute" is scaled to ``--window`` seconds (latency scaled
-alike), so ratios hold at real scale; the last line is one JSON object.
+The emulator runs as ``python -m contacts_crm.emulator`` on 127.0.0.1 with Google's
+observed per-minute quotas, its "minute" scaled to ``--window`` seconds and every
+latency scaled alike, so ratios hold at real scale. The latencies are the
+project's ASSUMPTIONS (the reference publishes none; ``--read-ms``, ``--write-ms``,
+``--batch-ms`` change them): 120 ms a read (a typical Google API round trip from
+Europe), 250 ms a single write (writes are synchronous across replicas), 900 ms a
+batch of up to 200 (it reads back every contact it wrote).
 
-Goals (issue 10), each against the previous way in the same run; the script
-exits 1 when one fails:
-- exact: the office list (namesakes in the same companies with their own
-  phones, 2 % exact copies) imports to exactly its distinct clients;
+Goals, each printed PASS/FAIL through scripts/_bench.Goals (exit 1 on any FAIL;
+the last line is one JSON object):
+- memory: peak RSS of the importing process ALONE, ``crm import FILE`` run as a
+  whole process against an ``endpoint`` profile (its own emulator, unpaced: pacing
+  does not change what the process holds), peak from wait4 of a small launcher
+  (so no parent's pages are counted) < 300 MB, for the first import and for the
+  re-import into the full account (whose incremental sync brings every contact
+  back);
+- CPU phase of 25,000 rows (read the file, map, normalise phones, plan: process
+  CPU time until the first write could go, measured in this process against the
+  emulator's process) < 4 s, first import and re-import into the synced account
+  (the median of ``--re-imports`` runs; the sync that brings the first import's
+  contacts back is printed on its own);
+- exact: the office list (namesakes in the same companies with their own phones,
+  2 % exact copies) imports to exactly its distinct clients;
+- paced: no 429 met. The wall against the quota floor is printed, not a goal:
+  at the scaled 1-s "minute" the client's own CPU per batch of 200 (stamps, JSON,
+  the cache: about 0.1 s, more on a loaded machine) is a visible share of each
+  window, where at Google's 60-s minute it is under 1 %;
+- baseline (same run, same client, same pacing): what a competent naive import
+  does, one createContact per row with the memberships in its body, MEASURED over
+  ``--baseline-rows`` rows; ours at least 15x faster per row (measured per-row
+  walls; the 25,000-row figure of the baseline is named ``..._projected``);
 - report: writing ``--report`` adds at most 10 % to the import's CPU time
   (previous way: a normal workbook and one ``ws[ws.max_row]`` per row, measured
   on ``--old-rows`` rows because it is quadratic);
 - export: ``crm export`` of the imported contacts to xlsx under 10 s;
-- sparse: reading a sheet whose declared dimension is 1,048,576 rows and
-  holds 5 clients under 2 s and under 150 MB peak RSS (each in a fresh
-  subprocess; previous way: calamine's dense ``to_python``).
+- sparse: reading a sheet whose declared dimension is 1,048,576 rows and holds 5
+  clients under 2 s and under 150 MB peak RSS (each in a fresh subprocess;
+  previous way: calamine's dense ``to_python``).
 
-    .venv/bin/python scripts/bench_import.py [--rows 25000] [--window 1] [--baseline-rows 300]
-        [--old-rows 3000]
+Takes about 3 to 4 minutes at the defaults on 2 shared cores (``--rows 25000``,
+``--window 1``, ``--baseline-rows 1000``); the goals are stated for 25,000 rows, so
+``scripts/bench`` runs it at that size. Temporary files only: nothing is left behind.
+
+    .venv/bin/python scripts/bench_import.py [--rows 25000] [--window 1]
+        [--baseline-rows 1000] [--old-rows 3000] [--read-ms 120] [--write-ms 250]
+        [--batch-ms 900]
 """
 
 from __future__ import annotations
@@ -27,21 +54,26 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-from _bench import quota_floor, scaled_settings  # shared by the benchmarks
+from _bench import Goals, quota_floor
 
+from contacts_crm import config as cfg
+from contacts_crm.account.cache import Cache
 from contacts_crm.account.connected import Account
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
-from contacts_crm.emulator import Emulator, build_service
+from contacts_crm.contact import phones
+from contacts_crm.emulator import build_service
 from contacts_crm.files import writers
 from contacts_crm.files.readers import read_tables
 from contacts_crm.files.safe_cells import safe_cell
@@ -57,6 +89,9 @@ GOAL_REPORT_CPU = 0.10
 GOAL_EXPORT_S = 10.0
 GOAL_SPARSE_S = 2.0
 GOAL_SPARSE_MB = 150.0
+GOAL_PEAK_MB = 300.0
+GOAL_CPU_S = 4.0
+GOAL_PER_ROW_RATIO = 15.0
 
 
 def make_workbook(path: Path, rows: int) -> int:
@@ -155,66 +190,214 @@ def sparse_read(tmp: Path) -> dict[str, dict[str, float]]:
     return out
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
+# --------------------------------------------------------------- the emulator's process
+def admin(url: str, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The emulator's admin surface (settings, counters), over loopback."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"{url}/_emulator/{action}", data=data,
+                                 headers={"Content-Type": "application/json"})  # fmt: skip
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        answer: dict[str, Any] = json.loads(resp.read() or b"{}")
+        return answer
 
 
+class EmulatorProcess:
+    """``python -m contacts_crm.emulator`` on 127.0.0.1: Google-like quotas (its minute
+    ``window`` seconds) unless ``quotas`` is False, the assumed latencies scaled alike."""
+
+    def __init__(self, window: float, latency_ms: dict[str, float], *, quotas: bool = True):
+        cmd = [sys.executable, "-m", "contacts_crm.emulator", "--seed", "1"]
+        if quotas:
+            cmd += ["--google-like", "--quota-window", str(window)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)  # fmt: skip
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url.startswith("http://127.0.0.1"):
+            self.stop()
+            raise SystemExit(f"the emulator did not start (said {self.url!r})")
+        scale = window / 60.0
+        admin(self.url, "settings", {
+            "latency_ms": latency_ms["read"] * scale,
+            "latency_ms_by_kind": {k: v * scale for k, v in latency_ms.items()},
+        })  # fmt: skip
+
+    def counters(self) -> dict[str, int]:
+        return admin(self.url, "counters")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# ------------------------------------------------------- the importer as a whole process
+# Runs argv and reports the child's rusage (wait4). The launcher is small, so the
+# child's peak RSS is its own: Linux carries a forking parent's high-water mark into
+# a child's ru_maxrss, which would count this benchmark's pages if it ran crm itself.
+LAUNCH = textwrap.dedent("""
+    import json, resource, subprocess, sys, time
+    t = time.perf_counter()
+    done = subprocess.run(sys.argv[2:], capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(sys.argv[1], "w") as fh:
+        json.dump({"rc": done.returncode, "peak_mb": r.ru_maxrss / 1024, "wall_s": wall,
+                   "cpu_s": r.ru_utime + r.ru_stime, "out": done.stdout[-4000:],
+                   "err": done.stderr[-4000:]}, fh)
+""")
+
+
+def crm_process(home: Path, args: list[str], out: Path) -> dict[str, Any]:
+    """``crm ARGS`` as its own process (CRM_HOME=home): rc, peak RSS, CPU, wall."""
+    crm = str(Path(sys.executable).with_name("crm"))
+    env = {**os.environ, "CRM_HOME": str(home), "NO_PROXY": "127.0.0.1,localhost"}
+    subprocess.run([sys.executable, "-c", LAUNCH, str(out), crm, *args], env=env, check=True)
+    result = json.loads(out.read_text())
+    if result["rc"] != 0:
+        raise SystemExit(f"crm {' '.join(args)} failed ({result['rc']}): {result['err']}")
+    return result
+
+
+def whole_process_imports(tmp: Path, path: Path, window: float, latency: dict[str, float],
+                          ) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """First import and re-import of ``path`` by ``crm import`` processes."""
+    emu = EmulatorProcess(window, latency, quotas=False)
+    home = tmp / "crm-home"
+    home.mkdir()
+    old = os.environ.get("CRM_HOME")
+    os.environ["CRM_HOME"] = str(home)
+    try:  # quotas {}: not paced (the emulator has none), pacing changes no memory figure
+        profile = cfg.Profile(name="bench", kind="endpoint", endpoint=emu.url, quotas={})
+        cfg.save(cfg.Config(default_profile="bench", profiles={"bench": profile}))
+    finally:
+        if old is None:
+            os.environ.pop("CRM_HOME", None)
+        else:
+            os.environ["CRM_HOME"] = old
+    try:
+        out = {}
+        for run in ("first", "again"):
+            args = ["import", str(path), "--region", "RU"]
+            out[run] = crm_process(home, args, tmp / f"{run}.json")
+            del out[run]["out"], out[run]["err"]
+            out[run]["calls"] = {k: v for k, v in emu.counters().items()
+                                 if k.startswith(("people.", "contactGroups."))}  # fmt: skip
+            admin(emu.url, "reset-counters", {})
+        cache = Cache(home / "profiles" / "bench" / "cache.sqlite")
+        out["first"]["contacts_after"] = cache.count()
+        cache.close()
+    finally:
+        emu.stop()
+    return out
+
+
+# ------------------------------------------------------------ in this process, paced
 class TimedPacer(Pacer):
-    """The client's pacer, noting when each request was let out (for the phase split)."""
+    """The client's pacer, noting when (wall, CPU) each request was let out."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sent: list[tuple[str, float]] = []
+        self.sent: list[tuple[str, float, float]] = []
 
     def acquire(self, method: str) -> None:
         super().acquire(method)
-        self.sent.append((method, time.perf_counter()))
+        self.sent.append((method, time.perf_counter(), time.process_time()))
 
 
-def account(tmp: Path, name: str, window: float) -> tuple[Account, Emulator]:
-    emu = Emulator(settings=scaled_settings(window))
-    acc = Account.from_service(build_service(emu), tmp / name,
-                               pacer=TimedPacer(OBSERVED_LIMITS, window))  # fmt: skip
-    return acc, emu
+def account(tmp: Path, name: str, url: str, window: float) -> Account:
+    return Account.from_service(build_service(url), tmp / name,
+                                pacer=TimedPacer(OBSERVED_LIMITS, window))  # fmt: skip
 
 
-def baseline(tmp: Path, path: Path, rows: int, window: float) -> dict[str, float]:
-    """The quickstart way: one createContact, then one members.modify, per row."""
-    acc, emu = account(tmp, "baseline", window)
-    _, records = read_records(path, region="RU")
-    records = records[:rows]
-    groups = {name: acc.client.create_group(name)["resourceName"] for name in GROUPS}
-    start = time.perf_counter()
-    for rec in records:
-        person = acc.client.create({
-            "names": [{"givenName": rec.given_name, "familyName": rec.family_name}],
-            "phoneNumbers": [{"value": p.value} for p in rec.phones],
-            "emailAddresses": [{"value": e.value} for e in rec.emails],
-        })  # fmt: skip
-        acc.client.modify_members(groups[rec.groups[0]], add=[person["resourceName"]])
-    wall = time.perf_counter() - start
-    calls = dict(acc.client.calls)
-    retried = sum(acc.client.retries.values())
-    acc.close()
-    emu.close()
-    floor = quota_floor({"people.createContact": len(records),
-                         "contactGroups.members.modify": len(records)}, window)  # fmt: skip
-    return {"rows": len(records), "wall_s": wall, "calls": sum(calls.values()) - len(GROUPS),
-            "floor_s": floor, "retried": retried}  # fmt: skip
+def timed_import(acc: Account, path: Path) -> tuple[Any, dict[str, float]]:
+    """import_file, with the CPU of its CPU phase: process time from the start until
+    the plan is made (``total`` is called just before the first write)."""
+    mark: list[float] = []
+    phones.normalize.cache_clear()  # cold, as in a new process: every number parsed once
+    phones._lookup_keys.cache_clear()
+    t, cpu0 = time.perf_counter(), time.process_time()
+    out = import_file(acc, path, ImportOptions(region="RU"),
+                      total=lambda n: mark.append(time.process_time()))  # fmt: skip
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu0
+    return out, {"start": t, "wall_s": wall, "cpu_s": cpu, "cpu_phase_s": mark[0] - cpu0}
+
+
+def baseline(tmp: Path, path: Path, rows: int, window: float,
+             latency: dict[str, float]) -> dict[str, float]:  # fmt: skip
+    """A competent naive import: one createContact per row, its groups in the body."""
+    emu = EmulatorProcess(window, latency)
+    try:
+        acc = account(tmp, "baseline", emu.url, window)
+        _, records = read_records(path, region="RU")
+        records = records[:rows]
+        groups = {name: acc.client.create_group(name)["resourceName"] for name in GROUPS}
+        acc.client.calls.clear()
+        start = time.perf_counter()
+        for rec in records:
+            acc.client.create({
+                "names": [{"givenName": rec.given_name, "familyName": rec.family_name,
+                           "middleName": rec.middle_name}],
+                "phoneNumbers": [{"value": p.value, "type": p.type} for p in rec.phones],
+                "emailAddresses": [{"value": e.value} for e in rec.emails],
+                "organizations": [{"name": rec.organization}],
+                "biographies": [{"value": rec.notes, "contentType": "TEXT_PLAIN"}],
+                "memberships": [{"contactGroupMembership": {"contactGroupResourceName": g}}
+                                for g in ("contactGroups/myContacts",
+                                          *(groups[n] for n in rec.groups))],
+            })  # fmt: skip
+        wall = time.perf_counter() - start
+        calls = dict(acc.client.calls)
+        retried = sum(acc.client.retries.values())
+        acc.close()
+        served_429 = emu.counters().get("status.429", 0)
+    finally:
+        emu.stop()
+    floor = quota_floor(calls, window)
+    return {"rows": len(records), "wall_s": wall, "calls": sum(calls.values()),
+            "floor_s": floor, "retried": retried, "served_429": served_429}  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=25_000)
     ap.add_argument("--window", type=float, default=1.0, help="seconds per quota 'minute'")
-    ap.add_argument("--baseline-rows", type=int, default=300)
+    ap.add_argument("--baseline-rows", type=int, default=1000,
+                    help="rows the per-row baseline imports (measured, not projected)")  # fmt: skip
+    ap.add_argument("--re-imports", type=int, default=3,
+                    help="re-imports timed (the median CPU phase is the figure)")  # fmt: skip
     ap.add_argument("--old-rows", type=int, default=3000,
                     help="rows for the previous (quadratic) xlsx writing")  # fmt: skip
+    ap.add_argument("--read-ms", type=float, default=120.0,
+                    help="ASSUMED latency of a read at Google (a typical round trip)")  # fmt: skip
+    ap.add_argument("--write-ms", type=float, default=250.0,
+                    help="ASSUMED latency of one write (synchronous across replicas)")  # fmt: skip
+    ap.add_argument("--batch-ms", type=float, default=900.0,
+                    help="ASSUMED latency of a batch of 200 (reads back each one)")  # fmt: skip
     args = ap.parse_args()
+    latency = {"read": args.read_ms, "write": args.write_ms, "batch_write": args.batch_ms}
+    goals = Goals("bench_import")
+    print(f"latencies (ASSUMED, not measured; the reference has none): read {args.read_ms:g} "
+          f"ms, write {args.write_ms:g} ms, batch write {args.batch_ms:g} ms, scaled by "
+          f"{args.window:g}/60 with the quota minute")  # fmt: skip
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         path = tmp / "office.xlsx"
         distinct = make_workbook(path, args.rows)
+
+        # whole processes first, while this one is small (the launcher isolates it anyway)
+        whole = whole_process_imports(tmp, path, args.window, latency)
+        first_p, again_p = whole["first"], whole["again"]
+        print(f"crm import as a whole process (unpaced): first import peak "
+              f"{first_p['peak_mb']:.0f} MB, CPU {first_p['cpu_s']:.1f}s, wall "
+              f"{first_p['wall_s']:.1f}s, calls {first_p['calls']}; re-import into the full "
+              f"account ({first_p['contacts_after']:,} contacts) peak "
+              f"{again_p['peak_mb']:.0f} MB, CPU {again_p['cpu_s']:.1f}s, wall "
+              f"{again_p['wall_s']:.1f}s, calls {again_p['calls']}")  # fmt: skip
+
         t = time.perf_counter()
         read_tables(path)
         read_s = time.perf_counter() - t
@@ -229,19 +412,20 @@ def main() -> None:
         print(f"read (calamine) {read_s:.2f}s; read+map+normalise {len(records):,} rows: "
               f"{parse_s:.2f}s; "
               f"openpyxl read-only (read only, {n:,} rows): {openpyxl_s:.2f}s")  # fmt: skip
+        del records
 
-        acc, emu = account(tmp, "ours", args.window)
-        t = time.perf_counter()
-        cpu0 = _cpu()
-        out = import_file(acc, path, ImportOptions(region="RU"))
-        import_cpu = _cpu() - cpu0
-        wall = time.perf_counter() - t
-        batches = [at for m, at in acc.client.pacer.sent if m == "people.batchCreateContacts"]
-        prep_s = batches[0] - t  # read, normalise, sync, plan: CPU work, not paced
+        emu = EmulatorProcess(args.window, latency)
+        acc = account(tmp, "ours", emu.url, args.window)
+        out, first = timed_import(acc, path)
+        wall, import_cpu = first["wall_s"], first["cpu_s"]
+        pacer = acc.client.pacer
+        assert isinstance(pacer, TimedPacer)
+        batches = [at for m, at, _ in pacer.sent if m == "people.batchCreateContacts"]
+        prep_s = batches[0] - first["start"]  # read, normalise, sync, plan: not paced
         api_s = wall - prep_s  # from the first batch out to the end of the import
         calls = dict(acc.client.calls)
         retries_429 = acc.client.retries.get("429", 0)
-        served_429 = emu.counters.get("status.429", 0) if hasattr(emu, "counters") else 0
+        served_429 = emu.counters().get("status.429", 0)
         floor = quota_floor(calls, args.window)
         created = out.summary()["created"]
         ideal = math.ceil(created / 200)
@@ -249,25 +433,51 @@ def main() -> None:
         print(f"import: {created:,} created in {wall:.1f}s; calls {calls}")
         # The floor counts the quota windows the calls need; each call's latency overlaps
         # the wait for the next window except the last batch's, which nothing can hide.
-        acc_latency_s = scaled_settings(args.window).latency_for("batch_write") / 1000
-        floor_lat = floor + acc_latency_s
+        last_latency_s = args.batch_ms / 1000 * args.window / 60
+        floor_lat = floor + last_latency_s
         scale = 60.0 / args.window
         projected = (prep_s + api_s * scale) / (floor_lat * scale)
-        print(f"quota floor {floor:.1f}s (+{acc_latency_s * 1000:.0f} ms for the last batch's "
+        print(f"quota floor {floor:.1f}s (+{last_latency_s * 1000:.0f} ms for the last batch's "
               f"latency = {floor_lat:.2f}s) -> wall/floor {wall / floor_lat:.3f}; "
-              f"calls {total_calls} vs ceil(N/200)={ideal}; 429 retried {retries_429}")  # fmt: skip
-        print(f"  phases: read+normalise+sync+plan {prep_s:.1f}s (CPU, does not shrink with "
-              f"the window), API phase {api_s:.1f}s -> API phase/floor {api_s / floor_lat:.3f}; "
-              f"at Google's 60-s minute the same run projects to wall/floor {projected:.3f} "
-              f"(the CPU part unscaled, the paced API phase x{scale:g})")  # fmt: skip
-        exact_ok = created == distinct
+              f"calls {total_calls} vs ceil(N/200)={ideal}; 429 retried {retries_429}, "
+              f"served {served_429}")  # fmt: skip
+        print(f"  phases: read+normalise+sync+plan {prep_s:.1f}s wall, CPU phase "
+              f"{first['cpu_phase_s']:.2f}s; API phase {api_s:.1f}s -> API phase/floor "
+              f"{api_s / floor_lat:.3f}; at Google's 60-s minute the same run projects to "
+              f"wall/floor {projected:.3f} at most (the CPU part unscaled, the paced API phase "
+              f"x{scale:g}, its CPU included)")  # fmt: skip
         print(f"exact: {created:,} created from {args.rows:,} rows holding {distinct:,} distinct "
-              f"clients (namesakes kept apart, copies merged) -> {verdict(exact_ok)}")  # fmt: skip
+              f"clients (namesakes kept apart, copies merged)")  # fmt: skip
+
+        # the re-import's sync brings every contact of the first import back (on its own)
+        acc.client.calls.clear()
+        t, cpu0 = time.perf_counter(), time.process_time()
+        synced = acc.sync()
+        sync_s, sync_cpu = time.perf_counter() - t, time.process_time() - cpu0
+        print(f"sync after the import: {synced.calls} calls, {sync_s:.1f}s, CPU {sync_cpu:.2f}s "
+              f"({created:,} contacts back, {synced.changed} changed)")  # fmt: skip
+        reruns = []  # a time: the median of several re-imports (each a few seconds)
+        for _ in range(args.re_imports):
+            acc.client.calls.clear()
+            again, timing = timed_import(acc, path)
+            again_calls = dict(acc.client.calls)
+            skipped = again.plan.counts()["skip"]
+            reruns.append(timing)
+            del again
+        re_cpu = [r["cpu_phase_s"] for r in reruns]
+        second = {"cpu_phase_s": statistics.median(re_cpu),
+                  "wall_s": statistics.median(r["wall_s"] for r in reruns)}  # fmt: skip
+        print(f"re-import into the synced account, {len(reruns)} times: {skipped:,} skipped in "
+              f"{second['wall_s']:.1f}s, CPU phase {', '.join(f'{c:.2f}' for c in re_cpu)}s "
+              f"(median {second['cpu_phase_s']:.2f}s), calls {again_calls}")  # fmt: skip
 
         report_rows = import_report.report_rows(out.plan)
-        cpu0 = _cpu()
-        import_report.write_report(out.plan, tmp / "report.xlsx")
-        report_cpu = _cpu() - cpu0
+        report_cpus = []  # a time: the median of three writes
+        for _ in range(3):
+            cpu0 = _cpu()
+            import_report.write_report(out.plan, tmp / "report.xlsx")
+            report_cpus.append(_cpu() - cpu0)
+        report_cpu = statistics.median(report_cpus)
         n_old = min(args.old_rows, len(report_rows))
         cpu0 = _cpu()
         _old_write_report(report_rows[:n_old], tmp / "report-old.xlsx")
@@ -278,12 +488,11 @@ def main() -> None:
         )
         new_report_cpu_n = _cpu() - cpu0
         report_share = report_cpu / import_cpu
-        report_ok = report_share <= GOAL_REPORT_CPU
-        print(f"report: --report costs {report_cpu:.2f}s CPU on top of the import's "
-              f"{import_cpu:.2f}s = +{report_share:.1%} (goal <= {GOAL_REPORT_CPU:.0%}) -> "
-              f"{verdict(report_ok)}; previous way on {n_old:,} rows {old_report_cpu:.2f}s vs "
-              f"ours {new_report_cpu_n:.2f}s "
+        print(f"report: --report costs {report_cpu:.2f}s CPU (median of 3) on top of the import's "
+              f"{import_cpu:.2f}s = +{report_share:.1%}; previous way on {n_old:,} rows "
+              f"{old_report_cpu:.2f}s vs ours {new_report_cpu_n:.2f}s "
               f"({old_report_cpu / max(new_report_cpu_n, 1e-9):.1f}x)")  # fmt: skip
+        del report_rows, out
 
         t = time.perf_counter()
         exported = export_account(acc, tmp / "export.xlsx", "xlsx")
@@ -297,75 +506,96 @@ def main() -> None:
         t = time.perf_counter()
         writers.write_xlsx(rows_n, header, tmp / "export-n.xlsx")
         new_export_n = time.perf_counter() - t
-        export_ok = export_s < GOAL_EXPORT_S and exported == created
-        print(f"export: {exported:,} contacts to xlsx in {export_s:.2f}s (goal < "
-              f"{GOAL_EXPORT_S:g}s) -> {verdict(export_ok)}; writing {len(rows_n):,} rows: "
-              f"previous way {old_export_n:.2f}s vs ours {new_export_n:.2f}s "
-              f"({old_export_n / max(new_export_n, 1e-9):.1f}x)")  # fmt: skip
+        print(f"export: {exported:,} contacts to xlsx in {export_s:.2f}s; writing "
+              f"{len(rows_n):,} rows: previous way {old_export_n:.2f}s vs ours "
+              f"{new_export_n:.2f}s ({old_export_n / max(new_export_n, 1e-9):.1f}x)")  # fmt: skip
         acc.close()
-        emu.close()
+        emu.stop()
 
         sparse = sparse_read(tmp)
         mine, dense = sparse["ours"], sparse["calamine-dense"]
-        sparse_ok = (mine["s"] < GOAL_SPARSE_S and mine["mb"] < GOAL_SPARSE_MB
-                     and mine["rows"] == 6)  # fmt: skip
         print(f"sparse: a sheet declared to 1,048,576 rows holding 5 clients read in "
-              f"{mine['s']:.2f}s, peak {mine['mb']:.0f} MB (goals < {GOAL_SPARSE_S:g}s, < "
-              f"{GOAL_SPARSE_MB:g} MB) -> {verdict(sparse_ok)}; previous way (calamine dense) "
-              f"{dense['s']:.2f}s, {dense['mb']:.0f} MB")  # fmt: skip
+              f"{mine['s']:.2f}s, peak {mine['mb']:.0f} MB ({mine['rows']} rows); previous "
+              f"way (calamine dense) {dense['s']:.2f}s, {dense['mb']:.0f} MB")  # fmt: skip
 
-        base = baseline(tmp, path, args.baseline_rows, args.window)
-        per_row = base["wall_s"] / max(1, base["rows"])
-        base_wall_n = per_row * created
-        base_calls_n = 2 * created
-        print(f"baseline (per-row, measured on {base['rows']} rows): {base['wall_s']:.1f}s, "
-              f"{base['calls']} calls, its own quota floor {base['floor_s']:.1f}s -> "
-              f"{base['wall_s'] / base['floor_s']:.2f}x (429 retried {base['retried']}); "
-              f"extrapolated to {created:,}: {base_wall_n:.0f}s, "
-              f"{base_calls_n:,} calls")  # fmt: skip
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        result = {
-            "rows": args.rows, "window_s": args.window, "read_s": round(read_s, 3),
-            "parse_normalise_s": round(parse_s, 3),
-            "openpyxl_read_only_s": round(openpyxl_s, 3),
-            "calls": calls, "calls_total": total_calls, "calls_ideal_batches": ideal,
-            "calls_ratio": round(total_calls / ideal, 3) if ideal else None,
-            "wall_s": round(wall, 2), "quota_floor_s": round(floor, 2),
-            "quota_floor_with_last_latency_s": round(floor_lat, 3),
-            "wall_over_floor": round(wall / floor_lat, 3),
-            "prep_s": round(prep_s, 2), "api_phase_s": round(api_s, 2),
-            "api_phase_over_floor": round(api_s / floor_lat, 3),
-            "projected_wall_over_floor_60s_window": round(projected, 3),
-            "retries_429": retries_429, "served_429": served_429, "peak_rss_mb": round(peak_mb),
-            "baseline_rows_measured": base["rows"],
-            "baseline_wall_s_measured": round(base["wall_s"], 2),
-            "baseline_quota_floor_s_measured": base["floor_s"],
-            "baseline_wall_over_floor": round(base["wall_s"] / base["floor_s"], 3),
-            "baseline_wall_s_extrapolated": round(base_wall_n, 1),
-            "baseline_calls_extrapolated": base_calls_n,
-            "baseline_quota_floor_s_extrapolated": quota_floor(
-                {"people.createContact": created, "contactGroups.members.modify": created},
-                args.window,
-            ),
-            "speedup_wall": round(base_wall_n / wall, 1) if wall else None,
-            "call_ratio_baseline_over_ours": round(base_calls_n / total_calls, 1),
-            "distinct_clients": distinct, "created": created, "exact_pass": exact_ok,
-            "import_cpu_s": round(import_cpu, 2), "report_cpu_s": round(report_cpu, 3),
-            "report_cpu_share": round(report_share, 4), "report_pass": report_ok,
-            "old_rows": n_old, "report_old_way_cpu_s": round(old_report_cpu, 3),
-            "report_ours_cpu_s_same_rows": round(new_report_cpu_n, 3),
-            "export_s": round(export_s, 2), "export_pass": export_ok,
-            "export_old_way_s_same_rows": round(old_export_n, 3),
-            "export_ours_s_same_rows": round(new_export_n, 3),
-            "sparse_read_s": round(mine["s"], 3), "sparse_read_mb": round(mine["mb"]),
-            "sparse_old_way_s": round(dense["s"], 3), "sparse_old_way_mb": round(dense["mb"]),
-            "sparse_pass": sparse_ok,
-        }  # fmt: skip
-        failed = [k for k in ("exact", "report", "export", "sparse") if not result[f"{k}_pass"]]
-        result["failed"] = failed
-        print(json.dumps(result, ensure_ascii=False))
-        if failed:
-            sys.exit(1)
+        base = baseline(tmp, path, args.baseline_rows, args.window, latency)
+        base_per_row = base["wall_s"] / max(1, base["rows"])
+        ours_per_row = wall / max(1, created)
+        base_wall_projected = base_per_row * created
+        print(f"baseline (createContact per row, memberships in the body), MEASURED on "
+              f"{base['rows']:,} rows: {base['wall_s']:.1f}s = {base_per_row * 1000:.1f} ms a "
+              f"row, {base['calls']:,} calls, its quota floor {base['floor_s']:.1f}s (429 "
+              f"retried {base['retried']}); ours {ours_per_row * 1000:.2f} ms a row "
+              f"({base_per_row / ours_per_row:.1f}x); projected to {created:,} rows: "
+              f"{base_wall_projected:.0f}s vs ours {wall:.0f}s measured")  # fmt: skip
+
+    goals.equal("exact: contacts created = distinct clients in the file", created, distinct)
+    goals.equal("exact, crm import as a process: contacts in the account",
+                first_p["contacts_after"], distinct)  # fmt: skip
+    goals.at_most("peak RSS, first import, crm import as a whole process",
+                  first_p["peak_mb"], GOAL_PEAK_MB, "MB")  # fmt: skip
+    goals.at_most("peak RSS, re-import into the full account, whole process",
+                  again_p["peak_mb"], GOAL_PEAK_MB, "MB")  # fmt: skip
+    goals.at_most(f"CPU phase of {args.rows:,} rows, first import (read, map, normalise, plan)",
+                  first["cpu_phase_s"], GOAL_CPU_S, "s")  # fmt: skip
+    goals.at_most(f"CPU phase of {args.rows:,} rows, re-import into the synced account (median)",
+                  second["cpu_phase_s"], GOAL_CPU_S, "s")  # fmt: skip
+    goals.at_most("429s met by the paced import", served_429 + retries_429, 0, "")
+    goals.ratio_at_least("per row, measured: createContact-per-row baseline / ours",
+                         ours=ours_per_row, baseline=base_per_row,
+                         least=GOAL_PER_ROW_RATIO)  # fmt: skip
+    goals.at_most("--report adds to the import's CPU", report_share * 100,
+                  GOAL_REPORT_CPU * 100, "%")  # fmt: skip
+    goals.at_most("crm export of the imported contacts to xlsx", export_s, GOAL_EXPORT_S, "s")
+    goals.equal("crm export wrote every imported contact", exported, created)
+    goals.at_most("sparse sheet (1,048,576 declared rows, 5 clients): read", mine["s"],
+                  GOAL_SPARSE_S, "s")  # fmt: skip
+    goals.at_most("sparse sheet: peak RSS of the reading process", mine["mb"],
+                  GOAL_SPARSE_MB, "MB")  # fmt: skip
+    goals.equal("sparse sheet: rows read (header + 5)", mine["rows"], 6)
+    goals.finish(extra={
+        "rows": args.rows, "window_s": args.window,
+        "latency_ms_assumed": latency,
+        "read_s": round(read_s, 3), "parse_normalise_s": round(parse_s, 3),
+        "openpyxl_read_only_s": round(openpyxl_s, 3),
+        "whole_process": {k: {kk: (round(vv, 3) if isinstance(vv, float) else vv)
+                              for kk, vv in v.items()} for k, v in whole.items()},
+        "whole_process_cpu_s_first_import": round(first_p["cpu_s"], 2),
+        "whole_process_cpu_s_re_import": round(again_p["cpu_s"], 2),
+        "peak_rss_mb_first_import": round(first_p["peak_mb"]),
+        "peak_rss_mb_re_import": round(again_p["peak_mb"]),
+        "cpu_phase_s_first_import": round(first["cpu_phase_s"], 3),
+        "cpu_phase_s_re_import": round(second["cpu_phase_s"], 3),
+        "cpu_phase_s_re_imports": [round(c, 3) for c in re_cpu],
+        "sync_after_import_cpu_s": round(sync_cpu, 3), "sync_after_import_s": round(sync_s, 2),
+        "calls": calls, "calls_total": total_calls, "calls_ideal_batches": ideal,
+        "calls_re_import": again_calls,
+        "wall_s": round(wall, 2), "import_cpu_s": round(import_cpu, 2),
+        "quota_floor_s": round(floor, 2),
+        "quota_floor_with_last_latency_s": round(floor_lat, 3),
+        "wall_over_floor": round(wall / floor_lat, 3),
+        "prep_s": round(prep_s, 2), "api_phase_s": round(api_s, 2),
+        "api_phase_over_floor": round(api_s / floor_lat, 3),
+        "wall_over_floor_60s_window_projected": round(projected, 3),
+        "retries_429": retries_429, "served_429": served_429,
+        "baseline_rows_measured": base["rows"],
+        "baseline_wall_s_measured": round(base["wall_s"], 2),
+        "baseline_calls_measured": base["calls"],
+        "baseline_quota_floor_s_measured": base["floor_s"],
+        "baseline_ms_per_row_measured": round(base_per_row * 1000, 2),
+        "ours_ms_per_row_measured": round(ours_per_row * 1000, 3),
+        "baseline_wall_s_projected": round(base_wall_projected, 1),
+        "baseline_calls_projected": created,
+        "distinct_clients": distinct, "created": created,
+        "report_cpu_s": round(report_cpu, 3), "report_cpu_share": round(report_share, 4),
+        "old_rows": n_old, "report_old_way_cpu_s": round(old_report_cpu, 3),
+        "report_ours_cpu_s_same_rows": round(new_report_cpu_n, 3),
+        "export_s": round(export_s, 2),
+        "export_old_way_s_same_rows": round(old_export_n, 3),
+        "export_ours_s_same_rows": round(new_export_n, 3),
+        "sparse_read_s": round(mine["s"], 3), "sparse_read_mb": round(mine["mb"]),
+        "sparse_old_way_s": round(dense["s"], 3), "sparse_old_way_mb": round(dense["mb"]),
+    })  # fmt: skip
 
 
 if __name__ == "__main__":

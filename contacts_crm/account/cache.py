@@ -21,7 +21,7 @@ from typing import Any
 
 from contacts_crm.config import open_storage_error, private_file, use_wal
 from contacts_crm.contact import names, phones
-from contacts_crm.contact.model import Contact
+from contacts_crm.contact.model import Contact, EmailEntry, PhoneEntry
 from contacts_crm.contact.stamp import blake2b  # hashlib's, without loading OpenSSL
 from contacts_crm.defaults import DEFAULT_REGION
 
@@ -168,10 +168,17 @@ class Cache:
         else:
             self._db.execute("DELETE FROM meta WHERE key='sync_token'")
 
+    def differs(self, person: dict[str, Any]) -> bool:
+        """False when the cache holds exactly this Person (same content hash)."""
+        row = self._db.execute(
+            "SELECT hash FROM persons WHERE resource_name=?", (person.get("resourceName"),)
+        ).fetchone()
+        return row is None or row[0] != _digest(_canonical(person))
+
     def _put(self, person: dict[str, Any], *, fresh: bool = False) -> int:
         rn = person["resourceName"]
-        text = json.dumps(person, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        digest = blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+        text = _canonical(person)
+        digest = _digest(text)
         if not fresh:
             row = self._db.execute(
                 "SELECT hash FROM persons WHERE resource_name=?", (rn,)
@@ -279,6 +286,34 @@ class Cache:
         for person in self.persons():
             yield Contact.from_person(person)
 
+    def light_contacts(self) -> Iterator[Contact]:
+        """Every cached contact with only what matching needs: names, company, phones,
+        e-mails, clientData, resource name and etag; no groups, notes or addresses,
+        and ``raw`` holds only its clientData (key, value) and, for a contact with
+        no structured name, its display name. Picked out of the stored JSON by
+        SQLite: an import plans against 25,000 of these in a few MB and a fraction
+        of the time whole Persons take; ``get`` gives the whole one.
+        """
+        rows = self._db.execute(_LIGHT_SQL)
+        for rn, etag, picked in rows:
+            given, family, middle, shown, org, title, phone_list, email_list, data = (
+                json.loads(picked)
+            )
+            data = [(d.get("key") or "", d.get("value") or "") for d in data or ()]
+            c = Contact(
+                given_name=given or "", family_name=family or "", middle_name=middle or "",
+                phones=[PhoneEntry(p.get("value", ""), p.get("type", "") or "other")
+                        for p in phone_list or ()],
+                emails=[EmailEntry(e.get("value", ""), e.get("type", "") or "other")
+                        for e in email_list or ()],
+                organization=org or "", title=title or "",
+                client_data=dict(data), resource_name=rn, etag=etag,
+            )  # fmt: skip
+            c.raw = {"clientData": [{"key": k, "value": v} for k, v in data]}
+            if not (c.given_name or c.middle_name or c.family_name) and shown:
+                c.raw["names"] = [{"displayName": shown}]
+            yield c
+
     def _load(self, names: Iterable[str]) -> list[Contact]:
         out = []
         for rn in dict.fromkeys(names):
@@ -385,3 +420,23 @@ class Cache:
             for g in contact.groups:
                 counts[g] = counts.get(g, 0) + 1
         return counts
+
+
+# What Cache.light_contacts reads of each Person, as Contact.from_person reads it: one
+# json_extract of several paths parses the stored text once.
+_LIGHT_SQL = """
+SELECT resource_name, etag, json_extract(json,
+  '$.names[0].givenName', '$.names[0].familyName', '$.names[0].middleName',
+  '$.names[0].displayName', '$.organizations[0].name', '$.organizations[0].title',
+  '$.phoneNumbers', '$.emailAddresses', '$.clientData')
+FROM persons ORDER BY display_name
+"""
+
+
+def _canonical(person: dict[str, Any]) -> str:
+    """The stored JSON text of a Person (keys sorted: its hash does not depend on order)."""
+    return json.dumps(person, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _digest(text: str) -> str:
+    return blake2b(text.encode("utf-8"), digest_size=16).hexdigest()

@@ -163,7 +163,11 @@ class Account:
         token = None if full else self.cache.sync_token
         expired = False
         try:
-            result = self.client.list_all(sync_token=token, progress=progress)
+            # the changes this copy already holds as they are (e.g. an import's own
+            # writes, remembered from the responses) are dropped page by page
+            result = self.client.list_all(
+                sync_token=token, progress=progress, keep=self.cache.differs if token else None
+            )
         except SyncTokenExpiredError:
             expired = True
             result = self.client.list_all(progress=progress)

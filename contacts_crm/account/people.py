@@ -79,6 +79,7 @@ class ListResult:
     sync_token: str | None = None
     full: bool = True
     calls: int = 0
+    unchanged: int = 0  # persons left out because ``keep`` said the caller holds them as sent
 
 
 @dataclass
@@ -241,12 +242,16 @@ class PeopleClient:
         sync_token: str | None = None,
         person_fields: str = READ_FIELDS,
         progress: Callable[[int, int | None], None] | None = None,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
     ) -> ListResult:
         """Read the whole account (or the changes since ``sync_token``).
 
         ``progress(done, total)`` is called after each page (total when the
-        API says it). Raises SyncTokenExpiredError when the token is too old:
-        the caller then does a full read (``sync_token=None``).
+        API says it). ``keep(person)`` False leaves a person out of
+        ``persons`` as its page arrives (counted in ``unchanged``), so changes
+        the caller already holds (an import's own writes) are never all in
+        memory at once. Raises SyncTokenExpiredError when the token is too
+        old: the caller then does a full read (``sync_token=None``).
         """
         result = ListResult(full=sync_token is None)
         done = 0
@@ -258,6 +263,8 @@ class PeopleClient:
             for person in page.get("connections", []):
                 if person.get("metadata", {}).get("deleted"):
                     result.deleted.append(person["resourceName"])
+                elif keep is not None and not keep(person):
+                    result.unchanged += 1
                 else:
                     result.persons.append(person)
                     for old in person.get("metadata", {}).get("previousResourceNames", []):

@@ -8,6 +8,7 @@ wide sheets are the importer's to clean (it reports each change with its cell).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 
@@ -44,6 +45,7 @@ class Table:
         return max((len(r.cells) for r in self.rows), default=0)
 
 
+@functools.lru_cache(maxsize=1024)
 def column_letter(index: int) -> str:
     """Spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
     out = ""

@@ -45,23 +45,32 @@ class ImportState:
     in_flight_sent: float = 0.0  # when it was sent (epoch seconds)
     in_flight_timeout: float = 0.0  # the sender's request timeout: it can run that long
     groups_created: dict[str, str] = field(default_factory=dict)
-    after: dict[str, dict[str, Any]] = field(default_factory=dict)  # rn -> Person as written
+    # The after-images (rn -> Person as written) are only on disk (the ``.after`` log,
+    # ``after_images``): only undo reads them, and 25,000 of them held in memory cost
+    # hundreds of MB on every import and re-import.
 
     @staticmethod
     def path(data_dir: Path, import_id: str) -> Path:
         return data_dir / "imports" / f"{import_id}.json"
 
     @classmethod
-    def load(cls, data_dir: Path, import_id: str) -> ImportState | None:
+    def load(cls, data_dir: Path, import_id: str, *, logs: bool = True) -> ImportState | None:
+        """The state on record, or None; ``logs=False`` reads only the header (status,
+        times, counts of updates), not the created/before logs."""
         p = cls.path(data_dir, import_id)
         if not p.exists():
             return None
         state = cls(**json.loads(p.read_text("utf-8")))
+        if not logs:
+            return state
         state.created.update(_read_log(p.with_suffix(".created")))
         for rn, person in _read_log(p.with_suffix(".before")):
             state.before.setdefault(rn, person)  # the first image is the one to restore
-        state.after.update(_read_log(p.with_suffix(".after")))  # the last image counts
         return state
+
+    def after_images(self, data_dir: Path) -> dict[str, dict[str, Any]]:
+        """rn -> Person as this import last wrote it (read from the ``.after`` log)."""
+        return dict(_read_log(self.path(data_dir, self.id).with_suffix(".after")))
 
     def save(self, data_dir: Path) -> None:
         """Write the small header atomically; the growing parts live in append-only logs.
@@ -78,7 +87,7 @@ class ImportState:
                 atomic_write(log, b"")
                 _append_log(log, list(entries.items()))
         header = {f.name: getattr(self, f.name) for f in fields(self)
-                  if f.name not in ("created", "before", "after")}  # fmt: skip
+                  if f.name not in ("created", "before")}  # fmt: skip
         atomic_write(p, json.dumps(header, ensure_ascii=False).encode("utf-8"))
 
     def note_created(self, pairs: dict[str, str], data_dir: Path) -> None:
@@ -89,7 +98,6 @@ class ImportState:
     def note_after(self, persons: list[dict[str, Any]], data_dir: Path) -> None:
         """Record contacts as this import wrote them (what undo compares with today)."""
         images = {p["resourceName"]: p for p in persons if p.get("resourceName")}
-        self.after.update(images)
         _append_log(self.path(data_dir, self.id).with_suffix(".after"), list(images.items()))
 
     def note_before(self, images: dict[str, dict[str, Any]], data_dir: Path) -> None:

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact
+from contacts_crm.errors import ConflictError
 from contacts_crm.imports.normalize import ImportRecord, Notice, name_key
 from contacts_crm.imports.said import Said, said
 
@@ -114,9 +115,19 @@ class _Target:
 
 
 def plan_import(
-    records: Iterable[ImportRecord], existing: Iterable[Contact], options: PlanOptions
+    records: Iterable[ImportRecord],
+    existing: Iterable[Contact],
+    options: PlanOptions,
+    *,
+    load: Callable[[str], Contact | None] | None = None,
 ) -> ImportPlan:
-    """One PlanRow per record, in file order."""
+    """One PlanRow per record, in file order.
+
+    ``existing`` may be light copies (``Cache.light_contacts``: no notes, no
+    Person JSON) when ``load`` gives the whole contact by resource name: it is
+    called once for each account contact a row updates or merges into, so only
+    those are held whole (what is written keeps every field it does not model).
+    """
     if options.on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
     groups = {k.casefold(): v for k, v in options.groups.items()}
@@ -131,7 +142,7 @@ def plan_import(
     rows: list[PlanRow] = []
     spellings: list[str] = []
     for rec in records:
-        pr = _plan_one(rec, options, groups, index, imported, spellings)
+        pr = _plan_one(rec, options, groups, index, imported, spellings, load)
         rows.append(pr)
     for pr in rows:
         _settle(pr)
@@ -153,6 +164,7 @@ def _plan_one(
     index: dict[str, _Target],
     imported: dict[str, Contact],
     new_groups: list[str],
+    load: Callable[[str], Contact | None] | None = None,
 ) -> PlanRow:
     pr = PlanRow(rec.row, Action.CREATE, "new contact", warnings=list(rec.warnings),
                  review=rec.review, notices=list(rec.notices))  # fmt: skip
@@ -207,6 +219,9 @@ def _plan_one(
             for k in _keys_of_record(rec):  # a later row of the same client is skipped too
                 index.setdefault(k, target)
             return pr
+        if load is not None and target.owner is None and target.existing is not None:
+            _load_whole(target, load)  # the first row to write to it: the whole contact
+            pr.match = target.existing
         combined = _combine(target.contact, new, policy)
         if target.owner is None:  # first row to touch an existing contact: this row owns it
             target.owner = pr
@@ -224,6 +239,20 @@ def _plan_one(
     for k in _keys_of_record(rec):
         index.setdefault(k, target)
     return pr
+
+
+def _load_whole(target: _Target, load: Callable[[str], Contact | None]) -> None:
+    """Replace a light account contact by the whole one (every field, its Person JSON)."""
+    assert target.existing is not None
+    rn = target.existing.resource_name or ""
+    whole = load(rn)
+    if whole is None:
+        raise ConflictError(
+            f"{rn} left the local copy while the import was planned (a sync on another "
+            "window?); nothing was written",
+            hint="run the import again",
+        )
+    target.contact = target.existing = whole
 
 
 def _settle(pr: PlanRow) -> None:

@@ -24,6 +24,7 @@ from contacts_crm.errors import InputError, UsageError
 from contacts_crm.files.readers import read_bytes, read_source, read_tables
 from contacts_crm.files.table import Row, Table
 from contacts_crm.i18n import _
+from contacts_crm.imports import collector
 from contacts_crm.imports.apply import ImportState, apply_plan, list_states, recover_in_flight
 from contacts_crm.imports.columns import (
     Mapping,
@@ -161,9 +162,12 @@ def plan_records(
     import_id: str = "import",
     on_duplicate: str = "skip",
     groups: dict[str, str] | None = None,
+    load: Callable[[str], Contact | None] | None = None,
 ) -> ImportPlan:
-    """Plan without an account: ``groups`` maps existing label names to resource names."""
-    return plan_import(records, existing, PlanOptions(import_id, on_duplicate, dict(groups or {})))
+    """Plan without an account: ``groups`` maps existing label names to resource names;
+    ``load`` gives the whole contact when ``existing`` are light copies (plan_import)."""
+    options = PlanOptions(import_id, on_duplicate, dict(groups or {}))
+    return plan_import(records, existing, options, load=load)
 
 
 def import_file(
@@ -188,29 +192,31 @@ def import_file(
         raise UsageError(_("--on-duplicate must be one of {choices}").format(
             choices=", ".join(DUPLICATE_POLICIES)))  # fmt: skip
     region = opts.region or account.profile.region
-    if is_sheet_url(path):
-        from contacts_crm.sheets.connect import sheets_client_for
+    with collector.paused():  # read, normalise, plan: the CPU phase
+        if is_sheet_url(path):
+            from contacts_crm.sheets.connect import sheets_client_for
 
-        tables = read_sheet(sheets_client_for(account), str(path), opts.sheet)
-        content = _sheet_content(tables)
-    else:
-        content = read_source(path)  # read once: parsed here, hashed for the import id
-        tables = read_bytes(content, Path(path).name)
-    mapping, records = read_records(
-        path, region=region, sheet=None if is_sheet_url(path) else opts.sheet,
-        mapping_file=opts.mapping_file, tables=tables,
-    )  # fmt: skip
-    check_region(records, region, mapping.source, given=opts.region is not None)
-    account.sync()  # incremental when the cache has a token: dedupe sees other devices' edits
-    import_id, state = _import_id(account, mapping, content)
-    resumed = state is not None
-    if state is not None and not dry_run:
-        recover_in_flight(account, state)
-    groups = {g.get("name", ""): g["resourceName"] for g in account.cache.groups()}
-    plan = plan_records(
-        records, account.cache.contacts(), import_id=import_id,
-        on_duplicate=opts.on_duplicate, groups=groups,
-    )  # fmt: skip
+            tables = read_sheet(sheets_client_for(account), str(path), opts.sheet)
+            content = _sheet_content(tables)
+        else:
+            content = read_source(path)  # read once: parsed here, hashed for the import id
+            tables = read_bytes(content, Path(path).name)
+        mapping, records = read_records(
+            path, region=region, sheet=None if is_sheet_url(path) else opts.sheet,
+            mapping_file=opts.mapping_file, tables=tables,
+        )  # fmt: skip
+        del tables  # the records hold what the import needs of the cells
+        check_region(records, region, mapping.source, given=opts.region is not None)
+        account.sync()  # incremental with a token kept: dedupe sees others' edits
+        import_id, state = _import_id(account, mapping, content)
+        resumed = state is not None
+        if state is not None and not dry_run:
+            recover_in_flight(account, state)
+        groups = {g.get("name", ""): g["resourceName"] for g in account.cache.groups()}
+        plan = plan_records(
+            records, account.cache.light_contacts(), import_id=import_id,
+            on_duplicate=opts.on_duplicate, groups=groups, load=account.cache.get,
+        )  # fmt: skip
     if report:
         write_report(plan, report)
     doubles = import_duplicates(account, import_id)
@@ -323,11 +329,11 @@ def _import_id(
     n = 1
     while True:
         import_id = base if n == 1 else f"{base}-{n}"
-        state = ImportState.load(account.data_dir, import_id)
+        state = ImportState.load(account.data_dir, import_id, logs=False)
         if state is None:
             return import_id, None
-        if state.status == "running":
-            return import_id, state
+        if state.status == "running":  # resumed: its whole record
+            return import_id, ImportState.load(account.data_dir, import_id)
         n += 1
 
 

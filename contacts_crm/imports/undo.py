@@ -75,8 +75,9 @@ def _remove_created(account: Account, state: ImportState, report: UndoReport, fo
     fresh = {p["resourceName"]: p for p in account.client.get_many(names)}
     report.gone += [rn for rn in names if rn not in fresh]
     doomed = []
+    after = state.after_images(account.data_dir)
     for rn, person in fresh.items():
-        why = _worked_on(account, person, state.after.get(rn))
+        why = _worked_on(account, person, after.get(rn))
         if why and not force:
             name = Contact.from_person(person).display_name
             report.kept.append({"resourceName": rn, "name": name, "why": why})
@@ -113,8 +114,9 @@ def _revert_updated(account: Account, state: ImportState, report: UndoReport) ->
     fresh = {p["resourceName"]: p for p in account.client.get_many(names)}
     report.gone += [rn for rn in names if rn not in fresh]
     writes, mask = [], set()
+    images = state.after_images(account.data_dir) if names else {}
     for rn, now in fresh.items():
-        after = state.after.get(rn)
+        after = images.get(rn)
         if after is None:  # the import never wrote it (or an old record): nothing to take back
             report.unchanged.append(rn)
             continue
@@ -131,7 +133,7 @@ def _revert_updated(account: Account, state: ImportState, report: UndoReport) ->
 
     def again(intended: dict[str, Any], now: dict[str, Any]) -> dict[str, Any] | None:
         rn = intended["resourceName"]  # changed meanwhile: take back from the fresh copy
-        return revert(state.before[rn], state.after[rn], now, fields)
+        return revert(state.before[rn], images[rn], now, fields)
 
     done = account.client.update_many(
         [{f: w[f] for f in (*fields, "resourceName", "etag")} for w in writes], fields,

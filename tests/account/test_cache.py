@@ -218,3 +218,44 @@ def test_card_rows_give_each_client_its_own_groups(tmp_path):
                                  "Prefers mornings."]  # fmt: skip
     assert rows["people/c2"][2] is rows["people/c1"][2]
     assert rows["people/c3"] == ["Vera", "", (), ""]
+
+
+def test_light_contacts_read_what_matching_needs_as_from_person_does(tmp_path):
+    """light_contacts (picked out by SQLite) agree with Contact.from_person on every field
+    matching reads; the heavy parts (notes, addresses, the Person JSON) are left out."""
+    from contacts_crm.contact.model import Contact
+
+    rich = {
+        "resourceName": "people/r1", "etag": "e-r1",
+        "names": [{"givenName": "Иван", "familyName": "Петров", "middleName": "Сергеевич",
+                   "displayName": "Иван Сергеевич Петров", "metadata": {"primary": True}}],
+        "phoneNumbers": [{"value": "+79161234567", "type": "work", "canonicalForm": "x"},
+                         {"value": "8 916 000-11-22"}],
+        "emailAddresses": [{"value": "ivan@example.com", "type": "home"}, {"value": "b@x.ru"}],
+        "organizations": [{"name": "ООО Плитка", "title": "Директор"}, {"name": "Second"}],
+        "memberships": [
+            {"contactGroupMembership": {"contactGroupResourceName": "contactGroups/myContacts"}},
+            {"domainMembership": {"inViewerDomain": True}},
+            {"contactGroupMembership": {"contactGroupResourceName": "contactGroups/abc"}}],
+        "clientData": [{"key": "crm.import", "value": "imp-1:aa", "metadata": {"x": 1}},
+                       {"key": "crm.import", "value": "imp-2:bb"}],
+        "biographies": [{"value": "a long card\n" * 50}],
+        "addresses": [{"formattedValue": "Москва"}],
+    }  # fmt: skip
+    only_org = {"resourceName": "people/r2", "organizations": [{"name": "Рога и копыта"}]}
+    shown_only = {"resourceName": "people/r3", "names": [{"displayName": "Только так"}]}
+    cache = Cache(tmp_path / "c.sqlite")
+    cache.upsert([rich, only_org, shown_only])
+    light = {c.resource_name: c for c in cache.light_contacts()}
+    for p in (rich, only_org, shown_only):
+        whole, lite = Contact.from_person(p), light[p["resourceName"]]
+        for attr in ("given_name", "family_name", "middle_name", "organization", "title", "phones",
+                     "emails", "client_data", "resource_name", "etag"):  # fmt: skip
+            assert getattr(lite, attr) == getattr(whole, attr), (p["resourceName"], attr)
+        assert lite.display_name == whole.display_name
+        assert lite.notes == "" and lite.addresses == [] and lite.groups == []
+    # every import key stays readable (two imports of the same row), nothing else of raw
+    keys = [{"key": "crm.import", "value": "imp-1:aa"}, {"key": "crm.import", "value": "imp-2:bb"}]
+    assert light["people/r1"].raw == {"clientData": keys}
+    assert cache.get("people/r1").raw["organizations"][1] == {"name": "Second"}  # the whole one
+    cache.close()

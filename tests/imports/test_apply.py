@@ -290,3 +290,32 @@ def test_state_logs_survive_a_torn_line_and_keep_before_images_out_of_the_header
     assert loaded.before == {"people/c9": {"names": [{"givenName": "Old"}]}}
     header = _json.loads(ImportState.path(tmp_path, "imp-t").read_text())
     assert "before" not in header and "created" not in header
+
+
+def test_after_images_stay_on_disk_and_the_next_sync_drops_the_imports_own_writes(
+    account, people_service, tmp_path
+):
+    """Memory of an import of 25,000 rows: the after-images go to the .after log only
+    (undo reads them from there), and the incremental sync of the re-import leaves out,
+    page by page, the contacts the cache already holds as they are (the import's own
+    writes), keeping only real changes."""
+    path = _workbook(tmp_path / "c.xlsx")
+    out = import_file(account, path, ImportOptions(region="RU"))
+    assert out.state is not None and not hasattr(out.state, "after")
+    images = out.state.after_images(account.data_dir)
+    assert len(images) == N and set(images) == set(out.state.created.values())
+
+    someone = next(iter(images))
+    fresh = people_service.people().get(resourceName=someone, personFields="names").execute()
+    people_service.people().updateContact(
+        resourceName=someone, updatePersonFields="names",
+        body={"etag": fresh["etag"], "names": [{"givenName": "Edited", "familyName": "Hand"}]},
+    ).execute()  # fmt: skip
+    listed = account.client.list_all(
+        sync_token=account.cache.sync_token, keep=account.cache.differs
+    )
+    assert [p["resourceName"] for p in listed.persons] == [someone]
+    assert listed.unchanged == N - 1
+    report = account.sync()
+    assert report.changed == 1 and account.cache.get(someone).given_name == "Edited"
+    assert undo(account, out.plan.import_id).kept[0]["resourceName"] == someone  # worked on

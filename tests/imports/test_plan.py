@@ -155,3 +155,50 @@ def test_a_later_row_of_a_skipped_client_is_skipped_too():
         ),
     ]
     assert not plan.creates
+
+
+@pytest.mark.parametrize("policy", ["update", "merge", "skip"])
+def test_planning_on_light_copies_writes_what_planning_on_whole_contacts_writes(
+    records, tmp_path, policy
+):
+    """The import plans against Cache.light_contacts and loads the whole contact of each
+    account contact a row writes to: the plan and every Person it writes are the same
+    as planned against whole contacts (a second company, a phone's own sub-fields and
+    the card are kept)."""
+    from contacts_crm.account.cache import Cache
+
+    person = _existing().raw | {
+        "organizations": [{"name": ""}, {"name": "Second firm"}],
+        "phoneNumbers": [{"value": "+79161234567", "type": "mobile", "customLabel": "x"}],
+        "clientData": [{"key": IMPORT_KEY, "value": "imp-0:feed"}],
+    }
+    bystander = {"resourceName": "people/c2", "names": [{"givenName": "Олег"}],
+                 "biographies": [{"value": "card " * 200}]}  # fmt: skip
+    cache = Cache(tmp_path / "cache.sqlite")
+    cache.upsert([person, bystander])
+    loaded: list[str] = []
+
+    def load(rn: str) -> Contact | None:
+        loaded.append(rn)
+        return cache.get(rn)
+
+    groups = {"Опт": "contactGroups/g1"}
+    whole = plan_records(records, cache.contacts(), on_duplicate=policy, groups=groups)
+    light = plan_records(
+        records, cache.light_contacts(), on_duplicate=policy, groups=groups, load=load
+    )
+    assert [(r.row, r.action, r.reason, r.fields) for r in light.rows] == [
+        (r.row, r.action, r.reason, r.fields) for r in whole.rows
+    ]
+    for a, b in zip(light.rows, whole.rows, strict=True):
+        assert (a.contact.to_person() if a.contact else None) == (
+            b.contact.to_person() if b.contact else None
+        )
+        assert (a.match.raw if a.writes and a.match else None) == (
+            b.match.raw if b.writes and b.match else None
+        )  # the before-image undo restores
+    assert loaded == ([] if policy == "skip" else ["people/c1"])  # only what is written to
+    if policy != "skip":
+        [row] = [r for r in light.rows if r.match and r.writes]
+        assert {"name": "Second firm"} in row.contact.to_person()["organizations"]
+    cache.close()
