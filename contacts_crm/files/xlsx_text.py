@@ -2,10 +2,10 @@
 
 Every str is written with ``write_string``: it is stored as text and never
 runs as a formula (no "=..." cell, no "#N/A" error, "+7916…" stays text).
-Rows stream to the file (``constant_memory``), so time and memory are
-linear in the rows; about a third faster than openpyxl's write-only mode,
-which matters where a file is written alongside other work (the import's
-``--report``).
+Rows stream to the file (``constant_memory``; ``stream=False`` for a
+table held in memory anyway), so time and memory are linear in the rows;
+about a third faster than openpyxl's write-only mode, which matters where a
+file is written alongside other work (the import's ``--report``).
 """
 
 from __future__ import annotations
@@ -31,18 +31,26 @@ class TextSheet:
     widths: dict[int, float] = field(default_factory=dict)  # column index -> width
 
 
-def write_text_xlsx(path: Path | str, sheets: list[TextSheet], *, mode: int = DEFAULT_MODE) -> Path:
+def write_text_xlsx(
+    path: Path | str, sheets: list[TextSheet], *, mode: int = DEFAULT_MODE, stream: bool = True
+) -> Path:
     """Write ``sheets`` to ``path`` (atomically, permissions ``mode``: 0600 by
-    default); cells "" and None are left empty."""
+    default); cells "" and None are left empty.
+
+    ``stream=False`` holds the cells until the file is closed (about 1 MB per
+    1,000 rows) and writes each distinct text once (a shared-string table):
+    a fifth less CPU and a smaller file. For tables whose rows are in memory
+    anyway (an import's report); exports of a whole account stream.
+    """
     with output_path(path, mode) as tmp:
-        _write_book(tmp, sheets)
+        _write_book(tmp, sheets, stream)
     return Path(path)
 
 
-def _write_book(path: Path, sheets: list[TextSheet]) -> None:
+def _write_book(path: Path, sheets: list[TextSheet], stream: bool = True) -> None:
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": stream})
     try:
         bold = wb.add_format({"bold": True})
         for sheet in sheets:

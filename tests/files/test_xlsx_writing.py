@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pytest
 from openpyxl.styles import Font
 
 from contacts_crm.files.safe_cells import append_text_row
@@ -42,13 +43,16 @@ def test_error_cells_and_a_far_stray_cell(tmp_path):
     assert table.rows[-1].number == 1048576 and len(table.rows) == 3
 
 
-def test_write_text_xlsx_never_writes_a_formula(tmp_path):
+@pytest.mark.parametrize("stream", [True, False])
+def test_write_text_xlsx_never_writes_a_formula(tmp_path, stream):
+    """Streamed (exports) or held until closed (an import's report): the same file."""
     from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
 
     path = write_text_xlsx(
         tmp_path / "t.xlsx",
         [TextSheet("R", ["A", "B"], [["=HYPERLINK(\"x\")", "#N/A"], ["+79161234567\x07", 3],
                                      ["", None]])],
+        stream=stream,
     )  # fmt: skip
     ws = openpyxl.load_workbook(path)["R"]
     assert [[c.value for c in row] for row in ws.iter_rows()] == [
