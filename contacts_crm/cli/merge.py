@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm.cli.output import Ctx, emit, pass_ctx
+from contacts_crm.cli.output import Ctx, ask, emit, pass_ctx
 from contacts_crm.errors import UsageError
 from contacts_crm.i18n import _
 from contacts_crm.usecases import duplicates as dup
@@ -126,11 +126,7 @@ def duplicates(ctx: Ctx, by: str | None, do_merge: bool, yes: bool) -> None:
             continue
         if not yes:
             _print_group(n, item, err=True)
-            if not click.confirm(
-                _("Merge these into {name}?").format(name=item.contacts[0].display_name),
-                default=False,
-                err=True,
-            ):
+            if not ask(_("Merge these into {name}?").format(name=item.contacts[0].display_name)):
                 skipped += 1
                 continue
         for result in dup.merge_group(account, item):

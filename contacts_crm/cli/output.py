@@ -517,24 +517,32 @@ class _Stdout(io.TextIOBase):
 
 
 # ---- messages and contacts ---------------------------------------------------
-def confirm(question: str, *, yes: bool, refused: str) -> None:
-    """Ask ``question`` (y/N) on stderr unless ``yes``; "no" or no answer -> DeclinedError.
+YES = ("y", "yes", "д", "да", "e", "evet")  # the answers that mean yes, in en, ru, tr
 
-    The answer is read from stdin (``echo y | crm ...`` works); Ctrl-C stays an
-    interruption (exit 130), a "no" is exit 3 (``ExitCode.DECLINED``).
+
+def ask(question: str) -> bool:
+    """Ask ``question`` (y/N) on stderr; True for a yes in en/ru/tr (y, да, evet…).
+
+    The answer is read from stdin (``echo y | crm ...`` works); no answer at all
+    (end of input) is a no. Ctrl-C stays an interruption (exit 130).
     """
-    if yes:
-        return
     click.echo(f"{question} [y/N]: ", nl=False, err=True)
     try:
         answer = sys.stdin.readline()
     except (OSError, ValueError):  # no stdin at all
         answer = ""
-    if answer.strip().casefold() not in ("y", "yes", "д", "да", "e", "evet"):
-        if not answer:
-            click.echo("", err=True)
-        raise DeclinedError(_("{what}: not confirmed").format(what=refused),
-                            hint=_("answer y, or add --yes"))  # fmt: skip
+    if not answer:
+        click.echo("", err=True)
+    return answer.strip().casefold() in YES
+
+
+def confirm(question: str, *, yes: bool, refused: str) -> None:
+    """Ask ``question`` unless ``yes``; "no" or no answer -> DeclinedError (exit 3,
+    ``ExitCode.DECLINED``)."""
+    if yes or ask(question):
+        return
+    raise DeclinedError(_("{what}: not confirmed").format(what=refused),
+                        hint=_("answer y, or add --yes"))  # fmt: skip
 
 
 def emit(ctx: Ctx, data: Any, human: Callable[[], None] | str | None = None) -> None:

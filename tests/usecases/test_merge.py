@@ -258,3 +258,12 @@ def test_order_history_of_the_other_contact_follows_its_renumbered_order(two, em
     back = [e for e in account.journal.history(new_b) if e.kind == "order_open"]
     account.close()
     assert len(back) == 1 and back[0].order_no == number
+
+
+def test_duplicates_merge_understands_answers_in_the_office_language(dupes, monkeypatch):
+    """"да"/"evet" mean yes here as at every other question; no answer left is a no."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("нет\nда\n"))
+    code, out = crm("--json", "duplicates", "--merge")
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["skipped"] == 2 and len(result["merged"]) == 1  # the third: end of input
