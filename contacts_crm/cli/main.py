@@ -10,6 +10,7 @@ import sys
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -133,7 +134,7 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
     """
     if profile is not None and not profile.strip():
         raise click.BadParameter("a profile name cannot be empty", param_hint="'--profile'")
-    ctx = Ctx(profile=profile, json=as_json)
+    ctx = Ctx(profile=profile, json=as_json, config=click_ctx.obj)  # main() read it
     click_ctx.obj = ctx
     click_ctx.call_on_close(ctx.close)
 
@@ -253,8 +254,9 @@ def main(argv: list[str] | None = None) -> None:
     _tolerant_output()
     try:
         _check_text(args)
-        i18n.use(_profile_language(args))  # messages and help in the office's language
-        cli.main(args=args, prog_name="crm", standalone_mode=False)
+        conf = _configuration()  # read once: for the language now, the account later
+        i18n.use(_profile_language(args, conf))  # messages and help in the office's language
+        cli.main(args=args, prog_name="crm", standalone_mode=False, obj=conf)
         code = 0
     except click.exceptions.Exit as exc:
         code = exc.exit_code
@@ -293,11 +295,20 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(int(code))
 
 
-def _profile_language(args: list[str]) -> str:
-    """The language of the profile the command line names (``-p``/``--profile``,
-    CRM_PROFILE, the default profile); English when the configuration cannot say."""
+def _configuration() -> Any:
+    """The configuration, or None when it cannot be read (the command that needs
+    it reads it again and reports why; help and the profile commands work)."""
     from contacts_crm import config
 
+    try:
+        return config.load()
+    except CrmError:
+        return None
+
+
+def _profile_language(args: list[str], conf: Any) -> str:
+    """The language of the profile the command line names (``-p``/``--profile``,
+    CRM_PROFILE, the default profile); English when the configuration cannot say."""
     name = None
     for n, arg in enumerate(args[: args.index("--")] if "--" in args else args):
         if arg in ("-p", "--profile") and n + 1 < len(args):
@@ -305,7 +316,7 @@ def _profile_language(args: list[str]) -> str:
         elif arg.startswith("--profile="):
             name = arg.split("=", 1)[1]
     try:
-        return config.load().profile(name).language
+        return str(conf.profile(name).language) if conf is not None else "en"
     except CrmError:
         return "en"
 

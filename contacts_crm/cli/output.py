@@ -76,6 +76,7 @@ class Ctx:
     json: bool = False
     format: str | None = None  # set by --format (output_options)
     output: str | None = None  # set by --output (output_options)
+    config: Any = field(default=None, repr=False)  # the configuration main() read, if any
     _account: Any = field(default=None, repr=False)
 
     @property
@@ -83,7 +84,7 @@ class Ctx:
         if self._account is None:
             from contacts_crm.account.connected import Account
 
-            self._account = Account.open(self.profile)
+            self._account = Account.open(self.profile, config=self.config)
             from contacts_crm import i18n
 
             i18n.use(self._account.profile.language)  # reports speak the office's language

@@ -192,3 +192,16 @@ def test_a_commands_own_context_class_survives_a_translated_help():
     assert run_crm("config", "set", "language", "en").code == 0
     err = run_crm("import", "--dry-run").err
     assert "Usage: crm import [OPTIONS] FILE" in err and " run" not in err
+
+
+def test_a_command_reads_the_configuration_once(monkeypatch):
+    """main() reads it for the language and hands it to the account it opens."""
+    from contacts_crm import config
+
+    assert run_crm("config", "set", "language", "ru").code == 0
+    assert run_crm("add", "Ivan Petrov", "--phone", "+7 916 123-45-67").code == 0
+    reads = []
+    real = config.load
+    monkeypatch.setattr(config, "load", lambda *a, **k: reads.append(1) or real(*a, **k))
+    result = run_crm("card", "Petrov")
+    assert result.code == 0 and len(reads) == 1
