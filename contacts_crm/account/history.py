@@ -27,9 +27,10 @@ import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from contacts_crm.account.journal import now as journal_now
 from contacts_crm.card.diff import CardDiff, NewLine, diff_lines
 from contacts_crm.card.events import APPLIED, JournalEvent
 from contacts_crm.card.grammar import classify
@@ -236,7 +237,7 @@ def record_outside_edits(
     started = time.perf_counter()
     cache = account.cache
     etags = cache.etags([str(p.get("resourceName")) for p in persons] + deleted)
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = journal_now()
     labels: Labels | None = None
     names: dict[str, str] | None = None
     events: list[JournalEvent] = []

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -54,6 +56,16 @@ CREATE INDEX IF NOT EXISTS events_contact ON events (contact, at);
 CREATE INDEX IF NOT EXISTS events_kind ON events (kind, at);
 CREATE INDEX IF NOT EXISTS events_pending ON events (state) WHERE state = 'pending';
 """
+
+
+def new_op_id() -> str:
+    """A fresh operation id: every event of one operation carries it (16 hex digits)."""
+    return uuid.uuid4().hex[:16]
+
+
+def now() -> str:
+    """When an event or an operation happens, as the journal stores it (UTC, seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def event_from_row(row: sqlite3.Row) -> JournalEvent:

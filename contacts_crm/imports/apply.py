@@ -15,12 +15,12 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from contacts_crm.account.connected import Account
+from contacts_crm.account.journal import now
 from contacts_crm.config import atomic_write
 from contacts_crm.contact.model import WRITABLE, three_way
 from contacts_crm.errors import UsageError
@@ -240,7 +240,7 @@ def apply_plan(
         if progress:
             progress(len(chunk))
     state.status = "done"
-    state.finished = _now()
+    state.finished = now()
     state.save(data_dir)
     return state
 
@@ -297,5 +297,3 @@ def _key_of(person: dict[str, Any]) -> str | None:
                 None)  # fmt: skip
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -12,11 +12,11 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from contacts_crm.account.connected import Account
+from contacts_crm.account.journal import now
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.defaults import DEFAULT_REGION
@@ -223,7 +223,7 @@ def import_file(
     if dry_run:
         return ImportOutcome(plan, mapping, None, resumed, doubles)
     if state is None:
-        state = ImportState(id=import_id, source=str(path), started=_now())
+        state = ImportState(id=import_id, source=str(path), started=now())
     if total:
         total(sum(1 for r in plan.creates if r.key not in state.created) + len(plan.updates))
     apply_plan(account, plan, state, progress=progress)
@@ -357,11 +357,9 @@ def _journal(
                     kept=len(undone.kept), status=undone.status)  # fmt: skip
         op_id = f"{kind}:{state.id}:{state.finished}"  # an undo in parts journals each part
     account.journal.record(
-        [JournalEvent(op_id=op_id, seq=0, at=_now(), who=account.profile.user or None, kind=kind,
+        [JournalEvent(op_id=op_id, seq=0, at=now(), who=account.profile.user or None, kind=kind,
                       text=f"{kind} {state.id} of {Path(state.source).name}", data=data)]
     )  # fmt: skip
     account.journal.mark_applied(op_id)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -15,10 +15,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from contacts_crm.account.connected import Account
+from contacts_crm.account.journal import now as _now  # 'now' names a fresh copy here
 from contacts_crm.card.events import JournalEvent
 from contacts_crm.contact.model import WRITABLE, Contact, same_fields
 from contacts_crm.contact.revert import revert
@@ -172,5 +172,3 @@ def deleted_event(
     )  # fmt: skip
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -27,7 +27,6 @@ same fact run again.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -35,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from contacts_crm.account.connected import Account
-from contacts_crm.account.journal import Journal
+from contacts_crm.account.journal import Journal, new_op_id
 from contacts_crm.card import grammar as card_grammar
 from contacts_crm.card.decide import OPS_KEY, CardWrite, decide, effect_on_card, ops_done
 from contacts_crm.card.events import APPLIED, JournalEvent
@@ -98,10 +97,6 @@ def who_did_it(account: Account, by: str | None) -> str:
             hint=_("a name of at most 60 characters on one line, without parentheses"),
         )
     return name
-
-
-def new_op_id() -> str:
-    return uuid.uuid4().hex[:16]
 
 
 # ------------------------------------------------------------------ the path

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from contacts_crm.account.connected import Account
 from contacts_crm.account.history import DELETED
+from contacts_crm.account.journal import now as journal_now
 from contacts_crm.card.events import APPLIED, JournalEvent
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import MY_CONTACTS, Contact
@@ -181,7 +181,7 @@ def undelete(
     digest = hashlib.blake2b(gone.resource_name.encode(), digest_size=8).hexdigest()
     contact = Contact.from_person(created)
     account.journal.record([JournalEvent(
-        op_id=f"undeleted-{digest}", seq=0, at=datetime.now(UTC).isoformat(timespec="seconds"),
+        op_id=f"undeleted-{digest}", seq=0, at=journal_now(),
         who=who, kind=UNDELETED, contact=contact.resource_name or "",
         contact_name=contact.display_name, text=contact.display_name,
         data={"from": gone.resource_name, "missing_groups": missing}, state=APPLIED,

@@ -12,13 +12,12 @@ bring it back.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from contacts_crm.account.connected import Account
+from contacts_crm.account.journal import new_op_id, now
 from contacts_crm.card import free_text
 from contacts_crm.card.decide import OPS_KEPT, OPS_KEY
 from contacts_crm.card.events import JournalEvent
@@ -51,21 +50,13 @@ EDIT_FIELDS = [
 ]
 
 
-def new_op_id() -> str:
-    return uuid.uuid4().hex[:16]
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def summary_event(account: Account, op_id: str, kind: str, text: str, **data: Any) -> JournalEvent:
     """An operation's own entry (seq 0). It names no contact: ``crm doctor`` replays
     only card operations, and the per-contact entries (seq 1…) carry the details."""
     return JournalEvent(
         op_id=op_id,
         seq=0,
-        at=utc_now(),
+        at=now(),
         who=account.profile.user or None,
         kind=kind,
         text=text,
@@ -79,7 +70,7 @@ def contact_event(
     return JournalEvent(
         op_id=op_id,
         seq=seq,
-        at=utc_now(),
+        at=now(),
         who=account.profile.user or None,
         kind=kind,
         contact=contact.resource_name or "",

@@ -14,9 +14,10 @@ from dataclasses import replace
 from typing import Any
 
 from contacts_crm.account.connected import Account
+from contacts_crm.account.journal import new_op_id
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.usecases.contacts import group_resource, resolve
-from contacts_crm.usecases.manage import contact_event, new_op_id, summary_event
+from contacts_crm.usecases.manage import contact_event, summary_event
 
 FIELDS = ["memberships"]
 

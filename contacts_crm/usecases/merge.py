@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contacts_crm.account.connected import Account
+from contacts_crm.account.journal import new_op_id
 from contacts_crm.card import free_text
 from contacts_crm.card.decide import OPS_KEPT, OPS_KEY
 from contacts_crm.card.grammar import parse, render
@@ -32,7 +33,7 @@ from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings
 from contacts_crm.usecases.contacts import resolve
 from contacts_crm.usecases.export import RESTORE_KEY, _restorable
-from contacts_crm.usecases.manage import contact_event, new_op_id, summary_event
+from contacts_crm.usecases.manage import contact_event, summary_event
 
 MERGE_FIELDS = list(WRITABLE)
 CATCH_UP_ROUNDS = 3  # how often a contact changing under the merge is folded in again

@@ -20,13 +20,14 @@ from typing import Any
 import phonenumbers
 
 from contacts_crm.account.connected import Account
+from contacts_crm.account.journal import new_op_id
 from contacts_crm.account.people import BATCH_UPDATE
 from contacts_crm.card.events import JournalEvent
 from contacts_crm.contact.model import Contact, PhoneEntry
 from contacts_crm.contact.phone_fix import Clash, plan_fix, tail_clashes, undo_changes
 from contacts_crm.errors import NotFoundError, UsageError
 from contacts_crm.i18n import _
-from contacts_crm.usecases.manage import contact_event, new_op_id, summary_event
+from contacts_crm.usecases.manage import contact_event, summary_event
 
 FIELDS = ["phoneNumbers"]
 

@@ -9,10 +9,10 @@ again, so what anyone wrote meanwhile is kept. Free text is never touched.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from contacts_crm.account.connected import Account
+from contacts_crm.account.journal import new_op_id, now
 from contacts_crm.card import grammar as card_grammar
 from contacts_crm.card.decide import OPS_KEPT, OPS_KEY
 from contacts_crm.card.events import JournalEvent
@@ -20,7 +20,7 @@ from contacts_crm.card.relabel import relabel
 from contacts_crm.card.wording import Labels
 from contacts_crm.contact.model import Contact
 from contacts_crm.office.cards import card_settings
-from contacts_crm.usecases.cards import WRITE_FIELDS, new_op_id
+from contacts_crm.usecases.cards import WRITE_FIELDS
 
 
 def relabel_cards(account: Account) -> list[dict[str, Any]]:
@@ -62,7 +62,7 @@ def _relabel_one(
             if not done:
                 break
             if done != recorded:
-                at = datetime.now(UTC).isoformat(timespec="seconds")
+                at = now()
                 base = JournalEvent(op_id=op_id, seq=0, at=at, who=who, kind="relabel",
                                     contact=rn, contact_name=fresh.display_name)  # fmt: skip
                 account.journal.record_attempt(op_id, [
