@@ -413,6 +413,10 @@ class Cache:
         rows = self._db.execute("SELECT json FROM groups ORDER BY name").fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def group_names(self) -> dict[str, str]:
+        """resourceName -> the name people see (formattedName, else name) of every group."""
+        return dict(self._db.execute("SELECT resource_name, name FROM groups").fetchall())
+
     def member_counts(self) -> dict[str, int]:
         """Members per group resource name, counted from the cached contacts."""
         counts: dict[str, int] = {}

@@ -251,8 +251,7 @@ def record_outside_edits(
         report.compared += 1
         if labels is None:
             labels = _labels(account)
-            names = {g["resourceName"]: g.get("formattedName") or g.get("name", "")
-                     for g in cache.groups()}  # fmt: skip
+            names = cache.group_names()
         events += compare(old, person, labels, now=now, group_names=names)
     for rn in deleted:
         old = cache.person(rn) if rn in etags else None

@@ -579,10 +579,7 @@ def contact_dict(contact: Contact, group_names: dict[str, str] | None = None) ->
 
 
 def group_names(account: Any) -> dict[str, str]:
-    return {
-        g["resourceName"]: (g.get("formattedName") or g.get("name", ""))
-        for g in account.cache.groups()
-    }
+    return dict(account.cache.group_names())
 
 
 @contextmanager

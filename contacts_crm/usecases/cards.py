@@ -114,7 +114,7 @@ def _write(account: Account, rn: str, op: Operation) -> CardChange:
     settings = card_settings(account.profile)
     rules = group_rules()
     journal = account.journal
-    names = _group_names(account)
+    names = account.cache.group_names()
     pending = _pending_ops(journal, rn)
     person = account.cache.person(rn)
     recorded: tuple[JournalEvent, ...] | None = None
@@ -154,13 +154,6 @@ def _write(account: Account, rn: str, op: Operation) -> CardChange:
         compacted=[r.line.text for r in result.removed] if result else [],
     )
 
-
-def _group_names(account: Account) -> dict[str, str]:
-    """resourceName -> name of the account's groups, as the cache has them."""
-    return {
-        g["resourceName"]: g.get("formattedName") or g.get("name", "")
-        for g in account.cache.groups()
-    }
 
 
 def _pending_ops(journal: Journal, rn: str) -> list[Operation]:

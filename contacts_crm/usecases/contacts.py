@@ -64,10 +64,7 @@ def ambiguous(account: Account, query: str, found: Sequence[Contact]) -> Ambiguo
     Each contact is listed with its name, first number, groups and resource
     name; the hint says how to look at each one and how to merge them.
     """
-    by_id = {
-        g["resourceName"]: g.get("formattedName") or g.get("name", "")
-        for g in account.cache.groups()
-    }
+    by_id = account.cache.group_names()
     listed = []
     for c in found[:10]:
         number = c.phones[0].value if c.phones else _("no phone")

@@ -149,7 +149,7 @@ class Shown:
 def show_contact(account: Account, query: str) -> Shown:
     """Every field the tool models, the groups by name and the card of one contact."""
     contact = resolve(account, query)
-    names = _group_names(account)
+    names = account.cache.group_names()
     labels = card_settings(account.profile).labels
     return Shown(
         contact=contact,
@@ -158,12 +158,6 @@ def show_contact(account: Account, query: str) -> Shown:
         free=free_text.free_of(contact.notes, labels),
     )
 
-
-def _group_names(account: Account) -> dict[str, str]:
-    return {
-        g["resourceName"]: g.get("formattedName") or g.get("name", "")
-        for g in account.cache.groups()
-    }
 
 
 # ------------------------------------------------------------------- editing

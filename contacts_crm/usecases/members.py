@@ -46,7 +46,7 @@ def change_members(
         return report
     op = new_op_id()
     verb = "added to" if add else "removed from"
-    label = _group_name(account, rn)
+    label = account.cache.group_names().get(rn) or rn
     journal = account.journal
     events = [summary_event(account, op, "group_members", f"{len(todo)} {verb} {label}",
                             group=rn, add=add)]  # fmt: skip
@@ -83,9 +83,3 @@ def _changed(contact: Contact, rn: str, add: bool) -> dict[str, Any]:
         groups = [MY_CONTACTS]
     return replace(contact, groups=groups).to_person(FIELDS)
 
-
-def _group_name(account: Account, rn: str) -> str:
-    for g in account.cache.groups():
-        if g.get("resourceName") == rn:
-            return str(g.get("formattedName") or g.get("name") or rn)
-    return rn
