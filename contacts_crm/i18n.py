@@ -28,7 +28,11 @@ def use(language: str | None) -> None:
     """Translate from now on into ``language`` (en, ru, tr; anything else: English)."""
     global _current, _language
     code = (language or "en").lower()
-    _language = code if code in LANGUAGES else "en"
+    code = code if code in LANGUAGES else "en"
+    if code == "en":  # the messages are English: no catalog to look for
+        _language, _current = code, gettext.NullTranslations()
+        return
+    _language = code
     _current = gettext.translation(DOMAIN, LOCALE_DIR, languages=[_language], fallback=True)
 
 

@@ -84,10 +84,8 @@ class Ctx:
         if self._account is None:
             from contacts_crm.account.connected import Account
 
+            # main() set the language from this profile already (cli/main.py)
             self._account = Account.open(self.profile, config=self.config)
-            from contacts_crm import i18n
-
-            i18n.use(self._account.profile.language)  # reports speak the office's language
         return self._account
 
     def close(self) -> None:
