@@ -85,17 +85,10 @@ def _remove_created(account: Account, state: ImportState, report: UndoReport, fo
             doomed.append(person)
     if not doomed:
         return
-    op_ids = [f"import-undo:{state.id}:{p['resourceName']}" for p in doomed]
-    account.journal.record(  # nothing leaves the account before it is in the journal
-        deleted_event(account, op_id, person, state.id)
-        for op_id, person in zip(op_ids, doomed, strict=True)
-    )
-    gone = [p["resourceName"] for p in doomed]
-    account.client.delete_many(gone)
-    account.cache.remove(gone)
-    for op_id in op_ids:
-        account.journal.mark_applied(op_id)
-    report.removed += gone
+    report.removed += delete_journalled(account, [
+        deleted_event(account, f"import-undo:{state.id}:{p['resourceName']}", p, state.id)
+        for p in doomed
+    ])  # fmt: skip
 
 
 def _worked_on(account: Account, person: dict[str, Any], created: dict[str, Any] | None) -> str:
@@ -157,6 +150,18 @@ def _remove_empty_groups(account: Account, state: ImportState, report: UndoRepor
             report.groups_removed.append(name)
         else:
             report.groups_kept.append(name)
+
+
+def delete_journalled(account: Account, events: list[JournalEvent]) -> list[str]:
+    """Delete the contacts of ``events`` (their deleted_event entries): nothing leaves
+    the account before it is in the journal; each entry is marked applied after."""
+    account.journal.record(events)
+    gone = [e.contact for e in events]
+    account.client.delete_many(gone)
+    account.cache.remove(gone)
+    for e in events:
+        account.journal.mark_applied(e.op_id)
+    return gone
 
 
 def deleted_event(

@@ -17,7 +17,7 @@ from contacts_crm.account.connected import Account
 from contacts_crm.contact.model import WRITABLE, Contact, same_fields
 from contacts_crm.imports.apply import list_states
 from contacts_crm.imports.plan import IMPORT_KEY
-from contacts_crm.imports.undo import deleted_event
+from contacts_crm.imports.undo import delete_journalled, deleted_event
 
 
 @dataclass
@@ -71,17 +71,11 @@ def remove_extra_copies(account: Account, duplicates: list[Duplicate]) -> list[s
                 doomed.append(person)
     if not doomed:
         return []
-    op_ids = [f"doctor-duplicate:{p['resourceName']}" for p in doomed]
-    account.journal.record(
-        deleted_event(account, op_id, p, _import_id(p), why="an extra copy of an import row")
-        for op_id, p in zip(op_ids, doomed, strict=True)
-    )
-    gone = [p["resourceName"] for p in doomed]
-    account.client.delete_many(gone)
-    account.cache.remove(gone)
-    for op_id in op_ids:
-        account.journal.mark_applied(op_id)
-    return gone
+    return delete_journalled(account, [
+        deleted_event(account, f"doctor-duplicate:{p['resourceName']}", p, _import_id(p),
+                      why="an extra copy of an import row")
+        for p in doomed
+    ])  # fmt: skip
 
 
 def _keeper(account: Account, key: str, names: list[str], recorded: dict[str, str]) -> str:
