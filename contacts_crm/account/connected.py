@@ -126,10 +126,33 @@ class Account:
     def journal(self) -> Journal:
         """The profile's journal (opened on first use)."""
         if self._journal is None:
-            from contacts_crm.account.journal import Journal
+            from contacts_crm.account import damage
+            from contacts_crm.account.journal import Journal, now
 
-            self._journal = Journal(self.data_dir / "journal.sqlite")
+            damage.check_journal(self.data_dir)  # never a silent new start over lost history
+            self._journal = Journal(self.data_dir / damage.JOURNAL)
+            damage.note_journal(self.data_dir, now())
         return self._journal
+
+    def wrote(self) -> bool:
+        """Whether this session sent a write to the account or changed the journal
+        (a command that did neither can safely run again from the start)."""
+        journal = self._journal is not None and self._journal.changes() > 0
+        return self.client.writes > 0 or journal
+
+    def rebuild_cache(self) -> int:
+        """Throw the local copy away and fill it again from the account; how many contacts.
+
+        For a damaged cache.sqlite: everything in it is in the account."""
+        from contacts_crm.account import damage
+
+        path = Path(self.cache.path)
+        self.cache.close()
+        damage.remove_cache(path)
+        self.cache = Cache(path, region=self.profile.region)
+        self.sync(full=True, force=True)
+        self._fresh = True
+        return self.cache.count()
 
     def close(self) -> None:
         self.cache.close()

@@ -150,6 +150,7 @@ class PeopleClient:
         self._write_lock = threading.RLock()
         self._search_warm = False
         self.calls: Counter[str] = Counter()  # API calls sent, per method
+        self.writes = 0  # write requests sent (answered or not)
         self.retries: Counter[str] = Counter()  # retried failures, per HTTP status
 
     # ------------------------------------------------------------------ core
@@ -174,6 +175,7 @@ class PeopleClient:
 
         self.pacer.acquire(method)
         self.calls[method] += 1
+        self.writes += mutation
         try:
             result = request.execute(num_retries=0)
         except HttpError as exc:

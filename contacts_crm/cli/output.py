@@ -78,6 +78,7 @@ class Ctx:
     output: str | None = None  # set by --output (output_options)
     config: Any = field(default=None, repr=False)  # the configuration main() read, if any
     _account: Any = field(default=None, repr=False)
+    wrote: bool = False  # set at close: the command wrote to the account or the journal
 
     @property
     def account(self) -> Any:
@@ -90,8 +91,11 @@ class Ctx:
 
     def close(self) -> None:
         if self._account is not None:
-            self._account.close()
-            self._account = None
+            try:
+                self.wrote = bool(self._account.wrote())
+            finally:
+                self._account.close()
+                self._account = None
 
     @property
     def fmt(self) -> str:
