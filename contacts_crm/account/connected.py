@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 from contacts_crm import config as cfg
 from contacts_crm.account.cache import Cache
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
-from contacts_crm.account.people import PeopleClient, RetryPolicy
+from contacts_crm.account.people import (
+    MARKER_KEY,
+    PeopleClient,
+    RetryPolicy,
+    marker_of,
+    with_marker,
+)
 from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
 
 if TYPE_CHECKING:
@@ -70,6 +76,7 @@ class Account:
         self._journal: Journal | None = None
         self._fresh = False  # the cache was checked for freshness in this session
         self._closers: list[Any] = []
+        self._landed: dict[str, dict[str, Any]] | None = None  # see finish_creates
 
     # ---------------------------------------------------------- construction
     @classmethod
@@ -270,10 +277,12 @@ class Account:
         if not self.cache.synced:
             self.sync(full=True)
             self._fresh = True
+            self._finish_creates_if_online()
             return
         if self._fresh:
             return
         self._fresh = True
+        self._finish_creates_if_online()
         max_age = self.profile.sync_minutes * 60
         synced_at = self.cache.meta("synced_at")
         if max_age <= 0 or synced_at is None:
@@ -288,6 +297,57 @@ class Account:
                 logging.getLogger(__name__).warning("working from the local copy: %s", exc.message)
 
     # ------------------------------------------------------------- writes
+    def finish_creates(self) -> dict[str, dict[str, Any]]:
+        """Finish the creates an earlier run left half done (account/pending.py), once
+        per session: digest of what was created -> the contact that landed."""
+        if self._landed is None:
+            from contacts_crm.account import pending
+
+            self._landed = pending.finish(self)
+        return self._landed
+
+    def _finish_creates_if_online(self) -> None:
+        """finish_creates for a command that reads: offline, the local copy is used as it
+        is and the records wait (a create checks them again, strictly)."""
+        try:
+            self.finish_creates()
+        except UnavailableError as exc:
+            import logging
+
+            logging.getLogger(__name__).warning("creates left unfinished: %s", exc.message)
+
+    def create(self, person: dict[str, Any], *, marker_key: str = MARKER_KEY) -> dict[str, Any]:
+        """The one way a contact is created: recorded on disk before it is sent (a
+        full disk sends nothing), looked up by its marker before it is ever sent
+        again (PeopleClient.create), put into the local copy, then the record goes.
+
+        A record left by a failure after the contact landed is finished by the
+        next run (``account/pending.finish``), never sent a second time.
+        """
+        import time
+
+        from contacts_crm.account import pending
+
+        marked = with_marker(person, marker_key)
+        create = pending.PendingCreate(
+            marker=marker_of(marked, marker_key),
+            key=marker_key,
+            digest=pending.digest(marked, marker_key),
+            sent_at=time.time(),
+            timeout=self.client.request_timeout,
+        )
+        pending.record(self.data_dir, create)
+        try:
+            created = self.client.create(marked, marker_key=marker_key)
+        except UnavailableError:
+            raise  # no answer: it may have landed; the next run looks it up
+        except Exception:
+            pending.forget(self.data_dir, create.marker)  # answered: it did not land
+            raise
+        self.remember([created])
+        pending.forget(self.data_dir, create.marker)
+        return created
+
     def remember(
         self, persons: list[dict[str, Any]], *, outside_edits: bool = True
     ) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from contacts_crm.account import pending
 from contacts_crm.account.connected import Account
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact, EmailEntry, PhoneEntry
@@ -112,6 +113,7 @@ def add_contact(
     ``allow_duplicate``).
     """
     account.ensure_synced()
+    landed = account.finish_creates()  # creates an interrupted run left: never sent twice
     problems: list[Problem] = []
     if not name.strip() and not organization.strip():
         problems.append(Problem(_("a contact needs a name or a company"), column="NAME"))
@@ -138,6 +140,20 @@ def add_contact(
             group_names.append(group_resource(account, g))
         except NotFoundError as exc:
             problems.append(Problem(exc.message, column="--group"))
+    given, family = split_name(name)
+    contact = Contact(
+        given_name=given,
+        family_name=family,
+        phones=entries,
+        emails=mails,
+        organization=organization.strip(),
+        title=title.strip(),
+        notes=notes,
+        groups=[MY_CONTACTS, *group_names],
+    )
+    again = landed.get(pending.digest(contact.to_person()))
+    if again is not None and not problems:
+        return Contact.from_person(again)  # this very add, interrupted after it landed
     shared = False
     if not allow_duplicate:
         for entry in entries:
@@ -159,19 +175,7 @@ def add_contact(
             if shared
             else _("fix the values above and run the command again"),
         )
-    given, family = split_name(name)
-    contact = Contact(
-        given_name=given,
-        family_name=family,
-        phones=entries,
-        emails=mails,
-        organization=organization.strip(),
-        title=title.strip(),
-        notes=notes,
-        groups=[MY_CONTACTS, *group_names],
-    )
-    created = account.client.create(contact.to_person())
-    account.remember([created])
+    created = account.create(contact.to_person())
     return Contact.from_person(created)
 
 

@@ -175,8 +175,7 @@ def undelete(
             )
     live = {g["resourceName"] for g in account.cache.groups()}
     body, missing = restore_body(gone.person, live)
-    created = account.client.create(body)
-    account.remember([created])
+    created = account.create(body)
     who = (by or account.profile.user or "").strip() or None
     digest = hashlib.blake2b(gone.resource_name.encode(), digest_size=8).hexdigest()
     contact = Contact.from_person(created)

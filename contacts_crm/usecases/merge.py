@@ -343,6 +343,4 @@ def _recreate(account: Account, person: dict[str, Any]) -> dict[str, Any]:
         found = account.cache.person(contact.resource_name or "")
         if found:
             return found
-    created = account.client.create(_restorable(person, {}), marker_key=RESTORE_KEY)
-    account.remember([created])
-    return created
+    return account.create(_restorable(person, {}), marker_key=RESTORE_KEY)
