@@ -1,4 +1,11 @@
-"""Account: a connected account — API client, local cache and journal.
+"""Account: a connected account, reached through its stores.
+
+``account.contacts`` (ContactStore: find, read, the one read-modify-write, the
+one create path, delete), ``account.groups`` (GroupStore: list, ensure,
+rename, delete), ``account.journal`` (the append-only journal) and the sync
+(``sync``, ``ensure_synced``, ``sync_status``). The People client and the local
+cache under them are this package's own: nothing outside ``account/`` touches
+them (an import-linter contract and tests/test_architecture.py say so).
 
 ``Account.open()`` gives the one for a configured profile (the embedded
 local account when nothing is configured); ``Account.from_service`` wraps
@@ -17,13 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from contacts_crm import config as cfg
 from contacts_crm.account.cache import Cache
+from contacts_crm.account.contacts import ContactStore
+from contacts_crm.account.groups import GroupStore
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
 from contacts_crm.account.people import (
-    MARKER_KEY,
     PeopleClient,
     RetryPolicy,
-    marker_of,
-    with_marker,
 )
 from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
 
@@ -63,20 +69,60 @@ class SyncReport:
         return dict(vars(self))
 
 
+@dataclass(frozen=True)
+class SyncStatus:
+    """How fresh the local copy is."""
+
+    contacts: int  # contacts in the local copy
+    synced_at: str | None  # when it was last synced (ISO time), None if never
+    incremental: bool  # a sync token is kept: the next sync fetches only changes
+
+
 class Account:
-    """One account as the tool works with it."""
+    """One account as the tool works with it: its stores and its sync."""
 
     def __init__(
         self, client: PeopleClient, cache: Cache, profile: cfg.Profile, data_dir: Path
     ) -> None:
-        self.client = client
-        self.cache = cache
+        self._client = client
+        self._cache = cache
         self.profile = profile
         self.data_dir = data_dir
+        self.contacts = ContactStore(self, client, cache)
+        self.groups = GroupStore(self, client, cache)
         self._journal: Journal | None = None
         self._fresh = False  # the cache was checked for freshness in this session
         self._closers: list[Any] = []
         self._landed: dict[str, dict[str, Any]] | None = None  # see finish_creates
+
+    # Under the stores: for account/ and tests only (tests/test_architecture.py
+    # fails on any use elsewhere in the package).
+    @property
+    def client(self) -> PeopleClient:
+        return self._client
+
+    @property
+    def cache(self) -> Cache:
+        return self._cache
+
+    def reader(self, profile: cfg.Profile | None = None) -> Account:
+        """A twin of this account for reading from another thread: the same client,
+        its own connection to the local copy (``profile`` replaces the profile)."""
+        prof = profile or self.profile
+        return Account(self._client, Cache(self._cache.path, region=prof.region), prof,
+                       self.data_dir)  # fmt: skip
+
+    @property
+    def synced(self) -> bool:
+        """True once a full sync has filled the local copy."""
+        return self._cache.synced
+
+    def sync_status(self) -> SyncStatus:
+        return SyncStatus(
+            contacts=self._cache.count(),
+            synced_at=self._cache.meta("synced_at"),
+            incremental=self._cache.sync_token is not None,
+        )
 
     # ---------------------------------------------------------- construction
     @classmethod
@@ -125,7 +171,7 @@ class Account:
     def connect(self) -> None:
         """Build the API connection now (credentials loaded, a stale token refreshed)
         instead of on the first request; AuthError when the profile is not logged in."""
-        service = self.client.service
+        service = self._client.service
         if isinstance(service, LazyService):
             service.build()
 
@@ -145,7 +191,7 @@ class Account:
         """Whether this session sent a write to the account or changed the journal
         (a command that did neither can safely run again from the start)."""
         journal = self._journal is not None and self._journal.changes() > 0
-        return self.client.writes > 0 or journal
+        return self._client.writes > 0 or journal
 
     def rebuild_cache(self) -> int:
         """Throw the local copy away and fill it again from the account; how many contacts.
@@ -153,16 +199,18 @@ class Account:
         For a damaged cache.sqlite: everything in it is in the account."""
         from contacts_crm.account import damage
 
-        path = Path(self.cache.path)
-        self.cache.close()
+        path = Path(self._cache.path)
+        self._cache.close()
         damage.remove_cache(path)
-        self.cache = Cache(path, region=self.profile.region)
+        self._cache = Cache(path, region=self.profile.region)
+        self.contacts = ContactStore(self, self._client, self._cache)
+        self.groups = GroupStore(self, self._client, self._cache)
         self.sync(full=True, force=True)
         self._fresh = True
-        return self.cache.count()
+        return self._cache.count()
 
     def close(self) -> None:
-        self.cache.close()
+        self._cache.close()
         if self._journal is not None:
             self._journal.close()
         for closer in self._closers:
@@ -190,45 +238,45 @@ class Account:
         empty a copy of EMPTY_GUARD or more, is refused unless ``force``
         (ConflictError, exit 75); the local copy is left as it was.
         """
-        token = None if full else self.cache.sync_token
+        token = None if full else self._cache.sync_token
         expired = False
         try:
             # the changes this copy already holds as they are (e.g. an import's own
             # writes, remembered from the responses) are dropped page by page
-            result = self.client.list_all(
-                sync_token=token, progress=progress, keep=self.cache.differs if token else None
+            result = self._client.list_all(
+                sync_token=token, progress=progress, keep=self._cache.differs if token else None
             )
         except SyncTokenExpiredError:
             expired = True
-            result = self.client.list_all(progress=progress)
+            result = self._client.list_all(progress=progress)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        before = self.cache.count()
+        before = self._cache.count()
         if result.full:
-            gone = self.cache.missing({p["resourceName"] for p in result.persons})
+            gone = self._cache.missing({p["resourceName"] for p in result.persons})
             removed = len(gone)
         else:
-            removed = len(self.cache.etags(result.deleted)) if result.deleted else 0
+            removed = len(self._cache.etags(result.deleted)) if result.deleted else 0
         if not force:
             self._guard_removal(removed, before, full=result.full)
         if result.full:
             seen = _history().record_outside_edits(self, result.persons, gone)
-            self.cache.replace_all(result.persons, result.sync_token, now)
+            self._cache.replace_all(result.persons, result.sync_token, now)
             changed, deleted = len(result.persons), removed
         else:
             deleted = len(result.deleted)
             seen = _history().record_outside_edits(self, result.persons, result.deleted)
-            changed = self.cache.apply_changes(
+            changed = self._cache.apply_changes(
                 result.persons, result.deleted, result.sync_token, now
             )
         calls = result.calls
         if result.full or self._unknown_groups(result.persons):
             # groups change rarely: an incremental sync re-lists them only when a
             # contact names one the cache does not know ('crm group list' always does)
-            self.cache.set_groups(self.client.list_groups())
+            self._cache.set_groups(self._client.list_groups())
             calls += 1
         return SyncReport(
             full=result.full,
-            contacts=self.cache.count(),
+            contacts=self._cache.count(),
             changed=changed,
             deleted=deleted,
             calls=calls,
@@ -256,7 +304,7 @@ class Account:
         )
 
     def _unknown_groups(self, persons: list[dict[str, Any]]) -> bool:
-        known = {g["resourceName"] for g in self.cache.groups()}
+        known = {g["resourceName"] for g in self._cache.groups()}
         return (
             any(
                 m.get("contactGroupMembership", {}).get("contactGroupResourceName") not in known
@@ -274,7 +322,7 @@ class Account:
         ``sync_minutes`` gets one incremental sync first (once per Account).
         Offline, the local copy is used as it is.
         """
-        if not self.cache.synced:
+        if not self._cache.synced:
             self.sync(full=True)
             self._fresh = True
             self._finish_creates_if_online()
@@ -284,7 +332,7 @@ class Account:
         self._fresh = True
         self._finish_creates_if_online()
         max_age = self.profile.sync_minutes * 60
-        synced_at = self.cache.meta("synced_at")
+        synced_at = self._cache.meta("synced_at")
         if max_age <= 0 or synced_at is None:
             return
         age = (datetime.now(UTC) - datetime.fromisoformat(synced_at)).total_seconds()
@@ -316,38 +364,6 @@ class Account:
 
             logging.getLogger(__name__).warning("creates left unfinished: %s", exc.message)
 
-    def create(self, person: dict[str, Any], *, marker_key: str = MARKER_KEY) -> dict[str, Any]:
-        """The one way a contact is created: recorded on disk before it is sent (a
-        full disk sends nothing), looked up by its marker before it is ever sent
-        again (PeopleClient.create), put into the local copy, then the record goes.
-
-        A record left by a failure after the contact landed is finished by the
-        next run (``account/pending.finish``), never sent a second time.
-        """
-        import time
-
-        from contacts_crm.account import pending
-
-        marked = with_marker(person, marker_key)
-        create = pending.PendingCreate(
-            marker=marker_of(marked, marker_key),
-            key=marker_key,
-            digest=pending.digest(marked, marker_key),
-            sent_at=time.time(),
-            timeout=self.client.request_timeout,
-        )
-        pending.record(self.data_dir, create)
-        try:
-            created = self.client.create(marked, marker_key=marker_key)
-        except UnavailableError:
-            raise  # no answer: it may have landed; the next run looks it up
-        except Exception:
-            pending.forget(self.data_dir, create.marker)  # answered: it did not land
-            raise
-        self.remember([created])
-        pending.forget(self.data_dir, create.marker)
-        return created
-
     def remember(
         self, persons: list[dict[str, Any]], *, outside_edits: bool = True
     ) -> list[dict[str, Any]]:
@@ -360,7 +376,7 @@ class Account:
         """
         if outside_edits:
             _history().record_outside_edits(self, persons)
-        self.cache.upsert(persons)
+        self._cache.upsert(persons)
         return persons
 
 
