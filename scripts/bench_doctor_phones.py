@@ -16,7 +16,10 @@ ratio is the median of the pairs' ratios.
 Goals (each with its figure; the exit status is non-zero when one fails):
 1. API calls: exactly ceil(contacts/1000) list pages + ceil(fixed/200)
    batch updates + 1 group list, nothing else (no per-contact call);
-2. wall within 1.25x the batch script's (interleaved, median of the pairs);
+2. wall within 1.25x the batch script's at Google's 60-s minute (interleaved,
+   median of the pairs; each run's paced phase, from its first batch on, scaled
+   by 60/window, its reading and planning as measured: at the scaled window a
+   loaded machine's CPU would count 60/window times too much);
 3. wall within 1.25x the quota floor (the least time the per-minute quotas
    allow for those calls, plus the last batch's latency), projected to
    Google's real 60-second minute: the CPU part (sync, planning, journal) as
@@ -171,6 +174,7 @@ def batch_script(tmp: Path, name: str, n: int, window: float) -> dict[str, Any]:
                 **contact.to_person(["phoneNumbers"]),
             }
     names = list(fixed)
+    prep = time.perf_counter() - start  # read and planned: the paced writes start here
     for i in range(0, len(names), 200):
         body = {"contacts": {rn: fixed[rn] for rn in names[i:i + 200]},
                 "updateMask": "phoneNumbers", "readMask": "phoneNumbers"}  # fmt: skip
@@ -178,7 +182,8 @@ def batch_script(tmp: Path, name: str, n: int, window: float) -> dict[str, Any]:
     wall = time.perf_counter() - start
     served_429 = peer.admin("counters").get("status.429", 0)
     peer.close()
-    return {"wall_s": wall, "fixed": len(fixed), "calls": calls, "served_429": served_429}
+    return {"wall_s": wall, "fixed": len(fixed), "calls": calls, "served_429": served_429,
+            "prep_s": prep, "api_s": wall - prep}  # fmt: skip
 
 
 def ours(tmp: Path, name: str, n: int, window: float) -> dict[str, Any]:
@@ -233,6 +238,9 @@ def main() -> None:
     first, base = pairs.ours[0], pairs.base[0]
     fixed, calls = first["fixed"], first["calls"]
     ratio = pairs.ratio(lambda r: r["wall_s"])
+    scale = 60.0 / args.window
+    # at Google's real minute the paced phase takes scale times longer, the CPU part not
+    ratio_60 = pairs.ratio(lambda r: r["prep_s"] + r["api_s"] * scale)
     wall = pairs.median("ours", lambda r: r["wall_s"])
     base_wall = pairs.median("base", lambda r: r["wall_s"])
     pages = math.ceil(args.contacts / 1000)
@@ -244,7 +252,6 @@ def main() -> None:
     floor = quota_floor(calls, args.window)
     last = scaled_settings(args.window).latency_for("batch_write") / 1000
     floor_lat = floor + last
-    scale = 60.0 / args.window
     prep_s, api_s = first["prep_s"], first["api_s"]
     projected = (prep_s + api_s * scale) / (floor_lat * scale)
     print(
@@ -256,7 +263,9 @@ def main() -> None:
         f"the same pacer): {base['fixed']:,} fixed; walls "
         f"{_walls(pairs.base)} s; calls {base['calls']}"
     )
-    print(f"interleaved {args.pairs} pair(s): ours/script median {ratio:.3f}x")
+    print(f"interleaved {args.pairs} pair(s): ours/script median {ratio:.3f}x measured at the "
+          f"{args.window:g}-s window, {ratio_60:.3f}x projected to Google's 60-s minute (the "
+          f"paced phases x{scale:g}, the CPU parts as measured)")  # fmt: skip
     print(
         f"quota floor {floor:.1f}s (+{last * 1000:.0f} ms last batch) -> wall/floor "
         f"{first['wall_s'] / floor_lat:.3f}; unreadable listed {first['unreadable']}; "
@@ -266,9 +275,10 @@ def main() -> None:
     goals.equal("API calls (list pages + batches of 200 + 1 group list)",
                 sum(calls.values()), sum(want.values()), "calls",
                 against=f"the batch script's {sum(base['calls'].values())} calls")  # fmt: skip
-    goals.ratio_at_most("wall, ours / the batch script (interleaved, median)", ratio=ratio,
-                        most=1.25, against=f"batch script, batchUpdateContacts in 200s, same "
-                        f"pacing: {base_wall:.1f} s (ours {wall:.1f} s)")  # fmt: skip
+    goals.ratio_at_most("wall at Google's 60-s minute, ours / the batch script (interleaved)",
+                        ratio=ratio_60, most=1.25, against=f"batch script, batchUpdateContacts "
+                        f"in 200s, same pacing: {base_wall:.1f} s at the {args.window:g}-s "
+                        f"window (ours {wall:.1f} s: {ratio:.2f}x)")  # fmt: skip
     goals.at_most("wall / quota floor, projected to Google's 60-s minute", projected, 1.25, "x",
                   against=f"quota floor {floor_lat * scale:.0f} s at the 60-s minute "
                           f"(measured at the {args.window:g}-s window: "
