@@ -79,6 +79,7 @@ def test_list_all_pages_past_1000_and_by_group(office, emulator, emulator_server
     assert code == 0, out
     everyone = json.loads(out)
     assert len(everyone) == 1231
+    assert out == json.dumps(everyone, ensure_ascii=False, indent=2) + "\n"  # streamed alike
     assert emulator.counters["people.connections.list"] == 2  # 1,000 a page: paged past it
     names = [c["name"] for c in everyone]
     assert names == sorted(names)
