@@ -34,6 +34,7 @@ from contacts_crm.account.people import (
 from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
 
 if TYPE_CHECKING:
+    from contacts_crm.account.history import HistoryReport
     from contacts_crm.account.journal import Journal
 
 
@@ -133,7 +134,7 @@ class Account:
         data = cfg.profile_dir(prof.name)
         if prof.kind == "local" and (data / "local-account.sqlite").exists():
             # the local account opens on its first request: keep its files private now
-            cfg.private_file(data / "local-account.sqlite")
+            cfg.private_db(data / "local-account.sqlite")
         service = LazyService(lambda: build_service(prof, data))
         recovery = CREATE_RECOVERY.get(prof.kind, CREATE_RECOVERY["google"])
         account = cls.from_service(
@@ -259,12 +260,12 @@ class Account:
         if not force:
             self._guard_removal(removed, before, full=result.full)
         if result.full:
-            seen = _history().record_outside_edits(self, result.persons, gone)
+            seen = self._outside_edits(result.persons, gone)
             self._cache.replace_all(result.persons, result.sync_token, now)
             changed, deleted = len(result.persons), removed
         else:
             deleted = len(result.deleted)
-            seen = _history().record_outside_edits(self, result.persons, result.deleted)
+            seen = self._outside_edits(result.persons, result.deleted)
             changed = self._cache.apply_changes(
                 result.persons, result.deleted, result.sync_token, now
             )
@@ -375,17 +376,21 @@ class Account:
         carries no stamp (group membership changes through members.modify).
         """
         if outside_edits:
-            _history().record_outside_edits(self, persons)
+            self._outside_edits(persons)
         self._cache.upsert(persons)
         return persons
 
 
-def _history() -> Any:
-    """account/history.py, loaded when a sync or a write first needs it (it pulls in
-    the card diff; reading a card from the local copy needs neither)."""
-    from contacts_crm.account import history
+    def _outside_edits(
+        self, persons: list[dict[str, Any]], deleted: list[str] | None = None
+    ) -> HistoryReport:
+        """Journal the hand edits ``persons`` and ``deleted`` show (account/history.py,
+        loaded when a sync or a write first needs it: it pulls in the card diff,
+        which reading a card from the local copy does not need)."""
+        from contacts_crm.account.history import record_outside_edits
 
-    return history
+        return record_outside_edits(self._cache, lambda: self.journal, self.profile, persons,
+                                    deleted or ())  # fmt: skip
 
 
 def pacer_for(profile: cfg.Profile) -> Pacer:
@@ -431,10 +436,10 @@ def build_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]
     from contacts_crm.emulator import build_service as build_compatible
 
     if profile.kind == "local":
-        db = data_dir / "local-account.sqlite"
-        cfg.private_file(db)  # 0600, and so its -wal and -shm files
+        db = cfg.private_db(data_dir / "local-account.sqlite")
         try:
-            emulator = Emulator(db=str(db))
+            with cfg.owner_only_files():  # a new file is 0600, and so its -wal and -shm
+                emulator = Emulator(db=str(db))
         except sqlite3.DatabaseError as exc:
             raise cfg.open_storage_error(db, exc) from exc
         return build_compatible(emulator), [emulator.close]
