@@ -218,6 +218,7 @@ class ContactStore:
         failure after the contact landed is finished by the next run
         (``Account.finish_creates``), never sent a second time.
         """
+        import os
         import time
 
         from contacts_crm.account import pending
@@ -230,6 +231,7 @@ class ContactStore:
             digest=pending.digest(marked, marker_key),
             sent_at=time.time(),
             timeout=self._client.request_timeout,
+            pid=os.getpid(),
         )
         pending.record(self._account.data_dir, create)
         try:

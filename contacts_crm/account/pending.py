@@ -19,6 +19,7 @@ reads the account finishes them first (``Account.ensure_synced``).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ class PendingCreate:
     digest: str  # what it creates (the person without its marker)
     sent_at: float  # when it was (about to be) sent
     timeout: float  # how long such a request may run on the server
+    pid: int = 0  # the process sending it: while it lives, it finishes its own record
 
 
 def digest(person: dict[str, Any], key: str = MARKER_KEY) -> str:
@@ -110,6 +112,8 @@ def finish(account: Account) -> dict[str, dict[str, Any]]:
     """
     landed: dict[str, dict[str, Any]] = {}
     for create in left(account.data_dir):
+        if _running(create.pid):
+            continue  # another crm (crm serve, a second window) is sending it right now
         found = account.client.find_landed(
             create.key,
             [create.marker],
@@ -122,3 +126,17 @@ def finish(account: Account) -> dict[str, dict[str, Any]]:
             landed[create.digest] = found
         forget(account.data_dir, create.marker)
     return landed
+
+
+def _running(pid: int) -> bool:
+    """Whether another process with this id runs on this PC (POSIX; elsewhere the
+    record is finished after its request timeout, as for a dead process)."""
+    if not pid or pid == os.getpid() or os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether it exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, another user's
+    return True
