@@ -16,7 +16,7 @@ from contacts_crm.account.connected import Account
 from contacts_crm.card import grammar
 from contacts_crm.card.wording import Labels
 from contacts_crm.contact.model import Contact
-from contacts_crm.errors import InputError, NotFoundError, Problem, UsageError
+from contacts_crm.errors import FieldError, InputError, NotFoundError, Problem, UsageError
 from contacts_crm.files import writers as fmt
 from contacts_crm.files.output import DEFAULT_MODE, check_output, file_mode
 from contacts_crm.i18n import _
@@ -70,7 +70,9 @@ def export(
     ``labels`` the wording cards are read with (the shipped one by default),
     ``mode`` the file's permissions (0600: only you can read it)."""
     if format not in FORMATS:
-        raise UsageError(_("--format must be one of {choices}").format(choices=", ".join(FORMATS)))
+        choices = ", ".join(FORMATS)
+        raise FieldError("format", "choices", _("the format must be one of {choices}").format(
+            choices=choices), choices=choices)  # fmt: skip
     path = check_output(path)
     items = list(contacts)
     group_list = list(groups or [])
