@@ -130,7 +130,7 @@ class Account:
         data = cfg.profile_dir(prof.name)
         if prof.kind == "local" and (data / "local-account.sqlite").exists():
             # the local account opens on its first request: keep its files private now
-            cfg.private_file(data / "local-account.sqlite")
+            cfg.private_db(data / "local-account.sqlite")
         service = LazyService(lambda: build_service(prof, data))
         recovery = CREATE_RECOVERY.get(prof.kind, CREATE_RECOVERY["google"])
         account = cls.from_service(
@@ -386,10 +386,10 @@ def build_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]
     from contacts_crm.emulator import build_service as build_compatible
 
     if profile.kind == "local":
-        db = data_dir / "local-account.sqlite"
-        cfg.private_file(db)  # 0600, and so its -wal and -shm files
+        db = cfg.private_db(data_dir / "local-account.sqlite")
         try:
-            emulator = Emulator(db=str(db))
+            with cfg.owner_only_files():  # a new file is 0600, and so its -wal and -shm
+                emulator = Emulator(db=str(db))
         except sqlite3.DatabaseError as exc:
             raise cfg.open_storage_error(db, exc) from exc
         return build_compatible(emulator), [emulator.close]

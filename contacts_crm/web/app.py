@@ -13,6 +13,7 @@ import secrets
 import time
 from datetime import date
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.dates import parse_day
 from contacts_crm.errors import CrmError, InputError, NotFoundError, Problem, UsageError
+from contacts_crm.logs import private_traceback
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.callbacks import callbacks as callbacks_report
 from contacts_crm.reports.clients import user_group_names
@@ -54,11 +56,23 @@ def _secret_key(data_dir: Path) -> bytes:
     return key
 
 
+class OfficeApp(Flask):
+    """Flask, logging an unexpected error by its route's pattern and without the
+    exception's message (Flask's own line has the path: a phone number)."""
+
+    def log_exception(
+        self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]
+    ) -> None:
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        where = private_traceback(exc_info[1]) if exc_info[1] is not None else ""
+        self.logger.error("Exception on %s [%s]\n%s", rule, request.method, where.rstrip())
+
+
 def create_app(
     office: Office, *, secure_cookies: bool = False, limiter: SignInLimiter | None = None
 ) -> Flask:
     """The WSGI app over ``office`` (its account, staff and background sync)."""
-    app = Flask(__name__)
+    app = OfficeApp(__name__)
     app.config.update(
         SECRET_KEY=_secret_key(office.account.data_dir),
         SESSION_COOKIE_NAME="crm_session",

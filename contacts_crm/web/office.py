@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from contacts_crm import i18n
 from contacts_crm.account.connected import Account, SyncReport
 from contacts_crm.errors import CrmError
+from contacts_crm.logs import private_traceback
 from contacts_crm.web.staff import Staff
 
 log = logging.getLogger(__name__)
@@ -141,8 +142,8 @@ class Office:
         while not self._stop.wait(self.sync_interval):
             try:
                 self.sync_now()
-            except Exception:  # never let the sync thread die silently
-                log.exception("background sync crashed")
+            except Exception as exc:  # never let the sync thread die silently
+                log.error("background sync crashed\n%s", private_traceback(exc).rstrip())
 
     def close(self) -> None:
         self._stop.set()
