@@ -171,7 +171,8 @@ def undelete(
                     name=gone.name
                 ),
                 problems,
-                hint=_("merge by hand, or pass --allow-duplicate to restore it anyway"),
+                hint=_("merge by hand, or bring it back allowing duplicates"),
+                reason="shared_phone_undelete",
             )
     live = {g["resourceName"] for g in account.groups.all()}
     body, missing = restore_body(gone.person, live)

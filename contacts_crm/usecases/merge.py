@@ -28,7 +28,7 @@ from contacts_crm.card.merging import merge_cards
 from contacts_crm.card.wording import Labels
 from contacts_crm.contact.merging import merge_contacts
 from contacts_crm.contact.model import WRITABLE, Contact, three_way
-from contacts_crm.errors import NotFoundError, UsageError
+from contacts_crm.errors import FieldError, NotFoundError, UsageError
 from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings
 from contacts_crm.usecases.contacts import resolve
@@ -95,10 +95,10 @@ def merge(account: Account, first: str, other: str, *, into: str | None = None) 
     if into is not None:
         keep = resolve(account, into)
         if keep.resource_name not in (a.resource_name, b.resource_name):
-            raise UsageError(
-                _("--into {into!r} is neither of the two contacts").format(into=into),
-                hint=_("name one of the two contacts being merged"),
-            )
+            raise FieldError(
+                "into", "not_either", _("{into!r} is neither of the two contacts").format(
+                    into=into), hint=_("name one of the two contacts being merged"), into=into,
+            )  # fmt: skip
         if keep.resource_name == b.resource_name:
             a, b = b, a
     rn_a, rn_b = a.resource_name or "", b.resource_name or ""

@@ -28,7 +28,7 @@ from contacts_crm.config import atomic_write
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.dates import parse_day
-from contacts_crm.errors import CrmError, InputError, NotFoundError, UsageError
+from contacts_crm.errors import CrmError, InputError, NotFoundError, Problem, UsageError
 from contacts_crm.logs import private_traceback
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.callbacks import callbacks as callbacks_report
@@ -143,10 +143,21 @@ def create_app(
         return Response(render_template(template, **values), status=status)
 
     def _error(exc: CrmError, back: str) -> Response:
+        """An error page in staff's words: a use case's error names no command-line
+        option; a problem's field is named as the form names it."""
         status = 404 if isinstance(exc, NotFoundError) else 409 if exc.exit_code == 75 else 400
-        details = [str(p) for p in exc.problems] if isinstance(exc, InputError) else []
-        return _page("error.html", status, message=exc.message, hint=exc.hint,
+        details, hint = [], exc.hint
+        if isinstance(exc, InputError):
+            details = [_problem(p) for p in exc.problems]
+            if exc.reason == "shared_phone":
+                hint = w["shared_phone"]
+        return _page("error.html", status, message=exc.message, hint=hint,
                      details=details, back=back)  # fmt: skip
+
+    def _problem(problem: Problem) -> str:
+        if problem.field and not problem.column:
+            return f"{w.get(problem.field, problem.field)}: {problem.message}"
+        return str(problem)
 
     # ------------------------------------------------------------- sign in
     @app.route("/signin", methods=["GET", "POST"])

@@ -64,6 +64,8 @@ WORDS: dict[str, dict[str, str]] = {
         "error": "Could not do that",
         "signed_in_as": "Signed in as {user}",
         "need_callback_date": "Pick the call-back date.",
+        "email": "E-mail",
+        "shared_phone": "This number is already on another client's card: open that card.",
     },
     "ru": {
         "app": "Офис CRM",
@@ -122,6 +124,8 @@ WORDS: dict[str, dict[str, str]] = {
         "error": "Не получилось",
         "signed_in_as": "Вы вошли как {user}",
         "need_callback_date": "Выберите дату, когда перезвонить.",
+        "email": "E-mail",
+        "shared_phone": "Этот номер уже есть в карточке другого клиента: откройте её.",
     },
     "tr": {
         "app": "Ofis CRM",
@@ -180,6 +184,8 @@ WORDS: dict[str, dict[str, str]] = {
         "error": "Yapılamadı",
         "signed_in_as": "{user} olarak giriş yapıldı",
         "need_callback_date": "Geri arama tarihini seçin.",
+        "email": "E-posta",
+        "shared_phone": "Bu numara başka bir müşterinin kartında var: o kartı açın.",
     },
 }
 
