@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -89,9 +90,10 @@ def people(n: int) -> list[dict[str, Any]]:
 class Peer:
     """The emulator in a process of its own (its CPU is Google's, not ours), on loopback."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: Path | None = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "contacts_crm.emulator", "--port", "0"],
+            [sys.executable, "-m", "contacts_crm.emulator", "--port", "0",
+             *(["--db", str(db)] if db else [])],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -113,12 +115,26 @@ class Peer:
         self.proc.wait(timeout=30)
 
 
+def seed(tmp: Path, n: int) -> Path:
+    """An emulator file holding ``n`` contacts (seeded unthrottled, once for every run)."""
+    db = tmp / f"seed-{n}.sqlite"
+    if not db.exists():
+        peer = Peer(db)
+        seeder = Account.from_service(build_service(peer.url), tmp / "seeder")
+        seeder.client.create_many(people(n))
+        seeder.close()
+        peer.close()
+    return db
+
+
 def seeded(tmp: Path, name: str, n: int, window: float) -> tuple[Account, Peer]:
-    """A peer holding ``n`` contacts (seeded unthrottled), then set to Google's limits."""
-    peer = Peer()
-    seeder = Account.from_service(build_service(peer.url), tmp / f"{name}-seed")
-    seeder.client.create_many(people(n))
-    seeder.close()
+    """A peer holding a copy of the ``n`` seeded contacts, set to Google's limits."""
+    own = tmp / f"{name}.sqlite"
+    with sqlite3.connect(seed(tmp, n)) as source, sqlite3.connect(own) as copy:
+        source.backup(copy)  # the whole file, its log included
+    source.close()
+    copy.close()
+    peer = Peer(own)
     peer.admin("settings", scaled_settings(window).to_dict())
     peer.admin("reset-counters", {})
     acc = Account.from_service(
