@@ -31,6 +31,7 @@ from contacts_crm.account.people import PeopleClient, RetryPolicy
 from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
 
 if TYPE_CHECKING:
+    from contacts_crm.account.history import HistoryReport
     from contacts_crm.account.journal import Journal
 
 
@@ -235,12 +236,12 @@ class Account:
         if not force:
             self._guard_removal(removed, before, full=result.full)
         if result.full:
-            seen = _history().record_outside_edits(self, result.persons, gone)
+            seen = self._outside_edits(result.persons, gone)
             self._cache.replace_all(result.persons, result.sync_token, now)
             changed, deleted = len(result.persons), removed
         else:
             deleted = len(result.deleted)
-            seen = _history().record_outside_edits(self, result.persons, result.deleted)
+            seen = self._outside_edits(result.persons, result.deleted)
             changed = self._cache.apply_changes(
                 result.persons, result.deleted, result.sync_token, now
             )
@@ -353,17 +354,21 @@ class Account:
         carries no stamp (group membership changes through members.modify).
         """
         if outside_edits:
-            _history().record_outside_edits(self, persons)
+            self._outside_edits(persons)
         self._cache.upsert(persons)
         return persons
 
 
-def _history() -> Any:
-    """account/history.py, loaded when a sync or a write first needs it (it pulls in
-    the card diff; reading a card from the local copy needs neither)."""
-    from contacts_crm.account import history
+    def _outside_edits(
+        self, persons: list[dict[str, Any]], deleted: list[str] | None = None
+    ) -> HistoryReport:
+        """Journal the hand edits ``persons`` and ``deleted`` show (account/history.py,
+        loaded when a sync or a write first needs it: it pulls in the card diff,
+        which reading a card from the local copy does not need)."""
+        from contacts_crm.account.history import record_outside_edits
 
-    return history
+        return record_outside_edits(self._cache, lambda: self.journal, self.profile, persons,
+                                    deleted or ())  # fmt: skip
 
 
 def pacer_for(profile: cfg.Profile) -> Pacer:

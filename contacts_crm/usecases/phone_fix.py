@@ -91,8 +91,14 @@ def doctor_phones(
     code = check_region(region or account.profile.region)
     report = PhoneReport(code)
     todo: list[tuple[Contact, Any]] = []
-    contacts = list(account.contacts.all())
-    for contact in contacts:
+
+    def checked() -> Iterator[Contact]:  # the numbers only, a page at a time, planned once
+        for page in account.contacts.phone_pages():
+            for contact in page:
+                _plan(contact)
+                yield contact
+
+    def _plan(contact: Contact) -> None:
         report.checked += 1
         plan, fixed = plan_fix(contact, code)
         for typed, why in plan.problems:
@@ -115,7 +121,8 @@ def doctor_phones(
                 }
             )
             todo.append((fixed, plan))
-    report.clashes = tail_clashes(contacts, code)
+
+    report.clashes = tail_clashes(checked(), code)
     if not fix or not todo:
         return report
     op = new_op_id()
