@@ -121,7 +121,7 @@ def show(ctx: Ctx, query: tuple[str, ...]) -> None:
       crm show Petrov
       crm --json show people/c123
     """
-    shown = uc.show_contact(ctx.account, " ".join(query))
+    shown = uc.show_contact(ctx.read_account, " ".join(query))
     data = shown.to_dict()
 
     def human() -> None:

@@ -88,10 +88,25 @@ class Ctx:
             self._account = Account.open(self.profile, config=self.config)
         return self._account
 
+    @property
+    def read_account(self) -> Any:
+        """The account for a call-screen read (card, find, show, journal): it answers
+        from the local copy at once, however old; ``close`` then says how old and
+        starts its refresh in the background (cli/stale.py)."""
+        account = self.account
+        account.answer_from_copy = True
+        return account
+
     def close(self) -> None:
         if self._account is not None:
-            self._account.close()
-            self._account = None
+            account, self._account = self._account, None
+            try:
+                if account.stale_for is not None:
+                    from contacts_crm.cli.stale import say_age_and_refresh
+
+                    say_age_and_refresh(account)
+            finally:
+                account.close()
 
     @property
     def fmt(self) -> str:

@@ -41,7 +41,10 @@ def find(account: Account, query: str, *, limit: int = 50) -> list[Contact]:
         raise UsageError(
             _("empty search"), hint=_("give a phone number, a name, an email or a company")
         )
-    return account.contacts.find(query, limit=limit)
+    found = account.contacts.find(query, limit=limit)
+    if not found and account.catch_up():  # a stale copy may lack a client added elsewhere
+        found = account.contacts.find(query, limit=limit)
+    return found
 
 
 def resolve(account: Account, query: str) -> Contact:
