@@ -14,7 +14,7 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, session
 from werkzeug.wrappers import Response as BaseResponse
@@ -35,13 +35,19 @@ from contacts_crm.usecases import cards as card_uc
 from contacts_crm.usecases import contacts as contact_uc
 from contacts_crm.web.limits import SignInLimiter
 from contacts_crm.web.office import Office
+from contacts_crm.web.sessions import SESSION_DAYS
 from contacts_crm.web.words import words
 
 access_log = logging.getLogger("contacts_crm.web.access")
 
 SECRET_FILE = "web-secret.key"
-SESSION_DAYS = 90
 OPEN_ENDPOINTS = {"signin", "static", "manifest", "cid"}
+NO_SESSION = {"cid", "static", "manifest"}  # a PBX or a phone's automation has no cookie
+# Only this server's own files run or style the page: no inline script or style, no
+# other site, no framing, forms post here only.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+       "object-src 'none'")  # fmt: skip
 
 
 def _secret_key(data_dir: Path) -> bytes:
@@ -78,24 +84,26 @@ def create_app(
     def _who() -> BaseResponse | None:
         g.started = time.perf_counter()
         g.user = None
-        if request.endpoint in ("cid", "static", "manifest"):
+        if request.endpoint in NO_SESSION:
             return None  # no session: a PBX has no cookie, and none is set on it
         name = session.get("user")
         if name:
             user = office.staff_now().user(name)
-            if user is None or user.generation != session.get("gen"):
-                session.clear()  # removed, or the PIN was reset: sign in again
+            if (user is None or user.generation != session.get("gen")
+                    or not office.sessions.valid(session.get("sid", ""), user.name)):  # fmt: skip
+                session.clear()  # signed out, removed, or the PIN was reset: sign in again
             else:
                 g.user = user.name
         if "csrf" not in session:
             session["csrf"] = secrets.token_urlsafe(24)
-        if request.method == "POST" and request.endpoint != "cid":
+        if request.method == "POST":
             sent = request.form.get("csrf", "")
             if not sent or not secrets.compare_digest(sent, session["csrf"]):
                 return _page("error.html", 400, message=w["expired"])
         if g.user is None and request.endpoint not in OPEN_ENDPOINTS:
             if request.method == "GET":
-                return redirect(f"/signin?next={_local_path(request.full_path)}")
+                here = request.full_path.removesuffix("?")
+                return redirect(f"/signin?next={quote(_local_path(here), safe='/')}")
             return _page("error.html", 401, message=w["expired"])
         return None
 
@@ -104,6 +112,7 @@ def create_app(
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("Content-Security-Policy", CSP)
         if request.endpoint not in ("static", "manifest"):
             resp.headers.setdefault("Cache-Control", "no-store")
         # No phone number, name or card text: the route's pattern, never the path.
@@ -158,11 +167,14 @@ def create_app(
         limits.succeeded(name, address)
         session.clear()
         session.permanent = True
-        session.update(user=user.name, gen=user.generation, csrf=secrets.token_urlsafe(24))
+        sid = office.sessions.start(user.name)
+        session.update(user=user.name, gen=user.generation, sid=sid,
+                       csrf=secrets.token_urlsafe(24))  # fmt: skip
         return redirect(nxt)
 
     @app.post("/signout")
     def signout() -> BaseResponse:
+        office.sessions.end(session.get("sid", ""))  # a copy of the cookie stops working too
         session.clear()
         return redirect("/signin")
 
@@ -198,6 +210,19 @@ def create_app(
         if contact is None:
             abort(404)
         return _page("card.html", **_card_view(contact, acc), done=_done_message())
+
+    def _card_again(cid: str, form: str, exc: CrmError) -> Response:
+        """The card page again, the failed form holding what was typed and why it failed."""
+        acc = office.reader()
+        contact = acc.cache.get(f"people/{cid}")
+        if contact is None:
+            abort(404)
+        status = 404 if isinstance(exc, NotFoundError) else 409 if exc.exit_code == 75 else 400
+        details = [str(p) for p in exc.problems] if isinstance(exc, InputError) else []
+        fields = {k: v for k, v in request.form.items() if k not in ("csrf", "op")}
+        sent = {"form": form, "problem": exc.message, "hint": exc.hint, "details": details,
+                "fields": fields, "op": _op_id() or ""}  # fmt: skip
+        return _page("card.html", status, **{**_card_view(contact, acc), "sent": sent}, done="")
 
     def _done_message() -> str:
         done = request.args.get("done", "")
@@ -241,6 +266,8 @@ def create_app(
             "directions": [(d, labels.direction(d)) for d in DIRECTIONS],
             "outcomes": [(o, labels.outcome(o)) for o in OUTCOMES],
             "today": date.today().isoformat(),
+            "prefill": {},
+            "sent": None,
         }
 
     # -------------------------------------------------------------- writes
@@ -270,7 +297,7 @@ def create_app(
                                   direction=direction, outcome=outcome, callback_on=callback_on,
                                   by=g.user, op_id=_op_id())  # fmt: skip
         except CrmError as exc:
-            return _error(exc, back)
+            return _card_again(cid, "call", exc)
         return redirect(f"{back}?done={'call' if change.changed else 'same'}")
 
     @app.post("/c/<cid>/order")
@@ -281,7 +308,7 @@ def create_app(
                                   amount=_form_amount(), by=g.user,
                                   op_id=_op_id())  # fmt: skip
         except CrmError as exc:
-            return _error(exc, back)
+            return _card_again(cid, "order", exc)
         done = "open" if change.changed else "same"
         return redirect(f"{back}?done={done}&n={change.order_no or ''}")
 
@@ -294,7 +321,7 @@ def create_app(
                                   amount=_form_amount(), by=g.user,
                                   op_id=_op_id())  # fmt: skip
         except CrmError as exc:
-            return _error(exc, back)
+            return _card_again(cid, f"step-{number}", exc)
         return redirect(f"{back}?done={'step' if change.changed else 'same'}&n={number}")
 
     @app.post("/c/<cid>/order/<int:number>/close")
@@ -307,7 +334,7 @@ def create_app(
                                   comment=request.form.get("comment", "").strip(),
                                   by=g.user, op_id=_op_id())  # fmt: skip
         except CrmError as exc:
-            return _error(exc, back)
+            return _card_again(cid, f"close-{number}", exc)
         return redirect(f"{back}?done={'close' if change.changed else 'same'}&n={number}")
 
     def _op_id() -> str | None:
@@ -333,7 +360,11 @@ def create_app(
                 groups=[group] if group else [],
             )  # fmt: skip
         except CrmError as exc:
-            return _error(exc, "/new")
+            details = [str(p) for p in exc.problems] if isinstance(exc, InputError) else []
+            return _page("new.html", 404 if isinstance(exc, NotFoundError) else 400,
+                         groups=groups, phone=form.get("phone", ""), name=form.get("name", ""),
+                         company=form.get("company", ""), group=group, problem=exc.message,
+                         hint=exc.hint, details=details)  # fmt: skip
         return redirect(_card_url(contact) + "?done=new")
 
     # --------------------------------------------------------------- today
