@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -31,6 +31,7 @@ from contacts_crm.errors import CrmError, InputError, NotFoundError, UsageError
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.callbacks import callbacks as callbacks_report
 from contacts_crm.reports.clients import user_group_names
+from contacts_crm.usecases import calls as calls_uc
 from contacts_crm.usecases import cards as card_uc
 from contacts_crm.usecases import contacts as contact_uc
 from contacts_crm.web.limits import SignInLimiter
@@ -41,8 +42,8 @@ from contacts_crm.web.words import words
 access_log = logging.getLogger("contacts_crm.web.access")
 
 SECRET_FILE = "web-secret.key"
-OPEN_ENDPOINTS = {"signin", "static", "manifest", "cid"}
-NO_SESSION = {"cid", "static", "manifest"}  # a PBX or a phone's automation has no cookie
+OPEN_ENDPOINTS = {"signin", "static", "manifest", "cid", "call_event"}
+NO_SESSION = {"cid", "static", "manifest", "call_event"}  # a PBX or a phone's automation
 # Only this server's own files run or style the page: no inline script or style, no
 # other site, no framing, forms post here only.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -209,7 +210,26 @@ def create_app(
         contact = acc.cache.get(f"people/{cid}")
         if contact is None:
             abort(404)
-        return _page("card.html", **_card_view(contact, acc), done=_done_message())
+        view = _card_view(contact, acc)
+        view["prefill"] = _prefill(acc, request.args.get("inbox", ""))
+        return _page("card.html", **view, done=_done_message())
+
+    def _prefill(acc: Any, entry_id: str) -> dict[str, Any]:
+        """The log form filled in from a call to log (direction, time, duration)."""
+        found = calls_uc.entry(acc, int(entry_id)) if entry_id.isdigit() else None
+        if found is None:
+            return {}
+        return {"inbox": found.id, "direction": found.entry.direction,
+                "at": found.at.isoformat(timespec="seconds"), "when": _when(found)}  # fmt: skip
+
+    def _when(item: Any) -> str:
+        at = item.at
+        day = w["today"] if at.date() == date.today() else at.date().isoformat()
+        text = f"{day} {at:%H:%M}"
+        seconds = item.entry.duration
+        if seconds:
+            text += " · " + w["duration"].format(m=seconds // 60, s=seconds % 60)
+        return text
 
     def _card_again(cid: str, form: str, exc: CrmError) -> Response:
         """The card page again, the failed form holding what was typed and why it failed."""
@@ -295,9 +315,12 @@ def create_app(
             callback_on = parse_day(day, w["callback_on"]) if keep_day else None
             change = office.write(card_uc.log_call, rn, request.form.get("comment", "").strip(),
                                   direction=direction, outcome=outcome, callback_on=callback_on,
-                                  by=g.user, op_id=_op_id())  # fmt: skip
+                                  by=g.user, op_id=_op_id(), at=_form_at())  # fmt: skip
         except CrmError as exc:
             return _card_again(cid, "call", exc)
+        entry_id = request.form.get("inbox", "")
+        if entry_id.isdigit():  # logged from the inbox: the call leaves every inbox
+            calls_uc.logged(office.reader(), int(entry_id), by=g.user)
         return redirect(f"{back}?done={'call' if change.changed else 'same'}")
 
     @app.post("/c/<cid>/order")
@@ -337,6 +360,14 @@ def create_app(
             return _card_again(cid, f"close-{number}", exc)
         return redirect(f"{back}?done={'close' if change.changed else 'same'}&n={number}")
 
+    def _form_at() -> datetime | None:
+        """The call's time when the form was filled in from a call event."""
+        text = request.form.get("at", "").strip()
+        try:
+            return datetime.fromisoformat(text) if text else None
+        except ValueError:
+            return None
+
     def _op_id() -> str | None:
         """The form's one-time id: a double tap or a resent form changes nothing twice."""
         value = request.form.get("op", "").strip()
@@ -348,9 +379,12 @@ def create_app(
         acc = office.reader()
         groups = sorted(user_group_names(acc.cache.groups()).values(), key=str.casefold)
         form = request.values
+        entry_id = form.get("inbox", "")
+        entry_id = entry_id if entry_id.isdigit() else ""
         if request.method == "GET":
             return _page("new.html", groups=groups, phone=form.get("phone", ""),
-                         name=form.get("name", ""), company="", group="")  # fmt: skip
+                         name=form.get("name", ""), company="", group="",
+                         inbox=entry_id)  # fmt: skip
         group = form.get("group", "").strip()
         try:
             contact = office.write(
@@ -364,7 +398,10 @@ def create_app(
             return _page("new.html", 404 if isinstance(exc, NotFoundError) else 400,
                          groups=groups, phone=form.get("phone", ""), name=form.get("name", ""),
                          company=form.get("company", ""), group=group, problem=exc.message,
-                         hint=exc.hint, details=details)  # fmt: skip
+                         hint=exc.hint, details=details, inbox=entry_id)  # fmt: skip
+        if entry_id:
+            calls_uc.attach(office.reader(), int(entry_id), contact)
+            return redirect(_card_url(contact) + f"?done=new&inbox={entry_id}")
         return redirect(_card_url(contact) + "?done=new")
 
     # --------------------------------------------------------------- today
@@ -377,8 +414,90 @@ def create_app(
                  "phone": cb.phone, "detail": cb.reasons[0].detail, "overdue": cb.overdue,
                  "mine": (cb.last_contact_by or "").casefold() == me}
                 for cb in items]  # fmt: skip
+        to_log = [_to_log_row(t, acc) for t in calls_uc.inbox(acc, g.user)]
+        missed = [_missed_row(m) for m in calls_uc.missed_calls(acc)]
         return _page("today.html", mine=[r for r in rows if r["mine"]],
-                     others=[r for r in rows if not r["mine"]])  # fmt: skip
+                     others=[r for r in rows if not r["mine"]], missed=missed,
+                     to_log_today=[r for r in to_log if r["today"]],
+                     to_log_earlier=[r for r in to_log if not r["today"]])  # fmt: skip
+
+    def _to_log_row(item: Any, acc: Any) -> dict[str, Any]:
+        labels = card_settings(acc.profile).labels
+        c = item.contact
+        return {"id": item.id, "name": c.display_name if c else "",
+                "phone": item.entry.number, "national": phones.format_national(item.entry.number),
+                "direction": labels.direction(item.entry.direction), "when": _when(item),
+                "today": item.at.date() == date.today()}  # fmt: skip
+
+    def _missed_row(m: Any) -> dict[str, Any]:
+        at = m.last_at
+        last = f"{at:%H:%M}" if at.date() == date.today() else f"{at:%Y-%m-%d %H:%M}"
+        return {"name": m.contact.display_name if m.contact else "",
+                "cid": (m.contact.resource_name or "").removeprefix("people/") if m.contact else "",
+                "phone": m.number, "national": phones.format_national(m.number),
+                "detail": w["missed_detail"].format(n=m.count, last=last)}  # fmt: skip
+
+    # --------------------------------------------------------- calls to log
+    @app.get("/inbox/<int:entry_id>")
+    def open_entry(entry_id: int) -> BaseResponse:
+        """One tap: the client's card with the log form filled in (or a new client)."""
+        found = calls_uc.entry(office.reader(), entry_id)
+        if found is None:
+            abort(404)
+        if found.contact is None:
+            return redirect(f"/new?phone={quote(found.entry.number)}&inbox={entry_id}")
+        return redirect(_card_url(found.contact) + f"?inbox={entry_id}#log-call")
+
+    @app.post("/inbox/<int:entry_id>/dismiss")
+    def dismiss_entry(entry_id: int) -> BaseResponse:
+        calls_uc.dismiss(office.reader(), entry_id, by=g.user or "")
+        return redirect("/today")
+
+    @app.post("/calls/tapped")
+    def tapped() -> Response:
+        """The page's script: a number was tapped (the call will want logging)."""
+        try:
+            entry_id = calls_uc.tapped(office.reader(), request.form.get("number", ""),
+                                       who=g.user or "")  # fmt: skip
+        except CrmError as exc:
+            return _json({"error": exc.message}, 400)
+        return _json({"id": entry_id, "url": f"/inbox/{entry_id}"})
+
+    # ---------------------------------------------------------- call events
+    @app.post("/events/call")
+    def call_event() -> Response:
+        """A phone or PBX reports a call (token in ?token= or Authorization: Bearer)."""
+        sent = request.args.get("token", "")
+        auth = request.headers.get("Authorization", "")
+        if auth[:7].lower() == "bearer ":
+            sent = auth[7:].strip()
+        source = office.staff_now().token_name(sent)
+        if source is None:
+            return Response("", status=403, mimetype="text/plain")
+        body = request.get_json(silent=True) if request.is_json else None
+        fields: Any = body if isinstance(body, dict) else request.form
+        staff = office.staff_now()
+        try:
+            if isinstance(body, dict):
+                pbx = calls_uc.from_yeastar(body)
+                if pbx == {}:
+                    return _json({"ok": True, "new": False, "ignored": "internal call"})
+                fields = pbx if pbx is not None else body
+            who_user = staff.user(str(fields.get("who") or ""))
+            new = calls_uc.record_call_event(
+                office.reader(),
+                number=str(fields.get("number") or ""),
+                direction=calls_uc.parse_direction(str(fields.get("direction") or "")),
+                start=calls_uc.parse_start(str(fields.get("start") or ""), datetime.now(UTC)),
+                duration=calls_uc.parse_duration(fields.get("duration")),
+                who=who_user.name if who_user else "",
+                source=source,
+                call_id=str(fields.get("id") or "")[:200],
+            )
+        except CrmError as exc:
+            return _json({"ok": False, "error": exc.message}, 400)
+        return _json({"ok": True, "new": new}, 201 if new else 200)
+
 
     # ------------------------------------------------------------ caller ID
     @app.get("/cid")
@@ -426,6 +545,12 @@ def create_app(
 
 
 # ------------------------------------------------------------------ helpers
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    resp = jsonify(body)
+    resp.status_code = status
+    return resp
+
+
 def _local_path(target: str) -> str:
     """Only a path on this server (no open redirect to another site)."""
     parts = urlsplit(target or "/")

@@ -44,4 +44,4 @@ def sign_in(page: Any, name: str) -> None:
 def api_card(emulator: Any, rn: str) -> str:
     svc = build_service(emulator)
     person = svc.people().get(resourceName=rn, personFields="biographies").execute()
-    return str(person["biographies"][0]["value"])
+    return str(person.get("biographies", [{"value": ""}])[0]["value"])

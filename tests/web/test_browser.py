@@ -57,7 +57,7 @@ def test_a_phone_signs_in_looks_up_logs_a_call_and_moves_an_order(
 
     page.click("header a:has-text('Today')")
     page.wait_for_url("**/today")
-    mine = page.locator("section").first
+    mine = page.locator("section.callbacks").first
     assert "My call-backs" in mine.inner_text() and IVAN in mine.inner_text()
     shot(page, artifacts, "08-today")
 

@@ -4,12 +4,13 @@ Content-Security-Policy the page itself keeps to."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from browser_kit import phone, shot, sign_in
 
+from contacts_crm.usecases import calls as calls_uc
 from contacts_crm.usecases import cards as card_uc
 from contacts_crm.usecases import contacts as contact_uc
 from contacts_crm.web.server import Server
@@ -20,6 +21,8 @@ FINGER = 48  # px: the smallest target a finger hits reliably
 # Every visible thing a finger can tap (the hidden radio inputs' labels are the targets).
 TARGETS_JS = """() => {
   for (const d of document.querySelectorAll('details')) d.open = true;
+  const prompt = document.getElementById('tel-prompt');  // "how did it go?" shown too
+  if (prompt) prompt.hidden = false;
   const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary, '
               + '.choices label';
   return Array.from(document.querySelectorAll(sel)).filter(e => {
@@ -68,6 +71,12 @@ def test_every_target_is_a_fingers_size_and_nothing_scrolls_sideways(
     on = date.today()
     office.write(card_uc.log_call, office.people["Anna Sidorova"], "asked for prices",
                  direction="in", outcome="callback", callback_on=on, by="Olga")  # fmt: skip
+    now = datetime.now(UTC)
+    for number, direction in (("+79161234567", "in"), ("+79035550909", "out"),
+                              ("+79035550101", "missed"), ("+79035550808", "missed")):  # fmt: skip
+        calls_uc.record_call_event(office.reader(), number=number, direction=direction,
+                                   start=now - timedelta(minutes=5), duration=60, who="Olga",
+                                   source="pbx")  # fmt: skip
     page = phone(browser, live, BIG_PHONE)
     page.goto("/")
     pages = {"signin": None, "lookup": "/", "results": "/?q=Sidorov", "card": f"/c/{cid}",
@@ -84,6 +93,9 @@ def test_every_target_is_a_fingers_size_and_nothing_scrolls_sideways(
             found = page.evaluate(TARGETS_JS)
             shot(page, artifacts, name)
         assert found, name
+        if name == "today":  # calls to log and missed calls are on it
+            assert page.locator("#to-log li").count() == 2
+            assert page.locator("#missed li").count() == 2
         small += [f"{name}: {t['what']} {t['w']:.0f}x{t['h']:.0f}" for t in found
                   if t["w"] < FINGER or t["h"] < FINGER]  # fmt: skip
         width = page.evaluate("() => document.documentElement.scrollWidth")
