@@ -156,7 +156,9 @@ class CallStore:
         ).fetchone()
         if row is None or row[3] is not None:  # a new run of missed calls
             db.execute(  # type: ignore[attr-defined]
-                "INSERT OR REPLACE INTO missed VALUES (?, ?, 1, ?, ?, ?, NULL)",
+                "INSERT INTO missed VALUES (?, ?, 1, ?, ?, ?, NULL) ON CONFLICT (number) DO "
+                "UPDATE SET contact=excluded.contact, count=1, first_at=excluded.first_at, "
+                "last_at=excluded.last_at, seen=excluded.seen, cleared_at=NULL",
                 (event.number, contact, event.start, event.start, json.dumps(seen)),
             )
             return

@@ -167,7 +167,7 @@ def _key(*parts: str) -> str:
 
 # ------------------------------------------------------------------- the card
 def _client(account: Account, number: str) -> Contact | None:
-    hits = account.cache.find_by_phone(number, account.profile.region)
+    hits = account.contacts.by_phone(number, account.profile.region)
     return hits[0] if hits else None
 
 
@@ -232,7 +232,7 @@ def logged(account: Account, entry_id: int, *, by: str, now: datetime | None = N
         return
     line = None
     if entry.contact:
-        contact = account.cache.get(entry.contact)
+        contact = account.contacts.get(entry.contact)
         now_lines = _lines(account, contact, _day(entry.start), entry.direction)
         line = new_line(now_lines, entry.seen, calls.taken_lines(entry.contact))
     calls.close_entry(entry_id, "logged", by=by, line=line, now=_iso(now or datetime.now(UTC)))
@@ -261,7 +261,7 @@ def inbox(account: Account, who: str | None, *, now: datetime | None = None) -> 
     taken: dict[str, list[str]] = {}
     entries = calls.open_entries(since=_iso(moment - timedelta(days=INBOX_DAYS)), who=who)
     for entry in sorted(entries, key=lambda e: (e.start, e.id)):  # the oldest call first
-        contact = account.cache.get(entry.contact) if entry.contact else None
+        contact = account.contacts.get(entry.contact) if entry.contact else None
         if contact is None:  # not a client when it came: perhaps one now
             contact = _client(account, entry.number)
             if contact is not None and contact.resource_name:
@@ -286,7 +286,8 @@ def entry(account: Account, entry_id: int) -> ToLog | None:
     found = store(account).entry(entry_id)
     if found is None:
         return None
-    contact = account.cache.get(found.contact) if found.contact else _client(account, found.number)
+    contact = account.contacts.get(found.contact) if found.contact else None
+    contact = contact or _client(account, found.number)
     return ToLog(found, contact, datetime.fromisoformat(found.start).astimezone())
 
 
@@ -303,7 +304,7 @@ def missed_calls(account: Account, *, now: datetime | None = None) -> list[Misse
     out = []
     row: MissedCall
     for row in calls.missed():
-        contact = account.cache.get(row.contact) if row.contact else None
+        contact = account.contacts.get(row.contact) if row.contact else None
         contact = contact or _client(account, row.number)
         if contact is not None:
             lines = _lines(account, contact, _day(row.first_at), None)

@@ -13,6 +13,7 @@ import secrets
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -28,6 +29,7 @@ from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.dates import parse_day
 from contacts_crm.errors import CrmError, InputError, NotFoundError, UsageError
+from contacts_crm.logs import private_traceback
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.callbacks import callbacks as callbacks_report
 from contacts_crm.reports.clients import user_group_names
@@ -61,11 +63,23 @@ def _secret_key(data_dir: Path) -> bytes:
     return key
 
 
+class OfficeApp(Flask):
+    """Flask, logging an unexpected error by its route's pattern and without the
+    exception's message (Flask's own line has the path: a phone number)."""
+
+    def log_exception(
+        self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]
+    ) -> None:
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        where = private_traceback(exc_info[1]) if exc_info[1] is not None else ""
+        self.logger.error("Exception on %s [%s]\n%s", rule, request.method, where.rstrip())
+
+
 def create_app(
     office: Office, *, secure_cookies: bool = False, limiter: SignInLimiter | None = None
 ) -> Flask:
     """The WSGI app over ``office`` (its account, staff and background sync)."""
-    app = Flask(__name__)
+    app = OfficeApp(__name__)
     app.config.update(
         SECRET_KEY=_secret_key(office.account.data_dir),
         SESSION_COOKIE_NAME="crm_session",
@@ -207,7 +221,7 @@ def create_app(
     @app.get("/c/<cid>")
     def card(cid: str) -> BaseResponse:
         acc = office.reader()
-        contact = acc.cache.get(f"people/{cid}")
+        contact = acc.contacts.get(f"people/{cid}")
         if contact is None:
             abort(404)
         view = _card_view(contact, acc)
@@ -234,7 +248,7 @@ def create_app(
     def _card_again(cid: str, form: str, exc: CrmError) -> Response:
         """The card page again, the failed form holding what was typed and why it failed."""
         acc = office.reader()
-        contact = acc.cache.get(f"people/{cid}")
+        contact = acc.contacts.get(f"people/{cid}")
         if contact is None:
             abort(404)
         status = 404 if isinstance(exc, NotFoundError) else 409 if exc.exit_code == 75 else 400
@@ -293,7 +307,7 @@ def create_app(
     # -------------------------------------------------------------- writes
     def _target(cid: str) -> str:
         rn = f"people/{cid}"
-        if office.reader().cache.get(rn) is None:
+        if office.reader().contacts.get(rn) is None:
             abort(404)
         return rn
 
@@ -377,7 +391,7 @@ def create_app(
     @app.route("/new", methods=["GET", "POST"])
     def new_client() -> BaseResponse:
         acc = office.reader()
-        groups = sorted(user_group_names(acc.cache.groups()).values(), key=str.casefold)
+        groups = sorted(user_group_names(acc.groups.all()).values(), key=str.casefold)
         form = request.values
         entry_id = form.get("inbox", "")
         entry_id = entry_id if entry_id.isdigit() else ""
@@ -475,7 +489,7 @@ def create_app(
         if source is None:
             return Response("", status=403, mimetype="text/plain")
         body = request.get_json(silent=True) if request.is_json else None
-        fields: Any = body if isinstance(body, dict) else request.form
+        fields: Any = body if isinstance(body, dict) else request.values  # form or URL
         staff = office.staff_now()
         try:
             if isinstance(body, dict):
@@ -515,7 +529,7 @@ def create_app(
             return empty
         acc = office.reader()
         try:
-            hits = acc.cache.find_by_phone(number, acc.profile.region)
+            hits = acc.contacts.by_phone(number, acc.profile.region)
         except CrmError:
             return empty
         if not hits:
@@ -565,7 +579,7 @@ def _card_url(contact: Contact) -> str:
 
 
 def _group_names(contact: Contact, acc: Any) -> list[str]:
-    names = user_group_names(acc.cache.groups())
+    names = user_group_names(acc.groups.all())
     return [names[gr] for gr in contact.groups if gr in names]
 
 
