@@ -31,6 +31,7 @@ from contacts_crm.account.people import PeopleClient, RetryPolicy
 from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
 
 if TYPE_CHECKING:
+    from contacts_crm.account.calls import CallStore
     from contacts_crm.account.history import HistoryReport
     from contacts_crm.account.journal import Journal
 
@@ -89,6 +90,7 @@ class Account:
         self.contacts = ContactStore(self, client, cache)
         self.groups = GroupStore(self, client, cache)
         self._journal: Journal | None = None
+        self._calls: CallStore | None = None
         self._fresh = False  # the cache was checked for freshness in this session
         # call-screen reads (crm card, find, show, journal) answer from the local copy
         # at once: a stale copy is not synced first; its age is kept in ``stale_for``
@@ -186,10 +188,22 @@ class Account:
             self._journal = Journal(self.data_dir / "journal.sqlite")
         return self._journal
 
+    @property
+    def calls(self) -> CallStore:
+        """Calls that happened (events, calls to log, missed calls), opened on first use."""
+        if self._calls is None:
+            from contacts_crm.account.calls import CallStore
+
+            self._calls = CallStore(self.data_dir)
+        return self._calls
+
     def close(self) -> None:
         self._cache.close()
         if self._journal is not None:
             self._journal.close()
+        if self._calls is not None:
+            self._calls.close()
+            self._calls = None
         for closer in self._closers:
             closer()
 

@@ -197,7 +197,7 @@ def user_remove(ctx: Ctx, name: str) -> None:
 # ------------------------------------------------------------------ tokens
 @serve.group()
 def token() -> None:
-    """Tokens for office PBXes asking /cid for a caller's name.
+    """Tokens for PBXes and phones: caller ID (/cid) and call events (/events/call).
 
     \b
     Examples:
@@ -226,6 +226,10 @@ def token_add(ctx: Ctx, name: str) -> None:
             + "\n"
             + _("PBX lookup URL: {url}").format(
                 url=f"http://THIS-PC:8765/cid?number=NUMBER&token={value}"
+            )
+            + "\n"
+            + _("Call events URL (POST): {url}").format(
+                url=f"http://THIS-PC:8765/events/call?token={value}"
             )
         ),
     )
