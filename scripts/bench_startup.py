@@ -3,7 +3,8 @@
 Staff look a caller up while the phone rings: `crm card`, `crm find` and
 `crm --help` must answer in a blink. Each is run as a whole process, several
 times after a warm-up, on a local account of ``--clients`` clients whose local
-copy is fresh (so no API call is needed) and whose profile is configured (the
+copy is as old as the default ``sync_minutes`` allows, less a minute (so no
+API call is needed, and nothing synced just before timing) and whose profile is configured (the
 user's name set, so the config file is read as in an office); the baseline in
 the same run is a bare interpreter start (``python -c pass``), timed the same
 way, interleaved.
@@ -53,8 +54,24 @@ def _seed(env: dict[str, str], clients: int) -> None:
     done = subprocess.run([*CRM, "import", str(src)], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"seeding failed: {done.stderr[-500:]}")
-    for step in (["config", "set", "user", "Olga"], ["sync"]):
-        subprocess.run([*CRM, *step], env=env, capture_output=True, check=True)
+    subprocess.run([*CRM, "config", "set", "user", "Olga"], env=env, capture_output=True,
+                   check=True)  # fmt: skip
+    _age_copy(home)
+
+
+def _age_copy(home: Path) -> None:
+    """The local copy as old as the default ``sync_minutes`` allows, less a minute (what
+    a user has between two syncs), not synced just before timing."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    from contacts_crm.config import Profile
+
+    at = datetime.now(UTC) - timedelta(minutes=Profile(name="x").sync_minutes, seconds=-60)
+    for cache in home.glob("profiles/*/cache.sqlite"):
+        with sqlite3.connect(cache) as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('synced_at', ?)", (at.isoformat(),))
+        db.close()
 
 
 def main() -> None:
@@ -85,15 +102,20 @@ def main() -> None:
                 times[name].append(_time(cmd, env))
     med = {name: statistics.median(ts) for name, ts in times.items()}
     bare = med["bare python -c pass"]
-    print(f"{args.clients:,} clients on the local account, fresh local copy; "
+    print(f"{args.clients:,} clients on the local account, local copy as old as the default "
+          f"sync_minutes allows; "
           f"{args.runs} runs each after a warm-up, interleaved")  # fmt: skip
     for name, m in med.items():
         extra = "" if name.startswith("bare") else f"  (tool: {1000 * (m - bare):.0f} ms)"
         print(f"{name:24} median {1000 * m:6.1f} ms  min {1000 * min(times[name]):6.1f} ms{extra}")
     goals = Goals("bench_startup")
-    goals.at_most("crm card, whole process, median", 1000 * med["crm card 9161000042"], 120, "ms")
-    goals.at_most("crm find, whole process, median", 1000 * med["crm find Client 42"], 120, "ms")
-    goals.at_most("crm --help, whole process, median", 1000 * med["crm --help"], 150, "ms")
+    base = f"a bare interpreter start {1000 * bare:.0f} ms (interleaved)"
+    goals.at_most("crm card, whole process, median", 1000 * med["crm card 9161000042"], 120, "ms",
+                  against=base)  # fmt: skip
+    goals.at_most("crm find, whole process, median", 1000 * med["crm find Client 42"], 120, "ms",
+                  against=base)  # fmt: skip
+    goals.at_most("crm --help, whole process, median", 1000 * med["crm --help"], 150, "ms",
+                  against=base)  # fmt: skip
     goals.finish({"clients": args.clients, "runs": args.runs,
                   "median_ms": {k: round(1000 * v, 1) for k, v in med.items()}})  # fmt: skip
 

@@ -324,7 +324,9 @@ class _JournalGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name == "deleted" and "deleted" not in self.commands:
-            from contacts_crm.cli import history  # noqa: F401  (registers the command)
+            from contacts_crm.cli.history import journal_deleted
+
+            self.add_command(journal_deleted)
         return super().get_command(ctx, cmd_name)
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm.cli.cards import journal
 from contacts_crm.cli.output import Ctx, emit, pass_ctx, started, table
 from contacts_crm.i18n import _
 from contacts_crm.usecases import history as uc
 
 
-@journal.command("deleted")
+@click.command("deleted")
 @click.argument("query", nargs=-1)
 @pass_ctx
 def journal_deleted(ctx: Ctx, query: tuple[str, ...]) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
-import io
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
 
 import click
 
@@ -18,7 +21,7 @@ from contacts_crm.cli.output import (
     table,
 )
 from contacts_crm.contact.editing import Edit, with_error
-from contacts_crm.contact.model import EmailEntry, PhoneEntry
+from contacts_crm.contact.model import MY_CONTACTS, EmailEntry, Listed, PhoneEntry
 from contacts_crm.contact.phones import format_national
 from contacts_crm.errors import InputError, Problem
 from contacts_crm.i18n import _
@@ -39,11 +42,13 @@ EDITOR_TRIES = 5  # a file saved with the same mistake this many times gives up
     show_default=True,
     help="A table, or CSV for a spreadsheet (--json for scripts).",
 )
+@click.option("--sync", is_flag=True, help="Bring the local copy up to date first.")
 @pass_ctx
-def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
+def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str, sync: bool) -> None:
     """List every contact, or the members of one group, in name order.
 
-    Reads the local copy (the first run reads the whole account, 1,000 per call).
+    Reads the local copy (the first run reads the whole account, 1,000 per call;
+    a copy older than sync_minutes is refreshed); --sync brings it up to date first.
 
     \b
     Examples:
@@ -53,46 +58,55 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
       crm --json list --limit 20
     """
     account = ctx.account
-    found = uc.list_contacts(account, group=group, limit=limit)
     names = group_names(account)
-    data = [contact_dict(c, names) for c in found]
+    if ctx.wants_json:
+        contacts = uc.list_contacts(account, group=group, limit=limit, sync=sync)
+        _json_lines(contact_dict(c, names) for c in contacts)
+        return
+    pages = uc.list_pages(account, group=group, limit=limit, sync=sync)
     header = [_("Name"), _("Phones"), _("Emails"), _("Company"), _("Groups"), _("Id")]
+
+    def groups_of(row: Listed) -> str:
+        return ", ".join(names.get(g, g) for g in row.groups if g != MY_CONTACTS)
+
+    if fmt == "csv":
+        from contacts_crm.files.safe_cells import csv_cell
+
+        out = sys.stdout
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        for page in pages:  # written as read: one page in memory
+            writer.writerows(
+                [csv_cell(str(v)) for v in (r.name, ", ".join(r.phones), ", ".join(r.emails),
+                                            r.organization, groups_of(r), r.resource_name)]
+                for r in page
+            )  # fmt: skip
+        out.flush()
+        return
     rows = [
-        (
-            d["name"],
-            ", ".join(d["phones"]),
-            ", ".join(d["emails"]),
-            d["organization"],
-            ", ".join(d["groups"]),
-            d["resourceName"],
-        )
-        for d in data
-    ]
+        (r.name, ", ".join(format_national(p) for p in r.phones), ", ".join(r.emails),
+         r.organization, groups_of(r), r.resource_name)
+        for page in pages for r in page
+    ]  # fmt: skip
+    if not rows:
+        click.echo(_("No contacts.") if not group
+                   else _("No contacts in {group!r}.").format(group=group))  # fmt: skip
+        return
+    table(header, rows)
+    click.echo(_("{n} contact(s)").format(n=len(rows)))
 
-    def human() -> None:
-        if fmt == "csv":
-            from contacts_crm.files.safe_cells import csv_cell
 
-            buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows([[csv_cell(str(v)) for v in r] for r in rows])
-            click.echo(buf.getvalue(), nl=False)
-            return
-        if not found:
-            click.echo(_("No contacts.") if not group
-                       else _("No contacts in {group!r}.").format(group=group))  # fmt: skip
-            return
-        table(
-            header,
-            [
-                (r[0], ", ".join(format_national(p) for p in d["phones"]), *r[2:])
-                for r, d in zip(rows, data, strict=True)
-            ],
-        )
-        click.echo(_("{n} contact(s)").format(n=len(found)))
-
-    emit(ctx, data, human)
+def _json_lines(items: Iterable[dict[str, Any]]) -> None:
+    """A JSON array written item by item, laid out as ``json.dumps(indent=2)`` lays out
+    the whole list (so the output is the same, only never all in memory)."""
+    out = sys.stdout
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        out.write(("[\n  " if first else ",\n  ") + text)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+    out.flush()
 
 
 @click.command()

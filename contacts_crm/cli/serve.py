@@ -65,7 +65,9 @@ def serve(click_ctx: click.Context, host: str, port: int, cert: str | None, key:
     from contacts_crm.web.server import serve as run_server
 
     ctx: Ctx = click_ctx.obj
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    from contacts_crm import logs
+
+    logs.setup(logging.WARNING)  # tracebacks without messages: no client data in the log
     logging.getLogger("contacts_crm.web.access").setLevel(
         logging.WARNING if quiet else logging.INFO
     )

@@ -390,29 +390,31 @@ class Emulator:
         if rec is None:
             source_id = f"{secrets.randbits(63) | (1 << 62):016x}"
             rec = PersonRecord(f"people/c{int(source_id, 16)}", source_id, 0, now, now, "", "")
-        new = PersonRecord(
-            rn=rec.rn,
-            source_id=rec.source_id,
-            seq=self.store.next_seq(),
-            visible_at=now + max(self.settings.propagation_delay_s, 0.0),
-            update_time=now,
-            etag=new_etag("%", 15),
-            source_etag=new_etag("#", 8),
-            deleted=deleted,
-            data={} if deleted else normalize(fields, rec.source_id, changed),
-        )
-        self.store.put_person(new)
+        with self.store.transaction():  # the seq is taken under the write lock
+            new = PersonRecord(
+                rn=rec.rn,
+                source_id=rec.source_id,
+                seq=self.store.next_seq(),
+                visible_at=now + max(self.settings.propagation_delay_s, 0.0),
+                update_time=now,
+                etag=new_etag("%", 15),
+                source_etag=new_etag("#", 8),
+                deleted=deleted,
+                data={} if deleted else normalize(fields, rec.source_id, changed),
+            )
+            self.store.put_person(new)
         return new
 
     def write_group(self, rec: GroupRecord, **changes: Any) -> GroupRecord:
         """Store a new version of a group with a fresh etag and seq."""
         now = self.clock()
         new = GroupRecord(**{**rec.__dict__, **changes})
-        new.seq = self.store.next_seq()
-        new.etag = new_etag("", 9)
-        new.update_time = now
-        new.visible_at = now + max(self.settings.propagation_delay_s, 0.0)
-        self.store.put_group(new)
+        with self.store.transaction():  # the seq is taken under the write lock
+            new.seq = self.store.next_seq()
+            new.etag = new_etag("", 9)
+            new.update_time = now
+            new.visible_at = now + max(self.settings.propagation_delay_s, 0.0)
+            self.store.put_group(new)
         return new
 
     def _ensure_system_groups(self) -> None:

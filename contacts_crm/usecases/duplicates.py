@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contacts_crm.account.connected import Account
-from contacts_crm.contact.duplicates import REASONS, DuplicateGroup, find_duplicates
+from contacts_crm.contact.duplicates import REASONS, DuplicateGroup, group_shared
 from contacts_crm.contact.model import Contact
 from contacts_crm.errors import UsageError
 from contacts_crm.i18n import _
@@ -59,17 +59,23 @@ def parse_by(text: str | None) -> list[str]:
 
 
 def duplicates(account: Account, by: Sequence[str] = REASONS) -> list[Found]:
-    """Groups of likely duplicates (exact ones first), from the local copy."""
+    """Groups of likely duplicates (exact ones first), from the local copy's indexes
+    (numbers, e-mails) and names: only the contacts in a group are read whole."""
+    unknown = [b for b in by if b not in REASONS]
+    if unknown:
+        raise ValueError(f"unknown duplicate reason(s): {', '.join(unknown)}")
     account.ensure_synced()
-    contacts = list(account.cache.contacts())
-    by_rn = {c.resource_name: c for c in contacts}
-    groups = find_duplicates(contacts, by, account.profile.region)
-    return [Found(g, [by_rn[rn] for rn in g.members]) for g in groups]
+    groups = group_shared(account.contacts.shared_keys(by))
+    out = []
+    for g in groups:
+        contacts = [c for rn in g.members if (c := account.contacts.get(rn)) is not None]
+        out.append(Found(g, contacts))
+    return out
 
 
 def merge_group(account: Account, found: Found) -> list[Merged]:
     """Merge every other member of a group into its first (members gone meanwhile skipped)."""
-    live = [c for c in found.contacts if account.cache.get(c.resource_name or "") is not None]
+    live = [c for c in found.contacts if account.contacts.get(c.resource_name or "") is not None]
     if len(live) < 2:
         return []
     first = live[0].resource_name or ""

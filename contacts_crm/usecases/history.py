@@ -127,7 +127,7 @@ def undelete(
             Problem(_("{number} now belongs to {name} ({rn})").format(
                 number=p.value, name=other.display_name, rn=other.resource_name), column="phone")
             for p in gone.contact.phones
-            for other in account.cache.find_by_phone(p.value)
+            for other in account.contacts.by_phone(p.value)
         ]  # fmt: skip
         if problems:
             raise InputError(

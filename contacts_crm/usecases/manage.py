@@ -12,7 +12,7 @@ bring it back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ from contacts_crm.contact.editing import (
     render_template,
     template_of,
 )
-from contacts_crm.contact.model import MY_CONTACTS, Contact
+from contacts_crm.contact.model import MY_CONTACTS, Contact, Listed
 from contacts_crm.errors import UnavailableError, UsageError
 from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings
@@ -82,28 +82,55 @@ def contact_event(
 
 
 # ------------------------------------------------------------------- reading
-def list_contacts(
-    account: Account, *, group: str | None = None, limit: int | None = None
-) -> list[Contact]:
-    """Every contact (or a group's), in name order.
+def list_pages(
+    account: Account, *, group: str | None = None, limit: int | None = None, sync: bool = False
+) -> Iterator[list[Listed]]:
+    """Every contact (or a group's), in name order, as a listing shows it: a page at a
+    time from the local copy, so a listing of any size holds one page in memory.
 
-    The local copy is brought up to date first (incremental: one call when
-    little changed; pages of 1,000); offline, the local copy is listed as it is.
+    The local copy is read as every read does (filled on first use, refreshed when
+    older than the profile's ``sync_minutes``); ``sync`` brings it up to date first
+    (incremental: one call when little changed). Offline, it is listed as it is.
     """
-    if account.cache.synced:
+    _fresh_copy(account, sync)
+    rn = group_resource(account, group) if group else None
+    left = limit
+    for page in account.contacts.listed_pages():
+        rows = page if rn is None else [row for row in page if rn in row.groups]
+        if left is not None:
+            rows = rows[:left]
+            left -= len(rows)
+        if rows:
+            yield rows
+        if left is not None and left <= 0:
+            return
+
+
+def list_contacts(
+    account: Account, *, group: str | None = None, limit: int | None = None, sync: bool = False
+) -> Iterator[Contact]:
+    """Every contact (or a group's), whole, in name order, read a page at a time from
+    the local copy (``list_pages`` says when it is refreshed)."""
+    _fresh_copy(account, sync)
+    rn = group_resource(account, group) if group else None
+    left = limit
+    for page in account.contacts.pages():
+        for contact in page:
+            if rn is None or rn in contact.groups:
+                if left is not None and left <= 0:
+                    return
+                yield contact
+                if left is not None:
+                    left -= 1
+
+
+def _fresh_copy(account: Account, sync: bool) -> None:
+    if sync and account.synced:
         try:
             account.sync()
         except UnavailableError as exc:
             log.warning("listing the local copy: %s", exc.message)
     account.ensure_synced()
-    rn = group_resource(account, group) if group else None
-    out: list[Contact] = []
-    for contact in account.cache.contacts():
-        if rn is None or rn in contact.groups:
-            out.append(contact)
-            if limit is not None and len(out) >= limit:
-                break
-    return out
 
 
 @dataclass
@@ -150,7 +177,7 @@ class Shown:
 def show_contact(account: Account, query: str) -> Shown:
     """Every field the tool models, the groups by name and the card of one contact."""
     contact = resolve(account, query)
-    names = account.cache.group_names()
+    names = account.groups.names()
     labels = card_settings(account.profile).labels
     return Shown(
         contact=contact,
@@ -158,7 +185,6 @@ def show_contact(account: Account, query: str) -> Shown:
         card=contact.notes,
         free=free_text.free_of(contact.notes, labels),
     )
-
 
 
 # ------------------------------------------------------------------- editing
@@ -231,8 +257,7 @@ def edit_contact(account: Account, query: str, edit: Edit, *, op_id: str | None 
         state["fields"] = changed
         return new, [*changed, "clientData"]
 
-    written = account.client.modify(rn, operation, person=account.cache.person(rn))
-    account.remember([written])
+    written = account.contacts.write(rn, operation)
     journal.mark_applied(op)
     return Edited(Contact.from_person(written), op, state["fields"])
 
@@ -310,7 +335,7 @@ def delete_contacts(
             hint=_("check the list, then add --force to delete them all"),
         )
     names = [c.resource_name or "" for c in contacts]
-    fresh = {p["resourceName"]: p for p in account.client.get_many(names)}
+    fresh = {p["resourceName"]: p for p in account.contacts.fetch_many(names)}
     persons = [fresh[n] for n in names if n in fresh]
     events = [
         summary_event(account, "", "delete", f"deleted {len(persons)} contact(s)",
@@ -331,7 +356,7 @@ def delete_contacts(
         events=events,  # nothing leaves the account before it is here
     )
     op = ops.start(account, plan, on_start=on_start)
-    account.cache.remove(names)
+    account.contacts.forget(names)  # those deleted meanwhile too
     if progress:
         progress(len(gone))
     return Deleted(op.op_id, gone)

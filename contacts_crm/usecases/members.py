@@ -57,13 +57,13 @@ def change_members(
     if not todo:
         return report
     verb = "added to" if add else "removed from"
-    label = account.cache.group_names().get(rn) or rn
+    label = account.groups.names().get(rn) or rn
     events = [summary_event(account, "", "group_members", f"{len(todo)} {verb} {label}",
                             group=rn, add=add)]  # fmt: skip
     events += [contact_event(account, "", n, "contact_edited", c, f"{verb} group {label}",
                              fields=FIELDS, group=rn, add=add)
                for n, c in enumerate(todo, start=1)]  # fmt: skip
-    persons = [p for c in todo if (p := account.cache.person(c.resource_name or "")) is not None]
+    persons = list(account.contacts.persons_of(c.resource_name or "" for c in todo).values())
     steps = [ops.Step("members", "", {"group": rn, "add": add, "persons": persons[i : i + 200]})
              for i in range(0, len(persons), 200)]  # fmt: skip
     plan = ops.Plan(

@@ -93,7 +93,7 @@ def merge(
         if keep.resource_name == b.resource_name:
             a, b = b, a
     rn_a, rn_b = a.resource_name or "", b.resource_name or ""
-    fresh = {p["resourceName"]: p for p in account.client.get_many([rn_a, rn_b])}
+    fresh = {p["resourceName"]: p for p in account.contacts.fetch_many([rn_a, rn_b])}
     if rn_a not in fresh or rn_b not in fresh:
         raise NotFoundError(_("one of the two contacts is gone"),
                             hint=_("run 'crm sync' and retry"))  # fmt: skip
@@ -133,7 +133,7 @@ def _merged(account: Account, op: ops.Operation) -> Merged:
     """What a (finished) merge operation did."""
     rn_a = op.params["into_rn"]
     person = (
-        account.cache.person(rn_a)
+        account.contacts.person(rn_a)
         or op.result(2).get("written")
         or op.result(1).get("written", {"resourceName": rn_a})
     )
@@ -169,7 +169,7 @@ def undo_merge(account: Account, op_id: str) -> Unmerged:
         return _undo_journalled(account, op_id)  # a merge made before operations existed
     done = ops.undo(account, op_id, kind="merge")
     rn_a = done.undo.params.get("into_rn") or _into(account, op_id)
-    restored = account.cache.person(rn_a) or {"resourceName": rn_a}
+    restored = account.contacts.person(rn_a) or {"resourceName": rn_a}
     created = next((s.result.get("created") for s in done.undo.steps if s.kind == "restore"), None)
     return Unmerged(done.undo.op_id, Contact.from_person(restored),
                     Contact.from_person(created or {}), already=done.already)  # fmt: skip
@@ -206,7 +206,7 @@ def _undo_journalled(account: Account, op_id: str) -> Unmerged:
     last_b = catch_up[-1] if catch_up else before_b
     undo = new_op_id()
     journal = account.journal
-    current_a = account.client.get(rn_a)
+    current_a = account.contacts.fetch(rn_a)
     journal.record(
         [
             summary_event(
@@ -224,8 +224,7 @@ def _undo_journalled(account: Account, op_id: str) -> Unmerged:
         body = three_way(merged, person, before_a, MERGE_FIELDS)
         return body, MERGE_FIELDS
 
-    restored = account.client.modify(rn_a, operation, person=current_a)
-    account.remember([restored])
+    restored = account.contacts.write(rn_a, operation, start=current_a)
     recreated = _recreate(account, last_b)
     new_b = recreated["resourceName"]
     ids = [int(i) for i in written.data.get("repointed", [])]
@@ -255,10 +254,8 @@ def _undo_journalled(account: Account, op_id: str) -> Unmerged:
 def _recreate(account: Account, person: dict[str, Any]) -> dict[str, Any]:
     """Create the contact again from its journalled Person, once (by ``crm.restore``)."""
     old_rn = person.get("resourceName", "")
-    for contact in account.cache.find_by_client_data(RESTORE_KEY, old_rn):
-        found = account.cache.person(contact.resource_name or "")
+    for contact in account.contacts.by_marker(RESTORE_KEY, old_rn):
+        found = account.contacts.person(contact.resource_name or "")
         if found:
             return found
-    created = account.client.create(_restorable(person, {}), marker_key=RESTORE_KEY)
-    account.remember([created])
-    return created
+    return account.contacts.create(_restorable(person, {}), marker_key=RESTORE_KEY)

@@ -13,6 +13,7 @@ import secrets
 import time
 from datetime import date
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.dates import parse_day
 from contacts_crm.errors import CrmError, InputError, NotFoundError, UsageError
+from contacts_crm.logs import private_traceback
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.callbacks import callbacks as callbacks_report
 from contacts_crm.reports.clients import user_group_names
@@ -54,11 +56,23 @@ def _secret_key(data_dir: Path) -> bytes:
     return key
 
 
+class OfficeApp(Flask):
+    """Flask, logging an unexpected error by its route's pattern and without the
+    exception's message (Flask's own line has the path: a phone number)."""
+
+    def log_exception(
+        self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]
+    ) -> None:
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        where = private_traceback(exc_info[1]) if exc_info[1] is not None else ""
+        self.logger.error("Exception on %s [%s]\n%s", rule, request.method, where.rstrip())
+
+
 def create_app(
     office: Office, *, secure_cookies: bool = False, limiter: SignInLimiter | None = None
 ) -> Flask:
     """The WSGI app over ``office`` (its account, staff and background sync)."""
-    app = Flask(__name__)
+    app = OfficeApp(__name__)
     app.config.update(
         SECRET_KEY=_secret_key(office.account.data_dir),
         SESSION_COOKIE_NAME="crm_session",
@@ -194,7 +208,7 @@ def create_app(
     @app.get("/c/<cid>")
     def card(cid: str) -> BaseResponse:
         acc = office.reader()
-        contact = acc.cache.get(f"people/{cid}")
+        contact = acc.contacts.get(f"people/{cid}")
         if contact is None:
             abort(404)
         return _page("card.html", **_card_view(contact, acc), done=_done_message())
@@ -246,7 +260,7 @@ def create_app(
     # -------------------------------------------------------------- writes
     def _target(cid: str) -> str:
         rn = f"people/{cid}"
-        if office.reader().cache.get(rn) is None:
+        if office.reader().contacts.get(rn) is None:
             abort(404)
         return rn
 
@@ -319,7 +333,7 @@ def create_app(
     @app.route("/new", methods=["GET", "POST"])
     def new_client() -> BaseResponse:
         acc = office.reader()
-        groups = sorted(user_group_names(acc.cache.groups()).values(), key=str.casefold)
+        groups = sorted(user_group_names(acc.groups.all()).values(), key=str.casefold)
         form = request.values
         if request.method == "GET":
             return _page("new.html", groups=groups, phone=form.get("phone", ""),
@@ -365,7 +379,7 @@ def create_app(
             return empty
         acc = office.reader()
         try:
-            hits = acc.cache.find_by_phone(number, acc.profile.region)
+            hits = acc.contacts.by_phone(number, acc.profile.region)
         except CrmError:
             return empty
         if not hits:
@@ -409,7 +423,7 @@ def _card_url(contact: Contact) -> str:
 
 
 def _group_names(contact: Contact, acc: Any) -> list[str]:
-    names = user_group_names(acc.cache.groups())
+    names = user_group_names(acc.groups.all())
     return [names[gr] for gr in contact.groups if gr in names]
 
 

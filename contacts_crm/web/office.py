@@ -27,9 +27,9 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from contacts_crm import i18n
-from contacts_crm.account.cache import Cache
 from contacts_crm.account.connected import Account, SyncReport
 from contacts_crm.errors import CrmError
+from contacts_crm.logs import private_traceback
 from contacts_crm.web.staff import Staff
 
 log = logging.getLogger(__name__)
@@ -64,12 +64,7 @@ class Office:
         acc: Account | None = getattr(self._local, "account", None)
         if acc is None:
             main = self.account
-            acc = Account(
-                main.client,
-                Cache(main.cache.path, region=self.profile.region),
-                dataclasses.replace(self.profile, sync_minutes=0),
-                main.data_dir,
-            )
+            acc = main.reader(dataclasses.replace(self.profile, sync_minutes=0))
             self._local.account = acc
             with self._readers_lock:
                 self._readers.append(acc)
@@ -158,8 +153,8 @@ class Office:
         while not self._stop.wait(self.sync_interval):
             try:
                 self.sync_now()
-            except Exception:  # never let the sync thread die silently
-                log.exception("background sync crashed")
+            except Exception as exc:  # never let the sync thread die silently
+                log.error("background sync crashed\n%s", private_traceback(exc).rstrip())
 
     def close(self) -> None:
         self._stop.set()
