@@ -12,6 +12,7 @@ from contacts_crm.cli.output import (
     Ctx,
     Listing,
     emit,
+    kind_word,
     output_options,
     pass_ctx,
     short_time,
@@ -517,6 +518,12 @@ def doctor(
                     "(crm doctor --repair runs it again)"
                 ).format(kind=kind_words(item["kind"]), contact=item["contact"], text=item["text"])
             )
+        for item in report["finished"]:
+            click.echo(_("Finished the interrupted {what} {op} ({text}).").format(
+                what=kind_word(item["kind"]), op=item["opId"], text=item["text"]))  # fmt: skip
+        for item in report["pending"]:
+            click.echo(_("Still interrupted (another crm is finishing it): {what} {op}").format(
+                what=kind_word(item["kind"]), op=item["opId"]))  # fmt: skip
         for item in report.get("relabelled", []):
             click.echo(_("{name}: {n} line(s) rewritten in the current language").format(
                 name=item["name"], n=len(item["lines"])))  # fmt: skip

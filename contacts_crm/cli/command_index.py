@@ -396,4 +396,20 @@ HELP: dict[str, str] = {
         "  crm undelete Petrov\n"
         "  crm undelete \"+7 916 123-45-67\""
     ),
+    "undo": (
+        "Undo an operation by the id it printed when it started.\n"
+        "\n"
+        "Works for every command that writes more than once (merge, delete,\n"
+        "undelete, group add/remove), also when it was interrupted: it is "
+        "finished\n"
+        "first, then taken back. Later work stays: a contact someone changed "
+        "since\n"
+        "keeps those changes, and a contact people worked on is not deleted\n"
+        "(--force deletes it all the same). Undoing twice changes nothing and\n"
+        "says so (exit 0).\n"
+        "\n"
+        "\b\n"
+        "Examples:\n"
+        "  crm undo 3f2a9c0d1e2b4a5c"
+    ),
 }

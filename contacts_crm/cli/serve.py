@@ -91,6 +91,7 @@ def serve(click_ctx: click.Context, host: str, port: int, cert: str | None, key:
     signal.signal(signal.SIGTERM, stop)
     click.echo(_("Bringing the local copy up to date…"), err=True)
     try:
+        ctx.finish_interrupted = False  # the server's writer thread finishes them (web/office.py)
         run_server(ctx.account, host=host, port=port, cert=cert, key=key,
                    sync_interval=float(sync_seconds), on_ready=ready)  # fmt: skip
     except KeyboardInterrupt:

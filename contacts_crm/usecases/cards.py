@@ -356,6 +356,11 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
     again with ``repair``. So repair never applies a fact twice.
     """
     account.ensure_synced()
+    from contacts_crm.account import operations as ops
+
+    ops.finish_pending(account)
+    finished = [op.to_dict() for op in ops.finished_here(account)]
+    still_open = [op.to_dict() for op in ops.pending(account)]  # another crm is on them
     settings = card_settings(account.profile)
     labels = settings.labels
     odd = []
@@ -404,7 +409,8 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
                 }
             )
     return {"unrecognised": odd, "repaired": marked, "rerun": rerun, "superseded": superseded,
-            "unapplied": unapplied, "disagreements": disagreements(account)}  # fmt: skip
+            "unapplied": unapplied, "disagreements": disagreements(account),
+            "finished": finished, "pending": still_open}  # fmt: skip
 
 
 _CARD_KINDS = ("call", "order_open", "order_step", "order_close")

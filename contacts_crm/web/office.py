@@ -138,7 +138,18 @@ class Office:
         self.last_sync, self.sync_error = report, None
         if report.changed or report.deleted:
             log.info("sync: %d changed, %d deleted", report.changed, report.deleted)
+        self._finish_interrupted()
         return report
+
+    def _finish_interrupted(self) -> None:
+        """Roll forward what an interrupted command left (account/operations.py)."""
+        from contacts_crm.account import operations as ops
+
+        try:
+            for op in ops.finish_pending(self.account):
+                log.info("finished the interrupted %s operation %s", op.kind, op.op_id)
+        except CrmError as exc:
+            log.warning("an interrupted operation waits: %s", exc.message)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.sync_interval):
