@@ -158,7 +158,7 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
     "groups",
     multiple=True,
     metavar="GROUP",
-    help="Group (label) to put the contact in (repeatable).",
+    help="Group (label) to put the contact in (repeatable); a new name creates the group.",
 )
 @click.option("--note", default="", help="Free text for the card.")
 @click.option(
@@ -178,12 +178,17 @@ def add(
 ) -> None:
     """Add a contact.
 
+    A group named with --group that does not exist yet is created (the
+    command says so), as an import does; every value is checked first, so a
+    refused contact creates no group.
+
     \b
     Examples:
       crm add "Ivan Petrov" --phone "8 916 123-45-67" --org "Tiles Ltd" --group Wholesale
       crm add "Anna" --phone "+90 532 123 45 67" --email anna@example.com
     """
     account = ctx.account
+    new_groups = crm.missing_groups(account, groups) if groups else []
     contact = crm.add_contact(
         account,
         name,
@@ -196,12 +201,13 @@ def add(
         allow_duplicate=allow_duplicate,
     )
     data = contact_dict(contact, group_names(account))
-    emit(
-        ctx,
-        data,
+    data["createdGroups"] = new_groups
+    said = [_("Created group {name}").format(name=g) for g in new_groups]
+    said.append(
         _("Added {name} ({rn})").format(name=data["name"], rn=data["resourceName"])
-        + (f": {', '.join(data['phones'])}" if data["phones"] else ""),
+        + (f": {', '.join(data['phones'])}" if data["phones"] else "")
     )
+    emit(ctx, data, "\n".join(said))
 
 
 COMMANDS = [status, sync, find, add]

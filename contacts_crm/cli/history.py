@@ -57,7 +57,7 @@ def undelete(ctx: Ctx, query: tuple[str, ...], by: str | None, allow_duplicate: 
     \b
     Examples:
       crm undelete Petrov
-      crm undelete "+7 916 123-45-67"
+      crm undelete "8 903 000-00-02"
     """
     done = uc.undelete(ctx.account, " ".join(query), by=by, allow_duplicate=allow_duplicate)
     said = _("Restored {name} as {rn}").format(

@@ -121,7 +121,7 @@ def run(
     \b
     Examples:
       crm import clients.xlsx --dry-run --report plan.xlsx
-      crm import clients.xlsx --on-duplicate merge --region TR
+      crm import clients.xlsx --on-duplicate merge --region RU
     """
     from contacts_crm.contact.phones import check_region
     from contacts_crm.imports import run as importer

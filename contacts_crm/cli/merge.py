@@ -27,7 +27,7 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
     \b
     Examples:
       crm merge "+7 916 123-45-67" people/c456
-      crm merge Petrov Петров --into Петров
+      crm merge "8 916 123-45-67" "8 495 123-45-67" --into "8 495 123-45-67"
       crm merge --undo 3f2a9c0d1e2b4a5c
     """
     if undo:

@@ -588,10 +588,11 @@ def progress(ctx: Ctx, label: str, total: int | None = None) -> Iterator[Callabl
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    err = console(stderr=True)
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=console(stderr=True), transient=True,
-        disable=ctx.wants_json or not sys.stderr.isatty(),
+        TimeRemainingColumn(), console=err, transient=True,
+        disable=ctx.wants_json or not sys.stderr.isatty() or not err.is_interactive,
     ) as bar:  # fmt: skip
         task = bar.add_task(label, total=total)
         yield lambda **kwargs: bar.update(task, **kwargs)

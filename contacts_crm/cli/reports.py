@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from contacts_crm import dates
 from contacts_crm.cli.output import (
     Ctx,
     Listing,
@@ -55,7 +56,7 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def _today(as_of: str | None) -> date:
-    return _day(as_of, "--as-of") or date.today()
+    return _day(as_of, "--as-of") or dates.today()
 
 
 def _labels(ctx: Ctx) -> Any:

@@ -14,13 +14,14 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import vobject
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
+from contacts_crm.dates import now as clock
 from contacts_crm.files.output import DEFAULT_MODE, write_output
 from contacts_crm.files.safe_cells import csv_row, phone_columns
 from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
@@ -154,7 +155,7 @@ def write_backup(
     doc = {
         "format": BACKUP_FORMAT,
         "version": 1,
-        "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+        "exported": clock().astimezone(UTC).isoformat(timespec="seconds"),
         "groups": groups,
         "persons": persons,
     }

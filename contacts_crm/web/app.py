@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, session
 from werkzeug.wrappers import Response as BaseResponse
 
+from contacts_crm import dates
 from contacts_crm.card import grammar as card_grammar
 from contacts_crm.card.dialer import dialer_view
 from contacts_crm.card.model import Card
@@ -240,7 +240,7 @@ def create_app(
             + [(labels.done_stage, labels.stage_name(labels.done_stage))],
             "directions": [(d, labels.direction(d)) for d in DIRECTIONS],
             "outcomes": [(o, labels.outcome(o)) for o in OUTCOMES],
-            "today": date.today().isoformat(),
+            "today": dates.today().isoformat(),
         }
 
     # -------------------------------------------------------------- writes
@@ -340,7 +340,7 @@ def create_app(
     @app.get("/today")
     def today() -> BaseResponse:
         acc = office.reader()
-        items = callbacks_report(acc, today=date.today())
+        items = callbacks_report(acc, today=dates.today())
         me = (g.user or "").casefold()
         rows = [{"cid": cb.resource_name.removeprefix("people/"), "name": cb.name,
                  "phone": cb.phone, "detail": cb.reasons[0].detail, "overdue": cb.overdue,
