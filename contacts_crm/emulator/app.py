@@ -400,6 +400,7 @@ class Emulator:
         for attempt in range(100):
             key = f"{self.settings.seed}:{kind}:{self.store.next_seq()}:{attempt}"
             n = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+            taken: object
             if kind == "people":
                 value = f"{(n & ((1 << 63) - 1)) | (1 << 62):016x}"
                 taken = self.store.get_person(f"people/c{int(value, 16)}")
