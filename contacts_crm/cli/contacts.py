@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from contacts_crm.cli.output import (
-    NBSP,
     Ctx,
     Listing,
     contact_dict,
@@ -13,10 +12,10 @@ from contacts_crm.cli.output import (
     group_names,
     output_options,
     pass_ctx,
+    phone_cell,
     progress,
     show,
 )
-from contacts_crm.contact.phones import format_national
 from contacts_crm.i18n import _
 from contacts_crm.usecases import contacts as crm
 
@@ -124,14 +123,10 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
     names = group_names(account)
     data = [contact_dict(c, names) for c in found]
 
-    def phone(number: str) -> str:  # in a table a number is never cut at its spaces
-        text = format_national(number)
-        return text.replace(" ", NBSP) if ctx.fmt == "table" else text
-
     rows = [
         (
             d["name"],
-            ", ".join(phone(p) for p in d["phones"]),
+            ", ".join(phone_cell(ctx, p) for p in d["phones"]),
             d["organization"],
             ", ".join(d["groups"]),
             d["resourceName"],

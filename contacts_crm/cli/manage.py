@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import click
 
 from contacts_crm.cli.output import (
     Ctx,
+    Listing,
     confirm,
     contact_dict,
     emit,
     group_names,
+    output_options,
     pass_ctx,
-    table,
+    phone_cell,
 )
+from contacts_crm.cli.output import show as show_listing
 from contacts_crm.contact.editing import Edit, with_error
 from contacts_crm.contact.model import EmailEntry, PhoneEntry
 from contacts_crm.contact.phones import format_national
@@ -30,16 +30,9 @@ EDITOR_TRIES = 5  # a file saved with the same mistake this many times gives up
 @click.command("list")
 @click.option("--group", "-g", metavar="GROUP", help="Only the members of this group (label).")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N contacts.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv"]),
-    default="table",
-    show_default=True,
-    help="A table, or CSV for a spreadsheet (--json for scripts).",
-)
+@output_options()
 @pass_ctx
-def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
+def list_(ctx: Ctx, group: str | None, limit: int | None) -> None:
     """List every contact, or the members of one group, in name order.
 
     Reads the local copy (the first run reads the whole account, 1,000 per call).
@@ -56,10 +49,11 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
     names = group_names(account)
     data = [contact_dict(c, names) for c in found]
     header = [_("Name"), _("Phones"), _("Emails"), _("Company"), _("Groups"), _("Id")]
+
     rows = [
         (
             d["name"],
-            ", ".join(d["phones"]),
+            ", ".join(phone_cell(ctx, p) for p in d["phones"]),
             ", ".join(d["emails"]),
             d["organization"],
             ", ".join(d["groups"]),
@@ -67,31 +61,10 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
         )
         for d in data
     ]
-
-    def human() -> None:
-        if fmt == "csv":
-            from contacts_crm.files.safe_cells import csv_cell
-
-            buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows([[csv_cell(str(v)) for v in r] for r in rows])
-            click.echo(buf.getvalue(), nl=False)
-            return
-        if not found:
-            click.echo(_("No contacts.") if not group
-                       else _("No contacts in {group!r}.").format(group=group))  # fmt: skip
-            return
-        table(
-            header,
-            [
-                (r[0], ", ".join(format_national(p) for p in d["phones"]), *r[2:])
-                for r, d in zip(rows, data, strict=True)
-            ],
-        )
+    empty = _("No contacts.") if not group else _("No contacts in {group!r}.").format(group=group)
+    show_listing(ctx, Listing(header, rows, empty=empty, nowrap=(5,)), data)
+    if ctx.fmt == "table" and found and ctx.output in (None, "-"):
         click.echo(_("{n} contact(s)").format(n=len(found)))
-
-    emit(ctx, data, human)
 
 
 @click.command()
