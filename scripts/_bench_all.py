@@ -29,8 +29,8 @@ def goals_of(result: dict, output: str) -> list[dict]:
     out = []
     for line in output.splitlines():
         word, _, rest = line.strip().partition(" ")
-        if word in ("PASS", "FAIL") and rest.strip():
-            out.append({"name": rest.strip(), "passed": word == "PASS"})
+        if word in ("PASS", "FAIL") and rest.strip():  # no figure: never a PASS
+            out.append({"name": rest.strip(), "passed": False})
     return out
 
 
@@ -59,16 +59,19 @@ def table(rows: list[list[str]]) -> str:
 
 
 def write_readme(results: dict[str, dict]) -> None:
-    rows = ["| benchmark | goal | measured | verdict |", "|---|---|---|---|"]
+    rows = ["| benchmark | goal | measured | baseline (same run) | verdict |",
+            "|---|---|---|---|---|"]  # fmt: skip
     for bench, result in results.items():
         for g in result.get("goals", []):
             verdict = "PASS" if g["passed"] else "FAIL"
-            if "kind" not in g:  # a benchmark's own PASS/FAIL line: it says goal and figure
-                rows.append(f"| {bench} | {g['name']} | (in the line) | {verdict} |")
+            if "kind" not in g:  # a goal with no figure is a benchmark to mend
+                rows.append(f"| {bench} | {g['name']} | no figure | | FAIL |")
                 continue
             sign = {"at_most": "≤", "at_least": "≥", "equal": "="}[g["kind"]]
-            goal = f"{g['name']} {sign} {g['limit']:g} {g['unit']}"
-            rows.append(f"| {bench} | {goal} | {g['value']:,.4g} {g['unit']} | {verdict} |")
+            goal = f"{g['name']} {sign} {g['limit']:g} {g['unit']}".rstrip()
+            measured = f"{g['value']:,.4g} {g['unit']}".rstrip()
+            against = g.get("against", "").replace("|", "/")
+            rows.append(f"| {bench} | {goal} | {measured} | {against} | {verdict} |")
     text = README.read_text(encoding="utf-8")
     if START not in text or END not in text:
         sys.exit(f"README.md has no {START} … {END} markers for the table")
@@ -111,7 +114,9 @@ def main() -> None:
         ok = code == 0 and goals and not bad
         failed_any |= not ok
         for g in goals:
-            print(("PASS  " if g["passed"] else "FAIL  ") + g["name"])
+            figure = f": {g['value']:,.4g} {g.get('unit', '')}".rstrip() if "value" in g else ""
+            base = f" (baseline: {g['against']})" if g.get("against") else ""
+            print(("PASS  " if g["passed"] else "FAIL  ") + g["name"] + figure + base)
         if not goals:
             print("FAIL  no goals reported (the last line must be the JSON with 'goals')")
             print(output[-2000:])

@@ -428,7 +428,9 @@ def restore(ctx: Ctx, file: Path, force: bool) -> None:
 
 
 def _export_to_stdout(ctx: Ctx, fmt: str, group: str | None) -> int:
-    """Write a text export to a private temporary file, then copy it to stdout."""
+    """Write a text export to a private temporary file, then copy it to stdout (a
+    block at a time: never the whole export in memory)."""
+    import shutil
     import tempfile
 
     from contacts_crm.usecases import export as exporter
@@ -436,9 +438,8 @@ def _export_to_stdout(ctx: Ctx, fmt: str, group: str | None) -> int:
     with tempfile.TemporaryDirectory(prefix="crm-export-") as tmp:
         path = Path(tmp) / f"export.{fmt}"
         n = exporter.export_account(ctx.account, path, fmt, group=group)
-        text = path.read_bytes().decode("utf-8-sig")
-    with open_output("-") as out:
-        out.write(text)
+        with open(path, encoding="utf-8-sig", newline="") as text, open_output("-") as out:
+            shutil.copyfileobj(text, out, 1 << 16)
     return n
 
 

@@ -13,6 +13,7 @@ from contacts_crm.cli.output import (
     pass_ctx,
     phone_cell,
     show,
+    started,
 )
 from contacts_crm.contact.phones import format_national
 from contacts_crm.errors import UsageError
@@ -44,6 +45,15 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
         if queries:
             raise UsageError(_("--undo takes only the operation id"), hint="crm merge --undo OP")
         done = uc.undo_merge(ctx.account, undo)
+        if done.already:
+            emit(
+                ctx,
+                done.to_dict(),
+                _("Merge {op} was already undone (operation {undo}); nothing to do").format(
+                    op=undo, undo=done.op_id
+                ),
+            )
+            return
         emit(
             ctx,
             done.to_dict(),
@@ -61,7 +71,9 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
             _("merge takes two contacts"),
             hint=_('crm merge A B  (e.g. crm merge Petrov "+7 916 123-45-67")'),
         )
-    result = uc.merge(ctx.account, queries[0], queries[1], into=into)
+    result = uc.merge(
+        ctx.account, queries[0], queries[1], into=into, on_start=started(ctx, "merge")
+    )
     _show_merge(ctx, result)
 
 

@@ -11,18 +11,19 @@ strips the apostrophe again. Files are written 0600 unless the profile's
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import vobject
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
 from contacts_crm.dates import now as clock
-from contacts_crm.files.output import DEFAULT_MODE, write_output
+from contacts_crm.files.output import DEFAULT_MODE, output_path
 from contacts_crm.files.safe_cells import csv_row, phone_columns
 from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
 
@@ -64,12 +65,12 @@ def group_list(c: Contact, group_names: dict[str, str]) -> list[str]:
 
 
 def write_xlsx(
-    rows: list[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
+    rows: Iterable[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
 ) -> None:
     """Header row in bold, frozen, with filters; every cell text (phones stay "+7…").
 
-    Streamed with XlsxWriter: time and memory grow linearly with the contacts,
-    and every str is written as a string, never as a formula.
+    Streamed with XlsxWriter: each row written as it comes (memory holds one row,
+    not the table), and every str is written as a string, never as a formula.
     """
     widths = {i: 40.0 if name == "Card" else 18.0 for i, name in enumerate(header)}
     sheet = TextSheet("Contacts", header, rows, freeze=(1, 2), widths=widths)
@@ -77,24 +78,43 @@ def write_xlsx(
 
 
 def write_csv(
-    rows: list[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
+    rows: Iterable[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
 ) -> None:
     """UTF-8 with BOM (Excel reads it right), comma-separated, formula starts guarded
-    by the one CSV rule (``safe_cells.csv_cell``; phones in phone columns kept)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(csv_row(header))
-    phones = phone_columns(header)
-    for row in rows:
-        writer.writerow(csv_row(row, phones))
-    write_output(path, b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"), mode)
+    by the one CSV rule (``safe_cells.csv_cell``; phones in phone columns kept).
+    Each row is written as it comes (memory holds one row, not the table)."""
+    with _text_output(path, mode, encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(csv_row(header))
+        phones = phone_columns(header)
+        for row in rows:
+            writer.writerow(csv_row(row, phones))
 
 
-def google_rows(contacts: list[Contact], group_names: dict[str, str]) -> tuple[list, list]:
-    """Header and rows in Google's current export format (people-api.md §7.2)."""
-    n_mail = max((len(c.emails) for c in contacts), default=0) or 1
-    n_phone = max((len(c.phones) for c in contacts), default=0) or 1
-    n_addr = max((len(c.addresses) for c in contacts), default=0) or 1
+@contextmanager
+def _text_output(path: Path, mode: int, encoding: str = "utf-8") -> Iterator[TextIO]:
+    """A text file written in place of ``path`` atomically (``output_path``), synced."""
+    with output_path(path, mode) as tmp, open(tmp, "w", encoding=encoding, newline="") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def google_widths(contacts: Iterable[Contact]) -> tuple[int, int, int]:
+    """The most e-mails, phones and addresses one of ``contacts`` has."""
+    mails = phones = addresses = 0
+    for c in contacts:
+        mails, phones = max(mails, len(c.emails)), max(phones, len(c.phones))
+        addresses = max(addresses, len(c.addresses))
+    return mails, phones, addresses
+
+
+def google_rows(
+    contacts: Iterable[Contact], group_names: dict[str, str], widths: tuple[int, int, int]
+) -> tuple[list[str], Iterator[list[str]]]:
+    """Header and rows in Google's current export format (people-api.md §7.2); ``widths``
+    (``google_widths``) says how many e-mail, phone and address columns it has."""
+    n_mail, n_phone, n_addr = (w or 1 for w in widths)
     header = ["First Name", "Middle Name", "Last Name", "Organization Name",
               "Organization Title", "Notes", "Labels"]  # fmt: skip
     for i in range(1, n_mail + 1):
@@ -103,63 +123,80 @@ def google_rows(contacts: list[Contact], group_names: dict[str, str]) -> tuple[l
         header += [f"Phone {i} - Label", f"Phone {i} - Value"]
     for i in range(1, n_addr + 1):
         header += [f"Address {i} - Label", f"Address {i} - Formatted"]
-    rows = []
-    for c in contacts:
-        labels = " ::: ".join(["* myContacts", *group_list(c, group_names)])
-        row = [c.given_name, c.middle_name, c.family_name, c.organization, c.title, c.notes,
-               labels]  # fmt: skip
-        row += _pairs([(e.type.capitalize(), e.value) for e in c.emails], n_mail)
-        row += _pairs([(p.type.capitalize(), _phone_text(p.value)) for p in c.phones], n_phone)
-        row += _pairs([(a.type.capitalize(), _address_text(a)) for a in c.addresses], n_addr)
-        rows.append(row)
-    return header, rows
+
+    def rows() -> Iterator[list[str]]:
+        for c in contacts:
+            labels = " ::: ".join(["* myContacts", *group_list(c, group_names)])
+            row = [c.given_name, c.middle_name, c.family_name, c.organization, c.title,
+                   c.notes, labels]  # fmt: skip
+            row += _pairs([(e.type.capitalize(), e.value) for e in c.emails], n_mail)
+            row += _pairs([(p.type.capitalize(), _phone_text(p.value)) for p in c.phones],
+                          n_phone)  # fmt: skip
+            row += _pairs([(a.type.capitalize(), _address_text(a)) for a in c.addresses],
+                          n_addr)  # fmt: skip
+            yield row
+
+    return header, rows()
 
 
 def write_vcard(
-    contacts: list[Contact], group_names: dict[str, str], path: Path, mode: int = DEFAULT_MODE
-) -> None:
-    """vCard 3.0, one card per contact."""
-    out = []
-    for c in contacts:
-        card = vobject.vCard()
-        card.add("n").value = vobject.vcard.Name(
-            family=c.family_name, given=c.given_name, additional=c.middle_name
-        )
-        card.add("fn").value = c.display_name or "?"
-        if c.organization:
-            card.add("org").value = [c.organization]
-        if c.title:
-            card.add("title").value = c.title
-        for p in c.phones:
-            tel = card.add("tel")
-            tel.value = _phone_text(p.value)
-            tel.type_param = {"mobile": "CELL"}.get(p.type, p.type.upper() or "VOICE")
-        for e in c.emails:
-            mail = card.add("email")
-            mail.value = e.value
-            mail.type_param = e.type.upper() or "INTERNET"
-        groups = group_list(c, group_names)
-        if groups:
-            card.add("categories").value = groups
-        if c.notes:
-            card.add("note").value = c.notes
-        out.append(card.serialize())
-    write_output(path, "".join(out).encode("utf-8"), mode)
+    contacts: Iterable[Contact], group_names: dict[str, str], path: Path,
+    mode: int = DEFAULT_MODE,
+) -> None:  # fmt: skip
+    """vCard 3.0, one card per contact, each written as it comes."""
+    with _text_output(path, mode) as fh:
+        for c in contacts:
+            fh.write(_vcard(c, group_names))
+
+
+def _vcard(c: Contact, group_names: dict[str, str]) -> str:
+    """One contact as a vCard 3.0 card."""
+    card = vobject.vCard()
+    card.add("n").value = vobject.vcard.Name(
+        family=c.family_name, given=c.given_name, additional=c.middle_name
+    )
+    card.add("fn").value = c.display_name or "?"
+    if c.organization:
+        card.add("org").value = [c.organization]
+    if c.title:
+        card.add("title").value = c.title
+    for p in c.phones:
+        tel = card.add("tel")
+        tel.value = _phone_text(p.value)
+        tel.type_param = {"mobile": "CELL"}.get(p.type, p.type.upper() or "VOICE")
+    for e in c.emails:
+        mail = card.add("email")
+        mail.value = e.value
+        mail.type_param = e.type.upper() or "INTERNET"
+    groups = group_list(c, group_names)
+    if groups:
+        card.add("categories").value = groups
+    if c.notes:
+        card.add("note").value = c.notes
+    return str(card.serialize())
 
 
 def write_backup(
-    persons: list[dict[str, Any]], groups: list[dict[str, Any]], path: Path,
+    persons: Iterable[dict[str, Any]], groups: list[dict[str, Any]], path: Path,
     mode: int = DEFAULT_MODE,
 ) -> None:  # fmt: skip
-    """The JSON full backup: every Person as the API gave it, and every group."""
-    doc = {
+    """The JSON full backup: every Person as the API gave it, and every group; laid out
+    as ``json.dumps(doc, indent=1)`` lays it out, each Person written as it comes."""
+    head = {
         "format": BACKUP_FORMAT,
         "version": 1,
         "exported": clock().astimezone(UTC).isoformat(timespec="seconds"),
         "groups": groups,
-        "persons": persons,
     }
-    write_output(path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"), mode)
+    with _text_output(path, mode) as fh:
+        text = json.dumps(head, ensure_ascii=False, indent=1)
+        fh.write(text[: -len("\n}")] + ',\n "persons": [')
+        first = True
+        for person in persons:
+            one = json.dumps(person, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+            fh.write(("\n  " if first else ",\n  ") + one)
+            first = False
+        fh.write("]\n}" if first else "\n ]\n}")
 
 
 def _phone_text(value: str) -> str:

@@ -25,7 +25,7 @@ from contacts_crm.account.journal import new_op_id
 from contacts_crm.card.events import JournalEvent
 from contacts_crm.contact.model import Contact, PhoneEntry
 from contacts_crm.contact.phone_fix import Clash, plan_fix, tail_clashes, undo_changes
-from contacts_crm.errors import NotFoundError, UsageError
+from contacts_crm.errors import FieldError, NotFoundError, UsageError
 from contacts_crm.i18n import _
 from contacts_crm.usecases.manage import contact_event, summary_event
 
@@ -69,10 +69,10 @@ class PhoneReport:
 def check_region(region: str) -> str:
     code = region.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise UsageError(
-            _("--region {region!r} is not a country code").format(region=region),
-            hint=_("use a two-letter code such as RU, TR, GB or US"),
-        )
+        raise FieldError(
+            "region", "unknown", _("{region!r} is not a country code").format(region=region),
+            hint=_("use a two-letter code such as RU, TR, GB or US"), region=region,
+        )  # fmt: skip
     return code
 
 
@@ -91,8 +91,14 @@ def doctor_phones(
     code = check_region(region or account.profile.region)
     report = PhoneReport(code)
     todo: list[tuple[Contact, Any]] = []
-    contacts = list(account.contacts.all())
-    for contact in contacts:
+
+    def checked() -> Iterator[Contact]:  # the numbers only, a page at a time, planned once
+        for page in account.contacts.phone_pages():
+            for contact in page:
+                _plan(contact)
+                yield contact
+
+    def _plan(contact: Contact) -> None:
         report.checked += 1
         plan, fixed = plan_fix(contact, code)
         for typed, why in plan.problems:
@@ -115,7 +121,8 @@ def doctor_phones(
                 }
             )
             todo.append((fixed, plan))
-    report.clashes = tail_clashes(contacts, code)
+
+    report.clashes = tail_clashes(checked(), code)
     if not fix or not todo:
         return report
     op = new_op_id()
