@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, session
 from werkzeug.wrappers import Response as BaseResponse
 
+from contacts_crm import dates
 from contacts_crm.card import grammar as card_grammar
 from contacts_crm.card.dialer import dialer_view
 from contacts_crm.card.model import Card
@@ -255,7 +256,7 @@ def create_app(
 
     def _when(item: Any) -> str:
         at = item.at
-        day = w["today"] if at.date() == date.today() else at.date().isoformat()
+        day = w["today"] if at.date() == dates.today() else at.date().isoformat()
         text = f"{day} {at:%H:%M}"
         seconds = item.entry.duration
         if seconds:
@@ -316,7 +317,7 @@ def create_app(
             + [(labels.done_stage, labels.stage_name(labels.done_stage))],
             "directions": [(d, labels.direction(d)) for d in DIRECTIONS],
             "outcomes": [(o, labels.outcome(o)) for o in OUTCOMES],
-            "today": date.today().isoformat(),
+            "today": dates.today().isoformat(),
             "prefill": {},
             "sent": None,
         }
@@ -439,7 +440,7 @@ def create_app(
     @app.get("/today")
     def today() -> BaseResponse:
         acc = office.reader()
-        items = callbacks_report(acc, today=date.today())
+        items = callbacks_report(acc, today=dates.today())
         me = (g.user or "").casefold()
         rows = [{"cid": cb.resource_name.removeprefix("people/"), "name": cb.name,
                  "phone": cb.phone, "detail": cb.reasons[0].detail, "overdue": cb.overdue,
@@ -458,11 +459,11 @@ def create_app(
         return {"id": item.id, "name": c.display_name if c else "",
                 "phone": item.entry.number, "national": phones.format_national(item.entry.number),
                 "direction": labels.direction(item.entry.direction), "when": _when(item),
-                "today": item.at.date() == date.today()}  # fmt: skip
+                "today": item.at.date() == dates.today()}  # fmt: skip
 
     def _missed_row(m: Any) -> dict[str, Any]:
         at = m.last_at
-        last = f"{at:%H:%M}" if at.date() == date.today() else f"{at:%Y-%m-%d %H:%M}"
+        last = f"{at:%H:%M}" if at.date() == dates.today() else f"{at:%Y-%m-%d %H:%M}"
         return {"name": m.contact.display_name if m.contact else "",
                 "cid": (m.contact.resource_name or "").removeprefix("people/") if m.contact else "",
                 "phone": m.number, "national": phones.format_national(m.number),
