@@ -16,10 +16,11 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from contacts_crm.config import open_storage_error, private_file, use_wal
+from contacts_crm.config import connect_db, open_storage_error, write_transaction
 from contacts_crm.contact import names, phones
 from contacts_crm.contact.model import Contact, EmailEntry, Listed, PhoneEntry
 from contacts_crm.contact.stamp import blake2b  # hashlib's, without loading OpenSSL
@@ -52,6 +53,7 @@ CREATE TABLE IF NOT EXISTS groups (
     resource_name TEXT PRIMARY KEY, name TEXT NOT NULL, group_type TEXT,
     member_count INTEGER, json TEXT NOT NULL);
 """
+_SET_META = "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value"
 _TABLES = ("persons", "phone_index", "email_index", "data_index", "groups", "meta")
 #: Contacts read per page by the streaming reads (a listing, an export): memory is
 #: bounded by a page, not by the account.
@@ -65,36 +67,53 @@ class Cache:
         self.path = str(path)
         self.region = region
         self._lock = threading.RLock()
-        # IMMEDIATE: a write transaction takes the lock when it starts, so crm
-        # processes sharing this file wait for each other instead of failing.
-        if self.path != ":memory:":
-            private_file(self.path)  # 0600, and so its -wal and -shm files
-        self._db = sqlite3.connect(
-            self.path, check_same_thread=False, timeout=30, isolation_level="IMMEDIATE"
-        )
+        # Several processes share this file (crm serve, crm commands): each write is
+        # one BEGIN IMMEDIATE transaction (``_write``), waiting on the others' locks.
         try:
-            use_wal(self._db)
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db = connect_db(self.path, check_same_thread=False)
+        except sqlite3.DatabaseError as exc:
+            raise open_storage_error(self.path, exc) from exc
+        try:
             self._ensure_schema()
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise open_storage_error(self.path, exc) from exc
 
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction (this thread's lock, then SQLite's write lock)."""
+        with self._lock, write_transaction(self._db):
+            yield
+
     def _ensure_schema(self) -> None:
-        with self._lock, self._db:
+        # a read-only command (crm card, find) leaves the file untouched: no write
+        # lock, no commit and WAL checkpoint (~5-20 ms) when the schema is there
+        if self._version() == str(SCHEMA_VERSION):
+            for statement in _SCHEMA.split(";"):  # IF NOT EXISTS: no write when all are there
+                if statement.strip():
+                    self._db.execute(statement)
+            return
+        with self._write():
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if row is not None and row[0] != str(SCHEMA_VERSION):
                 for table in _TABLES:  # unknown version: it is only a cache, rebuild it
                     self._db.execute(f"DROP TABLE IF EXISTS {table}")
-            self._db.executescript(_SCHEMA)  # IF NOT EXISTS: writes nothing when all are there
-            if row is None or row[0] != str(SCHEMA_VERSION):
-                # only then: a read-only command (crm card, find) must leave the file
-                # untouched, or it pays a commit and a WAL checkpoint (~5-20 ms) each run
-                self._db.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+            for statement in _SCHEMA.split(";"):  # IF NOT EXISTS: the missing ones
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?)"
+                " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
+
+    def _version(self) -> str | None:
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError:  # a new file: no meta table yet
+            return None
+        return row[0] if row else None
 
     def close(self) -> None:
         with self._lock:
@@ -106,11 +125,11 @@ class Cache:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str | None) -> None:
-        with self._lock, self._db:
+        with self._write():
             if value is None:
                 self._db.execute("DELETE FROM meta WHERE key=?", (key,))
             else:
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+                self._db.execute(_SET_META, (key, value))
 
     @property
     def sync_token(self) -> str | None:
@@ -125,14 +144,14 @@ class Cache:
     def upsert(self, persons: Iterable[dict[str, Any]]) -> int:
         """Store persons (from a sync page or a write response); returns how many changed."""
         changed = 0
-        with self._lock, self._db:
+        with self._write():
             for person in persons:
                 changed += self._put(person)
         return changed
 
     def remove(self, resource_names: Iterable[str]) -> int:
         n = 0
-        with self._lock, self._db:
+        with self._write():
             for rn in resource_names:
                 n += self._delete(rn)
         return n
@@ -141,7 +160,7 @@ class Cache:
         self, persons: Iterable[dict[str, Any]], sync_token: str | None, synced_at: str
     ) -> None:
         """A full sync: swap the whole mirror in one transaction."""
-        with self._lock, self._db:
+        with self._write():
             for table in ("persons", "phone_index", "email_index", "data_index"):
                 self._db.execute(f"DELETE FROM {table}")
             for person in persons:
@@ -157,7 +176,7 @@ class Cache:
     ) -> int:
         """An incremental sync: changes, deletions and the new token in one transaction."""
         n = 0
-        with self._lock, self._db:
+        with self._write():
             for rn in deleted:
                 n += self._delete(rn)
             for person in persons:
@@ -166,9 +185,9 @@ class Cache:
         return n
 
     def _set_sync(self, token: str | None, synced_at: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('synced_at', ?)", (synced_at,))
+        self._db.execute(_SET_META, ("synced_at", synced_at))
         if token:
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('sync_token', ?)", (token,))
+            self._db.execute(_SET_META, ("sync_token", token))
         else:
             self._db.execute("DELETE FROM meta WHERE key='sync_token'")
 
@@ -241,7 +260,6 @@ class Cache:
         deletions)."""
         rows = self._db.execute("SELECT resource_name FROM persons").fetchall()
         return [rn for (rn,) in rows if rn not in present]
-
 
     def person(self, resource_name: str) -> dict[str, Any] | None:
         """The cached Person JSON (with its etag) of one contact."""
@@ -423,8 +441,8 @@ class Cache:
         """
         rows = self._db.execute(_LIGHT_SQL)
         for rn, etag, picked in rows:
-            given, family, middle, shown, org, title, phone_list, email_list, data = (
-                json.loads(picked)
+            given, family, middle, shown, org, title, phone_list, email_list, data = json.loads(
+                picked
             )
             data = [(d.get("key") or "", d.get("value") or "") for d in data or ()]
             c = Contact(
@@ -511,13 +529,13 @@ class Cache:
 
     # -------------------------------------------------------------- groups
     def set_groups(self, groups: Iterable[dict[str, Any]]) -> None:
-        with self._lock, self._db:
+        with self._write():
             self._db.execute("DELETE FROM groups")
             for g in groups:
                 self._put_group(g)
 
     def put_group(self, group: dict[str, Any]) -> None:
-        with self._lock, self._db:
+        with self._write():
             self._put_group(group)
 
     def _put_group(self, g: dict[str, Any]) -> None:
@@ -533,7 +551,7 @@ class Cache:
         )
 
     def drop_group(self, resource_name: str) -> None:
-        with self._lock, self._db:
+        with self._write():
             self._db.execute("DELETE FROM groups WHERE resource_name=?", (resource_name,))
 
     def groups(self) -> list[dict[str, Any]]:

@@ -16,12 +16,13 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from contacts_crm.card.events import APPLIED, PENDING, SUPERSEDED, JournalEvent
-from contacts_crm.config import open_storage_error, private_file, use_wal
+from contacts_crm.config import connect_db, open_storage_error, write_transaction
 from contacts_crm.errors import ConfigError
 
 SCHEMA_VERSION = 1
@@ -112,13 +113,11 @@ class Journal:
 
     def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            private_file(self.path)  # 0600, and so its -wal and -shm files
-        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
-            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            use_wal(self._db, timeout)
-            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db = connect_db(path, timeout=timeout)
+        except sqlite3.DatabaseError as exc:
+            raise open_storage_error(self.path, exc) from exc
+        try:
             self._init_schema()
         except sqlite3.DatabaseError as exc:
             self._db.close()
@@ -142,8 +141,8 @@ class Journal:
                     hint="upgrade contacts-crm; the journal is history and is never dropped",
                 )
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    def _transaction(self) -> AbstractContextManager[None]:
+        return write_transaction(self._db)
 
     def record(self, events: Iterable[JournalEvent], *, applied: bool = False) -> None:
         """Insert events as pending (or, with ``applied``, as facts already in the
@@ -420,16 +419,3 @@ def _json_value(kind: str, value: Any) -> Any:
     if kind in ("object", "array"):
         return json.loads(value)
     return value  # text, integer, real; "null" comes back as None
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")

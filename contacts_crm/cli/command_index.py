@@ -59,7 +59,8 @@ HELP: dict[str, str] = {
         "order\n"
         "after N days; a client not contacted for longer than its group's\n"
         "stay-in-touch interval (templates/reports/stay_in_touch.toml); a lead\n"
-        "never contacted at all.\n"
+        "never contacted at all; missed calls nobody returned (reported to\n"
+        "crm serve by the phones and the PBX), one line per caller.\n"
         "\n"
         "\b\n"
         "Examples:\n"
@@ -394,5 +395,21 @@ HELP: dict[str, str] = {
         "Examples:\n"
         "  crm undelete Petrov\n"
         "  crm undelete \"+7 916 123-45-67\""
+    ),
+    "undo": (
+        "Undo an operation by the id it printed when it started.\n"
+        "\n"
+        "Works for every command that writes more than once (merge, delete,\n"
+        "undelete, group add/remove), also when it was interrupted: it is "
+        "finished\n"
+        "first, then taken back. Later work stays: a contact someone changed "
+        "since\n"
+        "keeps those changes, and a contact people worked on is not deleted\n"
+        "(--force deletes it all the same). Undoing twice changes nothing and\n"
+        "says so (exit 0).\n"
+        "\n"
+        "\b\n"
+        "Examples:\n"
+        "  crm undo 3f2a9c0d1e2b4a5c"
     ),
 }

@@ -63,8 +63,9 @@ def status(ctx: Ctx) -> None:
     is_flag=True,
     help="Accept a sync that removes more of the local copy than the sync guard allows.",
 )
+@click.option("--background", is_flag=True, hidden=True)  # started by a stale read (cli/stale.py)
 @pass_ctx
-def sync(ctx: Ctx, full: bool, force: bool) -> None:
+def sync(ctx: Ctx, full: bool, force: bool, background: bool) -> None:
     """Bring the local copy up to date with the account.
 
     Incremental by default (only what changed since the last sync); an expired
@@ -78,6 +79,8 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
       crm sync
       crm sync --full
     """
+    if background and not _refresh_needed(ctx):
+        return
 
     with progress(ctx, "reading contacts") as update:
         report = ctx.account.sync(
@@ -94,6 +97,18 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
     if report.expired_token:
         text += _(" — the sync token had expired")
     emit(ctx, report.to_dict(), text)
+
+
+def _refresh_needed(ctx: Ctx) -> bool:
+    """A background refresh (``sync --background``) runs unless another one is running
+    or the copy is fresh by now."""
+    from contacts_crm.cli.stale import hold_refresh_lock
+
+    account = ctx.account
+    if not hold_refresh_lock(account.data_dir):
+        return False
+    age = account.copy_age()
+    return age is None or age > account.profile.sync_minutes * 60
 
 
 @click.command()
@@ -119,7 +134,7 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
       crm --json find ivan@example.com
       crm find Petrov | cut -f2          # piped: one contact per line, tab-separated
     """
-    account = ctx.account
+    account = ctx.read_account
     found = crm.find(account, " ".join(query), limit=limit)
     names = group_names(account)
     data = [contact_dict(c, names) for c in found]

@@ -17,6 +17,7 @@ from contacts_crm.cli.output import (
     emit,
     group_names,
     pass_ctx,
+    started,
     table,
 )
 from contacts_crm.contact.editing import Edit, with_error
@@ -121,7 +122,7 @@ def show(ctx: Ctx, query: tuple[str, ...]) -> None:
       crm show Petrov
       crm --json show people/c123
     """
-    shown = uc.show_contact(ctx.account, " ".join(query))
+    shown = uc.show_contact(ctx.read_account, " ".join(query))
     data = shown.to_dict()
 
     def human() -> None:
@@ -279,6 +280,10 @@ def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
       crm delete people/c123 people/c456 --yes
     """
     account = ctx.account
+    again = uc.delete_again(account, queries)
+    if again is not None:
+        _said_deleted(ctx, again)
+        return
     contacts = uc.to_delete(account, queries)
     if not yes:
         names = "\n".join(
@@ -290,7 +295,13 @@ def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
         click.echo(names, err=True)
         confirm(_("Delete them?"), yes=False,
                 refused=_("{n} contact(s) not deleted").format(n=len(contacts)))  # fmt: skip
-    result = uc.delete_contacts(account, contacts, force=force)
+    result = uc.delete_contacts(
+        account, contacts, force=force, queries=queries, on_start=started(ctx, "delete")
+    )
+    _said_deleted(ctx, result)
+
+
+def _said_deleted(ctx: Ctx, result: uc.Deleted) -> None:
     emit(
         ctx,
         result.to_dict(),

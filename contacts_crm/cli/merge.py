@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm.cli.output import Ctx, ask, emit, pass_ctx
+from contacts_crm.cli.output import Ctx, ask, emit, pass_ctx, started
 from contacts_crm.errors import UsageError
 from contacts_crm.i18n import _
 from contacts_crm.usecases import duplicates as dup
@@ -34,6 +34,15 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
         if queries:
             raise UsageError(_("--undo takes only the operation id"), hint="crm merge --undo OP")
         done = uc.undo_merge(ctx.account, undo)
+        if done.already:
+            emit(
+                ctx,
+                done.to_dict(),
+                _("Merge {op} was already undone (operation {undo}); nothing to do").format(
+                    op=undo, undo=done.op_id
+                ),
+            )
+            return
         emit(
             ctx,
             done.to_dict(),
@@ -51,7 +60,9 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
             _("merge takes two contacts"),
             hint=_('crm merge A B  (e.g. crm merge Petrov "+7 916 123-45-67")'),
         )
-    result = uc.merge(ctx.account, queries[0], queries[1], into=into)
+    result = uc.merge(
+        ctx.account, queries[0], queries[1], into=into, on_start=started(ctx, "merge")
+    )
     _show_merge(ctx, result)
 
 

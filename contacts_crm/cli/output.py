@@ -77,6 +77,7 @@ class Ctx:
     format: str | None = None  # set by --format (output_options)
     output: str | None = None  # set by --output (output_options)
     config: Any = field(default=None, repr=False)  # the configuration main() read, if any
+    finish_interrupted: bool = True  # finish interrupted operations when the account opens
     _account: Any = field(default=None, repr=False)
 
     @property
@@ -86,12 +87,29 @@ class Ctx:
 
             # main() set the language from this profile already (cli/main.py)
             self._account = Account.open(self.profile, config=self.config)
+            if self.finish_interrupted:
+                finish_interrupted(self._account)
         return self._account
+
+    @property
+    def read_account(self) -> Any:
+        """The account for a call-screen read (card, find, show, journal): it answers
+        from the local copy at once, however old; ``close`` then says how old and
+        starts its refresh in the background (cli/stale.py)."""
+        account = self.account
+        account.answer_from_copy = True
+        return account
 
     def close(self) -> None:
         if self._account is not None:
-            self._account.close()
-            self._account = None
+            account, self._account = self._account, None
+            try:
+                if account.stale_for is not None:
+                    from contacts_crm.cli.stale import say_age_and_refresh
+
+                    say_age_and_refresh(account)
+            finally:
+                account.close()
 
     @property
     def fmt(self) -> str:
@@ -126,6 +144,58 @@ class FilePath(click.Path):
 
 
 FILE = FilePath()
+
+
+UNDO_COMMANDS = {
+    "merge": "crm merge --undo {op}",
+    "delete": "crm undo {op}",
+    "undelete": "crm undo {op}",
+    "group_members": "crm undo {op}",
+}
+
+
+def started(ctx: Ctx, kind: str) -> Any:
+    """The ``on_start`` of a durable operation: its id (and how to undo it) on
+    stderr before the first write, so a kill leaves the id on screen."""
+
+    def say(op_id: str) -> None:
+        undo = UNDO_COMMANDS.get(kind, "crm undo {op}").format(op=op_id)
+        click.echo(_("Operation {op} (undo: {undo})").format(op=op_id, undo=undo), err=True)
+
+    return say
+
+
+def finish_interrupted(account: Any) -> None:
+    """Finish what an interrupted command left (account/operations.py), saying so.
+
+    Offline, it waits for the next command: the operation stays in the journal."""
+    from contacts_crm.account import operations as ops
+    from contacts_crm.errors import UnavailableError
+
+    try:
+        if not ops.any_open(account):  # a look without opening the journal for good
+            return
+        ops.finish_pending(account, notice=_interrupted)
+    except UnavailableError as exc:
+        click.echo(_("Interrupted work waits for the connection: {why}").format(
+            why=exc.message), err=True)  # fmt: skip
+
+
+def _interrupted(op: Any) -> None:
+    click.echo(
+        _("Finishing the {what} interrupted on {when} (operation {op})").format(
+            what=kind_word(op.kind), when=op.at[:16].replace("T", " "), op=op.op_id
+        ),
+        err=True,
+    )
+
+
+def kind_word(kind: str) -> str:
+    """An operation's kind in the office's language."""
+    words = {"merge": _("merge"), "delete": _("delete"), "undelete": _("undelete"),
+             "undo": _("undo"), "group_members": _("group change"),
+             "import_undo": _("import undo"), "phone_fix": _("phone fix")}  # fmt: skip
+    return words.get(kind, kind)
 
 
 def _isatty(stream: Any) -> bool:

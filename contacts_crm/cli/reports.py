@@ -199,7 +199,8 @@ def callbacks(
     Listed: a call-back date that has come; an interested call with no order
     after N days; a client not contacted for longer than its group's
     stay-in-touch interval (templates/reports/stay_in_touch.toml); a lead
-    never contacted at all.
+    never contacted at all; missed calls nobody returned (reported to
+    crm serve by the phones and the PBX), one line per caller.
 
     \b
     Examples:
@@ -211,7 +212,10 @@ def callbacks(
     """
     if days is not None and days < 0:
         raise UsageError(f"--days must be 0 or more, got {days}")
-    items = callbacks_report(ctx.account, days=days, group=group, today=_today(as_of))
+    from contacts_crm.usecases.calls import missed_calls
+
+    items = callbacks_report(ctx.account, days=days, group=group, today=_today(as_of),
+                             missed=missed_calls(ctx.account))  # fmt: skip
     view = callbacks_view(items)
     if ctx.fmt == "table":  # the terminal: fewer columns, the phone readable
         rows = [[c.name, format_national(c.phone) if c.phone else "", reason_words(c.reason),

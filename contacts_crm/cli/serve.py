@@ -65,7 +65,9 @@ def serve(click_ctx: click.Context, host: str, port: int, cert: str | None, key:
     from contacts_crm.web.server import serve as run_server
 
     ctx: Ctx = click_ctx.obj
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    from contacts_crm import logs
+
+    logs.setup(logging.WARNING)  # tracebacks without messages: no client data in the log
     logging.getLogger("contacts_crm.web.access").setLevel(
         logging.WARNING if quiet else logging.INFO
     )
@@ -89,6 +91,7 @@ def serve(click_ctx: click.Context, host: str, port: int, cert: str | None, key:
     signal.signal(signal.SIGTERM, stop)
     click.echo(_("Bringing the local copy up to date…"), err=True)
     try:
+        ctx.finish_interrupted = False  # the server's writer thread finishes them (web/office.py)
         run_server(ctx.account, host=host, port=port, cert=cert, key=key,
                    sync_interval=float(sync_seconds), on_ready=ready)  # fmt: skip
     except KeyboardInterrupt:
@@ -195,7 +198,7 @@ def user_remove(ctx: Ctx, name: str) -> None:
 # ------------------------------------------------------------------ tokens
 @serve.group()
 def token() -> None:
-    """Tokens for office PBXes asking /cid for a caller's name.
+    """Tokens for PBXes and phones: caller ID (/cid) and call events (/events/call).
 
     \b
     Examples:
@@ -224,6 +227,10 @@ def token_add(ctx: Ctx, name: str) -> None:
             + "\n"
             + _("PBX lookup URL: {url}").format(
                 url=f"http://THIS-PC:8765/cid?number=NUMBER&token={value}"
+            )
+            + "\n"
+            + _("Call events URL (POST): {url}").format(
+                url=f"http://THIS-PC:8765/events/call?token={value}"
             )
         ),
     )

@@ -12,7 +12,14 @@ from typing import Any
 from contacts_crm.account.connected import Account
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact, EmailEntry, PhoneEntry
-from contacts_crm.errors import AmbiguousError, InputError, NotFoundError, Problem, UsageError
+from contacts_crm.errors import (
+    AmbiguousError,
+    FieldError,
+    InputError,
+    NotFoundError,
+    Problem,
+    UsageError,
+)
 from contacts_crm.i18n import _
 
 # ------------------------------------------------------------------- finding
@@ -26,13 +33,18 @@ def find(account: Account, query: str, *, limit: int = 50) -> list[Contact]:
     ``limit`` (1 to MAX_RESULTS) caps the results of a text search.
     """
     if not 1 <= limit <= MAX_RESULTS:
-        raise UsageError(f"--limit must be from 1 to {MAX_RESULTS:,}, got {limit}")
+        raise FieldError("limit", "range", _("the number of results must be from 1 to {high:,}, "
+                         "got {got}").format(high=MAX_RESULTS, got=limit),
+                         high=MAX_RESULTS, got=limit)  # fmt: skip
     account.ensure_synced()
     if not query.strip():
         raise UsageError(
             _("empty search"), hint=_("give a phone number, a name, an email or a company")
         )
-    return account.contacts.find(query, limit=limit)
+    found = account.contacts.find(query, limit=limit)
+    if not found and account.catch_up():  # a stale copy may lack a client added elsewhere
+        found = account.contacts.find(query, limit=limit)
+    return found
 
 
 def resolve(account: Account, query: str) -> Contact:
@@ -108,10 +120,10 @@ def add_contact(
     entries: list[PhoneEntry] = []
     for raw in phone_numbers:
         if not raw.strip():
-            problems.append(Problem(_("an empty phone number"), column="--phone"))
+            problems.append(Problem(_("an empty phone number"), field="phone"))
         for phone in phones.normalize_cell(raw, account.profile.region):
             if phone.e164 is None:
-                problems.append(Problem(f"{raw!r}: {phone.problem}", column="--phone"))
+                problems.append(Problem(f"{raw!r}: {phone.problem}", field="phone"))
             else:
                 entries.append(PhoneEntry(phone.value, "mobile"))
     mails = []
@@ -119,7 +131,7 @@ def add_contact(
         value = raw.strip().lower()
         if "@" not in value or value.startswith("@") or value.endswith("@"):
             message = _("{value!r} is not an email address").format(value=raw)
-            problems.append(Problem(message, column="--email"))
+            problems.append(Problem(message, field="email"))
         else:
             mails.append(EmailEntry(value, "work"))
     group_names: list[str] = []
@@ -127,7 +139,7 @@ def add_contact(
         try:
             group_names.append(group_resource(account, g))
         except NotFoundError as exc:
-            problems.append(Problem(exc.message, column="--group"))
+            problems.append(Problem(exc.message, field="group"))
     shared = False
     if not allow_duplicate:
         for entry in entries:
@@ -138,16 +150,17 @@ def add_contact(
                         _("{number} already belongs to {name} ({rn})").format(
                             number=entry.value, name=other.display_name, rn=other.resource_name
                         ),
-                        column="--phone",
+                        field="phone",
                     )
                 )
     if problems:
         raise InputError(
             _("cannot add {name!r}").format(name=name or organization),
             problems,
-            hint=_("use --allow-duplicate if the phone really is shared")
+            hint=_("if the phone really is shared, add the contact allowing duplicates")
             if shared
             else _("fix the values above and run the command again"),
+            reason="shared_phone" if shared else None,
         )
     given, family = split_name(name)
     contact = Contact(
