@@ -56,7 +56,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "imports": ("import", "export", "restore"),
     "reports": ("summary", "callbacks", "activity"),
     "profiles": ("profile", "config", "login"),
-    "history": ("undelete",),
+    "history": ("undelete", "undo"),
     "manage": ("list", "show", "edit", "delete"),
     "merge": ("merge", "duplicates"),
     "serve": ("serve",),
@@ -140,7 +140,11 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
 
 
 def report_error(exc: CrmError, as_json: bool) -> int:
-    """Print a known error (one line, its details, the hint); return its exit code."""
+    """Print a known error (one line, its details, the hint) in the command line's
+    words (cli/wording.py: its option names); return its exit code."""
+    from contacts_crm.cli.wording import for_cli
+
+    exc = for_cli(exc)
     if as_json:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2))
         return int(exc.exit_code)
