@@ -118,6 +118,7 @@ def add_contact(
     another contact already has (unless ``allow_duplicate``).
     """
     account.ensure_synced()
+    account.finish_creates()  # creates an interrupted run left: never sent twice
     problems: list[Problem] = []
     if not name.strip() and not organization.strip():
         problems.append(Problem(_("a contact needs a name or a company"), column="NAME"))
@@ -151,6 +152,24 @@ def add_contact(
                 to_create.append(" ".join(g.split()))
             else:
                 problems.append(Problem(exc.message, field="group"))
+    given, family = split_name(name)
+
+    def build() -> Contact:
+        return Contact(
+            given_name=given,
+            family_name=family,
+            phones=entries,
+            emails=mails,
+            organization=organization.strip(),
+            title=title.strip(),
+            notes=notes,
+            groups=[MY_CONTACTS, *group_names],
+        )
+
+    if not problems and not to_create:
+        again = account.contacts.landed_as(build().to_person())
+        if again is not None:
+            return Contact.from_person(again)  # this very add, interrupted after it landed
     shared = False
     if not allow_duplicate:
         for entry in entries:
@@ -175,17 +194,7 @@ def add_contact(
         )
     for g in dict.fromkeys(to_create):  # every value is good: the groups can be made now
         group_names.append(str(create_group(account, g)["resourceName"]))
-    given, family = split_name(name)
-    contact = Contact(
-        given_name=given,
-        family_name=family,
-        phones=entries,
-        emails=mails,
-        organization=organization.strip(),
-        title=title.strip(),
-        notes=notes,
-        groups=[MY_CONTACTS, *group_names],
-    )
+    contact = build()
     created = account.contacts.create(contact.to_person())
     return Contact.from_person(created)
 
