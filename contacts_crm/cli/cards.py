@@ -81,7 +81,7 @@ def card(ctx: Ctx, query: tuple[str, ...], dialer: bool) -> None:
       crm card "+7 916 123-45-67"
       crm card Petrov --dialer
     """
-    contact, text = card_view.show_card(ctx.account, " ".join(query), dialer=dialer)
+    contact, text = card_view.show_card(ctx.read_account, " ".join(query), dialer=dialer)
     emit(
         ctx,
         {
@@ -355,7 +355,7 @@ def journal_show(ctx: Ctx, query: tuple[str, ...]) -> None:
       crm journal Petrov
       crm journal Petrov | grep "price list"
     """
-    contact, events = card_view.history(ctx.account, " ".join(query))
+    contact, events = card_view.history(ctx.read_account, " ".join(query))
     data = {
         "resourceName": contact.resource_name,
         "name": contact.display_name,

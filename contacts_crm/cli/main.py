@@ -139,7 +139,11 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
 
 
 def report_error(exc: CrmError, as_json: bool) -> int:
-    """Print a known error (one line, its details, the hint); return its exit code."""
+    """Print a known error (one line, its details, the hint) in the command line's
+    words (cli/wording.py: its option names); return its exit code."""
+    from contacts_crm.cli.wording import for_cli
+
+    exc = for_cli(exc)
     if as_json:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2))
         return int(exc.exit_code)

@@ -20,7 +20,7 @@ from contacts_crm.account.journal import now
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.defaults import DEFAULT_REGION
-from contacts_crm.errors import InputError, UsageError
+from contacts_crm.errors import FieldError, InputError
 from contacts_crm.files.readers import read_bytes, read_source, read_tables
 from contacts_crm.files.table import Row, Table
 from contacts_crm.i18n import _
@@ -189,8 +189,9 @@ def import_file(
     """
     opts = options or ImportOptions()
     if opts.on_duplicate not in DUPLICATE_POLICIES:
-        raise UsageError(_("--on-duplicate must be one of {choices}").format(
-            choices=", ".join(DUPLICATE_POLICIES)))  # fmt: skip
+        choices = ", ".join(DUPLICATE_POLICIES)
+        raise FieldError("on_duplicate", "choices", _("what to do with a duplicate must be one "
+                         "of {choices}").format(choices=choices), choices=choices)  # fmt: skip
     region = opts.region or account.profile.region
     with collector.paused():  # read, normalise, plan: the CPU phase
         if is_sheet_url(path):

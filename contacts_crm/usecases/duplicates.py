@@ -14,7 +14,7 @@ from typing import Any
 from contacts_crm.account.connected import Account
 from contacts_crm.contact.duplicates import REASONS, DuplicateGroup, group_shared
 from contacts_crm.contact.model import Contact
-from contacts_crm.errors import UsageError
+from contacts_crm.errors import FieldError
 from contacts_crm.i18n import _
 from contacts_crm.usecases.merge import Merged, merge
 
@@ -49,12 +49,11 @@ def parse_by(text: str | None) -> list[str]:
     wanted = [w.strip().lower() for w in text.split(",") if w.strip()]
     bad = [w for w in wanted if w not in REASONS]
     if bad or not wanted:
-        raise UsageError(
-            _("--by {text!r}: unknown reason {bad}").format(
-                text=text, bad=", ".join(bad) or _("(none)")
-            ),
-            hint=_("use any of phone,email,name separated by commas"),
-        )
+        shown = ", ".join(bad) or _("(none)")
+        raise FieldError(
+            "reasons", "unknown", _("{text!r}: unknown reason {bad}").format(text=text, bad=shown),
+            hint=_("use any of phone,email,name separated by commas"), text=text, bad=shown,
+        )  # fmt: skip
     return wanted
 
 

@@ -16,7 +16,7 @@ from contacts_crm.account.connected import Account
 from contacts_crm.card import grammar
 from contacts_crm.card.wording import Labels
 from contacts_crm.contact.model import Contact
-from contacts_crm.errors import InputError, NotFoundError, Problem, UsageError
+from contacts_crm.errors import FieldError, InputError, NotFoundError, Problem, UsageError
 from contacts_crm.files import writers as fmt
 from contacts_crm.files.output import DEFAULT_MODE, check_output, file_mode
 from contacts_crm.i18n import _
@@ -74,7 +74,9 @@ def export(
     read it). ``widths`` (most e-mails, phones, addresses on one contact) sizes
     Google's CSV header; without it the contacts are read into memory to find it."""
     if format not in FORMATS:
-        raise UsageError(_("--format must be one of {choices}").format(choices=", ".join(FORMATS)))
+        choices = ", ".join(FORMATS)
+        raise FieldError("format", "choices", _("the format must be one of {choices}").format(
+            choices=choices), choices=choices)  # fmt: skip
     path = check_output(path)
     counted = _Counted(contacts)
     group_list = list(groups or [])

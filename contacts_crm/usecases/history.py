@@ -135,7 +135,8 @@ def undelete(
                     name=gone.name
                 ),
                 problems,
-                hint=_("merge by hand, or pass --allow-duplicate to restore it anyway"),
+                hint=_("merge by hand, or bring it back allowing duplicates"),
+                reason="shared_phone_undelete",
             )
     who = (by or account.profile.user or "").strip() or None
     plan = ops.Plan(

@@ -25,7 +25,7 @@ from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import new_op_id
 from contacts_crm.card.contact_merge import merged_person
 from contacts_crm.contact.model import WRITABLE, Contact, three_way
-from contacts_crm.errors import NotFoundError, UsageError
+from contacts_crm.errors import FieldError, NotFoundError, UsageError
 from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings
 from contacts_crm.usecases.contacts import resolve
@@ -86,10 +86,10 @@ def merge(
     if into is not None:
         keep = resolve(account, into)
         if keep.resource_name not in (a.resource_name, b.resource_name):
-            raise UsageError(
-                _("--into {into!r} is neither of the two contacts").format(into=into),
-                hint=_("name one of the two contacts being merged"),
-            )
+            raise FieldError(
+                "into", "not_either", _("{into!r} is neither of the two contacts").format(
+                    into=into), hint=_("name one of the two contacts being merged"), into=into,
+            )  # fmt: skip
         if keep.resource_name == b.resource_name:
             a, b = b, a
     rn_a, rn_b = a.resource_name or "", b.resource_name or ""

@@ -26,7 +26,7 @@ from contacts_crm.account.journal import new_op_id
 from contacts_crm.card.events import JournalEvent
 from contacts_crm.contact.model import Contact, PhoneEntry
 from contacts_crm.contact.phone_fix import Clash, plan_fix, tail_clashes, undo_changes
-from contacts_crm.errors import NotFoundError, UsageError
+from contacts_crm.errors import FieldError, NotFoundError, UsageError
 from contacts_crm.i18n import _
 from contacts_crm.usecases.manage import contact_event, summary_event
 
@@ -70,10 +70,10 @@ class PhoneReport:
 def check_region(region: str) -> str:
     code = region.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise UsageError(
-            _("--region {region!r} is not a country code").format(region=region),
-            hint=_("use a two-letter code such as RU, TR, GB or US"),
-        )
+        raise FieldError(
+            "region", "unknown", _("{region!r} is not a country code").format(region=region),
+            hint=_("use a two-letter code such as RU, TR, GB or US"), region=region,
+        )  # fmt: skip
     return code
 
 
