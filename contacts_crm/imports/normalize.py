@@ -91,6 +91,9 @@ NOTICE_KINDS = {
     "cleaned": "values cleaned",
     "truncated": "values cut to the People API's limits",
     "error-cell": "Excel error cells (value left out)",
+    "vcard-notes": "vCard values kept in the notes",
+    "vcard-skipped": "vCard photos, sounds and keys skipped",
+    "vcard-damaged": "damaged vCard lines and cards",
 }
 
 

@@ -147,6 +147,8 @@ def _marked() -> None:  # pragma: no cover - never called: marks the titles for 
         _("rows rejected"), _("rows to check"), _("phones moved to the notes"),
         _("e-mails refused (moved to the notes)"), _("values cleaned"),
         _("values cut to the People API's limits"), _("Excel error cells (value left out)"),
+        _("vCard values kept in the notes"), _("vCard photos, sounds and keys skipped"),
+        _("damaged vCard lines and cards"),
         _("possible duplicates (imported as separate contacts)"),
         _("groups that will be created"), _("Row"), _("Action"), _("Reason"), _("Name"),
         _("Company"), _("Phones"), _("E-mails"), _("Matched contact"), _("Review"),

@@ -151,6 +151,10 @@ def read_records(
 ) -> tuple[Mapping, list[ImportRecord]]:
     """Every data row of the file, normalised."""
     table, mapping = read_file(path, sheet=sheet, mapping_file=mapping_file, tables=tables)
+    if table.kind == "vcard":
+        from contacts_crm.imports.vcard_record import card_record
+
+        return mapping, [card_record(c, region, mapping.placeholders) for c in table.cards]
     csv = table.kind == "csv"
     return mapping, [normalize_row(r, mapping, region, csv=csv) for r in data_rows(table, mapping)]
 
