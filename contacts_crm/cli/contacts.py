@@ -195,6 +195,9 @@ def add(
         notes=note,
         allow_duplicate=allow_duplicate,
     )
+    guess = crm.name_guess_note(name)
+    if guess:
+        click.echo(guess, err=True)
     data = contact_dict(contact, group_names(account))
     emit(
         ctx,

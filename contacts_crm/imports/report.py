@@ -90,6 +90,7 @@ PROBLEM_TITLES = {
     "review": "rows to check",
     **NOTICE_KINDS,
     "possible-duplicate": "possible duplicates (imported as separate contacts)",
+    "merged": "rows merged with another row of the file (every name, phone and e-mail kept)",
     "new-group": "groups that will be created",
 }
 
@@ -147,9 +148,11 @@ def _marked() -> None:  # pragma: no cover - never called: marks the titles for 
         _("rows rejected"), _("rows to check"), _("phones moved to the notes"),
         _("e-mails refused (moved to the notes)"), _("values cleaned"),
         _("values cut to the People API's limits"), _("Excel error cells (value left out)"),
-        _("vCard values kept in the notes"), _("vCard photos, sounds and keys skipped"),
+        _("names whose word order is a guess"), _("vCard values kept in the notes"),
+        _("vCard photos, sounds and keys skipped"),
         _("damaged vCard lines and cards"),
         _("possible duplicates (imported as separate contacts)"),
+        _("rows merged with another row of the file (every name, phone and e-mail kept)"),
         _("groups that will be created"), _("Row"), _("Action"), _("Reason"), _("Name"),
         _("Company"), _("Phones"), _("E-mails"), _("Matched contact"), _("Review"),
         _("Warnings"),

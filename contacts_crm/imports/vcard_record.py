@@ -26,8 +26,9 @@ from contacts_crm.imports.normalize import (
     _bounded_notes,
     clean_name,
     clean_text,
+    name_guessed,
     split_emails,
-    split_full_name,
+    split_full_name_parts,
     split_groups,
 )
 from contacts_crm.imports.said import said
@@ -57,7 +58,8 @@ _APPLE_LABEL = re.compile(r"^_\$!<(.+)>!\$_$")
 _APPLE_PHONE = {
     "mobile": "mobile", "iphone": "mobile", "home": "home", "work": "work", "main": "main",
     "homefax": "homeFax", "workfax": "workFax", "otherfax": "otherFax", "pager": "pager",
-    "other": "other", "school": "other",
+    "other": "other", "school": "other", "googlevoice": "googleVoice", "workmobile": "workMobile",
+    "workpager": "workPager",
 }  # fmt: skip
 _APPLE_EMAIL = {"home": "home", "work": "work", "other": "other", "school": "other"}
 _APPLE_WORDS = {"homepage": "Home page", "anniversary": "Anniversary"}
@@ -153,7 +155,7 @@ def card_record(card: VCard, region: str, skip: frozenset[str] = frozenset()) ->
     phones: list[tuple[bool, str, str]] = []  # (pref, value, type)
     emails: list[tuple[bool, str, str]] = []
     addresses: list[tuple[bool, Address]] = []
-    label_texts: dict[str, str] = {}
+    label_texts: dict[str, list[str]] = {}
     for p in card.props:
         label = labels.get(p.group, "")
         if p.name in _SKIPPED or p.binary:
@@ -161,7 +163,7 @@ def card_record(card: VCard, region: str, skip: frozenset[str] = frozenset()) ->
                 skipped.append(p.name)
             continue
         if p.name == "LABEL":
-            label_texts.setdefault(address_type(p.types), clean_text(p.text()))
+            label_texts.setdefault(address_type(p.types, label), []).append(clean_text(p.text()))
             continue
         if p.name in _IGNORED:
             continue
@@ -206,9 +208,7 @@ def card_record(card: VCard, region: str, skip: frozenset[str] = frozenset()) ->
             if value:
                 emails.append((p.pref, value, email_type(p.types, label)))
         elif p.name == "ADR":
-            address = _address(p, label)
-            if address is not None:
-                addresses.append((p.pref, address))
+            addresses.append((p.pref, _address(p, label)))
         elif p.name == "NOTE":
             if value:
                 notes.append(value)
@@ -233,12 +233,13 @@ def card_record(card: VCard, region: str, skip: frozenset[str] = frozenset()) ->
                 "{ref} ({header}): {value!r} is not a valid e-mail (kept in notes)",
                 ref=ref, header="EMAIL", value=b))  # fmt: skip
     for _pref, a in sorted(addresses, key=lambda x: not x[0]):
-        if not a.formatted and a.type in label_texts:
-            a.formatted = " ".join(label_texts.pop(a.type).split())
-        if a not in rec.addresses:
+        if not a.formatted and label_texts.get(a.type):
+            a.formatted = " ".join(label_texts[a.type].pop(0).split())
+        if a != Address(type=a.type) and a not in rec.addresses:
             rec.addresses.append(a)
-    for kind, text in label_texts.items():  # a LABEL without its ADR is the address itself
-        rec.addresses.append(Address(formatted=" ".join(text.split()), type=kind))
+    for kind, texts in label_texts.items():  # a LABEL without its ADR is the address itself
+        for text in texts:
+            rec.addresses.append(Address(formatted=" ".join(text.split()), type=kind))
     _names(rec, full, extra, to_notes)
     if to_notes:
         names = ", ".join(dict.fromkeys(to_notes))
@@ -259,7 +260,10 @@ def _names(rec: ImportRecord, full: str, extra: list[str], to_notes: list[str]) 
     if not (rec.given_name or rec.family_name or rec.middle_name):
         if full.casefold() == rec.organization.casefold():
             return  # a company's card: FN repeats ORG (vCard requires a FN)
-        rec.given_name, rec.family_name, rec.middle_name = split_full_name(full)
+        parts = split_full_name_parts(full)
+        rec.given_name, rec.family_name, rec.middle_name = parts.given, parts.family, parts.middle
+        if not parts.sure:
+            name_guessed(rec, said("card {n}", n=rec.row), "FN", full, parts)
         return
     mine = " ".join(p for p in (rec.given_name, rec.middle_name, rec.family_name) if p)
     said_words = set(full.casefold().replace(",", " ").split())
@@ -272,12 +276,11 @@ def _names(rec: ImportRecord, full: str, extra: list[str], to_notes: list[str]) 
         to_notes.append("FN")
 
 
-def _address(p: VProp, label: str) -> Address | None:
+def _address(p: VProp, label: str) -> Address:
+    """The ADR's parts (all empty when only its LABEL says the address)."""
     parts = [" ".join(clean_text(x).split()) for x in p.parts()] + [""] * 7
     pobox, ext, street, city, region, code, country = parts[:7]
     street_text = ", ".join(x for x in (street, ext, pobox) if x)
-    if not any((street_text, city, region, code, country)):
-        return None
     return Address(type=address_type(p.types, label), street=street_text, city=city,
                    region=region, postal_code=code, country=country)  # fmt: skip
 

@@ -374,7 +374,8 @@ def test_namesakes_with_different_phones_are_two_people(tmp_path, local_account)
             "different phones and e-mails; imported as a separate contact",
             "row 5: possible duplicate of a contact in the account (Анна Смирнова): same name "
             "and company, different phones and e-mails; imported as a separate contact",
-        ]
+        ],
+        "merged": ["row 4: merged into row 2 (same name and company)"],
     }
     account.sync()
     people = sorted((c.display_name, c.organization, tuple(p.value for p in c.phones))
