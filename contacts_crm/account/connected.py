@@ -1,4 +1,11 @@
-"""Account: a connected account — API client, local cache and journal.
+"""Account: a connected account, reached through its stores.
+
+``account.contacts`` (ContactStore: find, read, the one read-modify-write, the
+one create path, delete), ``account.groups`` (GroupStore: list, ensure,
+rename, delete), ``account.journal`` (the append-only journal) and the sync
+(``sync``, ``ensure_synced``, ``sync_status``). The People client and the local
+cache under them are this package's own: nothing outside ``account/`` touches
+them (an import-linter contract and tests/test_architecture.py say so).
 
 ``Account.open()`` gives the one for a configured profile (the embedded
 local account when nothing is configured); ``Account.from_service`` wraps
@@ -17,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from contacts_crm import config as cfg
 from contacts_crm.account.cache import Cache
+from contacts_crm.account.contacts import ContactStore
+from contacts_crm.account.groups import GroupStore
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
 from contacts_crm.account.people import PeopleClient, RetryPolicy
 from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
@@ -57,19 +66,59 @@ class SyncReport:
         return dict(vars(self))
 
 
+@dataclass(frozen=True)
+class SyncStatus:
+    """How fresh the local copy is."""
+
+    contacts: int  # contacts in the local copy
+    synced_at: str | None  # when it was last synced (ISO time), None if never
+    incremental: bool  # a sync token is kept: the next sync fetches only changes
+
+
 class Account:
-    """One account as the tool works with it."""
+    """One account as the tool works with it: its stores and its sync."""
 
     def __init__(
         self, client: PeopleClient, cache: Cache, profile: cfg.Profile, data_dir: Path
     ) -> None:
-        self.client = client
-        self.cache = cache
+        self._client = client
+        self._cache = cache
         self.profile = profile
         self.data_dir = data_dir
+        self.contacts = ContactStore(self, client, cache)
+        self.groups = GroupStore(self, client, cache)
         self._journal: Journal | None = None
         self._fresh = False  # the cache was checked for freshness in this session
         self._closers: list[Any] = []
+
+    # Under the stores: for account/ and tests only (tests/test_architecture.py
+    # fails on any use elsewhere in the package).
+    @property
+    def client(self) -> PeopleClient:
+        return self._client
+
+    @property
+    def cache(self) -> Cache:
+        return self._cache
+
+    def reader(self, profile: cfg.Profile | None = None) -> Account:
+        """A twin of this account for reading from another thread: the same client,
+        its own connection to the local copy (``profile`` replaces the profile)."""
+        prof = profile or self.profile
+        return Account(self._client, Cache(self._cache.path, region=prof.region), prof,
+                       self.data_dir)  # fmt: skip
+
+    @property
+    def synced(self) -> bool:
+        """True once a full sync has filled the local copy."""
+        return self._cache.synced
+
+    def sync_status(self) -> SyncStatus:
+        return SyncStatus(
+            contacts=self._cache.count(),
+            synced_at=self._cache.meta("synced_at"),
+            incremental=self._cache.sync_token is not None,
+        )
 
     # ---------------------------------------------------------- construction
     @classmethod
@@ -118,7 +167,7 @@ class Account:
     def connect(self) -> None:
         """Build the API connection now (credentials loaded, a stale token refreshed)
         instead of on the first request; AuthError when the profile is not logged in."""
-        service = self.client.service
+        service = self._client.service
         if isinstance(service, LazyService):
             service.build()
 
@@ -132,7 +181,7 @@ class Account:
         return self._journal
 
     def close(self) -> None:
-        self.cache.close()
+        self._cache.close()
         if self._journal is not None:
             self._journal.close()
         for closer in self._closers:
@@ -160,45 +209,45 @@ class Account:
         empty a copy of EMPTY_GUARD or more, is refused unless ``force``
         (ConflictError, exit 75); the local copy is left as it was.
         """
-        token = None if full else self.cache.sync_token
+        token = None if full else self._cache.sync_token
         expired = False
         try:
             # the changes this copy already holds as they are (e.g. an import's own
             # writes, remembered from the responses) are dropped page by page
-            result = self.client.list_all(
-                sync_token=token, progress=progress, keep=self.cache.differs if token else None
+            result = self._client.list_all(
+                sync_token=token, progress=progress, keep=self._cache.differs if token else None
             )
         except SyncTokenExpiredError:
             expired = True
-            result = self.client.list_all(progress=progress)
+            result = self._client.list_all(progress=progress)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        before = self.cache.count()
+        before = self._cache.count()
         if result.full:
-            gone = self.cache.missing({p["resourceName"] for p in result.persons})
+            gone = self._cache.missing({p["resourceName"] for p in result.persons})
             removed = len(gone)
         else:
-            removed = len(self.cache.etags(result.deleted)) if result.deleted else 0
+            removed = len(self._cache.etags(result.deleted)) if result.deleted else 0
         if not force:
             self._guard_removal(removed, before, full=result.full)
         if result.full:
             seen = _history().record_outside_edits(self, result.persons, gone)
-            self.cache.replace_all(result.persons, result.sync_token, now)
+            self._cache.replace_all(result.persons, result.sync_token, now)
             changed, deleted = len(result.persons), removed
         else:
             deleted = len(result.deleted)
             seen = _history().record_outside_edits(self, result.persons, result.deleted)
-            changed = self.cache.apply_changes(
+            changed = self._cache.apply_changes(
                 result.persons, result.deleted, result.sync_token, now
             )
         calls = result.calls
         if result.full or self._unknown_groups(result.persons):
             # groups change rarely: an incremental sync re-lists them only when a
             # contact names one the cache does not know ('crm group list' always does)
-            self.cache.set_groups(self.client.list_groups())
+            self._cache.set_groups(self._client.list_groups())
             calls += 1
         return SyncReport(
             full=result.full,
-            contacts=self.cache.count(),
+            contacts=self._cache.count(),
             changed=changed,
             deleted=deleted,
             calls=calls,
@@ -226,7 +275,7 @@ class Account:
         )
 
     def _unknown_groups(self, persons: list[dict[str, Any]]) -> bool:
-        known = {g["resourceName"] for g in self.cache.groups()}
+        known = {g["resourceName"] for g in self._cache.groups()}
         return (
             any(
                 m.get("contactGroupMembership", {}).get("contactGroupResourceName") not in known
@@ -244,7 +293,7 @@ class Account:
         ``sync_minutes`` gets one incremental sync first (once per Account).
         Offline, the local copy is used as it is.
         """
-        if not self.cache.synced:
+        if not self._cache.synced:
             self.sync(full=True)
             self._fresh = True
             return
@@ -252,7 +301,7 @@ class Account:
             return
         self._fresh = True
         max_age = self.profile.sync_minutes * 60
-        synced_at = self.cache.meta("synced_at")
+        synced_at = self._cache.meta("synced_at")
         if max_age <= 0 or synced_at is None:
             return
         age = (datetime.now(UTC) - datetime.fromisoformat(synced_at)).total_seconds()
@@ -277,7 +326,7 @@ class Account:
         """
         if outside_edits:
             _history().record_outside_edits(self, persons)
-        self.cache.upsert(persons)
+        self._cache.upsert(persons)
         return persons
 
 

@@ -32,6 +32,7 @@ def status(ctx: Ctx) -> None:
     """
     account = ctx.account
     account.connect()  # a Google profile: is it logged in (the token refreshed)?
+    status = account.sync_status()
     data = {
         "profile": account.profile.name,
         "kind": account.profile.kind,
@@ -40,9 +41,9 @@ def status(ctx: Ctx) -> None:
         "region": account.profile.region,
         "language": account.profile.language,
         "dataDir": str(account.data_dir),
-        "cachedContacts": account.cache.count(),
-        "lastSync": account.cache.meta("synced_at"),
-        "incrementalSync": account.cache.sync_token is not None,
+        "cachedContacts": status.contacts,
+        "lastSync": status.synced_at,
+        "incrementalSync": status.incremental,
     }
 
     def human() -> None:

@@ -577,7 +577,7 @@ def contact_dict(contact: Contact, group_names: dict[str, str] | None = None) ->
 
 
 def group_names(account: Any) -> dict[str, str]:
-    return dict(account.cache.group_names())
+    return dict(account.groups.names())
 
 
 @contextmanager

@@ -23,7 +23,6 @@ from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import now
 from contacts_crm.config import atomic_write
 from contacts_crm.contact.model import WRITABLE, three_way
-from contacts_crm.errors import UsageError
 from contacts_crm.imports.plan import IMPORT_KEY, NEW_GROUP, ImportPlan, PlanRow
 
 BATCH = 200
@@ -162,14 +161,14 @@ def recover_in_flight(account: Account, state: ImportState) -> int:
     """
     if not state.in_flight:
         return 0
-    found = account.client.find_landed(
+    found = account.contacts.find_landed(
         IMPORT_KEY,
         state.in_flight,
         sent_at=state.in_flight_sent,
         answered=False,
-        timeout=state.in_flight_timeout or account.client.request_timeout,
+        timeout=state.in_flight_timeout or account.contacts.request_timeout,
     )
-    account.remember(list(found.values()))
+    account.contacts.remember(list(found.values()))
     state.note_created({k: p["resourceName"] for k, p in found.items()}, account.data_dir)
     state.note_after(list(found.values()), account.data_dir)
     state.in_flight = []
@@ -192,7 +191,7 @@ def apply_plan(
     for start in range(0, len(todo), BATCH):
         chunk = todo[start : start + BATCH]
         keys = [r.key for r in chunk]
-        already = {k: c.resource_name for k in keys for c in account.cache.find_by_client_data(
+        already = {k: c.resource_name for k in keys for c in account.contacts.by_marker(
             IMPORT_KEY, k)}  # fmt: skip
         chunk = [r for r in chunk if r.key not in already]
         state.note_created({k: v for k, v in already.items() if v}, data_dir)
@@ -202,12 +201,12 @@ def apply_plan(
                 """Before every send: what may land, and when (saved before it goes)."""
                 state.in_flight = keys
                 state.in_flight_sent = time.time()
-                state.in_flight_timeout = account.client.request_timeout
+                state.in_flight_timeout = account.contacts.request_timeout
                 state.save(data_dir)
 
             persons = [_person(r, resolved, list(WRITABLE)) for r in chunk]
-            created = account.client.create_many(persons, marker_key=IMPORT_KEY, on_send=sending)
-            account.remember(created)
+            created = account.contacts.create_many(persons, marker_key=IMPORT_KEY,
+                                                   on_send=sending)  # fmt: skip
             pairs = {k: p["resourceName"] for p in created if (k := _key_of(p))}
             state.note_created(pairs, data_dir)
             state.note_after(created, data_dir)
@@ -231,9 +230,9 @@ def apply_plan(
             for r in chunk
             if r.match is not None and r.match.resource_name
         }
-        done = account.client.update_many(persons, mask, reapply=partial(_merge, bases, mask),
-                                           bases=bases)
-        account.remember(done)
+        planned = {p["resourceName"]: p for p in persons}
+        done = account.contacts.write_many(persons, mask, partial(_merge, bases, mask, planned),
+                                           bases=bases)  # fmt: skip
         state.note_after(done, data_dir)
         state.updated.extend(p["resourceName"] for p in done)
         state.save(data_dir)
@@ -248,11 +247,12 @@ def apply_plan(
 def _merge(
     bases: Mapping[str, dict[str, Any]],
     mask: Sequence[str],
-    intended: dict[str, Any],
+    planned: Mapping[str, dict[str, Any]],
     fresh: dict[str, Any],
 ) -> dict[str, Any] | None:
     """A planned update re-applied to a contact edited meanwhile (``three_way``);
     without the base it was planned from, the planned values of ``mask``."""
+    intended = planned[fresh["resourceName"]]
     base = bases.get(intended["resourceName"])
     if base is None:
         return {f: intended.get(f, []) for f in mask}
@@ -263,23 +263,12 @@ def _ensure_groups(account: Account, plan: ImportPlan, state: ImportState) -> di
     """Resource names of the plan's new groups, creating those that do not exist yet."""
     if not plan.new_groups:
         return {}
-    existing = {g.get("name", "").casefold(): g["resourceName"] for g in account.cache.groups()}
     out = {}
     for name in plan.new_groups:
-        rn = existing.get(name.casefold())
-        if rn is None:
-            try:
-                group = account.client.create_group(name)
-            except UsageError:  # made meanwhile on another device: the cache was behind
-                groups = account.client.list_groups()
-                account.cache.set_groups(groups)
-                existing = {g.get("name", "").casefold(): g["resourceName"] for g in groups}
-                rn = existing[name.casefold()]
-            else:
-                account.cache.put_group(group)
-                rn = group["resourceName"]
-                state.groups_created[name] = rn
-        out[NEW_GROUP + name] = rn
+        group = account.groups.ensure(name)  # made meanwhile elsewhere: taken as it is
+        if group.created:
+            state.groups_created[name] = group.resource_name
+        out[NEW_GROUP + name] = group.resource_name
     return out
 
 

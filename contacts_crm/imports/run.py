@@ -216,10 +216,10 @@ def import_file(
         resumed = state is not None
         if state is not None and not dry_run:
             recover_in_flight(account, state)
-        groups = {g.get("name", ""): g["resourceName"] for g in account.cache.groups()}
+        groups = {g.get("name", ""): g["resourceName"] for g in account.groups.all()}
         plan = plan_records(
-            records, account.cache.light_contacts(), import_id=import_id,
-            on_duplicate=opts.on_duplicate, groups=groups, load=account.cache.get,
+            records, account.contacts.light(), import_id=import_id,
+            on_duplicate=opts.on_duplicate, groups=groups, load=account.contacts.get,
         )  # fmt: skip
     if report:
         write_report(plan, report)
@@ -243,7 +243,7 @@ def import_duplicates(account: Account, import_id: str | None = None) -> dict[st
     """
     base = import_id.split("-")[:2] if import_id else None
     out = {}
-    for key, names in account.cache.client_data_duplicates(IMPORT_KEY).items():
+    for key, names in account.contacts.marker_duplicates(IMPORT_KEY).items():
         if base is None or key.split(":")[0].split("-")[:2] == base:
             out[key] = names
     return out

@@ -72,7 +72,7 @@ def undo_import(account: Account, import_id: str, *, force: bool = False) -> Und
 
 def _remove_created(account: Account, state: ImportState, report: UndoReport, force: bool) -> None:
     names = [rn for rn in dict.fromkeys(state.created.values()) if rn]
-    fresh = {p["resourceName"]: p for p in account.client.get_many(names)}
+    fresh = {p["resourceName"]: p for p in account.contacts.fetch_many(names)}
     report.gone += [rn for rn in names if rn not in fresh]
     doomed = []
     after = state.after_images(account.data_dir)
@@ -104,7 +104,7 @@ def _worked_on(account: Account, person: dict[str, Any], created: dict[str, Any]
 
 def _revert_updated(account: Account, state: ImportState, report: UndoReport) -> None:
     names = list(state.before)
-    fresh = {p["resourceName"]: p for p in account.client.get_many(names)}
+    fresh = {p["resourceName"]: p for p in account.contacts.fetch_many(names)}
     report.gone += [rn for rn in names if rn not in fresh]
     writes, mask = [], set()
     images = state.after_images(account.data_dir) if names else {}
@@ -124,29 +124,27 @@ def _revert_updated(account: Account, state: ImportState, report: UndoReport) ->
         return
     fields = [f for f in WRITABLE if f in mask]
 
-    def again(intended: dict[str, Any], now: dict[str, Any]) -> dict[str, Any] | None:
-        rn = intended["resourceName"]  # changed meanwhile: take back from the fresh copy
+    def again(now: dict[str, Any]) -> dict[str, Any] | None:
+        rn = now["resourceName"]  # changed meanwhile: take back from the fresh copy
         return revert(state.before[rn], images[rn], now, fields)
 
-    done = account.client.update_many(
-        [{f: w[f] for f in (*fields, "resourceName", "etag")} for w in writes], fields,
-        reapply=again, bases=fresh,
+    done = account.contacts.write_many(
+        [{f: w[f] for f in (*fields, "resourceName", "etag")} for w in writes], fields, again,
+        bases=fresh,
     )  # fmt: skip
-    account.remember(done)
     report.restored += [p["resourceName"] for p in done]
 
 
 def _remove_empty_groups(account: Account, state: ImportState, report: UndoReport) -> None:
     if not state.groups_created:
         return
-    groups = {g["resourceName"]: g for g in account.client.list_groups()}
+    groups = {g["resourceName"]: g for g in account.groups.fetch()}
     for name, rn in state.groups_created.items():
         group = groups.get(rn)
         if group is None:
             continue  # deleted already
         if int(group.get("memberCount", 0) or 0) == 0:
-            account.client.delete_group(rn)
-            account.cache.drop_group(rn)
+            account.groups.drop(rn)
             report.groups_removed.append(name)
         else:
             report.groups_kept.append(name)
@@ -157,8 +155,7 @@ def delete_journalled(account: Account, events: list[JournalEvent]) -> list[str]
     the account before it is in the journal; each entry is marked applied after."""
     account.journal.record(events)
     gone = [e.contact for e in events]
-    account.client.delete_many(gone)
-    account.cache.remove(gone)
+    account.contacts.delete_many(gone)
     for e in events:
         account.journal.mark_applied(e.op_id)
     return gone

@@ -89,12 +89,12 @@ def client_views(account: Account) -> Iterator[ClientView]:
     """
     account.ensure_synced()
     labels = card_settings(account.profile).labels  # the office's templates included, as on cards
-    names = user_group_names(account.cache.groups())
+    names = user_group_names(account.groups.all())
     facts = FactsCache(account.data_dir / FACTS_FILE, labels)
     named: dict[tuple[str, ...], tuple[str, ...]] = {}  # memberships -> user group names
     try:
         # card_rows: only the fields a view needs, no Person JSON decoded
-        for rn, shown, phone, member_of, notes in account.cache.card_rows():
+        for rn, shown, phone, member_of, notes in account.contacts.card_rows():
             groups = named.get(member_of)
             if groups is None:
                 groups = named[member_of] = user_groups(member_of, names)
@@ -108,7 +108,7 @@ def find_group(account: Account, group: str) -> str:
     """The exact name of a user group given any letter case; NotFoundError otherwise."""
     from contacts_crm.errors import NotFoundError
 
-    names = sorted(set(user_group_names(account.cache.groups()).values()))
+    names = sorted(set(user_group_names(account.groups.all()).values()))
     for name in [*names, NO_GROUP]:
         if name.casefold() == group.strip().casefold():
             return name

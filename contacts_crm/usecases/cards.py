@@ -53,7 +53,7 @@ from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings, group_rules
 from contacts_crm.usecases.card_view import history as history  # re-exported: reading a card
 from contacts_crm.usecases.card_view import show_card as show_card
-from contacts_crm.usecases.contacts import create_group, group_resource, resolve
+from contacts_crm.usecases.contacts import resolve
 
 WRITE_FIELDS = ["biographies", "memberships", "clientData"]
 
@@ -114,34 +114,31 @@ def _write(account: Account, rn: str, op: Operation) -> CardChange:
     settings = card_settings(account.profile)
     rules = group_rules()
     journal = account.journal
-    names = account.cache.group_names()
+    names = account.groups.names()
     pending = _pending_ops(journal, rn)
-    person = account.cache.person(rn)
     recorded: tuple[JournalEvent, ...] | None = None
     decision: CardWrite | None = None
-    written: dict[str, Any] = {}
-    for attempt in account.client.on_conflict(rn):
-        with attempt:
-            if person is None or attempt.retry_state.attempt_number > 1:
-                person = account.client.get(rn)
-            fresh = Contact.from_person(person)
-            decision = decide(fresh, op, settings=settings, rules=rules, names=names,
-                              pending=pending)  # fmt: skip
-            for landed in decision.landed:
-                journal.mark_applied(landed)
-            if decision.done:
-                written = person
-                break
-            memberships = _memberships(account, fresh.groups, decision, names)
-            if decision.events != recorded:
-                journal.record_attempt(op.op_id, decision.events, supersedes=decision.superseded)
-                recorded = decision.events
-            fresh.notes = decision.notes
-            fresh.groups = memberships
-            fresh.client_data[OPS_KEY] = decision.ops
-            body = {**fresh.to_person(WRITE_FIELDS), "resourceName": rn, "etag": person.get("etag")}
-            written = account.client.update(body, WRITE_FIELDS, base=person)
-    account.remember([written])
+
+    def operation(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
+        """The card write from ``person`` (run again on a fresh copy after a stale etag)."""
+        nonlocal recorded, decision
+        fresh = Contact.from_person(person)
+        decision = decide(fresh, op, settings=settings, rules=rules, names=names,
+                          pending=pending)  # fmt: skip
+        for landed in decision.landed:
+            journal.mark_applied(landed)
+        if decision.done:
+            return None
+        memberships = _memberships(account, fresh.groups, decision, names)
+        if decision.events != recorded:
+            journal.record_attempt(op.op_id, decision.events, supersedes=decision.superseded)
+            recorded = decision.events
+        fresh.notes = decision.notes
+        fresh.groups = memberships
+        fresh.client_data[OPS_KEY] = decision.ops
+        return fresh.to_person(WRITE_FIELDS), WRITE_FIELDS
+
+    written = account.contacts.write(rn, operation)
     journal.mark_applied(op.op_id)
     result = decision.result if decision is not None else None
     return CardChange(
@@ -153,7 +150,6 @@ def _write(account: Account, rn: str, op: Operation) -> CardChange:
         groups_removed=list(decision.leave) if decision else [],
         compacted=[r.line.text for r in result.removed] if result else [],
     )
-
 
 
 def _pending_ops(journal: Journal, rn: str) -> list[Operation]:
@@ -179,10 +175,7 @@ def _memberships(
     for name in decision.join:
         rn = by_name.get(name.casefold())
         if rn is None:  # a rule names a group this account does not have yet
-            try:
-                rn = str(create_group(account, name)["resourceName"])
-            except UsageError:  # created meanwhile by someone else
-                rn = group_resource(account, name)
+            rn = account.groups.ensure(name).resource_name
             names[rn] = name
             by_name[name.casefold()] = rn
         if rn not in out:
@@ -358,7 +351,7 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
     settings = card_settings(account.profile)
     labels = settings.labels
     odd = []
-    for contact in account.cache.contacts():
+    for contact in account.contacts.all():
         lines = card_grammar.unrecognised_lines(card_grammar.parse(contact.notes, labels))
         if lines:
             odd.append(
@@ -372,15 +365,10 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
             )
     journal = account.journal
     pending = [e for e in journal.pending() if e.seq == 0 and e.contact and e.kind in _CARD_KINDS]
-    fresh = (
-        {
-            p["resourceName"]: p
-            for p in account.client.get_many(list(dict.fromkeys(e.contact for e in pending)))
-        }
-        if pending
-        else {}
-    )
-    account.remember(list(fresh.values()))
+    contacts = account.contacts
+    fresh = {p["resourceName"]: p for p in
+             contacts.fetch_many(list(dict.fromkeys(e.contact for e in pending)))}  # fmt: skip
+    contacts.remember(list(fresh.values()))
     marked, rerun, superseded, unapplied = [], [], [], []
     for event in pending:
         person = fresh.get(event.contact)
@@ -430,7 +418,7 @@ def disagreements(account: Account) -> list[dict[str, Any]]:
             numbers[e.order_no] = numbers.get(e.order_no, 0) + 1
     out: list[dict[str, Any]] = []
     for rn, numbers in opened.items():
-        contact = account.cache.get(rn)
+        contact = account.contacts.get(rn)
         card = card_grammar.parse(contact.notes if contact else "", labels)
         summary = card.summary()
         for number, times in sorted(numbers.items()):

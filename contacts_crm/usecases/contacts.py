@@ -1,7 +1,7 @@
 """Use cases on contacts and groups: plain functions over an Account.
 
-Reads come from the cache (filled by the first sync); writes go through the
-PeopleClient and their responses go back into the cache.
+Reads come from the local copy (filled by the first sync) through the
+account's stores; writes go through them too (account.contacts, account.groups).
 """
 
 from __future__ import annotations
@@ -30,21 +30,11 @@ def find(account: Account, query: str, *, limit: int = 50) -> list[Contact]:
     if not 1 <= limit <= MAX_RESULTS:
         raise UsageError(f"--limit must be from 1 to {MAX_RESULTS:,}, got {limit}")
     account.ensure_synced()
-    q = query.strip()
-    if not q:
+    if not query.strip():
         raise UsageError(
             _("empty search"), hint=_("give a phone number, a name, an email or a company")
         )
-    if q.startswith("people/"):
-        contact = account.cache.get(q)
-        return [contact] if contact else []
-    if "@" in q and " " not in q:
-        return account.cache.find_by_email(q)
-    if phones.looks_like_phone(q):
-        found = account.cache.find_by_phone(q, account.profile.region)
-        if found:
-            return found
-    return account.cache.find_by_text(q, limit=limit)
+    return account.contacts.find(query, limit=limit)
 
 
 def resolve(account: Account, query: str) -> Contact:
@@ -66,7 +56,7 @@ def ambiguous(account: Account, query: str, found: Sequence[Contact]) -> Ambiguo
     Each contact is listed with its name, first number, groups and resource
     name; the hint says how to look at each one and how to merge them.
     """
-    by_id = account.cache.group_names()
+    by_id = account.groups.names()
     listed = []
     for c in found[:10]:
         number = c.phones[0].value if c.phones else _("no phone")
@@ -156,7 +146,7 @@ def add_contact(
     shared = False
     if not allow_duplicate:
         for entry in entries:
-            for other in account.cache.find_by_phone(entry.value):
+            for other in account.contacts.by_phone(entry.value):
                 shared = True
                 problems.append(
                     Problem(
@@ -186,47 +176,19 @@ def add_contact(
         notes=notes,
         groups=[MY_CONTACTS, *group_names],
     )
-    created = account.client.create(contact.to_person())
-    account.remember([created])
+    created = account.contacts.create(contact.to_person())
     return Contact.from_person(created)
 
 
 # ------------------------------------------------------------------- groups
 def groups(account: Account, *, refresh: bool = True) -> list[dict[str, Any]]:
     """Labels and the usable system groups, with member counts."""
-    if refresh or not account.cache.groups():
-        account.cache.set_groups(account.client.list_groups())
-    out = []
-    for g in account.cache.groups():
-        system = g.get("groupType") == "SYSTEM_CONTACT_GROUP"
-        if system and g["resourceName"] not in SYSTEM_GROUPS.values():
-            continue
-        out.append(
-            {
-                "name": g.get("formattedName") or g.get("name"),
-                "resourceName": g["resourceName"],
-                "members": int(g.get("memberCount") or 0),
-                "system": system,
-            }
-        )
-    return out
+    return account.groups.listing(refresh=refresh)
 
 
 def group_resource(account: Account, name: str) -> str:
     """The resource name of a group given by name (case-insensitive) or resource name."""
-    key = name.strip()
-    if key.startswith("contactGroups/"):
-        return key
-    if key.casefold() in SYSTEM_GROUPS:
-        return SYSTEM_GROUPS[key.casefold()]
-    for refresh in (False, True):
-        for g in groups(account, refresh=refresh):
-            if g["name"].casefold() == key.casefold():
-                return str(g["resourceName"])
-    raise NotFoundError(
-        _("no group named {name!r}").format(name=name),
-        hint=_("create it with: crm group create {name!r}").format(name=name),
-    )
+    return account.groups.resource(name)
 
 
 def create_group(account: Account, name: str) -> dict[str, Any]:
@@ -234,19 +196,14 @@ def create_group(account: Account, name: str) -> dict[str, Any]:
     clean = " ".join(name.split())
     if not clean:
         raise UsageError(_("a group needs a name"))
-    group = account.client.create_group(clean)
-    account.cache.put_group(group)
-    return group
+    return account.groups.create(clean)
 
 
 def rename_group(account: Account, old: str, new: str) -> dict[str, Any]:
     rn = group_resource(account, old)
     if rn in SYSTEM_GROUPS.values():
         raise UsageError(_("{name!r} is a system group and cannot be renamed").format(name=old))
-    current = next(g for g in account.cache.groups() if g["resourceName"] == rn)
-    group = account.client.rename_group(current, " ".join(new.split()))
-    account.cache.put_group(group)
-    return group
+    return account.groups.rename(rn, " ".join(new.split()))
 
 
 def delete_group(account: Account, name: str, *, delete_contacts: bool = False) -> str:
@@ -254,17 +211,5 @@ def delete_group(account: Account, name: str, *, delete_contacts: bool = False) 
     rn = group_resource(account, name)
     if rn in SYSTEM_GROUPS.values():
         raise UsageError(_("{name!r} is a system group and cannot be deleted").format(name=name))
-    members = [c.resource_name for c in account.cache.contacts() if rn in c.groups]
-    account.client.delete_group(rn, delete_contacts=delete_contacts)
-    account.cache.drop_group(rn)
-    if delete_contacts:
-        account.cache.remove(m for m in members if m)
-    else:
-        _refresh(account, [m for m in members if m])
+    account.groups.delete(rn, delete_contacts=delete_contacts)
     return rn
-
-
-def _refresh(account: Account, resource_names: list[str]) -> None:
-    if resource_names:
-        # the tool's own membership change (members.modify carries no stamp)
-        account.remember(account.client.get_many(resource_names), outside_edits=False)

@@ -61,7 +61,7 @@ def parse_by(text: str | None) -> list[str]:
 def duplicates(account: Account, by: Sequence[str] = REASONS) -> list[Found]:
     """Groups of likely duplicates (exact ones first), from the local copy."""
     account.ensure_synced()
-    contacts = list(account.cache.contacts())
+    contacts = list(account.contacts.all())
     by_rn = {c.resource_name: c for c in contacts}
     groups = find_duplicates(contacts, by, account.profile.region)
     return [Found(g, [by_rn[rn] for rn in g.members]) for g in groups]
@@ -69,7 +69,7 @@ def duplicates(account: Account, by: Sequence[str] = REASONS) -> list[Found]:
 
 def merge_group(account: Account, found: Found) -> list[Merged]:
     """Merge every other member of a group into its first (members gone meanwhile skipped)."""
-    live = [c for c in found.contacts if account.cache.get(c.resource_name or "") is not None]
+    live = [c for c in found.contacts if account.contacts.get(c.resource_name or "") is not None]
     if len(live) < 2:
         return []
     first = live[0].resource_name or ""

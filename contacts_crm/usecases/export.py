@@ -106,8 +106,8 @@ def _selection(
 ) -> tuple[list[Contact], list[dict[str, Any]], list[dict[str, Any]]]:
     """(contacts, all groups, the chosen group or []) for ``--group``."""
     account.ensure_synced()
-    groups = account.cache.groups()
-    contacts = list(account.cache.contacts())
+    groups = account.groups.all()
+    contacts = list(account.contacts.all())
     if group is None:
         return contacts, groups, []
     match = [g for g in groups if (g.get("name") or "").casefold() == group.casefold()]
@@ -158,31 +158,25 @@ def restore(account: Account, path: Path | str, *, force: bool = False) -> int:
     """
     doc = _load_backup(Path(path))
     account.ensure_synced()
-    done = account.cache.client_data_values(RESTORE_KEY)
-    if account.cache.count() > len(done) and not force:
+    done = account.contacts.marker_values(RESTORE_KEY)
+    held = account.contacts.count()
+    if held > len(done) and not force:
         raise UsageError(
-            _("the account already holds {n} contacts").format(n=account.cache.count()),
+            _("the account already holds {n} contacts").format(n=held),
             hint=_("restore into an empty account, or pass --force to add the backup's contacts"),
         )
-    existing = {
-        g.get("name", "").casefold(): g["resourceName"] for g in account.client.list_groups()
-    }
+    account.groups.refresh()  # the groups as the account has them now
     remap: dict[str, str] = {}
     for g in doc["groups"]:
         name = g.get("name", "")
         if g.get("groupType") == "SYSTEM_CONTACT_GROUP" or not name:
             remap[g["resourceName"]] = g["resourceName"]
             continue
-        if name.casefold() not in existing:
-            created = account.client.create_group(name)
-            account.cache.put_group(created)
-            existing[name.casefold()] = created["resourceName"]
-        remap[g["resourceName"]] = existing[name.casefold()]
+        remap[g["resourceName"]] = account.groups.ensure(name).resource_name
     have = set(done)
     todo = [p for p in doc["persons"] if p.get("resourceName") not in have]
     persons = [_restorable(p, remap) for p in todo]
-    restored = account.client.create_many(persons, marker_key=RESTORE_KEY)
-    account.remember(restored)
+    restored = account.contacts.create_many(persons, marker_key=RESTORE_KEY)
     return len(restored)
 
 

@@ -163,7 +163,7 @@ def undelete(
             Problem(_("{number} now belongs to {name} ({rn})").format(
                 number=p.value, name=other.display_name, rn=other.resource_name), column="phone")
             for p in gone.contact.phones
-            for other in account.cache.find_by_phone(p.value)
+            for other in account.contacts.by_phone(p.value)
         ]  # fmt: skip
         if problems:
             raise InputError(
@@ -173,10 +173,9 @@ def undelete(
                 problems,
                 hint=_("merge by hand, or pass --allow-duplicate to restore it anyway"),
             )
-    live = {g["resourceName"] for g in account.cache.groups()}
+    live = {g["resourceName"] for g in account.groups.all()}
     body, missing = restore_body(gone.person, live)
-    created = account.client.create(body)
-    account.remember([created])
+    created = account.contacts.create(body)
     who = (by or account.profile.user or "").strip() or None
     digest = hashlib.blake2b(gone.resource_name.encode(), digest_size=8).hexdigest()
     contact = Contact.from_person(created)

@@ -41,8 +41,8 @@ def find_duplicates(account: Account) -> list[Duplicate]:
     for state in list_states(account.data_dir):
         recorded.update(state.created)
     out = []
-    for key, names in account.cache.client_data_duplicates(IMPORT_KEY).items():
-        persons = {rn: p for rn in names if (p := account.cache.person(rn))}
+    for key, names in account.contacts.marker_duplicates(IMPORT_KEY).items():
+        persons = account.contacts.persons_of(names)
         if len(persons) < 2:
             continue
         keep = _keeper(account, key, list(persons), recorded)
@@ -61,7 +61,7 @@ def find_duplicates(account: Account) -> list[Duplicate]:
 def remove_extra_copies(account: Account, duplicates: list[Duplicate]) -> list[str]:
     """Delete the untouched extra copies (re-checked fresh), each journaled first."""
     names = [rn for d in duplicates for rn in (d.keep, *d.extra)]
-    fresh = {p["resourceName"]: p for p in account.client.get_many(names)} if names else {}
+    fresh = {p["resourceName"]: p for p in account.contacts.fetch_many(names)}
     doomed = []
     for d in duplicates:
         kept = fresh.get(d.keep)

@@ -89,7 +89,7 @@ def list_contacts(
     The local copy is brought up to date first (incremental: one call when
     little changed; pages of 1,000); offline, the local copy is listed as it is.
     """
-    if account.cache.synced:
+    if account.synced:
         try:
             account.sync()
         except UnavailableError as exc:
@@ -97,7 +97,7 @@ def list_contacts(
     account.ensure_synced()
     rn = group_resource(account, group) if group else None
     out: list[Contact] = []
-    for contact in account.cache.contacts():
+    for contact in account.contacts.all():
         if rn is None or rn in contact.groups:
             out.append(contact)
             if limit is not None and len(out) >= limit:
@@ -149,7 +149,7 @@ class Shown:
 def show_contact(account: Account, query: str) -> Shown:
     """Every field the tool models, the groups by name and the card of one contact."""
     contact = resolve(account, query)
-    names = account.cache.group_names()
+    names = account.groups.names()
     labels = card_settings(account.profile).labels
     return Shown(
         contact=contact,
@@ -230,8 +230,7 @@ def edit_contact(account: Account, query: str, edit: Edit, *, op_id: str | None 
         state["fields"] = changed
         return new, [*changed, "clientData"]
 
-    written = account.client.modify(rn, operation, person=account.cache.person(rn))
-    account.remember([written])
+    written = account.contacts.write(rn, operation)
     journal.mark_applied(op)
     return Edited(Contact.from_person(written), op, state["fields"])
 
@@ -305,7 +304,7 @@ def delete_contacts(
             hint=_("check the list, then add --force to delete them all"),
         )
     names = [c.resource_name or "" for c in contacts]
-    fresh = {p["resourceName"]: p for p in account.client.get_many(names)}
+    fresh = {p["resourceName"]: p for p in account.contacts.fetch_many(names)}
     op = new_op_id()
     events = [
         summary_event(
@@ -332,8 +331,8 @@ def delete_contacts(
             )
         )
     account.journal.record(events)  # nothing leaves the account before it is here
-    account.client.delete_many([c.resource_name or "" for c in gone])
-    account.cache.remove(names)
+    account.contacts.delete_many([c.resource_name or "" for c in gone])
+    account.contacts.forget(names)  # those deleted meanwhile too
     account.journal.mark_applied(op)
     if progress:
         progress(len(gone))

@@ -46,7 +46,7 @@ def change_members(
         return report
     op = new_op_id()
     verb = "added to" if add else "removed from"
-    label = account.cache.group_names().get(rn) or rn
+    label = account.groups.names().get(rn) or rn
     journal = account.journal
     events = [summary_event(account, op, "group_members", f"{len(todo)} {verb} {label}",
                             group=rn, add=add)]  # fmt: skip
@@ -55,18 +55,16 @@ def change_members(
                for n, c in enumerate(todo, start=1)]  # fmt: skip
     journal.record(events)  # who did it, before the write
 
-    def again(intended: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any] | None:
+    def again(fresh: dict[str, Any]) -> dict[str, Any] | None:
         groups = Contact.from_person(fresh).groups
         if (rn in groups) == add or (not add and not _others(groups, rn)):
             return None  # it holds the change already (or only this group is left)
         return _changed(Contact.from_person(fresh), rn, add)
 
     persons = [_changed(c, rn, add) for c in todo]
-    bases = {c.resource_name or "": p for c in todo
-             if (p := account.cache.person(c.resource_name or "")) is not None}  # fmt: skip
+    bases = account.contacts.persons_of(c.resource_name or "" for c in todo)
     # a failure leaves the events pending, as every journalled write does (crm doctor)
-    written = account.client.update_many(persons, FIELDS, reapply=again, bases=bases)
-    account.remember(written)
+    account.contacts.write_many(persons, FIELDS, again, bases=bases)
     journal.mark_applied(op)
     report["changed"] = [c.resource_name for c in todo]
     return report

@@ -102,7 +102,7 @@ def merge(account: Account, first: str, other: str, *, into: str | None = None) 
         if keep.resource_name == b.resource_name:
             a, b = b, a
     rn_a, rn_b = a.resource_name or "", b.resource_name or ""
-    fresh = {p["resourceName"]: p for p in account.client.get_many([rn_a, rn_b])}
+    fresh = {p["resourceName"]: p for p in account.contacts.fetch_many([rn_a, rn_b])}
     if rn_a not in fresh or rn_b not in fresh:
         raise NotFoundError(_("one of the two contacts is gone"),
                             hint=_("run 'crm sync' and retry"))  # fmt: skip
@@ -157,11 +157,9 @@ def merge(account: Account, first: str, other: str, *, into: str | None = None) 
         state.update(renumbered=numbers, notes=why)
         return _with_op(contact, op).to_person(MERGE_FIELDS), MERGE_FIELDS
 
-    written = account.client.modify(rn_a, operation, person=person_a)
+    written = account.contacts.write(rn_a, operation, start=person_a)
     written, seq = _catch_up(account, op, rn_a, rn_b, person_b, written, labels, region)
-    account.client.delete(rn_b)
-    account.cache.remove([rn_b])
-    account.remember([written])
+    account.contacts.delete(rn_b)
     numbers = state.get("renumbered", renumbered)
     moved = journal.repoint(
         rn_b, rn_a, Contact.from_person(written).display_name, keep_op=op, renumber=numbers
@@ -210,7 +208,7 @@ def _catch_up(
     """
     seq = 3
     for round_no in range(CATCH_UP_ROUNDS):
-        now_b = account.client.get(rn_b)
+        now_b = account.contacts.fetch(rn_b)
         if now_b.get("etag") == used_b.get("etag"):
             break
         account.journal.record(
@@ -242,7 +240,7 @@ def _catch_up(
             contact, _, _ = merged_person(person, delta, labels, region)
             return _with_op(contact, step).to_person(MERGE_FIELDS), MERGE_FIELDS
 
-        written = account.client.modify(rn_a, operation, person=written)
+        written = account.contacts.write(rn_a, operation, start=written)
         used_b = now_b
     return written, seq
 
@@ -290,7 +288,7 @@ def undo_merge(account: Account, op_id: str) -> Unmerged:
     last_b = catch_up[-1] if catch_up else before_b
     undo = new_op_id()
     journal = account.journal
-    current_a = account.client.get(rn_a)
+    current_a = account.contacts.fetch(rn_a)
     journal.record(
         [
             summary_event(
@@ -308,8 +306,7 @@ def undo_merge(account: Account, op_id: str) -> Unmerged:
         body = three_way(merged, person, before_a, MERGE_FIELDS)
         return body, MERGE_FIELDS
 
-    restored = account.client.modify(rn_a, operation, person=current_a)
-    account.remember([restored])
+    restored = account.contacts.write(rn_a, operation, start=current_a)
     recreated = _recreate(account, last_b)
     new_b = recreated["resourceName"]
     ids = [int(i) for i in written.data.get("repointed", [])]
@@ -339,10 +336,8 @@ def undo_merge(account: Account, op_id: str) -> Unmerged:
 def _recreate(account: Account, person: dict[str, Any]) -> dict[str, Any]:
     """Create the contact again from its journalled Person, once (by ``crm.restore``)."""
     old_rn = person.get("resourceName", "")
-    for contact in account.cache.find_by_client_data(RESTORE_KEY, old_rn):
-        found = account.cache.person(contact.resource_name or "")
+    for contact in account.contacts.by_marker(RESTORE_KEY, old_rn):
+        found = account.contacts.person(contact.resource_name or "")
         if found:
             return found
-    created = account.client.create(_restorable(person, {}), marker_key=RESTORE_KEY)
-    account.remember([created])
-    return created
+    return account.contacts.create(_restorable(person, {}), marker_key=RESTORE_KEY)

@@ -20,8 +20,8 @@ from typing import Any
 import phonenumbers
 
 from contacts_crm.account.connected import Account
+from contacts_crm.account.contacts import WRITE_BATCH as BATCH_UPDATE
 from contacts_crm.account.journal import new_op_id
-from contacts_crm.account.people import BATCH_UPDATE
 from contacts_crm.card.events import JournalEvent
 from contacts_crm.contact.model import Contact, PhoneEntry
 from contacts_crm.contact.phone_fix import Clash, plan_fix, tail_clashes, undo_changes
@@ -91,7 +91,7 @@ def doctor_phones(
     code = check_region(region or account.profile.region)
     report = PhoneReport(code)
     todo: list[tuple[Contact, Any]] = []
-    contacts = list(account.cache.contacts())
+    contacts = list(account.contacts.all())
     for contact in contacts:
         report.checked += 1
         plan, fixed = plan_fix(contact, code)
@@ -149,13 +149,12 @@ def doctor_phones(
             )
             seq += 1
         journal.record(events)  # before the batch is sent
-        written = account.client.update_many(
+        account.contacts.write_many(
             [fixed.to_person(FIELDS) for fixed, _ in chunk],
             FIELDS,
-            reapply=_again(reapply),
+            _again(reapply),
             bases=_bases(account, [fixed.resource_name or "" for fixed, _ in chunk]),
         )
-        account.remember(written)
         report.fixed += len(chunk)
         if progress:
             progress(report.fixed, len(todo))
@@ -237,7 +236,7 @@ def undo_fix(
     names = list(by_rn)
     seq, done = 1, 0
     for chunk in _chunks(names, BATCH_UPDATE):
-        persons = [p for rn in chunk if (p := account.cache.person(rn)) is not None]
+        persons = list(account.contacts.persons_of(chunk).values())
         planned = [(p, r) for p in persons if (r := undo_of(p)) is not None]
         journal.record(
             [
@@ -256,13 +255,12 @@ def undo_fix(
         )
         seq += len(planned)
         if planned:
-            written = account.client.update_many(
+            account.contacts.write_many(
                 [r.to_person(FIELDS) for _, r in planned],
                 FIELDS,
-                reapply=_again(reapply),
+                _again(reapply),
                 bases={p["resourceName"]: p for p, _ in planned},
             )
-            account.remember(written)
         done += len(planned)
         if progress:
             progress(done, len(names))
@@ -272,11 +270,11 @@ def undo_fix(
 
 def _again(
     redo: Callable[[dict[str, Any]], tuple[dict[str, Any], list[str]] | None],
-) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None]:
-    """``update_many``'s re-apply from a per-person operation: the fix (or undo)
+) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    """``write_many``'s re-apply from a per-person operation: the fix (or undo)
     worked out again on the fresh copy; None when it needs nothing any more."""
 
-    def again(intended: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any] | None:
+    def again(fresh: dict[str, Any]) -> dict[str, Any] | None:
         change = redo(fresh)
         return change[0] if change else None
 
@@ -285,4 +283,4 @@ def _again(
 
 def _bases(account: Account, names: list[str]) -> dict[str, dict[str, Any]]:
     """The cached persons the writes are made from (they stamp the writes)."""
-    return {rn: p for rn in names if (p := account.cache.person(rn)) is not None}
+    return account.contacts.persons_of(names)

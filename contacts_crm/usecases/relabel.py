@@ -29,7 +29,7 @@ def relabel_cards(account: Account) -> list[dict[str, Any]]:
     labels = card_settings(account.profile).labels
     who = account.profile.user or "crm doctor"
     out = []
-    for contact in account.cache.contacts():
+    for contact in account.contacts.all():
         rn = contact.resource_name or ""
         _, changes = relabel(card_grammar.parse(contact.notes, labels), labels)
         if not rn or not changes:
@@ -49,36 +49,33 @@ def _relabel_one(
     card (pure), journal the old lines (pending), write etag-checked, mark applied.
     On a stale etag only the relabelling runs again on the fresh card; the journal
     is rewritten only if the decision changed."""
-    person = account.cache.person(rn)
     recorded: list[tuple[str, str]] | None = None
     done: list[tuple[str, str]] = []
-    written: dict[str, Any] | None = None
-    for attempt in account.client.on_conflict(rn):
-        with attempt:
-            if person is None or attempt.retry_state.attempt_number > 1:
-                person = account.client.get(rn)
-            fresh = Contact.from_person(person)
-            card, done = relabel(card_grammar.parse(fresh.notes, labels), labels)
-            if not done:
-                break
-            if done != recorded:
-                at = now()
-                base = JournalEvent(op_id=op_id, seq=0, at=at, who=who, kind="relabel",
-                                    contact=rn, contact_name=fresh.display_name)  # fmt: skip
-                account.journal.record_attempt(op_id, [
-                    replace(base, seq=i, text=old, data={"old": old, "new": new})
-                    for i, (old, new) in enumerate(done)
-                ])  # fmt: skip
-                recorded = done
-            fresh.notes = card_grammar.render(card)
-            ops = fresh.client_data.get(OPS_KEY, "").split()
-            fresh.client_data[OPS_KEY] = " ".join([*ops, op_id][-OPS_KEPT:])
-            body = {**fresh.to_person(WRITE_FIELDS), "resourceName": rn, "etag": person.get("etag")}
-            written = account.client.update(body, WRITE_FIELDS, base=person)
-    if written is None:
+
+    def operation(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
+        nonlocal recorded, done
+        fresh = Contact.from_person(person)
+        card, done = relabel(card_grammar.parse(fresh.notes, labels), labels)
+        if not done:
+            return None
+        if done != recorded:
+            at = now()
+            base = JournalEvent(op_id=op_id, seq=0, at=at, who=who, kind="relabel",
+                                contact=rn, contact_name=fresh.display_name)  # fmt: skip
+            account.journal.record_attempt(op_id, [
+                replace(base, seq=i, text=old, data={"old": old, "new": new})
+                for i, (old, new) in enumerate(done)
+            ])  # fmt: skip
+            recorded = done
+        fresh.notes = card_grammar.render(card)
+        ops = fresh.client_data.get(OPS_KEY, "").split()
+        fresh.client_data[OPS_KEY] = " ".join([*ops, op_id][-OPS_KEPT:])
+        return fresh.to_person(WRITE_FIELDS), WRITE_FIELDS
+
+    account.contacts.write(rn, operation)
+    if not done:
         if recorded is not None:  # the fresh card needed nothing after all: not our change
             account.journal.supersede([op_id])
         return []
-    account.remember([written])
     account.journal.mark_applied(op_id)
     return done

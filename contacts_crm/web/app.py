@@ -194,7 +194,7 @@ def create_app(
     @app.get("/c/<cid>")
     def card(cid: str) -> BaseResponse:
         acc = office.reader()
-        contact = acc.cache.get(f"people/{cid}")
+        contact = acc.contacts.get(f"people/{cid}")
         if contact is None:
             abort(404)
         return _page("card.html", **_card_view(contact, acc), done=_done_message())
@@ -246,7 +246,7 @@ def create_app(
     # -------------------------------------------------------------- writes
     def _target(cid: str) -> str:
         rn = f"people/{cid}"
-        if office.reader().cache.get(rn) is None:
+        if office.reader().contacts.get(rn) is None:
             abort(404)
         return rn
 
@@ -319,7 +319,7 @@ def create_app(
     @app.route("/new", methods=["GET", "POST"])
     def new_client() -> BaseResponse:
         acc = office.reader()
-        groups = sorted(user_group_names(acc.cache.groups()).values(), key=str.casefold)
+        groups = sorted(user_group_names(acc.groups.all()).values(), key=str.casefold)
         form = request.values
         if request.method == "GET":
             return _page("new.html", groups=groups, phone=form.get("phone", ""),
@@ -365,7 +365,7 @@ def create_app(
             return empty
         acc = office.reader()
         try:
-            hits = acc.cache.find_by_phone(number, acc.profile.region)
+            hits = acc.contacts.by_phone(number, acc.profile.region)
         except CrmError:
             return empty
         if not hits:
@@ -409,7 +409,7 @@ def _card_url(contact: Contact) -> str:
 
 
 def _group_names(contact: Contact, acc: Any) -> list[str]:
-    names = user_group_names(acc.cache.groups())
+    names = user_group_names(acc.groups.all())
     return [names[gr] for gr in contact.groups if gr in names]
 
 

@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from contacts_crm import i18n
-from contacts_crm.account.cache import Cache
 from contacts_crm.account.connected import Account, SyncReport
 from contacts_crm.errors import CrmError
 from contacts_crm.web.staff import Staff
@@ -64,12 +63,7 @@ class Office:
         acc: Account | None = getattr(self._local, "account", None)
         if acc is None:
             main = self.account
-            acc = Account(
-                main.client,
-                Cache(main.cache.path, region=self.profile.region),
-                dataclasses.replace(self.profile, sync_minutes=0),
-                main.data_dir,
-            )
+            acc = main.reader(dataclasses.replace(self.profile, sync_minutes=0))
             self._local.account = acc
             with self._readers_lock:
                 self._readers.append(acc)
