@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from contacts_crm.contact import name_order, phones
+from contacts_crm.contact import name_order, names, phones
 from contacts_crm.contact.emails import valid_email
 from contacts_crm.contact.model import STARRED, SYSTEM_GROUPS, Address, EmailEntry, PhoneEntry
 from contacts_crm.contact.name_order import NameParts
@@ -130,6 +130,7 @@ class ImportRecord:
     reject: str = ""  # why the row cannot be imported as it is (the rest of the file can)
     reject_said: Said | None = None  # the same, to show in the current language
     phone_texts: list[str] = field(default_factory=list)  # every phone as typed (for the region)
+    origin: str = ""  # the file and row it came from, when several files are imported at once
 
     @property
     def warnings(self) -> list[str]:
@@ -165,11 +166,12 @@ class ImportRecord:
 
 
 def name_key(given: str, middle: str, family: str, organization: str) -> str:
-    """Name + company for duplicate detection: word order and case ignored, ё read as е."""
-    words = sorted(" ".join((given, middle, family)).casefold().split())
-    if not words:
+    """Name + company for duplicate detection, folded as ``crm duplicates`` folds names:
+    word order, case, ё/е and Latin/Cyrillic spellings ignored ("Petrov Ivan" = "Иван Петров")."""
+    key = names.name_key(" ".join((given, middle, family)))
+    if not key:
         return ""
-    return " ".join(words).replace("ё", "е") + "|" + " ".join(organization.casefold().split())
+    return key + "|" + names.fold(organization)
 
 
 def clean_text(text: str) -> str:

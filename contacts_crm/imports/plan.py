@@ -71,6 +71,7 @@ class PlanRow:
     key: str = ""
     notices: list[Notice] = field(default_factory=list)
     reason_said: Said | None = None
+    origin: str = ""  # "phone2.vcf, card 3" when several files are imported at once
 
     def because(self, action: Action, reason: Said) -> None:
         """Set the action and its reason (English; ``reason_said`` translates it)."""
@@ -168,7 +169,7 @@ def _plan_one(
     load: Callable[[str], Contact | None] | None = None,
 ) -> PlanRow:
     pr = PlanRow(rec.row, Action.CREATE, "new contact", warnings=list(rec.warnings),
-                 review=rec.review, notices=list(rec.notices))  # fmt: skip
+                 review=rec.review, notices=list(rec.notices), origin=rec.origin)  # fmt: skip
     pr.because(Action.CREATE, said("new contact"))
     if rec.reject:
         pr.because(Action.REJECT, rec.reject_said or said("{reason}", reason=rec.reject))
@@ -236,8 +237,13 @@ def _plan_one(
                         else "folded into {where} (same {why})")  # fmt: skip
             pr.because(policy, said(template, where=where, why=why))
             pr.contact = combined
-            message = said("row {row}: merged into {where} (same {why})", row=pr.row,
-                           where=where, why=why)  # fmt: skip
+            if rec.origin and owner.origin:
+                message = said("row {row} ({origin}): merged into {where} ({into}) (same {why})",
+                               row=pr.row, origin=rec.origin, where=where, into=owner.origin,
+                               why=why)  # fmt: skip
+            else:
+                message = said("row {row}: merged into {where} (same {why})", row=pr.row,
+                               where=where, why=why)  # fmt: skip
             pr.notices.append(Notice("merged", str(message), message))
         target.contact = combined
     for k in _keys_of_record(rec):
@@ -314,6 +320,7 @@ def _marked() -> None:  # pragma: no cover - never called: marks the reasons for
         _("already up to date ({reason})"), _("phone {value}"), _("e-mail {value}"),
         _("name and company"), _("row {row}"),
         _("row {row}: merged into {where} (same {why})"),
+        _("row {row} ({origin}): merged into {where} ({into}) (same {why})"),
     ):  # fmt: skip
         pass
 

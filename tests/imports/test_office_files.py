@@ -464,7 +464,7 @@ def test_dry_run_summary_counts_problems_and_options_go_anywhere(tmp_path):
     assert code == 2 and "Usage: crm import [OPTIONS] FILE" in err and " run" not in err
     assert "Try 'crm import --help' for help." in err
     code, out = crm("import", "--help")
-    assert code == 0 and "Usage: crm import [OPTIONS] FILE | list | undo IMPORT_ID" in out
+    assert code == 0 and "Usage: crm import [OPTIONS] FILE... | list | undo IMPORT_ID" in out
     assert "--dry-run" in out and "--on-duplicate" in out and " run" not in out
 
 
