@@ -325,6 +325,7 @@ REGIONS = {
     "ES": "Spanish", "NL": "Dutch", "PL": "Polish", "CY": "Cypriot", "IL": "Israeli",
 }  # fmt: skip
 REGION_SAMPLE = 400
+REGION_SCAN = 40  # numbers tried under every region when the default does not fit
 
 
 def _marked() -> None:  # pragma: no cover - never called: marks REGIONS for extraction
@@ -342,36 +343,55 @@ def _marked() -> None:  # pragma: no cover - never called: marks REGIONS for ext
 def check_region(
     records: list[ImportRecord], region: str, source: str, *, given: bool = True
 ) -> None:
-    """InputError when most phone numbers are invalid for ``region`` but fit another one.
+    """InputError when most phone numbers do not fit the profile's default ``region``.
 
     Checked before anything is written (and on a dry run): a Turkish file
-    imported with the default region RU would put every number in the notes.
+    imported with the default region RU would put every number in the notes. A
+    region the admin gave (``given``) is obeyed: numbers that do not fit it go
+    to the notes, each reported. A number fits when it is valid for the region
+    as typed, or carries its own country code ("+49...", "0049...", or the
+    region's own code without "+": "79161234567" in RU); "13123456789" read as
+    an American number in a Russian file does not fit: it may be a Chinese
+    mobile. The hint names the one country whose national numbers most of the
+    others are (every region phonenumbers knows is tried, and regions that
+    read the numbers the same way, such as US and CA, count as one), or none.
     """
+    if given:
+        return
     texts = [t for r in records for t in r.phone_texts][:REGION_SAMPLE]
     if len(texts) < 2:
         return
-    valid = sum(1 for t in texts if phones.normalize(t, region).ok)
-    if valid * 2 >= len(texts):
+    misfits = [t for t in texts if not phones.fits_region(t, region)]
+    if len(misfits) * 2 <= len(texts):
         return
-    scores = {
-        code: sum(1 for t in texts if phones.normalize(t, code).ok)
-        for code in REGIONS
-        if code != region.upper()
-    }
-    best = max(scores, key=lambda c: scores[c])
-    if scores[best] * 2 <= len(texts) or scores[best] <= valid:
-        return
-    which = _("region {region}") if given else _("region {region} (the profile's default)")
+    best = phones.likely_region(misfits[:REGION_SCAN], exclude=region)
+    which = _("region {region} (the profile's default)").format(region=region)
+    bad, n = len(misfits), len(texts)
+    if best is None:
+        raise InputError(
+            _(
+                "{source}: {bad} of {n} phone numbers are not valid for {which}, and no one "
+                "country fits most of them"
+            ).format(source=source, bad=bad, n=n, which=which),
+            hint=_(
+                "nothing was written; check the phone column, or give the country with --region "
+                "XX (numbers that do not fit it are then kept in the notes, each reported)"
+            ),
+        )
+    code, fit = best
+    country = (
+        _("most numbers look {country}").format(country=_(REGIONS[code]))
+        if code in REGIONS
+        else _("most numbers are national numbers of region {code}").format(code=code)
+    )
     raise InputError(
-        _(
-            "{source}: {bad} of {n} phone numbers are not valid for {which}; most numbers look "
-            "{country}: run again with --region {best}"
-        ).format(source=source, bad=len(texts) - valid, n=len(texts),
-                 which=which.format(region=region), country=_(REGIONS[best]), best=best),
+        _("{source}: {bad} of {n} phone numbers are not valid for {which}; {country}: run again "
+          "with --region {best}").format(source=source, bad=bad, n=n, which=which,
+                                         country=country, best=code),
         hint=_(
             "nothing was written; {valid} of the {n} numbers are valid for {best} (set the "
             "profile's region to {best} to make it the default)"
-        ).format(valid=scores[best], n=len(texts), best=best),
+        ).format(valid=fit, n=len(misfits[:REGION_SCAN]), best=code),
     )  # fmt: skip
 
 
