@@ -45,7 +45,7 @@ def table_row(c: Contact, group_names: dict[str, str], derived: list[str]) -> li
         [(p.type, _phone_text(p.value)) for p in c.phones], list(PHONE_COLUMNS), "other"
     )
     emails = _by_type([(e.type, e.value) for e in c.emails], list(EMAIL_COLUMNS), "other")
-    address = "\n".join(_address_text(a) for a in c.addresses)
+    address = "\n".join(f"{google_label(a.type)}: {_address_text(a)}" for a in c.addresses)
     return [
         c.given_name, c.family_name, c.middle_name, c.organization, c.title,
         *phones, *emails, address, "; ".join(group_list(c, group_names)), *derived, c.notes,
@@ -274,9 +274,14 @@ def _address_text(a: Any) -> str:
 
 
 def _by_type(items: list[tuple[str, str]], kinds: list[str], rest: str) -> list[str]:
+    """One cell per kind; the last ("other") holds the other types, each line labelled
+    "Work Fax: +7495..." with Google's label (a custom label as it is)."""
     cells: dict[str, list[str]] = {k: [] for k in [*kinds, rest]}
     for kind, value in items:
-        cells[kind if kind in kinds else rest].append(value)
+        if kind in kinds or kind == rest:
+            cells[kind].append(value)
+        else:
+            cells[rest].append(f"{google_label(kind)}: {value}")
     return ["\n".join(cells[k]) for k in [*kinds, rest]]
 
 

@@ -283,6 +283,7 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
         if c.field in ("phone.label", "email.label", "address.label")
     }
     parts: dict[int, dict[str, str]] = {}
+    typed: list[Address] = []
     skip = mapping.placeholders
     for col in mapping.columns:
         f = col.field
@@ -320,10 +321,15 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
             _add_phones(rec, ref, col.header, value, kind, region, extra, skip)
         elif f.startswith("email"):
             kind = f.partition(".")[2] or labels.get(("email.label", col.slot)) or "work"
-            good, bad = split_emails(value, skip)
-            for e in good:
+            good, bad = [], []
+            for line in value.splitlines():
+                label, line = labelled(line, custom=kind == "other", email=True)
+                found, refused = split_emails(line, skip)
+                good += [(e, label or kind) for e in found]
+                bad += refused
+            for e, k in good:
                 if e not in (x.value for x in rec.emails):
-                    rec.emails.append(EmailEntry(e, _email_kind(kind)))
+                    rec.emails.append(EmailEntry(e, _email_kind(k)))
             for b in bad:
                 extra.append(f"{col.header}: {b}")
                 rec.notice("email-refused", said(
@@ -335,6 +341,9 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
                     rec.groups.append(g)
         elif f == "notes":
             notes.append(value)
+        elif f == "address" and _typed_lines(value):  # the tool's export: "Work: ..." lines
+            for label, text in _typed_lines(value):
+                typed.append(Address(formatted=text, type=label))
         else:  # address parts, by slot
             key = "formatted" if f == "address" else f
             parts.setdefault(col.slot, {})[key] = " ".join(value.split())
@@ -351,7 +360,7 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
     rec.addresses = [
         Address(type=labels.get(("address.label", slot)) or "work", **p)
         for slot, p in sorted(parts.items())
-    ]
+    ] + [a for a in typed if a not in rec.addresses]
     rec.notes = _bounded_notes(rec, "\n".join(n for n in (*notes, *extra) if n))
     return rec
 
@@ -402,17 +411,50 @@ def _add_phones(
     for part in phones.split_cell(value):
         if _key(part) in skip:
             continue
+        label, part = labelled(part, custom=kind == "other")
         rec.phone_texts.append(part)
         p = phones.normalize(part, region)
         if p.ok:
             if p.value not in (x.value for x in rec.phones):
-                rec.phones.append(PhoneEntry(p.value, kind))
+                rec.phones.append(PhoneEntry(p.value, phone_label(label) if label else kind))
         else:
             extra.append(f"{header}: {part}")
             rec.review = rec.review or p.needs_review
             rec.notice("phone-to-notes", said(
                 "{ref} ({header}): {value!r}: {problem} (kept in notes)",
                 ref=ref, header=header, value=part, problem=p.problem))  # fmt: skip
+
+
+# "Work Fax: +74951234567", "Склад: +7...", "Home: Садовая 1, Москва": a label before a value.
+_LABELLED = re.compile(r"^\s*([^\W\d][^:\n]{0,38}?)\s*:\s+(\S.*)$")
+_ADDRESS_LABELS = {"home": "home", "work": "work", "other": "other"}
+
+
+def labelled(text: str, *, custom: bool = False, email: bool = False) -> tuple[str, str]:
+    """(label, value) of "Work Fax: +7495..." (Google's labels, any case); ``custom``: any
+    label (the "Other phone"/"Other email" cells of the tool's own export hold custom ones).
+    No label: ("", text)."""
+    m = _LABELLED.match(text)
+    if not m:
+        return "", text
+    label, value = m.group(1).strip(), m.group(2).strip()
+    known = label.casefold() in _PHONE_LABELS or label.casefold() in _ADDRESS_LABELS
+    looks = "@" in value if email else bool(re.match(r"[+\d(]", value))
+    if looks and (known or custom):
+        return label, value
+    return "", text
+
+
+def _typed_lines(cell: str) -> list[tuple[str, str]]:
+    """The lines of an address cell when every one is "Label: address" (the tool's export)."""
+    out = []
+    for line in (x for x in cell.splitlines() if x.strip()):
+        m = _LABELLED.match(line)
+        if not m:
+            return []
+        label = m.group(1).strip()
+        out.append((_ADDRESS_LABELS.get(label.casefold(), label), " ".join(m.group(2).split())))
+    return out
 
 
 def _email_kind(kind: str) -> str:
