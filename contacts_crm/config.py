@@ -12,6 +12,8 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -146,6 +148,15 @@ def office_templates_dir() -> Path | None:
 
 def config_path() -> Path:
     return config_dir() / "config.toml"
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as a person reads it: under the home folder it starts with ``~``."""
+    text = str(path)
+    home = str(Path.home())
+    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home) :]
+    return text
 
 
 def load(path: Path | None = None) -> Config:
@@ -384,20 +395,75 @@ def use_wal(conn: sqlite3.Connection, timeout: float = 30.0) -> None:
             pause = min(pause * 2, 0.25)
 
 
-def private_file(path: Path | str) -> Path:
-    """Make sure ``path`` exists with mode 0600 (created so, or tightened).
+def private_db(path: Path | str) -> Path:
+    """Keep a SQLite file of the tool and its -wal, -shm and -journal owner-only (0600),
+    by their paths; the folder is made (0700) when missing.
 
-    SQLite gives its -wal, -shm and -journal files the mode of the database
-    file, so creating the database this way keeps all of them private; those
-    left by an older version are tightened too.
+    The file is never opened here: closing any descriptor of a database file
+    drops every POSIX lock the process holds on it, so another process may then
+    checkpoint and delete the WAL under a live connection (SQLite's "How To
+    Corrupt An SQLite Database File", 2.2). ``connect_db`` creates new files 0600.
     """
     path = Path(path)
     private_dir(path.parent, tighten=False)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE)
-    os.close(fd)
     for each in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
         _tighten(each, PRIVATE_FILE)
     return path
+
+
+def connect_db(
+    path: Path | str, *, timeout: float = 30.0, check_same_thread: bool = True
+) -> sqlite3.Connection:
+    """A connection to one of the tool's SQLite files, safe beside other processes.
+
+    A new file is created 0600 (under a 0077 umask; SQLite gives its -wal and
+    -shm files the database file's mode); WAL; a busy timeout, so writers wait
+    for each other; autocommit: each write is one explicit ``BEGIN IMMEDIATE``
+    transaction (``write_transaction``). Raises sqlite3.DatabaseError (callers
+    word it with ``open_storage_error``).
+    """
+    memory = str(path) == ":memory:"
+    if not memory:
+        private_db(path)
+    with owner_only_files(not memory):
+        conn = sqlite3.connect(
+            path, timeout=timeout, isolation_level=None, check_same_thread=check_same_thread
+        )
+    try:
+        if not memory:
+            use_wal(conn, timeout)
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def owner_only_files(active: bool = True) -> Iterator[None]:
+    """Files created meanwhile are owner-only (umask 0077): how a SQLite file of the
+    tool is created 0600 without opening it first. The umask is the process's:
+    files other threads create meanwhile are only the more private for it."""
+    old = os.umask(0o077) if active and os.name == "posix" else None
+    try:
+        yield
+    finally:
+        if old is not None:
+            os.umask(old)
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error) on an autocommit
+    connection: the write lock is taken first, so what is read inside is what
+    the writes build on, whichever other process writes the file."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _is_crm_home(path: Path) -> bool:

@@ -1,7 +1,11 @@
 """The project's exception tree and its stable exit codes.
 
-Core modules raise these; only ``cli`` turns them into messages and exit
-codes. Each error carries a ``hint``: the next thing the user should do.
+Core modules raise these; ``cli`` and ``web`` word them for their people
+(cli/wording.py with the command line's option names, web/app.py for staff)
+and ``cli`` turns them into exit codes. Each error carries a ``hint``: the
+next thing to do. Use cases name no option: a refused value is a
+``FieldError`` (which field, why, the values) and a problem of the input
+names its ``field``; the faces say which option or form field that is.
 """
 
 from __future__ import annotations
@@ -38,9 +42,12 @@ class Problem:
     row: int | None = None
     column: str | None = None
     contact: str | None = None
+    field: str | None = None  # a request's field (phone, email, group…), worded by the faces
 
     def __str__(self) -> str:
         where = []
+        if self.field and not self.column:
+            where.append(self.field)
         if self.file:
             where.append(self.file)
         if self.row is not None:
@@ -80,6 +87,31 @@ class UsageError(CrmError):
     exit_code = ExitCode.USAGE
 
 
+class FieldError(UsageError):
+    """A value given for one field of a request is refused: which field, why, the values.
+
+    ``field`` is the request's field (``callback_on``, ``outcome``, ``at``, ``by``,
+    ``limit``…), ``reason`` a stable code of why (``before_call``, ``future``…),
+    ``values`` what a wording needs. ``message`` and ``hint`` are plain words
+    naming no option (a library caller, the office page); the command line
+    words it with its option names (cli/wording.py).
+    """
+
+    def __init__(
+        self, field: str, reason: str, message: str, *, hint: str | None = None, **values: object
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+        self.reason = reason
+        self.values = values
+
+    def to_dict(self) -> dict[str, object]:
+        out = super().to_dict()
+        out["field"] = self.field
+        out["reason"] = self.reason
+        return out
+
+
 class DeclinedError(CrmError):
     """The user answered "no" to a confirmation: nothing was changed."""
 
@@ -87,15 +119,23 @@ class DeclinedError(CrmError):
 
 
 class InputError(CrmError):
-    """Bad input data; carries the list of specific problems (row 12: …)."""
+    """Bad input data; carries the list of specific problems (row 12: …).
+
+    ``reason``: a stable code the faces may word the hint by (``shared_phone``)."""
 
     exit_code = ExitCode.DATA
 
     def __init__(
-        self, message: str, problems: list[Problem] | None = None, *, hint: str | None = None
+        self,
+        message: str,
+        problems: list[Problem] | None = None,
+        *,
+        hint: str | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.problems = list(problems or [])
+        self.reason = reason
 
     def to_dict(self) -> dict[str, object]:
         out = super().to_dict()

@@ -2,13 +2,21 @@
 
     goals = Goals("bench_startup")
     goals.at_most("crm card, whole process (median)", 0.084, 0.120, "s")
-    goals.ratio_at_least("find vs searchContacts", ours=0.2, baseline=255.0, least=100)
+    goals.ratio_at_most("crm list vs the streaming script", ours=0.41, baseline=0.35,
+                        most=1.5, against="a 20-line streaming script, same copy")
     goals.finish(extra={...})   # prints the table and the JSON line; exits 1 on any FAIL
 
+Every goal prints its figure, and a goal measured against something says what
+(``against``: the baseline and its figure, printed and written to the README).
 The last line a benchmark prints is one JSON object: its figures, each goal with
-its verdict, and "passed". ``--tighten`` (for showing a goal can fail) divides
-every limit by that factor. Figures that are projections say so in their names;
-latencies are assumptions, labelled as such by the benches that use them.
+its verdict, and "passed". ``--tighten F`` (for showing a goal can fail) makes
+every goal F times harder: an upper limit divided by F, a lower one multiplied,
+an exact count asked F times better (fewer calls, more cards). Figures that are
+projections say so in their names; latencies are assumptions, labelled as such
+by the benches that use them.
+
+Ratios are measured interleaved (``interleaved``: A B A B …, the median of the
+pairwise ratios), so a busy machine slows both sides alike.
 """
 
 from __future__ import annotations
@@ -16,8 +24,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import statistics
+import subprocess
 import sys
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Set by ``scripts/bench --tighten F`` (or by hand): every goal's limit made F times harder.
@@ -31,6 +43,7 @@ class Goal:
     limit: float
     unit: str
     kind: str  # "at_most" | "at_least" | "equal"
+    against: str = field(default="")  # the baseline and its figure, for a comparison
 
     @property
     def passed(self) -> bool:
@@ -46,11 +59,12 @@ class Goal:
         sign = {"at_most": "<=", "at_least": ">=", "equal": "=="}[self.kind]
         verdict = "PASS" if self.passed else "FAIL"
         goal = f"goal {sign} {_fmt(self.limit)}"
-        return f"{verdict}  {self.name}: {_fmt(self.value)} {self.unit} ({goal})"
+        base = f"; baseline: {self.against}" if self.against else ""
+        return f"{verdict}  {self.name}: {_fmt(self.value)} {self.unit} ({goal}{base})"
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "value": self.value, "limit": self.limit, "unit": self.unit,
-                "kind": self.kind, "passed": self.passed}  # fmt: skip
+                "kind": self.kind, "passed": self.passed, "against": self.against}  # fmt: skip
 
 
 def _fmt(x: float) -> str:
@@ -66,25 +80,37 @@ class Goals:
         self.bench = bench
         self.goals: list[Goal] = []
 
-    def at_most(self, name: str, value: float, limit: float, unit: str = "") -> Goal:
-        goal = Goal(name, float(value), limit / TIGHTEN, unit, "at_most")
+    def at_most(self, name: str, value: float, limit: float, unit: str = "",
+                against: str = "") -> Goal:  # fmt: skip
+        goal = Goal(name, float(value), limit / TIGHTEN, unit, "at_most", against)
         self.goals.append(goal)
         return goal
 
-    def at_least(self, name: str, value: float, limit: float, unit: str = "") -> Goal:
-        goal = Goal(name, float(value), limit * TIGHTEN, unit, "at_least")
+    def at_least(self, name: str, value: float, limit: float, unit: str = "",
+                 against: str = "") -> Goal:  # fmt: skip
+        goal = Goal(name, float(value), limit * TIGHTEN, unit, "at_least", against)
         self.goals.append(goal)
         return goal
 
-    def equal(self, name: str, value: float, expected: float, unit: str = "") -> Goal:
-        goal = Goal(name, float(value), expected, unit, "equal")
+    def equal(self, name: str, value: float, expected: float, unit: str = "", *,
+              better: str = "less", against: str = "") -> Goal:  # fmt: skip
+        """Exactly ``expected`` (a count: calls, rows). Tightened, the count asked for is
+        F times better: ``better="less"`` (calls) divides it, ``"more"`` multiplies it."""
+        if TIGHTEN != 1 and expected:
+            expected = expected / TIGHTEN if better == "less" else expected * TIGHTEN
+        goal = Goal(name, float(value), expected, unit, "equal", against)
         self.goals.append(goal)
         return goal
 
-    def ratio_at_least(self, name: str, *, ours: float, baseline: float, least: float) -> Goal:
+    def ratio_at_least(self, name: str, *, ours: float, baseline: float, least: float,
+                       against: str = "") -> Goal:  # fmt: skip
         """baseline / ours at least ``least`` (ours is the faster one)."""
         ratio = baseline / ours if ours else math.inf
-        return self.at_least(name, ratio, least, "x")
+        return self.at_least(name, ratio, least, "x", against)
+
+    def ratio_at_most(self, name: str, *, ratio: float, most: float, against: str) -> Goal:
+        """ours / baseline at most ``most`` (``ratio``: the median of interleaved pairs)."""
+        return self.at_most(name, ratio, most, "x", against)
 
     @property
     def passed(self) -> bool:
@@ -126,3 +152,98 @@ def quota_floor(calls: dict[str, int], window: float) -> float:
             spent[cat] = spent.get(cat, 0) + units * n
     windows = [math.ceil(spent[c] / OBSERVED_LIMITS[c]) - 1 for c in spent if c in OBSERVED_LIMITS]
     return max([0, *windows]) * window
+
+
+# ------------------------------------------------------------ whole processes, interleaved
+# Runs argv and reports the child's rusage (wait4). The launcher is small, so the
+# child's peak RSS is its own: Linux carries a forking parent's high-water mark into
+# a child's ru_maxrss, which would count the benchmark's pages if it ran the command.
+_LAUNCH = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+with open(sys.argv[2], "wb") as out:
+    done = subprocess.run(sys.argv[3:], stdout=out, stderr=subprocess.PIPE)
+wall = time.perf_counter() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as fh:
+    json.dump({"rc": done.returncode, "peak_mb": r.ru_maxrss / 1024, "wall_s": wall,
+               "cpu_s": r.ru_utime + r.ru_stime, "err": done.stderr[-2000:].decode()}, fh)
+"""
+
+
+@dataclass
+class Run:
+    """One whole-process run: wall and CPU seconds, the process's own peak RSS."""
+
+    wall_s: float
+    cpu_s: float
+    peak_mb: float
+
+
+def run_process(argv: Sequence[str], env: dict[str, str], stdout: str = os.devnull) -> Run:
+    """``argv`` as a whole process (its output to ``stdout``), timed from outside;
+    exits the benchmark with the command's error when it fails."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".json") as note:
+        launcher = [sys.executable, "-c", _LAUNCH, note.name, stdout, *argv]
+        subprocess.run(launcher, env=env, check=True)
+        with open(note.name, encoding="utf-8") as fh:
+            result = json.load(fh)
+    if result["rc"] != 0:
+        sys.exit(f"{' '.join(argv)} failed ({result['rc']}): {result['err']}")
+    return Run(result["wall_s"], result["cpu_s"], result["peak_mb"])
+
+
+@dataclass
+class Pairs:
+    """Interleaved runs of ours (A) and a baseline (B): A B A B …"""
+
+    ours: list[Any]
+    base: list[Any]
+
+    def median(self, side: str, key: Callable[[Any], float] = lambda x: x) -> float:
+        return statistics.median(key(x) for x in (self.ours if side == "ours" else self.base))
+
+    def ratio(self, key: Callable[[Any], float] = lambda x: x) -> float:
+        """The median of the pairwise ratios ours/baseline: load that hits a pair hits
+        both of its sides alike."""
+        return statistics.median(key(a) / key(b) for a, b in zip(self.ours, self.base,
+                                                                 strict=True))  # fmt: skip
+
+
+def interleaved(ours: Callable[[], Any], base: Callable[[], Any], runs: int,
+                warmup: int = 1) -> Pairs:  # fmt: skip
+    """Run ``ours`` and ``base`` in turn, ``runs`` pairs after ``warmup`` pairs not counted."""
+    pairs = Pairs([], [])
+    for i in range(warmup + runs):
+        a, b = (ours(), base()) if i % 2 == 0 else tuple(reversed((base(), ours())))
+        if i >= warmup:
+            pairs.ours.append(a)
+            pairs.base.append(b)
+    return pairs
+
+
+def timed(fn: Callable[[], Any]) -> Callable[[], float]:
+    """``fn`` as a callable returning its wall seconds."""
+
+    def run() -> float:
+        t = time.perf_counter()
+        fn()
+        return time.perf_counter() - t
+
+    return run
+
+
+def at_real_minute(prep_s: float, api_s: float, waited_s: float, calls: dict[str, int],
+                   last_latency_s: float) -> float:  # fmt: skip
+    """A paced run measured at a scaled quota window, projected to Google's 60-s minute.
+
+    ``prep_s``: the part before the first paced write (reading, planning: as measured);
+    ``api_s``: the rest, of which ``waited_s`` waiting on the pacer. At the real minute
+    that rest takes the longer of the quota floor of ``calls`` (plus the last call's
+    latency, which nothing hides) and the time it was busy (its CPU and the answers'
+    latencies, which the pacer's waits absorb while they are shorter). At a scaled
+    window a loaded machine's CPU would count 60/window times too much."""
+    busy = max(0.0, api_s - waited_s)
+    return prep_s + max(quota_floor(calls, 60.0) + last_latency_s, busy)

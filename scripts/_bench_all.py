@@ -29,8 +29,8 @@ def goals_of(result: dict, output: str) -> list[dict]:
     out = []
     for line in output.splitlines():
         word, _, rest = line.strip().partition(" ")
-        if word in ("PASS", "FAIL") and rest.strip():
-            out.append({"name": rest.strip(), "passed": word == "PASS"})
+        if word in ("PASS", "FAIL") and rest.strip():  # no figure: never a PASS
+            out.append({"name": rest.strip(), "passed": False})
     return out
 
 
@@ -58,17 +58,20 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
 
 
-def write_readme(results: dict[str, dict]) -> None:
-    rows = ["| benchmark | goal | measured | verdict |", "|---|---|---|---|"]
+def write_readme(results: dict[str, dict], loads: list[float] | None = None) -> None:
+    rows = ["| benchmark | goal | measured | baseline (same run) | verdict |",
+            "|---|---|---|---|---|"]  # fmt: skip
     for bench, result in results.items():
         for g in result.get("goals", []):
             verdict = "PASS" if g["passed"] else "FAIL"
-            if "kind" not in g:  # a benchmark's own PASS/FAIL line: it says goal and figure
-                rows.append(f"| {bench} | {g['name']} | (in the line) | {verdict} |")
+            if "kind" not in g:  # a goal with no figure is a benchmark to mend
+                rows.append(f"| {bench} | {g['name']} | no figure | | FAIL |")
                 continue
             sign = {"at_most": "≤", "at_least": "≥", "equal": "="}[g["kind"]]
-            goal = f"{g['name']} {sign} {g['limit']:g} {g['unit']}"
-            rows.append(f"| {bench} | {goal} | {g['value']:,.4g} {g['unit']} | {verdict} |")
+            goal = f"{g['name']} {sign} {g['limit']:g} {g['unit']}".rstrip()
+            measured = f"{g['value']:,.4g} {g['unit']}".rstrip()
+            against = g.get("against", "").replace("|", "/")
+            rows.append(f"| {bench} | {goal} | {measured} | {against} | {verdict} |")
     text = README.read_text(encoding="utf-8")
     if START not in text or END not in text:
         sys.exit(f"README.md has no {START} … {END} markers for the table")
@@ -82,7 +85,10 @@ def write_readme(results: dict[str, dict]) -> None:
     ]
     rows[2:2] = kept
     stamp = time.strftime("%Y-%m-%d")
-    note = f"_Written by `scripts/bench --write-readme` on {stamp}, on a 2-core machine._"
+    busy = (f", load average {min(loads):.0f} to {max(loads):.0f} while it ran (other work on "
+            "the same cores: absolute times are the machine's, ratios are measured interleaved)"
+            if loads else "")  # fmt: skip
+    note = f"_Written by `scripts/bench --write-readme` on {stamp}, on a 2-core machine{busy}._"
     body = f"{START}\n{note}\n\n"
     README.write_text(head + body + "\n".join(rows) + "\n" + END + tail, encoding="utf-8")
 
@@ -102,6 +108,7 @@ def main() -> None:
     rows = [["benchmark", "goals", "passed", "failed", "exit", "seconds"]]
     results: dict[str, dict] = {}
     failed_any = False
+    loads = [os.getloadavg()[0]]
     for path in paths:
         print(f"== {path.name}", flush=True)
         result, took, code, output = run_one(path, args.tighten)
@@ -111,11 +118,14 @@ def main() -> None:
         ok = code == 0 and goals and not bad
         failed_any |= not ok
         for g in goals:
-            print(("PASS  " if g["passed"] else "FAIL  ") + g["name"])
+            figure = f": {g['value']:,.4g} {g.get('unit', '')}".rstrip() if "value" in g else ""
+            base = f" (baseline: {g['against']})" if g.get("against") else ""
+            print(("PASS  " if g["passed"] else "FAIL  ") + g["name"] + figure + base)
         if not goals:
             print("FAIL  no goals reported (the last line must be the JSON with 'goals')")
             print(output[-2000:])
         results[path.stem] = result
+        loads.append(os.getloadavg()[0])
         rows.append([path.stem, str(len(goals)), str(len(goals) - len(bad)), str(len(bad)),
                      str(code), f"{took:.0f}"])  # fmt: skip
     print()
@@ -123,7 +133,7 @@ def main() -> None:
     if args.write_readme:
         if args.tighten != 1.0:
             sys.exit("--write-readme takes the real goals: run without --tighten")
-        write_readme(results)
+        write_readme(results, loads)
         print("README.md performance table rewritten")
     sys.exit(1 if failed_any else 0)
 

@@ -37,9 +37,11 @@ The wall times per logged call depend on them and on the quotas, so they are
 printed as figures, not goals.
 
 Goals: every card renders back byte for byte; parse + render <= 80 us per card
-(mean) and at least 1.3x the baseline's speed; per logged call with a fresh
-local copy exactly 1 write and 0 reads, half the naive way's calls; a
-concurrent edit costs at most 3 calls. Exits 1 when a goal fails; the last
+(mean) and at least 1.3x the baseline's speed (ours and the baseline
+interleaved in chunks of 1,000 cards, the median of the chunks' ratios); at
+most 1 API call per logged call with a fresh local copy (the naive way's 2 is
+printed beside it, not a goal: it is 2 by construction); a concurrent edit
+costs at most 3 calls. Exits 1 when a goal fails; the last
 line is one JSON object.
 
     .venv/bin/python scripts/bench_cards.py [--cards 25000] [--histories 3000] [--calls 30]
@@ -155,22 +157,39 @@ def person_of(i: int, card: str) -> dict[str, Any]:
 def time_cards(cards: list[str]) -> dict[str, Any]:
     labels = load_labels("en")  # parsing accepts every shipped language's labels
     parse(cards[0], labels)  # compile the grammar once (cached on the Labels)
-    per: list[float] = []
-    same = 0
-    for text in cards:
-        t = time.perf_counter()
-        out = render(parse(text, labels))
-        per.append(time.perf_counter() - t)
-        same += out == text
     # the baseline: the same compiled grammar, every line read afresh (no line memo)
     plain = dataclasses.replace(labels, cache={})
     g = grammar.grammar(plain)
     plain.cache["lines"] = lambda line: Line(line, *grammar._classify(g, line, plain))
+    per: list[float] = []
     fresh: list[float] = []
-    for text in cards:
-        t = time.perf_counter()
-        render(parse(text, plain))
-        fresh.append(time.perf_counter() - t)
+    ratios: list[float] = []
+    same = 0
+
+    def ours_chunk(chunk: list[str]) -> float:
+        nonlocal same
+        for text in chunk:
+            t = time.perf_counter()
+            out = render(parse(text, labels))
+            per.append(time.perf_counter() - t)
+            same += out == text
+        return sum(per[-len(chunk) :])
+
+    def fresh_chunk(chunk: list[str]) -> float:
+        for text in chunk:
+            t = time.perf_counter()
+            render(parse(text, plain))
+            fresh.append(time.perf_counter() - t)
+        return sum(fresh[-len(chunk) :])
+
+    # interleaved in chunks (A B, B A, ...): load that hits a pair hits both sides
+    for n, i in enumerate(range(0, len(cards), 1000)):
+        chunk = cards[i : i + 1000]
+        if n % 2 == 0:
+            a, b = ours_chunk(chunk), fresh_chunk(chunk)
+        else:
+            b, a = fresh_chunk(chunk), ours_chunk(chunk)
+        ratios.append(b / a)
     persons = [json.dumps(person_of(i, c), ensure_ascii=False) for i, c in enumerate(cards)]
     base: list[float] = []
     for text in persons:
@@ -190,6 +209,7 @@ def time_cards(cards: list[str]) -> dict[str, Any]:
         "p50_us": statistics.median(per) * 1e6,
         "p99_us": sorted(per)[int(0.99 * (len(per) - 1))] * 1e6,
         "identity": same, "fresh_mean_us": statistics.fmean(fresh) * 1e6,
+        "ratio": statistics.median(ratios),
         "json_mean_us": statistics.fmean(base) * 1e6,
         "cold_mean_us": statistics.fmean(cold) * 1e6, "cold_sample": len(sample),
         "lines_mean": statistics.fmean(c.count("\n") + 1 for c in cards),
@@ -330,7 +350,7 @@ def main() -> None:
           f"per card (p50 {r['p50_us']:.0f} us, p99 {r['p99_us']:.0f} us)")  # fmt: skip
     fresh = r["fresh_mean_us"]
     print(f"baseline, every line read afresh (no line memo): {fresh:.0f} us per card -> "
-          f"{fresh / r['mean_us']:.1f}x")  # fmt: skip
+          f"{r['ratio']:.2f}x (median of interleaved chunks of 1,000 cards)")  # fmt: skip
     print(f"(for scale) JSON round trip of the Person: {r['json_mean_us']:.0f} us per contact; "
           f"grammar compiled afresh per card ({r['cold_sample']} cards): "
           f"{r['cold_mean_us']:.0f} us per card")  # fmt: skip
@@ -350,15 +370,16 @@ def main() -> None:
     ratio = c["naive"]["per_call"] / c["ours"]["per_call"]
     print(f"calls ratio naive/ours: {ratio:.1f}x")
     goals = Goals("bench_cards")
-    goals.equal("cards that render back byte for byte", r["identity"], len(cards), "cards")
-    goals.at_most("parse + render per card (mean)", r["mean_us"], 80, "us")
-    goals.ratio_at_least("parse + render vs every line read afresh", ours=r["mean_us"],
-                         baseline=fresh, least=1.3)  # fmt: skip
-    goals.equal("API writes per logged call, fresh local copy", c["ours"]["writes_per_call"], 1)
-    goals.equal("API reads per logged call, fresh local copy", c["ours"]["reads_per_call"], 0)
-    goals.ratio_at_least("API calls per logged call, naive get + update vs ours",
-                         ours=c["ours"]["per_call"], baseline=c["naive"]["per_call"],
-                         least=2)  # fmt: skip
+    goals.equal("cards that render back byte for byte", r["identity"], len(cards), "cards",
+                better="more")  # fmt: skip
+    goals.at_most("parse + render per card (mean)", r["mean_us"], 80, "us",
+                  against=f"every line read afresh {fresh:.0f} us")  # fmt: skip
+    goals.at_least("parse + render, every line read afresh / ours (interleaved)", r["ratio"],
+                   1.3, "x", against=f"the same grammar with no line memo, {fresh:.0f} us a "
+                   f"card")  # fmt: skip
+    goals.at_most("API calls per logged call, fresh local copy", c["ours"]["per_call"], 1,
+                  "calls", against=f"naive get + update {c['naive']['per_call']:g} calls, "
+                  f"{c['naive']['wall_per_call_ms']:g} ms a call (assumed latencies)")  # fmt: skip
     goals.at_most("API calls for a call meeting a concurrent edit", c["conflict"]["per_call"], 3,
                   "calls")  # fmt: skip
     goals.finish({

@@ -139,5 +139,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -82,3 +82,104 @@ def test_docs_architecture_draws_the_layers_of_setup_cfg():
             key = title.split(":")[0].split("(")[0].strip()
             assert key.split()[-1].lower() in doc.lower(), title
     assert "docs/architecture.md" in (ROOT / "README.md").read_text("utf-8")
+
+
+# ------------------------------------------------------- the account's stores
+# The rooms that may import account/ (above it in the layers): each reaches the
+# account only through its stores (account.contacts, account.groups, account.journal,
+# the sync), never the People client or the cache under them.
+ABOVE_THE_ACCOUNT = ("cli", "web", "usecases", "imports", "reports", "sheets")
+UNDER_THE_STORES = re.compile(r"\.(_?client|_?cache)\b(?!_)")
+
+
+def test_nothing_outside_account_imports_the_people_client_or_the_cache(tmp_path):
+    root = copy_of_the_package(tmp_path)
+    module = root / "contacts_crm" / "usecases" / "members.py"
+    wrong = "\nfrom contacts_crm.account.cache import Cache\n"
+    module.write_text(module.read_text("utf-8") + wrong)
+    run = lint_imports(root)
+    assert run.returncode != 0
+    assert "nothing outside account/ imports the" in run.stdout
+    assert "contacts_crm.usecases.members -> contacts_crm.account.cache" in run.stdout
+
+
+def test_nothing_outside_account_reaches_under_the_stores():
+    """Attribute access the import contract cannot see: ``account.client.…`` and
+    ``account.cache.…`` (kept on Account for the tests) are account/'s own."""
+    found = []
+    for room in ABOVE_THE_ACCOUNT:
+        for path in sorted((PACKAGE / room).rglob("*.py")):
+            for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+                code = line.split("#")[0].strip()
+                if code.startswith(("from ", "import ")):
+                    continue  # module paths (sheets.client): the import contract's part
+                if UNDER_THE_STORES.search(code):
+                    found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert found == []
+
+
+def test_the_attribute_check_sees_a_use_under_the_stores(tmp_path):
+    assert UNDER_THE_STORES.search("    person = account.cache.person(rn)")
+    assert UNDER_THE_STORES.search("written = account.client.update(body)")
+    assert UNDER_THE_STORES.search("acc._cache.get(rn)")
+    assert not UNDER_THE_STORES.search("client = sheets_client_for(account)")
+    assert not UNDER_THE_STORES.search("account.contacts.get(rn)")
+
+
+# ------------------------------------------------------------- import circles
+def import_circles(package: str = "contacts_crm") -> list[list[str]]:
+    """Groups of modules that import each other in a circle (Tarjan's strongly
+    connected components of grimp's import graph). Imports inside functions count
+    (a lazy import still closes a circle); imports under TYPE_CHECKING do not."""
+    import grimp
+
+    graph = grimp.build_graph(package, exclude_type_checking_imports=True)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for other in graph.find_modules_directly_imported_by(module):
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in on_stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                group.append(top)
+                if top == module:
+                    break
+            if len(group) > 1:
+                circles.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return circles
+
+
+def test_no_import_circle_but_type_only_ones():
+    assert import_circles() == []
+
+
+def test_the_circle_check_sees_a_lazy_circle(tmp_path, monkeypatch):
+    pkg = tmp_path / "circle_demo"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from circle_demo import b\n")
+    (pkg / "b.py").write_text("def late():\n    from circle_demo import a  # lazy\n")
+    (pkg / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from circle_demo import a\n"
+    )
+    (pkg / "d.py").write_text("from circle_demo import c\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert import_circles("circle_demo") == [["circle_demo.a", "circle_demo.b"]]

@@ -166,12 +166,15 @@ def check_private(path: Path) -> None:
 
 
 def build_google_service(credentials: Any) -> Any:
-    """A People v1 service for real Google (bundled discovery, 60 s timeouts)."""
-    import httplib2
-    from google_auth_httplib2 import AuthorizedHttp
+    """A People v1 service for real Google (bundled discovery, 60 s timeouts).
+
+    Over ``SessionHttp``: no request is ever re-sent by the transport itself."""
+    from google.auth.transport.requests import AuthorizedSession
     from googleapiclient.discovery import build
 
-    http = AuthorizedHttp(credentials, http=httplib2.Http(timeout=60))
+    from contacts_crm.transport import SessionHttp
+
+    http = SessionHttp(AuthorizedSession(credentials), timeout=60)
     return build("people", "v1", http=http, static_discovery=True)
 
 

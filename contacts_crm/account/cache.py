@@ -16,12 +16,13 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from contacts_crm.config import open_storage_error, private_file, use_wal
+from contacts_crm.config import connect_db, open_storage_error, write_transaction
 from contacts_crm.contact import names, phones
-from contacts_crm.contact.model import Contact, EmailEntry, PhoneEntry
+from contacts_crm.contact.model import Contact, EmailEntry, Listed, PhoneEntry
 from contacts_crm.contact.stamp import blake2b  # hashlib's, without loading OpenSSL
 from contacts_crm.defaults import DEFAULT_REGION
 
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS persons (
     search_text TEXT NOT NULL,
     json TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS persons_order ON persons(display_name);
 CREATE TABLE IF NOT EXISTS phone_index (key TEXT NOT NULL, resource_name TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS phone_index_key ON phone_index(key);
 CREATE INDEX IF NOT EXISTS phone_index_rn ON phone_index(resource_name);
@@ -51,7 +53,11 @@ CREATE TABLE IF NOT EXISTS groups (
     resource_name TEXT PRIMARY KEY, name TEXT NOT NULL, group_type TEXT,
     member_count INTEGER, json TEXT NOT NULL);
 """
+_SET_META = "INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value"
 _TABLES = ("persons", "phone_index", "email_index", "data_index", "groups", "meta")
+#: Contacts read per page by the streaming reads (a listing, an export): memory is
+#: bounded by a page, not by the account.
+PAGE = 1000
 
 
 class Cache:
@@ -61,36 +67,53 @@ class Cache:
         self.path = str(path)
         self.region = region
         self._lock = threading.RLock()
-        # IMMEDIATE: a write transaction takes the lock when it starts, so crm
-        # processes sharing this file wait for each other instead of failing.
-        if self.path != ":memory:":
-            private_file(self.path)  # 0600, and so its -wal and -shm files
-        self._db = sqlite3.connect(
-            self.path, check_same_thread=False, timeout=30, isolation_level="IMMEDIATE"
-        )
+        # Several processes share this file (crm serve, crm commands): each write is
+        # one BEGIN IMMEDIATE transaction (``_write``), waiting on the others' locks.
         try:
-            use_wal(self._db)
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db = connect_db(self.path, check_same_thread=False)
+        except sqlite3.DatabaseError as exc:
+            raise open_storage_error(self.path, exc) from exc
+        try:
             self._ensure_schema()
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise open_storage_error(self.path, exc) from exc
 
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction (this thread's lock, then SQLite's write lock)."""
+        with self._lock, write_transaction(self._db):
+            yield
+
     def _ensure_schema(self) -> None:
-        with self._lock, self._db:
+        # a read-only command (crm card, find) leaves the file untouched: no write
+        # lock, no commit and WAL checkpoint (~5-20 ms) when the schema is there
+        if self._version() == str(SCHEMA_VERSION):
+            for statement in _SCHEMA.split(";"):  # IF NOT EXISTS: no write when all are there
+                if statement.strip():
+                    self._db.execute(statement)
+            return
+        with self._write():
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if row is not None and row[0] != str(SCHEMA_VERSION):
                 for table in _TABLES:  # unknown version: it is only a cache, rebuild it
                     self._db.execute(f"DROP TABLE IF EXISTS {table}")
-            self._db.executescript(_SCHEMA)  # IF NOT EXISTS: writes nothing when all are there
-            if row is None or row[0] != str(SCHEMA_VERSION):
-                # only then: a read-only command (crm card, find) must leave the file
-                # untouched, or it pays a commit and a WAL checkpoint (~5-20 ms) each run
-                self._db.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+            for statement in _SCHEMA.split(";"):  # IF NOT EXISTS: the missing ones
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?)"
+                " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
+
+    def _version(self) -> str | None:
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError:  # a new file: no meta table yet
+            return None
+        return row[0] if row else None
 
     def close(self) -> None:
         with self._lock:
@@ -102,11 +125,11 @@ class Cache:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str | None) -> None:
-        with self._lock, self._db:
+        with self._write():
             if value is None:
                 self._db.execute("DELETE FROM meta WHERE key=?", (key,))
             else:
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+                self._db.execute(_SET_META, (key, value))
 
     @property
     def sync_token(self) -> str | None:
@@ -121,14 +144,14 @@ class Cache:
     def upsert(self, persons: Iterable[dict[str, Any]]) -> int:
         """Store persons (from a sync page or a write response); returns how many changed."""
         changed = 0
-        with self._lock, self._db:
+        with self._write():
             for person in persons:
                 changed += self._put(person)
         return changed
 
     def remove(self, resource_names: Iterable[str]) -> int:
         n = 0
-        with self._lock, self._db:
+        with self._write():
             for rn in resource_names:
                 n += self._delete(rn)
         return n
@@ -137,7 +160,7 @@ class Cache:
         self, persons: Iterable[dict[str, Any]], sync_token: str | None, synced_at: str
     ) -> None:
         """A full sync: swap the whole mirror in one transaction."""
-        with self._lock, self._db:
+        with self._write():
             for table in ("persons", "phone_index", "email_index", "data_index"):
                 self._db.execute(f"DELETE FROM {table}")
             for person in persons:
@@ -153,7 +176,7 @@ class Cache:
     ) -> int:
         """An incremental sync: changes, deletions and the new token in one transaction."""
         n = 0
-        with self._lock, self._db:
+        with self._write():
             for rn in deleted:
                 n += self._delete(rn)
             for person in persons:
@@ -162,9 +185,9 @@ class Cache:
         return n
 
     def _set_sync(self, token: str | None, synced_at: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('synced_at', ?)", (synced_at,))
+        self._db.execute(_SET_META, ("synced_at", synced_at))
         if token:
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('sync_token', ?)", (token,))
+            self._db.execute(_SET_META, ("sync_token", token))
         else:
             self._db.execute("DELETE FROM meta WHERE key='sync_token'")
 
@@ -238,7 +261,6 @@ class Cache:
         rows = self._db.execute("SELECT resource_name FROM persons").fetchall()
         return [rn for (rn,) in rows if rn not in present]
 
-
     def person(self, resource_name: str) -> dict[str, Any] | None:
         """The cached Person JSON (with its etag) of one contact."""
         row = self._db.execute(
@@ -250,11 +272,134 @@ class Cache:
         person = self.person(resource_name)
         return Contact.from_person(person) if person else None
 
+    def pages(self, columns: str, size: int = PAGE) -> Iterator[list[tuple[Any, ...]]]:
+        """``SELECT columns FROM persons`` in display-name order, ``size`` rows at a time.
+
+        Each page is its own short query that starts after the last row of the one
+        before (by name, then rowid: the persons_order index, no sort), so no read
+        stays open between pages and memory holds one page, whatever the account.
+        """
+        sql = f"SELECT display_name, rowid, {columns} FROM persons"
+        order = " ORDER BY display_name, rowid LIMIT ?"
+        rows = self._db.execute(sql + order, (size,)).fetchall()
+        while rows:
+            yield [row[2:] for row in rows]
+            if len(rows) < size:
+                return
+            after = (rows[-1][0], rows[-1][1])
+            rows = self._db.execute(
+                sql + " WHERE (display_name, rowid) > (?, ?)" + order, (*after, size)
+            ).fetchall()
+
     def persons(self) -> Iterator[dict[str, Any]]:
-        """Every cached Person, in display-name order."""
-        rows = self._db.execute("SELECT json FROM persons ORDER BY display_name").fetchall()
-        for (text,) in rows:
-            yield json.loads(text)
+        """Every cached Person, in display-name order (read a page at a time)."""
+        for page in self.pages("json"):
+            for (text,) in page:
+                yield json.loads(text)
+
+    def contact_pages(self, size: int = PAGE) -> Iterator[list[Contact]]:
+        """Every cached contact, whole, in display-name order, a page at a time."""
+        for page in self.pages("json", size):
+            yield [Contact.from_person(json.loads(text)) for (text,) in page]
+
+    def listed_pages(self, size: int = PAGE) -> Iterator[list[Listed]]:
+        """What a listing shows of every cached contact (``Listed``), in display-name
+        order, a page at a time: picked out of the stored JSON by SQLite, no card
+        or address decoded."""
+        for page in self.pages(_LISTED_COLUMNS, size):
+            out = []
+            for rn, shown, picked in page:
+                org, phone_list, email_list, memberships = json.loads(picked)
+                groups = tuple(
+                    g["contactGroupResourceName"]
+                    for m in memberships or ()
+                    if isinstance(g := m.get("contactGroupMembership"), dict)
+                    and "contactGroupResourceName" in g
+                )  # fmt: skip
+                out.append(Listed(
+                    rn, shown, tuple(p.get("value", "") for p in phone_list or ()),
+                    tuple(e.get("value", "") for e in email_list or ()), org or "", groups,
+                ))  # fmt: skip
+            yield out
+
+    def phone_pages(self, size: int = PAGE) -> Iterator[list[Contact]]:
+        """Every cached contact with only its numbers (and its resource name, etag and
+        shown name), in display-name order, a page at a time: what a check of the
+        numbers reads, picked out of the stored JSON by SQLite. ``raw`` holds the
+        stored phoneNumbers, so ``to_person(["phoneNumbers"])`` keeps their
+        sub-fields."""
+        for page in self.pages("resource_name, etag, display_name, json_extract(json, "
+                               "'$.phoneNumbers')", size):  # fmt: skip
+            out = []
+            for rn, etag, shown, picked in page:
+                listed = json.loads(picked) if picked else []
+                c = Contact(
+                    phones=[PhoneEntry(p.get("value", ""), p.get("type", "") or "other")
+                            for p in listed],
+                    resource_name=rn, etag=etag,
+                )  # fmt: skip
+                c.raw = {"phoneNumbers": listed, "names": [{"displayName": shown}]}
+                out.append(c)
+            yield out
+
+    def shared_keys(self, by: Iterable[str]) -> dict[tuple[str, str], list[str]]:
+        """(reason, value) -> the resource names sharing it, for every value two or more
+        contacts share: "phone" (E.164) and "email" (as typed, case-folded) from the
+        indexes, "name" (``names.name_key`` of two words or more) from the names
+        picked out by SQLite a page at a time. Members and keys in display-name
+        order (the first member's), as ``contact.duplicates`` groups them."""
+        first: dict[tuple[str, str], tuple[str, int]] = {}
+        out: dict[tuple[str, str], list[str]] = {}
+        shared = {
+            "phone": "SELECT key, resource_name FROM phone_index WHERE key NOT LIKE 'tail:%'",
+            "email": "SELECT email, resource_name FROM email_index",
+        }
+        for reason in ("phone", "email"):
+            if reason not in by:
+                continue
+            rows = self._db.execute(
+                f"WITH k(value, rn) AS ({shared[reason]}) SELECT k.value, k.rn, p.display_name,"
+                " p.rowid FROM k JOIN persons p ON p.resource_name = k.rn WHERE k.value IN"
+                " (SELECT value FROM k GROUP BY value HAVING COUNT(DISTINCT rn) > 1)"
+                " ORDER BY k.value, p.display_name, p.rowid"
+            ).fetchall()  # fmt: skip
+            for value, rn, shown, rowid in rows:
+                members = out.setdefault((reason, value), [])
+                if rn not in members:
+                    members.append(rn)
+                first.setdefault((reason, value), (shown, rowid))
+        if "name" in by:
+            named: dict[str, list[str]] = {}
+            where: dict[str, tuple[str, int]] = {}
+            columns = ("display_name, rowid, resource_name, json_extract(json, "
+                       "'$.names[0].givenName', '$.names[0].middleName', '$.names[0].familyName')")
+            for page in self.pages(columns):
+                for shown, rowid, rn, picked in page:
+                    key = names.name_key(" ".join(x for x in json.loads(picked) if x))
+                    if len(key.split()) >= 2:
+                        named.setdefault(key, []).append(rn)
+                        where.setdefault(key, (shown, rowid))
+            for key, members in named.items():
+                if len(members) > 1:
+                    out[("name", key)] = members
+                    first[("name", key)] = where[key]
+        order = {"phone": 0, "email": 1, "name": 2}
+        return {k: out[k] for k in sorted(out, key=lambda k: (first[k], order[k[0]]))}
+
+    def most_entries(self, group: str | None = None) -> tuple[int, int, int]:
+        """The most e-mails, phones and addresses one contact has (of the members of
+        ``group`` when given), counted by SQLite: a Google CSV's header, before its rows."""
+        sql = ("SELECT max(json_array_length(json, '$.emailAddresses')), max(json_array_length("
+               "json, '$.phoneNumbers')), max(json_array_length(json, '$.addresses'))"
+               " FROM persons p")  # fmt: skip
+        args: tuple[str, ...] = ()
+        if group is not None:
+            sql += (" WHERE EXISTS (SELECT 1 FROM json_each(p.json, '$.memberships') WHERE"
+                    " json_extract(value, '$.contactGroupMembership.contactGroupResourceName')"
+                    " = ?)")  # fmt: skip
+            args = (group,)
+        row = self._db.execute(sql, args).fetchone()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
     def card_rows(self) -> Iterator[tuple[str, str, str, tuple[str, ...], str]]:
         """(resourceName, display name, first phone, group resource names, notes) of
@@ -296,8 +441,8 @@ class Cache:
         """
         rows = self._db.execute(_LIGHT_SQL)
         for rn, etag, picked in rows:
-            given, family, middle, shown, org, title, phone_list, email_list, data = (
-                json.loads(picked)
+            given, family, middle, shown, org, title, phone_list, email_list, data = json.loads(
+                picked
             )
             data = [(d.get("key") or "", d.get("value") or "") for d in data or ()]
             c = Contact(
@@ -384,13 +529,13 @@ class Cache:
 
     # -------------------------------------------------------------- groups
     def set_groups(self, groups: Iterable[dict[str, Any]]) -> None:
-        with self._lock, self._db:
+        with self._write():
             self._db.execute("DELETE FROM groups")
             for g in groups:
                 self._put_group(g)
 
     def put_group(self, group: dict[str, Any]) -> None:
-        with self._lock, self._db:
+        with self._write():
             self._put_group(group)
 
     def _put_group(self, g: dict[str, Any]) -> None:
@@ -406,7 +551,7 @@ class Cache:
         )
 
     def drop_group(self, resource_name: str) -> None:
-        with self._lock, self._db:
+        with self._write():
             self._db.execute("DELETE FROM groups WHERE resource_name=?", (resource_name,))
 
     def groups(self) -> list[dict[str, Any]]:
@@ -435,6 +580,11 @@ SELECT resource_name, etag, json_extract(json,
   '$.phoneNumbers', '$.emailAddresses', '$.clientData')
 FROM persons ORDER BY display_name
 """
+
+
+# What Cache.listed_pages reads of each Person, as Contact.from_person reads it.
+_LISTED_COLUMNS = """resource_name, display_name, json_extract(json,
+  '$.organizations[0].name', '$.phoneNumbers', '$.emailAddresses', '$.memberships')"""
 
 
 def _canonical(person: dict[str, Any]) -> str:

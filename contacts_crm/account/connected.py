@@ -31,6 +31,8 @@ from contacts_crm.account.people import PeopleClient, RetryPolicy
 from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
 
 if TYPE_CHECKING:
+    from contacts_crm.account.calls import CallStore
+    from contacts_crm.account.history import HistoryReport
     from contacts_crm.account.journal import Journal
 
 
@@ -88,7 +90,13 @@ class Account:
         self.contacts = ContactStore(self, client, cache)
         self.groups = GroupStore(self, client, cache)
         self._journal: Journal | None = None
+        self._calls: CallStore | None = None
         self._fresh = False  # the cache was checked for freshness in this session
+        # call-screen reads (crm card, find, show, journal) answer from the local copy
+        # at once: a stale copy is not synced first; its age is kept in ``stale_for``
+        # (seconds) for the caller to say and to refresh in the background
+        self.answer_from_copy = False
+        self.stale_for: float | None = None
         self._closers: list[Any] = []
 
     # Under the stores: for account/ and tests only (tests/test_architecture.py
@@ -129,7 +137,7 @@ class Account:
         data = cfg.profile_dir(prof.name)
         if prof.kind == "local" and (data / "local-account.sqlite").exists():
             # the local account opens on its first request: keep its files private now
-            cfg.private_file(data / "local-account.sqlite")
+            cfg.private_db(data / "local-account.sqlite")
         service = LazyService(lambda: build_service(prof, data))
         recovery = CREATE_RECOVERY.get(prof.kind, CREATE_RECOVERY["google"])
         account = cls.from_service(
@@ -180,10 +188,22 @@ class Account:
             self._journal = Journal(self.data_dir / "journal.sqlite")
         return self._journal
 
+    @property
+    def calls(self) -> CallStore:
+        """Calls that happened (events, calls to log, missed calls), opened on first use."""
+        if self._calls is None:
+            from contacts_crm.account.calls import CallStore
+
+            self._calls = CallStore(self.data_dir)
+        return self._calls
+
     def close(self) -> None:
         self._cache.close()
         if self._journal is not None:
             self._journal.close()
+        if self._calls is not None:
+            self._calls.close()
+            self._calls = None
         for closer in self._closers:
             closer()
 
@@ -230,12 +250,12 @@ class Account:
         if not force:
             self._guard_removal(removed, before, full=result.full)
         if result.full:
-            seen = _history().record_outside_edits(self, result.persons, gone)
+            seen = self._outside_edits(result.persons, gone)
             self._cache.replace_all(result.persons, result.sync_token, now)
             changed, deleted = len(result.persons), removed
         else:
             deleted = len(result.deleted)
-            seen = _history().record_outside_edits(self, result.persons, result.deleted)
+            seen = self._outside_edits(result.persons, result.deleted)
             changed = self._cache.apply_changes(
                 result.persons, result.deleted, result.sync_token, now
             )
@@ -290,8 +310,10 @@ class Account:
 
         Reads come from the cache. So that a client added on another PC a few
         minutes ago is found during a call, a cache older than the profile's
-        ``sync_minutes`` gets one incremental sync first (once per Account).
-        Offline, the local copy is used as it is.
+        ``sync_minutes`` gets one incremental sync first (once per Account) --
+        unless ``answer_from_copy``: then the read answers from the copy as it
+        is, ``stale_for`` says how old it is, and a read that finds nothing
+        calls ``catch_up``. Offline, the local copy is used as it is.
         """
         if not self._cache.synced:
             self.sync(full=True)
@@ -300,18 +322,39 @@ class Account:
         if self._fresh:
             return
         self._fresh = True
+        age = self.copy_age()
         max_age = self.profile.sync_minutes * 60
-        synced_at = self._cache.meta("synced_at")
-        if max_age <= 0 or synced_at is None:
+        if max_age <= 0 or age is None or age <= max_age:
             return
-        age = (datetime.now(UTC) - datetime.fromisoformat(synced_at)).total_seconds()
-        if age > max_age:
-            try:
-                self.sync()
-            except UnavailableError as exc:
-                import logging  # here, not at start-up: a read rarely meets an outage
+        if self.answer_from_copy:
+            self.stale_for = age
+            return
+        self._sync_or_warn()
 
-                logging.getLogger(__name__).warning("working from the local copy: %s", exc.message)
+    def copy_age(self) -> float | None:
+        """Seconds since the local copy was last synced (None: never)."""
+        synced_at = self._cache.meta("synced_at")
+        if synced_at is None:
+            return None
+        return (datetime.now(UTC) - datetime.fromisoformat(synced_at)).total_seconds()
+
+    def catch_up(self) -> bool:
+        """A read that found nothing in a copy it answered from stale: sync now (the
+        client may have been added on another PC since) and say whether it did."""
+        if self.stale_for is None or not self._sync_or_warn():
+            return False
+        self.stale_for = None
+        return True
+
+    def _sync_or_warn(self) -> bool:
+        try:
+            self.sync()
+        except UnavailableError as exc:
+            import logging  # here, not at start-up: a read rarely meets an outage
+
+            logging.getLogger(__name__).warning("working from the local copy: %s", exc.message)
+            return False
+        return True
 
     # ------------------------------------------------------------- writes
     def remember(
@@ -325,17 +368,21 @@ class Account:
         carries no stamp (group membership changes through members.modify).
         """
         if outside_edits:
-            _history().record_outside_edits(self, persons)
+            self._outside_edits(persons)
         self._cache.upsert(persons)
         return persons
 
 
-def _history() -> Any:
-    """account/history.py, loaded when a sync or a write first needs it (it pulls in
-    the card diff; reading a card from the local copy needs neither)."""
-    from contacts_crm.account import history
+    def _outside_edits(
+        self, persons: list[dict[str, Any]], deleted: list[str] | None = None
+    ) -> HistoryReport:
+        """Journal the hand edits ``persons`` and ``deleted`` show (account/history.py,
+        loaded when a sync or a write first needs it: it pulls in the card diff,
+        which reading a card from the local copy does not need)."""
+        from contacts_crm.account.history import record_outside_edits
 
-    return history
+        return record_outside_edits(self._cache, lambda: self.journal, self.profile, persons,
+                                    deleted or ())  # fmt: skip
 
 
 def pacer_for(profile: cfg.Profile) -> Pacer:
@@ -381,10 +428,10 @@ def build_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]
     from contacts_crm.emulator import build_service as build_compatible
 
     if profile.kind == "local":
-        db = data_dir / "local-account.sqlite"
-        cfg.private_file(db)  # 0600, and so its -wal and -shm files
+        db = cfg.private_db(data_dir / "local-account.sqlite")
         try:
-            emulator = Emulator(db=str(db))
+            with cfg.owner_only_files():  # a new file is 0600, and so its -wal and -shm
+                emulator = Emulator(db=str(db))
         except sqlite3.DatabaseError as exc:
             raise cfg.open_storage_error(db, exc) from exc
         return build_compatible(emulator), [emulator.close]

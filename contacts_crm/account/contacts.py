@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from contacts_crm.account.people import BATCH_UPDATE, MARKER_KEY, Operation, Update
 from contacts_crm.contact import phones
-from contacts_crm.contact.model import Contact
+from contacts_crm.contact.model import Contact, Listed
 
 if TYPE_CHECKING:
     from contacts_crm.account.cache import Cache
@@ -64,6 +64,27 @@ class ContactStore:
 
     def card_rows(self) -> Iterator[tuple[str, str, str, tuple[str, ...], str]]:
         return self._cache.card_rows()
+
+    # streaming reads: a page of the local copy at a time, in display-name order
+    def pages(self) -> Iterator[list[Contact]]:
+        """Every contact, whole, a page at a time (an export)."""
+        return self._cache.contact_pages()
+
+    def listed_pages(self) -> Iterator[list[Listed]]:
+        """What a listing shows of every contact, a page at a time (``crm list``)."""
+        return self._cache.listed_pages()
+
+    def phone_pages(self) -> Iterator[list[Contact]]:
+        """Every contact with only its numbers, a page at a time (the phone check)."""
+        return self._cache.phone_pages()
+
+    def shared_keys(self, by: Iterable[str]) -> dict[tuple[str, str], list[str]]:
+        """(reason, value) -> contacts sharing it, from the local copy's indexes."""
+        return self._cache.shared_keys(by)
+
+    def most_entries(self, group: str | None = None) -> tuple[int, int, int]:
+        """The most e-mails, phones and addresses one contact (of ``group``) has."""
+        return self._cache.most_entries(group)
 
     def count(self) -> int:
         return self._cache.count()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -46,7 +46,9 @@ from contacts_crm.contact.stamp import (
 )
 
 if TYPE_CHECKING:
-    from contacts_crm.account.connected import Account
+    from contacts_crm.account.cache import Cache
+    from contacts_crm.account.journal import Journal
+    from contacts_crm.config import Profile
 
 UNKNOWN = "unknown"
 DELETED = "contact_deleted"
@@ -221,7 +223,9 @@ def compare(
 
 
 def record_outside_edits(
-    account: Account,
+    cache: Cache,
+    journal: Callable[[], Journal],
+    profile: Profile,
     persons: Iterable[dict[str, Any]],
     deleted: Iterable[str] = (),
 ) -> HistoryReport:
@@ -229,13 +233,13 @@ def record_outside_edits(
 
     Call it before the cache takes the new versions. Contacts the cache does
     not know, or holds with the same etag, cost one lookup and no diffing.
+    ``journal`` opens the journal, called only when there are events to keep.
     """
     report = HistoryReport()
     persons, deleted = list(persons), list(deleted)
     if not persons and not deleted:
         return report
     started = time.perf_counter()
-    cache = account.cache
     etags = cache.etags([str(p.get("resourceName")) for p in persons] + deleted)
     now = journal_now()
     labels: Labels | None = None
@@ -250,7 +254,7 @@ def record_outside_edits(
             continue
         report.compared += 1
         if labels is None:
-            labels = _labels(account)
+            labels = _labels(profile)
             names = cache.group_names()
         events += compare(old, person, labels, now=now, group_names=names)
     for rn in deleted:
@@ -258,14 +262,15 @@ def record_outside_edits(
         if old is not None:
             events.append(deleted_event(old, who=UNKNOWN, at=now, by_hand=True))
     if events:
-        before = account.journal.count()
-        account.journal.record(events, applied=True)
-        report.events = account.journal.count() - before
+        kept = journal()  # opened only when there is something to keep
+        before = kept.count()
+        kept.record(events, applied=True)
+        report.events = kept.count() - before
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _labels(account: Account) -> Labels:
+def _labels(profile: Profile) -> Labels:
     from contacts_crm.office.cards import card_settings
 
-    return card_settings(account.profile).labels
+    return card_settings(profile).labels

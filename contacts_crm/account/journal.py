@@ -11,17 +11,23 @@ Several processes may write at once (WAL mode, busy timeout, short
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
+import os
 import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from contextlib import AbstractContextManager
+from datetime import UTC
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from contacts_crm.card.events import APPLIED, PENDING, SUPERSEDED, JournalEvent
-from contacts_crm.config import open_storage_error, private_file, use_wal
+from contacts_crm.config import connect_db, open_storage_error, write_transaction
+from contacts_crm.dates import NOW_ENV
+from contacts_crm.dates import now as clock
 from contacts_crm.errors import ConfigError
 
 SCHEMA_VERSION = 1
@@ -60,12 +66,18 @@ CREATE INDEX IF NOT EXISTS events_pending ON events (state) WHERE state = 'pendi
 
 def new_op_id() -> str:
     """A fresh operation id: every event of one operation carries it (16 hex digits)."""
+    fixed = os.environ.get(NOW_ENV, "").strip()
+    if fixed:  # a fixed clock (the README's examples): ids that follow from it
+        return hashlib.sha256(f"{fixed}#{next(_OPS_MADE)}".encode()).hexdigest()[:16]
     return uuid.uuid4().hex[:16]
+
+
+_OPS_MADE = itertools.count(1)
 
 
 def now() -> str:
     """When an event or an operation happens, as the journal stores it (UTC, seconds)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock().astimezone(UTC).isoformat(timespec="seconds")
 
 
 def event_from_row(row: sqlite3.Row) -> JournalEvent:
@@ -112,13 +124,11 @@ class Journal:
 
     def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            private_file(self.path)  # 0600, and so its -wal and -shm files
-        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
-            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            use_wal(self._db, timeout)
-            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db = connect_db(path, timeout=timeout)
+        except sqlite3.DatabaseError as exc:
+            raise open_storage_error(self.path, exc) from exc
+        try:
             self._init_schema()
         except sqlite3.DatabaseError as exc:
             self._db.close()
@@ -142,8 +152,8 @@ class Journal:
                     hint="upgrade contacts-crm; the journal is history and is never dropped",
                 )
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    def _transaction(self) -> AbstractContextManager[None]:
+        return write_transaction(self._db)
 
     def record(self, events: Iterable[JournalEvent], *, applied: bool = False) -> None:
         """Insert events as pending (or, with ``applied``, as facts already in the
@@ -420,16 +430,3 @@ def _json_value(kind: str, value: Any) -> Any:
     if kind in ("object", "array"):
         return json.loads(value)
     return value  # text, integer, real; "null" comes back as None
-
-
-class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")

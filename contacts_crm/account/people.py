@@ -5,7 +5,8 @@ it is handed a googleapiclient ``people v1`` service and never knows which.
 It pages, batches at the API's limits, paces under the per-minute quotas,
 retries 429/5xx with exponential backoff and jitter (honouring Retry-After),
 never re-sends a create blindly, and turns every HTTP error into the
-project's exception tree. googleapiclient's own ``num_retries`` stays 0.
+project's exception tree. googleapiclient's own ``num_retries`` stays 0, and
+the service's transport (contacts_crm/transport.py) never re-sends by itself.
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ from contacts_crm.cli.output import (
     output_options,
     pass_ctx,
     progress,
+    short_time,
     show,
+    started,
 )
 from contacts_crm.i18n import _
 
@@ -125,7 +127,7 @@ def run(
     \b
     Examples:
       crm import clients.xlsx --dry-run --report plan.xlsx
-      crm import clients.xlsx --on-duplicate merge --region TR
+      crm import clients.xlsx --on-duplicate merge --region RU
       crm import olga.vcf ivan.vcf anna.vcf --dry-run
     """
     from contacts_crm.contact.phones import check_region
@@ -263,7 +265,9 @@ def undo(ctx: Ctx, import_id: str, force: bool) -> None:
             _("no import {id!r}").format(id=import_id[:80]),
             hint=_("'crm import list' shows the import ids"),
         )
-    report = importer.undo(ctx.account, import_id, force=force)
+    report = importer.undo(
+        ctx.account, import_id, force=force, on_start=started(ctx, "import_undo")
+    )
     emit(ctx, report.to_dict(), lambda: _print_undo(report))
 
 
@@ -322,13 +326,22 @@ def list_(ctx: Ctx) -> None:
         }
         for s in states
     ]
+    states_words = {"running": _("running"), "done": _("done"), "undone": _("undone"),
+                    "partly-undone": _("partly undone")}  # fmt: skip
+    rows = [
+        (st.id, Path(st.source).name if ctx.human else st.source,
+         states_words.get(st.status, st.status) if ctx.human else st.status,
+         short_time(st.started) if ctx.human else st.started, len(st.created), len(st.updated))
+        for st in states
+    ]  # fmt: skip
     show(
         ctx,
         Listing(
             [_("Id"), _("File"), _("Status"), _("Started"), _("Created"), _("Updated")],
-            [tuple(d.values()) for d in data],
+            rows,
             empty=_("No import yet."),
             keys=["id", "file", "status", "started", "created", "updated"],
+            nowrap=(0, 3),
         ),
         data,
     )
@@ -428,7 +441,9 @@ def restore(ctx: Ctx, file: Path, force: bool) -> None:
 
 
 def _export_to_stdout(ctx: Ctx, fmt: str, group: str | None) -> int:
-    """Write a text export to a private temporary file, then copy it to stdout."""
+    """Write a text export to a private temporary file, then copy it to stdout (a
+    block at a time: never the whole export in memory)."""
+    import shutil
     import tempfile
 
     from contacts_crm.usecases import export as exporter
@@ -436,9 +451,8 @@ def _export_to_stdout(ctx: Ctx, fmt: str, group: str | None) -> int:
     with tempfile.TemporaryDirectory(prefix="crm-export-") as tmp:
         path = Path(tmp) / f"export.{fmt}"
         n = exporter.export_account(ctx.account, path, fmt, group=group)
-        text = path.read_bytes().decode("utf-8-sig")
-    with open_output("-") as out:
-        out.write(text)
+        with open(path, encoding="utf-8-sig", newline="") as text, open_output("-") as out:
+            shutil.copyfileobj(text, out, 1 << 16)
     return n
 
 

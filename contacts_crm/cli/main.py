@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 import sys
-import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "imports": ("import", "export", "restore"),
     "reports": ("summary", "callbacks", "activity"),
     "profiles": ("profile", "config", "login"),
-    "history": ("undelete",),
+    "history": ("undelete", "undo"),
     "manage": ("list", "show", "edit", "delete"),
     "merge": ("merge", "duplicates"),
     "serve": ("serve",),
@@ -140,7 +139,11 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
 
 
 def report_error(exc: CrmError, as_json: bool) -> int:
-    """Print a known error (one line, its details, the hint); return its exit code."""
+    """Print a known error (one line, its details, the hint) in the command line's
+    words (cli/wording.py: its option names); return its exit code."""
+    from contacts_crm.cli.wording import for_cli
+
+    exc = for_cli(exc)
     if as_json:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False, indent=2))
         return int(exc.exit_code)
@@ -172,14 +175,11 @@ def _crash_log(exc: BaseException, command: str = "") -> str:
     carry client names, phone numbers and file names.
     """
     from contacts_crm.config import PRIVATE_FILE, data_dir, private_dir
+    from contacts_crm.logs import private_traceback
 
     path = data_dir() / CRASH_LOG
     lines = [f"--- {datetime.now(UTC).isoformat()} crm {__version__} {command}".rstrip() + "\n"]
-    for error in _chain(exc):
-        lines.append("Traceback (most recent call last):\n")
-        lines.extend(traceback.format_list(traceback.extract_tb(error.__traceback__)))
-        lines.append(f"{type(error).__module__}.{type(error).__qualname__}"
-                     " (message left out: it may hold client data)\n")  # fmt: skip
+    lines.append(private_traceback(exc))
     try:
         private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
@@ -188,16 +188,6 @@ def _crash_log(exc: BaseException, command: str = "") -> str:
     except OSError:
         return "(could not write a crash log)"
     return str(path)
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception and the ones it was raised from or during, oldest first."""
-    out: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in out:
-        out.append(current)
-        current = current.__cause__ or current.__context__
-    return out[::-1]
 
 
 def _tolerant_output() -> None:

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import csv
-import io
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
 
 import click
 
 from contacts_crm.cli.output import (
     Ctx,
+    Listing,
     confirm,
     contact_dict,
     emit,
     group_names,
+    output_options,
     pass_ctx,
-    table,
+    phone_cell,
+    started,
 )
+from contacts_crm.cli.output import show as show_listing
 from contacts_crm.contact.editing import Edit, with_error
-from contacts_crm.contact.model import EmailEntry, PhoneEntry
+from contacts_crm.contact.model import MY_CONTACTS, EmailEntry, Listed, PhoneEntry
 from contacts_crm.contact.phones import format_national
 from contacts_crm.errors import InputError, Problem
 from contacts_crm.i18n import _
@@ -30,19 +37,14 @@ EDITOR_TRIES = 5  # a file saved with the same mistake this many times gives up
 @click.command("list")
 @click.option("--group", "-g", metavar="GROUP", help="Only the members of this group (label).")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N contacts.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv"]),
-    default="table",
-    show_default=True,
-    help="A table, or CSV for a spreadsheet (--json for scripts).",
-)
+@click.option("--sync", is_flag=True, help="Bring the local copy up to date first.")
+@output_options()
 @pass_ctx
-def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
+def list_(ctx: Ctx, group: str | None, limit: int | None, sync: bool) -> None:
     """List every contact, or the members of one group, in name order.
 
-    Reads the local copy (the first run reads the whole account, 1,000 per call).
+    Reads the local copy (the first run reads the whole account, 1,000 per call;
+    a copy older than sync_minutes is refreshed); --sync brings it up to date first.
 
     \b
     Examples:
@@ -52,46 +54,53 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str) -> None:
       crm --json list --limit 20
     """
     account = ctx.account
-    found = uc.list_contacts(account, group=group, limit=limit)
     names = group_names(account)
-    data = [contact_dict(c, names) for c in found]
+    if ctx.wants_json:
+        contacts = uc.list_contacts(account, group=group, limit=limit, sync=sync)
+        _json_lines(contact_dict(c, names) for c in contacts)
+        return
+    pages = uc.list_pages(account, group=group, limit=limit, sync=sync)
     header = [_("Name"), _("Phones"), _("Emails"), _("Company"), _("Groups"), _("Id")]
+
+    def groups_of(row: Listed) -> str:
+        return ", ".join(names.get(g, g) for g in row.groups if g != MY_CONTACTS)
+
+    if ctx.fmt == "csv" and ctx.output in (None, "-"):  # a pipe: written as read
+        from contacts_crm.files.safe_cells import csv_cell
+
+        out = sys.stdout
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        for page in pages:  # one page in memory
+            writer.writerows(
+                [csv_cell(str(v)) for v in (r.name, ", ".join(r.phones), ", ".join(r.emails),
+                                            r.organization, groups_of(r), r.resource_name)]
+                for r in page
+            )  # fmt: skip
+        out.flush()
+        return
     rows = [
-        (
-            d["name"],
-            ", ".join(d["phones"]),
-            ", ".join(d["emails"]),
-            d["organization"],
-            ", ".join(d["groups"]),
-            d["resourceName"],
-        )
-        for d in data
-    ]
+        (r.name, ", ".join(phone_cell(ctx, p) for p in r.phones), ", ".join(r.emails),
+         r.organization, groups_of(r), r.resource_name)
+        for page in pages for r in page
+    ]  # fmt: skip
+    empty = _("No contacts.") if not group else _("No contacts in {group!r}.").format(group=group)
+    show_listing(ctx, Listing(header, rows, empty=empty, nowrap=(5,)))
+    if ctx.fmt == "table" and rows and ctx.output in (None, "-"):
+        click.echo(_("{n} contact(s)").format(n=len(rows)))
 
-    def human() -> None:
-        if fmt == "csv":
-            from contacts_crm.files.safe_cells import csv_cell
 
-            buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows([[csv_cell(str(v)) for v in r] for r in rows])
-            click.echo(buf.getvalue(), nl=False)
-            return
-        if not found:
-            click.echo(_("No contacts.") if not group
-                       else _("No contacts in {group!r}.").format(group=group))  # fmt: skip
-            return
-        table(
-            header,
-            [
-                (r[0], ", ".join(format_national(p) for p in d["phones"]), *r[2:])
-                for r, d in zip(rows, data, strict=True)
-            ],
-        )
-        click.echo(_("{n} contact(s)").format(n=len(found)))
-
-    emit(ctx, data, human)
+def _json_lines(items: Iterable[dict[str, Any]]) -> None:
+    """A JSON array written item by item, laid out as ``json.dumps(indent=2)`` lays out
+    the whole list (so the output is the same, only never all in memory)."""
+    out = sys.stdout
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        out.write(("[\n  " if first else ",\n  ") + text)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+    out.flush()
 
 
 @click.command()
@@ -107,7 +116,7 @@ def show(ctx: Ctx, query: tuple[str, ...]) -> None:
       crm show Petrov
       crm --json show people/c123
     """
-    shown = uc.show_contact(ctx.account, " ".join(query))
+    shown = uc.show_contact(ctx.read_account, " ".join(query))
     data = shown.to_dict()
 
     def human() -> None:
@@ -268,6 +277,10 @@ def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
       crm delete people/c123 people/c456 --yes
     """
     account = ctx.account
+    again = uc.delete_again(account, queries)
+    if again is not None:
+        _said_deleted(ctx, again)
+        return
     contacts = uc.to_delete(account, queries)
     if not yes:
         names = "\n".join(
@@ -279,7 +292,13 @@ def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
         click.echo(names, err=True)
         confirm(_("Delete them?"), yes=False,
                 refused=_("{n} contact(s) not deleted").format(n=len(contacts)))  # fmt: skip
-    result = uc.delete_contacts(account, contacts, force=force)
+    result = uc.delete_contacts(
+        account, contacts, force=force, queries=queries, on_start=started(ctx, "delete")
+    )
+    _said_deleted(ctx, result)
+
+
+def _said_deleted(ctx: Ctx, result: uc.Deleted) -> None:
     emit(
         ctx,
         result.to_dict(),

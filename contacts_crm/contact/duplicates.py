@@ -8,7 +8,7 @@ hold the same contacts for several reasons are one group with every reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from contacts_crm.contact import names, phones
@@ -68,6 +68,12 @@ def find_duplicates(
             members = by_key.setdefault(key, [])
             if rn not in members:
                 members.append(rn)
+    return group_shared(by_key)
+
+
+def group_shared(by_key: Mapping[tuple[str, str], Sequence[str]]) -> list[DuplicateGroup]:
+    """Groups from (reason, value) -> members sharing it (in the order met): keys held
+    by the same contacts are one group; exact groups (phone, e-mail) first."""
     grouped: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     for key, members in by_key.items():
         if len(members) > 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from contacts_crm.contact import phones
 
@@ -35,6 +35,17 @@ STARRED = "contactGroups/starred"
 # Google's system groups a person may name (their names, any letter case) -> resourceName;
 # every other system group (friends, coworkers...) is neither shown nor offered.
 SYSTEM_GROUPS = {"mycontacts": MY_CONTACTS, "my contacts": MY_CONTACTS, "starred": STARRED}
+
+
+class Listed(NamedTuple):
+    """One contact as a listing shows it: what ``crm list`` prints of it, no more."""
+
+    resource_name: str
+    name: str
+    phones: tuple[str, ...]
+    emails: tuple[str, ...]
+    organization: str
+    groups: tuple[str, ...]  # group resource names, in the Person's order
 
 
 @dataclass

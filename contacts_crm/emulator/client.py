@@ -7,7 +7,6 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from google.auth.credentials import AnonymousCredentials
 from googleapiclient.discovery import build_from_document
 
 if TYPE_CHECKING:
@@ -42,7 +41,8 @@ def build_service(target: Emulator | EmulatorServer | str, *, timeout: float = 6
     ``endpoint``); ``timeout`` bounds each HTTP request.
 
     Uses the discovery document bundled with google-api-python-client; never
-    configures googleapiclient retries (callers use ``execute()`` with the default 0).
+    configures googleapiclient retries (callers use ``execute()`` with the default 0),
+    and talks HTTP through ``SessionHttp``, which never re-sends a request by itself.
     """
     from .app import Emulator
     from .transport import InProcessHttp
@@ -54,10 +54,9 @@ def build_service(target: Emulator | EmulatorServer | str, *, timeout: float = 6
             http=InProcessHttp(target),
             client_options={"api_endpoint": "http://emulator.invalid/"},
         )
-    import httplib2
-    from google_auth_httplib2 import AuthorizedHttp
+    from contacts_crm.transport import SessionHttp
 
     url = target if isinstance(target, str) else target.url
     _no_proxy_loopback()
-    http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=timeout))
+    http = SessionHttp(timeout=timeout)  # anonymous: the emulator takes any caller
     return build_from_document(doc, http=http, client_options={"api_endpoint": url})

@@ -1,9 +1,13 @@
-"""SQLite persistence of the emulated account: persons, groups, memberships, meta.
+"""SQLite persistence of the account: persons, groups, memberships, meta.
 
-One connection guarded by one re-entrant lock; ``transaction()`` groups writes
-so a batch call is all-or-nothing. Every write of a person or group takes a new
-value from one monotonically increasing change sequence (``seq``), which is what
-page tokens and sync tokens point into.
+This file is the embedded local account people keep their clients in (not only
+the test double): several processes on one PC write it at once (``crm serve``
+and ``crm`` commands). Every write is one ``BEGIN IMMEDIATE`` transaction (busy
+timeout, WAL); the change sequence (``seq``), which page and sync tokens point
+into, is allocated inside that transaction from what the file holds, so no two
+writes get one number and no write replaces another contact's row (upserts by
+resource name, never ``REPLACE``). Within the process, one connection is guarded
+by one re-entrant lock.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -90,6 +95,52 @@ class GroupRecord:
     deleted: bool = False
 
 
+_PERSON_COLS = (
+    "rn", "source_id", "seq", "visible_at", "update_time", "etag", "source_etag", "deleted",
+    "first_key", "last_key", "data",
+)  # fmt: skip
+_GROUP_COLS = (
+    "rn", "name", "formatted_name", "group_type", "client_data", "etag", "seq", "visible_at",
+    "update_time", "deleted",
+)  # fmt: skip
+
+
+def _upsert(table: str, cols: tuple[str, ...]) -> str:
+    """INSERT, or UPDATE the row with the same resource name: never a REPLACE, which
+    deletes whatever row another unique column (seq) would collide with."""
+    sets = ", ".join(f"{c}=excluded.{c}" for c in cols[1:])
+    marks = ",".join("?" * len(cols))
+    return (
+        f"INSERT INTO {table}({', '.join(cols)}) VALUES ({marks})"
+        f" ON CONFLICT(rn) DO UPDATE SET {sets}"
+    )
+
+
+_UPSERT_PERSON = _upsert("persons", _PERSON_COLS)
+_UPSERT_GROUP = _upsert("groups", _GROUP_COLS)
+# the highest seq any process wrote: the counter kept in meta, or the rows themselves
+_LAST_SEQ = (
+    "SELECT MAX(COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key='seq'), 0),"
+    " COALESCE((SELECT MAX(seq) FROM persons), 0), COALESCE((SELECT MAX(seq) FROM groups), 0))"
+)
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float = 60.0) -> None:
+    """WAL mode, waiting (bounded) while another process holds the file: SQLite runs
+    no busy handler for this switch (several processes opening a new file at once)."""
+    deadline = time.monotonic() + timeout
+    pause = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
+
+
 def _sort_keys(data: dict[str, Any]) -> tuple[str, str]:
     names = data.get("names") or [{}]
     first = str(names[0].get("givenName") or names[0].get("displayName") or "").casefold()
@@ -108,22 +159,25 @@ class Store:
         self.conn = sqlite3.connect(
             path, check_same_thread=False, isolation_level=None, timeout=60.0
         )
-        if path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
         self._depth = 0
-        for stmt in _SCHEMA.strip().split(";"):
-            if stmt.strip():
-                self.conn.execute(stmt)
-        self._seq = int(
-            self.conn.execute(
-                "SELECT MAX(s) FROM (SELECT MAX(seq) s FROM persons"
-                " UNION ALL SELECT MAX(seq) FROM groups)"
-            ).fetchone()[0]
-            or 0
-        )
-        if self.get_meta("schema_version") is None:
-            self.set_meta("schema_version", str(SCHEMA_VERSION))
+        self._tx_seq: int | None = None  # the last seq handed out in this transaction
+        if path != ":memory:":
+            _use_wal(self.conn)
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+        if self._schema_version() is None:
+            with self.transaction():
+                for stmt in _SCHEMA.strip().split(";"):
+                    if stmt.strip():
+                        self.conn.execute(stmt)
+                if self.get_meta("schema_version") is None:
+                    self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _schema_version(self) -> str | None:
+        """The file's schema version; None for a new file (nothing written to read it)."""
+        try:
+            return self.get_meta("schema_version")
+        except sqlite3.OperationalError:  # no meta table yet
+            return None
 
     def close(self) -> None:
         """Close the database connection."""
@@ -132,30 +186,53 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Hold the lock and commit (or roll back) everything done inside, once."""
+        """Hold the lock and commit (or roll back) everything done inside, once.
+
+        IMMEDIATE: the write lock is taken first, so another process cannot
+        change a person between our etag check and our write, nor take the
+        same change sequence number.
+        """
         with self.lock:
             outer = self._depth == 0
             if outer:
-                # IMMEDIATE: take the write lock first, so another process cannot
-                # change a person between our etag check and our write.
                 self.conn.execute("BEGIN IMMEDIATE")
+                self._tx_seq = None
             self._depth += 1
             try:
                 yield
+                if outer and self._tx_seq is not None:
+                    self.set_meta("seq", str(self._tx_seq))
             except BaseException:
                 self._depth -= 1
                 if outer:
+                    self._tx_seq = None
                     self.conn.execute("ROLLBACK")
                 raise
             self._depth -= 1
             if outer:
+                self._tx_seq = None
                 self.conn.execute("COMMIT")
 
     def next_seq(self) -> int:
-        """A fresh change sequence number."""
+        """A fresh change sequence number; only inside ``transaction()``.
+
+        The first one of a transaction follows the highest the file holds (read
+        under the write lock, so a number another process took is never
+        handed out again); the counter is kept in meta when the transaction commits.
+        """
         with self.lock:
-            self._seq += 1
-            return self._seq
+            if self._depth == 0:
+                raise RuntimeError("next_seq() outside a transaction")
+            if self._tx_seq is None:
+                self._tx_seq = self.last_seq()
+            self._tx_seq += 1
+            return self._tx_seq
+
+    def last_seq(self) -> int:
+        """The highest change sequence number written so far (by any process)."""
+        with self.lock:
+            row = self.conn.execute(_LAST_SEQ).fetchone()
+        return int(row[0] or 0)
 
     # meta ---------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -167,7 +244,11 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         """Store a value in the meta table."""
         with self.lock:
-            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, value),
+            )
 
     # persons ------------------------------------------------------------
     _PCOLS = "rn, source_id, seq, visible_at, update_time, etag, source_etag, deleted, data"
@@ -201,12 +282,11 @@ class Store:
         return out
 
     def put_person(self, rec: PersonRecord) -> None:
-        """Insert or replace a person and its membership rows."""
+        """Insert or update (by resource name) a person and its membership rows."""
         first, last = _sort_keys(rec.data)
         with self.transaction():
             self.conn.execute(
-                "INSERT OR REPLACE INTO persons(rn, source_id, seq, visible_at, update_time, etag,"
-                " source_etag, deleted, first_key, last_key, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                _UPSERT_PERSON,
                 (
                     rec.rn,
                     rec.source_id,
@@ -292,9 +372,11 @@ class Store:
         """Highest seq such that every change up to it is visible at ``now``."""
         with self.lock:
             row = self.conn.execute(
-                f"SELECT MIN(seq) FROM {table} WHERE visible_at > ?", (now,)
+                f"SELECT (SELECT MIN(seq) FROM {table} WHERE visible_at > ?) - 1,"
+                f" ({_LAST_SEQ.removeprefix('SELECT ')})",
+                (now,),
             ).fetchone()
-        return (row[0] - 1) if row and row[0] is not None else self._seq
+        return int(row[0] if row[0] is not None else row[1] or 0)
 
     def all_live_persons(self) -> Iterator[PersonRecord]:
         """Every live person (used to build the search snapshot)."""
@@ -371,10 +453,10 @@ class Store:
         return self._group(row) if row else None
 
     def put_group(self, rec: GroupRecord) -> None:
-        """Insert or replace a group."""
-        with self.lock:
+        """Insert or update (by resource name) a group."""
+        with self.transaction():
             self.conn.execute(
-                f"INSERT OR REPLACE INTO groups({self._GCOLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                _UPSERT_GROUP,
                 (
                     rec.rn,
                     rec.name,

@@ -11,17 +11,19 @@ strips the apostrophe again. Files are written 0600 unless the profile's
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import vobject
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
-from contacts_crm.files.output import DEFAULT_MODE, write_output
+from contacts_crm.dates import now as clock
+from contacts_crm.files.output import DEFAULT_MODE, output_path
 from contacts_crm.files.safe_cells import csv_row, phone_columns
 from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
 
@@ -63,12 +65,12 @@ def group_list(c: Contact, group_names: dict[str, str]) -> list[str]:
 
 
 def write_xlsx(
-    rows: list[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
+    rows: Iterable[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
 ) -> None:
     """Header row in bold, frozen, with filters; every cell text (phones stay "+7…").
 
-    Streamed with XlsxWriter: time and memory grow linearly with the contacts,
-    and every str is written as a string, never as a formula.
+    Streamed with XlsxWriter: each row written as it comes (memory holds one row,
+    not the table), and every str is written as a string, never as a formula.
     """
     widths = {i: 40.0 if name == "Card" else 18.0 for i, name in enumerate(header)}
     sheet = TextSheet("Contacts", header, rows, freeze=(1, 2), widths=widths)
@@ -76,17 +78,17 @@ def write_xlsx(
 
 
 def write_csv(
-    rows: list[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
+    rows: Iterable[list[str]], header: list[str], path: Path, mode: int = DEFAULT_MODE
 ) -> None:
     """UTF-8 with BOM (Excel reads it right), comma-separated, formula starts guarded
-    by the one CSV rule (``safe_cells.csv_cell``; phones in phone columns kept)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(csv_row(header))
-    phones = phone_columns(header)
-    for row in rows:
-        writer.writerow(csv_row(row, phones))
-    write_output(path, b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"), mode)
+    by the one CSV rule (``safe_cells.csv_cell``; phones in phone columns kept).
+    Each row is written as it comes (memory holds one row, not the table)."""
+    with _text_output(path, mode, encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(csv_row(header))
+        phones = phone_columns(header)
+        for row in rows:
+            writer.writerow(csv_row(row, phones))
 
 
 # Google's own labels for the People API's types (what Google Contacts writes and reads back).
@@ -103,18 +105,35 @@ def google_label(kind: str) -> str:
     return GOOGLE_LABELS.get(kind, kind)
 
 
-def google_rows(contacts: list[Contact], group_names: dict[str, str]) -> tuple[list, list]:
-    """Header and rows in Google's current export format (people-api.md §7.2).
+@contextmanager
+def _text_output(path: Path, mode: int, encoding: str = "utf-8") -> Iterator[TextIO]:
+    """A text file written in place of ``path`` atomically (``output_path``), synced."""
+    with output_path(path, mode) as tmp, open(tmp, "w", encoding=encoding, newline="") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def google_widths(contacts: Iterable[Contact]) -> tuple[int, int, int]:
+    """The most e-mails, phones and addresses one of ``contacts`` has."""
+    mails = phones = addresses = 0
+    for c in contacts:
+        mails, phones = max(mails, len(c.emails)), max(phones, len(c.phones))
+        addresses = max(addresses, len(c.addresses))
+    return mails, phones, addresses
+
+
+def google_rows(
+    contacts: Iterable[Contact], group_names: dict[str, str], widths: tuple[int, int, int]
+) -> tuple[list[str], Iterator[list[str]]]:
+    """Header and rows in Google's current export format (people-api.md §7.2); ``widths``
+    (``google_widths``) says how many e-mail, phone and address columns it has.
 
     Labels are Google's own ("Work Fax", not "Workfax"); every address keeps its
-    label and parts; nickname, birthday, department and websites (of contacts read
-    from the account) go to Google's columns for them.
+    label and parts; nickname, birthday and department (of contacts read from
+    the account) go to Google's columns for them.
     """
-    n_mail = max((len(c.emails) for c in contacts), default=0) or 1
-    n_phone = max((len(c.phones) for c in contacts), default=0) or 1
-    n_addr = max((len(c.addresses) for c in contacts), default=0) or 1
-    extras = [_extras(c) for c in contacts]
-    n_url = max((len(x["urls"]) for x in extras), default=0)
+    n_mail, n_phone, n_addr = (w or 1 for w in widths)
     header = ["First Name", "Middle Name", "Last Name", "Nickname", "Organization Name",
               "Organization Title", "Organization Department", "Birthday", "Notes",
               "Labels"]  # fmt: skip
@@ -124,26 +143,27 @@ def google_rows(contacts: list[Contact], group_names: dict[str, str]) -> tuple[l
         header += [f"Phone {i} - Label", f"Phone {i} - Value"]
     for i in range(1, n_addr + 1):
         header += [f"Address {i} - Label", *(f"Address {i} - {p}" for p in _ADDRESS_PARTS)]
-    for i in range(1, n_url + 1):
-        header += [f"Website {i} - Label", f"Website {i} - Value"]
-    rows = []
-    for c, x in zip(contacts, extras, strict=True):
-        labels = " ::: ".join(["* myContacts", *group_list(c, group_names)])
-        row = [c.given_name, c.middle_name, c.family_name, " ::: ".join(x["nicknames"]),
-               c.organization, c.title, x["department"], x["birthday"], c.notes,
-               labels]  # fmt: skip
-        row += _pairs([(google_label(e.type), e.value) for e in c.emails], n_mail)
-        row += _pairs([(google_label(p.type), _phone_text(p.value)) for p in c.phones], n_phone)
-        for i in range(n_addr):
-            if i < len(c.addresses):
-                a = c.addresses[i]
-                row += [google_label(a.type), a.formatted, a.street, a.city, a.region,
-                        a.postal_code, a.country]  # fmt: skip
-            else:
-                row += [""] * (1 + len(_ADDRESS_PARTS))
-        row += _pairs([(google_label(t), v) for t, v in x["urls"]], n_url)
-        rows.append(row)
-    return header, rows
+
+    def rows() -> Iterator[list[str]]:
+        for c in contacts:
+            x = _extras(c)
+            labels = " ::: ".join(["* myContacts", *group_list(c, group_names)])
+            row = [c.given_name, c.middle_name, c.family_name, " ::: ".join(x["nicknames"]),
+                   c.organization, c.title, x["department"], x["birthday"], c.notes,
+                   labels]  # fmt: skip
+            row += _pairs([(google_label(e.type), e.value) for e in c.emails], n_mail)
+            row += _pairs([(google_label(p.type), _phone_text(p.value)) for p in c.phones],
+                          n_phone)  # fmt: skip
+            for i in range(n_addr):
+                if i < len(c.addresses):
+                    a = c.addresses[i]
+                    row += [google_label(a.type), a.formatted, a.street, a.city, a.region,
+                            a.postal_code, a.country]  # fmt: skip
+                else:
+                    row += [""] * (1 + len(_ADDRESS_PARTS))
+            yield row
+
+    return header, rows()
 
 
 def _extras(c: Contact) -> dict[str, Any]:
@@ -181,54 +201,59 @@ _VCARD_KIND = {"work": ["WORK"], "home": ["HOME"], "other": ["OTHER"]}
 
 
 def write_vcard(
-    contacts: list[Contact], group_names: dict[str, str], path: Path, mode: int = DEFAULT_MODE
-) -> None:
-    """vCard 3.0, one card per contact: N, FN, NICKNAME, ORG (with department), TITLE, ROLE,
+    contacts: Iterable[Contact], group_names: dict[str, str], path: Path,
+    mode: int = DEFAULT_MODE,
+) -> None:  # fmt: skip
+    """vCard 3.0, one card per contact, each written as it comes."""
+    with _text_output(path, mode) as fh:
+        for c in contacts:
+            fh.write(_vcard(c, group_names))
+
+
+def _vcard(c: Contact, group_names: dict[str, str]) -> str:
+    """One contact as a vCard 3.0 card: N, FN, NICKNAME, ORG (with department), TITLE, ROLE,
     TEL, EMAIL, ADR (+ LABEL), URL, BDAY, CATEGORIES, NOTE. A custom type is written as an
     item label (X-ABLabel, as iCloud does)."""
-    out = []
-    for c in contacts:
-        card = vobject.vCard()
-        items = iter(range(1, 10_000))
+    card = vobject.vCard()
+    items = iter(range(1, 10_000))
 
-        def typed(name: str, kinds: list[str] | None, label: str, *extra: str) -> Any:
-            return _typed_line(card, items, name, kinds, label, extra)  # noqa: B023
+    def typed(name: str, kinds: list[str] | None, label: str, *extra: str) -> Any:
+        return _typed_line(card, items, name, kinds, label, extra)
 
-        x = _extras(c)
-        card.add("n").value = vobject.vcard.Name(
-            family=c.family_name, given=c.given_name, additional=c.middle_name
-        )
-        card.add("fn").value = c.display_name or "?"
-        for nickname in x["nicknames"]:
-            card.add("nickname").value = nickname
-        if c.organization or x["department"]:
-            card.add("org").value = [c.organization, *([x["department"]] if x["department"]
-                                                      else [])]  # fmt: skip
-        if c.title:
-            card.add("title").value = c.title
-        if x["role"]:
-            card.add("role").value = x["role"]
-        for p in c.phones:
-            typed("tel", _VCARD_PHONE.get(p.type), p.type).value = _phone_text(p.value)
-        for e in c.emails:
-            typed("email", _VCARD_KIND.get(e.type), e.type, "INTERNET").value = e.value
-        for a in c.addresses:
-            adr = typed("adr", _VCARD_KIND.get(a.type), a.type)
-            adr.value = vobject.vcard.Address(street=a.street, city=a.city, region=a.region,
-                                              code=a.postal_code, country=a.country)  # fmt: skip
-            if a.formatted:
-                typed("label", _VCARD_KIND.get(a.type), a.type).value = a.formatted
-        for kind, url in x["urls"]:
-            typed("url", _VCARD_KIND.get(kind), kind).value = url
-        if x["birthday"]:
-            card.add("bday").value = x["birthday"]
-        groups = group_list(c, group_names)
-        if groups:
-            card.add("categories").value = groups
-        if c.notes:
-            card.add("note").value = c.notes
-        out.append(card.serialize())
-    write_output(path, "".join(out).encode("utf-8"), mode)
+    x = _extras(c)
+    card.add("n").value = vobject.vcard.Name(
+        family=c.family_name, given=c.given_name, additional=c.middle_name
+    )
+    card.add("fn").value = c.display_name or "?"
+    for nickname in x["nicknames"]:
+        card.add("nickname").value = nickname
+    if c.organization or x["department"]:
+        card.add("org").value = [c.organization, *([x["department"]] if x["department"]
+                                                  else [])]  # fmt: skip
+    if c.title:
+        card.add("title").value = c.title
+    if x["role"]:
+        card.add("role").value = x["role"]
+    for p in c.phones:
+        typed("tel", _VCARD_PHONE.get(p.type), p.type).value = _phone_text(p.value)
+    for e in c.emails:
+        typed("email", _VCARD_KIND.get(e.type), e.type, "INTERNET").value = e.value
+    for a in c.addresses:
+        adr = typed("adr", _VCARD_KIND.get(a.type), a.type)
+        adr.value = vobject.vcard.Address(street=a.street, city=a.city, region=a.region,
+                                          code=a.postal_code, country=a.country)  # fmt: skip
+        if a.formatted:
+            typed("label", _VCARD_KIND.get(a.type), a.type).value = a.formatted
+    for kind, url in x["urls"]:
+        typed("url", _VCARD_KIND.get(kind), kind).value = url
+    if x["birthday"]:
+        card.add("bday").value = x["birthday"]
+    groups = group_list(c, group_names)
+    if groups:
+        card.add("categories").value = groups
+    if c.notes:
+        card.add("note").value = c.notes
+    return str(card.serialize())
 
 
 def _typed_line(
@@ -247,18 +272,26 @@ def _typed_line(
 
 
 def write_backup(
-    persons: list[dict[str, Any]], groups: list[dict[str, Any]], path: Path,
+    persons: Iterable[dict[str, Any]], groups: list[dict[str, Any]], path: Path,
     mode: int = DEFAULT_MODE,
 ) -> None:  # fmt: skip
-    """The JSON full backup: every Person as the API gave it, and every group."""
-    doc = {
+    """The JSON full backup: every Person as the API gave it, and every group; laid out
+    as ``json.dumps(doc, indent=1)`` lays it out, each Person written as it comes."""
+    head = {
         "format": BACKUP_FORMAT,
         "version": 1,
-        "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+        "exported": clock().astimezone(UTC).isoformat(timespec="seconds"),
         "groups": groups,
-        "persons": persons,
     }
-    write_output(path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"), mode)
+    with _text_output(path, mode) as fh:
+        text = json.dumps(head, ensure_ascii=False, indent=1)
+        fh.write(text[: -len("\n}")] + ',\n "persons": [')
+        first = True
+        for person in persons:
+            one = json.dumps(person, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+            fh.write(("\n  " if first else ",\n  ") + one)
+            first = False
+        fh.write("]\n}" if first else "\n ]\n}")
 
 
 def _phone_text(value: str) -> str:

@@ -20,7 +20,7 @@ from contacts_crm.account.journal import now
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.defaults import DEFAULT_REGION
-from contacts_crm.errors import InputError, UsageError
+from contacts_crm.errors import FieldError, InputError, UsageError
 from contacts_crm.files.readers import read_bytes, read_source, read_tables
 from contacts_crm.files.table import Row, Table
 from contacts_crm.i18n import _
@@ -241,8 +241,9 @@ def import_file(
     """
     opts = options or ImportOptions()
     if opts.on_duplicate not in DUPLICATE_POLICIES:
-        raise UsageError(_("--on-duplicate must be one of {choices}").format(
-            choices=", ".join(DUPLICATE_POLICIES)))  # fmt: skip
+        choices = ", ".join(DUPLICATE_POLICIES)
+        raise FieldError("on_duplicate", "choices", _("what to do with a duplicate must be one "
+                         "of {choices}").format(choices=choices), choices=choices)  # fmt: skip
     region = opts.region or account.profile.region
     paths = [path] if isinstance(path, str | Path) else list(path)
     files = [Path(p).name for p in paths] if len(paths) > 1 else []
@@ -308,9 +309,15 @@ def import_duplicates(account: Account, import_id: str | None = None) -> dict[st
     return out
 
 
-def undo(account: Account, import_id: str, *, force: bool = False) -> UndoReport:
+def undo(
+    account: Account,
+    import_id: str,
+    *,
+    force: bool = False,
+    on_start: Callable[[str], None] | None = None,
+) -> UndoReport:
     """``crm import undo ID``: take the import back without losing later work."""
-    report = undo_import(account, import_id, force=force)
+    report = undo_import(account, import_id, force=force, on_start=on_start)
     if not report.already_undone:
         state = ImportState.load(account.data_dir, import_id)
         assert state is not None

@@ -21,7 +21,7 @@ from pathlib import Path
 from contacts_crm.card.grammar import parse
 from contacts_crm.card.model import Call
 from contacts_crm.card.wording import Labels
-from contacts_crm.config import private_file
+from contacts_crm.config import connect_db, write_transaction
 
 # bump when CardFacts changes: old rows are then ignored (2: a missed call is not a contact)
 VERSION = "2"
@@ -92,8 +92,9 @@ def facts_of(notes: str, labels: Labels) -> CardFacts:
     return CardFacts(
         last_contact=last[0] if last else None,
         last_contact_by=last[1] if last else None,
-        open_orders=tuple(OpenOrder(o.number, o.stage, o.amount, o.opened_on)
-                          for o in orders if o.is_open),
+        open_orders=tuple(
+            OpenOrder(o.number, o.stage, o.amount, o.opened_on) for o in orders if o.is_open
+        ),
         ever_ordered=bool(orders) or card.summary() is not None,
         latest_order_on=max(dates, default=None),
         outcome_calls=tuple(c for c in card.calls() if c.outcome),
@@ -139,11 +140,15 @@ class FactsCache:
         """Store new facts; forget cards no longer seen once they outnumber the live ones."""
         if self._db is None:
             return
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?)", self._new.items())
-            stale = set(self._known) - self._seen
-            if len(stale) > len(self._seen):
-                self._db.executemany("DELETE FROM facts WHERE key = ?", ((k,) for k in stale))
+        stale = set(self._known) - self._seen
+        try:
+            with write_transaction(self._db):  # another crm may save its facts meanwhile
+                # a key names one text: another process stored the same facts for it
+                self._db.executemany("INSERT OR IGNORE INTO facts VALUES (?, ?)", self._new.items())
+                if len(stale) > len(self._seen):
+                    self._db.executemany("DELETE FROM facts WHERE key = ?", ((k,) for k in stale))
+        except sqlite3.Error:
+            return  # a cache: the cards not remembered are parsed again next time
         self._new.clear()
 
     def close(self) -> None:
@@ -154,8 +159,7 @@ class FactsCache:
 def _open(path: Path) -> sqlite3.Connection | None:
     """The facts file (0600), or None when it is damaged: a cache, rebuilt by parsing."""
     try:
-        private_file(path)
-        db = sqlite3.connect(str(path))
+        db = connect_db(path)
         db.execute("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, json TEXT)")
         return db
     except (sqlite3.DatabaseError, OSError):

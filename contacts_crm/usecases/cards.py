@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from contacts_crm import dates
 from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import Journal, new_op_id
 from contacts_crm.card import grammar as card_grammar
@@ -48,7 +49,7 @@ from contacts_crm.card.operations import (
 )
 from contacts_crm.card.suggest import suggest
 from contacts_crm.contact.model import MY_CONTACTS, Contact
-from contacts_crm.errors import UsageError
+from contacts_crm.errors import FieldError, UsageError
 from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings, group_rules
 from contacts_crm.usecases.card_view import history as history  # re-exported: reading a card
@@ -87,15 +88,16 @@ class CardChange:
 def who_did_it(account: Account, by: str | None) -> str:
     name = (by or account.profile.user or "").strip()
     if not name:
-        raise UsageError(
-            _("who did it is not known"),
-            hint=_("pass --by NAME, or set your name once: crm config set user NAME"),
-        )
+        raise FieldError(
+            "by", "unknown", _("who did it is not known"),
+            hint=_("give the name of who did it, or set the profile's user name"),
+        )  # fmt: skip
     if len(name) > 60 or not name.isprintable() or any(c in name for c in "()"):
-        raise UsageError(
-            _("{name!r} cannot sign a card line").format(name=name[:60]),
+        raise FieldError(
+            "by", "unsignable", _("{name!r} cannot sign a card line").format(name=name[:60]),
             hint=_("a name of at most 60 characters on one line, without parentheses"),
-        )
+            name=name[:60],
+        )  # fmt: skip
     return name
 
 
@@ -200,10 +202,10 @@ def _perform(
     if at is not None and at.tzinfo is None:  # a naive time is this PC's local time
         at = at.astimezone()
     if at is not None and at > current + FUTURE_SLACK:
-        raise UsageError(
-            _("--at {at} is in the future: log what has happened").format(
-                at=f"{at:%Y-%m-%d %H:%M}"),
-            hint=_("leave --at out for now, or give a past date or time"),
+        shown = f"{at:%Y-%m-%d %H:%M}"
+        raise FieldError(
+            "at", "future", _("{at} is in the future: log what has happened").format(at=shown),
+            hint=_("give a past date or time, or none for now"), at=shown,
         )  # fmt: skip
     when = at or current
     return run(account, query, lambda new_id: kind(op_id=new_id, at=when, who=who, **fields), op_id)
@@ -250,20 +252,27 @@ FUTURE_SLACK = timedelta(minutes=5)  # clocks of office PCs differ a little
 def check_call(direction: str, outcome: str | None, callback_on: date | None, day: date) -> None:
     """The contradictions a call cannot carry (see ``log_call``)."""
     if outcome == "callback" and callback_on is None:
-        raise UsageError(_("--outcome callback needs the day to call back"),
-                         hint=_("add --callback-on DATE (e.g. tomorrow, friday, +3d)"))  # fmt: skip
+        raise FieldError(
+            "callback_on", "missing", _("a call back needs the day to call back"),
+            hint=_("give the day to call back (e.g. tomorrow, friday, +3d)"),
+        )  # fmt: skip
     if callback_on is not None and outcome != "callback":
-        raise UsageError(_("--callback-on contradicts --outcome {outcome}: a call-back date "
-                           "means the outcome is callback").format(outcome=outcome),
-                         hint=_("drop --outcome, or drop --callback-on"))  # fmt: skip
+        raise FieldError("callback_on", "not_callback",
+                         _("a call-back date means the outcome is a call back, not {outcome}")
+                         .format(outcome=outcome),
+                         hint=_("leave out the outcome or the call-back date"),
+                         outcome=outcome)  # fmt: skip
     if callback_on is not None and callback_on < day:
-        raise UsageError(_("--callback-on {date} is before the call ({day}): a call-back date "
-                           "is today or later").format(date=callback_on, day=day),
-                         hint=_("give a later date, e.g. tomorrow or +3d"))  # fmt: skip
+        raise FieldError("callback_on", "before_call",
+                         _("the call-back date {date} is before the call ({day}): a call-back "
+                           "date is today or later").format(date=callback_on, day=day),
+                         hint=_("give a later date, e.g. tomorrow or +3d"),
+                         date=callback_on, day=day)  # fmt: skip
     if direction == "missed" and outcome is not None:
-        raise UsageError(_("a missed call has no outcome (got --outcome {outcome})").format(
-                         outcome=outcome),
-                         hint=_("log the call back when it happens, with its outcome"))  # fmt: skip
+        raise FieldError("outcome", "missed",
+                         _("a missed call has no outcome (got {outcome})").format(outcome=outcome),
+                         hint=_("log the call back when it happens, with its outcome"),
+                         outcome=outcome)  # fmt: skip
 
 
 def open_order(
@@ -348,6 +357,11 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
     again with ``repair``. So repair never applies a fact twice.
     """
     account.ensure_synced()
+    from contacts_crm.account import operations as ops
+
+    ops.finish_pending(account)
+    finished = [op.to_dict() for op in ops.finished_here(account)]
+    still_open = [op.to_dict() for op in ops.pending(account)]  # another crm is on them
     settings = card_settings(account.profile)
     labels = settings.labels
     odd = []
@@ -396,7 +410,8 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
                 }
             )
     return {"unrecognised": odd, "repaired": marked, "rerun": rerun, "superseded": superseded,
-            "unapplied": unapplied, "disagreements": disagreements(account)}  # fmt: skip
+            "unapplied": unapplied, "disagreements": disagreements(account),
+            "finished": finished, "pending": still_open}  # fmt: skip
 
 
 _CARD_KINDS = ("call", "order_open", "order_step", "order_close")
@@ -434,8 +449,8 @@ def disagreements(account: Account) -> list[dict[str, Any]]:
 
 
 def now() -> datetime:
-    """Local time, aware (cards show the office's date)."""
-    return datetime.now().astimezone()
+    """Local time, aware (cards show the office's date); ``$CRM_NOW`` fixes it."""
+    return dates.now()
 
 
 def parse_amount(text: str | None) -> Decimal | None:

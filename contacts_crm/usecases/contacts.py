@@ -14,7 +14,14 @@ from contacts_crm.contact import name_order, phones
 from contacts_crm.contact.emails import valid_email
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact, EmailEntry, PhoneEntry
 from contacts_crm.contact.name_order import NameParts
-from contacts_crm.errors import AmbiguousError, InputError, NotFoundError, Problem, UsageError
+from contacts_crm.errors import (
+    AmbiguousError,
+    FieldError,
+    InputError,
+    NotFoundError,
+    Problem,
+    UsageError,
+)
 from contacts_crm.i18n import _
 
 # ------------------------------------------------------------------- finding
@@ -28,13 +35,18 @@ def find(account: Account, query: str, *, limit: int = 50) -> list[Contact]:
     ``limit`` (1 to MAX_RESULTS) caps the results of a text search.
     """
     if not 1 <= limit <= MAX_RESULTS:
-        raise UsageError(f"--limit must be from 1 to {MAX_RESULTS:,}, got {limit}")
+        raise FieldError("limit", "range", _("the number of results must be from 1 to {high:,}, "
+                         "got {got}").format(high=MAX_RESULTS, got=limit),
+                         high=MAX_RESULTS, got=limit)  # fmt: skip
     account.ensure_synced()
     if not query.strip():
         raise UsageError(
             _("empty search"), hint=_("give a phone number, a name, an email or a company")
         )
-    return account.contacts.find(query, limit=limit)
+    found = account.contacts.find(query, limit=limit)
+    if not found and account.catch_up():  # a stale copy may lack a client added elsewhere
+        found = account.contacts.find(query, limit=limit)
+    return found
 
 
 def resolve(account: Account, query: str) -> Contact:
@@ -62,7 +74,8 @@ def ambiguous(account: Account, query: str, found: Sequence[Contact]) -> Ambiguo
         number = c.phones[0].value if c.phones else _("no phone")
         groups = ", ".join(by_id.get(g, g) for g in c.groups if g != MY_CONTACTS)
         listed.append(
-            f"{c.display_name}, {number}" + (f", {groups}" if groups else "")
+            f"{c.display_name}, {number}"
+            + (f", {groups}" if groups else "")
             + f" ({c.resource_name})"
         )
     more = "; " + _("… and {n} more").format(n=len(found) - 10) if len(found) > 10 else ""
@@ -109,12 +122,15 @@ def add_contact(
     groups: Sequence[str] = (),
     notes: str = "",
     allow_duplicate: bool = False,
+    create_groups: bool = True,
 ) -> Contact:
     """Create one contact: phones to E.164, groups set in the same call.
 
-    Refuses (InputError) a phone that is not a number, an email without '@',
-    an unknown group, or a phone another contact already has (unless
-    ``allow_duplicate``).
+    A group named for the first time is created (once every value was checked;
+    ``missing_groups`` tells a face which ones, to say so), like an import does;
+    with ``create_groups=False`` an unknown group is refused instead. Refuses
+    (InputError) a phone that is not a number, an email without '@', or a phone
+    another contact already has (unless ``allow_duplicate``).
     """
     account.ensure_synced()
     problems: list[Problem] = []
@@ -123,10 +139,10 @@ def add_contact(
     entries: list[PhoneEntry] = []
     for raw in phone_numbers:
         if not raw.strip():
-            problems.append(Problem(_("an empty phone number"), column="--phone"))
+            problems.append(Problem(_("an empty phone number"), field="phone"))
         for phone in phones.normalize_cell(raw, account.profile.region):
             if phone.e164 is None:
-                problems.append(Problem(f"{raw!r}: {phone.problem}", column="--phone"))
+                problems.append(Problem(f"{raw!r}: {phone.problem}", field="phone"))
             else:
                 entries.append(PhoneEntry(phone.value, "mobile"))
     mails = []
@@ -134,15 +150,22 @@ def add_contact(
         value = valid_email(raw)
         if value is None:
             message = _("{value!r} is not an email address").format(value=raw)
-            problems.append(Problem(message, column="--email"))
+            problems.append(Problem(message, field="email"))
         else:
             mails.append(EmailEntry(value, "work"))
     group_names: list[str] = []
+    to_create: list[str] = []
     for g in groups:
+        if not g.strip():
+            problems.append(Problem(_("a group needs a name"), field="group"))
+            continue
         try:
             group_names.append(group_resource(account, g))
         except NotFoundError as exc:
-            problems.append(Problem(exc.message, column="--group"))
+            if create_groups:
+                to_create.append(" ".join(g.split()))
+            else:
+                problems.append(Problem(exc.message, field="group"))
     shared = False
     if not allow_duplicate:
         for entry in entries:
@@ -153,17 +176,20 @@ def add_contact(
                         _("{number} already belongs to {name} ({rn})").format(
                             number=entry.value, name=other.display_name, rn=other.resource_name
                         ),
-                        column="--phone",
+                        field="phone",
                     )
                 )
     if problems:
         raise InputError(
             _("cannot add {name!r}").format(name=name or organization),
             problems,
-            hint=_("use --allow-duplicate if the phone really is shared")
+            hint=_("if the phone really is shared, add the contact allowing duplicates")
             if shared
             else _("fix the values above and run the command again"),
+            reason="shared_phone" if shared else None,
         )
+    for g in dict.fromkeys(to_create):  # every value is good: the groups can be made now
+        group_names.append(str(create_group(account, g)["resourceName"]))
     parts = split_name(name)
     contact = Contact(
         given_name=parts.given,
@@ -189,6 +215,19 @@ def groups(account: Account, *, refresh: bool = True) -> list[dict[str, Any]]:
 def group_resource(account: Account, name: str) -> str:
     """The resource name of a group given by name (case-insensitive) or resource name."""
     return account.groups.resource(name)
+
+
+def missing_groups(account: Account, names: Sequence[str]) -> list[str]:
+    """The names among ``names`` no group has yet (``add_contact`` creates them)."""
+    missing = []
+    for name in names:
+        try:
+            group_resource(account, name)
+        except NotFoundError:
+            clean = " ".join(name.split())
+            if clean and clean not in missing:
+                missing.append(clean)
+    return missing
 
 
 def create_group(account: Account, name: str) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from contacts_crm.account.connected import Account
-from contacts_crm.contact.duplicates import REASONS, DuplicateGroup, find_duplicates
+from contacts_crm.contact.duplicates import REASONS, DuplicateGroup, group_shared
 from contacts_crm.contact.model import Contact
-from contacts_crm.errors import UsageError
+from contacts_crm.errors import FieldError
 from contacts_crm.i18n import _
 from contacts_crm.usecases.merge import Merged, merge
 
@@ -49,22 +49,27 @@ def parse_by(text: str | None) -> list[str]:
     wanted = [w.strip().lower() for w in text.split(",") if w.strip()]
     bad = [w for w in wanted if w not in REASONS]
     if bad or not wanted:
-        raise UsageError(
-            _("--by {text!r}: unknown reason {bad}").format(
-                text=text, bad=", ".join(bad) or _("(none)")
-            ),
-            hint=_("use any of phone,email,name separated by commas"),
-        )
+        shown = ", ".join(bad) or _("(none)")
+        raise FieldError(
+            "reasons", "unknown", _("{text!r}: unknown reason {bad}").format(text=text, bad=shown),
+            hint=_("use any of phone,email,name separated by commas"), text=text, bad=shown,
+        )  # fmt: skip
     return wanted
 
 
 def duplicates(account: Account, by: Sequence[str] = REASONS) -> list[Found]:
-    """Groups of likely duplicates (exact ones first), from the local copy."""
+    """Groups of likely duplicates (exact ones first), from the local copy's indexes
+    (numbers, e-mails) and names: only the contacts in a group are read whole."""
+    unknown = [b for b in by if b not in REASONS]
+    if unknown:
+        raise ValueError(f"unknown duplicate reason(s): {', '.join(unknown)}")
     account.ensure_synced()
-    contacts = list(account.contacts.all())
-    by_rn = {c.resource_name: c for c in contacts}
-    groups = find_duplicates(contacts, by, account.profile.region)
-    return [Found(g, [by_rn[rn] for rn in g.members]) for g in groups]
+    groups = group_shared(account.contacts.shared_keys(by))
+    out = []
+    for g in groups:
+        contacts = [c for rn in g.members if (c := account.contacts.get(rn)) is not None]
+        out.append(Found(g, contacts))
+    return out
 
 
 def merge_group(account: Account, found: Found) -> list[Merged]:

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from contacts_crm.account.connected import Account
 from contacts_crm.card import grammar
 from contacts_crm.card.wording import Labels
 from contacts_crm.contact.model import Contact
-from contacts_crm.errors import InputError, NotFoundError, Problem, UsageError
+from contacts_crm.errors import FieldError, InputError, NotFoundError, Problem, UsageError
 from contacts_crm.files import writers as fmt
 from contacts_crm.files.output import DEFAULT_MODE, check_output, file_mode
 from contacts_crm.i18n import _
@@ -65,71 +65,107 @@ def export(
     groups: list[dict[str, Any]] | None = None,
     labels: Labels | None = None,
     mode: int = DEFAULT_MODE,
+    widths: tuple[int, int, int] | None = None,
 ) -> int:
-    """Write ``contacts`` to ``path``; ``groups`` are the account's contact groups,
-    ``labels`` the wording cards are read with (the shipped one by default),
-    ``mode`` the file's permissions (0600: only you can read it)."""
+    """Write ``contacts`` to ``path``, each written as it is read (an iterator of any
+    length is never held in memory); returns how many were written. ``groups`` are
+    the account's contact groups, ``labels`` the wording cards are read with (the
+    shipped one by default), ``mode`` the file's permissions (0600: only you can
+    read it). ``widths`` (most e-mails, phones, addresses on one contact) sizes
+    Google's CSV header; without it the contacts are read into memory to find it."""
     if format not in FORMATS:
-        raise UsageError(_("--format must be one of {choices}").format(choices=", ".join(FORMATS)))
+        choices = ", ".join(FORMATS)
+        raise FieldError("format", "choices", _("the format must be one of {choices}").format(
+            choices=choices), choices=choices)  # fmt: skip
     path = check_output(path)
-    items = list(contacts)
+    counted = _Counted(contacts)
     group_list = list(groups or [])
     names = _group_names(group_list)
     if format in ("xlsx", "csv"):
         header = fmt.table_columns(DERIVED)
-        rows = _table_rows(items, names, labels or load_labels())
+        rows = _table_rows(counted, names, labels or load_labels())
         if format == "xlsx":
             fmt.write_xlsx(rows, header, path, mode)
         else:
             fmt.write_csv(rows, header, path, mode)
     elif format == "google-csv":
-        header, rows = fmt.google_rows(items, names)
-        fmt.write_csv(rows, header, path, mode)
+        if widths is None:
+            held = list(counted)
+            widths = fmt.google_widths(held)
+            counted = _Counted(held)
+        header, google = fmt.google_rows(counted, names, widths)
+        fmt.write_csv(google, header, path, mode)
     elif format == "vcard":
-        fmt.write_vcard(items, names, path, mode)
+        fmt.write_vcard(counted, names, path, mode)
     else:
-        fmt.write_backup([c.raw or c.to_person() for c in items], group_list, path, mode)
-    return len(items)
+        fmt.write_backup((c.raw or c.to_person() for c in counted), group_list, path, mode)
+    return counted.n
+
+
+class _Counted:
+    """An iterable that counts what was taken from it."""
+
+    def __init__(self, items: Iterable[Contact]) -> None:
+        self.items = items
+        self.n = 0
+
+    def __iter__(self) -> Iterator[Contact]:
+        for item in self.items:
+            self.n += 1
+            yield item
 
 
 def _group_names(groups: list[dict[str, Any]]) -> dict[str, str]:
     return {g["resourceName"]: g.get("name") or g.get("formattedName", "") for g in groups}
 
 
-def _table_rows(contacts: list[Contact], names: dict[str, str], labels: Labels) -> list[list[str]]:
+def _table_rows(
+    contacts: Iterable[Contact], names: dict[str, str], labels: Labels
+) -> Iterator[list[str]]:
     """The xlsx/csv/Sheet table: ``fmt.table_columns(DERIVED)`` cells per contact."""
-    return [fmt.table_row(c, names, card_columns(c.notes, labels)) for c in contacts]
+    for c in contacts:
+        yield fmt.table_row(c, names, card_columns(c.notes, labels))
 
 
 def _selection(
     account: Account, group: str | None
-) -> tuple[list[Contact], list[dict[str, Any]], list[dict[str, Any]]]:
-    """(contacts, all groups, the chosen group or []) for ``--group``."""
+) -> tuple[Iterator[Contact], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(the contacts, read a page at a time, all groups, the chosen group or []) for
+    ``--group``."""
     account.ensure_synced()
     groups = account.groups.all()
-    contacts = list(account.contacts.all())
     if group is None:
-        return contacts, groups, []
+        return _members(account, None), groups, []
     match = [g for g in groups if (g.get("name") or "").casefold() == group.casefold()]
     if not match:
         known = ", ".join(sorted(g.get("name", "") for g in groups))
         raise NotFoundError(_("no group {name!r}").format(name=group),
                             hint=_("the groups are: {names}").format(names=known))  # fmt: skip
-    rn = match[0]["resourceName"]
-    return [c for c in contacts if rn in c.groups], groups, match
+    return _members(account, match[0]["resourceName"]), groups, match
+
+
+def _members(account: Account, group_rn: str | None) -> Iterator[Contact]:
+    for page in account.contacts.pages():
+        for contact in page:
+            if group_rn is None or group_rn in contact.groups:
+                yield contact
 
 
 def export_account(
     account: Account, path: Path | str, format: str = "xlsx", *, group: str | None = None
 ) -> int:
-    """Export the account's contacts (all, or the members of the label ``group``).
+    """Export the account's contacts (all, or the members of the label ``group``), read
+    from the local copy a page at a time and written as they are read.
 
     The file gets the profile's ``export_mode`` (0600 by default)."""
     path = check_output(path)  # before the sync: a bad path fails at once
     contacts, groups, chosen = _selection(account, group)
+    widths = None
+    if format == "google-csv":
+        widths = account.contacts.most_entries(chosen[0]["resourceName"] if chosen else None)
     return export(contacts, path, format, groups=chosen if format == "json" and chosen
                   else groups, labels=card_settings(account.profile).labels,
-                  mode=file_mode(account.profile.export_mode))  # fmt: skip
+                  mode=file_mode(account.profile.export_mode), widths=widths)  # fmt: skip
 
 
 def export_to_sheet(
@@ -144,7 +180,9 @@ def export_to_sheet(
     from contacts_crm.sheets.connect import sheets_client_for
 
     contacts, groups, _ = _selection(account, group)
-    rows = _table_rows(contacts, _group_names(groups), card_settings(account.profile).labels)
+    rows = list(
+        _table_rows(contacts, _group_names(groups), card_settings(account.profile).labels)
+    )
     client = sheets_client or sheets_client_for(account)
     return client.write_tab(sheet_ref, tab, fmt.table_columns(DERIVED), rows)
 

@@ -12,10 +12,11 @@ bring it back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import new_op_id, now
 from contacts_crm.card import free_text
@@ -31,7 +32,7 @@ from contacts_crm.contact.editing import (
     render_template,
     template_of,
 )
-from contacts_crm.contact.model import MY_CONTACTS, Contact
+from contacts_crm.contact.model import MY_CONTACTS, Contact, Listed
 from contacts_crm.errors import UnavailableError, UsageError
 from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings
@@ -81,28 +82,55 @@ def contact_event(
 
 
 # ------------------------------------------------------------------- reading
-def list_contacts(
-    account: Account, *, group: str | None = None, limit: int | None = None
-) -> list[Contact]:
-    """Every contact (or a group's), in name order.
+def list_pages(
+    account: Account, *, group: str | None = None, limit: int | None = None, sync: bool = False
+) -> Iterator[list[Listed]]:
+    """Every contact (or a group's), in name order, as a listing shows it: a page at a
+    time from the local copy, so a listing of any size holds one page in memory.
 
-    The local copy is brought up to date first (incremental: one call when
-    little changed; pages of 1,000); offline, the local copy is listed as it is.
+    The local copy is read as every read does (filled on first use, refreshed when
+    older than the profile's ``sync_minutes``); ``sync`` brings it up to date first
+    (incremental: one call when little changed). Offline, it is listed as it is.
     """
-    if account.synced:
+    _fresh_copy(account, sync)
+    rn = group_resource(account, group) if group else None
+    left = limit
+    for page in account.contacts.listed_pages():
+        rows = page if rn is None else [row for row in page if rn in row.groups]
+        if left is not None:
+            rows = rows[:left]
+            left -= len(rows)
+        if rows:
+            yield rows
+        if left is not None and left <= 0:
+            return
+
+
+def list_contacts(
+    account: Account, *, group: str | None = None, limit: int | None = None, sync: bool = False
+) -> Iterator[Contact]:
+    """Every contact (or a group's), whole, in name order, read a page at a time from
+    the local copy (``list_pages`` says when it is refreshed)."""
+    _fresh_copy(account, sync)
+    rn = group_resource(account, group) if group else None
+    left = limit
+    for page in account.contacts.pages():
+        for contact in page:
+            if rn is None or rn in contact.groups:
+                if left is not None and left <= 0:
+                    return
+                yield contact
+                if left is not None:
+                    left -= 1
+
+
+def _fresh_copy(account: Account, sync: bool) -> None:
+    if sync and account.synced:
         try:
             account.sync()
         except UnavailableError as exc:
             log.warning("listing the local copy: %s", exc.message)
     account.ensure_synced()
-    rn = group_resource(account, group) if group else None
-    out: list[Contact] = []
-    for contact in account.contacts.all():
-        if rn is None or rn in contact.groups:
-            out.append(contact)
-            if limit is not None and len(out) >= limit:
-                break
-    return out
 
 
 @dataclass
@@ -157,7 +185,6 @@ def show_contact(account: Account, query: str) -> Shown:
         card=contact.notes,
         free=free_text.free_of(contact.notes, labels),
     )
-
 
 
 # ------------------------------------------------------------------- editing
@@ -288,11 +315,15 @@ def delete_contacts(
     force: bool = False,
     threshold: int = DELETE_THRESHOLD,
     progress: Callable[[int], None] | None = None,
+    queries: Sequence[str] = (),
+    on_start: Callable[[str], None] | None = None,
 ) -> Deleted:
     """Delete contacts; each one's full Person goes to the journal first.
 
     More than ``threshold`` at once is refused unless ``force``. The contacts
     are read fresh (200 per call) so the journal keeps their latest version.
+    One durable operation (account/operations.py): ``on_start(op_id)`` hears
+    its id before the first write; a kill is finished by whoever runs next.
     """
     if not contacts:
         raise UsageError(_("nothing to delete"))
@@ -305,35 +336,37 @@ def delete_contacts(
         )
     names = [c.resource_name or "" for c in contacts]
     fresh = {p["resourceName"]: p for p in account.contacts.fetch_many(names)}
-    op = new_op_id()
+    persons = [fresh[n] for n in names if n in fresh]
     events = [
-        summary_event(
-            account,
-            op,
-            "delete",
-            f"deleted {len(fresh)} contact(s)",
-            resourceNames=[n for n in names if n in fresh],
-        )
-    ]
-    gone: list[Contact] = []
-    for seq, rn in enumerate((n for n in names if n in fresh), 1):
-        contact = Contact.from_person(fresh[rn])
-        gone.append(contact)
-        events.append(
-            contact_event(
-                account,
-                op,
-                seq,
-                "contact_deleted",
-                contact,
-                f"deleted {contact.display_name}",
-                person=fresh[rn],
-            )
-        )
-    account.journal.record(events)  # nothing leaves the account before it is here
-    account.contacts.delete_many([c.resource_name or "" for c in gone])
+        summary_event(account, "", "delete", f"deleted {len(persons)} contact(s)",
+                      resourceNames=[p["resourceName"] for p in persons])
+    ]  # fmt: skip
+    gone = [Contact.from_person(p) for p in persons]
+    events += [
+        contact_event(account, "", seq, "contact_deleted", c, f"deleted {c.display_name}",
+                      person=p)
+        for seq, (c, p) in enumerate(zip(gone, persons, strict=True), 1)
+    ]  # fmt: skip
+    plan = ops.Plan(
+        "delete",
+        [ops.Step("delete", "", {"persons": persons, "batch": True})],
+        params={"queries": list(queries)},
+        text=f"deleted {len(persons)} contact(s)",
+        contacts=[p["resourceName"] for p in persons],
+        events=events,  # nothing leaves the account before it is here
+    )
+    op = ops.start(account, plan, on_start=on_start)
     account.contacts.forget(names)  # those deleted meanwhile too
-    account.journal.mark_applied(op)
     if progress:
         progress(len(gone))
-    return Deleted(op, gone)
+    return Deleted(op.op_id, gone)
+
+
+def delete_again(account: Account, queries: Sequence[str]) -> Deleted | None:
+    """The interrupted delete of these queries, when this run just finished it
+    (the same command run again answers with it)."""
+    ops.finish_pending(account)
+    op = ops.again(account, "delete", {"queries": list(queries)})
+    if op is None:
+        return None
+    return Deleted(op.op_id, [Contact.from_person(p) for p in op.steps[0].data["persons"]])

@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from contacts_crm.account.connected import Account
 from contacts_crm.errors import ConfigError, UsageError
+from contacts_crm.logs import private_traceback
 from contacts_crm.web.app import create_app
 from contacts_crm.web.office import Office
 from contacts_crm.web.staff import Staff
@@ -65,6 +67,16 @@ def tls_adapter(cert: str | None, key: str | None) -> BuiltinSSLAdapter | None:
     return BuiltinSSLAdapter(cert, key)
 
 
+def cheroot_error_log(msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+    """cheroot's error log through ours: with a traceback, cheroot's message is the
+    exception's repr (it may hold a request's data), so only where and which type."""
+    exc = sys.exc_info()[1] if traceback else None
+    if exc is not None:
+        log.log(level, "cheroot: %s", private_traceback(exc).rstrip())
+    else:
+        log.log(level, "cheroot: %s", msg)
+
+
 class Server:
     """The office page served on ``host:port`` (port 0: any free port)."""
 
@@ -82,6 +94,7 @@ class Server:
         self.app = create_app(office, secure_cookies=tls is not None, **app_options)
         self.server = wsgi.Server((host, port), self.app, numthreads=threads,
                                   server_name="contacts-crm")  # fmt: skip
+        self.server.error_log = cheroot_error_log  # type: ignore[method-assign]
         if tls is not None:
             self.server.ssl_adapter = tls
         self.scheme = "https" if tls is not None else "http"

@@ -259,3 +259,73 @@ def test_light_contacts_read_what_matching_needs_as_from_person_does(tmp_path):
     assert light["people/r1"].raw == {"clientData": keys}
     assert cache.get("people/r1").raw["organizations"][1] == {"name": "Second"}  # the whole one
     cache.close()
+
+
+def test_pages_cover_every_contact_once_in_name_order(tmp_path):
+    """Pages are read after the last row of the one before (by name, then insertion):
+    namesakes across a page boundary are neither lost nor repeated."""
+    c = Cache(tmp_path / "pages.sqlite", region="RU")
+    c.upsert([person(f"n{i}", "Same", "Name") for i in range(25)]
+             + [person(f"a{i}", f"A{i:02d}") for i in range(12)]
+             + [person(f"z{i}", f"Zed{i}") for i in range(5)])  # fmt: skip
+    want = [rn for (rn,) in c._db.execute(
+        "SELECT resource_name FROM persons ORDER BY display_name, rowid")]  # fmt: skip
+    for size in (1, 7, 25, 100):
+        pages = list(c.pages("resource_name", size))
+        assert [rn for page in pages for (rn,) in page] == want
+        assert all(len(page) <= size for page in pages)
+    listed = [row for page in c.listed_pages(size=4) for row in page]
+    assert [r.resource_name for r in listed] == want
+    assert [r.name for r in listed[:2]] == ["A00", "A01"]
+    c.close()
+
+
+def test_listed_rows_are_what_the_whole_contact_says(cache):
+    """What a listing picks out of the stored JSON by SQLite equals the whole Contact's."""
+    g1 = {"contactGroupMembership": {"contactGroupResourceName": "contactGroups/g1"}}
+    cache.upsert([person("c4", "Olga", phones=["+79160000001", "+79160000002"],
+                         emails=["o@x.ru"], org="Plitka")
+                  | {"memberships": [g1, {"other": 1}]}])  # fmt: skip
+    whole = {c.resource_name: c for page in cache.contact_pages() for c in page}
+    for row in (r for page in cache.listed_pages() for r in page):
+        c = whole[row.resource_name]
+        assert row.name == c.display_name
+        assert list(row.phones) == [p.value for p in c.phones]
+        assert list(row.emails) == [e.value for e in c.emails]
+        assert row.organization == c.organization
+        assert list(row.groups) == c.groups
+    assert len(whole) == 4
+
+
+def test_duplicates_from_the_indexes_are_those_of_the_whole_contacts(tmp_path):
+    """The local copy's indexes (numbers, e-mails) and its picked names group the same
+    duplicates, in the same order, as reading every whole contact does."""
+    from contacts_crm.contact.duplicates import REASONS, find_duplicates, group_shared
+
+    c = Cache(tmp_path / "dupes.sqlite", region="RU")
+    c.upsert([
+        person("a1", "Ivan", "Petrov", phones=["+79161234567"]),
+        person("a2", "Иван", "Петров", phones=["+79160000000"], emails=["i@x.ru"]),
+        person("a3", "Mehmet", "Yılmaz", phones=["+905321112233", "+79161234567"]),
+        person("a4", "MEHMET", "YILMAZ", phones=["+905321112233"], emails=["I@X.ru"]),
+        person("a5", "Anna", phones=["+79165550000"]),
+        person("a6", "Anna", emails=["anna@x.ru"]),
+        person("a7", "Zed", "Last", emails=["anna@x.ru", "z@x.ru"]),
+        person("a8", "Solo", "One", phones=["+79169999999"]),
+    ])  # fmt: skip
+    for by in (REASONS, ("phone",), ("email",), ("name",), ("email", "name")):
+        whole = find_duplicates(c.contacts(), by, "RU")
+        assert group_shared(c.shared_keys(by)) == whole, by
+        assert whole or by == ("name",)
+    c.close()
+
+
+def test_phone_pages_hold_each_contacts_numbers_and_name(cache):
+    whole = {c.resource_name: c for c in cache.contacts()}
+    light = [c for page in cache.phone_pages(size=2) for c in page]
+    assert [c.resource_name for c in light] == list(whole)
+    for c in light:
+        assert c.phones == whole[c.resource_name].phones
+        assert c.display_name == whole[c.resource_name].display_name
+        assert c.etag == whole[c.resource_name].etag
+        assert c.to_person(["phoneNumbers"]) == whole[c.resource_name].to_person(["phoneNumbers"])

@@ -4,8 +4,9 @@ exports and reports 0600 unless ``export_mode`` says otherwise (README "Files").
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,16 +139,47 @@ def test_files_left_open_by_an_older_version_are_tightened(crm, isolated_home):
 
 
 def test_sqlite_gives_wal_and_shm_the_database_file_mode(tmp_path):
-    db = cfg.private_file(tmp_path / "x.sqlite")
-    conn = sqlite3.connect(db)
-    conn.execute("PRAGMA journal_mode=WAL")
+    os.umask(0o022)
+    db = tmp_path / "x.sqlite"
+    conn = cfg.connect_db(db)
     conn.execute("CREATE TABLE t (x)")
     conn.execute("INSERT INTO t VALUES (1)")
-    conn.commit()
     extra = [db.with_name(db.name + s) for s in ("-wal", "-shm")]
     assert all(p.exists() for p in extra)
     assert [_mode(p) for p in (db, *extra)] == [0o600, 0o600, 0o600]
     conn.close()
+    assert stat.S_IMODE(os.umask(0o022)) == 0o022  # the process's umask is given back
+
+
+_OTHER_PROCESS = (
+    "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT * FROM t'); c.close()"
+)
+
+
+def _other_process_reads_and_closes(db: Path) -> None:
+    subprocess.run([sys.executable, "-c", _OTHER_PROCESS, str(db)], check=True)
+
+
+def test_a_database_opened_again_keeps_its_wal_beside_another_process(tmp_path):
+    """The server opens the cache again for each reader thread while another connection
+    is live; a crm command beside it then opens and closes the file. Closing any
+    descriptor of the file would drop the server's locks, and the command's close
+    would then delete the WAL under the server ("disk I/O error" on every page)."""
+    db = tmp_path / "x.sqlite"
+    live = cfg.connect_db(db)
+    live.execute("CREATE TABLE t (x)")
+    live.execute("INSERT INTO t VALUES (1)")
+    wal = db.with_name(db.name + "-wal")
+    again = cfg.connect_db(db)  # the next reader thread's connection: no plain open()
+    _other_process_reads_and_closes(db)
+    assert wal.exists()  # the other process saw the live connection: it left the WAL
+    assert live.execute("SELECT COUNT(*) FROM t").fetchone() == (1,)
+    # the hazard the test guards against: a plain open and close of the file
+    os.close(os.open(db, os.O_RDONLY))
+    _other_process_reads_and_closes(db)
+    assert not wal.exists()
+    again.close()
+    live.close()
 
 
 def test_the_directory_crm_home_names_is_left_as_the_user_made_it(crm, tmp_path, monkeypatch):

@@ -369,3 +369,66 @@ def test_vcard_export_writes_what_the_account_holds_beyond_the_model(tmp_path):
     labels = [cells[f"Phone {i} - Label"] for i in range(1, 13)]
     assert labels == ["Mobile", "Work", "Home", "Main", "Work Fax", "Home Fax", "Other Fax",
                       "Pager", "Work Mobile", "Work Pager", "Other", "Склад"]  # fmt: skip
+
+
+def test_export_writes_contacts_as_they_come(tmp_path):
+    """An iterator of any length is written as it is read: the file is open and filled
+    while the contacts are still being produced, and every one is counted."""
+    import csv
+
+    written_meanwhile: list[int] = []
+    path = tmp_path / "stream.csv"
+
+    def produced():
+        for i, c in enumerate(_contacts() * 100):
+            if i == 250:  # the temporary file beside the target already holds rows
+                written_meanwhile.extend(f.stat().st_size for f in tmp_path.glob(".stream*"))
+            yield c
+
+    assert export(produced(), path, "csv", groups=GROUPS) == 300
+    assert written_meanwhile and written_meanwhile[0] > 8192
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        assert len(list(csv.reader(fh))) == 301  # header + 300
+
+
+def test_backup_streamed_is_laid_out_as_one_json_document(tmp_path):
+    """The JSON backup, written Person by Person, reads back as the same document that
+    json.dumps(doc, indent=1) would have written."""
+    import json
+
+    from contacts_crm.files.writers import write_backup
+
+    persons = [c.to_person() | {"resourceName": f"people/c{i}"} for i, c in
+               enumerate(_contacts())]  # fmt: skip
+    for items, name in ((persons, "three.json"), ([], "none.json")):
+        path = tmp_path / name
+        write_backup(iter(items), GROUPS, path)
+        text = path.read_text("utf-8")
+        doc = json.loads(text)
+        assert doc["persons"] == items and doc["groups"] == GROUPS
+        assert text == json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def test_google_csv_of_a_group_has_the_groups_widest_columns(tmp_path):
+    """Google's CSV header is sized before the rows are read (by SQLite): for a group,
+    by its members only."""
+    emu = Emulator()
+    acc = Account.from_service(build_service(emu), tmp_path / "a")
+    g = acc.client.create_group("VIP")
+    member = {"contactGroupMembership": {"contactGroupResourceName": g["resourceName"]}}
+    acc.client.create_many([
+        {"names": [{"givenName": "In"}], "memberships": [member],
+         "phoneNumbers": [{"value": "+79161234567"}, {"value": "+79161234568"}]},
+        {"names": [{"givenName": "Out"}],
+         "phoneNumbers": [{"value": f"+7916123450{i}"} for i in range(4)]},
+    ])  # fmt: skip
+    acc.sync(full=True)
+    for group, phones in (("vip", 2), (None, 4)):
+        path = tmp_path / f"{group}.csv"
+        export_account(acc, path, "google-csv", group=group)
+        header = path.read_text("utf-8-sig").splitlines()[0].split(",")
+        assert [h for h in header if h.endswith("- Value") and h.startswith("Phone")] == [
+            f"Phone {i} - Value" for i in range(1, phones + 1)
+        ]
+    acc.close()
+    emu.close()

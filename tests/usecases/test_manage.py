@@ -72,10 +72,14 @@ def test_list_all_pages_past_1000_and_by_group(office, emulator, emulator_server
     seed(emulator_server, tmp_path, 1200)
     seed(emulator_server, tmp_path, 30, group=leads_rn)
     emulator.reset_counters()
-    code, out = crm("--json", "list")
+    code, out = crm("--json", "list")  # the local copy as it is: no API call
+    assert code == 0, out
+    assert len(json.loads(out)) == 1 and sum(emulator.counters.values()) == 0
+    code, out = crm("--json", "list", "--sync")  # asked: brought up to date first
     assert code == 0, out
     everyone = json.loads(out)
     assert len(everyone) == 1231
+    assert out == json.dumps(everyone, ensure_ascii=False, indent=2) + "\n"  # streamed alike
     assert emulator.counters["people.connections.list"] == 2  # 1,000 a page: paged past it
     names = [c["name"] for c in everyone]
     assert names == sorted(names)

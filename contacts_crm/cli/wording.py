@@ -1,0 +1,100 @@
+"""The use cases' typed errors worded for the command line: with its option names.
+
+A use case says which field was refused and why (``FieldError``: ``field``,
+``reason``, the values), and which field a problem of its input is in
+(``Problem.field``); it names no option. Here they become the option names
+people typed (``--callback-on``, ``--phone``) and hints that say which option
+to add or drop. The office page words the same errors for staff (web/app.py).
+"""
+
+from __future__ import annotations
+
+from contacts_crm.errors import CrmError, FieldError, InputError, Problem
+from contacts_crm.i18n import _
+
+# Request fields -> the option that gives them.
+OPTIONS = {
+    "phone": "--phone",
+    "email": "--email",
+    "group": "--group",
+    "callback_on": "--callback-on",
+    "outcome": "--outcome",
+    "at": "--at",
+    "by": "--by",
+    "limit": "--limit",
+    "into": "--into",
+    "region": "--region",
+    "format": "--format",
+    "on_duplicate": "--on-duplicate",
+    "days": "--days",
+}
+
+
+def for_cli(exc: CrmError) -> CrmError:
+    """``exc`` with its message, hint and problems in the command line's words
+    (the same object: its message and hint are replaced where the CLI says more)."""
+    if isinstance(exc, FieldError):
+        worded = _field_error(exc)
+        if worded is not None:
+            exc.message, exc.hint = worded
+    if isinstance(exc, InputError):
+        exc.problems = [_problem(p) for p in exc.problems]
+        if exc.reason == "shared_phone":
+            exc.hint = _("use --allow-duplicate if the phone really is shared")
+        elif exc.reason == "shared_phone_undelete":
+            exc.hint = _("merge by hand, or pass --allow-duplicate to restore it anyway")
+    return exc
+
+
+def _problem(problem: Problem) -> Problem:
+    if problem.field is None or problem.column is not None:
+        return problem
+    option = OPTIONS.get(problem.field)
+    if option is None:
+        return problem
+    return Problem(problem.message, file=problem.file, row=problem.row, column=option,
+                   contact=problem.contact, field=problem.field)  # fmt: skip
+
+
+def _field_error(e: FieldError) -> tuple[str, str | None] | None:
+    v = e.values
+    match (e.field, e.reason):
+        case ("by", "unknown"):
+            return e.message, _("pass --by NAME, or set your name once: crm config set user NAME")
+        case ("at", "future"):
+            return (
+                _("--at {at} is in the future: log what has happened").format(**v),
+                _("leave --at out for now, or give a past date or time"),
+            )
+        case ("callback_on", "missing"):
+            return (
+                _("--outcome callback needs the day to call back"),
+                _("add --callback-on DATE (e.g. tomorrow, friday, +3d)"),
+            )
+        case ("callback_on", "not_callback"):
+            return (
+                _("--callback-on contradicts --outcome {outcome}: a call-back date "
+                  "means the outcome is callback").format(**v),
+                _("drop --outcome, or drop --callback-on"),
+            )  # fmt: skip
+        case ("callback_on", "before_call"):
+            return (
+                _("--callback-on {date} is before the call ({day}): a call-back date "
+                  "is today or later").format(**v),
+                e.hint,
+            )  # fmt: skip
+        case ("outcome", "missed"):
+            return _("a missed call has no outcome (got --outcome {outcome})").format(**v), e.hint
+        case ("limit", "range"):
+            return _("--limit must be from 1 to {high:,}, got {got}").format(**v), e.hint
+        case ("into", "not_either"):
+            return _("--into {into!r} is neither of the two contacts").format(**v), e.hint
+        case ("region", "unknown"):
+            return _("--region {region!r} is not a country code").format(**v), e.hint
+        case ("reasons", "unknown"):
+            return _("--by {text!r}: unknown reason {bad}").format(**v), e.hint
+        case ("format", "choices"):
+            return _("--format must be one of {choices}").format(**v), e.hint
+        case ("on_duplicate", "choices"):
+            return _("--on-duplicate must be one of {choices}").format(**v), e.hint
+    return None
