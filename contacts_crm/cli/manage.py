@@ -197,8 +197,11 @@ def edit(
     account = ctx.account
     options = Edit()
     if name is not None:
-        given, family = contacts_uc.split_name(name)
-        options = Edit(given_name=given, middle_name="", family_name=family)
+        parts = contacts_uc.split_name(name)
+        options = Edit(given_name=parts.given, middle_name=parts.middle, family_name=parts.family)
+        guess = contacts_uc.name_guess_note(name)
+        if guess:
+            click.echo(guess, err=True)
     options = Edit(
         given_name=options.given_name,
         middle_name=options.middle_name,

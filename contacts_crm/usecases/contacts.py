@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from contacts_crm.account.connected import Account
-from contacts_crm.contact import phones
+from contacts_crm.contact import name_order, phones
+from contacts_crm.contact.emails import valid_email
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact, EmailEntry, PhoneEntry
+from contacts_crm.contact.name_order import NameParts
 from contacts_crm.errors import (
     AmbiguousError,
     FieldError,
@@ -90,10 +92,23 @@ def ambiguous(account: Account, query: str, found: Sequence[Contact]) -> Ambiguo
 
 
 # ------------------------------------------------------------------- adding
-def split_name(name: str) -> tuple[str, str]:
-    """'Ivan Petrov' -> ('Ivan', 'Petrov'); one word is a given name."""
-    parts = " ".join(name.split()).split(" ", 1)
-    return parts[0], (parts[1] if len(parts) > 1 else "")
+def split_name(name: str) -> NameParts:
+    """'Ivan Petrov' -> given Ivan, family Petrov; 'Петренко Игорь Сергеевич' -> given Игорь,
+    middle Сергеевич, family Петренко (contact/name_order.py: the words decide, not their
+    order; ``sure`` is False when they could not); one word is a given name."""
+    return name_order.split_words(" ".join(name.split()))
+
+
+def name_guess_note(name: str) -> str | None:
+    """What to tell the person who typed ``name`` when its words did not say which is which."""
+    parts = split_name(name)
+    if parts.sure or not parts.family:
+        return None
+    return _(
+        "Note: the words of {name!r} do not tell which is the given name; saved with given "
+        "name {given!r} and family name {family!r} (if that is wrong: crm edit --name "
+        '"GIVEN FAMILY")'
+    ).format(name=" ".join(name.split()), given=parts.given, family=parts.family)
 
 
 def add_contact(
@@ -133,8 +148,8 @@ def add_contact(
                 entries.append(PhoneEntry(phone.value, "mobile"))
     mails = []
     for raw in emails:
-        value = raw.strip().lower()
-        if "@" not in value or value.startswith("@") or value.endswith("@"):
+        value = valid_email(raw)
+        if value is None:
             message = _("{value!r} is not an email address").format(value=raw)
             problems.append(Problem(message, field="email"))
         else:
@@ -152,12 +167,13 @@ def add_contact(
                 to_create.append(" ".join(g.split()))
             else:
                 problems.append(Problem(exc.message, field="group"))
-    given, family = split_name(name)
+    parts = split_name(name)
 
     def build() -> Contact:
         return Contact(
-            given_name=given,
-            family_name=family,
+            given_name=parts.given,
+            family_name=parts.family,
+            middle_name=parts.middle,
             phones=entries,
             emails=mails,
             organization=organization.strip(),
