@@ -20,6 +20,7 @@ from contacts_crm.cli.output import (
     progress,
     short_time,
     show,
+    started,
 )
 from contacts_crm.i18n import _
 
@@ -254,7 +255,9 @@ def undo(ctx: Ctx, import_id: str, force: bool) -> None:
             _("no import {id!r}").format(id=import_id[:80]),
             hint=_("'crm import list' shows the import ids"),
         )
-    report = importer.undo(ctx.account, import_id, force=force)
+    report = importer.undo(
+        ctx.account, import_id, force=force, on_start=started(ctx, "import_undo")
+    )
     emit(ctx, report.to_dict(), lambda: _print_undo(report))
 
 

@@ -160,6 +160,8 @@ UNDO_COMMANDS = {
     "delete": "crm undo {op}",
     "undelete": "crm undo {op}",
     "group_members": "crm undo {op}",
+    "phone_fix": "crm doctor --phones --undo {op}",
+    "import_undo": "crm undo {op}",
 }
 
 

@@ -157,13 +157,19 @@ def create_app(
         """An error page in staff's words: a use case's error names no command-line
         option; a problem's field is named as the form names it."""
         status = 404 if isinstance(exc, NotFoundError) else 409 if exc.exit_code == 75 else 400
-        details, hint = [], exc.hint
+        details, hint = _worded(exc)
+        return _page("error.html", status, message=exc.message, hint=hint,
+                     details=details, back=back)  # fmt: skip
+
+    def _worded(exc: CrmError) -> tuple[list[str], str | None]:
+        """A use case's problems and hint in staff's words (the form's field names)."""
+        details: list[str] = []
+        hint = exc.hint
         if isinstance(exc, InputError):
             details = [_problem(p) for p in exc.problems]
             if exc.reason == "shared_phone":
                 hint = w["shared_phone"]
-        return _page("error.html", status, message=exc.message, hint=hint,
-                     details=details, back=back)  # fmt: skip
+        return details, hint
 
     def _problem(problem: Problem) -> str:
         if problem.field and not problem.column:
@@ -264,9 +270,9 @@ def create_app(
         if contact is None:
             abort(404)
         status = 404 if isinstance(exc, NotFoundError) else 409 if exc.exit_code == 75 else 400
-        details = [str(p) for p in exc.problems] if isinstance(exc, InputError) else []
+        details, hint = _worded(exc)
         fields = {k: v for k, v in request.form.items() if k not in ("csrf", "op")}
-        sent = {"form": form, "problem": exc.message, "hint": exc.hint, "details": details,
+        sent = {"form": form, "problem": exc.message, "hint": hint, "details": details,
                 "fields": fields, "op": _op_id() or ""}  # fmt: skip
         return _page("card.html", status, **{**_card_view(contact, acc), "sent": sent}, done="")
 
@@ -420,11 +426,11 @@ def create_app(
                 groups=[group] if group else [],
             )  # fmt: skip
         except CrmError as exc:
-            details = [str(p) for p in exc.problems] if isinstance(exc, InputError) else []
+            details, hint = _worded(exc)
             return _page("new.html", 404 if isinstance(exc, NotFoundError) else 400,
                          groups=groups, phone=form.get("phone", ""), name=form.get("name", ""),
                          company=form.get("company", ""), group=group, problem=exc.message,
-                         hint=exc.hint, details=details, inbox=entry_id)  # fmt: skip
+                         hint=hint, details=details, inbox=entry_id)  # fmt: skip
         if entry_id:
             calls_uc.attach(office.reader(), int(entry_id), contact)
             return redirect(_card_url(contact) + f"?done=new&inbox={entry_id}")
@@ -523,7 +529,6 @@ def create_app(
         except CrmError as exc:
             return _json({"ok": False, "error": exc.message}, 400)
         return _json({"ok": True, "new": new}, 201 if new else 200)
-
 
     # ------------------------------------------------------------ caller ID
     @app.get("/cid")
