@@ -216,6 +216,8 @@ def _print_outcome(summary: dict, outcome: Any, report: Path | None) -> None:
         )
     if summary["dry_run"]:
         click.echo(_("Nothing was written (dry run)."))
+    elif not summary.get("created") and not summary.get("updated"):  # nothing to undo
+        click.echo(_("Nothing was written: the account already holds every row."))
     else:
         click.echo(
             _("Import id: {id} (undo with: crm import undo {id})").format(id=summary["import_id"])

@@ -67,3 +67,14 @@ def test_a_placeholder_in_a_notes_column_does_not_reach_the_card(tmp_path):
 
 def test_the_module_entry_point_exists():
     assert (Path(__file__).resolve().parents[2] / "contacts_crm" / "__main__.py").is_file()
+
+
+def test_a_re_import_that_wrote_nothing_offers_nothing_to_undo(tmp_path):
+    source = tmp_path / "clients.csv"
+    source.write_text("Name,Phone\nAnna,89031112233\n", encoding="utf-8")
+    first = run_crm("import", str(source))
+    assert first.code == 0 and "Import id:" in first.out
+    again = run_crm("import", str(source))
+    assert again.code == 0, again
+    assert "Import id:" not in again.out and "crm import undo" not in again.out
+    assert "Nothing was written" in again.out
