@@ -26,6 +26,7 @@ from contacts_crm.i18n import _
 
 # ------------------------------------------------------------------- finding
 MAX_RESULTS = 100_000  # a result list longer than this is not a search
+FIELD_MAX_CHARS = 1024  # the People API's limit on a name, a company, a title, an e-mail
 
 
 def find(account: Account, query: str, *, limit: int = 50) -> list[Contact]:
@@ -137,6 +138,14 @@ def add_contact(
     problems: list[Problem] = []
     if not name.strip() and not organization.strip():
         problems.append(Problem(_("a contact needs a name or a company"), column="NAME"))
+    for value, where in ((name, "NAME"), (organization, "--org"), (title, "--title"),
+                         *((e, "--email") for e in emails)):  # fmt: skip
+        if len(value) > FIELD_MAX_CHARS:  # Google refuses it (a 400, not our data's fault)
+            problems.append(Problem(
+                _("{n} characters; the People API takes at most {limit}").format(
+                    n=f"{len(value):,}", limit=f"{FIELD_MAX_CHARS:,}"),
+                column=where,
+            ))  # fmt: skip
     entries: list[PhoneEntry] = []
     for raw in phone_numbers:
         if not raw.strip():
