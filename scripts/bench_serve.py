@@ -234,7 +234,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--contacts", type=int, default=25_000)
     ap.add_argument("--requests", type=int, default=2_000)
-    ap.add_argument("--calls", type=int, default=40, help="calls logged through the page")
+    ap.add_argument("--calls", type=int, default=20,
+                    help="calls logged through the page, back to back: at most Google's 30 "
+                         "writes a minute, or the figure is the quota the pacer waits out")
     ap.add_argument("--sync-interval", type=float, default=30.0,
                     help="the background sync's interval (crm serve's default)")  # fmt: skip
     args = ap.parse_args()
