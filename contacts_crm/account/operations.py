@@ -518,7 +518,14 @@ def _run_update_many(r: Runner) -> dict[str, Any]:
     written = r.account.client.update_many(todo, fields, reapply=again, bases=current)
     r.account.remember(written)
     gone = [rn for rn in names if rn not in current]
-    return {"written": [*done, *written], "gone": gone}
+    seen = [current[p["resourceName"]] for p in written if p["resourceName"] in current]
+    return {"written": [*done, *written], "gone": gone, "seen": seen}
+
+
+def _invert_revert_many(op: Operation, step: Step) -> list[Step]:
+    """A revert taken back: the reverted change applied again (three-way), to every
+    contact of the step (a killed run's writes that landed count too)."""
+    return [Step("update_many", "", dict(step.data))] if step.data["items"] else []
 
 
 def _invert_update_many(op: Operation, step: Step) -> list[Step]:
@@ -707,6 +714,89 @@ def _invert_members(op: Operation, step: Step) -> list[Step]:
     return [Step("members", "", data)] if persons else []
 
 
+def _run_phone_fix(r: Runner) -> dict[str, Any]:
+    """Numbers to E.164 (``data``: region, persons): planned again on each fresh
+    copy, so another writer's change stays; lands once by itself (a fixed number
+    plans no change)."""
+    from contacts_crm.contact.model import Contact
+    from contacts_crm.contact.phone_fix import plan_fix
+
+    region = r.step.data["region"]
+    fields = ["phoneNumbers"]
+
+    def again(fresh: dict[str, Any]) -> dict[str, Any] | None:
+        plan, fixed = plan_fix(Contact.from_person(fresh), region)
+        return fixed.to_person(fields) if plan.changed else None
+
+    return _batch(r, fields, again)
+
+
+def _invert_phone_fix(op: Operation, step: Step) -> list[Step]:
+    from contacts_crm.contact.model import Contact
+    from contacts_crm.contact.phone_fix import plan_fix
+
+    items = []  # from the before-images: a killed run's writes that landed count too
+    for p in step.data["persons"]:
+        plan, _ = plan_fix(Contact.from_person(p), step.data["region"])
+        if not plan.changed:
+            continue
+        items.append({"resourceName": p["resourceName"], "changes": [list(c) for c in plan.changes],
+                      "before": list(plan.before)})  # fmt: skip
+    return [Step("phone_unfix", "", {"items": items})] if items else []
+
+
+def _run_phone_unfix(r: Runner) -> dict[str, Any]:
+    """The typed numbers back where the fix's value still holds (a later change stays)."""
+    from contacts_crm.contact.model import Contact, PhoneEntry
+    from contacts_crm.contact.phone_fix import undo_changes
+
+    by_rn = {i["resourceName"]: i for i in r.step.data["items"]}
+    fields = ["phoneNumbers"]
+
+    def again(fresh: dict[str, Any]) -> dict[str, Any] | None:
+        item = by_rn[fresh["resourceName"]]
+        contact = Contact.from_person(fresh)
+        types = {p.value: p.type for p in contact.phones}
+        pairs = [(str(t), str(n)) for t, n in item["changes"]]
+        fixed_of = dict(pairs)
+        before = [PhoneEntry(v, types.get(fixed_of.get(v, v), "mobile")) for v in item["before"]]
+        restored = undo_changes(contact, pairs, before)
+        return restored.to_person(fields) if restored.phones != contact.phones else None
+
+    return _batch(r, fields, again, names=list(by_rn), fresh=True)
+
+
+def _batch(
+    r: Runner,
+    fields: list[str],
+    again: Callable[[dict[str, Any]], dict[str, Any] | None],
+    *,
+    names: list[str] | None = None,
+    fresh: bool = False,
+) -> dict[str, Any]:
+    """One batch write of ``again`` applied to each contact (its before-image in
+    ``data.persons``, or read fresh when resuming); what was written and seen."""
+    if names is None:
+        names = [p["resourceName"] for p in r.step.data["persons"]]
+    if r.resuming or fresh:
+        current = {p["resourceName"]: p for p in r.account.client.get_many(names)}
+        r.account.remember(list(current.values()))
+    else:
+        current = {p["resourceName"]: p for p in r.step.data["persons"]}
+    todo = []
+    for rn in names:
+        person = current.get(rn)
+        body = again(person) if person is not None else None
+        if body is not None and person is not None:
+            todo.append({**body, "resourceName": rn, "etag": person.get("etag")})
+    written = r.account.client.update_many(
+        todo, fields, reapply=lambda _, fresh_copy: again(fresh_copy), bases=current
+    )
+    r.account.remember(written)
+    seen = [current[p["resourceName"]] for p in written if p["resourceName"] in current]
+    return {"written": written, "seen": seen}
+
+
 def _run_merge_fold(r: Runner) -> dict[str, Any]:
     """Before the other contact of a merge goes: fold into the survivor whatever
     changed on it since the merge read it (fields joined again, new card lines
@@ -767,7 +857,7 @@ KINDS.update(
     update=Kind(_run_update, _invert_update),
     revert=Kind(_run_update),
     update_many=Kind(_run_update_many, _invert_update_many),
-    revert_many=Kind(_run_update_many),
+    revert_many=Kind(_run_update_many, _invert_revert_many),
     create=Kind(_run_create, _invert_create),
     delete=Kind(_run_delete, _invert_delete),
     restore=Kind(_run_restore, _invert_create),
@@ -775,21 +865,30 @@ KINDS.update(
     repoint=Kind(lambda r: {}, _invert_repoint, local=True),
     merge_fold=Kind(_run_merge_fold, _invert_merge_fold),
     members=Kind(_run_members, _invert_members),
+    phone_fix=Kind(_run_phone_fix, _invert_phone_fix),
+    phone_unfix=Kind(_run_phone_unfix),
 )
 
 
 # ------------------------------------------------------------------ running
 def start(
-    account: Account, plan: Plan, *, on_start: Callable[[str], None] | None = None
+    account: Account,
+    plan: Plan,
+    *,
+    on_start: Callable[[str], None] | None = None,
+    progress: Callable[[Operation], None] | None = None,
 ) -> Operation:
-    """Journal ``plan`` whole, tell ``on_start`` its id, then run it to the end."""
+    """Journal ``plan`` whole, tell ``on_start`` its id, then run it to the end
+    (``progress(op)`` after each step landed)."""
     op_id = store(account).begin(plan, plan.who or account.profile.user or None)
     if on_start is not None:
         on_start(op_id)
-    return run(account, op_id)
+    return run(account, op_id, progress=progress)
 
 
-def run(account: Account, op_id: str) -> Operation:
+def run(
+    account: Account, op_id: str, *, progress: Callable[[Operation], None] | None = None
+) -> Operation:
     """Roll the operation forward: every step not landed yet, in order."""
     st = store(account)
     op = st.get(op_id)
@@ -824,6 +923,8 @@ def run(account: Account, op_id: str) -> Operation:
         step.state = LANDED
         if step.kind == "restore":
             added.append(_undeleted_event(account, op, step))
+        if progress is not None:
+            progress(op)
     st.finish(op_id, _numbered(st, op_id, added))
     return st.get(op_id) or op
 

@@ -27,6 +27,10 @@ HELP: dict[str, str] = {
     "add": (
         "Add a contact.\n"
         "\n"
+        "A group named with --group that does not exist yet is created (the\n"
+        "command says so), as an import does; every value is checked first, so a\n"
+        "refused contact creates no group.\n"
+        "\n"
         "\b\n"
         "Examples:\n"
         "  crm add \"Ivan Petrov\" --phone \"8 916 123-45-67\" --org \"Tiles Ltd\" "
@@ -268,7 +272,8 @@ HELP: dict[str, str] = {
         "\b\n"
         "Examples:\n"
         "  crm merge \"+7 916 123-45-67\" people/c456\n"
-        "  crm merge Petrov Петров --into Петров\n"
+        "  crm merge \"8 916 123-45-67\" \"8 495 123-45-67\" --into \"8 495 "
+        "123-45-67\"\n"
         "  crm merge --undo 3f2a9c0d1e2b4a5c"
     ),
     "order": (
@@ -394,7 +399,7 @@ HELP: dict[str, str] = {
         "\b\n"
         "Examples:\n"
         "  crm undelete Petrov\n"
-        "  crm undelete \"+7 916 123-45-67\""
+        "  crm undelete \"8 903 000-00-02\""
     ),
     "undo": (
         "Undo an operation by the id it printed when it started.\n"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from contacts_crm.cli.output import (
-    NBSP,
     Ctx,
     Listing,
     contact_dict,
@@ -13,10 +12,10 @@ from contacts_crm.cli.output import (
     group_names,
     output_options,
     pass_ctx,
+    phone_cell,
     progress,
     show,
 )
-from contacts_crm.contact.phones import format_national
 from contacts_crm.i18n import _
 from contacts_crm.usecases import contacts as crm
 
@@ -139,14 +138,10 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
     names = group_names(account)
     data = [contact_dict(c, names) for c in found]
 
-    def phone(number: str) -> str:  # in a table a number is never cut at its spaces
-        text = format_national(number)
-        return text.replace(" ", NBSP) if ctx.fmt == "table" else text
-
     rows = [
         (
             d["name"],
-            ", ".join(phone(p) for p in d["phones"]),
+            ", ".join(phone_cell(ctx, p) for p in d["phones"]),
             d["organization"],
             ", ".join(d["groups"]),
             d["resourceName"],
@@ -174,7 +169,7 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
     "groups",
     multiple=True,
     metavar="GROUP",
-    help="Group (label) to put the contact in (repeatable).",
+    help="Group (label) to put the contact in (repeatable); a new name creates the group.",
 )
 @click.option("--note", default="", help="Free text for the card.")
 @click.option(
@@ -194,12 +189,17 @@ def add(
 ) -> None:
     """Add a contact.
 
+    A group named with --group that does not exist yet is created (the
+    command says so), as an import does; every value is checked first, so a
+    refused contact creates no group.
+
     \b
     Examples:
       crm add "Ivan Petrov" --phone "8 916 123-45-67" --org "Tiles Ltd" --group Wholesale
       crm add "Anna" --phone "+90 532 123 45 67" --email anna@example.com
     """
     account = ctx.account
+    new_groups = crm.missing_groups(account, groups) if groups else []
     contact = crm.add_contact(
         account,
         name,
@@ -212,12 +212,13 @@ def add(
         allow_duplicate=allow_duplicate,
     )
     data = contact_dict(contact, group_names(account))
-    emit(
-        ctx,
-        data,
+    data["createdGroups"] = new_groups
+    said = [_("Created group {name}").format(name=g) for g in new_groups]
+    said.append(
         _("Added {name} ({rn})").format(name=data["name"], rn=data["resourceName"])
-        + (f": {', '.join(data['phones'])}" if data["phones"] else ""),
+        + (f": {', '.join(data['phones'])}" if data["phones"] else "")
     )
+    emit(ctx, data, "\n".join(said))
 
 
 COMMANDS = [status, sync, find, add]

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm.cli.output import Ctx, emit, pass_ctx, started, table
+from contacts_crm.cli.output import (
+    Ctx,
+    Listing,
+    emit,
+    output_options,
+    pass_ctx,
+    phone_cell,
+    short_time,
+    show,
+    started,
+)
 from contacts_crm.i18n import _
 from contacts_crm.usecases import history as uc
 
 
 @click.command("deleted")
 @click.argument("query", nargs=-1)
+@output_options()
 @pass_ctx
 def journal_deleted(ctx: Ctx, query: tuple[str, ...]) -> None:
     """List deleted contacts the journal kept (also: crm journal --deleted).
@@ -24,20 +35,17 @@ def journal_deleted(ctx: Ctx, query: tuple[str, ...]) -> None:
       crm journal --deleted Petrov
     """
     found = uc.deleted_contacts(ctx.account, " ".join(query) or None)
-
-    def human() -> None:
-        if not found:
-            click.echo(_("No deleted contacts in the journal."))
-            return
-        rows = [
-            (d.at[:10], d.who or "", d.name, ", ".join(p.value for p in d.contact.phones),
-             d.resource_name)
-            for d in found
-        ]  # fmt: skip
-        table([_("Deleted"), _("Who"), _("Name"), _("Phones"), _("Was")], rows,
-              title=_("Deleted contacts"))  # fmt: skip
-
-    emit(ctx, [d.to_dict() for d in found], human)
+    human = ctx.human
+    rows = [
+        (short_time(d.at) if human else d.at, d.who or "", d.name,
+         ", ".join(phone_cell(ctx, p.value) for p in d.contact.phones),
+         d.resource_name)
+        for d in found
+    ]  # fmt: skip
+    listing = Listing([_("Deleted"), _("Who"), _("Name"), _("Phones"), _("Was")], rows,
+                      title=_("Deleted contacts"), empty=_("No deleted contacts in the journal."),
+                      nowrap=(0, 4))  # fmt: skip
+    show(ctx, listing, [d.to_dict() for d in found])
 
 
 @click.command()
@@ -56,7 +64,7 @@ def undelete(ctx: Ctx, query: tuple[str, ...], by: str | None, allow_duplicate: 
     \b
     Examples:
       crm undelete Petrov
-      crm undelete "+7 916 123-45-67"
+      crm undelete "8 903 000-00-02"
     """
     text = " ".join(query)
     done = uc.undelete_again(ctx.account, text) or uc.undelete(

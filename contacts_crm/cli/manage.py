@@ -13,14 +13,17 @@ import click
 
 from contacts_crm.cli.output import (
     Ctx,
+    Listing,
     confirm,
     contact_dict,
     emit,
     group_names,
+    output_options,
     pass_ctx,
+    phone_cell,
     started,
-    table,
 )
+from contacts_crm.cli.output import show as show_listing
 from contacts_crm.contact.editing import Edit, with_error
 from contacts_crm.contact.model import MY_CONTACTS, EmailEntry, Listed, PhoneEntry
 from contacts_crm.contact.phones import format_national
@@ -35,17 +38,10 @@ EDITOR_TRIES = 5  # a file saved with the same mistake this many times gives up
 @click.command("list")
 @click.option("--group", "-g", metavar="GROUP", help="Only the members of this group (label).")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N contacts.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv"]),
-    default="table",
-    show_default=True,
-    help="A table, or CSV for a spreadsheet (--json for scripts).",
-)
 @click.option("--sync", is_flag=True, help="Bring the local copy up to date first.")
+@output_options()
 @pass_ctx
-def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str, sync: bool) -> None:
+def list_(ctx: Ctx, group: str | None, limit: int | None, sync: bool) -> None:
     """List every contact, or the members of one group, in name order.
 
     Reads the local copy (the first run reads the whole account, 1,000 per call;
@@ -70,7 +66,7 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str, sync: bool) 
     def groups_of(row: Listed) -> str:
         return ", ".join(names.get(g, g) for g in row.groups if g != MY_CONTACTS)
 
-    if fmt == "csv":
+    if ctx.fmt == "csv" and ctx.output in (None, "-"):  # a pipe: written as read
         from contacts_crm.files.safe_cells import csv_cell
 
         # written as read, a page per write (one page in memory; one write, not one per
@@ -91,16 +87,14 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str, sync: bool) 
         sys.stdout.flush()
         return
     rows = [
-        (r.name, ", ".join(format_national(p) for p in r.phones), ", ".join(r.emails),
+        (r.name, ", ".join(phone_cell(ctx, p) for p in r.phones), ", ".join(r.emails),
          r.organization, groups_of(r), r.resource_name)
         for page in pages for r in page
     ]  # fmt: skip
-    if not rows:
-        click.echo(_("No contacts.") if not group
-                   else _("No contacts in {group!r}.").format(group=group))  # fmt: skip
-        return
-    table(header, rows)
-    click.echo(_("{n} contact(s)").format(n=len(rows)))
+    empty = _("No contacts.") if not group else _("No contacts in {group!r}.").format(group=group)
+    show_listing(ctx, Listing(header, rows, empty=empty, nowrap=(5,)))
+    if ctx.fmt == "table" and rows and ctx.output in (None, "-"):
+        click.echo(_("{n} contact(s)").format(n=len(rows)))
 
 
 def _json_lines(items: Iterable[dict[str, Any]]) -> None:

@@ -19,8 +19,12 @@ Adopting it in a command that lists or reports something (one decorator, one cal
   onto continuation lines and a word is never broken. Written by hand, not with rich:
   13,000 rows take a fraction of a second. ``Decimal`` cells read like amounts on the
   card (``12 500.50``); numbers are right-aligned.
-* ``plain``: one record per line, fields separated by a tab, no header, no title; line
-  breaks and tabs inside a cell become spaces. What ``grep``, ``cut -f`` and ``sort`` want.
+* ``plain``: what the table shows (the same listings, columns and order, the heading
+  lines and titles), but one record per line with its fields separated by a tab, after
+  one header row, and never wrapped; line breaks and tabs inside a cell become spaces.
+  What ``grep``, ``cut -f`` and ``sort`` want, and what a person reads in ``| less``.
+  Build a command's human listing when ``ctx.human`` (table or plain), the machine one
+  (raw numbers, every column) for tsv, csv and json.
 * ``tsv``: a header line, then one record per line; ``\\t``, ``\\n``, ``\\r`` and ``\\\\``
   inside a cell are escaped (``str.split("\\t")`` then unescape reads it back).
 * ``csv``: RFC 4180 with a header (``csv.reader`` reads it); cells that would start a
@@ -127,6 +131,11 @@ class Ctx:
     def wants_json(self) -> bool:
         return self.fmt == "json"
 
+    @property
+    def human(self) -> bool:
+        """Table or plain: the listing a person reads (the terminal and the pipe alike)."""
+        return self.fmt in ("table", "plain")
+
 
 pass_ctx = click.make_pass_decorator(Ctx)
 
@@ -151,6 +160,8 @@ UNDO_COMMANDS = {
     "delete": "crm undo {op}",
     "undelete": "crm undo {op}",
     "group_members": "crm undo {op}",
+    "phone_fix": "crm doctor --phones --undo {op}",
+    "import_undo": "crm undo {op}",
 }
 
 
@@ -237,9 +248,9 @@ def output_options(
         return click.option(
             "--format", "format", type=click.Choice(choices), expose_value=False,
             callback=remember,
-            help="table (default on a terminal), plain (default in a pipe: one record per "
-            "line, tab-separated), tsv, csv or json" + (f"; {formats_help}" if formats_help
-                                                        else "") + ".",
+            help="table (default on a terminal), plain (default in a pipe: the table's "
+            "columns, one record per line, tab-separated), tsv, csv or json"
+            + (f"; {formats_help}" if formats_help else "") + ".",
         )(fn)  # fmt: skip
 
     return deco
@@ -335,10 +346,13 @@ def show(
                   "csv": render_csv}[fmt]  # fmt: skip
         if fmt == "plain" and not any(x.rows for x in items) and items[0].empty:
             click.echo(items[0].empty, err=True)  # a person reading a pipe's end sees why
-        chunks = [f"{line}\n" for line in before] if fmt == "table" else []
+        human = fmt in ("table", "plain")
+        chunks = [f"{line}\n" for line in before] if human else []
         for i, item in enumerate(items):
-            if i or (chunks and fmt == "table"):
+            if i or (chunks and human):
                 chunks.append("\n")
+            if fmt == "plain" and item.title and item.rows:  # as the table shows it
+                chunks.append(f"{item.title}\n")
             chunks.append(writer(item))
         out.write("".join(chunks))
 
@@ -357,6 +371,17 @@ def _json_default(value: Any) -> Any:
 
 
 NBSP = "\u00a0"  # in a table cell: a space the table never wraps at (amounts "46 000.50")
+
+
+def phone_cell(ctx: Ctx, number: str) -> str:
+    """A phone number as the format wants it: E.164 for tsv, csv and json; national for
+    people, never cut in a table (its spaces do not break)."""
+    if not ctx.human or not number:
+        return number
+    from contacts_crm.contact.phones import format_national  # lazy: phonenumbers
+
+    text = format_national(number)
+    return text.replace(" ", NBSP) if ctx.fmt == "table" else text
 
 
 def human_cell(value: Any) -> str:
@@ -379,8 +404,13 @@ def _one_line(text: str) -> str:
 
 
 def render_plain(listing: Listing) -> str:
-    """One record per line, tab-separated, no header."""
-    return "".join("\t".join(_one_line(human_cell(v)) for v in row) + "\n" for row in listing.rows)
+    """A header row, then one record per line, tab-separated (nothing when no row)."""
+    if not listing.rows:
+        return ""
+    header = "\t".join(_one_line(str(c)) for c in listing.columns) + "\n"
+    return header + "".join(
+        "\t".join(_one_line(human_cell(v)) for v in row) + "\n" for row in listing.rows
+    )
 
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -658,10 +688,11 @@ def progress(ctx: Ctx, label: str, total: int | None = None) -> Iterator[Callabl
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    err = console(stderr=True)
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=console(stderr=True), transient=True,
-        disable=ctx.wants_json or not sys.stderr.isatty(),
+        TimeRemainingColumn(), console=err, transient=True,
+        disable=ctx.wants_json or not sys.stderr.isatty() or not err.is_interactive,
     ) as bar:  # fmt: skip
         task = bar.add_task(label, total=total)
         yield lambda **kwargs: bar.update(task, **kwargs)

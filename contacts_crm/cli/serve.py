@@ -9,7 +9,7 @@ import sys
 import click
 
 from contacts_crm import config as cfg
-from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.cli.output import Ctx, Listing, emit, output_options, pass_ctx, short_time, show
 from contacts_crm.errors import UsageError
 from contacts_crm.i18n import _
 from contacts_crm.web.staff import Staff
@@ -148,6 +148,7 @@ def user_add(ctx: Ctx, name: str, pin_stdin: bool) -> None:
 
 
 @user.command("list")
+@output_options()
 @pass_ctx
 def user_list(ctx: Ctx) -> None:
     """The users who may sign in.
@@ -157,8 +158,9 @@ def user_list(ctx: Ctx) -> None:
       crm serve user list
     """
     users = _staff(ctx).users()
-    emit(ctx, [{"user": u.name, "created": u.created} for u in users],
-         lambda: table([_("User"), _("Added")], [(u.name, u.created) for u in users]))  # fmt: skip
+    rows = [(u.name, short_time(u.created) if ctx.human else u.created) for u in users]
+    show(ctx, Listing([_("User"), _("Added")], rows, empty=_("No user yet."), nowrap=(1,)),
+         [{"user": u.name, "created": u.created} for u in users])  # fmt: skip
 
 
 @user.command("reset")
@@ -237,6 +239,7 @@ def token_add(ctx: Ctx, name: str) -> None:
 
 
 @token.command("list")
+@output_options()
 @pass_ctx
 def token_list(ctx: Ctx) -> None:
     """Token names (the tokens themselves are not kept, only their digests).
@@ -246,11 +249,9 @@ def token_list(ctx: Ctx) -> None:
       crm serve token list
     """
     tokens = _staff(ctx).tokens()
-    emit(
-        ctx,
-        [{"token": t.name, "created": t.created} for t in tokens],
-        lambda: table([_("Token"), _("Added")], [(t.name, t.created) for t in tokens]),
-    )
+    rows = [(t.name, short_time(t.created) if ctx.human else t.created) for t in tokens]
+    show(ctx, Listing([_("Token"), _("Added")], rows, empty=_("No token yet."), nowrap=(1,)),
+         [{"token": t.name, "created": t.created} for t in tokens])  # fmt: skip
 
 
 @token.command("remove")

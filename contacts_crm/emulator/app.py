@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import secrets
@@ -388,7 +389,7 @@ class Emulator:
         """
         now = self.clock()
         if rec is None:
-            source_id = f"{secrets.randbits(63) | (1 << 62):016x}"
+            source_id = self.new_id("people")
             rec = PersonRecord(f"people/c{int(source_id, 16)}", source_id, 0, now, now, "", "")
         with self.store.transaction():  # the seq is taken under the write lock
             new = PersonRecord(
@@ -404,6 +405,27 @@ class Emulator:
             )
             self.store.put_person(new)
         return new
+
+    def new_id(self, kind: str) -> str:
+        """A fresh id (16 hex digits) for a person or a group, unused in this account.
+
+        It follows from the seed and the account's change counter, so a run given
+        ``$CRM_EMULATOR_SEED`` makes the same ids every time (the README's examples);
+        an id already taken (another process's write) is never given again.
+        """
+        for attempt in range(100):
+            key = f"{self.settings.seed}:{kind}:{self.store.next_seq()}:{attempt}"
+            n = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+            taken: object
+            if kind == "people":
+                value = f"{(n & ((1 << 63) - 1)) | (1 << 62):016x}"
+                taken = self.store.get_person(f"people/c{int(value, 16)}")
+            else:
+                value = f"{n:016x}"
+                taken = self.store.get_group(f"contactGroups/{value}")
+            if taken is None:
+                return value
+        return f"{secrets.randbits(63) | (1 << 62):016x}"  # pragma: no cover
 
     def write_group(self, rec: GroupRecord, **changes: Any) -> GroupRecord:
         """Store a new version of a group with a fresh etag and seq."""

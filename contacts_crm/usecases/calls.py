@@ -205,7 +205,7 @@ def record_call_event(
     e164 = phone_number(account, number)
     key = _key(source, call_id) if call_id else _key(e164, direction, _iso(start))
     event = CallEvent(key, e164, direction, _iso(start), duration, who, source)
-    contact = _client(account, e164)
+    contact = _client(account, number)  # as sent: its spelling was just normalised (cached)
     looked = None if direction == "missed" else direction
     seen = _lines(account, contact, _day(start), looked)
     rn = contact.resource_name if contact else None

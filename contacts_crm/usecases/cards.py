@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from contacts_crm import dates
 from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import Journal, new_op_id
 from contacts_crm.card import grammar as card_grammar
@@ -448,8 +449,8 @@ def disagreements(account: Account) -> list[dict[str, Any]]:
 
 
 def now() -> datetime:
-    """Local time, aware (cards show the office's date)."""
-    return datetime.now().astimezone()
+    """Local time, aware (cards show the office's date); ``$CRM_NOW`` fixes it."""
+    return dates.now()
 
 
 def parse_amount(text: str | None) -> Decimal | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, session
 from werkzeug.wrappers import Response as BaseResponse
 
+from contacts_crm import dates
 from contacts_crm.card import grammar as card_grammar
 from contacts_crm.card.dialer import dialer_view
 from contacts_crm.card.model import Card
@@ -156,13 +157,19 @@ def create_app(
         """An error page in staff's words: a use case's error names no command-line
         option; a problem's field is named as the form names it."""
         status = 404 if isinstance(exc, NotFoundError) else 409 if exc.exit_code == 75 else 400
-        details, hint = [], exc.hint
+        details, hint = _worded(exc)
+        return _page("error.html", status, message=exc.message, hint=hint,
+                     details=details, back=back)  # fmt: skip
+
+    def _worded(exc: CrmError) -> tuple[list[str], str | None]:
+        """A use case's problems and hint in staff's words (the form's field names)."""
+        details: list[str] = []
+        hint = exc.hint
         if isinstance(exc, InputError):
             details = [_problem(p) for p in exc.problems]
             if exc.reason == "shared_phone":
                 hint = w["shared_phone"]
-        return _page("error.html", status, message=exc.message, hint=hint,
-                     details=details, back=back)  # fmt: skip
+        return details, hint
 
     def _problem(problem: Problem) -> str:
         if problem.field and not problem.column:
@@ -249,7 +256,7 @@ def create_app(
 
     def _when(item: Any) -> str:
         at = item.at
-        day = w["today"] if at.date() == date.today() else at.date().isoformat()
+        day = w["today"] if at.date() == dates.today() else at.date().isoformat()
         text = f"{day} {at:%H:%M}"
         seconds = item.entry.duration
         if seconds:
@@ -263,9 +270,9 @@ def create_app(
         if contact is None:
             abort(404)
         status = 404 if isinstance(exc, NotFoundError) else 409 if exc.exit_code == 75 else 400
-        details = [str(p) for p in exc.problems] if isinstance(exc, InputError) else []
+        details, hint = _worded(exc)
         fields = {k: v for k, v in request.form.items() if k not in ("csrf", "op")}
-        sent = {"form": form, "problem": exc.message, "hint": exc.hint, "details": details,
+        sent = {"form": form, "problem": exc.message, "hint": hint, "details": details,
                 "fields": fields, "op": _op_id() or ""}  # fmt: skip
         return _page("card.html", status, **{**_card_view(contact, acc), "sent": sent}, done="")
 
@@ -310,7 +317,7 @@ def create_app(
             + [(labels.done_stage, labels.stage_name(labels.done_stage))],
             "directions": [(d, labels.direction(d)) for d in DIRECTIONS],
             "outcomes": [(o, labels.outcome(o)) for o in OUTCOMES],
-            "today": date.today().isoformat(),
+            "today": dates.today().isoformat(),
             "prefill": {},
             "sent": None,
         }
@@ -419,11 +426,11 @@ def create_app(
                 groups=[group] if group else [],
             )  # fmt: skip
         except CrmError as exc:
-            details = [str(p) for p in exc.problems] if isinstance(exc, InputError) else []
+            details, hint = _worded(exc)
             return _page("new.html", 404 if isinstance(exc, NotFoundError) else 400,
                          groups=groups, phone=form.get("phone", ""), name=form.get("name", ""),
                          company=form.get("company", ""), group=group, problem=exc.message,
-                         hint=exc.hint, details=details, inbox=entry_id)  # fmt: skip
+                         hint=hint, details=details, inbox=entry_id)  # fmt: skip
         if entry_id:
             calls_uc.attach(office.reader(), int(entry_id), contact)
             return redirect(_card_url(contact) + f"?done=new&inbox={entry_id}")
@@ -433,7 +440,7 @@ def create_app(
     @app.get("/today")
     def today() -> BaseResponse:
         acc = office.reader()
-        items = callbacks_report(acc, today=date.today())
+        items = callbacks_report(acc, today=dates.today())
         me = (g.user or "").casefold()
         rows = [{"cid": cb.resource_name.removeprefix("people/"), "name": cb.name,
                  "phone": cb.phone, "detail": cb.reasons[0].detail, "overdue": cb.overdue,
@@ -452,11 +459,11 @@ def create_app(
         return {"id": item.id, "name": c.display_name if c else "",
                 "phone": item.entry.number, "national": phones.format_national(item.entry.number),
                 "direction": labels.direction(item.entry.direction), "when": _when(item),
-                "today": item.at.date() == date.today()}  # fmt: skip
+                "today": item.at.date() == dates.today()}  # fmt: skip
 
     def _missed_row(m: Any) -> dict[str, Any]:
         at = m.last_at
-        last = f"{at:%H:%M}" if at.date() == date.today() else f"{at:%Y-%m-%d %H:%M}"
+        last = f"{at:%H:%M}" if at.date() == dates.today() else f"{at:%Y-%m-%d %H:%M}"
         return {"name": m.contact.display_name if m.contact else "",
                 "cid": (m.contact.resource_name or "").removeprefix("people/") if m.contact else "",
                 "phone": m.number, "national": phones.format_national(m.number),
@@ -522,7 +529,6 @@ def create_app(
         except CrmError as exc:
             return _json({"ok": False, "error": exc.message}, 400)
         return _json({"ok": True, "new": new}, 201 if new else 200)
-
 
     # ------------------------------------------------------------ caller ID
     @app.get("/cid")

@@ -65,7 +65,7 @@ def _add(name: str, phone: str, *extra: str) -> str:
     return str(json.loads(_ok("--json", "add", name, "--phone", phone, *extra))["resourceName"])
 
 
-def _setup_two() -> dict[str, str]:
+def _setup_two(emu: Emulator) -> dict[str, str]:
     _ok("group", "create", "Wholesale")
     a = _add("Ivan Petrov", "8 916 123-45-67", "--org", "Tiles", "--group", "Wholesale",
              "--note", CARD_A)  # fmt: skip
@@ -75,7 +75,7 @@ def _setup_two() -> dict[str, str]:
     return {"a": a, "b": b}
 
 
-def _setup_many(n: int = 4) -> dict[str, str]:
+def _setup_many(emu: Emulator, n: int = 4) -> dict[str, str]:
     names = {}
     for i in range(n):
         names[f"c{i}"] = _add(f"Client {i}", f"+7916555{i:04d}", "--note", CARD_B)
@@ -84,21 +84,42 @@ def _setup_many(n: int = 4) -> dict[str, str]:
     return names
 
 
-def _setup_deleted() -> dict[str, str]:
-    names = _setup_many(3)
+def _setup_deleted(emu: Emulator) -> dict[str, str]:
+    names = _setup_many(emu, 3)
     _ok("delete", "--yes", names["c0"])
     return names
 
 
-def _setup_group() -> dict[str, str]:
-    names = _setup_many(3)
+def _setup_typed(emu: Emulator) -> dict[str, str]:
+    """Numbers typed on phones in national forms (the fix writes them as E.164)."""
+    names = _setup_many(emu, 3)
+    for i, (_key, rn) in enumerate(names.items()):
+        number = [f"8 (916) 555-00-0{i}", f"8916555000{i}", f"916 555 00 0{i}"][i]
+        emu.device_edit(rn, lambda p, n=number: p.update(phoneNumbers=[{"value": n}]))
+    _ok("sync")
+    return names
+
+
+def _setup_imported(emu: Emulator) -> dict[str, str]:
+    """An import that created two contacts and filled in one that was there."""
+    names = _setup_many(emu, 2)
+    path = Path(os.environ["CRM_HOME"]) / "clients.csv"
+    path.write_text("Name,Phone,Email\nClient 0,+79165550000,c0@example.com\n"
+                    "New One,+79165551111,\nNew Two,+79165552222,\n", encoding="utf-8")  # fmt: skip
+    out = json.loads(_ok("--json", "import", str(path), "--on-duplicate", "merge"))
+    names["import"] = out["import_id"]
+    return names
+
+
+def _setup_group(emu: Emulator) -> dict[str, str]:
+    names = _setup_many(emu, 3)
     _ok("group", "create", "Leads")
     return names
 
 
 @dataclass
 class Scenario:
-    setup: Callable[[], dict[str, str]]
+    setup: Callable[[Emulator], dict[str, str]]
     argv: Callable[[dict[str, str]], list[str]]
     undo: Callable[[str], list[str]]
     writes: int  # the API writes of the uninterrupted command
@@ -111,6 +132,10 @@ SCENARIOS = {
                        lambda op: ["undo", op], 1),
     "undelete": Scenario(_setup_deleted, lambda n: ["undelete", "+79165550000"],
                          lambda op: ["undo", op], 1),
+    "phone_fix": Scenario(_setup_typed, lambda n: ["doctor", "--phones", "--fix"],
+                          lambda op: ["doctor", "--phones", "--undo", op], 1),
+    "import_undo": Scenario(_setup_imported, lambda n: ["import", "undo", n["import"]],
+                            lambda op: ["undo", op], 2),
     "group_add": Scenario(_setup_group, lambda n: ["group", "add", "Leads", *n.values()],
                           lambda op: ["undo", op], 1),
 }  # fmt: skip
@@ -190,7 +215,7 @@ def _reference(name: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Cou
                                                       quotas={})  # fmt: skip
                 conf.default_profile = "office"
                 cfg.save(conf)
-                names = scenario.setup()
+                names = scenario.setup(emu)
                 before = _snapshot(emu)
                 emu.reset_counters()
                 _ok(*scenario.argv(names))
@@ -238,7 +263,7 @@ def test_killed_at_a_write_then_what_a_user_runs_next(
 ) -> None:
     scenario = SCENARIOS[name]
     before_ref, after_ref, journal_ref = _reference(name, tmp_path_factory)
-    names = scenario.setup()
+    names = scenario.setup(office)
     assert _snapshot(office) == before_ref
     op = _kill_at(office, scenario.argv(names), k, mode)
     # the same command again: it finishes the interrupted one and answers as it would have
