@@ -157,12 +157,12 @@ def add_contact(
                 entries.append(PhoneEntry(phone.value, "mobile"))
     mails = []
     for raw in emails:
-        value = valid_email(raw)
-        if value is None:
+        checked = valid_email(raw)
+        if checked is None:
             message = _("{value!r} is not an email address").format(value=raw)
             problems.append(Problem(message, field="email"))
         else:
-            mails.append(EmailEntry(value, "work"))
+            mails.append(EmailEntry(checked, "work"))
     group_names: list[str] = []
     to_create: list[str] = []
     for g in groups:
