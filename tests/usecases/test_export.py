@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from contacts_crm.account.connected import Account
 from contacts_crm.contact.model import Address, Contact, EmailEntry, PhoneEntry
 from contacts_crm.emulator import Emulator, build_service
+from contacts_crm.imports.columns import placeholders
 from contacts_crm.imports.run import read_records
 from contacts_crm.usecases.export import export, export_account, restore
 
@@ -138,6 +139,9 @@ notes = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cf", "Zl", "Zp")),
     max_size=40,
 ).map(lambda s: unicodedata.normalize("NFC", s).strip())  # the importer reads text as NFC
+# A notes cell holding only a "no value" word ("NULL", "нет", "n/a") is read as empty, by design
+# (imports/columns.placeholders): such a note is not a round trip's business.
+notes = notes.filter(lambda s: " ".join(s.casefold().split()) not in placeholders())
 
 
 @settings(
@@ -256,23 +260,43 @@ def _every_field() -> list[Contact]:
     """Every field the tool stores, every phone, e-mail and address type, custom labels too."""
     return [
         Contact(
-            given_name="Елена", family_name="Павлова", middle_name="Викторовна",
-            organization="ООО Ромашка", title="Главный бухгалтер",
-            phones=[PhoneEntry(v, t) for v, t in (
-                ("+79161234567", "mobile"), ("+74951234567;ext=12", "work"),
-                ("+74957654321", "home"), ("+74951112233", "main"), ("+74951112234", "workFax"),
-                ("+74951112235", "homeFax"), ("+74951112236", "otherFax"),
-                ("+74951112237", "pager"), ("+79031112238", "workMobile"),
-                ("+74951112239", "workPager"), ("+74951112240", "other"),
-                ("+74951112241", "Склад"),
-            )],
-            emails=[EmailEntry("elena@romashka.example", "work"),
-                    EmailEntry("elena@home.example", "home"),
-                    EmailEntry("e@other.example", "other"),
-                    EmailEntry("buh@romashka.example", "Бухгалтерия")],
+            given_name="Елена",
+            family_name="Павлова",
+            middle_name="Викторовна",
+            organization="ООО Ромашка",
+            title="Главный бухгалтер",
+            phones=[
+                PhoneEntry(v, t)
+                for v, t in (
+                    ("+79161234567", "mobile"),
+                    ("+74951234567;ext=12", "work"),
+                    ("+74957654321", "home"),
+                    ("+74951112233", "main"),
+                    ("+74951112234", "workFax"),
+                    ("+74951112235", "homeFax"),
+                    ("+74951112236", "otherFax"),
+                    ("+74951112237", "pager"),
+                    ("+79031112238", "workMobile"),
+                    ("+74951112239", "workPager"),
+                    ("+74951112240", "other"),
+                    ("+74951112241", "Склад"),
+                )
+            ],
+            emails=[
+                EmailEntry("elena@romashka.example", "work"),
+                EmailEntry("elena@home.example", "home"),
+                EmailEntry("e@other.example", "other"),
+                EmailEntry("buh@romashka.example", "Бухгалтерия"),
+            ],
             addresses=[
-                Address(type="work", street="ул. Ленина, д. 5", city="Екатеринбург",
-                        region="Свердловская обл.", postal_code="620014", country="Россия"),
+                Address(
+                    type="work",
+                    street="ул. Ленина, д. 5",
+                    city="Екатеринбург",
+                    region="Свердловская обл.",
+                    postal_code="620014",
+                    country="Россия",
+                ),
                 Address(type="home", street="Садовая 1", city="Москва", postal_code="101000"),
                 Address(type="other", formatted="Дача под Тверью"),
                 Address(type="Склад", street="Промзона 7", city="Подольск"),
@@ -280,8 +304,12 @@ def _every_field() -> list[Contact]:
             groups=["contactGroups/myContacts", "contactGroups/g1", "contactGroups/g2"],
             notes="Клиент с 2019 года\nЗвонить после обеда\n--\nOrder 1 · paid",
         ),
-        Contact(given_name="Mehmet", family_name="Yılmaz", phones=[PhoneEntry("+905321234567")],
-                groups=["contactGroups/myContacts"]),
+        Contact(
+            given_name="Mehmet",
+            family_name="Yılmaz",
+            phones=[PhoneEntry("+905321234567")],
+            groups=["contactGroups/myContacts"],
+        ),
     ]
 
 
@@ -349,14 +377,25 @@ def test_vcard_export_writes_what_the_account_holds_beyond_the_model(tmp_path):
     path = tmp_path / "out.vcf"
     export([Contact.from_person(person)], path, "vcard", groups=GROUPS)
     text = path.read_text("utf-8")
-    for line in ("NICKNAME:Лена", "ORG:ООО Ромашка;Бухгалтерия", "ROLE:Отчётность",
-                 "BDAY:1985-11-30", "URL;TYPE=WORK:https://romashka.example",
-                 "TEL;TYPE=WORK,FAX:+74951112234", "ADR;TYPE=HOME:;;Садовая 1;Москва;;101000;"):
+    for line in (
+        "NICKNAME:Лена",
+        "ORG:ООО Ромашка;Бухгалтерия",
+        "ROLE:Отчётность",
+        "BDAY:1985-11-30",
+        "URL;TYPE=WORK:https://romashka.example",
+        "TEL;TYPE=WORK,FAX:+74951112234",
+        "ADR;TYPE=HOME:;;Садовая 1;Москва;;101000;",
+    ):
         assert line in text, line  # fmt: skip
     assert "Workfax" not in text
     [rec] = read_records(path, region="RU")[1]  # what the model has no field for: the notes
-    for line in ("Nickname: Лена", "Department: Бухгалтерия", "Role: Отчётность",
-                 "Website (work): https://romashka.example", "Birthday: 1985-11-30"):
+    for line in (
+        "Nickname: Лена",
+        "Department: Бухгалтерия",
+        "Role: Отчётность",
+        "Website (work): https://romashka.example",
+        "Birthday: 1985-11-30",
+    ):
         assert line in rec.notes.splitlines(), line  # fmt: skip
     export([Contact.from_person(person)], tmp_path / "g.csv", "google-csv", groups=GROUPS)
     import csv
