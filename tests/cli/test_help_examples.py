@@ -49,7 +49,6 @@ EXPECTED_EXIT = {
     "crm merge --undo 3f2a9c0d1e2b4a5c": (66, "a placeholder operation id"),
     "crm undo 3f2a9c0d1e2b4a5c": (66, "a placeholder operation id"),
     "crm doctor --phones --undo 3f2a9c0d1e2b4a5c": (66, "a placeholder operation id"),
-    "crm undo 3f2a9c0d1e2b4a5c": (66, "a placeholder operation id"),
     "crm import undo imp-07ecd47175": (66, "a placeholder import id"),
     "crm import undo imp-07ecd47175 --force": (66, "a placeholder import id"),
     'crm delete "+7 916 123-45-67"': (3, "asks; no answer is a no"),
