@@ -171,7 +171,7 @@ HELP: dict[str, str] = {
         "\n"
         "\b\n"
         "Examples:\n"
-        "  crm export clients.xlsx\n"
+        "  crm export contacts.xlsx\n"
         "  crm export vip.csv --group VIP\n"
         "  crm export google.csv --format google-csv\n"
         "  crm export backup.json\n"

@@ -226,6 +226,8 @@ def _print_outcome(summary: dict, outcome: Any, report: Path | None) -> None:
         )
     if summary["dry_run"]:
         click.echo(_("Nothing was written (dry run)."))
+    elif not summary.get("created") and not summary.get("updated"):  # nothing to undo
+        click.echo(_("Nothing was written: the account already holds every row."))
     else:
         click.echo(
             _("Import id: {id} (undo with: crm import undo {id})").format(id=summary["import_id"])
@@ -361,17 +363,19 @@ def list_(ctx: Ctx) -> None:
     metavar="URL_OR_NAME",
     help='Refresh the "Contacts" tab of a Google Sheet instead of writing a file.',
 )
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @pass_ctx
 def export(
-    ctx: Ctx, file: Path | None, fmt: str | None, group: str | None, to_sheet: str | None
-) -> None:
+    ctx: Ctx, file: Path | None, fmt: str | None, group: str | None, to_sheet: str | None,
+    force: bool,
+) -> None:  # fmt: skip
     """Export contacts to Excel, CSV, Google CSV, vCard or a JSON backup.
 
     Cells are never written as live formulas; phones stay text.
 
     \b
     Examples:
-      crm export clients.xlsx
+      crm export contacts.xlsx
       crm export vip.csv --group VIP
       crm export google.csv --format google-csv
       crm export backup.json
@@ -410,6 +414,13 @@ def export(
         )
     fmt = fmt or EXTENSIONS.get(suffix, "xlsx")
     file = check_output_path(file, "export file")
+    if file.exists() and not force:  # a workbook someone keeps (or the list just imported)
+        from contacts_crm.errors import OutputFileError
+
+        raise OutputFileError(
+            _("{file} already exists: nothing was written").format(file=file),
+            hint=_("choose another name, or add --force to replace it"),
+        )
     n = exporter.export_account(ctx.account, file, fmt, group=group)
     emit(
         ctx,

@@ -119,9 +119,21 @@ def user() -> None:
     """
 
 
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
 def _read_pin(pin_stdin: bool) -> str:
     if pin_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not _isatty(sys.stdin):  # getpass would warn "input may be echoed", then end in 130
+        raise UsageError(
+            _("no terminal to ask for the PIN on"),
+            hint=_("give it on standard input: echo PIN | crm serve user add NAME --pin-stdin"),
+        )
     value: str = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
     return value
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from contacts_crm.errors import InputError, NotFoundError
@@ -25,7 +26,13 @@ def read_source(path: Path | str) -> bytes:
     path = Path(path)
     name = path.name
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            raise InputError(  # a FIFO or a device: reading it could wait for ever
+                _("{path}: not a regular file (a pipe or a device)").format(path=path),
+                hint=_("save the client list as a file and import that file"),
+            )
         if size > MAX_FILE_BYTES:
             raise InputError(
                 _("{name}: the file is {mb} MB; the limit is 200 MB").format(

@@ -302,8 +302,10 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
         value, removed = _clean(raw)
         if not value:
             continue
-        if (f is None or f.startswith(("phone", "email"))) and _key(value) in skip:
-            continue  # a placeholder ("-", "нет", "n/a") in a phone, e-mail or unmapped cell
+        if (f is None or f in ("notes", "note_line") or f.startswith(("phone", "email"))) and (
+            _key(value) in skip
+        ):
+            continue  # a placeholder ("-", "нет", "n/a") in a phone, e-mail, notes or unmapped cell
         if removed:
             rec.notice("cleaned", said(
                 "{ref} ({header}): removed {n} control or invisible character(s)",

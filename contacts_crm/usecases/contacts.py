@@ -26,6 +26,7 @@ from contacts_crm.i18n import _
 
 # ------------------------------------------------------------------- finding
 MAX_RESULTS = 100_000  # a result list longer than this is not a search
+FIELD_MAX_CHARS = 1024  # the People API's limit on a name, a company, a title, an e-mail
 
 
 def find(account: Account, query: str, *, limit: int = 50) -> list[Contact]:
@@ -133,9 +134,18 @@ def add_contact(
     another contact already has (unless ``allow_duplicate``).
     """
     account.ensure_synced()
+    account.finish_creates()  # creates an interrupted run left: never sent twice
     problems: list[Problem] = []
     if not name.strip() and not organization.strip():
         problems.append(Problem(_("a contact needs a name or a company"), column="NAME"))
+    for value, where in ((name, "NAME"), (organization, "--org"), (title, "--title"),
+                         *((e, "--email") for e in emails)):  # fmt: skip
+        if len(value) > FIELD_MAX_CHARS:  # Google refuses it (a 400, not our data's fault)
+            problems.append(Problem(
+                _("{n} characters; the People API takes at most {limit}").format(
+                    n=f"{len(value):,}", limit=f"{FIELD_MAX_CHARS:,}"),
+                column=where,
+            ))  # fmt: skip
     entries: list[PhoneEntry] = []
     for raw in phone_numbers:
         if not raw.strip():
@@ -147,12 +157,12 @@ def add_contact(
                 entries.append(PhoneEntry(phone.value, "mobile"))
     mails = []
     for raw in emails:
-        value = valid_email(raw)
-        if value is None:
+        checked = valid_email(raw)
+        if checked is None:
             message = _("{value!r} is not an email address").format(value=raw)
             problems.append(Problem(message, field="email"))
         else:
-            mails.append(EmailEntry(value, "work"))
+            mails.append(EmailEntry(checked, "work"))
     group_names: list[str] = []
     to_create: list[str] = []
     for g in groups:
@@ -166,6 +176,25 @@ def add_contact(
                 to_create.append(" ".join(g.split()))
             else:
                 problems.append(Problem(exc.message, field="group"))
+    parts = split_name(name)
+
+    def build() -> Contact:
+        return Contact(
+            given_name=parts.given,
+            family_name=parts.family,
+            middle_name=parts.middle,
+            phones=entries,
+            emails=mails,
+            organization=organization.strip(),
+            title=title.strip(),
+            notes=notes,
+            groups=[MY_CONTACTS, *group_names],
+        )
+
+    if not problems and not to_create:
+        again = account.contacts.landed_as(build().to_person())
+        if again is not None:
+            return Contact.from_person(again)  # this very add, interrupted after it landed
     shared = False
     if not allow_duplicate:
         for entry in entries:
@@ -190,18 +219,7 @@ def add_contact(
         )
     for g in dict.fromkeys(to_create):  # every value is good: the groups can be made now
         group_names.append(str(create_group(account, g)["resourceName"]))
-    parts = split_name(name)
-    contact = Contact(
-        given_name=parts.given,
-        family_name=parts.family,
-        middle_name=parts.middle,
-        phones=entries,
-        emails=mails,
-        organization=organization.strip(),
-        title=title.strip(),
-        notes=notes,
-        groups=[MY_CONTACTS, *group_names],
-    )
+    contact = build()
     created = account.contacts.create(contact.to_person())
     return Contact.from_person(created)
 

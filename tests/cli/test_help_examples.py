@@ -47,6 +47,7 @@ EXPECTED_EXIT = {
     "crm --json show people/c123": (66, "a placeholder resource name"),
     'crm merge "+7 916 123-45-67" people/c456': (66, "a placeholder resource name"),
     "crm merge --undo 3f2a9c0d1e2b4a5c": (66, "a placeholder operation id"),
+    "crm undo 3f2a9c0d1e2b4a5c": (66, "a placeholder operation id"),
     "crm doctor --phones --undo 3f2a9c0d1e2b4a5c": (66, "a placeholder operation id"),
     "crm import undo imp-07ecd47175": (66, "a placeholder import id"),
     "crm import undo imp-07ecd47175 --force": (66, "a placeholder import id"),
