@@ -128,7 +128,7 @@ def run(
     Examples:
       crm import clients.xlsx --dry-run --report plan.xlsx
       crm import clients.xlsx --on-duplicate merge --region RU
-      crm import olga.vcf ivan.vcf anna.vcf --dry-run
+      crm import olga.vcf ivan.vcf --dry-run
     """
     from contacts_crm.contact.phones import check_region
     from contacts_crm.imports import run as importer

@@ -136,6 +136,10 @@ def make_home(home: Path, seed: tuple[list[str], ...]) -> Path:
     shutil.copy(ROOT / "docs/examples/clients.xlsx", home / "clients.xlsx")
     (home / "old.csv").write_text("Name;Phone\nAyşe Yılmaz;0532 123 45 67\n", encoding="utf-8")
     (home / "map.toml").write_text('[columns]\n"Name" = "full_name"\n', encoding="utf-8")
+    for name, card in (("olga.vcf", "N:Petrov;Ivan;;;\r\nTEL;CELL:+7 916 555-01-01"),
+                       ("ivan.vcf", "FN:Vanya\r\nTEL:89165550101")):  # two phones' exports
+        (home / name).write_text(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{card}\r\nEND:VCARD\r\n",
+                                 encoding="utf-8")  # fmt: skip
     try:
         for args in seed:
             result = run_crm(*args)
