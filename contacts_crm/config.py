@@ -496,6 +496,11 @@ def _chmod(path: Path, mode: int) -> None:
 
 def open_storage_error(path: Path | str, exc: Exception) -> StorageError:
     """The error for a database file of the tool's own that cannot be opened."""
+    if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(exc):
+        return StorageError(
+            f"{path}: cannot open this file of the tool's: the disk is full",
+            hint="free some disk space, then run the command again; nothing was changed",
+        )
     return StorageError(
         f"{path}: cannot open this file of the tool's ({exc})",
         hint="it may be damaged, or another program holds it; move it away to start it anew "

@@ -234,7 +234,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--contacts", type=int, default=25_000)
     ap.add_argument("--requests", type=int, default=2_000)
-    ap.add_argument("--calls", type=int, default=40, help="calls logged through the page")
+    ap.add_argument("--calls", type=int, default=20,
+                    help="calls logged through the page, back to back: at most Google's 30 "
+                         "writes a minute, or the figure is the quota the pacer waits out")
     ap.add_argument("--sync-interval", type=float, default=30.0,
                     help="the background sync's interval (crm serve's default)")  # fmt: skip
     args = ap.parse_args()
@@ -387,9 +389,13 @@ def main() -> int:
     goals = Goals("bench_serve")
     goals.ratio_at_most("look-up p50 from a client process, ours / bare server", ratio=ratio,
                         most=5.0, against=bare_text)  # fmt: skip
-    goals.at_most("look-up p99 from a client process", results["lookup"]["p99_ms"], 50, "ms")
-    goals.at_most("card page p99 from a client process", results["card"]["p99_ms"], 50, "ms")
-    goals.at_most("caller ID p99 from a client process", results["cid"]["p99_ms"], 50, "ms")
+    bare_p99 = f"the bare server's look-up p99 {results['bare']['p99_ms']:.1f} ms"
+    goals.at_most("look-up p99 from a client process", results["lookup"]["p99_ms"], 50, "ms",
+                  against=bare_p99)  # fmt: skip
+    goals.at_most("card page p99 from a client process", results["card"]["p99_ms"], 50, "ms",
+                  against=bare_p99)  # fmt: skip
+    goals.at_most("caller ID p99 from a client process", results["cid"]["p99_ms"], 50, "ms",
+                  against=bare_p99)  # fmt: skip
     goals.at_most("log a call p99 from a client process (its API write included)",
                   results["call"]["p99_ms"] / 1000, 2.0, "s")  # fmt: skip
     goals.equal("API calls per logged call, fresh local copy", calls_per_call, 1, "calls")

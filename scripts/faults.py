@@ -17,6 +17,12 @@ PASS/FAIL. Rows:
    SIGKILLed at each of its writes, held received-not-committed and committed with
    the answer lost; then the same command, ``crm doctor`` and the undo of the first
    printed id, compared with an uninterrupted run (tests/kills/test_kill_points.py)
+8. a loopback proxy loses 20% of the write answers after commit: an import and
+   30 ``crm add`` leave each contact once (nothing re-sent by the transport)
+9. a full disk (small tmpfs; SKIP where mount is not permitted) around ``crm add``
+   and ``crm import``: nothing sent before, finished once after
+10. damaged cache pages rebuild themselves; a damaged, emptied or deleted journal
+   is kept aside and refused, never silently replaced
 
 Exit status 1 when any row fails; the last line is one JSON object.
 
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import random
@@ -47,6 +54,7 @@ import openpyxl
 from contacts_crm import config as cfg
 from contacts_crm.account.connected import Account
 from contacts_crm.account.people import RetryPolicy
+from contacts_crm.cli.main import main as cli_main
 from contacts_crm.contact.model import Contact, PhoneEntry
 from contacts_crm.emulator import Emulator, EmulatorServer, EmulatorSettings, build_service
 from contacts_crm.imports.plan import IMPORT_KEY
@@ -537,6 +545,142 @@ def undo_after_later_edits(n: int = 50) -> Row:
     )
 
 
+def lost_after_commit(seed: int, rows: int, adds: int = 30) -> Row:
+    """A loopback proxy closes the connection after the emulator committed (20% of writes):
+    an import of ``rows`` and ``adds`` times ``crm add`` leave each contact once.
+
+    ``crm`` runs in this process, so that the endpoint profile's wait for a request
+    that may still run on the server (60 s) can be 0: the emulator answers at once."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from lossy_proxy import LossyProxy
+
+    from contacts_crm.account import connected
+
+    def run(*args: str) -> int:
+        quiet = io.StringIO()
+        with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+            try:
+                cli_main(list(args))
+            except SystemExit as done:
+                return int(done.code or 0)
+        return 0
+
+    def given(r: Any) -> str:
+        return str(r.data.get("names", [{}])[0].get("givenName", ""))
+
+    emu = Emulator()
+    problems: list[str] = []
+    recovery = dict(connected.CREATE_RECOVERY["endpoint"])
+    connected.CREATE_RECOVERY["endpoint"] = {"request_timeout": 0.0, "read_settle_s": 0.0}
+    try:
+        with (
+            EmulatorServer(emu) as server,
+            LossyProxy(server.url, rate=0.2, seed=seed) as proxy,
+            office_home(proxy.url),
+            tempfile.TemporaryDirectory() as tmp,
+        ):
+            conf = cfg.load()  # no pacing: the emulator has no quotas here
+            conf.profiles["office"].quotas = {}
+            cfg.save(conf)
+            code = run("import", str(workbook(Path(tmp) / "a.xlsx", rows)))
+            dup, missing = dup_missing(emu, rows)
+            if code or dup or missing:
+                problems.append(f"import: exit {code}, {dup} duplicates, {missing} missing")
+            for i in range(adds):
+                code = run("add", f"Added{i} Client", "--phone", f"+7917{i:07d}")
+                if code:
+                    problems.append(f"add {i}: exit {code}")
+                    break
+            added = sum(1 for r in emu.store.all_live_persons() if given(r).startswith("Added"))
+            if added != adds:
+                problems.append(f"{adds} crm add left {added} contacts")
+    finally:
+        connected.CREATE_RECOVERY["endpoint"] = recovery
+    emu.close()
+    if not proxy.lost:
+        problems.append("no answer was lost: the row proves nothing; use another seed")
+    detail = "; ".join(problems) or (
+        f"{rows} imported once, {adds} added once; {proxy.lost} answers lost after commit "
+        f"of {proxy.received['POST']} writes sent, seed {seed}"
+    )
+    return row("lost answers after commit (proxy)", not problems, detail, lost=proxy.lost)
+
+
+def damaged_files() -> Row:
+    """Damaged cache pages are rebuilt from the account; a damaged, emptied or deleted
+    journal is kept aside and refused (exit 74), never silently replaced."""
+    problems: list[str] = []
+    old = os.environ.get("CRM_HOME")
+    with tempfile.TemporaryDirectory(prefix="crm-faults-") as home:
+        os.environ["CRM_HOME"] = home
+        try:
+            crm("config", "set", "user", "Olga")
+            for i in range(12):
+                crm("add", f"Client{i} Petrov", "--phone", f"+7916{i:07d}")
+            crm("call", "+79160000003", "asks for a price list", "--in")
+            data = cfg.profile_dir("local")
+            for command in (["card", "+79160000003"], ["journal", "+79160000003"], ["sync"],
+                            ["call", "+79160000004", "wants a discount", "--in"]):  # fmt: skip
+                _spoil(data / "cache.sqlite")
+                code, out = crm(*command)
+                if code or "rebuilt it from the account" not in out:
+                    problems.append(f"damaged cache, crm {command[0]}: exit {code}")
+            for how in ("damaged", "emptied", "deleted"):
+                journal = data / "journal.sqlite"
+                if how == "damaged":
+                    _spoil(journal)
+                elif how == "emptied":
+                    journal.write_bytes(b"")
+                else:
+                    journal.unlink()
+                code, out = crm("journal", "+79160000003")
+                kept = list(data.glob("journal.damaged-*.sqlite"))
+                if code != 74 or "history" not in out or journal.exists():
+                    problems.append(f"{how} journal: exit {code}, replaced={journal.exists()}")
+                if how != "deleted" and not kept:
+                    problems.append(f"{how} journal: not kept aside")
+                for k in kept:  # back as it was for the next case
+                    k.replace(journal)
+        finally:
+            if old is None:
+                os.environ.pop("CRM_HOME", None)
+            else:
+                os.environ["CRM_HOME"] = old
+    detail = "; ".join(problems) or (
+        "damaged cache: card, journal, sync, call repaired themselves (one line); damaged, "
+        "emptied and deleted journal: exit 74, kept aside, never replaced"
+    )
+    return row("damaged cache and journal", not problems, detail)
+
+
+def _spoil(path: Path) -> None:
+    """Overwrite every page of a SQLite file but the first (its schema stays readable)."""
+    size = path.stat().st_size
+    with path.open("r+b") as fh:
+        fh.seek(4096)
+        fh.write(b"\xa5" * max(0, size - 4096))
+
+
+def disk_full() -> Row:
+    """A full disk (a small tmpfs, filled for real) around crm add and crm import: the
+    pytest cases of tests/usecases/test_disk_full.py, run here as they run in the suite."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
+         "tests/usecases/test_disk_full.py"],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    last = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
+    if "skipped" in last and "passed" not in last and "failed" not in last:
+        why = [line for line in done.stdout.splitlines() if "SKIPPED" in line][:1]
+        skipped = row("disk full around add and import", True, f"{why or last}")
+        skipped["result"] = "SKIP"  # cannot mount here: it proves nothing, fails nothing
+        return skipped
+    return row("disk full around add and import", done.returncode == 0,
+               f"full before add/import: nothing sent; full after they landed: finished by "
+               f"the next run, each contact once ({last})")  # fmt: skip
+
+
 # --------------------------------------------------------------------- main
 KILL_SCENARIOS = ("merge", "delete", "undelete", "import_undo", "phone_fix", "group_add")
 
@@ -587,6 +731,9 @@ def main() -> int:
         ("crash between journal and card (lost), repair", lambda: crash_then_repair(False)),
         ("crash between journal and card (landed), repair", lambda: crash_then_repair(True)),
         ("undo after later edits", undo_after_later_edits),
+        ("lost answers after commit (proxy)", lambda: lost_after_commit(seed, args.rows)),
+        ("disk full around add and import", disk_full),
+        ("damaged cache and journal", damaged_files),
     ]
     checks += [
         (f"{name} killed at each write", lambda name=name: killed_at_each_write(name))
@@ -607,7 +754,7 @@ def main() -> int:
     print(f"{'check':<{width}}  result  detail")
     for r in rows:
         print(f"{r['row']:<{width}}  {r['result']:<6}  {r['detail']}")
-    failed = [r["row"] for r in rows if r["result"] != "PASS"]
+    failed = [r["row"] for r in rows if r["result"] == "FAIL"]  # SKIP: could not run here
     print(
         json.dumps(
             {

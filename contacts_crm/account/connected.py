@@ -27,7 +27,10 @@ from contacts_crm.account.cache import Cache
 from contacts_crm.account.contacts import ContactStore
 from contacts_crm.account.groups import GroupStore
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
-from contacts_crm.account.people import PeopleClient, RetryPolicy
+from contacts_crm.account.people import (
+    PeopleClient,
+    RetryPolicy,
+)
 from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
 
 if TYPE_CHECKING:
@@ -98,6 +101,7 @@ class Account:
         self.answer_from_copy = False
         self.stale_for: float | None = None
         self._closers: list[Any] = []
+        self._landed: dict[str, dict[str, Any]] | None = None  # see finish_creates
 
     # Under the stores: for account/ and tests only (tests/test_architecture.py
     # fails on any use elsewhere in the package).
@@ -183,10 +187,35 @@ class Account:
     def journal(self) -> Journal:
         """The profile's journal (opened on first use)."""
         if self._journal is None:
-            from contacts_crm.account.journal import Journal
+            from contacts_crm.account import damage
+            from contacts_crm.account.journal import Journal, now
 
-            self._journal = Journal(self.data_dir / "journal.sqlite")
+            damage.check_journal(self.data_dir)  # never a silent new start over lost history
+            self._journal = Journal(self.data_dir / damage.JOURNAL)
+            damage.note_journal(self.data_dir, now())
         return self._journal
+
+    def wrote(self) -> bool:
+        """Whether this session sent a write to the account or changed the journal
+        (a command that did neither can safely run again from the start)."""
+        journal = self._journal is not None and self._journal.changes() > 0
+        return self._client.writes > 0 or journal
+
+    def rebuild_cache(self) -> int:
+        """Throw the local copy away and fill it again from the account; how many contacts.
+
+        For a damaged cache.sqlite: everything in it is in the account."""
+        from contacts_crm.account import damage
+
+        path = Path(self._cache.path)
+        self._cache.close()
+        damage.remove_cache(path)
+        self._cache = Cache(path, region=self.profile.region)
+        self.contacts = ContactStore(self, self._client, self._cache)
+        self.groups = GroupStore(self, self._client, self._cache)
+        self.sync(full=True, force=True)
+        self._fresh = True
+        return self._cache.count()
 
     @property
     def calls(self) -> CallStore:
@@ -318,10 +347,13 @@ class Account:
         if not self._cache.synced:
             self.sync(full=True)
             self._fresh = True
+            self._finish_creates_if_online()
             return
         if self._fresh:
             return
         self._fresh = True
+        if not self.answer_from_copy:  # a call-screen read never waits on it
+            self._finish_creates_if_online()
         age = self.copy_age()
         max_age = self.profile.sync_minutes * 60
         if max_age <= 0 or age is None or age <= max_age:
@@ -357,6 +389,25 @@ class Account:
         return True
 
     # ------------------------------------------------------------- writes
+    def finish_creates(self) -> dict[str, dict[str, Any]]:
+        """Finish the creates an earlier run left half done (account/pending.py), once
+        per session: digest of what was created -> the contact that landed."""
+        if self._landed is None:
+            from contacts_crm.account import pending
+
+            self._landed = pending.finish(self)
+        return self._landed
+
+    def _finish_creates_if_online(self) -> None:
+        """finish_creates for a command that reads: offline, the local copy is used as it
+        is and the records wait (a create checks them again, strictly)."""
+        try:
+            self.finish_creates()
+        except UnavailableError as exc:
+            import logging
+
+            logging.getLogger(__name__).warning("creates left unfinished: %s", exc.message)
+
     def remember(
         self, persons: list[dict[str, Any]], *, outside_edits: bool = True
     ) -> list[dict[str, Any]]:

@@ -15,7 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from contacts_crm.account.people import BATCH_UPDATE, MARKER_KEY, Operation, Update
+from contacts_crm.account.people import (
+    BATCH_UPDATE,
+    MARKER_KEY,
+    Operation,
+    Update,
+    marker_of,
+    with_marker,
+)
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact, Listed
 
@@ -204,10 +211,46 @@ class ContactStore:
     def create(self, person: dict[str, Any], *, marker_key: str = MARKER_KEY) -> dict[str, Any]:
         """Create one contact. It carries a marker (clientData ``marker_key``): one
         that may have landed is looked up by it before it is ever sent again. The
-        created contact goes into the local copy and is returned."""
-        created = self._client.create(person, marker_key=marker_key)
+        created contact goes into the local copy and is returned.
+
+        A record of the create is written and synced first (account/pending.py):
+        a full disk or an unwritable home sends nothing; a record left by a
+        failure after the contact landed is finished by the next run
+        (``Account.finish_creates``), never sent a second time.
+        """
+        import os
+        import time
+
+        from contacts_crm.account import pending
+        from contacts_crm.errors import UnavailableError
+
+        marked = with_marker(person, marker_key)
+        create = pending.PendingCreate(
+            marker=marker_of(marked, marker_key),
+            key=marker_key,
+            digest=pending.digest(marked, marker_key),
+            sent_at=time.time(),
+            timeout=self._client.request_timeout,
+            pid=os.getpid(),
+        )
+        pending.record(self._account.data_dir, create)
+        try:
+            created = self._client.create(marked, marker_key=marker_key)
+        except UnavailableError:
+            raise  # no answer: it may have landed; the next run looks it up
+        except Exception:
+            pending.forget(self._account.data_dir, create.marker)  # answered: not landed
+            raise
         self._account.remember([created])
+        pending.forget(self._account.data_dir, create.marker)
         return created
+
+    def landed_as(self, person: dict[str, Any]) -> dict[str, Any] | None:
+        """The contact an interrupted run created with exactly these values (its
+        record finished by ``Account.finish_creates``), if any."""
+        from contacts_crm.account import pending
+
+        return self._account.finish_creates().get(pending.digest(person))
 
     def create_many(
         self,

@@ -403,6 +403,10 @@ class Journal:
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 
+    def changes(self) -> int:
+        """Rows this connection inserted, changed or deleted since it opened."""
+        return int(self._db.total_changes)
+
     def close(self) -> None:
         self._db.close()
 

@@ -501,7 +501,7 @@ def _run_update_many(r: Runner) -> dict[str, Any]:
         return _change(fresh, r.mark, item["before"], item["after"], fields, reverting)
 
     names = list(items)
-    if r.resuming or reverting:
+    if r.resuming or reverting or data.get("fresh"):
         current = {p["resourceName"]: p for p in r.account.client.get_many(names)}
     else:
         current = {rn: i["before"] for rn, i in items.items()}
@@ -525,7 +525,8 @@ def _run_update_many(r: Runner) -> dict[str, Any]:
 def _invert_revert_many(op: Operation, step: Step) -> list[Step]:
     """A revert taken back: the reverted change applied again (three-way), to every
     contact of the step (a killed run's writes that landed count too)."""
-    return [Step("update_many", "", dict(step.data))] if step.data["items"] else []
+    data = {**step.data, "fresh": True}  # the contacts changed since their before-images
+    return [Step("update_many", "", data)] if step.data["items"] else []
 
 
 def _invert_update_many(op: Operation, step: Step) -> list[Step]:

@@ -150,6 +150,7 @@ class PeopleClient:
         self._write_lock = threading.RLock()
         self._search_warm = False
         self.calls: Counter[str] = Counter()  # API calls sent, per method
+        self.writes = 0  # write requests sent (answered or not)
         self.retries: Counter[str] = Counter()  # retried failures, per HTTP status
 
     # ------------------------------------------------------------------ core
@@ -174,6 +175,7 @@ class PeopleClient:
 
         self.pacer.acquire(method)
         self.calls[method] += 1
+        self.writes += mutation
         try:
             result = request.execute(num_retries=0)
         except HttpError as exc:
@@ -352,8 +354,8 @@ class PeopleClient:
         Like ``create_many`` it carries a marker, so a call that may have
         landed is looked up (``find_landed``) before it is ever sent again.
         """
-        marked = stamped(_with_marker(person, marker_key), None)[0]
-        marker = _marker(marked, marker_key)
+        marked = stamped(with_marker(person, marker_key), None)[0]
+        marker = marker_of(marked, marker_key)
         sent = [0.0]
 
         def request() -> Any:
@@ -387,7 +389,7 @@ class PeopleClient:
         settled) and only the contacts not found are sent again, so no
         contact is ever created twice.
         """
-        marked = [stamped(_with_marker(p, marker_key), None)[0] for p in persons]
+        marked = [stamped(with_marker(p, marker_key), None)[0] for p in persons]
         created: list[dict[str, Any]] = []
         for chunk in _chunks(marked, BATCH_CREATE):
             got = self._create_batch(chunk, marker_key, on_send)
@@ -403,16 +405,16 @@ class PeopleClient:
         on_send: Callable[[list[str]], None] | None,
     ) -> list[dict[str, Any]]:
         """One batchCreateContacts; after a failure only what did not land is re-sent."""
-        markers = [_marker(p, marker_key) for p in chunk]
+        markers = [marker_of(p, marker_key) for p in chunk]
         got: dict[str, dict[str, Any]] = {}
         sent = 0.0
 
         def request() -> Any:
             nonlocal sent
-            todo = [p for p in chunk if _marker(p, marker_key) not in got]
+            todo = [p for p in chunk if marker_of(p, marker_key) not in got]
             body = {"contacts": [{"contactPerson": p} for p in todo], "readMask": READ_FIELDS}
             if on_send:
-                on_send([_marker(p, marker_key) for p in todo])
+                on_send([marker_of(p, marker_key) for p in todo])
             sent = self._clock()
             return self._people.batchCreateContacts(body=body)
 
@@ -425,7 +427,7 @@ class PeopleClient:
         res = self._execute("people.batchCreateContacts", request, mutation=True, recheck=recheck)
         for r in res.get("createdPeople", []):
             if "person" in r:
-                got[_marker(r["person"], marker_key)] = r["person"]
+                got[marker_of(r["person"], marker_key)] = r["person"]
         return [got[m] for m in markers if m in got]
 
     def find_landed(
@@ -787,14 +789,16 @@ def _stamped_batch(
     return contacts, ",".join(mask)
 
 
-def _marker(person: dict[str, Any], key: str) -> str:
+def marker_of(person: dict[str, Any], key: str) -> str:
+    """The value of a person's marker (clientData ``key``)."""
     for cd in person.get("clientData", []):
         if cd.get("key") == key:
             return str(cd.get("value"))
-    raise ValueError("person has no marker")  # pragma: no cover - _with_marker adds one
+    raise ValueError("person has no marker")  # pragma: no cover - with_marker adds one
 
 
-def _with_marker(person: dict[str, Any], key: str) -> dict[str, Any]:
+def with_marker(person: dict[str, Any], key: str) -> dict[str, Any]:
+    """The person with a marker (clientData ``key``: a fresh random value) unless it has one."""
     if any(cd.get("key") == key for cd in person.get("clientData", [])):
         return person
     data = [*person.get("clientData", []), {"key": key, "value": uuid.uuid4().hex}]

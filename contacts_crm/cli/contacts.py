@@ -211,6 +211,9 @@ def add(
         notes=note,
         allow_duplicate=allow_duplicate,
     )
+    guess = crm.name_guess_note(name)
+    if guess:
+        click.echo(guess, err=True)
     data = contact_dict(contact, group_names(account))
     data["createdGroups"] = new_groups
     said = [_("Created group {name}").format(name=g) for g in new_groups]

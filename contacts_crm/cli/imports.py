@@ -41,7 +41,7 @@ class _ImportGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
-        return [f"{self.options_metavar} FILE", "|", "list", "|", "undo IMPORT_ID"]
+        return [f"{self.options_metavar} FILE...", "|", "list", "|", "undo IMPORT_ID"]
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The import's own options (those of FILE), then the subcommands."""
@@ -85,7 +85,7 @@ def import_() -> None:
 
 
 @import_.command("run", hidden=True, cls=_ImportCommand)
-@click.argument("file", type=click.STRING)
+@click.argument("files", metavar="FILE...", type=click.STRING, nargs=-1, required=True)
 @click.option("--dry-run", is_flag=True, help="Plan and report; write nothing.")
 @click.option("--report", type=_FILE, help="Write the per-row plan to this .xlsx file.")
 @click.option(
@@ -106,7 +106,7 @@ def import_() -> None:
 @pass_ctx
 def run(
     ctx: Ctx,
-    file: str,
+    files: tuple[str, ...],
     dry_run: bool,
     report: Path | None,
     on_duplicate: str,
@@ -115,7 +115,11 @@ def run(
     mapping: Path | None,
     show_mapping: bool,
 ) -> None:
-    """Import FILE (a file, or a Google Sheet URL).
+    """Import FILE (a file, or a Google Sheet URL), or several files as one import.
+
+    Several files (the phones' exports) are one import: the same client in two
+    files (same phone or e-mail, or the same name) becomes one contact with every
+    name kept, and each row says the file it came from.
 
     Interrupted (Ctrl-C, a lost connection)? Run the same command again: it
     resumes where it stopped and creates nothing twice.
@@ -124,12 +128,17 @@ def run(
     Examples:
       crm import clients.xlsx --dry-run --report plan.xlsx
       crm import clients.xlsx --on-duplicate merge --region RU
+      crm import olga.vcf ivan.vcf anna.vcf --dry-run
     """
     from contacts_crm.contact.phones import check_region
     from contacts_crm.imports import run as importer
 
-    if not file.strip():
+    if any(not f.strip() for f in files):
         raise click.BadParameter(_("the file name is empty"), param_hint="'FILE'")
+    if len(files) > 1 and show_mapping:
+        raise click.BadParameter(_("--show-mapping reads one file at a time"),
+                                 param_hint="'FILE'")  # fmt: skip
+    file = files[0]
     if region is not None:
         region = check_region(region, "--region")
     if report is not None:
@@ -151,7 +160,7 @@ def run(
     with progress(ctx, _("importing")) as update:
         outcome = importer.import_file(
             ctx.account,
-            source,
+            source if len(files) == 1 else [Path(f) for f in files],
             options,
             dry_run=dry_run,
             report=report,
@@ -167,6 +176,7 @@ def run(
             "name": r.contact.display_name if r.contact else "",
             "review": bool(r.review),
             "warnings": list(r.warnings),
+            **({"source": r.origin} if r.origin else {}),
         }
         for r in outcome.plan.rows
     ]

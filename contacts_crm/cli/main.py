@@ -135,6 +135,7 @@ def cli(click_ctx: click.Context, profile: str | None, as_json: bool) -> None:
         raise click.BadParameter("a profile name cannot be empty", param_hint="'--profile'")
     ctx = Ctx(profile=profile, json=as_json, config=click_ctx.obj)  # main() read it
     click_ctx.obj = ctx
+    _RUNS.append(ctx)  # main() asks it, after a damaged file, whether the command wrote
     click_ctx.call_on_close(ctx.close)
 
 
@@ -243,9 +244,27 @@ def main(argv: list[str] | None = None) -> None:
         args = ["--json", *[a for a in args if a != "--json"]]
     _tolerant_output()
     try:
-        _check_text(args)
-        conf = _configuration()  # read once: for the language now, the account later
-        i18n.use(_profile_language(args, conf))  # messages and help in the office's language
+        code = _run(args, as_json)
+    finally:  # a library caller (or a test) finds the language and the commands as they were
+        i18n.use("en")
+        localize(cli)
+        _RUNS.clear()
+    sys.exit(int(code))
+
+
+_RUNS: list[Ctx] = []  # the command contexts of this main() call (a repaired run adds one)
+
+
+def _run(args: list[str], as_json: bool, conf: Any = None, *, repair: bool = True) -> int:
+    """Run the command once; every foreseeable error becomes its message and exit code.
+
+    A damaged file of the tool's own (``repair``) is dealt with by ``_damaged``."""
+    code: int
+    try:
+        if conf is None:
+            _check_text(args)
+            conf = _configuration()  # read once: for the language now, the account later
+            i18n.use(_profile_language(args, conf))  # messages and help in the office's language
         cli.main(args=args, prog_name="crm", standalone_mode=False, obj=conf)
         code = 0
     except click.exceptions.Exit as exc:
@@ -256,6 +275,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         code = ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except StorageError as exc:
+        code = _damaged(args, as_json, conf, exc) if repair else report_error(exc, as_json)
     except CrmError as exc:
         code = report_error(exc, as_json)
     except KeyboardInterrupt:
@@ -270,6 +291,9 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("CRM_DEBUG"):
             raise
         code = report_error(_storage_error(exc), as_json)
+    except sqlite3.DatabaseError as exc:  # "database disk image is malformed": a damaged file
+        error = _storage_error(exc)
+        code = _damaged(args, as_json, conf, error) if repair else report_error(error, as_json)
     except Exception as exc:  # a bug: keep the traceback out of the user's face
         if os.environ.get("CRM_DEBUG"):
             raise
@@ -279,10 +303,59 @@ def main(argv: list[str] | None = None) -> None:
         )
         click.echo(f"Hint: this is a bug; the details are in {where}. Please report it.", err=True)
         code = ExitCode.FAILURE
-    finally:  # a library caller (or a test) finds the language and the commands as they were
-        i18n.use("en")
-        localize(cli)
-    sys.exit(int(code))
+    return int(code)
+
+
+def _damaged(args: list[str], as_json: bool, conf: Any, error: CrmError) -> int:
+    """After a storage error: a damaged cache is rebuilt from the account (one line says
+    so) and a command that wrote nothing runs again; a damaged journal is moved aside
+    and reported (exit 74), never replaced; anything else is reported as it is."""
+    from contacts_crm.account import damage
+
+    data = _data_dir(args, conf)
+    if data is None:
+        return report_error(error, as_json)
+    if damage.is_damaged(data / damage.JOURNAL):
+        kept = damage.set_aside(data / damage.JOURNAL)
+        return report_error(damage.journal_damaged(data / damage.JOURNAL, kept), as_json)
+    if not damage.is_damaged(data / damage.CACHE):
+        return report_error(error, as_json)
+    wrote = any(ctx.wrote for ctx in _RUNS)
+    from contacts_crm.account.connected import Account
+
+    damage.remove_cache(data / damage.CACHE)  # it would not even open
+    try:
+        with Account.open(_profile_name(args), config=conf) as account:
+            count = account.rebuild_cache()
+    except CrmError as exc:
+        return report_error(exc, as_json)
+    click.echo(_("The local copy (cache.sqlite) was damaged: rebuilt it from the account "
+                 "({n} contacts).").format(n=count), err=True)  # fmt: skip
+    if not wrote:
+        return _run(args, as_json, conf, repair=False)
+    return report_error(
+        StorageError(
+            _(
+                "the local copy was damaged while this command was writing; it has been "
+                "rebuilt from the account"
+            ),
+            hint=_(
+                "look at the card ('crm card …') to see whether the change was made "
+                "before you run the command again"
+            ),
+        ),
+        as_json,
+    )
+
+
+def _data_dir(args: list[str], conf: Any) -> Path | None:
+    """The data directory of the profile the command line names, if the configuration says."""
+    from contacts_crm import config
+
+    try:
+        return config.profile_dir(conf.profile(_profile_name(args)).name) if conf else None
+    except CrmError:
+        return None
 
 
 def _configuration() -> Any:
@@ -299,16 +372,21 @@ def _configuration() -> Any:
 def _profile_language(args: list[str], conf: Any) -> str:
     """The language of the profile the command line names (``-p``/``--profile``,
     CRM_PROFILE, the default profile); English when the configuration cannot say."""
-    name = None
+    try:
+        return str(conf.profile(_profile_name(args)).language) if conf is not None else "en"
+    except CrmError:
+        return "en"
+
+
+def _profile_name(args: list[str]) -> str | None:
+    """The profile ``-p``/``--profile`` names on the command line (else CRM_PROFILE's)."""
+    name = os.environ.get("CRM_PROFILE") or None
     for n, arg in enumerate(args[: args.index("--")] if "--" in args else args):
         if arg in ("-p", "--profile") and n + 1 < len(args):
             name = args[n + 1]
         elif arg.startswith("--profile="):
             name = arg.split("=", 1)[1]
-    try:
-        return str(conf.profile(name).language) if conf is not None else "en"
-    except CrmError:
-        return "en"
+    return name
 
 
 def _command(args: list[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Iterable
@@ -68,16 +69,22 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, sync: bool) -> None:
     if ctx.fmt == "csv" and ctx.output in (None, "-"):  # a pipe: written as read
         from contacts_crm.files.safe_cells import csv_cell
 
-        out = sys.stdout
-        writer = csv.writer(out, lineterminator="\n")
+        # written as read, a page per write (one page in memory; one write, not one per
+        # row, even where stdout is unbuffered)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(header)
-        for page in pages:  # one page in memory
+        for page in pages:
             writer.writerows(
                 [csv_cell(str(v)) for v in (r.name, ", ".join(r.phones), ", ".join(r.emails),
                                             r.organization, groups_of(r), r.resource_name)]
                 for r in page
             )  # fmt: skip
-        out.flush()
+            sys.stdout.write(buf.getvalue())
+            buf.seek(0)
+            buf.truncate()
+        sys.stdout.write(buf.getvalue())
+        sys.stdout.flush()
         return
     rows = [
         (r.name, ", ".join(phone_cell(ctx, p) for p in r.phones), ", ".join(r.emails),
@@ -93,14 +100,17 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, sync: bool) -> None:
 def _json_lines(items: Iterable[dict[str, Any]]) -> None:
     """A JSON array written item by item, laid out as ``json.dumps(indent=2)`` lays out
     the whole list (so the output is the same, only never all in memory)."""
-    out = sys.stdout
     first = True
+    chunk: list[str] = []
     for item in items:
         text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-        out.write(("[\n  " if first else ",\n  ") + text)
+        chunk.append(("[\n  " if first else ",\n  ") + text)
         first = False
-    out.write("[]\n" if first else "\n]\n")
-    out.flush()
+        if len(chunk) == 1000:  # a write per thousand, not per contact
+            sys.stdout.write("".join(chunk))
+            chunk = []
+    sys.stdout.write("".join(chunk) + ("[]\n" if first else "\n]\n"))
+    sys.stdout.flush()
 
 
 @click.command()
@@ -197,8 +207,11 @@ def edit(
     account = ctx.account
     options = Edit()
     if name is not None:
-        given, family = contacts_uc.split_name(name)
-        options = Edit(given_name=given, middle_name="", family_name=family)
+        parts = contacts_uc.split_name(name)
+        options = Edit(given_name=parts.given, middle_name=parts.middle, family_name=parts.family)
+        guess = contacts_uc.name_guess_note(name)
+        if guess:
+            click.echo(guess, err=True)
     options = Edit(
         given_name=options.given_name,
         middle_name=options.middle_name,

@@ -83,6 +83,7 @@ class Ctx:
     config: Any = field(default=None, repr=False)  # the configuration main() read, if any
     finish_interrupted: bool = True  # finish interrupted operations when the account opens
     _account: Any = field(default=None, repr=False)
+    wrote: bool = False  # set at close: the command wrote to the account or the journal
 
     @property
     def account(self) -> Any:
@@ -108,6 +109,7 @@ class Ctx:
         if self._account is not None:
             account, self._account = self._account, None
             try:
+                self.wrote = bool(account.wrote())
                 if account.stale_for is not None:
                     from contacts_crm.cli.stale import say_age_and_refresh
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from contacts_crm.contact import phones
+from contacts_crm.contact.emails import valid_email
 from contacts_crm.contact.model import Address, Contact, EmailEntry, PhoneEntry
 from contacts_crm.errors import InputError, Problem
 
@@ -270,8 +271,8 @@ def normalized(edit: Edit, region: str = "RU") -> Edit:
             add_phones.append(PhoneEntry(phone.value, p.type or "mobile"))
     add_emails = []
     for e in edit.add_emails:
-        value = e.value.strip().lower()
-        if "@" not in value or value.startswith("@") or value.endswith("@") or " " in value:
+        value = valid_email(e.value)
+        if value is None:
             problems.append(Problem(f"{e.value!r} is not an email address", column="email"))
         else:
             add_emails.append(EmailEntry(value, e.type or "work"))

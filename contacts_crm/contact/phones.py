@@ -48,6 +48,10 @@ class Phone:
     extension: str | None = None
     problem: str | None = None
     needs_review: bool = False
+    # how the number was read: "international" (typed with + or 00), "national" (for the
+    # region), "own-code" (the region's own country code typed without +: 79161234567 in RU),
+    # "other-code" (digits read as another country's code without +: a guess)
+    read_as: str = ""
 
     @property
     def value(self) -> str:
@@ -109,16 +113,24 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:
         return Phone(raw=str(raw), e164=None, problem=problem, needs_review=True)
     import phonenumbers  # lazy: see the module's docstring
 
-    candidates = [text]
     digits = _DIGITS.sub("", text)
+    plus = text.lstrip().startswith("+")
+    intl = plus or text.startswith("00")
+    candidates: list[tuple[str, str]] = []
+    own = _calling_code(region)
+    # The region's own country code typed without "+" (79161234567 in RU, 4915123456789
+    # in DE): read as that, before the national reading makes +49 4915... of it.
+    if not intl and own and digits.startswith(own) and len(digits) >= len(own) + 7:
+        candidates.append(("+" + digits, "own-code"))
+    candidates.append((text, "international" if intl else "national"))
     # "00" is the international prefix in most of the world ("0044 20 ..."),
     # even where the region's own prefix is another one (RU: 810).
     if text.startswith("00"):
-        candidates.append("+" + digits[2:])
-    # Numbers saved without their "+" (e.g. 79161234567 from Excel) are international.
-    if not text.lstrip().startswith("+") and len(digits) >= 11:
-        candidates.append("+" + digits)
-    for candidate in candidates:
+        candidates.append(("+" + digits[2:], "international"))
+    # Numbers saved without their "+" (e.g. 4915123456789 from Excel) may be international.
+    if not plus and len(digits) >= 11:
+        candidates.append(("+" + digits, "other-code"))
+    for candidate, read_as in candidates:
         try:
             num = phonenumbers.parse(candidate, region.upper() if region else None)
         except phonenumbers.NumberParseException:
@@ -131,9 +143,18 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:
                     raw=str(raw), e164=None, extension=ext, problem=problem, needs_review=True
                 )
             e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-            return Phone(raw=str(raw), e164=e164, extension=ext)
+            return Phone(raw=str(raw), e164=e164, extension=ext, read_as=read_as)
     why = problem or f"not a valid phone number for region {region}"
     return Phone(raw=str(raw), e164=None, extension=ext, problem=why, needs_review=review)
+
+
+@functools.cache
+def _calling_code(region: str) -> str:
+    """The country calling code of ``region`` ("7" for RU), "" for an unknown region."""
+    import phonenumbers  # lazy: see the module's docstring
+
+    code = phonenumbers.country_code_for_region(region.upper()) if region else 0
+    return str(code) if code else ""
 
 
 def split_cell(cell: str) -> list[str]:
@@ -214,3 +235,62 @@ def check_region(code: str, option: str = "region") -> str:
             hint="give a two-letter country code such as RU, TR, US, GB",
         )
     return region
+
+
+def fits_region(raw: str, region: str) -> bool:
+    """True when ``raw`` is a valid number read under ``region`` without guessing a country:
+    national for the region, typed with "+" or "00", or the region's own code without "+"."""
+    p = normalize(raw, region)
+    return p.ok and p.read_as != "other-code"
+
+
+def likely_region(texts: list[str], exclude: str = "") -> tuple[str, int] | None:
+    """(region, how many of ``texts`` it fits) for the one country most ``texts`` are national
+    numbers of; None when no region fits more than half, or two countries tie.
+
+    Ranked by how many numbers are valid national numbers of the region, then by
+    how many are written exactly as the region writes them ("0532 123 45 67" is
+    Turkish grouping, "05321 234567" German). Regions that give every number the
+    same E.164 (US and CA, RU and KZ) are one country here; the region
+    phonenumbers names first for its code stands for them.
+    """
+    import phonenumbers  # lazy: see the module's docstring
+
+    if not texts:
+        return None
+    spelled = [" ".join(t.split()) for t in texts]
+    scores: dict[tuple[str | None, ...], tuple[int, int, list[str]]] = {}
+    for code in sorted(PHONE_REGIONS):
+        if code == exclude.upper():
+            continue
+        read = [normalize(t, code) for t in texts]
+        key = tuple(p.e164 if p.ok and p.read_as == "national" else None for p in read)
+        fit = sum(1 for e in key if e)
+        if fit * 2 <= len(texts):
+            continue
+        styled = sum(
+            1 for e, typed in zip(key, spelled, strict=True)
+            if e and _national_form(e, code) == typed
+        )  # fmt: skip
+        _fit, old_styled, codes = scores.get(key, (fit, styled, []))
+        scores[key] = (fit, max(styled, old_styled), [*codes, code])
+    if not scores:
+        return None
+    ranked = sorted(scores.values(), key=lambda x: (-x[0], -x[1]))
+    if len(ranked) > 1 and ranked[1][:2] == ranked[0][:2]:
+        return None  # two countries read the numbers differently, equally well
+    fit, _styled, codes = ranked[0]
+    e164 = next(p.e164 for p in (normalize(t, codes[0]) for t in texts) if p.e164)
+    country = phonenumbers.parse(e164, None).country_code or 0
+    main = phonenumbers.region_code_for_country_code(country)
+    return (main if main in codes else codes[0]), fit
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _national_form(e164: str, region: str) -> str:
+    """How ``region`` writes the number nationally ("0532 123 45 67"), spaces collapsed."""
+    import phonenumbers  # lazy: see the module's docstring
+
+    num = phonenumbers.parse(e164, None)
+    text = phonenumbers.format_out_of_country_calling_number(num, region)
+    return " ".join(text.split())

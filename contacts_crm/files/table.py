@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     sheets: list[str] = field(default_factory=list)
+    cards: list[Any] = field(default_factory=list)  # vCard: the parsed cards (files/vcard.py)
 
     @property
     def width(self) -> int:

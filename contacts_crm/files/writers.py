@@ -47,7 +47,7 @@ def table_row(c: Contact, group_names: dict[str, str], derived: list[str]) -> li
         [(p.type, _phone_text(p.value)) for p in c.phones], list(PHONE_COLUMNS), "other"
     )
     emails = _by_type([(e.type, e.value) for e in c.emails], list(EMAIL_COLUMNS), "other")
-    address = "\n".join(_address_text(a) for a in c.addresses)
+    address = "\n".join(f"{google_label(a.type)}: {_address_text(a)}" for a in c.addresses)
     return [
         c.given_name, c.family_name, c.middle_name, c.organization, c.title,
         *phones, *emails, address, "; ".join(group_list(c, group_names)), *derived, c.notes,
@@ -91,6 +91,20 @@ def write_csv(
             writer.writerow(csv_row(row, phones))
 
 
+# Google's own labels for the People API's types (what Google Contacts writes and reads back).
+GOOGLE_LABELS = {
+    "mobile": "Mobile", "work": "Work", "home": "Home", "main": "Main", "other": "Other",
+    "homeFax": "Home Fax", "workFax": "Work Fax", "otherFax": "Other Fax", "pager": "Pager",
+    "workMobile": "Work Mobile", "workPager": "Work Pager", "googleVoice": "Google Voice",
+}  # fmt: skip
+_ADDRESS_PARTS = ("Formatted", "Street", "City", "Region", "Postal Code", "Country")
+
+
+def google_label(kind: str) -> str:
+    """A type as Google Contacts labels it ("workFax" -> "Work Fax"); a custom label as it is."""
+    return GOOGLE_LABELS.get(kind, kind)
+
+
 @contextmanager
 def _text_output(path: Path, mode: int, encoding: str = "utf-8") -> Iterator[TextIO]:
     """A text file written in place of ``path`` atomically (``output_path``), synced."""
@@ -113,30 +127,77 @@ def google_rows(
     contacts: Iterable[Contact], group_names: dict[str, str], widths: tuple[int, int, int]
 ) -> tuple[list[str], Iterator[list[str]]]:
     """Header and rows in Google's current export format (people-api.md §7.2); ``widths``
-    (``google_widths``) says how many e-mail, phone and address columns it has."""
+    (``google_widths``) says how many e-mail, phone and address columns it has.
+
+    Labels are Google's own ("Work Fax", not "Workfax"); every address keeps its
+    label and parts; nickname, birthday and department (of contacts read from
+    the account) go to Google's columns for them.
+    """
     n_mail, n_phone, n_addr = (w or 1 for w in widths)
-    header = ["First Name", "Middle Name", "Last Name", "Organization Name",
-              "Organization Title", "Notes", "Labels"]  # fmt: skip
+    header = ["First Name", "Middle Name", "Last Name", "Nickname", "Organization Name",
+              "Organization Title", "Organization Department", "Birthday", "Notes",
+              "Labels"]  # fmt: skip
     for i in range(1, n_mail + 1):
         header += [f"E-mail {i} - Label", f"E-mail {i} - Value"]
     for i in range(1, n_phone + 1):
         header += [f"Phone {i} - Label", f"Phone {i} - Value"]
     for i in range(1, n_addr + 1):
-        header += [f"Address {i} - Label", f"Address {i} - Formatted"]
+        header += [f"Address {i} - Label", *(f"Address {i} - {p}" for p in _ADDRESS_PARTS)]
 
     def rows() -> Iterator[list[str]]:
         for c in contacts:
+            x = _extras(c)
             labels = " ::: ".join(["* myContacts", *group_list(c, group_names)])
-            row = [c.given_name, c.middle_name, c.family_name, c.organization, c.title,
-                   c.notes, labels]  # fmt: skip
-            row += _pairs([(e.type.capitalize(), e.value) for e in c.emails], n_mail)
-            row += _pairs([(p.type.capitalize(), _phone_text(p.value)) for p in c.phones],
+            row = [c.given_name, c.middle_name, c.family_name, " ::: ".join(x["nicknames"]),
+                   c.organization, c.title, x["department"], x["birthday"], c.notes,
+                   labels]  # fmt: skip
+            row += _pairs([(google_label(e.type), e.value) for e in c.emails], n_mail)
+            row += _pairs([(google_label(p.type), _phone_text(p.value)) for p in c.phones],
                           n_phone)  # fmt: skip
-            row += _pairs([(a.type.capitalize(), _address_text(a)) for a in c.addresses],
-                          n_addr)  # fmt: skip
+            for i in range(n_addr):
+                if i < len(c.addresses):
+                    a = c.addresses[i]
+                    row += [google_label(a.type), a.formatted, a.street, a.city, a.region,
+                            a.postal_code, a.country]  # fmt: skip
+                else:
+                    row += [""] * (1 + len(_ADDRESS_PARTS))
             yield row
 
     return header, rows()
+
+
+def _extras(c: Contact) -> dict[str, Any]:
+    """What a contact read from the account holds beyond the modelled fields."""
+    raw = c.raw or {}
+    org = (raw.get("organizations") or [{}])[0]
+    urls = raw.get("urls", [])
+    birthday = ""
+    for b in raw.get("birthdays", []):
+        d = b.get("date") or {}
+        if d.get("month") and d.get("day"):
+            year = f"{d['year']:04d}" if d.get("year") else "-"
+            birthday = f"{year}-{d['month']:02d}-{d['day']:02d}"
+            break
+        if b.get("text"):
+            birthday = b["text"]
+            break
+    return {
+        "nicknames": [n["value"] for n in raw.get("nicknames", []) if n.get("value")],
+        "urls": [(u.get("type") or "other", u["value"]) for u in urls if u.get("value")],
+        "department": org.get("department", ""),
+        "role": org.get("jobDescription", ""),
+        "birthday": birthday,
+    }
+
+
+# vCard TYPEs for the People API's phone types (read back by imports/vcard_record.phone_type).
+_VCARD_PHONE = {
+    "mobile": ["CELL"], "work": ["WORK"], "home": ["HOME"], "main": ["MAIN"],
+    "other": ["VOICE"], "homeFax": ["HOME", "FAX"], "workFax": ["WORK", "FAX"],
+    "otherFax": ["FAX"], "pager": ["PAGER"], "workMobile": ["WORK", "CELL"],
+    "workPager": ["WORK", "PAGER"],
+}  # fmt: skip
+_VCARD_KIND = {"work": ["WORK"], "home": ["HOME"], "other": ["OTHER"]}
 
 
 def write_vcard(
@@ -150,30 +211,64 @@ def write_vcard(
 
 
 def _vcard(c: Contact, group_names: dict[str, str]) -> str:
-    """One contact as a vCard 3.0 card."""
+    """One contact as a vCard 3.0 card: N, FN, NICKNAME, ORG (with department), TITLE, ROLE,
+    TEL, EMAIL, ADR (+ LABEL), URL, BDAY, CATEGORIES, NOTE. A custom type is written as an
+    item label (X-ABLabel, as iCloud does)."""
     card = vobject.vCard()
+    items = iter(range(1, 10_000))
+
+    def typed(name: str, kinds: list[str] | None, label: str, *extra: str) -> Any:
+        return _typed_line(card, items, name, kinds, label, extra)
+
+    x = _extras(c)
     card.add("n").value = vobject.vcard.Name(
         family=c.family_name, given=c.given_name, additional=c.middle_name
     )
     card.add("fn").value = c.display_name or "?"
-    if c.organization:
-        card.add("org").value = [c.organization]
+    for nickname in x["nicknames"]:
+        card.add("nickname").value = nickname
+    if c.organization or x["department"]:
+        card.add("org").value = [c.organization, *([x["department"]] if x["department"]
+                                                  else [])]  # fmt: skip
     if c.title:
         card.add("title").value = c.title
+    if x["role"]:
+        card.add("role").value = x["role"]
     for p in c.phones:
-        tel = card.add("tel")
-        tel.value = _phone_text(p.value)
-        tel.type_param = {"mobile": "CELL"}.get(p.type, p.type.upper() or "VOICE")
+        typed("tel", _VCARD_PHONE.get(p.type), p.type).value = _phone_text(p.value)
     for e in c.emails:
-        mail = card.add("email")
-        mail.value = e.value
-        mail.type_param = e.type.upper() or "INTERNET"
+        typed("email", _VCARD_KIND.get(e.type), e.type, "INTERNET").value = e.value
+    for a in c.addresses:
+        adr = typed("adr", _VCARD_KIND.get(a.type), a.type)
+        adr.value = vobject.vcard.Address(street=a.street, city=a.city, region=a.region,
+                                          code=a.postal_code, country=a.country)  # fmt: skip
+        if a.formatted:
+            typed("label", _VCARD_KIND.get(a.type), a.type).value = a.formatted
+    for kind, url in x["urls"]:
+        typed("url", _VCARD_KIND.get(kind), kind).value = url
+    if x["birthday"]:
+        card.add("bday").value = x["birthday"]
     groups = group_list(c, group_names)
     if groups:
         card.add("categories").value = groups
     if c.notes:
         card.add("note").value = c.notes
     return str(card.serialize())
+
+
+def _typed_line(
+    card: Any, items: Any, name: str, kinds: list[str] | None, label: str, extra: tuple[str, ...]
+) -> Any:
+    """A new line of ``card`` with its TYPEs; a custom label goes in an item group's X-ABLabel."""
+    if kinds is None:
+        group = f"item{next(items)}"
+        line = card.add(name, group=group)
+        card.add("x-ablabel", group=group).value = label
+    else:
+        line = card.add(name)
+    if kinds or extra:
+        line.params["TYPE"] = [*extra, *(kinds or [])]
+    return line
 
 
 def write_backup(
@@ -212,9 +307,14 @@ def _address_text(a: Any) -> str:
 
 
 def _by_type(items: list[tuple[str, str]], kinds: list[str], rest: str) -> list[str]:
+    """One cell per kind; the last ("other") holds the other types, each line labelled
+    "Work Fax: +7495..." with Google's label (a custom label as it is)."""
     cells: dict[str, list[str]] = {k: [] for k in [*kinds, rest]}
     for kind, value in items:
-        cells[kind if kind in kinds else rest].append(value)
+        if kind in kinds or kind == rest:
+            cells[kind].append(value)
+        else:
+            cells[rest].append(f"{google_label(kind)}: {value}")
     return ["\n".join(cells[k]) for k in [*kinds, rest]]
 
 

@@ -29,7 +29,7 @@ FIELDS = (
     "phone.workFax", "phone.homeFax", "phone.otherFax", "phone.pager", "phone.workMobile",
     "phone.workPager", "phone.label",
     "email", "email.work", "email.home", "email.other", "email.label",
-    "address", "street", "city", "region", "postal_code", "country",
+    "address", "address.label", "street", "city", "region", "postal_code", "country",
     "groups", "notes", "note_line", "ignore",
 )  # fmt: skip
 # Fields that hold one value per contact: a second column for them goes to the notes.

@@ -17,8 +17,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from contacts_crm.contact import phones
+from contacts_crm.contact import name_order, names, phones
+from contacts_crm.contact.emails import valid_email
 from contacts_crm.contact.model import STARRED, SYSTEM_GROUPS, Address, EmailEntry, PhoneEntry
+from contacts_crm.contact.name_order import NameParts
 from contacts_crm.files.safe_cells import strip_formula_guard
 from contacts_crm.files.table import Row
 from contacts_crm.i18n import _
@@ -41,29 +43,24 @@ FIELD_MAX_CHARS = 1024
 NOTES_MAX_BYTES = 65_536
 # More digits than any phone number has: a pasted column, not a number.
 PHONE_MAX_DIGITS = 30
-_EMAIL = re.compile(
-    r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+$"
-)
 _EMAIL_SPLIT = re.compile(r"\s*(?:\s:::\s|[;,\s])\s*")
 _GROUP_SPLIT = re.compile(r"\s*(?:\s:::\s|;|,|\n)\s*")
 # Excel numbers written with a decimal comma: "79161234567,0", "7,9161234567E+10".
 _DECIMAL_COMMA = re.compile(r"^(\+?\d+),0+$")
 _COMMA_EXPONENT = re.compile(r"^(\d),(\d+[eE]\+?\d+)$")
-_PATRONYMIC = re.compile(
-    r"(?:вич|вна|ична|инична|оглы|кызы|улы|vich|vna|ichna|ogly|kyzy|oğlu|qızı)$", re.I
-)
-_PATRONYMIC_WEAK = re.compile(r"(?:ич|ich)$", re.I)  # Ильич, Фомич, Кузьмич (also surnames)
-_PATRONYMIC_WORD = {"оглы", "кызы", "улы", "ogly", "kyzy", "oğlu", "qızı", "оглу"}
 # A name word: letters, inner hyphen or apostrophe, a capital first ("O'Brien", "Анна-Мария").
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’-]*(?:[-'’][^\W\d_]+)*\.?$")
 _COMPANY_WORDS = {
     "ооо", "оао", "зао", "пао", "ао", "ип", "нко", "ltd", "llc", "inc", "gmbh", "co", "corp",
     "plc", "sa", "ag", "as", "a.ş", "a.ş.", "ltd.", "şti", "şti.", "tic", "san", "и", "and", "&",
 }  # fmt: skip
-_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _PHONE_LABELS = {
     "mobile": "mobile", "cell": "mobile", "work": "work", "home": "home", "other": "other",
-    "main": "main", "work fax": "workFax", "home fax": "homeFax", "pager": "pager",
+    "main": "main", "work fax": "workFax", "home fax": "homeFax", "other fax": "otherFax",
+    "pager": "pager", "work mobile": "workMobile", "work pager": "workPager",
+    "google voice": "googleVoice", "workfax": "workFax", "homefax": "homeFax",
+    "otherfax": "otherFax", "workmobile": "workMobile", "workpager": "workPager",
+    "googlevoice": "googleVoice",
     "мобильный": "mobile", "рабочий": "work", "домашний": "home",
     "cep": "mobile", "iş": "work", "ev": "home",
 }  # fmt: skip
@@ -81,6 +78,8 @@ def _marked() -> None:  # pragma: no cover - never called: marks the notices for
         _("{ref} ({header}): {n} digits in the cell are not phone numbers; fix the cell and "
           "import again"),
         _("{ref} ({header}): {value!r}: {problem} (kept in notes)"),
+        _("{ref} ({header}): which word of {name!r} is the given name is a guess "
+          "(given name {given!r}); check it"),
     ):  # fmt: skip
         pass
 
@@ -91,6 +90,10 @@ NOTICE_KINDS = {
     "cleaned": "values cleaned",
     "truncated": "values cut to the People API's limits",
     "error-cell": "Excel error cells (value left out)",
+    "name-order": "names whose word order is a guess",
+    "vcard-notes": "vCard values kept in the notes",
+    "vcard-skipped": "vCard photos, sounds and keys skipped",
+    "vcard-damaged": "damaged vCard lines and cards",
 }
 
 
@@ -127,6 +130,7 @@ class ImportRecord:
     reject: str = ""  # why the row cannot be imported as it is (the rest of the file can)
     reject_said: Said | None = None  # the same, to show in the current language
     phone_texts: list[str] = field(default_factory=list)  # every phone as typed (for the region)
+    origin: str = ""  # the file and row it came from, when several files are imported at once
 
     @property
     def warnings(self) -> list[str]:
@@ -162,11 +166,12 @@ class ImportRecord:
 
 
 def name_key(given: str, middle: str, family: str, organization: str) -> str:
-    """Name + company for duplicate detection: word order and case ignored, ё read as е."""
-    words = sorted(" ".join((given, middle, family)).casefold().split())
-    if not words:
+    """Name + company for duplicate detection, folded as ``crm duplicates`` folds names:
+    word order, case, ё/е and Latin/Cyrillic spellings ignored ("Petrov Ivan" = "Иван Петров")."""
+    key = names.name_key(" ".join((given, middle, family)))
+    if not key:
         return ""
-    return " ".join(words).replace("ё", "е") + "|" + " ".join(organization.casefold().split())
+    return key + "|" + names.fold(organization)
 
 
 def clean_text(text: str) -> str:
@@ -198,36 +203,31 @@ def looks_like_personal_name(text: str) -> bool:
 
 
 def split_full_name(text: str) -> tuple[str, str, str]:
-    """(given, family, middle) from a full-name cell.
+    """(given, family, middle) from a full-name cell (see ``split_full_name_parts``)."""
+    parts = split_full_name_parts(text)
+    return parts.given, parts.family, parts.middle
 
-    "Petrov, Ivan" (both sides personal names) and Cyrillic "Петров Иван
-    [Сергеевич]" put the family name first, as does a patronymic (-вич, -вна,
-    -ична, -ич, -оглы, -кызы) in third place; "Иван Ильич Петров" has it in
-    second. Otherwise the last word is the family name ("Mehmet Ali Yılmaz").
-    A cell that is not a personal name ("Рога и копыта, ООО") is kept whole.
+
+def split_full_name_parts(text: str) -> NameParts:
+    """The name parts of a full-name cell, and whether their order is known.
+
+    "Petrov, Ivan" (both sides personal names) puts the family name first. A
+    patronymic (-вич, -вна, -ична, -ич, -оглы, -кызы) in third place means
+    "Петров Иван Сергеевич", in second "Иван Ильич Петров". Two words are told
+    apart by what they are (contact/name_order.py: given-name lists, patronymics,
+    surname endings), whichever order they were typed in. Otherwise the last
+    word is the family name ("Mehmet Ali Yılmaz"). A cell that is not a
+    personal name ("Рога и копыта, ООО") is kept whole.
     """
     name = clean_name(text)
     if not name:
-        return "", "", ""
+        return NameParts("", "")
     if "," in name:
         family, _, given = (p.strip() for p in name.partition(","))
         if looks_like_personal_name(family) and looks_like_personal_name(given):
-            return given, family, ""
-        return name, "", ""
-    words = name.split()
-    if len(words) == 1:
-        return words[0], "", ""
-    if len(words) == 4 and words[3].casefold() in _PATRONYMIC_WORD:  # Мамедов Али Гусейн оглы
-        return words[1], words[0], f"{words[2]} {words[3]}"
-    if len(words) == 3:
-        for pattern in (_PATRONYMIC, _PATRONYMIC_WEAK):
-            if pattern.search(words[2]):
-                return words[1], words[0], words[2]
-            if pattern.search(words[1]):
-                return words[0], words[2], words[1]
-    if _CYRILLIC.search(name) and len(words) == 2:
-        return words[1], words[0], ""
-    return " ".join(words[:-1]), words[-1], ""
+            return NameParts(given, family)
+        return NameParts(name, "")
+    return name_order.split_words(name)
 
 
 def split_emails(cell: str, skip: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
@@ -238,8 +238,11 @@ def split_emails(cell: str, skip: frozenset[str] = frozenset()) -> tuple[list[st
         part = part.strip().strip("<>").removeprefix("mailto:")
         if not part or part.casefold() in skip:
             continue
-        value = part.lower()
-        (good if _EMAIL.match(value) else bad).append(value if _EMAIL.match(value) else part)
+        value = valid_email(part)
+        if value is None:
+            bad.append(part)
+        else:
+            good.append(value)
     return good, bad
 
 
@@ -277,13 +280,14 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
     labels = {
         (c.field, c.slot): phone_label(row.get(c.index))
         for c in mapping.columns
-        if c.field in ("phone.label", "email.label")
+        if c.field in ("phone.label", "email.label", "address.label")
     }
     parts: dict[int, dict[str, str]] = {}
+    typed: list[Address] = []
     skip = mapping.placeholders
     for col in mapping.columns:
         f = col.field
-        if f == "ignore" or f in ("phone.label", "email.label"):
+        if f == "ignore" or f in ("phone.label", "email.label", "address.label"):
             continue
         ref = f"{col.letter}{row.number}"
         if col.index in row.errors:
@@ -319,10 +323,15 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
             _add_phones(rec, ref, col.header, value, kind, region, extra, skip)
         elif f.startswith("email"):
             kind = f.partition(".")[2] or labels.get(("email.label", col.slot)) or "work"
-            good, bad = split_emails(value, skip)
-            for e in good:
+            good, bad = [], []
+            for line in value.splitlines():
+                label, line = labelled(line, custom=kind == "other", email=True)
+                found, refused = split_emails(line, skip)
+                good += [(e, label or kind) for e in found]
+                bad += refused
+            for e, k in good:
                 if e not in (x.value for x in rec.emails):
-                    rec.emails.append(EmailEntry(e, kind.lower() if kind else "work"))
+                    rec.emails.append(EmailEntry(e, _email_kind(k)))
             for b in bad:
                 extra.append(f"{col.header}: {b}")
                 rec.notice("email-refused", said(
@@ -334,20 +343,36 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
                     rec.groups.append(g)
         elif f == "notes":
             notes.append(value)
+        elif f == "address" and _typed_lines(value):  # the tool's export: "Work: ..." lines
+            for label, text in _typed_lines(value):
+                typed.append(Address(formatted=text, type=label))
         else:  # address parts, by slot
             key = "formatted" if f == "address" else f
             parts.setdefault(col.slot, {})[key] = " ".join(value.split())
     if full and not (rec.given_name or rec.family_name or rec.middle_name):
         ref = f"{_letter(mapping, 'full_name')}{row.number}"
-        names = split_full_name(_bounded(rec, ref, _header(mapping, "full_name"), full))
-        rec.given_name, rec.family_name, rec.middle_name = names
+        split = split_full_name_parts(_bounded(rec, ref, _header(mapping, "full_name"), full))
+        rec.given_name, rec.family_name, rec.middle_name = split.given, split.family, split.middle
+        if not split.sure:
+            name_guessed(rec, ref, _header(mapping, "full_name"), full, split)
     elif full:
         mine = " ".join(p for p in (rec.given_name, rec.middle_name, rec.family_name) if p)
         if sorted(clean_name(full).casefold().split()) != sorted(mine.casefold().split()):
             extra.append(f"{_header(mapping, 'full_name')}: {clean_name(full)}")
-    rec.addresses = [Address(type="work", **p) for _slot, p in sorted(parts.items())]
+    rec.addresses = [
+        Address(type=labels.get(("address.label", slot)) or "work", **p)
+        for slot, p in sorted(parts.items())
+    ] + [a for a in typed if a not in rec.addresses]
     rec.notes = _bounded_notes(rec, "\n".join(n for n in (*notes, *extra) if n))
     return rec
+
+
+def name_guessed(rec: ImportRecord, ref: object, header: str, text: str, parts: NameParts) -> None:
+    """Say that the words of a name did not tell which is the given name."""
+    rec.notice("name-order", said(
+        "{ref} ({header}): which word of {name!r} is the given name is a guess "
+        "(given name {given!r}); check it", ref=ref, header=header,
+        name=clean_name(text), given=parts.given))  # fmt: skip
 
 
 def _bounded(rec: ImportRecord, ref: str, header: str, value: str) -> str:
@@ -388,17 +413,56 @@ def _add_phones(
     for part in phones.split_cell(value):
         if _key(part) in skip:
             continue
+        label, part = labelled(part, custom=kind == "other")
         rec.phone_texts.append(part)
         p = phones.normalize(part, region)
         if p.ok:
             if p.value not in (x.value for x in rec.phones):
-                rec.phones.append(PhoneEntry(p.value, kind))
+                rec.phones.append(PhoneEntry(p.value, phone_label(label) if label else kind))
         else:
             extra.append(f"{header}: {part}")
             rec.review = rec.review or p.needs_review
             rec.notice("phone-to-notes", said(
                 "{ref} ({header}): {value!r}: {problem} (kept in notes)",
                 ref=ref, header=header, value=part, problem=p.problem))  # fmt: skip
+
+
+# "Work Fax: +74951234567", "Склад: +7...", "Home: Садовая 1, Москва": a label before a value.
+_LABELLED = re.compile(r"^\s*([^\W\d][^:\n]{0,38}?)\s*:\s+(\S.*)$")
+_ADDRESS_LABELS = {"home": "home", "work": "work", "other": "other"}
+
+
+def labelled(text: str, *, custom: bool = False, email: bool = False) -> tuple[str, str]:
+    """(label, value) of "Work Fax: +7495..." (Google's labels, any case); ``custom``: any
+    label (the "Other phone"/"Other email" cells of the tool's own export hold custom ones).
+    No label: ("", text)."""
+    m = _LABELLED.match(text)
+    if not m:
+        return "", text
+    label, value = m.group(1).strip(), m.group(2).strip()
+    known = label.casefold() in _PHONE_LABELS or label.casefold() in _ADDRESS_LABELS
+    looks = "@" in value if email else bool(re.match(r"[+\d(]", value))
+    if looks and (known or custom):
+        return label, value
+    return "", text
+
+
+def _typed_lines(cell: str) -> list[tuple[str, str]]:
+    """The lines of an address cell when every one is "Label: address" (the tool's export)."""
+    out = []
+    for line in (x for x in cell.splitlines() if x.strip()):
+        m = _LABELLED.match(line)
+        if not m:
+            return []
+        label = m.group(1).strip()
+        out.append((_ADDRESS_LABELS.get(label.casefold(), label), " ".join(m.group(2).split())))
+    return out
+
+
+def _email_kind(kind: str) -> str:
+    """An e-mail type from a column or a label: Google's three in lower case, custom as typed."""
+    low = kind.casefold()
+    return low if low in ("work", "home", "other") else kind or "work"
 
 
 def _key(value: str) -> str:

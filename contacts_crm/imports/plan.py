@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from contacts_crm.contact import names
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact
 from contacts_crm.errors import ConflictError
 from contacts_crm.imports.normalize import ImportRecord, Notice, name_key
@@ -70,6 +71,7 @@ class PlanRow:
     key: str = ""
     notices: list[Notice] = field(default_factory=list)
     reason_said: Said | None = None
+    origin: str = ""  # "phone2.vcf, card 3" when several files are imported at once
 
     def because(self, action: Action, reason: Said) -> None:
         """Set the action and its reason (English; ``reason_said`` translates it)."""
@@ -167,7 +169,7 @@ def _plan_one(
     load: Callable[[str], Contact | None] | None = None,
 ) -> PlanRow:
     pr = PlanRow(rec.row, Action.CREATE, "new contact", warnings=list(rec.warnings),
-                 review=rec.review, notices=list(rec.notices))  # fmt: skip
+                 review=rec.review, notices=list(rec.notices), origin=rec.origin)  # fmt: skip
     pr.because(Action.CREATE, said("new contact"))
     if rec.reject:
         pr.because(Action.REJECT, rec.reject_said or said("{reason}", reason=rec.reject))
@@ -235,6 +237,14 @@ def _plan_one(
                         else "folded into {where} (same {why})")  # fmt: skip
             pr.because(policy, said(template, where=where, why=why))
             pr.contact = combined
+            if rec.origin and owner.origin:
+                message = said("row {row} ({origin}): merged into {where} ({into}) (same {why})",
+                               row=pr.row, origin=rec.origin, where=where, into=owner.origin,
+                               why=why)  # fmt: skip
+            else:
+                message = said("row {row}: merged into {where} (same {why})", row=pr.row,
+                               where=where, why=why)  # fmt: skip
+            pr.notices.append(Notice("merged", str(message), message))
         target.contact = combined
     for k in _keys_of_record(rec):
         index.setdefault(k, target)
@@ -309,6 +319,8 @@ def _marked() -> None:  # pragma: no cover - never called: marks the reasons for
         _("merged into {where} (same {why})"), _("folded into {where} (same {why})"),
         _("already up to date ({reason})"), _("phone {value}"), _("e-mail {value}"),
         _("name and company"), _("row {row}"),
+        _("row {row}: merged into {where} (same {why})"),
+        _("row {row} ({origin}): merged into {where} ({into}) (same {why})"),
     ):  # fmt: skip
         pass
 
@@ -368,8 +380,10 @@ def _combine(old: Contact, new: Contact, policy: Action) -> Contact:
     Either way notes are only ever appended to, and system groups are kept.
     """
     out = copy.deepcopy(old)
+    aka: list[str] = []
     if policy is Action.UPDATE:
         if new.given_name or new.family_name or new.middle_name:
+            aka = other_name(new, old)  # the name the row replaces stays in the notes
             out.given_name, out.family_name = new.given_name, new.family_name
             out.middle_name = new.middle_name
         out.organization = new.organization or out.organization
@@ -396,6 +410,7 @@ def _combine(old: Contact, new: Contact, policy: Action) -> Contact:
                 and attr in ("organization", "title")
             ):
                 extra.append(f"{'Company' if attr == 'organization' else 'Job title'}: {theirs}")
+        aka = other_name(out, new)
         out.phones = _union(out.phones, new.phones, lambda p: p.value)
         out.emails = _union(out.emails, new.emails, lambda e: e.value.lower())
         out.addresses = _union(out.addresses, new.addresses, lambda a: vars(a))
@@ -403,8 +418,28 @@ def _combine(old: Contact, new: Contact, policy: Action) -> Contact:
         out.groups = list(dict.fromkeys([*out.groups, *added]))
         new = copy.copy(new)
         new.notes = "\n".join(x for x in (new.notes, *extra) if x)
-    out.notes = append_notes(out.notes, new.notes)
+    out.notes = append_notes(out.notes, "\n".join(x for x in (*aka, new.notes) if x))
     return out
+
+
+AKA = "Also known as"
+
+
+def other_name(kept: Contact, other: Contact) -> list[str]:
+    """An "Also known as: NAME" line when ``other``'s name has words ``kept``'s has not.
+
+    Words are compared folded (case, ё/е, transliteration), in any order, an
+    initial matching a word: "Петров Иван", "Ivan Petrov" and "И. Петров" say
+    nothing new next to "Иван Петров"; "Ваня" does.
+    """
+    theirs = " ".join(p for p in (other.given_name, other.middle_name, other.family_name) if p)
+    mine = " ".join(p for p in (kept.given_name, kept.middle_name, kept.family_name) if p)
+    have = set(names.words(mine))
+    new = [
+        w for w in names.words(theirs)
+        if w not in have and not (len(w) == 1 and any(h.startswith(w) for h in have))
+    ]  # fmt: skip
+    return [f"{AKA}: {theirs}"] if new else []
 
 
 def _union(a: list[Any], b: list[Any], key: Callable[[Any], Any]) -> list[Any]:

@@ -19,9 +19,11 @@ REPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def report_columns() -> list[str]:
-    """The report's header in the current language."""
-    return [_(c) for c in REPORT_COLUMNS]
+def report_columns(plan: ImportPlan | None = None) -> list[str]:
+    """The report's header in the current language (a "Source" column when the plan's rows
+    come from several files)."""
+    several = plan is not None and any(r.origin for r in plan.rows)
+    return [_(c) for c in REPORT_COLUMNS] + ([_("Source")] if several else [])
 
 
 def _action_words() -> dict[str, str]:
@@ -42,6 +44,7 @@ def report_rows(plan: ImportPlan, *, translated: bool = False) -> list[list[str 
     local = translated and i18n.language() != "en"  # English texts are made already
     words = _action_words() if translated else {}
     yes = _("yes") if translated else "yes"
+    several = any(r.origin for r in plan.rows)
     out: list[list[str | int]] = []
     for r in plan.rows:
         c = r.contact
@@ -58,6 +61,7 @@ def report_rows(plan: ImportPlan, *, translated: bool = False) -> list[list[str 
                 (r.match.resource_name or "") if r.match else "",
                 yes if r.review else "",
                 "\n".join([n.local() for n in r.notices] if local else r.warnings),
+                *([r.origin] if several else []),
             ]
         )
     return out
@@ -75,7 +79,7 @@ def write_report(plan: ImportPlan, path: Path | str, mode: int = DEFAULT_MODE) -
         return write_text_xlsx(
             path,
             [
-                TextSheet(_("Import report"), report_columns(),
+                TextSheet(_("Import report"), report_columns(plan),
                           report_rows(plan, translated=True)),
                 TextSheet(_("Summary"), [_("Import"), plan.import_id], counts, freeze=None,
                           filters=False),
@@ -90,6 +94,7 @@ PROBLEM_TITLES = {
     "review": "rows to check",
     **NOTICE_KINDS,
     "possible-duplicate": "possible duplicates (imported as separate contacts)",
+    "merged": "rows merged with another row of the file (every name, phone and e-mail kept)",
     "new-group": "groups that will be created",
 }
 
@@ -147,9 +152,13 @@ def _marked() -> None:  # pragma: no cover - never called: marks the titles for 
         _("rows rejected"), _("rows to check"), _("phones moved to the notes"),
         _("e-mails refused (moved to the notes)"), _("values cleaned"),
         _("values cut to the People API's limits"), _("Excel error cells (value left out)"),
+        _("names whose word order is a guess"), _("vCard values kept in the notes"),
+        _("vCard photos, sounds and keys skipped"),
+        _("damaged vCard lines and cards"),
         _("possible duplicates (imported as separate contacts)"),
+        _("rows merged with another row of the file (every name, phone and e-mail kept)"),
         _("groups that will be created"), _("Row"), _("Action"), _("Reason"), _("Name"),
         _("Company"), _("Phones"), _("E-mails"), _("Matched contact"), _("Review"),
-        _("Warnings"),
+        _("Warnings"), _("Source"),
     ):  # fmt: skip
         pass

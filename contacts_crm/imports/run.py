@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from contacts_crm.account.journal import now
 from contacts_crm.contact import phones
 from contacts_crm.contact.model import Contact
 from contacts_crm.defaults import DEFAULT_REGION
-from contacts_crm.errors import FieldError, InputError
+from contacts_crm.errors import FieldError, InputError, UsageError
 from contacts_crm.files.readers import read_bytes, read_source, read_tables
 from contacts_crm.files.table import Row, Table
 from contacts_crm.i18n import _
@@ -34,7 +34,7 @@ from contacts_crm.imports.columns import (
     detect_mapping,
     load_mapping_file,
 )
-from contacts_crm.imports.normalize import ImportRecord, normalize_row
+from contacts_crm.imports.normalize import ImportRecord, Notice, normalize_row
 from contacts_crm.imports.plan import (
     DUPLICATE_POLICIES,
     IMPORT_KEY,
@@ -43,6 +43,7 @@ from contacts_crm.imports.plan import (
     plan_import,
 )
 from contacts_crm.imports.report import problem_summary, write_report
+from contacts_crm.imports.said import said
 from contacts_crm.imports.undo import UndoReport, undo_import
 
 
@@ -66,12 +67,13 @@ class ImportOutcome:
     resumed: bool = False
     # import key -> resource names, where a row of this import exists more than once
     duplicates: dict[str, list[str]] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)  # the files' names, when several
 
     def summary(self) -> dict[str, Any]:
         """Counts for the CLI (and ``--json``)."""
         out: dict[str, Any] = {
             "import_id": self.plan.import_id,
-            "file": self.mapping.source,
+            "file": ", ".join(self.files) or self.mapping.source,
             "sheet": self.mapping.sheet,
             "dry_run": self.state is None,
             "resumed": self.resumed,
@@ -151,8 +153,55 @@ def read_records(
 ) -> tuple[Mapping, list[ImportRecord]]:
     """Every data row of the file, normalised."""
     table, mapping = read_file(path, sheet=sheet, mapping_file=mapping_file, tables=tables)
+    if table.kind == "vcard":
+        from contacts_crm.imports.vcard_record import card_record
+
+        return mapping, [card_record(c, region, mapping.placeholders) for c in table.cards]
     csv = table.kind == "csv"
     return mapping, [normalize_row(r, mapping, region, csv=csv) for r in data_rows(table, mapping)]
+
+
+def read_many(
+    paths: Sequence[Path | str],
+    *,
+    region: str = DEFAULT_REGION,
+    sheet: str | None = None,
+    mapping_file: Path | str | None = None,
+) -> tuple[Mapping, list[ImportRecord], bytes]:
+    """Several files read as one list: (the first file's mapping, every record, the content).
+
+    Records are numbered 1, 2, ... across the files (the plan's rows); each keeps
+    where it came from in ``origin`` ("phone2.vcf, card 3"; "old.xlsx, row 5").
+    The content (every file's bytes and name) makes the import's id.
+    """
+    records: list[ImportRecord] = []
+    parts: list[bytes] = []
+    first: Mapping | None = None
+    for p in paths:
+        if is_sheet_url(p):
+            raise UsageError(
+                _("a Google Sheet is imported on its own, not with other files"),
+                hint=_("run one crm import for the sheet and one for the files"),
+            )
+        name = Path(p).name
+        content = read_source(p)
+        parts.append(hashlib.sha256(content).digest() + name.encode())
+        tables = read_bytes(content, name)
+        mapping, recs = read_records(p, region=region, sheet=sheet, mapping_file=mapping_file,
+                                     tables=tables)  # fmt: skip
+        first = first or mapping
+        unit = "card" if any(t.kind == "vcard" for t in tables) else "row"
+        for rec in recs:
+            rec.origin = f"{name}, {unit} {rec.row}"  # data (the journal, --json): English
+            rec.row = len(records) + 1
+            rec.notices = [
+                Notice(n.kind, f"{name}: {n.text}", said("{file}: {said}", file=name, said=n.said))
+                if n.said is not None else n
+                for n in rec.notices
+            ]  # fmt: skip
+            records.append(rec)
+    assert first is not None
+    return first, records, b"\0".join(parts)
 
 
 def plan_records(
@@ -172,7 +221,7 @@ def plan_records(
 
 def import_file(
     account: Account,
-    path: Path | str,
+    path: Path | str | Sequence[Path | str],
     options: ImportOptions | None = None,
     *,
     dry_run: bool = False,
@@ -181,6 +230,9 @@ def import_file(
     total: Callable[[int], None] | None = None,
 ) -> ImportOutcome:
     """Plan the import of ``path`` and, unless ``dry_run``, apply it.
+
+    Several paths are one import (``read_many``): the same client in two phones'
+    files is one contact, every name kept, each row saying the file it came from.
 
     ``report`` writes the per-row xlsx report (also on a dry run). ``progress``
     is called with the number of rows done after every batch, ``total`` once
@@ -193,20 +245,31 @@ def import_file(
         raise FieldError("on_duplicate", "choices", _("what to do with a duplicate must be one "
                          "of {choices}").format(choices=choices), choices=choices)  # fmt: skip
     region = opts.region or account.profile.region
+    paths = [path] if isinstance(path, str | Path) else list(path)
+    files = [Path(p).name for p in paths] if len(paths) > 1 else []
     with collector.paused():  # read, normalise, plan: the CPU phase
-        if is_sheet_url(path):
+        if len(paths) > 1:
+            mapping, records, content = read_many(paths, region=region, sheet=opts.sheet,
+                                                  mapping_file=opts.mapping_file)  # fmt: skip
+            path = ", ".join(Path(p).name for p in paths)
+        elif is_sheet_url(paths[0]):
             from contacts_crm.sheets.connect import sheets_client_for
 
+            path = paths[0]
             tables = read_sheet(sheets_client_for(account), str(path), opts.sheet)
             content = _sheet_content(tables)
+            mapping, records = read_records(path, region=region, mapping_file=opts.mapping_file,
+                                            tables=tables)  # fmt: skip
+            del tables  # the records hold what the import needs of the cells
         else:
+            path = paths[0]
             content = read_source(path)  # read once: parsed here, hashed for the import id
             tables = read_bytes(content, Path(path).name)
-        mapping, records = read_records(
-            path, region=region, sheet=None if is_sheet_url(path) else opts.sheet,
-            mapping_file=opts.mapping_file, tables=tables,
-        )  # fmt: skip
-        del tables  # the records hold what the import needs of the cells
+            mapping, records = read_records(
+                path, region=region, sheet=opts.sheet, mapping_file=opts.mapping_file,
+                tables=tables,
+            )  # fmt: skip
+            del tables
         check_region(records, region, mapping.source, given=opts.region is not None)
         account.sync()  # incremental with a token kept: dedupe sees others' edits
         import_id, state = _import_id(account, mapping, content)
@@ -222,14 +285,14 @@ def import_file(
         write_report(plan, report)
     doubles = import_duplicates(account, import_id)
     if dry_run:
-        return ImportOutcome(plan, mapping, None, resumed, doubles)
+        return ImportOutcome(plan, mapping, None, resumed, doubles, files)
     if state is None:
         state = ImportState(id=import_id, source=str(path), started=now())
     if total:
         total(sum(1 for r in plan.creates if r.key not in state.created) + len(plan.updates))
     apply_plan(account, plan, state, progress=progress)
     _journal(account, state, plan)
-    return ImportOutcome(plan, mapping, state, resumed, doubles)
+    return ImportOutcome(plan, mapping, state, resumed, doubles, files)
 
 
 def import_duplicates(account: Account, import_id: str | None = None) -> dict[str, list[str]]:
@@ -269,10 +332,12 @@ REGIONS = {
     "ES": "Spanish", "NL": "Dutch", "PL": "Polish", "CY": "Cypriot", "IL": "Israeli",
 }  # fmt: skip
 REGION_SAMPLE = 400
+REGION_SCAN = 40  # numbers tried under every region when the default does not fit
 
 
 def _marked() -> None:  # pragma: no cover - never called: marks REGIONS for extraction
     """The adjectives of REGIONS ("most numbers look Turkish"), for the catalogs."""
+    _("{file}: {said}")
     for _adjective in (
         _("Russian"), _("Turkish"), _("Ukrainian"), _("Kazakh"), _("Belarusian"),
         _("Azerbaijani"), _("Uzbek"), _("Georgian"), _("Armenian"), _("Kyrgyz"), _("German"),
@@ -285,36 +350,55 @@ def _marked() -> None:  # pragma: no cover - never called: marks REGIONS for ext
 def check_region(
     records: list[ImportRecord], region: str, source: str, *, given: bool = True
 ) -> None:
-    """InputError when most phone numbers are invalid for ``region`` but fit another one.
+    """InputError when most phone numbers do not fit the profile's default ``region``.
 
     Checked before anything is written (and on a dry run): a Turkish file
-    imported with the default region RU would put every number in the notes.
+    imported with the default region RU would put every number in the notes. A
+    region the admin gave (``given``) is obeyed: numbers that do not fit it go
+    to the notes, each reported. A number fits when it is valid for the region
+    as typed, or carries its own country code ("+49...", "0049...", or the
+    region's own code without "+": "79161234567" in RU); "13123456789" read as
+    an American number in a Russian file does not fit: it may be a Chinese
+    mobile. The hint names the one country whose national numbers most of the
+    others are (every region phonenumbers knows is tried, and regions that
+    read the numbers the same way, such as US and CA, count as one), or none.
     """
+    if given:
+        return
     texts = [t for r in records for t in r.phone_texts][:REGION_SAMPLE]
     if len(texts) < 2:
         return
-    valid = sum(1 for t in texts if phones.normalize(t, region).ok)
-    if valid * 2 >= len(texts):
+    misfits = [t for t in texts if not phones.fits_region(t, region)]
+    if len(misfits) * 2 <= len(texts):
         return
-    scores = {
-        code: sum(1 for t in texts if phones.normalize(t, code).ok)
-        for code in REGIONS
-        if code != region.upper()
-    }
-    best = max(scores, key=lambda c: scores[c])
-    if scores[best] * 2 <= len(texts) or scores[best] <= valid:
-        return
-    which = _("region {region}") if given else _("region {region} (the profile's default)")
+    best = phones.likely_region(misfits[:REGION_SCAN], exclude=region)
+    which = _("region {region} (the profile's default)").format(region=region)
+    bad, n = len(misfits), len(texts)
+    if best is None:
+        raise InputError(
+            _(
+                "{source}: {bad} of {n} phone numbers are not valid for {which}, and no one "
+                "country fits most of them"
+            ).format(source=source, bad=bad, n=n, which=which),
+            hint=_(
+                "nothing was written; check the phone column, or give the country with --region "
+                "XX (numbers that do not fit it are then kept in the notes, each reported)"
+            ),
+        )
+    code, fit = best
+    country = (
+        _("most numbers look {country}").format(country=_(REGIONS[code]))
+        if code in REGIONS
+        else _("most numbers are national numbers of region {code}").format(code=code)
+    )
     raise InputError(
-        _(
-            "{source}: {bad} of {n} phone numbers are not valid for {which}; most numbers look "
-            "{country}: run again with --region {best}"
-        ).format(source=source, bad=len(texts) - valid, n=len(texts),
-                 which=which.format(region=region), country=_(REGIONS[best]), best=best),
+        _("{source}: {bad} of {n} phone numbers are not valid for {which}; {country}: run again "
+          "with --region {best}").format(source=source, bad=bad, n=n, which=which,
+                                         country=country, best=code),
         hint=_(
             "nothing was written; {valid} of the {n} numbers are valid for {best} (set the "
             "profile's region to {best} to make it the default)"
-        ).format(valid=scores[best], n=len(texts), best=best),
+        ).format(valid=fit, n=len(misfits[:REGION_SCAN]), best=code),
     )  # fmt: skip
 
 

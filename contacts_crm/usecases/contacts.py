@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from contacts_crm.account.connected import Account
-from contacts_crm.contact import phones
+from contacts_crm.contact import name_order, phones
+from contacts_crm.contact.emails import valid_email
 from contacts_crm.contact.model import MY_CONTACTS, SYSTEM_GROUPS, Contact, EmailEntry, PhoneEntry
+from contacts_crm.contact.name_order import NameParts
 from contacts_crm.errors import (
     AmbiguousError,
     FieldError,
@@ -91,10 +93,23 @@ def ambiguous(account: Account, query: str, found: Sequence[Contact]) -> Ambiguo
 
 
 # ------------------------------------------------------------------- adding
-def split_name(name: str) -> tuple[str, str]:
-    """'Ivan Petrov' -> ('Ivan', 'Petrov'); one word is a given name."""
-    parts = " ".join(name.split()).split(" ", 1)
-    return parts[0], (parts[1] if len(parts) > 1 else "")
+def split_name(name: str) -> NameParts:
+    """'Ivan Petrov' -> given Ivan, family Petrov; 'Петренко Игорь Сергеевич' -> given Игорь,
+    middle Сергеевич, family Петренко (contact/name_order.py: the words decide, not their
+    order; ``sure`` is False when they could not); one word is a given name."""
+    return name_order.split_words(" ".join(name.split()))
+
+
+def name_guess_note(name: str) -> str | None:
+    """What to tell the person who typed ``name`` when its words did not say which is which."""
+    parts = split_name(name)
+    if parts.sure or not parts.family:
+        return None
+    return _(
+        "Note: the words of {name!r} do not tell which is the given name; saved with given "
+        "name {given!r} and family name {family!r} (if that is wrong: crm edit --name "
+        '"GIVEN FAMILY")'
+    ).format(name=" ".join(name.split()), given=parts.given, family=parts.family)
 
 
 def add_contact(
@@ -119,6 +134,7 @@ def add_contact(
     another contact already has (unless ``allow_duplicate``).
     """
     account.ensure_synced()
+    account.finish_creates()  # creates an interrupted run left: never sent twice
     problems: list[Problem] = []
     if not name.strip() and not organization.strip():
         problems.append(Problem(_("a contact needs a name or a company"), column="NAME"))
@@ -141,12 +157,12 @@ def add_contact(
                 entries.append(PhoneEntry(phone.value, "mobile"))
     mails = []
     for raw in emails:
-        value = raw.strip().lower()
-        if "@" not in value or value.startswith("@") or value.endswith("@"):
+        checked = valid_email(raw)
+        if checked is None:
             message = _("{value!r} is not an email address").format(value=raw)
             problems.append(Problem(message, field="email"))
         else:
-            mails.append(EmailEntry(value, "work"))
+            mails.append(EmailEntry(checked, "work"))
     group_names: list[str] = []
     to_create: list[str] = []
     for g in groups:
@@ -160,6 +176,25 @@ def add_contact(
                 to_create.append(" ".join(g.split()))
             else:
                 problems.append(Problem(exc.message, field="group"))
+    parts = split_name(name)
+
+    def build() -> Contact:
+        return Contact(
+            given_name=parts.given,
+            family_name=parts.family,
+            middle_name=parts.middle,
+            phones=entries,
+            emails=mails,
+            organization=organization.strip(),
+            title=title.strip(),
+            notes=notes,
+            groups=[MY_CONTACTS, *group_names],
+        )
+
+    if not problems and not to_create:
+        again = account.contacts.landed_as(build().to_person())
+        if again is not None:
+            return Contact.from_person(again)  # this very add, interrupted after it landed
     shared = False
     if not allow_duplicate:
         for entry in entries:
@@ -184,17 +219,7 @@ def add_contact(
         )
     for g in dict.fromkeys(to_create):  # every value is good: the groups can be made now
         group_names.append(str(create_group(account, g)["resourceName"]))
-    given, family = split_name(name)
-    contact = Contact(
-        given_name=given,
-        family_name=family,
-        phones=entries,
-        emails=mails,
-        organization=organization.strip(),
-        title=title.strip(),
-        notes=notes,
-        groups=[MY_CONTACTS, *group_names],
-    )
+    contact = build()
     created = account.contacts.create(contact.to_person())
     return Contact.from_person(created)
 

@@ -214,13 +214,29 @@ def test_crm_home_not_writable(crm, tmp_path, monkeypatch):
     refused(crm("find", "x"), 78, "CRM_HOME")
 
 
-@pytest.mark.parametrize("name", ["cache.sqlite", "journal.sqlite", "local-account.sqlite"])
-def test_a_damaged_database_file_is_a_clear_error(client, isolated_home, name):
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("journal.sqlite", ("journal.damaged-", "history")),
+        ("local-account.sqlite", ("move it away",)),
+    ],
+)
+def test_a_damaged_database_file_is_a_clear_error(client, isolated_home, name, words):
     db = isolated_home / "profiles" / "local" / name
     for extra in db.parent.glob(name + "-*"):
         extra.unlink()
     db.write_bytes(b"not a database " * 100)
-    refused(client("call", "Petrov", "hi", "--by", "Olga"), 74, name, "move it away")
+    refused(client("call", "Petrov", "hi", "--by", "Olga"), 74, name, *words)
+
+
+def test_a_damaged_cache_file_is_rebuilt_and_the_command_runs(client, isolated_home):
+    db = isolated_home / "profiles" / "local" / "cache.sqlite"
+    for extra in db.parent.glob("cache.sqlite-*"):
+        extra.unlink()
+    db.write_bytes(b"not a database " * 100)
+    code, _out, err = client("call", "Petrov", "hi", "--by", "Olga")
+    assert code == 0 and "internal error" not in err
+    assert "rebuilt it from the account (1 contacts)" in err
 
 
 # ----------------------------------------------------------------- crash.log

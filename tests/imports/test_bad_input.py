@@ -80,9 +80,14 @@ def test_no_write_on_bad_input(write_bytes, local_account):
     account, _emu = local_account
     path = write_bytes("tr.csv", b"Name,Phone\nAli,0532 123 45 67\nAyse,0533 123 45 67\n")
     with pytest.raises(InputError):
-        import_file(account, path, ImportOptions(region="RU"))
+        import_file(account, path, ImportOptions())  # the profile's default region, RU
     assert account.client.calls == {}  # not even a read: the file is checked first
     assert not (account.data_dir / "imports").exists()
+    # a --region the admin gave is obeyed: what does not fit it is kept and reported
+    plan = import_file(account, path, ImportOptions(region="RU"), dry_run=True).plan
+    assert [r.contact.notes for r in plan.rows if r.contact] == [
+        "Phone: 0532 123 45 67", "Phone: 0533 123 45 67"]
+    assert [n.kind for r in plan.rows for n in r.notices] == ["phone-to-notes"] * 2
 
 
 def test_unknown_sheet_lists_the_sheets(write_xlsx):

@@ -374,7 +374,8 @@ def test_namesakes_with_different_phones_are_two_people(tmp_path, local_account)
             "different phones and e-mails; imported as a separate contact",
             "row 5: possible duplicate of a contact in the account (Анна Смирнова): same name "
             "and company, different phones and e-mails; imported as a separate contact",
-        ]
+        ],
+        "merged": ["row 4: merged into row 2 (same name and company)"],
     }
     account.sync()
     people = sorted((c.display_name, c.organization, tuple(p.value for p in c.phones))
@@ -463,7 +464,7 @@ def test_dry_run_summary_counts_problems_and_options_go_anywhere(tmp_path):
     assert code == 2 and "Usage: crm import [OPTIONS] FILE" in err and " run" not in err
     assert "Try 'crm import --help' for help." in err
     code, out = crm("import", "--help")
-    assert code == 0 and "Usage: crm import [OPTIONS] FILE | list | undo IMPORT_ID" in out
+    assert code == 0 and "Usage: crm import [OPTIONS] FILE... | list | undo IMPORT_ID" in out
     assert "--dry-run" in out and "--on-duplicate" in out and " run" not in out
 
 

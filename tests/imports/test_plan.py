@@ -6,6 +6,7 @@ import pytest
 
 from contacts_crm.contact.model import Contact, EmailEntry, PhoneEntry
 from contacts_crm.imports.plan import IMPORT_KEY
+from contacts_crm.imports.report import problem_summary
 from contacts_crm.imports.run import plan_records, read_records
 
 HEADER = ["ФИО", "Телефон", "Email", "Компания", "Группа", "Примечание"]
@@ -81,6 +82,40 @@ def test_merge_policy_unions_and_keeps_notes(records):
     assert anna.contact.notes == "Любит чай"
     assert anna.contact.groups[-2:] == ["new-group:Розница", "new-group:VIP"]
     assert anna.contact.client_data[IMPORT_KEY].startswith("import:")
+
+
+def test_rows_merged_in_the_file_keep_every_name_and_are_named_in_the_summary(
+    records, write_xlsx
+):
+    plan = plan_records(records, [], on_duplicate="skip")
+    by_row = {r.row: r for r in plan.rows}
+    assert by_row[6].into_row == 5
+    # "Oleg K" (Козлов Олег's e-mail) and "Анна Сидорова" ("Сидорова Анна") say no new name
+    assert by_row[5].contact.notes == "second row, same e-mail"
+    assert "Also known as" not in by_row[3].contact.notes
+    merged = {p["kind"]: p for p in problem_summary(plan)}["merged"]
+    assert merged["count"] == 2
+    assert merged["first"][1] == "row 6: merged into row 5 (same e-mail oleg@x.ru)"
+    # a phone's contacts under other names: every name is kept
+    path = write_xlsx("p.xlsx", {"S": [["ФИО", "Телефон", "Email"],
+                                       ["Иван Петров", "89161234567", ""],
+                                       ["Ваня", "8 916 123 45 67", "ivan@x.ru"],
+                                       ["Петров И.", "+7 916 123-45-67", "ivan@x.ru"],
+                                       ["Petrov Ivan", "89161234567", ""]]})  # fmt: skip
+    plan = plan_records(read_records(path, region="RU")[1], [])
+    assert [r.into_row for r in plan.rows] == [None, 2, 2, 2]
+    merged = plan.rows[0].contact
+    assert (merged.given_name, merged.family_name) == ("Иван", "Петров")
+    assert merged.notes.splitlines() == ["Also known as: Ваня"]
+
+
+def test_update_keeps_the_name_it_replaces(records):
+    existing = _existing()
+    existing.given_name, existing.family_name = "Ванька", "Петров"
+    plan = plan_records(records, [existing], on_duplicate="update")
+    ivan = plan.rows[0].contact
+    assert (ivan.given_name, ivan.family_name) == ("Иван", "Петров")
+    assert "Also known as: Ванька Петров" in ivan.notes.splitlines()
 
 
 def test_update_policy_replaces_values_but_not_the_card(records):

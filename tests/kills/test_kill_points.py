@@ -93,7 +93,7 @@ def _setup_deleted(emu: Emulator) -> dict[str, str]:
 def _setup_typed(emu: Emulator) -> dict[str, str]:
     """Numbers typed on phones in national forms (the fix writes them as E.164)."""
     names = _setup_many(emu, 3)
-    for i, (_key, rn) in enumerate(names.items()):
+    for i, rn in enumerate(names.values()):
         number = [f"8 (916) 555-00-0{i}", f"8916555000{i}", f"916 555 00 0{i}"][i]
         emu.device_edit(rn, lambda p, n=number: p.update(phoneNumbers=[{"value": n}]))
     _ok("sync")
@@ -123,25 +123,28 @@ class Scenario:
     argv: Callable[[dict[str, str]], list[str]]
     undo: Callable[[str], list[str]]
     writes: int  # the API writes of the uninterrupted command
+    undo_writes: int  # and of its undo
 
 
 SCENARIOS = {
     "merge": Scenario(_setup_two, lambda n: ["merge", n["a"], n["b"]],
-                      lambda op: ["merge", "--undo", op], 2),
+                      lambda op: ["merge", "--undo", op], 2, 2),
     "delete": Scenario(_setup_many, lambda n: ["delete", "--yes", *n.values()],
-                       lambda op: ["undo", op], 1),
+                       lambda op: ["undo", op], 1, 4),
     "undelete": Scenario(_setup_deleted, lambda n: ["undelete", "+79165550000"],
-                         lambda op: ["undo", op], 1),
+                         lambda op: ["undo", op], 1, 1),
     "phone_fix": Scenario(_setup_typed, lambda n: ["doctor", "--phones", "--fix"],
-                          lambda op: ["doctor", "--phones", "--undo", op], 1),
+                          lambda op: ["doctor", "--phones", "--undo", op], 1, 1),
     "import_undo": Scenario(_setup_imported, lambda n: ["import", "undo", n["import"]],
-                            lambda op: ["undo", op], 2),
+                            lambda op: ["undo", op], 2, 3),
     "group_add": Scenario(_setup_group, lambda n: ["group", "add", "Leads", *n.values()],
-                          lambda op: ["undo", op], 1),
+                          lambda op: ["undo", op], 1, 1),
 }  # fmt: skip
 MODES = ("received", "committed")
 CASES = [(name, k, mode) for name, s in SCENARIOS.items()
          for k in range(s.writes) for mode in MODES]  # fmt: skip
+UNDO_CASES = [(name, k, mode) for name, s in SCENARIOS.items()
+              for k in range(s.undo_writes) for mode in MODES]  # fmt: skip
 
 
 # ------------------------------------------------------------------ the office
@@ -218,10 +221,15 @@ def _reference(name: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Cou
                 names = scenario.setup(emu)
                 before = _snapshot(emu)
                 emu.reset_counters()
-                _ok(*scenario.argv(names))
+                done = run_crm(*scenario.argv(names))
+                assert done.code == 0, done
                 writes = sum(v for k, v in emu.counters.items() if _is_write(k))
                 assert writes == scenario.writes, f"{name} makes {writes} writes"
                 _REFERENCE[name] = (before, _snapshot(emu), _journal())
+                emu.reset_counters()
+                _ok(*scenario.undo(_op_id(done.err)))
+                writes = sum(v for k, v in emu.counters.items() if _is_write(k))
+                assert writes == scenario.undo_writes, f"{name}'s undo makes {writes} writes"
         finally:
             os.environ["CRM_HOME"] = old
             emu.close()
@@ -249,11 +257,15 @@ def _kill_at(emu: Emulator, argv: list[str], k: int, mode: str) -> str:
         assert hold.received.wait(60), "the write was never sent"
     finally:
         child.kill()
-        out, err = child.communicate(timeout=60)
+        _out, err = child.communicate(timeout=60)
     hold.release(commit=mode == "committed")
     assert emu.wait_idle(60)
+    return _op_id(err)
+
+
+def _op_id(err: str) -> str:
     found = re.search(r"Operation ([0-9a-f]{16})", err)
-    assert found, (out, err)
+    assert found, err
     return found.group(1)
 
 
@@ -277,6 +289,41 @@ def test_killed_at_a_write_then_what_a_user_runs_next(
     _ok(*scenario.undo(op))
     assert _snapshot(office) == before_ref
     _doctor_clean()
+    second = run_crm("--json", *scenario.undo(op))
+    assert second.code == 0 and json.loads(second.out)["already"], second
+    assert _snapshot(office) == before_ref
+
+
+@pytest.mark.parametrize(("name", "k", "mode"), UNDO_CASES)
+def test_an_undo_killed_at_a_write_is_finished_never_half_done(
+    name: str, k: int, mode: str, office: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    scenario = SCENARIOS[name]
+    before_ref, _after, _journal_ref = _reference(name, tmp_path_factory)
+    names = scenario.setup(office)
+    done = run_crm(*scenario.argv(names))
+    assert done.code == 0, done
+    op = _op_id(done.err)
+    hold = office.hold("write", skip=k, after_commit=mode == "committed")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "contacts_crm", *scenario.undo(op)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    try:
+        assert hold.received.wait(60), "the write was never sent"
+    finally:
+        child.kill()
+        child.communicate(timeout=60)
+    hold.release(commit=mode == "committed")
+    assert office.wait_idle(60)
+    again = run_crm("--json", *scenario.undo(op))  # the same undo again finishes it
+    assert again.code == 0, again
+    assert "Finishing the undo interrupted" in again.err, again.err
+    assert _snapshot(office) == before_ref  # all of it undone, once
+    _doctor_clean()
+    with Account.open() as acc:
+        assert not acc.journal.pending()
     second = run_crm("--json", *scenario.undo(op))
     assert second.code == 0 and json.loads(second.out)["already"], second
     assert _snapshot(office) == before_ref

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contacts_crm.account.connected import Account
-from contacts_crm.contact.model import Contact, EmailEntry, PhoneEntry
+from contacts_crm.contact.model import Address, Contact, EmailEntry, PhoneEntry
 from contacts_crm.emulator import Emulator, build_service
 from contacts_crm.imports.run import read_records
 from contacts_crm.usecases.export import export, export_account, restore
@@ -250,6 +250,125 @@ def test_export_one_group(tmp_path):
     assert export_account(acc, path, "xlsx", group="vip") == 1
     acc.close()
     emu.close()
+
+
+def _every_field() -> list[Contact]:
+    """Every field the tool stores, every phone, e-mail and address type, custom labels too."""
+    return [
+        Contact(
+            given_name="Елена", family_name="Павлова", middle_name="Викторовна",
+            organization="ООО Ромашка", title="Главный бухгалтер",
+            phones=[PhoneEntry(v, t) for v, t in (
+                ("+79161234567", "mobile"), ("+74951234567;ext=12", "work"),
+                ("+74957654321", "home"), ("+74951112233", "main"), ("+74951112234", "workFax"),
+                ("+74951112235", "homeFax"), ("+74951112236", "otherFax"),
+                ("+74951112237", "pager"), ("+79031112238", "workMobile"),
+                ("+74951112239", "workPager"), ("+74951112240", "other"),
+                ("+74951112241", "Склад"),
+            )],
+            emails=[EmailEntry("elena@romashka.example", "work"),
+                    EmailEntry("elena@home.example", "home"),
+                    EmailEntry("e@other.example", "other"),
+                    EmailEntry("buh@romashka.example", "Бухгалтерия")],
+            addresses=[
+                Address(type="work", street="ул. Ленина, д. 5", city="Екатеринбург",
+                        region="Свердловская обл.", postal_code="620014", country="Россия"),
+                Address(type="home", street="Садовая 1", city="Москва", postal_code="101000"),
+                Address(type="other", formatted="Дача под Тверью"),
+                Address(type="Склад", street="Промзона 7", city="Подольск"),
+            ],
+            groups=["contactGroups/myContacts", "contactGroups/g1", "contactGroups/g2"],
+            notes="Клиент с 2019 года\nЗвонить после обеда\n--\nOrder 1 · paid",
+        ),
+        Contact(given_name="Mehmet", family_name="Yılmaz", phones=[PhoneEntry("+905321234567")],
+                groups=["contactGroups/myContacts"]),
+    ]
+
+
+def _whole(c) -> tuple:
+    return (
+        *_modelled(c),
+        [(a.type, a.formatted, a.street, a.city, a.region, a.postal_code, a.country)
+         for a in c.addresses],
+    )  # fmt: skip
+
+
+def _as_text(addresses: list) -> list:
+    """Addresses as an xlsx/csv cell holds them: one line of text each, with its type."""
+    from contacts_crm.files.writers import _address_text
+
+    return [[a[0], _address_text(Address(*a[1:2], street=a[2], city=a[3], region=a[4],
+                                         postal_code=a[5], country=a[6])), "", "", "", "", ""]
+            for a in addresses]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["google-csv", "vcard", "xlsx", "csv"])
+@pytest.mark.parametrize("seed", ["1", "2"])
+def test_round_trip_keeps_every_field_and_type(tmp_path, fmt, seed):
+    """Export, import: every field equal, the same types under any hash seed (a subprocess)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    contacts = _every_field()
+    path = tmp_path / f"out.{fmt}"
+    export(contacts, path, fmt, groups=GROUPS)
+    script = (
+        "import json, sys\nfrom contacts_crm.imports.run import read_records\n"
+        "recs = read_records(sys.argv[1], region='RU')[1]\n"
+        "print(json.dumps([[r.given_name, r.family_name, r.middle_name, r.organization, r.title,"
+        " [(p.value, p.type) for p in r.phones], [(e.value, e.type) for e in r.emails], r.notes,"
+        " [(a.type, a.formatted, a.street, a.city, a.region, a.postal_code, a.country)"
+        " for a in r.addresses], r.groups] for r in recs]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                         text=True, check=True, env=env)  # fmt: skip
+    assert out.stderr == ""
+    got = json.loads(out.stdout)
+    want = [json.loads(json.dumps([*_whole(c)[:-1], _whole(c)[-1], _group_names(c)]))
+            for c in contacts]  # fmt: skip
+    if fmt in ("xlsx", "csv"):  # one cell: each address comes back as its text, typed
+        for w in want:
+            w[8] = _as_text(w[8])
+    for g, w in zip(got, want, strict=True):
+        for i, (a, b) in enumerate(zip(g, w, strict=True)):
+            assert a == b, (i, fmt)
+
+
+def test_vcard_export_writes_what_the_account_holds_beyond_the_model(tmp_path):
+    person = {
+        **_every_field()[0].to_person(),
+        "nicknames": [{"value": "Лена"}],
+        "urls": [{"value": "https://romashka.example", "type": "work"}],
+        "birthdays": [{"date": {"year": 1985, "month": 11, "day": 30}}],
+        "organizations": [{"name": "ООО Ромашка", "title": "Главный бухгалтер",
+                           "department": "Бухгалтерия", "jobDescription": "Отчётность"}],
+    }  # fmt: skip
+    path = tmp_path / "out.vcf"
+    export([Contact.from_person(person)], path, "vcard", groups=GROUPS)
+    text = path.read_text("utf-8")
+    for line in ("NICKNAME:Лена", "ORG:ООО Ромашка;Бухгалтерия", "ROLE:Отчётность",
+                 "BDAY:1985-11-30", "URL;TYPE=WORK:https://romashka.example",
+                 "TEL;TYPE=WORK,FAX:+74951112234", "ADR;TYPE=HOME:;;Садовая 1;Москва;;101000;"):
+        assert line in text, line  # fmt: skip
+    assert "Workfax" not in text
+    [rec] = read_records(path, region="RU")[1]  # what the model has no field for: the notes
+    for line in ("Nickname: Лена", "Department: Бухгалтерия", "Role: Отчётность",
+                 "Website (work): https://romashka.example", "Birthday: 1985-11-30"):
+        assert line in rec.notes.splitlines(), line  # fmt: skip
+    export([Contact.from_person(person)], tmp_path / "g.csv", "google-csv", groups=GROUPS)
+    import csv
+
+    with (tmp_path / "g.csv").open(encoding="utf-8-sig") as fh:
+        header, row = list(csv.reader(fh))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Nickname"] == "Лена" and cells["Birthday"] == "1985-11-30"
+    assert cells["Organization Department"] == "Бухгалтерия"
+    labels = [cells[f"Phone {i} - Label"] for i in range(1, 13)]
+    assert labels == ["Mobile", "Work", "Home", "Main", "Work Fax", "Home Fax", "Other Fax",
+                      "Pager", "Work Mobile", "Work Pager", "Other", "Склад"]  # fmt: skip
 
 
 def test_export_writes_contacts_as_they_come(tmp_path):

@@ -117,7 +117,7 @@ def test_show_every_field_groups_card_and_resource_name(office):
 # ---------------------------------------------------------------------- edit
 def test_every_edit_option_is_written_and_journalled(office, emulator):
     code, out = crm(
-        "--json", "edit", "Petrov", "--name", "Ivan Sergeevich", "--add-phone", "8 495 123-45-67",
+        "--json", "edit", "Petrov", "--name", "Ivan Sidorov", "--add-phone", "8 495 123-45-67",
         "--remove-phone", "8 (916) 123 45 67", "--add-email", "IVAN@tiles.example",
         "--remove-email", "ivan@example.com", "--org", "Tiles & Co", "--title", "Buyer",
         "--address", "Moscow, Lenina 1", "--append-note", "Gate code 1234",
@@ -127,7 +127,7 @@ def test_every_edit_option_is_written_and_journalled(office, emulator):
     assert set(changed) == {"names", "phoneNumbers", "emailAddresses", "organizations",
                             "addresses", "biographies"}  # fmt: skip
     p = person(emulator, office)
-    assert p["names"][0]["givenName"] == "Ivan" and p["names"][0]["familyName"] == "Sergeevich"
+    assert p["names"][0]["givenName"] == "Ivan" and p["names"][0]["familyName"] == "Sidorov"
     assert [x["value"] for x in p["phoneNumbers"]] == ["+74951234567"]
     assert [x["value"] for x in p["emailAddresses"]] == ["ivan@tiles.example"]
     assert p["organizations"][0]["name"] == "Tiles & Co"
