@@ -112,7 +112,7 @@ def test_an_existing_export_is_overwritten_with_the_private_mode(crm, tmp_path):
     target.write_text("old")
     target.chmod(0o644)
     crm("add", "Ivan Petrov")
-    crm("export", str(target))
+    crm("export", str(target), "--force")  # replacing a file is asked for (issue 25)
     assert _mode(target) == 0o600 and "Ivan" in target.read_text("utf-8-sig")
 
 
