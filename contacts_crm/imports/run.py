@@ -299,16 +299,18 @@ def check_region(
     if scores[best] * 2 <= len(texts) or scores[best] <= valid:
         return
     which = _("region {region}") if given else _("region {region} (the profile's default)")
+    values = {"source": source, "bad": len(texts) - valid, "n": len(texts),
+              "which": which.format(region=region), "country": _(REGIONS[best]), "best": best}
     raise InputError(
         _(
             "{source}: {bad} of {n} phone numbers are not valid for {which}; most numbers look "
-            "{country}: run again with --region {best}"
-        ).format(source=source, bad=len(texts) - valid, n=len(texts),
-                 which=which.format(region=region), country=_(REGIONS[best]), best=best),
+            "{country}: import them with the region {best}"
+        ).format(**values),
         hint=_(
             "nothing was written; {valid} of the {n} numbers are valid for {best} (set the "
             "profile's region to {best} to make it the default)"
         ).format(valid=scores[best], n=len(texts), best=best),
+        reason="wrong_region", values=values,
     )  # fmt: skip
 
 
