@@ -150,6 +150,15 @@ def config_path() -> Path:
     return config_dir() / "config.toml"
 
 
+def shown_path(path: Path | str) -> str:
+    """A path as a person reads it: under the home folder it starts with ``~``."""
+    text = str(path)
+    home = str(Path.home())
+    if home not in ("", "/") and (text == home or text.startswith(home + os.sep)):
+        return "~" + text[len(home) :]
+    return text
+
+
 def load(path: Path | None = None) -> Config:
     """Read and validate the config file; a missing file means the defaults."""
     path = path or config_path()

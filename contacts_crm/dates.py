@@ -11,11 +11,41 @@ one (today included) for ``--callback-on``. A time may follow a relative day
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from contacts_crm.errors import UsageError
+from contacts_crm.errors import ConfigError, UsageError
+
+NOW_ENV = "CRM_NOW"  # the tool's clock, fixed: the README's examples and tests
+
+
+def now() -> datetime:
+    """The time now, local and aware: the clock of every date the tool writes or reads
+    relative to today (cards, the journal, reports, exports).
+
+    ``$CRM_NOW`` (``2026-11-20 09:00``, ISO) fixes it, so examples print the same
+    dates on every run; an office never sets it.
+    """
+    fixed = os.environ.get(NOW_ENV, "").strip()
+    if not fixed:
+        return datetime.now().astimezone()
+    try:
+        return datetime.fromisoformat(fixed).astimezone()
+    except ValueError:
+        raise ConfigError(
+            f"{NOW_ENV}={fixed!r} is not a date and time",
+            hint="write it like 2026-11-20 09:00, or unset it",
+        ) from None
+
+
+def today() -> date:
+    """Today's date by ``now()``."""
+    return now().date()
+
+
+_clock = now  # parse_when's parameter ``now`` hides the function
 
 DATE_FORMATS = (
     "YYYY-MM-DD or DD.MM.YYYY (a time HH:MM may follow), or today, yesterday, tomorrow, "
@@ -84,7 +114,7 @@ def parse_when(
                 hint="check the year",
             )
         return when.astimezone()
-    current = now or datetime.now().astimezone()
+    current = now or _clock()
     word, _, rest = value.partition(" ")
     day = relative_day(word, current.date(), direction)
     if day is not None:

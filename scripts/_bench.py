@@ -233,3 +233,17 @@ def timed(fn: Callable[[], Any]) -> Callable[[], float]:
         return time.perf_counter() - t
 
     return run
+
+
+def at_real_minute(prep_s: float, api_s: float, waited_s: float, calls: dict[str, int],
+                   last_latency_s: float) -> float:  # fmt: skip
+    """A paced run measured at a scaled quota window, projected to Google's 60-s minute.
+
+    ``prep_s``: the part before the first paced write (reading, planning: as measured);
+    ``api_s``: the rest, of which ``waited_s`` waiting on the pacer. At the real minute
+    that rest takes the longer of the quota floor of ``calls`` (plus the last call's
+    latency, which nothing hides) and the time it was busy (its CPU and the answers'
+    latencies, which the pacer's waits absorb while they are shorter). At a scaled
+    window a loaded machine's CPU would count 60/window times too much."""
+    busy = max(0.0, api_s - waited_s)
+    return prep_s + max(quota_floor(calls, 60.0) + last_latency_s, busy)

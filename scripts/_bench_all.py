@@ -58,7 +58,7 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
 
 
-def write_readme(results: dict[str, dict]) -> None:
+def write_readme(results: dict[str, dict], loads: list[float] | None = None) -> None:
     rows = ["| benchmark | goal | measured | baseline (same run) | verdict |",
             "|---|---|---|---|---|"]  # fmt: skip
     for bench, result in results.items():
@@ -85,7 +85,10 @@ def write_readme(results: dict[str, dict]) -> None:
     ]
     rows[2:2] = kept
     stamp = time.strftime("%Y-%m-%d")
-    note = f"_Written by `scripts/bench --write-readme` on {stamp}, on a 2-core machine._"
+    busy = (f", load average {min(loads):.0f} to {max(loads):.0f} while it ran (other work on "
+            "the same cores: absolute times are the machine's, ratios are measured interleaved)"
+            if loads else "")  # fmt: skip
+    note = f"_Written by `scripts/bench --write-readme` on {stamp}, on a 2-core machine{busy}._"
     body = f"{START}\n{note}\n\n"
     README.write_text(head + body + "\n".join(rows) + "\n" + END + tail, encoding="utf-8")
 
@@ -105,6 +108,7 @@ def main() -> None:
     rows = [["benchmark", "goals", "passed", "failed", "exit", "seconds"]]
     results: dict[str, dict] = {}
     failed_any = False
+    loads = [os.getloadavg()[0]]
     for path in paths:
         print(f"== {path.name}", flush=True)
         result, took, code, output = run_one(path, args.tighten)
@@ -121,6 +125,7 @@ def main() -> None:
             print("FAIL  no goals reported (the last line must be the JSON with 'goals')")
             print(output[-2000:])
         results[path.stem] = result
+        loads.append(os.getloadavg()[0])
         rows.append([path.stem, str(len(goals)), str(len(goals) - len(bad)), str(len(bad)),
                      str(code), f"{took:.0f}"])  # fmt: skip
     print()
@@ -128,7 +133,7 @@ def main() -> None:
     if args.write_readme:
         if args.tighten != 1.0:
             sys.exit("--write-readme takes the real goals: run without --tighten")
-        write_readme(results)
+        write_readme(results, loads)
         print("README.md performance table rewritten")
     sys.exit(1 if failed_any else 0)
 

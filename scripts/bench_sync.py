@@ -314,6 +314,10 @@ def run(server: EmulatorProcess, args: argparse.Namespace, rng: random.Random, s
     goals.at_most("find by phone from the local copy, p99", find_p99, 2.0, "ms",
                   against=f"searchContacts round trip p99 {s_p99:.0f} ms "
                           f"({s_p99 / find_p99:,.0f}x slower)")  # fmt: skip
+    goals.ratio_at_least("find by phone, p50: searchContacts round trip / the local copy",
+                         ours=find_p50, baseline=s_p50, least=50,
+                         against=f"searchContacts p50 {s_p50:.0f} ms (find p50 "
+                                 f"{find_p50:.3f} ms)")  # fmt: skip
     goals.equal("no-change incremental sync: connections.list calls",
                 inc_calls.get("people.connections.list", 0), 1, "calls")  # fmt: skip
     goals.equal("no-change incremental sync: contacts compared", inc.compared, 0, "contacts")

@@ -13,6 +13,10 @@ PASS/FAIL. Rows:
 5. a crash between the journal and the card write, then ``crm doctor --repair``
    (the write lost, and the write landed)
 6. ``crm import undo`` after later edits: nothing written since is lost
+7. each durable command (merge, delete, undelete, import undo, phone fix, group add)
+   SIGKILLed at each of its writes, held received-not-committed and committed with
+   the answer lost; then the same command, ``crm doctor`` and the undo of the first
+   printed id, compared with an uninterrupted run (tests/kills/test_kill_points.py)
 
 Exit status 1 when any row fails; the last line is one JSON object.
 
@@ -26,6 +30,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import secrets
 import subprocess
 import sys
@@ -533,6 +538,32 @@ def undo_after_later_edits(n: int = 50) -> Row:
 
 
 # --------------------------------------------------------------------- main
+KILL_SCENARIOS = ("merge", "delete", "undelete", "import_undo", "phone_fix", "group_add")
+
+
+def killed_at_each_write(scenario: str) -> Row:
+    """The kill-point harness (tests/kills) for one command: every write x both holds."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+         str(root / "tests" / "kills" / "test_kill_points.py"), "-k", f"[{scenario}-"],
+        capture_output=True, text=True, cwd=root,
+    )  # fmt: skip
+    tail = (done.stdout.strip().splitlines() or ["no output"])[-1]
+    passed = re.search(r"(\d+) passed", tail)
+    failed = re.search(r"(\d+) failed", tail)
+    n_pass = int(passed.group(1)) if passed else 0
+    n_fail = int(failed.group(1)) if failed else 0
+    ok = done.returncode == 0 and n_pass > 0 and n_fail == 0
+    return row(
+        f"{scenario} killed at each write (2 holds), then re-run, doctor, undo",
+        ok,
+        f"{n_pass} kill point(s) exact, {n_fail} not: {tail}",
+        points=n_pass + n_fail,
+        failed_points=n_fail,
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=None, help="default: random (printed)")
@@ -556,6 +587,10 @@ def main() -> int:
         ("crash between journal and card (lost), repair", lambda: crash_then_repair(False)),
         ("crash between journal and card (landed), repair", lambda: crash_then_repair(True)),
         ("undo after later edits", undo_after_later_edits),
+    ]
+    checks += [
+        (f"{name} killed at each write", lambda name=name: killed_at_each_write(name))
+        for name in KILL_SCENARIOS
     ]
     rows: list[Row] = []
     for name, check in checks:

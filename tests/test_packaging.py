@@ -70,7 +70,7 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
                 "pip",
                 "wheel",
                 "--no-deps",
-                "-q",
+                "-v",  # setuptools' own warnings are shown only in verbose mode
                 *extra,
                 "-w",
                 str(out),
@@ -86,7 +86,60 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     else:
         pytest.skip(f"cannot build a wheel offline here: {errors}")
     (path,) = out.glob("contacts_crm-*.whl")
-    return zipfile.ZipFile(path)
+    wheel = zipfile.ZipFile(path)
+    wheel.build_log = result.stdout + result.stderr  # type: ignore[attr-defined]
+    return wheel
+
+
+# What pip and the build backend say about themselves, not about our packaging.
+NOT_OURS = ("byte-compiling is disabled", "Location 'file:")
+
+
+def test_building_prints_no_warning_from_the_packaging(wheel):
+    """setuptools warned ~250 lines ("Package 'contacts_crm.locale.ru.LC_MESSAGES' is
+    absent from the packages configuration") for each data folder not declared."""
+    log = wheel.build_log
+    assert "Successfully built" in log or "Created wheel" in log
+    warnings = [
+        line.strip()
+        for line in log.splitlines()
+        if ("warning" in line.lower() or "is absent from" in line or "!!" in line)
+        and not any(x in line for x in NOT_OURS)
+    ]
+    assert warnings == []
+
+
+def data_packages() -> list[str]:
+    """The data folders declared as packages (they hold files, no __init__.py)."""
+    return [
+        p for p in setup_cfg_packages()
+        if not (ROOT / package_path(p) / "__init__.py").exists()
+    ]  # fmt: skip
+
+
+def package_path(package: str) -> Path:
+    parts = package.split(".")
+    if parts[:2] == ["contacts_crm", "templates"]:
+        return Path("templates", *parts[2:])
+    return Path(*parts)
+
+
+def test_every_data_folder_is_declared_with_its_files(wheel):
+    names = set(wheel.namelist())
+    folders = {
+        ".".join(f.parent.relative_to(ROOT).parts).replace("templates", "contacts_crm.templates", 1)
+        if f.is_relative_to(TEMPLATES) else ".".join(f.parent.relative_to(ROOT).parts)
+        for base in (ROOT / "contacts_crm", TEMPLATES)
+        for f in base.rglob("*")
+        if f.is_file() and f.suffix not in (".py", ".pyc", ".pot")
+        and not (f.parent / "__init__.py").exists() and "__pycache__" not in f.parts
+    }  # fmt: skip
+    assert len(folders) == 7, sorted(folders)
+    assert folders == set(data_packages())
+    for package in folders:
+        folder = ROOT / package_path(package)
+        for f in folder.iterdir():
+            assert f"{package.replace('.', '/')}/{f.name}" in names
 
 
 def test_wheel_contains_the_templates(wheel):
@@ -103,7 +156,7 @@ def test_wheel_contains_the_templates(wheel):
 
 def test_wheel_contains_every_package_and_the_entry_point(wheel):
     names = set(wheel.namelist())
-    for package in setup_cfg_packages():
+    for package in set(setup_cfg_packages()) - set(data_packages()):
         assert f"{package.replace('.', '/')}/__init__.py" in names, package
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "crm = contacts_crm.cli:main" in wheel.read(entry_points).decode()

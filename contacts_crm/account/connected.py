@@ -31,6 +31,7 @@ from contacts_crm.account.people import PeopleClient, RetryPolicy
 from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
 
 if TYPE_CHECKING:
+    from contacts_crm.account.calls import CallStore
     from contacts_crm.account.history import HistoryReport
     from contacts_crm.account.journal import Journal
 
@@ -89,7 +90,13 @@ class Account:
         self.contacts = ContactStore(self, client, cache)
         self.groups = GroupStore(self, client, cache)
         self._journal: Journal | None = None
+        self._calls: CallStore | None = None
         self._fresh = False  # the cache was checked for freshness in this session
+        # call-screen reads (crm card, find, show, journal) answer from the local copy
+        # at once: a stale copy is not synced first; its age is kept in ``stale_for``
+        # (seconds) for the caller to say and to refresh in the background
+        self.answer_from_copy = False
+        self.stale_for: float | None = None
         self._closers: list[Any] = []
 
     # Under the stores: for account/ and tests only (tests/test_architecture.py
@@ -181,10 +188,22 @@ class Account:
             self._journal = Journal(self.data_dir / "journal.sqlite")
         return self._journal
 
+    @property
+    def calls(self) -> CallStore:
+        """Calls that happened (events, calls to log, missed calls), opened on first use."""
+        if self._calls is None:
+            from contacts_crm.account.calls import CallStore
+
+            self._calls = CallStore(self.data_dir)
+        return self._calls
+
     def close(self) -> None:
         self._cache.close()
         if self._journal is not None:
             self._journal.close()
+        if self._calls is not None:
+            self._calls.close()
+            self._calls = None
         for closer in self._closers:
             closer()
 
@@ -291,8 +310,10 @@ class Account:
 
         Reads come from the cache. So that a client added on another PC a few
         minutes ago is found during a call, a cache older than the profile's
-        ``sync_minutes`` gets one incremental sync first (once per Account).
-        Offline, the local copy is used as it is.
+        ``sync_minutes`` gets one incremental sync first (once per Account) --
+        unless ``answer_from_copy``: then the read answers from the copy as it
+        is, ``stale_for`` says how old it is, and a read that finds nothing
+        calls ``catch_up``. Offline, the local copy is used as it is.
         """
         if not self._cache.synced:
             self.sync(full=True)
@@ -301,18 +322,39 @@ class Account:
         if self._fresh:
             return
         self._fresh = True
+        age = self.copy_age()
         max_age = self.profile.sync_minutes * 60
-        synced_at = self._cache.meta("synced_at")
-        if max_age <= 0 or synced_at is None:
+        if max_age <= 0 or age is None or age <= max_age:
             return
-        age = (datetime.now(UTC) - datetime.fromisoformat(synced_at)).total_seconds()
-        if age > max_age:
-            try:
-                self.sync()
-            except UnavailableError as exc:
-                import logging  # here, not at start-up: a read rarely meets an outage
+        if self.answer_from_copy:
+            self.stale_for = age
+            return
+        self._sync_or_warn()
 
-                logging.getLogger(__name__).warning("working from the local copy: %s", exc.message)
+    def copy_age(self) -> float | None:
+        """Seconds since the local copy was last synced (None: never)."""
+        synced_at = self._cache.meta("synced_at")
+        if synced_at is None:
+            return None
+        return (datetime.now(UTC) - datetime.fromisoformat(synced_at)).total_seconds()
+
+    def catch_up(self) -> bool:
+        """A read that found nothing in a copy it answered from stale: sync now (the
+        client may have been added on another PC since) and say whether it did."""
+        if self.stale_for is None or not self._sync_or_warn():
+            return False
+        self.stale_for = None
+        return True
+
+    def _sync_or_warn(self) -> bool:
+        try:
+            self.sync()
+        except UnavailableError as exc:
+            import logging  # here, not at start-up: a read rarely meets an outage
+
+            logging.getLogger(__name__).warning("working from the local copy: %s", exc.message)
+            return False
+        return True
 
     # ------------------------------------------------------------- writes
     def remember(

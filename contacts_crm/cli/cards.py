@@ -12,6 +12,7 @@ from contacts_crm.cli.output import (
     Ctx,
     Listing,
     emit,
+    kind_word,
     output_options,
     pass_ctx,
     short_time,
@@ -80,7 +81,7 @@ def card(ctx: Ctx, query: tuple[str, ...], dialer: bool) -> None:
       crm card "+7 916 123-45-67"
       crm card Petrov --dialer
     """
-    contact, text = card_view.show_card(ctx.account, " ".join(query), dialer=dialer)
+    contact, text = card_view.show_card(ctx.read_account, " ".join(query), dialer=dialer)
     emit(
         ctx,
         {
@@ -354,7 +355,7 @@ def journal_show(ctx: Ctx, query: tuple[str, ...]) -> None:
       crm journal Petrov
       crm journal Petrov | grep "price list"
     """
-    contact, events = card_view.history(ctx.account, " ".join(query))
+    contact, events = card_view.history(ctx.read_account, " ".join(query))
     data = {
         "resourceName": contact.resource_name,
         "name": contact.display_name,
@@ -517,6 +518,12 @@ def doctor(
                     "(crm doctor --repair runs it again)"
                 ).format(kind=kind_words(item["kind"]), contact=item["contact"], text=item["text"])
             )
+        for item in report["finished"]:
+            click.echo(_("Finished the interrupted {what} {op} ({text}).").format(
+                what=kind_word(item["kind"]), op=item["opId"], text=item["text"]))  # fmt: skip
+        for item in report["pending"]:
+            click.echo(_("Still interrupted (another crm is finishing it): {what} {op}").format(
+                what=kind_word(item["kind"]), op=item["opId"]))  # fmt: skip
         for item in report.get("relabelled", []):
             click.echo(_("{name}: {n} line(s) rewritten in the current language").format(
                 name=item["name"], n=len(item["lines"])))  # fmt: skip

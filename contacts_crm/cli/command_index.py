@@ -27,6 +27,10 @@ HELP: dict[str, str] = {
     "add": (
         "Add a contact.\n"
         "\n"
+        "A group named with --group that does not exist yet is created (the\n"
+        "command says so), as an import does; every value is checked first, so a\n"
+        "refused contact creates no group.\n"
+        "\n"
         "\b\n"
         "Examples:\n"
         "  crm add \"Ivan Petrov\" --phone \"8 916 123-45-67\" --org \"Tiles Ltd\" "
@@ -59,7 +63,8 @@ HELP: dict[str, str] = {
         "order\n"
         "after N days; a client not contacted for longer than its group's\n"
         "stay-in-touch interval (templates/reports/stay_in_touch.toml); a lead\n"
-        "never contacted at all.\n"
+        "never contacted at all; missed calls nobody returned (reported to\n"
+        "crm serve by the phones and the PBX), one line per caller.\n"
         "\n"
         "\b\n"
         "Examples:\n"
@@ -267,7 +272,8 @@ HELP: dict[str, str] = {
         "\b\n"
         "Examples:\n"
         "  crm merge \"+7 916 123-45-67\" people/c456\n"
-        "  crm merge Petrov Петров --into Петров\n"
+        "  crm merge \"8 916 123-45-67\" \"8 495 123-45-67\" --into \"8 495 "
+        "123-45-67\"\n"
         "  crm merge --undo 3f2a9c0d1e2b4a5c"
     ),
     "order": (
@@ -393,6 +399,22 @@ HELP: dict[str, str] = {
         "\b\n"
         "Examples:\n"
         "  crm undelete Petrov\n"
-        "  crm undelete \"+7 916 123-45-67\""
+        "  crm undelete \"8 903 000-00-02\""
+    ),
+    "undo": (
+        "Undo an operation by the id it printed when it started.\n"
+        "\n"
+        "Works for every command that writes more than once (merge, delete,\n"
+        "undelete, group add/remove), also when it was interrupted: it is "
+        "finished\n"
+        "first, then taken back. Later work stays: a contact someone changed "
+        "since\n"
+        "keeps those changes, and a contact people worked on is not deleted\n"
+        "(--force deletes it all the same). Undoing twice changes nothing and\n"
+        "says so (exit 0).\n"
+        "\n"
+        "\b\n"
+        "Examples:\n"
+        "  crm undo 3f2a9c0d1e2b4a5c"
     ),
 }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from contacts_crm.cli.output import (
-    NBSP,
     Ctx,
     Listing,
     contact_dict,
@@ -13,10 +12,10 @@ from contacts_crm.cli.output import (
     group_names,
     output_options,
     pass_ctx,
+    phone_cell,
     progress,
     show,
 )
-from contacts_crm.contact.phones import format_national
 from contacts_crm.i18n import _
 from contacts_crm.usecases import contacts as crm
 
@@ -63,8 +62,9 @@ def status(ctx: Ctx) -> None:
     is_flag=True,
     help="Accept a sync that removes more of the local copy than the sync guard allows.",
 )
+@click.option("--background", is_flag=True, hidden=True)  # started by a stale read (cli/stale.py)
 @pass_ctx
-def sync(ctx: Ctx, full: bool, force: bool) -> None:
+def sync(ctx: Ctx, full: bool, force: bool, background: bool) -> None:
     """Bring the local copy up to date with the account.
 
     Incremental by default (only what changed since the last sync); an expired
@@ -78,6 +78,8 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
       crm sync
       crm sync --full
     """
+    if background and not _refresh_needed(ctx):
+        return
 
     with progress(ctx, "reading contacts") as update:
         report = ctx.account.sync(
@@ -94,6 +96,18 @@ def sync(ctx: Ctx, full: bool, force: bool) -> None:
     if report.expired_token:
         text += _(" — the sync token had expired")
     emit(ctx, report.to_dict(), text)
+
+
+def _refresh_needed(ctx: Ctx) -> bool:
+    """A background refresh (``sync --background``) runs unless another one is running
+    or the copy is fresh by now."""
+    from contacts_crm.cli.stale import hold_refresh_lock
+
+    account = ctx.account
+    if not hold_refresh_lock(account.data_dir):
+        return False
+    age = account.copy_age()
+    return age is None or age > account.profile.sync_minutes * 60
 
 
 @click.command()
@@ -119,19 +133,15 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
       crm --json find ivan@example.com
       crm find Petrov | cut -f2          # piped: one contact per line, tab-separated
     """
-    account = ctx.account
+    account = ctx.read_account
     found = crm.find(account, " ".join(query), limit=limit)
     names = group_names(account)
     data = [contact_dict(c, names) for c in found]
 
-    def phone(number: str) -> str:  # in a table a number is never cut at its spaces
-        text = format_national(number)
-        return text.replace(" ", NBSP) if ctx.fmt == "table" else text
-
     rows = [
         (
             d["name"],
-            ", ".join(phone(p) for p in d["phones"]),
+            ", ".join(phone_cell(ctx, p) for p in d["phones"]),
             d["organization"],
             ", ".join(d["groups"]),
             d["resourceName"],
@@ -159,7 +169,7 @@ def find(ctx: Ctx, query: tuple[str, ...], limit: int) -> None:
     "groups",
     multiple=True,
     metavar="GROUP",
-    help="Group (label) to put the contact in (repeatable).",
+    help="Group (label) to put the contact in (repeatable); a new name creates the group.",
 )
 @click.option("--note", default="", help="Free text for the card.")
 @click.option(
@@ -179,12 +189,17 @@ def add(
 ) -> None:
     """Add a contact.
 
+    A group named with --group that does not exist yet is created (the
+    command says so), as an import does; every value is checked first, so a
+    refused contact creates no group.
+
     \b
     Examples:
       crm add "Ivan Petrov" --phone "8 916 123-45-67" --org "Tiles Ltd" --group Wholesale
       crm add "Anna" --phone "+90 532 123 45 67" --email anna@example.com
     """
     account = ctx.account
+    new_groups = crm.missing_groups(account, groups) if groups else []
     contact = crm.add_contact(
         account,
         name,
@@ -197,12 +212,13 @@ def add(
         allow_duplicate=allow_duplicate,
     )
     data = contact_dict(contact, group_names(account))
-    emit(
-        ctx,
-        data,
+    data["createdGroups"] = new_groups
+    said = [_("Created group {name}").format(name=g) for g in new_groups]
+    said.append(
         _("Added {name} ({rn})").format(name=data["name"], rn=data["resourceName"])
-        + (f": {', '.join(data['phones'])}" if data["phones"] else ""),
+        + (f": {', '.join(data['phones'])}" if data["phones"] else "")
     )
+    emit(ctx, data, "\n".join(said))
 
 
 COMMANDS = [status, sync, find, add]

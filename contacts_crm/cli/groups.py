@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm.cli.output import Ctx, Listing, confirm, emit, output_options, pass_ctx, show
+from contacts_crm.cli.output import (
+    Ctx,
+    Listing,
+    confirm,
+    emit,
+    output_options,
+    pass_ctx,
+    show,
+    started,
+)
 from contacts_crm.i18n import _
 from contacts_crm.usecases import contacts as crm
 from contacts_crm.usecases.members import change_members
@@ -98,7 +107,8 @@ def delete(ctx: Ctx, name: str, with_contacts: bool, yes: bool) -> None:
 
 
 def _members(ctx: Ctx, name: str, queries: tuple[str, ...], add: bool) -> None:
-    report = change_members(ctx.account, name, queries, add=add)
+    report = change_members(ctx.account, name, queries, add=add,
+                            on_start=started(ctx, "group_members"))  # fmt: skip
     said = _("Added to {name}: {n} contact(s)") if add else _("Removed from {name}: {n} contact(s)")
     already = (_("  {rn}: already in {name}, nothing to do") if add
                else _("  {rn}: already not in {name}, nothing to do"))  # fmt: skip

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.cli.output import (
+    Ctx,
+    Listing,
+    emit,
+    output_options,
+    pass_ctx,
+    phone_cell,
+    short_time,
+    show,
+    started,
+)
 from contacts_crm.i18n import _
 from contacts_crm.usecases import history as uc
 
 
 @click.command("deleted")
 @click.argument("query", nargs=-1)
+@output_options()
 @pass_ctx
 def journal_deleted(ctx: Ctx, query: tuple[str, ...]) -> None:
     """List deleted contacts the journal kept (also: crm journal --deleted).
@@ -24,20 +35,17 @@ def journal_deleted(ctx: Ctx, query: tuple[str, ...]) -> None:
       crm journal --deleted Petrov
     """
     found = uc.deleted_contacts(ctx.account, " ".join(query) or None)
-
-    def human() -> None:
-        if not found:
-            click.echo(_("No deleted contacts in the journal."))
-            return
-        rows = [
-            (d.at[:10], d.who or "", d.name, ", ".join(p.value for p in d.contact.phones),
-             d.resource_name)
-            for d in found
-        ]  # fmt: skip
-        table([_("Deleted"), _("Who"), _("Name"), _("Phones"), _("Was")], rows,
-              title=_("Deleted contacts"))  # fmt: skip
-
-    emit(ctx, [d.to_dict() for d in found], human)
+    human = ctx.human
+    rows = [
+        (short_time(d.at) if human else d.at, d.who or "", d.name,
+         ", ".join(phone_cell(ctx, p.value) for p in d.contact.phones),
+         d.resource_name)
+        for d in found
+    ]  # fmt: skip
+    listing = Listing([_("Deleted"), _("Who"), _("Name"), _("Phones"), _("Was")], rows,
+                      title=_("Deleted contacts"), empty=_("No deleted contacts in the journal."),
+                      nowrap=(0, 4))  # fmt: skip
+    show(ctx, listing, [d.to_dict() for d in found])
 
 
 @click.command()
@@ -56,9 +64,13 @@ def undelete(ctx: Ctx, query: tuple[str, ...], by: str | None, allow_duplicate: 
     \b
     Examples:
       crm undelete Petrov
-      crm undelete "+7 916 123-45-67"
+      crm undelete "8 903 000-00-02"
     """
-    done = uc.undelete(ctx.account, " ".join(query), by=by, allow_duplicate=allow_duplicate)
+    text = " ".join(query)
+    done = uc.undelete_again(ctx.account, text) or uc.undelete(
+        ctx.account, text, by=by, allow_duplicate=allow_duplicate,
+        on_start=started(ctx, "undelete"),
+    )  # fmt: skip
     said = _("Restored {name} as {rn}").format(
         name=done.contact.display_name, rn=done.contact.resource_name
     )
@@ -67,4 +79,35 @@ def undelete(ctx: Ctx, query: tuple[str, ...], by: str | None, allow_duplicate: 
     emit(ctx, done.to_dict(), said)
 
 
-COMMANDS = [undelete]
+@click.command()
+@click.argument("op_id", metavar="OP")
+@click.option("--force", is_flag=True,
+              help="Also take back contacts people worked on since (they are kept otherwise).")
+@pass_ctx
+def undo(ctx: Ctx, op_id: str, force: bool) -> None:
+    """Undo an operation by the id it printed when it started.
+
+    Works for every command that writes more than once (merge, delete,
+    undelete, group add/remove), also when it was interrupted: it is finished
+    first, then taken back. Later work stays: a contact someone changed since
+    keeps those changes, and a contact people worked on is not deleted
+    (--force deletes it all the same). Undoing twice changes nothing and
+    says so (exit 0).
+
+    \b
+    Examples:
+      crm undo 3f2a9c0d1e2b4a5c
+    """
+    done = uc.undo_operation(ctx.account, op_id, force=force)
+    if done.already:
+        said = _("{op} was already undone (operation {undo}); nothing to do")
+    else:
+        said = _("Undid {op} (operation {undo})")
+    text = said.format(op=op_id, undo=done.undo_id)
+    for rn in done.kept:
+        kept = _("  kept {rn}: worked on since (crm undo --force takes it back too)")
+        text += "\n" + kept.format(rn=rn)
+    emit(ctx, done.to_dict(), text)
+
+
+COMMANDS = [undelete, undo]

@@ -18,7 +18,9 @@ from contacts_crm.cli.output import (
     output_options,
     pass_ctx,
     progress,
+    short_time,
     show,
+    started,
 )
 from contacts_crm.i18n import _
 
@@ -121,7 +123,7 @@ def run(
     \b
     Examples:
       crm import clients.xlsx --dry-run --report plan.xlsx
-      crm import clients.xlsx --on-duplicate merge --region TR
+      crm import clients.xlsx --on-duplicate merge --region RU
     """
     from contacts_crm.contact.phones import check_region
     from contacts_crm.imports import run as importer
@@ -253,7 +255,9 @@ def undo(ctx: Ctx, import_id: str, force: bool) -> None:
             _("no import {id!r}").format(id=import_id[:80]),
             hint=_("'crm import list' shows the import ids"),
         )
-    report = importer.undo(ctx.account, import_id, force=force)
+    report = importer.undo(
+        ctx.account, import_id, force=force, on_start=started(ctx, "import_undo")
+    )
     emit(ctx, report.to_dict(), lambda: _print_undo(report))
 
 
@@ -312,13 +316,22 @@ def list_(ctx: Ctx) -> None:
         }
         for s in states
     ]
+    states_words = {"running": _("running"), "done": _("done"), "undone": _("undone"),
+                    "partly-undone": _("partly undone")}  # fmt: skip
+    rows = [
+        (st.id, Path(st.source).name if ctx.human else st.source,
+         states_words.get(st.status, st.status) if ctx.human else st.status,
+         short_time(st.started) if ctx.human else st.started, len(st.created), len(st.updated))
+        for st in states
+    ]  # fmt: skip
     show(
         ctx,
         Listing(
             [_("Id"), _("File"), _("Status"), _("Started"), _("Created"), _("Updated")],
-            [tuple(d.values()) for d in data],
+            rows,
             empty=_("No import yet."),
             keys=["id", "file", "status", "started", "created", "updated"],
+            nowrap=(0, 3),
         ),
         data,
     )

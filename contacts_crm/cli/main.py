@@ -56,7 +56,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "imports": ("import", "export", "restore"),
     "reports": ("summary", "callbacks", "activity"),
     "profiles": ("profile", "config", "login"),
-    "history": ("undelete",),
+    "history": ("undelete", "undo"),
     "manage": ("list", "show", "edit", "delete"),
     "merge": ("merge", "duplicates"),
     "serve": ("serve",),

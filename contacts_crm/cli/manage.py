@@ -12,13 +12,17 @@ import click
 
 from contacts_crm.cli.output import (
     Ctx,
+    Listing,
     confirm,
     contact_dict,
     emit,
     group_names,
+    output_options,
     pass_ctx,
-    table,
+    phone_cell,
+    started,
 )
+from contacts_crm.cli.output import show as show_listing
 from contacts_crm.contact.editing import Edit, with_error
 from contacts_crm.contact.model import MY_CONTACTS, EmailEntry, Listed, PhoneEntry
 from contacts_crm.contact.phones import format_national
@@ -33,17 +37,10 @@ EDITOR_TRIES = 5  # a file saved with the same mistake this many times gives up
 @click.command("list")
 @click.option("--group", "-g", metavar="GROUP", help="Only the members of this group (label).")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N contacts.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv"]),
-    default="table",
-    show_default=True,
-    help="A table, or CSV for a spreadsheet (--json for scripts).",
-)
 @click.option("--sync", is_flag=True, help="Bring the local copy up to date first.")
+@output_options()
 @pass_ctx
-def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str, sync: bool) -> None:
+def list_(ctx: Ctx, group: str | None, limit: int | None, sync: bool) -> None:
     """List every contact, or the members of one group, in name order.
 
     Reads the local copy (the first run reads the whole account, 1,000 per call;
@@ -68,13 +65,13 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str, sync: bool) 
     def groups_of(row: Listed) -> str:
         return ", ".join(names.get(g, g) for g in row.groups if g != MY_CONTACTS)
 
-    if fmt == "csv":
+    if ctx.fmt == "csv" and ctx.output in (None, "-"):  # a pipe: written as read
         from contacts_crm.files.safe_cells import csv_cell
 
         out = sys.stdout
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
-        for page in pages:  # written as read: one page in memory
+        for page in pages:  # one page in memory
             writer.writerows(
                 [csv_cell(str(v)) for v in (r.name, ", ".join(r.phones), ", ".join(r.emails),
                                             r.organization, groups_of(r), r.resource_name)]
@@ -83,16 +80,14 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, fmt: str, sync: bool) 
         out.flush()
         return
     rows = [
-        (r.name, ", ".join(format_national(p) for p in r.phones), ", ".join(r.emails),
+        (r.name, ", ".join(phone_cell(ctx, p) for p in r.phones), ", ".join(r.emails),
          r.organization, groups_of(r), r.resource_name)
         for page in pages for r in page
     ]  # fmt: skip
-    if not rows:
-        click.echo(_("No contacts.") if not group
-                   else _("No contacts in {group!r}.").format(group=group))  # fmt: skip
-        return
-    table(header, rows)
-    click.echo(_("{n} contact(s)").format(n=len(rows)))
+    empty = _("No contacts.") if not group else _("No contacts in {group!r}.").format(group=group)
+    show_listing(ctx, Listing(header, rows, empty=empty, nowrap=(5,)))
+    if ctx.fmt == "table" and rows and ctx.output in (None, "-"):
+        click.echo(_("{n} contact(s)").format(n=len(rows)))
 
 
 def _json_lines(items: Iterable[dict[str, Any]]) -> None:
@@ -121,7 +116,7 @@ def show(ctx: Ctx, query: tuple[str, ...]) -> None:
       crm show Petrov
       crm --json show people/c123
     """
-    shown = uc.show_contact(ctx.account, " ".join(query))
+    shown = uc.show_contact(ctx.read_account, " ".join(query))
     data = shown.to_dict()
 
     def human() -> None:
@@ -279,6 +274,10 @@ def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
       crm delete people/c123 people/c456 --yes
     """
     account = ctx.account
+    again = uc.delete_again(account, queries)
+    if again is not None:
+        _said_deleted(ctx, again)
+        return
     contacts = uc.to_delete(account, queries)
     if not yes:
         names = "\n".join(
@@ -290,7 +289,13 @@ def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
         click.echo(names, err=True)
         confirm(_("Delete them?"), yes=False,
                 refused=_("{n} contact(s) not deleted").format(n=len(contacts)))  # fmt: skip
-    result = uc.delete_contacts(account, contacts, force=force)
+    result = uc.delete_contacts(
+        account, contacts, force=force, queries=queries, on_start=started(ctx, "delete")
+    )
+    _said_deleted(ctx, result)
+
+
+def _said_deleted(ctx: Ctx, result: uc.Deleted) -> None:
     emit(
         ctx,
         result.to_dict(),

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm.cli.output import Ctx, ask, emit, pass_ctx
+from contacts_crm.cli.output import (
+    Ctx,
+    Listing,
+    ask,
+    emit,
+    output_options,
+    pass_ctx,
+    phone_cell,
+    show,
+    started,
+)
+from contacts_crm.contact.phones import format_national
 from contacts_crm.errors import UsageError
 from contacts_crm.i18n import _
 from contacts_crm.usecases import duplicates as dup
@@ -27,13 +38,22 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
     \b
     Examples:
       crm merge "+7 916 123-45-67" people/c456
-      crm merge Petrov Петров --into Петров
+      crm merge "8 916 123-45-67" "8 495 123-45-67" --into "8 495 123-45-67"
       crm merge --undo 3f2a9c0d1e2b4a5c
     """
     if undo:
         if queries:
             raise UsageError(_("--undo takes only the operation id"), hint="crm merge --undo OP")
         done = uc.undo_merge(ctx.account, undo)
+        if done.already:
+            emit(
+                ctx,
+                done.to_dict(),
+                _("Merge {op} was already undone (operation {undo}); nothing to do").format(
+                    op=undo, undo=done.op_id
+                ),
+            )
+            return
         emit(
             ctx,
             done.to_dict(),
@@ -51,7 +71,9 @@ def merge(ctx: Ctx, queries: tuple[str, ...], into: str | None, undo: str | None
             _("merge takes two contacts"),
             hint=_('crm merge A B  (e.g. crm merge Petrov "+7 916 123-45-67")'),
         )
-    result = uc.merge(ctx.account, queries[0], queries[1], into=into)
+    result = uc.merge(
+        ctx.account, queries[0], queries[1], into=into, on_start=started(ctx, "merge")
+    )
     _show_merge(ctx, result)
 
 
@@ -90,6 +112,7 @@ def _show_merge(ctx: Ctx, result: uc.Merged) -> None:
     help="With --merge: merge the exact groups (same phone or email) without asking; "
     "groups found by name only are left alone.",
 )
+@output_options()
 @pass_ctx
 def duplicates(ctx: Ctx, by: str | None, do_merge: bool, yes: bool) -> None:
     """List groups of likely duplicate contacts, each with the reason.
@@ -109,14 +132,15 @@ def duplicates(ctx: Ctx, by: str | None, do_merge: bool, yes: bool) -> None:
     account = ctx.account
     found = dup.duplicates(account, dup.parse_by(by))
     if not do_merge:
-
-        def human() -> None:
-            if not found:
-                click.echo(_("No likely duplicates."))
-            for n, item in enumerate(found, 1):
-                _print_group(n, item)
-
-        emit(ctx, [f.to_dict() for f in found], human)
+        rows = [
+            (n, _why(item), c.display_name, ", ".join(phone_cell(ctx, p.value) for p in c.phones),
+             c.resource_name)
+            for n, item in enumerate(found, 1)
+            for c in item.contacts
+        ]  # fmt: skip
+        columns = [_("Group"), _("Reason"), _("Name"), _("Phones"), _("Id")]
+        show(ctx, Listing(columns, rows, empty=_("No likely duplicates."), nowrap=(4,)),
+             [f.to_dict() for f in found])  # fmt: skip
         return
     merged: list[dict[str, object]] = []
     skipped = 0
@@ -146,16 +170,23 @@ def duplicates(ctx: Ctx, by: str | None, do_merge: bool, yes: bool) -> None:
     )
 
 
+def _why(item: dup.Found) -> str:
+    """Why contacts are one client, in words: the number, the e-mail, or the name as the
+    first contact writes it (never the folded key the search compares)."""
+    parts = []
+    for reason, value in item.group.reasons:
+        if reason == "phone":
+            parts.append(_("same phone {value}").format(value=format_national(value)))
+        elif reason == "email":
+            parts.append(_("same email {value}").format(value=value))
+        else:
+            parts.append(_("same name {value}").format(value=item.contacts[0].display_name))
+    why = "; ".join(parts)
+    return why + ("" if item.group.exact else _(" (by name: check before merging)"))
+
+
 def _print_group(n: int, item: dup.Found, err: bool = False) -> None:
-    same = {"phone": _("same phone {value}"), "email": _("same email {value}"),
-            "name": _("same name {value}")}  # fmt: skip
-    why = "; ".join(
-        same[r].format(value=v) if r in same else f"same {r} {v}" for r, v in item.group.reasons
-    )
-    click.echo(
-        f"{n}. {why}" + ("" if item.group.exact else _(" (by name: check before merging)")),
-        err=err,
-    )
+    click.echo(f"{n}. {_why(item)}", err=err)
     for c in item.contacts:
         phones = ", ".join(p.value for p in c.phones)
         click.echo(

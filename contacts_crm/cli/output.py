@@ -19,8 +19,12 @@ Adopting it in a command that lists or reports something (one decorator, one cal
   onto continuation lines and a word is never broken. Written by hand, not with rich:
   13,000 rows take a fraction of a second. ``Decimal`` cells read like amounts on the
   card (``12 500.50``); numbers are right-aligned.
-* ``plain``: one record per line, fields separated by a tab, no header, no title; line
-  breaks and tabs inside a cell become spaces. What ``grep``, ``cut -f`` and ``sort`` want.
+* ``plain``: what the table shows (the same listings, columns and order, the heading
+  lines and titles), but one record per line with its fields separated by a tab, after
+  one header row, and never wrapped; line breaks and tabs inside a cell become spaces.
+  What ``grep``, ``cut -f`` and ``sort`` want, and what a person reads in ``| less``.
+  Build a command's human listing when ``ctx.human`` (table or plain), the machine one
+  (raw numbers, every column) for tsv, csv and json.
 * ``tsv``: a header line, then one record per line; ``\\t``, ``\\n``, ``\\r`` and ``\\\\``
   inside a cell are escaped (``str.split("\\t")`` then unescape reads it back).
 * ``csv``: RFC 4180 with a header (``csv.reader`` reads it); cells that would start a
@@ -77,6 +81,7 @@ class Ctx:
     format: str | None = None  # set by --format (output_options)
     output: str | None = None  # set by --output (output_options)
     config: Any = field(default=None, repr=False)  # the configuration main() read, if any
+    finish_interrupted: bool = True  # finish interrupted operations when the account opens
     _account: Any = field(default=None, repr=False)
 
     @property
@@ -86,12 +91,29 @@ class Ctx:
 
             # main() set the language from this profile already (cli/main.py)
             self._account = Account.open(self.profile, config=self.config)
+            if self.finish_interrupted:
+                finish_interrupted(self._account)
         return self._account
+
+    @property
+    def read_account(self) -> Any:
+        """The account for a call-screen read (card, find, show, journal): it answers
+        from the local copy at once, however old; ``close`` then says how old and
+        starts its refresh in the background (cli/stale.py)."""
+        account = self.account
+        account.answer_from_copy = True
+        return account
 
     def close(self) -> None:
         if self._account is not None:
-            self._account.close()
-            self._account = None
+            account, self._account = self._account, None
+            try:
+                if account.stale_for is not None:
+                    from contacts_crm.cli.stale import say_age_and_refresh
+
+                    say_age_and_refresh(account)
+            finally:
+                account.close()
 
     @property
     def fmt(self) -> str:
@@ -108,6 +130,11 @@ class Ctx:
     @property
     def wants_json(self) -> bool:
         return self.fmt == "json"
+
+    @property
+    def human(self) -> bool:
+        """Table or plain: the listing a person reads (the terminal and the pipe alike)."""
+        return self.fmt in ("table", "plain")
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
@@ -126,6 +153,60 @@ class FilePath(click.Path):
 
 
 FILE = FilePath()
+
+
+UNDO_COMMANDS = {
+    "merge": "crm merge --undo {op}",
+    "delete": "crm undo {op}",
+    "undelete": "crm undo {op}",
+    "group_members": "crm undo {op}",
+    "phone_fix": "crm doctor --phones --undo {op}",
+    "import_undo": "crm undo {op}",
+}
+
+
+def started(ctx: Ctx, kind: str) -> Any:
+    """The ``on_start`` of a durable operation: its id (and how to undo it) on
+    stderr before the first write, so a kill leaves the id on screen."""
+
+    def say(op_id: str) -> None:
+        undo = UNDO_COMMANDS.get(kind, "crm undo {op}").format(op=op_id)
+        click.echo(_("Operation {op} (undo: {undo})").format(op=op_id, undo=undo), err=True)
+
+    return say
+
+
+def finish_interrupted(account: Any) -> None:
+    """Finish what an interrupted command left (account/operations.py), saying so.
+
+    Offline, it waits for the next command: the operation stays in the journal."""
+    from contacts_crm.account import operations as ops
+    from contacts_crm.errors import UnavailableError
+
+    try:
+        if not ops.any_open(account):  # a look without opening the journal for good
+            return
+        ops.finish_pending(account, notice=_interrupted)
+    except UnavailableError as exc:
+        click.echo(_("Interrupted work waits for the connection: {why}").format(
+            why=exc.message), err=True)  # fmt: skip
+
+
+def _interrupted(op: Any) -> None:
+    click.echo(
+        _("Finishing the {what} interrupted on {when} (operation {op})").format(
+            what=kind_word(op.kind), when=op.at[:16].replace("T", " "), op=op.op_id
+        ),
+        err=True,
+    )
+
+
+def kind_word(kind: str) -> str:
+    """An operation's kind in the office's language."""
+    words = {"merge": _("merge"), "delete": _("delete"), "undelete": _("undelete"),
+             "undo": _("undo"), "group_members": _("group change"),
+             "import_undo": _("import undo"), "phone_fix": _("phone fix")}  # fmt: skip
+    return words.get(kind, kind)
 
 
 def _isatty(stream: Any) -> bool:
@@ -167,9 +248,9 @@ def output_options(
         return click.option(
             "--format", "format", type=click.Choice(choices), expose_value=False,
             callback=remember,
-            help="table (default on a terminal), plain (default in a pipe: one record per "
-            "line, tab-separated), tsv, csv or json" + (f"; {formats_help}" if formats_help
-                                                        else "") + ".",
+            help="table (default on a terminal), plain (default in a pipe: the table's "
+            "columns, one record per line, tab-separated), tsv, csv or json"
+            + (f"; {formats_help}" if formats_help else "") + ".",
         )(fn)  # fmt: skip
 
     return deco
@@ -265,10 +346,13 @@ def show(
                   "csv": render_csv}[fmt]  # fmt: skip
         if fmt == "plain" and not any(x.rows for x in items) and items[0].empty:
             click.echo(items[0].empty, err=True)  # a person reading a pipe's end sees why
-        chunks = [f"{line}\n" for line in before] if fmt == "table" else []
+        human = fmt in ("table", "plain")
+        chunks = [f"{line}\n" for line in before] if human else []
         for i, item in enumerate(items):
-            if i or (chunks and fmt == "table"):
+            if i or (chunks and human):
                 chunks.append("\n")
+            if fmt == "plain" and item.title and item.rows:  # as the table shows it
+                chunks.append(f"{item.title}\n")
             chunks.append(writer(item))
         out.write("".join(chunks))
 
@@ -287,6 +371,17 @@ def _json_default(value: Any) -> Any:
 
 
 NBSP = "\u00a0"  # in a table cell: a space the table never wraps at (amounts "46 000.50")
+
+
+def phone_cell(ctx: Ctx, number: str) -> str:
+    """A phone number as the format wants it: E.164 for tsv, csv and json; national for
+    people, never cut in a table (its spaces do not break)."""
+    if not ctx.human or not number:
+        return number
+    from contacts_crm.contact.phones import format_national  # lazy: phonenumbers
+
+    text = format_national(number)
+    return text.replace(" ", NBSP) if ctx.fmt == "table" else text
 
 
 def human_cell(value: Any) -> str:
@@ -309,8 +404,13 @@ def _one_line(text: str) -> str:
 
 
 def render_plain(listing: Listing) -> str:
-    """One record per line, tab-separated, no header."""
-    return "".join("\t".join(_one_line(human_cell(v)) for v in row) + "\n" for row in listing.rows)
+    """A header row, then one record per line, tab-separated (nothing when no row)."""
+    if not listing.rows:
+        return ""
+    header = "\t".join(_one_line(str(c)) for c in listing.columns) + "\n"
+    return header + "".join(
+        "\t".join(_one_line(human_cell(v)) for v in row) + "\n" for row in listing.rows
+    )
 
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -588,10 +688,11 @@ def progress(ctx: Ctx, label: str, total: int | None = None) -> Iterator[Callabl
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    err = console(stderr=True)
     with Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=console(stderr=True), transient=True,
-        disable=ctx.wants_json or not sys.stderr.isatty(),
+        TimeRemainingColumn(), console=err, transient=True,
+        disable=ctx.wants_json or not sys.stderr.isatty() or not err.is_interactive,
     ) as bar:  # fmt: skip
         task = bar.add_task(label, total=total)
         yield lambda **kwargs: bar.update(task, **kwargs)

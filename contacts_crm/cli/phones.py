@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from contacts_crm.cli.output import Ctx, emit, progress
+from contacts_crm.cli.output import Ctx, emit, progress, started
 from contacts_crm.i18n import _
 from contacts_crm.usecases import phone_fix as uc
 
@@ -19,6 +19,10 @@ def phone_doctor(ctx: Ctx, *, fix: bool, region: str | None, undo: str | None) -
             done = uc.undo_fix(
                 account, undo, progress=lambda n, total: update(completed=n, total=total)
             )
+        if done.already:
+            emit(ctx, done.to_dict(), _("{op} was already undone (operation {undo}); "
+                                        "nothing to do").format(op=undo, undo=done.op_id))
+            return
         emit(
             ctx,
             done.to_dict(),
@@ -27,12 +31,17 @@ def phone_doctor(ctx: Ctx, *, fix: bool, region: str | None, undo: str | None) -
             ),
         )
         return
+    again = uc.fix_again(account, region) if fix else None
+    if again is not None:
+        emit(ctx, again.to_dict(), lambda: _human(again, fix))
+        return
     with progress(ctx, _("fixing phone numbers")) as update:
         report = uc.doctor_phones(
             account,
             fix=fix,
             region=region,
             progress=lambda n, total: update(completed=n, total=total),
+            on_start=started(ctx, "phone_fix") if fix else None,
         )
     emit(ctx, report.to_dict(), lambda: _human(report, fix))
 

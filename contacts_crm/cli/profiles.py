@@ -147,7 +147,9 @@ def add(
     emit(
         ctx,
         {"profile": name, "kind": kind, "config": str(path)},
-        _("Saved profile {name} ({kind}) in {path}").format(name=name, kind=kind, path=path)
+        _("Saved profile {name} ({kind}) in {path}").format(
+            name=name, kind=kind, path=cfg.shown_path(path)
+        )
         + "\n"
         + _("Next: {step}").format(step=next_step),
     )

@@ -8,18 +8,18 @@ from typing import Any
 
 import click
 
+from contacts_crm import dates
 from contacts_crm.cli.output import (
     Ctx,
     Listing,
     check_output_path,
-    fits,
     output_options,
     pass_ctx,
+    phone_cell,
     short_time,
     show,
     transposed,
 )
-from contacts_crm.contact.phones import format_national
 from contacts_crm.dates import DATE_FORMATS, parse_day
 from contacts_crm.errors import NotFoundError, UsageError
 from contacts_crm.i18n import _
@@ -35,7 +35,6 @@ from contacts_crm.reports.tables import (
     employees_view,
     events_view,
     open_orders_view,
-    reason_words,
     summary_view,
     summary_views,
 )
@@ -55,7 +54,7 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def _today(as_of: str | None) -> date:
-    return _day(as_of, "--as-of") or date.today()
+    return _day(as_of, "--as-of") or dates.today()
 
 
 def _labels(ctx: Ctx) -> Any:
@@ -165,7 +164,7 @@ def summary(
             xlsx_views = [main, activity_view(act, labels)]
     else:
         main = summary_view(report)
-        if ctx.fmt == "table":
+        if ctx.human:  # the terminal and the pipe: the same compact views
             listings = [
                 _listing(compact_summary_view(report), _("Groups")),
                 _listing(open_orders_view(report, labels), _("Open orders by stage")),
@@ -199,7 +198,8 @@ def callbacks(
     Listed: a call-back date that has come; an interested call with no order
     after N days; a client not contacted for longer than its group's
     stay-in-touch interval (templates/reports/stay_in_touch.toml); a lead
-    never contacted at all.
+    never contacted at all; missed calls nobody returned (reported to
+    crm serve by the phones and the PBX), one line per caller.
 
     \b
     Examples:
@@ -211,15 +211,18 @@ def callbacks(
     """
     if days is not None and days < 0:
         raise UsageError(f"--days must be 0 or more, got {days}")
-    items = callbacks_report(ctx.account, days=days, group=group, today=_today(as_of))
+    from contacts_crm.usecases.calls import missed_calls
+
+    items = callbacks_report(ctx.account, days=days, group=group, today=_today(as_of),
+                             missed=missed_calls(ctx.account))  # fmt: skip
     view = callbacks_view(items)
-    if ctx.fmt == "table":  # the terminal: fewer columns, the phone readable
-        rows = [[c.name, format_national(c.phone) if c.phone else "", reason_words(c.reason),
-                 c.overdue, f"{c.last_contact or _('never')}"
+    if ctx.human:  # the terminal and the pipe: fewer columns, the phone readable
+        rows = [[c.name, phone_cell(ctx, c.phone), c.overdue,
+                 f"{c.last_contact or _('never')}"
                  + (f" ({c.last_contact_by})" if c.last_contact_by else ""),
-                 c.reasons[0].detail] for c in items]  # fmt: skip
-        listing = Listing([_("Name"), _("Phone"), _("Reason"), _("Overdue"), _("Last contact"),
-                           _("Why")], rows, empty=_("Nobody to call back."),
+                 "; ".join(r.detail for r in c.reasons)] for c in items]  # fmt: skip
+        listing = Listing([_("Name"), _("Phone"), _("Overdue"), _("Last contact"), _("Reason")],
+                          rows, empty=_("Nobody to call back."),
                           nowrap=(1,))  # a phone number is never cut  # fmt: skip
     else:
         listing = _listing(view, empty=_("Nobody to call back."))
@@ -272,12 +275,12 @@ def activity(
     if with_events:
         views.append(events_view(report, labels))
     listings = [_listing(views[0], _("Activity"))]
-    if ctx.fmt == "table" and not fits(listings[0]):  # employees as columns: fits 80 columns
+    if ctx.human:  # employees as columns, a figure per row: the terminal and the pipe alike
         listings = [transposed(listings[0])]
     if with_events:
         events = _listing(views[1], _("Events"), _("No event in this period."))
         events.nowrap = (0,)
-        if ctx.fmt == "table":
+        if ctx.human:
             events.rows = [[short_time(r[0]), *r[1:]] for r in events.rows]
         listings.append(events)
     heading = [_("Period {since} – {until}").format(since=report.since, until=report.until)]

@@ -9,7 +9,7 @@ import sys
 import click
 
 from contacts_crm import config as cfg
-from contacts_crm.cli.output import Ctx, emit, pass_ctx, table
+from contacts_crm.cli.output import Ctx, Listing, emit, output_options, pass_ctx, short_time, show
 from contacts_crm.errors import UsageError
 from contacts_crm.i18n import _
 from contacts_crm.web.staff import Staff
@@ -91,6 +91,7 @@ def serve(click_ctx: click.Context, host: str, port: int, cert: str | None, key:
     signal.signal(signal.SIGTERM, stop)
     click.echo(_("Bringing the local copy up to date…"), err=True)
     try:
+        ctx.finish_interrupted = False  # the server's writer thread finishes them (web/office.py)
         run_server(ctx.account, host=host, port=port, cert=cert, key=key,
                    sync_interval=float(sync_seconds), on_ready=ready)  # fmt: skip
     except KeyboardInterrupt:
@@ -147,6 +148,7 @@ def user_add(ctx: Ctx, name: str, pin_stdin: bool) -> None:
 
 
 @user.command("list")
+@output_options()
 @pass_ctx
 def user_list(ctx: Ctx) -> None:
     """The users who may sign in.
@@ -156,8 +158,9 @@ def user_list(ctx: Ctx) -> None:
       crm serve user list
     """
     users = _staff(ctx).users()
-    emit(ctx, [{"user": u.name, "created": u.created} for u in users],
-         lambda: table([_("User"), _("Added")], [(u.name, u.created) for u in users]))  # fmt: skip
+    rows = [(u.name, short_time(u.created) if ctx.human else u.created) for u in users]
+    show(ctx, Listing([_("User"), _("Added")], rows, empty=_("No user yet."), nowrap=(1,)),
+         [{"user": u.name, "created": u.created} for u in users])  # fmt: skip
 
 
 @user.command("reset")
@@ -197,7 +200,7 @@ def user_remove(ctx: Ctx, name: str) -> None:
 # ------------------------------------------------------------------ tokens
 @serve.group()
 def token() -> None:
-    """Tokens for office PBXes asking /cid for a caller's name.
+    """Tokens for PBXes and phones: caller ID (/cid) and call events (/events/call).
 
     \b
     Examples:
@@ -227,11 +230,16 @@ def token_add(ctx: Ctx, name: str) -> None:
             + _("PBX lookup URL: {url}").format(
                 url=f"http://THIS-PC:8765/cid?number=NUMBER&token={value}"
             )
+            + "\n"
+            + _("Call events URL (POST): {url}").format(
+                url=f"http://THIS-PC:8765/events/call?token={value}"
+            )
         ),
     )
 
 
 @token.command("list")
+@output_options()
 @pass_ctx
 def token_list(ctx: Ctx) -> None:
     """Token names (the tokens themselves are not kept, only their digests).
@@ -241,11 +249,9 @@ def token_list(ctx: Ctx) -> None:
       crm serve token list
     """
     tokens = _staff(ctx).tokens()
-    emit(
-        ctx,
-        [{"token": t.name, "created": t.created} for t in tokens],
-        lambda: table([_("Token"), _("Added")], [(t.name, t.created) for t in tokens]),
-    )
+    rows = [(t.name, short_time(t.created) if ctx.human else t.created) for t in tokens]
+    show(ctx, Listing([_("Token"), _("Added")], rows, empty=_("No token yet."), nowrap=(1,)),
+         [{"token": t.name, "created": t.created} for t in tokens])  # fmt: skip
 
 
 @token.command("remove")

@@ -6,8 +6,10 @@
 - ``GET  /_emulator/settings``        -> the settings
 - ``POST /_emulator/settings``        -> apply a JSON patch of settings fields, answer the settings
 - ``POST /_emulator/device-edit``     -> ``{resourceName, biographyAppend?, set?: {field: value}}``
-- ``POST /_emulator/hold``            -> ``{method}``: hold its next call at "received, not
-  yet committed" (``Emulator.hold``); ``GET /_emulator/hold`` -> ``{method, received, finished}``
+- ``POST /_emulator/hold``            -> ``{method, afterCommit?, skip?}``: hold its next call at
+  "received, not yet committed" (``afterCommit``: committed, the answer held) after ``skip``
+  such calls; ``method`` "write" is any write (``Emulator.hold``);
+  ``GET /_emulator/hold`` -> ``{method, received, finished}``
 - ``POST /_emulator/release``         -> ``{commit?: true}``: let the held call go on
 """
 
@@ -52,10 +54,13 @@ def _device_edit(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 def _hold(emu: Emulator, req: Request, action: str) -> dict[str, Any]:
     held = emu.admin_hold
     if action == "hold" and req.method == "POST":
-        method = req.json_body().get("method")
-        if not isinstance(method, str):
+        body = req.json_body()
+        method, skip = body.get("method"), body.get("skip", 0)
+        if not isinstance(method, str) or not isinstance(skip, int):
             raise bad_request("hold needs a method name, e.g. people.batchCreateContacts.")
-        held = emu.admin_hold = emu.hold(method)
+        held = emu.admin_hold = emu.hold(
+            method, after_commit=bool(body.get("afterCommit")), skip=skip
+        )
     elif held is None:
         raise not_found("No hold was set.")
     elif action == "release" and req.method == "POST":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import secrets
@@ -138,10 +139,15 @@ class Hold:
     ``received`` is set when a matching request arrived and waits; ``release()``
     lets it go on (``commit=False``: it fails with a 503 and writes nothing, as
     a server that died mid-request); ``finished`` is set once it has ended.
+    With ``after_commit`` the request is held after it was carried out, before
+    its answer goes back (``received`` then means committed): the window of an
+    answer lost after the write landed.
     """
 
-    def __init__(self, method: str) -> None:
+    def __init__(self, method: str, *, after_commit: bool = False, skip: int = 0) -> None:
         self.method = method
+        self.after_commit = after_commit
+        self.skip = skip  # matching calls to let through before the one held
         self.received = threading.Event()
         self.finished = threading.Event()
         self._released = threading.Event()
@@ -208,14 +214,16 @@ class Emulator:
         with self.lock:
             self._conflicts[resource_name] = [edit, times]
 
-    def hold(self, method: str) -> Hold:
-        """Hold the next call of ``method`` (e.g. ``"people.batchCreateContacts"``) after
-        it was received and before it is carried out, until ``Hold.release()``.
+    def hold(self, method: str, *, after_commit: bool = False, skip: int = 0) -> Hold:
+        """Hold the next call of ``method`` (e.g. ``"people.batchCreateContacts"``; ``"write"``:
+        any call that writes) after it was received and before it is carried out
+        (``after_commit``: after it was carried out, before the answer), until
+        ``Hold.release()``; ``skip`` matching calls go through first.
 
         The window a client killed or timed out mid-request leaves: the server
         still has the request and will commit it. Other requests go on meanwhile.
         """
-        hold = Hold(method)
+        hold = Hold(method, after_commit=after_commit, skip=skip)
         with self.lock:
             self._holds.append(hold)
         return hold
@@ -225,10 +233,13 @@ class Emulator:
         with self._idle:
             return self._idle.wait_for(lambda: self._active == 0, timeout)
 
-    def _take_hold(self, name: str) -> Hold | None:
+    def _take_hold(self, name: str, write: bool) -> Hold | None:
         with self.lock:
             for hold in self._holds:
-                if hold.method == name:
+                if hold.method == name or (hold.method == "write" and write):
+                    if hold.skip > 0:
+                        hold.skip -= 1
+                        continue
                     self._holds.remove(hold)
                     return hold
         return None
@@ -293,9 +304,9 @@ class Emulator:
         delay = self.settings.latency_for(kind)
         if delay > 0:
             time.sleep(delay / 1000.0)
-        hold = self._take_hold(name)
+        hold = self._take_hold(name, req.method != "GET")
         try:
-            if hold is not None:
+            if hold is not None and not hold.after_commit:
                 hold.received.set()
                 hold.wait_released()
                 if not hold.commit:
@@ -308,6 +319,11 @@ class Emulator:
                     # case a client must not answer by re-sending a create.
                     self.counters["lost_answers"] += 1
                     raise injected_error(500, self.settings)
+            if hold is not None and hold.after_commit:
+                hold.received.set()  # committed; the answer waits
+                hold.wait_released()
+                if not hold.commit:
+                    return self._error(injected_error(503, self.settings))
         except ApiError as err:
             return self._error(err)
         finally:
@@ -373,7 +389,7 @@ class Emulator:
         """
         now = self.clock()
         if rec is None:
-            source_id = f"{secrets.randbits(63) | (1 << 62):016x}"
+            source_id = self.new_id("people")
             rec = PersonRecord(f"people/c{int(source_id, 16)}", source_id, 0, now, now, "", "")
         with self.store.transaction():  # the seq is taken under the write lock
             new = PersonRecord(
@@ -389,6 +405,27 @@ class Emulator:
             )
             self.store.put_person(new)
         return new
+
+    def new_id(self, kind: str) -> str:
+        """A fresh id (16 hex digits) for a person or a group, unused in this account.
+
+        It follows from the seed and the account's change counter, so a run given
+        ``$CRM_EMULATOR_SEED`` makes the same ids every time (the README's examples);
+        an id already taken (another process's write) is never given again.
+        """
+        for attempt in range(100):
+            key = f"{self.settings.seed}:{kind}:{self.store.next_seq()}:{attempt}"
+            n = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+            taken: object
+            if kind == "people":
+                value = f"{(n & ((1 << 63) - 1)) | (1 << 62):016x}"
+                taken = self.store.get_person(f"people/c{int(value, 16)}")
+            else:
+                value = f"{n:016x}"
+                taken = self.store.get_group(f"contactGroups/{value}")
+            if taken is None:
+                return value
+        return f"{secrets.randbits(63) | (1 << 62):016x}"  # pragma: no cover
 
     def write_group(self, rec: GroupRecord, **changes: Any) -> GroupRecord:
         """Store a new version of a group with a fresh etag and seq."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from typing import TYPE_CHECKING, Any
 
 from . import tokens
@@ -182,7 +181,7 @@ def create(emu: Emulator, req: Request, match: re.Match[str]) -> dict[str, Any]:
     )
     with emu.store.transaction():
         name = _check_name(emu, group.get("name"))
-        rn = f"contactGroups/{secrets.token_hex(8)}"
+        rn = f"contactGroups/{emu.new_id('groups')}"
         rec = GroupRecord(
             rn,
             name,

@@ -15,13 +15,14 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any, TextIO
 
 import vobject
 
 from contacts_crm.contact.model import MY_CONTACTS, Contact
+from contacts_crm.dates import now as clock
 from contacts_crm.files.output import DEFAULT_MODE, output_path
 from contacts_crm.files.safe_cells import csv_row, phone_columns
 from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
@@ -184,7 +185,7 @@ def write_backup(
     head = {
         "format": BACKUP_FORMAT,
         "version": 1,
-        "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+        "exported": clock().astimezone(UTC).isoformat(timespec="seconds"),
         "groups": groups,
     }
     with _text_output(path, mode) as fh:

@@ -246,9 +246,15 @@ def import_duplicates(account: Account, import_id: str | None = None) -> dict[st
     return out
 
 
-def undo(account: Account, import_id: str, *, force: bool = False) -> UndoReport:
+def undo(
+    account: Account,
+    import_id: str,
+    *,
+    force: bool = False,
+    on_start: Callable[[str], None] | None = None,
+) -> UndoReport:
     """``crm import undo ID``: take the import back without losing later work."""
-    report = undo_import(account, import_id, force=force)
+    report = undo_import(account, import_id, force=force, on_start=on_start)
     if not report.already_undone:
         state = ImportState.load(account.data_dir, import_id)
         assert state is not None

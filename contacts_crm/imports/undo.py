@@ -14,10 +14,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
+from contacts_crm.account.contacts import WRITE_BATCH
 from contacts_crm.account.journal import now as _now  # 'now' names a fresh copy here
 from contacts_crm.card.events import JournalEvent
 from contacts_crm.contact.model import WRITABLE, Contact, same_fields
@@ -48,20 +51,45 @@ class UndoReport:
         return asdict(self)
 
 
-def undo_import(account: Account, import_id: str, *, force: bool = False) -> UndoReport:
-    """Undo import ``import_id`` three-way (see the module docstring)."""
+def undo_import(
+    account: Account,
+    import_id: str,
+    *,
+    force: bool = False,
+    on_start: Callable[[str], None] | None = None,
+) -> UndoReport:
+    """Undo import ``import_id`` three-way (see the module docstring).
+
+    One durable operation (account/operations.py): which contacts go and which
+    are reverted is decided once, before the first write, and journalled with
+    their before-images; a run killed in between is finished as decided by
+    whoever runs next, so its own deletions never count as work since."""
     state = ImportState.load(account.data_dir, import_id)
     if state is None:
         raise NotFoundError(
             f"no import {import_id!r}", hint="'crm import list' shows the imports on record"
         )
     report = UndoReport(state.id)
-    if state.status == UNDONE:
+    ops.finish_pending(account)
+    done = ops.again(account, "import_undo", {"import": state.id})
+    if done is None and state.status == UNDONE:
         report.already_undone = True
         return report
-    recover_in_flight(account, state)
-    _remove_created(account, state, report, force)
-    _revert_updated(account, state, report)
+    if done is None:
+        recover_in_flight(account, state)
+        steps = _remove_created(account, state, report, force)
+        steps += _revert_updated(account, state, report)
+        events = [replace(e, seq=n) for n, e in enumerate(
+            (e for s in steps if s.kind == "delete" for e in s.data.pop("events")), 1)]  # fmt: skip
+        plan = ops.Plan("import_undo", steps, params={"import": state.id, "force": force,
+                                                      "report": report.to_dict()},
+                        text=f"undid import {state.id}", events=events,
+                        contacts=[p["resourceName"] for s in steps if s.kind == "delete"
+                                  for p in s.data["persons"]])  # fmt: skip
+        done = ops.start(account, plan, on_start=on_start)
+    report = UndoReport(**done.params["report"])
+    report.restored = [p["resourceName"] for s in done.steps if s.kind == "revert_many"
+                       for p in s.result.get("written", [])]  # fmt: skip
     _remove_empty_groups(account, state, report)
     report.status = PARTLY if report.kept else UNDONE
     state.status = report.status
@@ -70,7 +98,9 @@ def undo_import(account: Account, import_id: str, *, force: bool = False) -> Und
     return report
 
 
-def _remove_created(account: Account, state: ImportState, report: UndoReport, force: bool) -> None:
+def _remove_created(
+    account: Account, state: ImportState, report: UndoReport, force: bool
+) -> list[ops.Step]:
     names = [rn for rn in dict.fromkeys(state.created.values()) if rn]
     fresh = {p["resourceName"]: p for p in account.contacts.fetch_many(names)}
     report.gone += [rn for rn in names if rn not in fresh]
@@ -84,11 +114,10 @@ def _remove_created(account: Account, state: ImportState, report: UndoReport, fo
         else:
             doomed.append(person)
     if not doomed:
-        return
-    report.removed += delete_journalled(account, [
-        deleted_event(account, f"import-undo:{state.id}:{p['resourceName']}", p, state.id)
-        for p in doomed
-    ])  # fmt: skip
+        return []
+    report.removed += [p["resourceName"] for p in doomed]
+    events = [deleted_event(account, "", p, state.id) for p in doomed]
+    return [ops.Step("delete", "", {"persons": doomed, "batch": True, "events": events})]
 
 
 def _worked_on(account: Account, person: dict[str, Any], created: dict[str, Any] | None) -> str:
@@ -102,11 +131,11 @@ def _worked_on(account: Account, person: dict[str, Any], created: dict[str, Any]
     return ""
 
 
-def _revert_updated(account: Account, state: ImportState, report: UndoReport) -> None:
+def _revert_updated(account: Account, state: ImportState, report: UndoReport) -> list[ops.Step]:
     names = list(state.before)
     fresh = {p["resourceName"]: p for p in account.contacts.fetch_many(names)}
     report.gone += [rn for rn in names if rn not in fresh]
-    writes, mask = [], set()
+    items = []
     images = state.after_images(account.data_dir) if names else {}
     for rn, now in fresh.items():
         after = images.get(rn)
@@ -114,25 +143,13 @@ def _revert_updated(account: Account, state: ImportState, report: UndoReport) ->
             report.unchanged.append(rn)
             continue
         body = revert(state.before[rn], after, now, WRITABLE)
-        changed = [f for f in WRITABLE if not same_fields(now, body, [f])]
-        if not changed:
+        if same_fields(now, body, WRITABLE):
             report.unchanged.append(rn)
             continue
-        mask.update(changed)
-        writes.append({**body, "resourceName": rn, "etag": now.get("etag")})
-    if not writes:
-        return
-    fields = [f for f in WRITABLE if f in mask]
-
-    def again(now: dict[str, Any]) -> dict[str, Any] | None:
-        rn = now["resourceName"]  # changed meanwhile: take back from the fresh copy
-        return revert(state.before[rn], images[rn], now, fields)
-
-    done = account.contacts.write_many(
-        [{f: w[f] for f in (*fields, "resourceName", "etag")} for w in writes], fields, again,
-        bases=fresh,
-    )  # fmt: skip
-    report.restored += [p["resourceName"] for p in done]
+        items.append({"before": state.before[rn], "after": after})
+    return [ops.Step("revert_many", "", {"items": items[i : i + WRITE_BATCH],
+                                         "fields": list(WRITABLE)})
+            for i in range(0, len(items), WRITE_BATCH)]  # fmt: skip
 
 
 def _remove_empty_groups(account: Account, state: ImportState, report: UndoReport) -> None:

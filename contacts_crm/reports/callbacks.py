@@ -12,6 +12,10 @@ groups' interval (``templates/reports/stay_in_touch.toml``, the shortest of
 its groups, else the default; overdue = days since the last contact minus the
 interval). ``never_contacted``: a lead (in a lead group, no order) that no
 call or order step ever reached (overdue 0: nobody knows since when).
+``missed_call``: calls from the client's number were missed and nobody called
+back or logged a call since (``missed``, from ``usecases.calls.missed_calls``;
+overdue = days since the last one); a caller who is no client gets a line of
+its own, named by the number.
 
 One entry per client, with every reason that applies; its urgency is the
 largest overdue. Sorted by overdue (descending), then name.
@@ -19,9 +23,10 @@ largest overdue. Sorted by overdue (descending), then name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from contacts_crm.i18n import _
 from contacts_crm.reports.clients import ClientView, client_views, find_group
@@ -31,9 +36,22 @@ if TYPE_CHECKING:
     from contacts_crm.account.connected import Account
 
 
+class MissedLine(Protocol):
+    """One caller's missed calls (``usecases.calls.Missed``)."""
+
+    @property
+    def number(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def last_at(self) -> datetime: ...
+    @property
+    def resource_name(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Reason:
-    key: str  # callback_due | interested | stay_in_touch | never_contacted
+    key: str  # callback_due | interested | stay_in_touch | never_contacted | missed_call
     overdue: int  # days
     since: date  # the date the reason counts from
     detail: str
@@ -122,6 +140,13 @@ def _never_reason(c: ClientView, settings: ReportSettings, today: date) -> Reaso
     return Reason("never_contacted", 0, today, _("never contacted"))
 
 
+def _missed_reason(m: MissedLine, today: date) -> Reason:
+    on = m.last_at.date()
+    return Reason("missed_call", max(0, (today - on).days), on,
+                  _("missed {n} time(s), last {at}").format(
+                      n=m.count, at=f"{m.last_at:%Y-%m-%d %H:%M}"))  # fmt: skip
+
+
 def callbacks(
     account: Account,
     *,
@@ -129,6 +154,7 @@ def callbacks(
     group: str | None = None,
     today: date,
     settings: ReportSettings | None = None,
+    missed: Sequence[MissedLine] = (),
 ) -> list[Callback]:
     """Clients to call back, most overdue first (see the module doc for the rules)."""
     conf = settings or load_report_settings()
@@ -141,6 +167,7 @@ def callbacks(
     only = find_group(account, group) if group else None
     out = []
     intervals: dict[tuple[str, ...], int] = {}  # clients share a few group sets
+    missed_of = {m.resource_name: m for m in missed if m.resource_name}
     for c in client_views(account):
         if only is not None and only not in c.groups:
             continue
@@ -149,9 +176,16 @@ def callbacks(
             interval = intervals[c.groups] = conf.interval(list(c.groups))
         found = [r for r in (_call_reason(c, wait, today), _stay_reason(c, interval, today),
                              _never_reason(c, conf, today)) if r]  # fmt: skip
+        if c.resource_name in missed_of:
+            found.append(_missed_reason(missed_of[c.resource_name], today))
         if found:
             found.sort(key=lambda r: -r.overdue)
             out.append(Callback(c.resource_name, c.name, c.phone, c.groups, c.last_contact,
                                 c.last_contact_by, tuple(found)))  # fmt: skip
+    if only is None:  # callers who are no client yet: one line each, named by the number
+        for m in missed:
+            if not m.resource_name:
+                out.append(Callback("", m.number, m.number, (), None, None,
+                                    (_missed_reason(m, today),)))  # fmt: skip
     out.sort(key=lambda cb: (-cb.overdue, cb.name.casefold(), cb.resource_name))
     return out

@@ -15,6 +15,7 @@ def reason_words(key: str) -> str:
         "interested": _("interested, no order"),
         "stay_in_touch": _("stay in touch"),
         "never_contacted": _("never contacted"),
+        "missed_call": _("missed call"),
     }
     return words.get(key, key.replace("_", " "))
 

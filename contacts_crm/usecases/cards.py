@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from contacts_crm import dates
 from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import Journal, new_op_id
 from contacts_crm.card import grammar as card_grammar
@@ -356,6 +357,11 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
     again with ``repair``. So repair never applies a fact twice.
     """
     account.ensure_synced()
+    from contacts_crm.account import operations as ops
+
+    ops.finish_pending(account)
+    finished = [op.to_dict() for op in ops.finished_here(account)]
+    still_open = [op.to_dict() for op in ops.pending(account)]  # another crm is on them
     settings = card_settings(account.profile)
     labels = settings.labels
     odd = []
@@ -404,7 +410,8 @@ def doctor(account: Account, *, repair: bool = False) -> dict[str, Any]:
                 }
             )
     return {"unrecognised": odd, "repaired": marked, "rerun": rerun, "superseded": superseded,
-            "unapplied": unapplied, "disagreements": disagreements(account)}  # fmt: skip
+            "unapplied": unapplied, "disagreements": disagreements(account),
+            "finished": finished, "pending": still_open}  # fmt: skip
 
 
 _CARD_KINDS = ("call", "order_open", "order_step", "order_close")
@@ -442,8 +449,8 @@ def disagreements(account: Account) -> list[dict[str, Any]]:
 
 
 def now() -> datetime:
-    """Local time, aware (cards show the office's date)."""
-    return datetime.now().astimezone()
+    """Local time, aware (cards show the office's date); ``$CRM_NOW`` fixes it."""
+    return dates.now()
 
 
 def parse_amount(text: str | None) -> Decimal | None:

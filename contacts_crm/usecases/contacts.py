@@ -41,7 +41,10 @@ def find(account: Account, query: str, *, limit: int = 50) -> list[Contact]:
         raise UsageError(
             _("empty search"), hint=_("give a phone number, a name, an email or a company")
         )
-    return account.contacts.find(query, limit=limit)
+    found = account.contacts.find(query, limit=limit)
+    if not found and account.catch_up():  # a stale copy may lack a client added elsewhere
+        found = account.contacts.find(query, limit=limit)
+    return found
 
 
 def resolve(account: Account, query: str) -> Contact:
@@ -69,7 +72,8 @@ def ambiguous(account: Account, query: str, found: Sequence[Contact]) -> Ambiguo
         number = c.phones[0].value if c.phones else _("no phone")
         groups = ", ".join(by_id.get(g, g) for g in c.groups if g != MY_CONTACTS)
         listed.append(
-            f"{c.display_name}, {number}" + (f", {groups}" if groups else "")
+            f"{c.display_name}, {number}"
+            + (f", {groups}" if groups else "")
             + f" ({c.resource_name})"
         )
     more = "; " + _("… and {n} more").format(n=len(found) - 10) if len(found) > 10 else ""
@@ -103,12 +107,15 @@ def add_contact(
     groups: Sequence[str] = (),
     notes: str = "",
     allow_duplicate: bool = False,
+    create_groups: bool = True,
 ) -> Contact:
     """Create one contact: phones to E.164, groups set in the same call.
 
-    Refuses (InputError) a phone that is not a number, an email without '@',
-    an unknown group, or a phone another contact already has (unless
-    ``allow_duplicate``).
+    A group named for the first time is created (once every value was checked;
+    ``missing_groups`` tells a face which ones, to say so), like an import does;
+    with ``create_groups=False`` an unknown group is refused instead. Refuses
+    (InputError) a phone that is not a number, an email without '@', or a phone
+    another contact already has (unless ``allow_duplicate``).
     """
     account.ensure_synced()
     problems: list[Problem] = []
@@ -132,11 +139,18 @@ def add_contact(
         else:
             mails.append(EmailEntry(value, "work"))
     group_names: list[str] = []
+    to_create: list[str] = []
     for g in groups:
+        if not g.strip():
+            problems.append(Problem(_("a group needs a name"), field="group"))
+            continue
         try:
             group_names.append(group_resource(account, g))
         except NotFoundError as exc:
-            problems.append(Problem(exc.message, field="group"))
+            if create_groups:
+                to_create.append(" ".join(g.split()))
+            else:
+                problems.append(Problem(exc.message, field="group"))
     shared = False
     if not allow_duplicate:
         for entry in entries:
@@ -159,6 +173,8 @@ def add_contact(
             else _("fix the values above and run the command again"),
             reason="shared_phone" if shared else None,
         )
+    for g in dict.fromkeys(to_create):  # every value is good: the groups can be made now
+        group_names.append(str(create_group(account, g)["resourceName"]))
     given, family = split_name(name)
     contact = Contact(
         given_name=given,
@@ -183,6 +199,19 @@ def groups(account: Account, *, refresh: bool = True) -> list[dict[str, Any]]:
 def group_resource(account: Account, name: str) -> str:
     """The resource name of a group given by name (case-insensitive) or resource name."""
     return account.groups.resource(name)
+
+
+def missing_groups(account: Account, names: Sequence[str]) -> list[str]:
+    """The names among ``names`` no group has yet (``add_contact`` creates them)."""
+    missing = []
+    for name in names:
+        try:
+            group_resource(account, name)
+        except NotFoundError:
+            clean = " ".join(name.split())
+            if clean and clean not in missing:
+                missing.append(clean)
+    return missing
 
 
 def create_group(account: Account, name: str) -> dict[str, Any]:

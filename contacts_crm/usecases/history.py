@@ -9,28 +9,19 @@ as a new contact (Google gives it a new resource name) and journals that.
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
 from contacts_crm.account.history import DELETED
-from contacts_crm.account.journal import now as journal_now
-from contacts_crm.card.events import APPLIED, JournalEvent
 from contacts_crm.contact import phones
-from contacts_crm.contact.model import MY_CONTACTS, Contact
-from contacts_crm.contact.stamp import STAMP_KEY
+from contacts_crm.contact.model import Contact
 from contacts_crm.errors import AmbiguousError, InputError, NotFoundError, Problem
 from contacts_crm.i18n import _
 
 UNDELETED = "contact_undeleted"
-# Person fields a restore writes back (the writable ones the tool reads).
-RESTORED = ("names", "nicknames", "phoneNumbers", "emailAddresses", "organizations",
-            "addresses", "biographies", "memberships", "userDefined", "urls", "birthdays",
-            "events", "relations", "externalIds", "clientData")  # fmt: skip
-_OUTPUT_ONLY = {"metadata", "formattedType", "canonicalForm", "displayName",
-                "displayNameLastFirst", "contactGroupId", "formattedValue"}  # fmt: skip
-_NOT_RESTORED_DATA = {STAMP_KEY, "crm.key", "crm.import", "crm.restore"}
 
 
 @dataclass(frozen=True)
@@ -87,38 +78,6 @@ def _matches(d: Deleted, query: str, region: str) -> bool:
     return all(word in text for word in query.casefold().split())
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items() if k not in _OUTPUT_ONLY}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
-def restore_body(person: dict[str, Any], live_groups: set[str]) -> tuple[dict[str, Any], list[str]]:
-    """The create body that brings ``person`` back, and the groups that no longer exist."""
-    body = {f: _clean(person[f]) for f in RESTORED if person.get(f)}
-    missing: list[str] = []
-    members = []
-    for m in body.get("memberships", []):
-        rn = (m.get("contactGroupMembership") or {}).get("contactGroupResourceName", "")
-        if rn == MY_CONTACTS or rn in live_groups:
-            members.append({"contactGroupMembership": {"contactGroupResourceName": rn}})
-        elif rn:
-            missing.append(rn)
-    if not any(
-        m["contactGroupMembership"]["contactGroupResourceName"] == MY_CONTACTS for m in members
-    ):
-        members.insert(0, {"contactGroupMembership": {"contactGroupResourceName": MY_CONTACTS}})
-    body["memberships"] = members
-    data = [cd for cd in body.get("clientData", []) if cd.get("key") not in _NOT_RESTORED_DATA]
-    if data:
-        body["clientData"] = data
-    else:
-        body.pop("clientData", None)
-    return body, missing
-
-
 @dataclass
 class Undeleted:
     contact: Contact
@@ -133,7 +92,12 @@ class Undeleted:
 
 
 def undelete(
-    account: Account, query: str, *, by: str | None = None, allow_duplicate: bool = False
+    account: Account,
+    query: str,
+    *,
+    by: str | None = None,
+    allow_duplicate: bool = False,
+    on_start: Callable[[str], None] | None = None,
 ) -> Undeleted:
     """Recreate the one deleted contact ``query`` names, from its journalled Person.
 
@@ -174,16 +138,51 @@ def undelete(
                 hint=_("merge by hand, or bring it back allowing duplicates"),
                 reason="shared_phone_undelete",
             )
-    live = {g["resourceName"] for g in account.groups.all()}
-    body, missing = restore_body(gone.person, live)
-    created = account.contacts.create(body)
     who = (by or account.profile.user or "").strip() or None
-    digest = hashlib.blake2b(gone.resource_name.encode(), digest_size=8).hexdigest()
-    contact = Contact.from_person(created)
-    account.journal.record([JournalEvent(
-        op_id=f"undeleted-{digest}", seq=0, at=journal_now(),
-        who=who, kind=UNDELETED, contact=contact.resource_name or "",
-        contact_name=contact.display_name, text=contact.display_name,
-        data={"from": gone.resource_name, "missing_groups": missing}, state=APPLIED,
-    )], applied=True)  # fmt: skip
-    return Undeleted(contact, gone.resource_name, missing)
+    plan = ops.Plan(
+        "undelete",
+        [ops.Step("restore", "", {"person": gone.person, "was": gone.resource_name,
+                                  "exact": False})],
+        params={"query": query},
+        text=f"brought back {gone.name}",
+        contacts=[gone.resource_name],
+        who=who,
+    )  # fmt: skip
+    return _undeleted(ops.start(account, plan, on_start=on_start))
+
+
+def _undeleted(op: ops.Operation) -> Undeleted:
+    result = op.steps[0].result
+    contact = Contact.from_person(result["created"])
+    return Undeleted(contact, result["was"], list(result.get("missingGroups", [])))
+
+
+def undelete_again(account: Account, query: str) -> Undeleted | None:
+    """The interrupted undelete of ``query``, when this run just finished it."""
+    ops.finish_pending(account)
+    op = ops.again(account, "undelete", {"query": query})
+    return _undeleted(op) if op is not None else None
+
+
+@dataclass
+class UndoneOperation:
+    """What ``crm undo`` did."""
+
+    op_id: str
+    kind: str
+    undo_id: str
+    already: bool
+    kept: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"opId": self.op_id, "kind": self.kind, "undo": self.undo_id,
+                "already": self.already, "kept": self.kept}  # fmt: skip
+
+
+def undo_operation(account: Account, op_id: str, *, force: bool = False) -> UndoneOperation:
+    """Undo any operation by the id it printed when it started (three-way: later
+    work stays; a contact people worked on since is kept unless ``force``).
+    An interrupted operation is finished first; a second undo answers ``already``."""
+    account.ensure_synced()
+    done = ops.undo(account, op_id, force=force)
+    return UndoneOperation(op_id, done.kind, done.undo.op_id, done.already, done.kept())

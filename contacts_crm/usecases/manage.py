@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import new_op_id, now
 from contacts_crm.card import free_text
@@ -314,11 +315,15 @@ def delete_contacts(
     force: bool = False,
     threshold: int = DELETE_THRESHOLD,
     progress: Callable[[int], None] | None = None,
+    queries: Sequence[str] = (),
+    on_start: Callable[[str], None] | None = None,
 ) -> Deleted:
     """Delete contacts; each one's full Person goes to the journal first.
 
     More than ``threshold`` at once is refused unless ``force``. The contacts
     are read fresh (200 per call) so the journal keeps their latest version.
+    One durable operation (account/operations.py): ``on_start(op_id)`` hears
+    its id before the first write; a kill is finished by whoever runs next.
     """
     if not contacts:
         raise UsageError(_("nothing to delete"))
@@ -332,35 +337,37 @@ def delete_contacts(
         )  # fmt: skip
     names = [c.resource_name or "" for c in contacts]
     fresh = {p["resourceName"]: p for p in account.contacts.fetch_many(names)}
-    op = new_op_id()
+    persons = [fresh[n] for n in names if n in fresh]
     events = [
-        summary_event(
-            account,
-            op,
-            "delete",
-            f"deleted {len(fresh)} contact(s)",
-            resourceNames=[n for n in names if n in fresh],
-        )
-    ]
-    gone: list[Contact] = []
-    for seq, rn in enumerate((n for n in names if n in fresh), 1):
-        contact = Contact.from_person(fresh[rn])
-        gone.append(contact)
-        events.append(
-            contact_event(
-                account,
-                op,
-                seq,
-                "contact_deleted",
-                contact,
-                f"deleted {contact.display_name}",
-                person=fresh[rn],
-            )
-        )
-    account.journal.record(events)  # nothing leaves the account before it is here
-    account.contacts.delete_many([c.resource_name or "" for c in gone])
+        summary_event(account, "", "delete", f"deleted {len(persons)} contact(s)",
+                      resourceNames=[p["resourceName"] for p in persons])
+    ]  # fmt: skip
+    gone = [Contact.from_person(p) for p in persons]
+    events += [
+        contact_event(account, "", seq, "contact_deleted", c, f"deleted {c.display_name}",
+                      person=p)
+        for seq, (c, p) in enumerate(zip(gone, persons, strict=True), 1)
+    ]  # fmt: skip
+    plan = ops.Plan(
+        "delete",
+        [ops.Step("delete", "", {"persons": persons, "batch": True})],
+        params={"queries": list(queries)},
+        text=f"deleted {len(persons)} contact(s)",
+        contacts=[p["resourceName"] for p in persons],
+        events=events,  # nothing leaves the account before it is here
+    )
+    op = ops.start(account, plan, on_start=on_start)
     account.contacts.forget(names)  # those deleted meanwhile too
-    account.journal.mark_applied(op)
     if progress:
         progress(len(gone))
-    return Deleted(op, gone)
+    return Deleted(op.op_id, gone)
+
+
+def delete_again(account: Account, queries: Sequence[str]) -> Deleted | None:
+    """The interrupted delete of these queries, when this run just finished it
+    (the same command run again answers with it)."""
+    ops.finish_pending(account)
+    op = ops.again(account, "delete", {"queries": list(queries)})
+    if op is None:
+        return None
+    return Deleted(op.op_id, [Contact.from_person(p) for p in op.steps[0].data["persons"]])

@@ -10,12 +10,12 @@ another device edited the contact meanwhile, and journals who did it first.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
 
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
-from contacts_crm.account.journal import new_op_id
-from contacts_crm.contact.model import MY_CONTACTS, Contact
+from contacts_crm.contact.model import Contact
 from contacts_crm.usecases.contacts import group_resource, resolve
 from contacts_crm.usecases.manage import contact_event, summary_event
 
@@ -23,13 +23,25 @@ FIELDS = ["memberships"]
 
 
 def change_members(
-    account: Account, group: str, queries: list[str] | tuple[str, ...], *, add: bool
+    account: Account,
+    group: str,
+    queries: list[str] | tuple[str, ...],
+    *,
+    add: bool,
+    on_start: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Add contacts to (or remove them from) a group; each query must name one contact.
 
     Contacts already where asked are ``unchanged``; a contact whose only group
     this is stays in it (``lastGroup``: Google keeps every contact in a group).
     """
+    params = {"group": group, "queries": list(queries), "add": add}
+    ops.finish_pending(account)
+    done = ops.again(account, "group_members", params)  # this command, interrupted, now finished
+    if done is not None:
+        changed = [rn for s in done.steps for rn in s.result.get("changed", [])]
+        return {"group": done.steps[0].data["group"], "changed": changed, "unchanged": [],
+                "notFound": [], "lastGroup": []}  # fmt: skip
     rn = group_resource(account, group)
     contacts: dict[str, Contact] = {}
     for query in queries:
@@ -44,40 +56,25 @@ def change_members(
                               "notFound": [], "lastGroup": last}  # fmt: skip
     if not todo:
         return report
-    op = new_op_id()
     verb = "added to" if add else "removed from"
     label = account.groups.names().get(rn) or rn
-    journal = account.journal
-    events = [summary_event(account, op, "group_members", f"{len(todo)} {verb} {label}",
+    events = [summary_event(account, "", "group_members", f"{len(todo)} {verb} {label}",
                             group=rn, add=add)]  # fmt: skip
-    events += [contact_event(account, op, n, "contact_edited", c, f"{verb} group {label}",
+    events += [contact_event(account, "", n, "contact_edited", c, f"{verb} group {label}",
                              fields=FIELDS, group=rn, add=add)
                for n, c in enumerate(todo, start=1)]  # fmt: skip
-    journal.record(events)  # who did it, before the write
-
-    def again(fresh: dict[str, Any]) -> dict[str, Any] | None:
-        groups = Contact.from_person(fresh).groups
-        if (rn in groups) == add or (not add and not _others(groups, rn)):
-            return None  # it holds the change already (or only this group is left)
-        return _changed(Contact.from_person(fresh), rn, add)
-
-    persons = [_changed(c, rn, add) for c in todo]
-    bases = account.contacts.persons_of(c.resource_name or "" for c in todo)
-    # a failure leaves the events pending, as every journalled write does (crm doctor)
-    account.contacts.write_many(persons, FIELDS, again, bases=bases)
-    journal.mark_applied(op)
+    persons = list(account.contacts.persons_of(c.resource_name or "" for c in todo).values())
+    steps = [ops.Step("members", "", {"group": rn, "add": add, "persons": persons[i : i + 200]})
+             for i in range(0, len(persons), 200)]  # fmt: skip
+    plan = ops.Plan(
+        "group_members", steps, params=params,
+        text=f"{len(todo)} {verb} {label}", contacts=[c.resource_name or "" for c in todo],
+        events=events,  # who did it, before the write
+    )  # fmt: skip
+    ops.start(account, plan, on_start=on_start)
     report["changed"] = [c.resource_name for c in todo]
     return report
 
 
 def _others(groups: list[str], rn: str) -> list[str]:
     return [g for g in groups if g != rn]
-
-
-def _changed(contact: Contact, rn: str, add: bool) -> dict[str, Any]:
-    """The contact's memberships with ``rn`` added or removed (as a write body)."""
-    groups = [*contact.groups, rn] if add else _others(contact.groups, rn)
-    if not groups:
-        groups = [MY_CONTACTS]
-    return replace(contact, groups=groups).to_person(FIELDS)
-

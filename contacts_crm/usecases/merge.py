@@ -1,32 +1,29 @@
 """Merge two contacts of one client into one, and undo a merge.
 
-``merge`` reads both contacts fresh, journals the whole operation first (kind
-``merge``: both before-images; ``contact_deleted`` for the contact that goes,
-with its whole Person, as ``crm delete`` does), writes the merged contact
-(etag-checked: on a conflict the merge is re-applied to the fresh copy, and
-the operation's id in ``crm.ops`` keeps a retried write from merging twice),
-folds in whatever changed on the other contact meanwhile, deletes it, and
-re-points its journal history to the survivor.
+``merge`` reads both contacts fresh and runs the merge as one durable
+operation (account/operations.py), journalled whole before its first write:
+the merged survivor (a three-way update, its id in ``crm.ops`` so a retried
+write never merges twice), a fold of whatever changed on the other contact
+since it was read, the other contact's delete (its last version kept), and
+its journal history pointed at the survivor; the journal's ``merge``,
+``contact_merged`` and ``contact_deleted`` events are applied when the last
+step landed. A kill anywhere is finished by whoever runs next.
 
-``undo_merge`` restores the survivor to its before-image three-way (a later
-edit of it stays), recreates the other contact from its before-image (once:
-it carries ``crm.restore`` = its old resource name) and points its history
-back at it.
+``undo_merge`` is the one undo of operations: the survivor back three-way
+(later edits stay), the other contact created again from its last version
+(looked up by marker before any re-send), its history pointed back at it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import new_op_id
-from contacts_crm.card import free_text
-from contacts_crm.card.decide import OPS_KEPT, OPS_KEY
-from contacts_crm.card.grammar import parse, render
-from contacts_crm.card.merging import merge_cards
-from contacts_crm.card.wording import Labels
-from contacts_crm.contact.merging import merge_contacts
+from contacts_crm.card.contact_merge import merged_person
 from contacts_crm.contact.model import WRITABLE, Contact, three_way
 from contacts_crm.errors import FieldError, NotFoundError, UsageError
 from contacts_crm.i18n import _
@@ -36,7 +33,6 @@ from contacts_crm.usecases.export import RESTORE_KEY, _restorable
 from contacts_crm.usecases.manage import contact_event, summary_event
 
 MERGE_FIELDS = list(WRITABLE)
-CATCH_UP_ROUNDS = 3  # how often a contact changing under the merge is folded in again
 
 
 @dataclass
@@ -61,33 +57,28 @@ class Merged:
         }
 
 
-def merged_person(
-    first: dict[str, Any], other: dict[str, Any], labels: Labels, region: str
-) -> tuple[Contact, dict[int, int], list[str]]:
-    """The merged contact of two Persons (the first survives), its renumbering, its notes."""
-    a, b = Contact.from_person(first), Contact.from_person(other)
-    contact, notes = merge_contacts(a, b, region)
-    card = merge_cards(parse(a.notes, labels), parse(b.notes, labels))
-    text = render(card.card)
-    for note in notes:
-        text = free_text.append_free(text, note, labels)
-    contact.notes = text
-    return contact, card.renumbered, notes
+def merge(
+    account: Account,
+    first: str,
+    other: str,
+    *,
+    into: str | None = None,
+    on_start: Callable[[str], None] | None = None,
+) -> Merged:
+    """Merge the contacts ``first`` and ``other`` names; ``into`` (one of them) survives.
 
-
-def _with_op(contact: Contact, op_id: str) -> Contact:
-    done = contact.client_data.get(OPS_KEY, "").split()
-    contact.client_data[OPS_KEY] = " ".join([*done, op_id][-OPS_KEPT:])
-    return contact
-
-
-def _done(person: dict[str, Any], op_id: str) -> bool:
-    return op_id in Contact.from_person(person).client_data.get(OPS_KEY, "").split()
-
-
-def merge(account: Account, first: str, other: str, *, into: str | None = None) -> Merged:
-    """Merge the contacts ``first`` and ``other`` names; ``into`` (one of them) survives."""
+    One durable operation (account/operations.py): the plan — the merged
+    survivor, the other contact's last version, the journal's moves — is in
+    the journal before the first write; ``on_start(op_id)`` hears its id then.
+    The same command run again after a kill finishes that merge and answers
+    with it.
+    """
     account.ensure_synced()
+    params = {"a": first, "b": other, "into": into}
+    ops.finish_pending(account)
+    again = ops.again(account, "merge", params)
+    if again is not None:
+        return _merged(account, again)
     a, b = resolve(account, first), resolve(account, other)
     if a.resource_name == b.resource_name:
         raise UsageError(_("{a!r} and {b!r} are the same contact ({rn})").format(
@@ -108,141 +99,47 @@ def merge(account: Account, first: str, other: str, *, into: str | None = None) 
                             hint=_("run 'crm sync' and retry"))  # fmt: skip
     person_a, person_b = fresh[rn_a], fresh[rn_b]
     labels = card_settings(account.profile).labels
-    region = account.profile.region
-    op = new_op_id()
-    planned, renumbered, notes = merged_person(person_a, person_b, labels, region)
-    journal = account.journal
+    planned, renumbered, notes = merged_person(person_a, person_b, labels, account.profile.region)
     name_a, name_b = planned.display_name, Contact.from_person(person_b).display_name
-    journal.record(
-        [
-            summary_event(
-                account,
-                op,
-                "merge",
-                f"merged {name_b} into {name_a}",
-                into=rn_a,
-                other=rn_b,
-                intoBefore=person_a,
-                otherBefore=person_b,
-                renumbered={str(k): v for k, v in renumbered.items()},
-            ),
-            contact_event(
-                account,
-                op,
-                1,
-                "contact_merged",
-                planned,
-                f"merged {name_b} into it",
-                other=rn_b,
-                renumbered={str(k): v for k, v in renumbered.items()},
-            ),
-            contact_event(
-                account,
-                op,
-                2,
-                "contact_deleted",
-                Contact.from_person(person_b),
-                f"merged into {name_a}",
-                person=person_b,
-                mergedInto=rn_a,
-            ),
-        ]
+    numbers = {str(k): v for k, v in renumbered.items()}
+    after = {**planned.to_person(MERGE_FIELDS), "resourceName": rn_a}
+    steps = [
+        ops.Step("update", rn_a, {"before": person_a, "after": after, "fields": MERGE_FIELDS}),
+        ops.Step("merge_fold", rn_a, {"other": person_b}),
+        ops.Step("delete", "", {"persons": [person_b], "latest_from": 2}),
+        ops.Step("repoint", "", {"from": rn_b, "to": rn_a, "renumber": numbers,
+                                 "name": name_a, "from_name": name_b}),
+    ]  # fmt: skip
+    events = [
+        summary_event(account, "", "merge", f"merged {name_b} into {name_a}", into=rn_a,
+                      other=rn_b, intoBefore=person_a, otherBefore=person_b, renumbered=numbers),
+        contact_event(account, "", 1, "contact_merged", planned, f"merged {name_b} into it",
+                      other=rn_b, renumbered=numbers),
+        contact_event(account, "", 2, "contact_deleted", Contact.from_person(person_b),
+                      f"merged into {name_a}", person=person_b, mergedInto=rn_a),
+    ]  # fmt: skip
+    plan = ops.Plan(
+        "merge",
+        steps,
+        params={**params, "into_rn": rn_a, "other": rn_b, "renumbered": numbers, "notes": notes},
+        text=f"merged {name_b} into {name_a}",
+        contacts=[rn_a, rn_b],
+        events=events,
     )
-    state: dict[str, Any] = {}
+    return _merged(account, ops.start(account, plan, on_start=on_start))
 
-    def operation(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
-        if _done(person, op):
-            return None
-        contact, numbers, why = merged_person(person, person_b, labels, region)
-        state.update(renumbered=numbers, notes=why)
-        return _with_op(contact, op).to_person(MERGE_FIELDS), MERGE_FIELDS
 
-    written = account.contacts.write(rn_a, operation, start=person_a)
-    written, seq = _catch_up(account, op, rn_a, rn_b, person_b, written, labels, region)
-    account.contacts.delete(rn_b)
-    numbers = state.get("renumbered", renumbered)
-    moved = journal.repoint(
-        rn_b, rn_a, Contact.from_person(written).display_name, keep_op=op, renumber=numbers
+def _merged(account: Account, op: ops.Operation) -> Merged:
+    """What a (finished) merge operation did."""
+    rn_a = op.params["into_rn"]
+    person = (
+        account.contacts.person(rn_a)
+        or op.result(2).get("written")
+        or op.result(1).get("written", {"resourceName": rn_a})
     )
-    journal.record(
-        [
-            contact_event(
-                account,
-                op,
-                seq,
-                "merge_written",
-                Contact.from_person(written),
-                "merged contact written",
-                merged=written,
-                repointed=moved,
-                renumbered={str(k): v for k, v in numbers.items()},
-            ),
-        ]
-    )
-    journal.mark_applied(op)
-    return Merged(
-        Contact.from_person(written),
-        rn_b,
-        op,
-        state.get("renumbered", renumbered),
-        state.get("notes", notes),
-    )
-
-
-def _catch_up(
-    account: Account,
-    op: str,
-    rn_a: str,
-    rn_b: str,
-    used_b: dict[str, Any],
-    written: dict[str, Any],
-    labels: Labels,
-    region: str,
-) -> tuple[dict[str, Any], int]:
-    """Fold into the survivor what changed on the other contact since it was read.
-
-    Fields are unioned again (idempotent); card lines that are new on the other
-    contact are merged in as a card of their own. Each newer version is
-    journalled (``merge_catch_up``, the whole Person) before it is used.
-    Returns the survivor as written and the next free journal seq.
-    """
-    seq = 3
-    for round_no in range(CATCH_UP_ROUNDS):
-        now_b = account.contacts.fetch(rn_b)
-        if now_b.get("etag") == used_b.get("etag"):
-            break
-        account.journal.record(
-            [
-                contact_event(
-                    account,
-                    op,
-                    seq,
-                    "merge_catch_up",
-                    Contact.from_person(now_b),
-                    "changed during the merge",
-                    person=now_b,
-                ),
-            ]
-        )
-        seq += 1
-        old_lines = set(Contact.from_person(used_b).notes.splitlines())
-        new_lines = [
-            ln for ln in Contact.from_person(now_b).notes.splitlines() if ln not in old_lines
-        ]
-        delta = {**now_b, "biographies": [{"value": "\n".join(new_lines)}] if new_lines else []}
-        step = f"{op}.{round_no + 1}"
-
-        def operation(
-            person: dict[str, Any], delta: dict[str, Any] = delta, step: str = step
-        ) -> tuple[dict[str, Any], list[str]] | None:
-            if _done(person, step):
-                return None
-            contact, _, _ = merged_person(person, delta, labels, region)
-            return _with_op(contact, step).to_person(MERGE_FIELDS), MERGE_FIELDS
-
-        written = account.contacts.write(rn_a, operation, start=written)
-        used_b = now_b
-    return written, seq
+    numbers = {int(k): int(v) for k, v in op.params.get("renumbered", {}).items()}
+    return Merged(Contact.from_person(person), op.params["other"], op.op_id, numbers,
+                  list(op.params.get("notes", [])))  # fmt: skip
 
 
 # ---------------------------------------------------------------------- undo
@@ -251,6 +148,7 @@ class Unmerged:
     op_id: str
     restored: Contact
     recreated: Contact
+    already: bool = False  # the merge had been undone before (this is that undo)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -258,12 +156,32 @@ class Unmerged:
             "restored": self.restored.resource_name,
             "recreated": self.recreated.resource_name,
             "name": self.recreated.display_name,
+            "already": self.already,
         }
 
 
 def undo_merge(account: Account, op_id: str) -> Unmerged:
-    """Reverse the merge ``op_id``: the survivor back as it was, the other contact again."""
+    """Reverse the merge ``op_id``: the survivor back as it was (three-way: later
+    edits stay), the other contact again, its history pointed back at it. A merge
+    a kill interrupted is finished first; a second undo answers with the first."""
     account.ensure_synced()
+    if ops.store(account).get(op_id) is None and account.journal.operation(op_id):
+        return _undo_journalled(account, op_id)  # a merge made before operations existed
+    done = ops.undo(account, op_id, kind="merge")
+    rn_a = done.undo.params.get("into_rn") or _into(account, op_id)
+    restored = account.contacts.person(rn_a) or {"resourceName": rn_a}
+    created = next((s.result.get("created") for s in done.undo.steps if s.kind == "restore"), None)
+    return Unmerged(done.undo.op_id, Contact.from_person(restored),
+                    Contact.from_person(created or {}), already=done.already)  # fmt: skip
+
+
+def _into(account: Account, op_id: str) -> str:
+    op = ops.store(account).get(op_id)
+    return str(op.params.get("into_rn", "")) if op else ""
+
+
+def _undo_journalled(account: Account, op_id: str) -> Unmerged:
+    """Undo of a merge journalled before merges were durable operations."""
     events = account.journal.operation(op_id)
     head = next((e for e in events if e.seq == 0 and e.kind == "merge"), None)
     if head is None:

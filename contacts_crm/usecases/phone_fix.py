@@ -19,6 +19,7 @@ from typing import Any
 
 import phonenumbers
 
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
 from contacts_crm.account.contacts import WRITE_BATCH as BATCH_UPDATE
 from contacts_crm.account.journal import new_op_id
@@ -82,6 +83,7 @@ def doctor_phones(
     fix: bool = False,
     region: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_start: Callable[[str], None] | None = None,
 ) -> PhoneReport:
     """Check (and with ``fix`` rewrite) every number of the account; see the module doc.
 
@@ -125,47 +127,45 @@ def doctor_phones(
     report.clashes = tail_clashes(checked(), code)
     if not fix or not todo:
         return report
-    op = new_op_id()
-    report.op_id = op
-    journal = account.journal
-    journal.record(
-        [
-            summary_event(
-                account,
-                op,
-                "phone_fix",
-                f"phones to E.164 ({code})",
-                region=code,
-                contacts=len(todo),
-            )
-        ]
-    )
+    persons = _bases(account, [fixed.resource_name or "" for fixed, _ in todo])
+    events = [summary_event(account, "", "phone_fix", f"phones to E.164 ({code})", region=code,
+                            contacts=len(todo))]  # fmt: skip
+    events += [
+        _event(account, "", seq, "phone_fixed", fixed, plan.changes, plan.before, plan.after)
+        for seq, (fixed, plan) in enumerate(todo, 1)
+    ]
+    steps = [
+        ops.Step("phone_fix", "", {"region": code, "persons": [
+            persons[rn] for fixed, _ in chunk if (rn := fixed.resource_name or "") in persons]})
+        for chunk in _chunks(todo, BATCH_UPDATE)
+    ]  # fmt: skip
+    plan = ops.Plan("phone_fix", steps, params={"region": code}, text=f"phones to E.164 ({code})",
+                    contacts=list(persons), events=events)  # fmt: skip
+    total = len(todo)
 
-    def reapply(person: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
-        plan, fixed = plan_fix(Contact.from_person(person), code)
-        return (fixed.to_person(FIELDS), FIELDS) if plan.changed else None
-
-    seq = 1
-    for chunk in _chunks(todo, BATCH_UPDATE):
-        events = []
-        for fixed, plan in chunk:
-            events.append(
-                _event(
-                    account, op, seq, "phone_fixed", fixed, plan.changes, plan.before, plan.after
-                )
-            )
-            seq += 1
-        journal.record(events)  # before the batch is sent
-        account.contacts.write_many(
-            [fixed.to_person(FIELDS) for fixed, _ in chunk],
-            FIELDS,
-            _again(reapply),
-            bases=_bases(account, [fixed.resource_name or "" for fixed, _ in chunk]),
-        )
-        report.fixed += len(chunk)
+    def landed(op: ops.Operation) -> None:
         if progress:
-            progress(report.fixed, len(todo))
-    journal.mark_applied(op)
+            progress(_fixed_by(op), total)
+
+    done = ops.start(account, plan, on_start=on_start, progress=landed)
+    report.op_id, report.fixed = done.op_id, _fixed_by(done)
+    return report
+
+
+def _fixed_by(op: ops.Operation) -> int:
+    return sum(len(s.data.get("persons", [])) for s in op.steps if s.state == ops.LANDED)
+
+
+def fix_again(account: Account, region: str | None) -> PhoneReport | None:
+    """The interrupted fix of this region, when this run just finished it (the same
+    command run again answers with it)."""
+    account.ensure_synced()
+    code = check_region(region or account.profile.region)
+    ops.finish_pending(account)
+    op = ops.again(account, "phone_fix", {"region": code})
+    if op is None:
+        return None
+    report = PhoneReport(code, op_id=op.op_id, fixed=_fixed_by(op))
     return report
 
 
@@ -195,16 +195,32 @@ class PhoneUndo:
     op_id: str
     undone: str
     restored: int
+    already: bool = False  # the fix had been undone before (by ``op_id``)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"opId": self.op_id, "undone": self.undone, "restored": self.restored}
+        return {"opId": self.op_id, "undone": self.undone, "restored": self.restored,
+                "already": self.already}  # fmt: skip
 
 
 def undo_fix(
     account: Account, op_id: str, *, progress: Callable[[int, int], None] | None = None
 ) -> PhoneUndo:
-    """Put back the typed numbers of the fix ``op_id`` (a later change of a number stays)."""
+    """Put back the typed numbers of the fix ``op_id`` (a later change of a number stays).
+
+    The one undo of operations (account/operations.py); a fix journalled before
+    fixes were operations is undone as it was then."""
     account.ensure_synced()
+    if ops.store(account).get(op_id) is None:
+        return _undo_journalled(account, op_id, progress=progress)
+    done = ops.undo(account, op_id, kind="phone_fix")
+    restored = sum(len(s.result.get("written", [])) for s in done.undo.steps)
+    return PhoneUndo(done.undo.op_id, op_id, restored, already=done.already)
+
+
+def _undo_journalled(
+    account: Account, op_id: str, *, progress: Callable[[int, int], None] | None = None
+) -> PhoneUndo:
+    """Undo of a fix made before phone fixes were durable operations."""
     events = [e for e in account.journal.operation(op_id) if e.kind == "phone_fixed"]
     if not events:
         raise NotFoundError(

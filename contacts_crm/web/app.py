@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, session
 from werkzeug.wrappers import Response as BaseResponse
 
+from contacts_crm import dates
 from contacts_crm.card import grammar as card_grammar
 from contacts_crm.card.dialer import dialer_view
 from contacts_crm.card.model import Card
@@ -33,17 +34,24 @@ from contacts_crm.logs import private_traceback
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.callbacks import callbacks as callbacks_report
 from contacts_crm.reports.clients import user_group_names
+from contacts_crm.usecases import calls as calls_uc
 from contacts_crm.usecases import cards as card_uc
 from contacts_crm.usecases import contacts as contact_uc
 from contacts_crm.web.limits import SignInLimiter
 from contacts_crm.web.office import Office
+from contacts_crm.web.sessions import SESSION_DAYS
 from contacts_crm.web.words import words
 
 access_log = logging.getLogger("contacts_crm.web.access")
 
 SECRET_FILE = "web-secret.key"
-SESSION_DAYS = 90
-OPEN_ENDPOINTS = {"signin", "static", "manifest", "cid"}
+OPEN_ENDPOINTS = {"signin", "static", "manifest", "cid", "call_event"}
+NO_SESSION = {"cid", "static", "manifest", "call_event"}  # a PBX or a phone's automation
+# Only this server's own files run or style the page: no inline script or style, no
+# other site, no framing, forms post here only.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+       "object-src 'none'")  # fmt: skip
 
 
 def _secret_key(data_dir: Path) -> bytes:
@@ -92,24 +100,26 @@ def create_app(
     def _who() -> BaseResponse | None:
         g.started = time.perf_counter()
         g.user = None
-        if request.endpoint in ("cid", "static", "manifest"):
+        if request.endpoint in NO_SESSION:
             return None  # no session: a PBX has no cookie, and none is set on it
         name = session.get("user")
         if name:
             user = office.staff_now().user(name)
-            if user is None or user.generation != session.get("gen"):
-                session.clear()  # removed, or the PIN was reset: sign in again
+            if (user is None or user.generation != session.get("gen")
+                    or not office.sessions.valid(session.get("sid", ""), user.name)):  # fmt: skip
+                session.clear()  # signed out, removed, or the PIN was reset: sign in again
             else:
                 g.user = user.name
         if "csrf" not in session:
             session["csrf"] = secrets.token_urlsafe(24)
-        if request.method == "POST" and request.endpoint != "cid":
+        if request.method == "POST":
             sent = request.form.get("csrf", "")
             if not sent or not secrets.compare_digest(sent, session["csrf"]):
                 return _page("error.html", 400, message=w["expired"])
         if g.user is None and request.endpoint not in OPEN_ENDPOINTS:
             if request.method == "GET":
-                return redirect(f"/signin?next={_local_path(request.full_path)}")
+                here = request.full_path.removesuffix("?")
+                return redirect(f"/signin?next={quote(_local_path(here), safe='/')}")
             return _page("error.html", 401, message=w["expired"])
         return None
 
@@ -118,6 +128,7 @@ def create_app(
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("X-Frame-Options", "DENY")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("Content-Security-Policy", CSP)
         if request.endpoint not in ("static", "manifest"):
             resp.headers.setdefault("Cache-Control", "no-store")
         # No phone number, name or card text: the route's pattern, never the path.
@@ -146,13 +157,19 @@ def create_app(
         """An error page in staff's words: a use case's error names no command-line
         option; a problem's field is named as the form names it."""
         status = 404 if isinstance(exc, NotFoundError) else 409 if exc.exit_code == 75 else 400
-        details, hint = [], exc.hint
+        details, hint = _worded(exc)
+        return _page("error.html", status, message=exc.message, hint=hint,
+                     details=details, back=back)  # fmt: skip
+
+    def _worded(exc: CrmError) -> tuple[list[str], str | None]:
+        """A use case's problems and hint in staff's words (the form's field names)."""
+        details: list[str] = []
+        hint = exc.hint
         if isinstance(exc, InputError):
             details = [_problem(p) for p in exc.problems]
             if exc.reason == "shared_phone":
                 hint = w["shared_phone"]
-        return _page("error.html", status, message=exc.message, hint=hint,
-                     details=details, back=back)  # fmt: skip
+        return details, hint
 
     def _problem(problem: Problem) -> str:
         if problem.field and not problem.column:
@@ -183,11 +200,14 @@ def create_app(
         limits.succeeded(name, address)
         session.clear()
         session.permanent = True
-        session.update(user=user.name, gen=user.generation, csrf=secrets.token_urlsafe(24))
+        sid = office.sessions.start(user.name)
+        session.update(user=user.name, gen=user.generation, sid=sid,
+                       csrf=secrets.token_urlsafe(24))  # fmt: skip
         return redirect(nxt)
 
     @app.post("/signout")
     def signout() -> BaseResponse:
+        office.sessions.end(session.get("sid", ""))  # a copy of the cookie stops working too
         session.clear()
         return redirect("/signin")
 
@@ -222,7 +242,39 @@ def create_app(
         contact = acc.contacts.get(f"people/{cid}")
         if contact is None:
             abort(404)
-        return _page("card.html", **_card_view(contact, acc), done=_done_message())
+        view = _card_view(contact, acc)
+        view["prefill"] = _prefill(acc, request.args.get("inbox", ""))
+        return _page("card.html", **view, done=_done_message())
+
+    def _prefill(acc: Any, entry_id: str) -> dict[str, Any]:
+        """The log form filled in from a call to log (direction, time, duration)."""
+        found = calls_uc.entry(acc, int(entry_id)) if entry_id.isdigit() else None
+        if found is None:
+            return {}
+        return {"inbox": found.id, "direction": found.entry.direction,
+                "at": found.at.isoformat(timespec="seconds"), "when": _when(found)}  # fmt: skip
+
+    def _when(item: Any) -> str:
+        at = item.at
+        day = w["today"] if at.date() == dates.today() else at.date().isoformat()
+        text = f"{day} {at:%H:%M}"
+        seconds = item.entry.duration
+        if seconds:
+            text += " · " + w["duration"].format(m=seconds // 60, s=seconds % 60)
+        return text
+
+    def _card_again(cid: str, form: str, exc: CrmError) -> Response:
+        """The card page again, the failed form holding what was typed and why it failed."""
+        acc = office.reader()
+        contact = acc.contacts.get(f"people/{cid}")
+        if contact is None:
+            abort(404)
+        status = 404 if isinstance(exc, NotFoundError) else 409 if exc.exit_code == 75 else 400
+        details, hint = _worded(exc)
+        fields = {k: v for k, v in request.form.items() if k not in ("csrf", "op")}
+        sent = {"form": form, "problem": exc.message, "hint": hint, "details": details,
+                "fields": fields, "op": _op_id() or ""}  # fmt: skip
+        return _page("card.html", status, **{**_card_view(contact, acc), "sent": sent}, done="")
 
     def _done_message() -> str:
         done = request.args.get("done", "")
@@ -265,7 +317,9 @@ def create_app(
             + [(labels.done_stage, labels.stage_name(labels.done_stage))],
             "directions": [(d, labels.direction(d)) for d in DIRECTIONS],
             "outcomes": [(o, labels.outcome(o)) for o in OUTCOMES],
-            "today": date.today().isoformat(),
+            "today": dates.today().isoformat(),
+            "prefill": {},
+            "sent": None,
         }
 
     # -------------------------------------------------------------- writes
@@ -293,9 +347,12 @@ def create_app(
             callback_on = parse_day(day, w["callback_on"]) if keep_day else None
             change = office.write(card_uc.log_call, rn, request.form.get("comment", "").strip(),
                                   direction=direction, outcome=outcome, callback_on=callback_on,
-                                  by=g.user, op_id=_op_id())  # fmt: skip
+                                  by=g.user, op_id=_op_id(), at=_form_at())  # fmt: skip
         except CrmError as exc:
-            return _error(exc, back)
+            return _card_again(cid, "call", exc)
+        entry_id = request.form.get("inbox", "")
+        if entry_id.isdigit():  # logged from the inbox: the call leaves every inbox
+            calls_uc.logged(office.reader(), int(entry_id), by=g.user)
         return redirect(f"{back}?done={'call' if change.changed else 'same'}")
 
     @app.post("/c/<cid>/order")
@@ -306,7 +363,7 @@ def create_app(
                                   amount=_form_amount(), by=g.user,
                                   op_id=_op_id())  # fmt: skip
         except CrmError as exc:
-            return _error(exc, back)
+            return _card_again(cid, "order", exc)
         done = "open" if change.changed else "same"
         return redirect(f"{back}?done={done}&n={change.order_no or ''}")
 
@@ -319,7 +376,7 @@ def create_app(
                                   amount=_form_amount(), by=g.user,
                                   op_id=_op_id())  # fmt: skip
         except CrmError as exc:
-            return _error(exc, back)
+            return _card_again(cid, f"step-{number}", exc)
         return redirect(f"{back}?done={'step' if change.changed else 'same'}&n={number}")
 
     @app.post("/c/<cid>/order/<int:number>/close")
@@ -332,8 +389,16 @@ def create_app(
                                   comment=request.form.get("comment", "").strip(),
                                   by=g.user, op_id=_op_id())  # fmt: skip
         except CrmError as exc:
-            return _error(exc, back)
+            return _card_again(cid, f"close-{number}", exc)
         return redirect(f"{back}?done={'close' if change.changed else 'same'}&n={number}")
+
+    def _form_at() -> datetime | None:
+        """The call's time when the form was filled in from a call event."""
+        text = request.form.get("at", "").strip()
+        try:
+            return datetime.fromisoformat(text) if text else None
+        except ValueError:
+            return None
 
     def _op_id() -> str | None:
         """The form's one-time id: a double tap or a resent form changes nothing twice."""
@@ -346,9 +411,12 @@ def create_app(
         acc = office.reader()
         groups = sorted(user_group_names(acc.groups.all()).values(), key=str.casefold)
         form = request.values
+        entry_id = form.get("inbox", "")
+        entry_id = entry_id if entry_id.isdigit() else ""
         if request.method == "GET":
             return _page("new.html", groups=groups, phone=form.get("phone", ""),
-                         name=form.get("name", ""), company="", group="")  # fmt: skip
+                         name=form.get("name", ""), company="", group="",
+                         inbox=entry_id)  # fmt: skip
         group = form.get("group", "").strip()
         try:
             contact = office.write(
@@ -358,21 +426,109 @@ def create_app(
                 groups=[group] if group else [],
             )  # fmt: skip
         except CrmError as exc:
-            return _error(exc, "/new")
+            details, hint = _worded(exc)
+            return _page("new.html", 404 if isinstance(exc, NotFoundError) else 400,
+                         groups=groups, phone=form.get("phone", ""), name=form.get("name", ""),
+                         company=form.get("company", ""), group=group, problem=exc.message,
+                         hint=hint, details=details, inbox=entry_id)  # fmt: skip
+        if entry_id:
+            calls_uc.attach(office.reader(), int(entry_id), contact)
+            return redirect(_card_url(contact) + f"?done=new&inbox={entry_id}")
         return redirect(_card_url(contact) + "?done=new")
 
     # --------------------------------------------------------------- today
     @app.get("/today")
     def today() -> BaseResponse:
         acc = office.reader()
-        items = callbacks_report(acc, today=date.today())
+        items = callbacks_report(acc, today=dates.today())
         me = (g.user or "").casefold()
         rows = [{"cid": cb.resource_name.removeprefix("people/"), "name": cb.name,
                  "phone": cb.phone, "detail": cb.reasons[0].detail, "overdue": cb.overdue,
                  "mine": (cb.last_contact_by or "").casefold() == me}
                 for cb in items]  # fmt: skip
+        to_log = [_to_log_row(t, acc) for t in calls_uc.inbox(acc, g.user)]
+        missed = [_missed_row(m) for m in calls_uc.missed_calls(acc)]
         return _page("today.html", mine=[r for r in rows if r["mine"]],
-                     others=[r for r in rows if not r["mine"]])  # fmt: skip
+                     others=[r for r in rows if not r["mine"]], missed=missed,
+                     to_log_today=[r for r in to_log if r["today"]],
+                     to_log_earlier=[r for r in to_log if not r["today"]])  # fmt: skip
+
+    def _to_log_row(item: Any, acc: Any) -> dict[str, Any]:
+        labels = card_settings(acc.profile).labels
+        c = item.contact
+        return {"id": item.id, "name": c.display_name if c else "",
+                "phone": item.entry.number, "national": phones.format_national(item.entry.number),
+                "direction": labels.direction(item.entry.direction), "when": _when(item),
+                "today": item.at.date() == dates.today()}  # fmt: skip
+
+    def _missed_row(m: Any) -> dict[str, Any]:
+        at = m.last_at
+        last = f"{at:%H:%M}" if at.date() == dates.today() else f"{at:%Y-%m-%d %H:%M}"
+        return {"name": m.contact.display_name if m.contact else "",
+                "cid": (m.contact.resource_name or "").removeprefix("people/") if m.contact else "",
+                "phone": m.number, "national": phones.format_national(m.number),
+                "detail": w["missed_detail"].format(n=m.count, last=last)}  # fmt: skip
+
+    # --------------------------------------------------------- calls to log
+    @app.get("/inbox/<int:entry_id>")
+    def open_entry(entry_id: int) -> BaseResponse:
+        """One tap: the client's card with the log form filled in (or a new client)."""
+        found = calls_uc.entry(office.reader(), entry_id)
+        if found is None:
+            abort(404)
+        if found.contact is None:
+            return redirect(f"/new?phone={quote(found.entry.number)}&inbox={entry_id}")
+        return redirect(_card_url(found.contact) + f"?inbox={entry_id}#log-call")
+
+    @app.post("/inbox/<int:entry_id>/dismiss")
+    def dismiss_entry(entry_id: int) -> BaseResponse:
+        calls_uc.dismiss(office.reader(), entry_id, by=g.user or "")
+        return redirect("/today")
+
+    @app.post("/calls/tapped")
+    def tapped() -> Response:
+        """The page's script: a number was tapped (the call will want logging)."""
+        try:
+            entry_id = calls_uc.tapped(office.reader(), request.form.get("number", ""),
+                                       who=g.user or "")  # fmt: skip
+        except CrmError as exc:
+            return _json({"error": exc.message}, 400)
+        return _json({"id": entry_id, "url": f"/inbox/{entry_id}"})
+
+    # ---------------------------------------------------------- call events
+    @app.post("/events/call")
+    def call_event() -> Response:
+        """A phone or PBX reports a call (token in ?token= or Authorization: Bearer)."""
+        sent = request.args.get("token", "")
+        auth = request.headers.get("Authorization", "")
+        if auth[:7].lower() == "bearer ":
+            sent = auth[7:].strip()
+        source = office.staff_now().token_name(sent)
+        if source is None:
+            return Response("", status=403, mimetype="text/plain")
+        body = request.get_json(silent=True) if request.is_json else None
+        fields: Any = body if isinstance(body, dict) else request.values  # form or URL
+        staff = office.staff_now()
+        try:
+            if isinstance(body, dict):
+                pbx = calls_uc.from_yeastar(body)
+                if pbx == {}:
+                    return _json({"ok": True, "new": False, "ignored": "internal call"})
+                fields = pbx if pbx is not None else body
+            who_user = staff.user(str(fields.get("who") or ""))
+            new = calls_uc.record_call_event(
+                office.reader(),
+                number=str(fields.get("number") or ""),
+                direction=calls_uc.parse_direction(str(fields.get("direction") or "")),
+                start=calls_uc.parse_start(str(fields.get("start") or ""), datetime.now(UTC)),
+                duration=calls_uc.parse_duration(fields.get("duration")),
+                who=who_user.name if who_user else "",
+                source=source,
+                call_id=str(fields.get("id") or "")[:200],
+            )
+        except CrmError as exc:
+            return _json({"ok": False, "error": exc.message}, 400)
+        return _json({"ok": True, "new": new}, 201 if new else 200)
 
     # ------------------------------------------------------------ caller ID
     @app.get("/cid")
@@ -420,6 +576,12 @@ def create_app(
 
 
 # ------------------------------------------------------------------ helpers
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    resp = jsonify(body)
+    resp.status_code = status
+    return resp
+
+
 def _local_path(target: str) -> str:
     """Only a path on this server (no open redirect to another site)."""
     parts = urlsplit(target or "/")

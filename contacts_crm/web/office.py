@@ -30,6 +30,7 @@ from contacts_crm import i18n
 from contacts_crm.account.connected import Account, SyncReport
 from contacts_crm.errors import CrmError
 from contacts_crm.logs import private_traceback
+from contacts_crm.web.sessions import SESSION_DAYS, Sessions
 from contacts_crm.web.staff import Staff
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Office:
         self.sync_interval = sync_interval
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-writer")
         self.staff = Staff(account.data_dir)
+        self.sessions = Sessions(account.data_dir, days=SESSION_DAYS)
         self._staff_mtime = self._mtime()
         self._local = threading.local()
         self._readers: list[Account] = []
@@ -136,7 +138,18 @@ class Office:
         self.last_sync, self.sync_error = report, None
         if report.changed or report.deleted:
             log.info("sync: %d changed, %d deleted", report.changed, report.deleted)
+        self._finish_interrupted()
         return report
+
+    def _finish_interrupted(self) -> None:
+        """Roll forward what an interrupted command left (account/operations.py)."""
+        from contacts_crm.account import operations as ops
+
+        try:
+            for op in ops.finish_pending(self.account):
+                log.info("finished the interrupted %s operation %s", op.kind, op.op_id)
+        except CrmError as exc:
+            log.warning("an interrupted operation waits: %s", exc.message)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.sync_interval):
@@ -156,6 +169,7 @@ class Office:
             for acc in self._readers:
                 acc.close()  # its cache and journal connections (the client is shared)
             self._readers.clear()
+        self.sessions.close()
 
     def _close_journal(self) -> None:
         """The writer's journal connection is closed by the thread that opened it."""

@@ -203,9 +203,15 @@ class Staff:
         self._save()
 
     def token_ok(self, token: str) -> bool:
+        return self.token_name(token) is not None
+
+    def token_name(self, token: str) -> str | None:
+        """The name of the device or PBX this token was made for (None: no such token)."""
         if not token:
-            return False
+            return None
         digest = _token_digest(token)
-        return any(
-            hmac.compare_digest(digest, t.get("sha256", "")) for t in self._data["tokens"].values()
-        )
+        found = None
+        for name, t in self._data["tokens"].items():  # every one compared: same time either way
+            if hmac.compare_digest(digest, t.get("sha256", "")):
+                found = name
+        return found

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -73,12 +74,27 @@ def office(crm):
                       "a very long comment about the client\n", encoding="utf-8")  # fmt: skip
     code, _, err = crm("import", str(source))
     assert code == 0, err
+    for args in (  # a deleted contact, a likely duplicate, a user and a token of the page
+        ["add", "Gone Client", "--phone", "+7 916 100-00-09"],
+        ["delete", "+7 916 100-00-09", "--yes"],
+        ["add", "Oleg Petrov", "--phone", "+7 916 100-00-04"],
+        ["serve", "token", "add", "pbx"],
+    ):
+        code, _, err = crm(*args)
+        assert code == 0, (args, err)
+    code, _, err = crm("serve", "user", "add", "Olga", "--pin-stdin", stdin="4321\n")
+    assert code == 0, err
     return crm
 
 
 # (command, how to count its records from --json)
 LISTINGS = [
     (["find", "o"], lambda d: len(d)),
+    (["list"], lambda d: len(d)),
+    (["journal", "--deleted"], lambda d: len(d)),
+    (["duplicates"], lambda d: sum(len(g["contacts"]) for g in d)),
+    (["serve", "user", "list"], lambda d: len(d)),
+    (["serve", "token", "list"], lambda d: len(d)),
     (["group", "list"], lambda d: len(d)),
     (["profile", "list"], lambda d: len(d)),
     (["import", "list"], lambda d: len(d)),
@@ -91,22 +107,55 @@ LISTINGS = [
 ]
 
 
+def sections(text: str) -> list[list[str]]:
+    return [s.splitlines() for s in text.split("\n\n") if s.strip()]
+
+
+def plain_tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
+    """(header, records) of each listing of plain output (heading and title lines skipped)."""
+    out = []
+    for lines in sections(text):
+        rows = [line.split("\t") for line in lines]
+        first = next((i for i, r in enumerate(rows) if len(r) > 1), None)
+        if first is not None:
+            out.append((rows[first], rows[first + 1 :]))
+    return out
+
+
+def table_headers(text: str) -> list[list[str]]:
+    """The column names of each table on a terminal wide enough for every cell."""
+    headers = []
+    for lines in sections(text):
+        rule = next((i for i, line in enumerate(lines) if line.startswith("─")), None)
+        if rule:
+            headers.append(re.split(r"\s{2,}", lines[rule - 1].strip()))
+    return headers
+
+
 @pytest.mark.parametrize(("args", "count"), LISTINGS, ids=[" ".join(a) for a, _ in LISTINGS])
-def test_piped_output_is_one_record_per_line(office, args, count):
+def test_piped_output_is_a_header_and_one_record_per_line(office, args, count, monkeypatch):
     code, out, err = office(*args)
     assert code == 0, err
     code, data, _ = office("--json", *args)
-    records = count(json.loads(data))
-    assert records > 0
-    lines = [line for line in out.splitlines() if line.strip()]  # sections: one empty line
-    assert len(lines) == records, out
-    assert "─" not in out and "Period" not in out  # no table rule, no heading: records only
-    assert len({len(line.split("\t")) for line in lines[:records]}) >= 1
+    assert count(json.loads(data)) > 0
+    assert "─" not in out  # no table rule
+    tables = plain_tables(out)
+    assert tables, out
+    for header, records in tables:
+        assert records
+        assert all(len(r) == len(header) for r in records), (header, records)  # never wrapped
+    # the terminal shows the same listings with the same columns, in the same order
+    monkeypatch.setenv("COLUMNS", "2000")
+    code, table, _ = office(*args, "--format", "table")
+    assert table_headers(table) == [h for h, _ in tables]
+    if args[0] in ("summary", "activity"):
+        assert out.startswith("Period ")  # the period is said in a pipe too
 
 
 def test_journal_in_a_pipe_greps_a_long_comment_whole(office):
     code, out, _ = office("journal", "Konstantinopolsky")
     assert code == 0
+    assert out.splitlines()[1].split("\t") == ["When", "Who", "What", "Text"]  # after the title
     found = [line for line in out.splitlines() if "price list" in line]
     assert len(found) == 1
     assert LONG_COMMENT in found[0]  # the whole comment on the matching line
@@ -118,7 +167,9 @@ def test_journal_in_a_pipe_greps_a_long_comment_whole(office):
 def test_find_in_a_pipe_works_with_cut(office):
     code, out, _ = office("find", "Konstantinopolsky")
     assert code == 0
-    name, phones, _company, groups, rn = out.rstrip("\n").split("\t")
+    header, record = out.rstrip("\n").split("\n")
+    assert header.split("\t") == ["Name", "Phones", "Company", "Groups", "Id"]
+    name, phones, _company, groups, rn = record.split("\t")
     assert name == CLIENTS[0][0] and phones == "+7 916 100-00-01"
     assert groups.startswith("Wholesale customers") and rn.startswith("people/")
 
@@ -155,7 +206,7 @@ def test_csv_output_file_and_dash_for_stdout(office, tmp_path):
     code, out, err = office("find", "o", "--format", "csv", "-o", str(path))
     assert code == 0 and out == "" and f"Wrote {path}" in err
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    assert rows[0] == ["Name", "Phones", "Company", "Groups", "Id"] and len(rows) == 5
+    assert rows[0] == ["Name", "Phones", "Company", "Groups", "Id"] and len(rows) == 6
     code, out, _ = office("find", "o", "--format", "csv", "-o", "-")
     assert code == 0 and next(iter(csv.reader(io.StringIO(out))))[0] == "Name"
 

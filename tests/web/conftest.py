@@ -8,8 +8,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,7 @@ from contacts_crm.usecases import contacts as contact_uc
 from contacts_crm.web.app import create_app
 from contacts_crm.web.limits import SignInLimiter
 from contacts_crm.web.office import Office
+from contacts_crm.web.server import Server
 
 PINS = {"Olga": "2468", "Ivan": "1357"}
 GROUPS = ("Wholesale", "Retail", "Call back", "New", "Customer", "Returning")
@@ -129,3 +133,50 @@ def olga(app: Any) -> Any:
     client = app.test_client()
     assert sign_in(client).status_code == 302
     return client
+
+
+# ------------------------------------------------- a real browser (browser_kit)
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]  # fmt: skip
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CRM_CHROMIUM"), "/usr/bin/chromium",
+                      "/usr/bin/chromium-browser", shutil.which("chromium")):  # fmt: skip
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    path = chromium_path()
+    if path is None:
+        pytest.skip("no Chromium on this machine (scripts/test installs it with apt where it can;"
+                    " or: apt-get install chromium; or set CRM_CHROMIUM)")  # fmt: skip
+    with sync_api.sync_playwright() as pw:
+        try:
+            chromium = pw.chromium.launch(executable_path=path, args=ARGS, timeout=60_000)
+        except Exception as exc:  # a broken or incompatible browser install
+            pytest.skip(f"cannot start Chromium at {path}: {exc}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    root = Path(os.environ.get("CRM_TEST_ARTIFACTS")
+                or Path(__file__).resolve().parents[2] / "tmp" / "artifacts")  # fmt: skip
+    path = root / "browser" / request.node.name
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    print(f"\nscreenshots: {path}")
+    return path
+
+
+@pytest.fixture
+def live(office: Any) -> Iterator[Server]:
+    with Server(office, "127.0.0.1", 0, threads=4) as server:
+        yield server

@@ -1,101 +1,17 @@
-"""A real headless Chromium at a phone's size drives the office page.
-
-The browser comes from the distribution's packages (``scripts/_browser.sh``,
-called by ``scripts/test``, installs it with apt where it can); Playwright's
-Python API drives it (``playwright install`` is never needed: the system's
-Chromium is launched by path). Without a browser these tests skip and say why.
-Screenshots of every page go to ``$CRM_TEST_ARTIFACTS`` (default
-``tmp/artifacts/browser`` in the checkout); the path is printed.
-"""
+"""A real headless Chromium at a phone's size drives the office page (see browser_kit)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-from conftest import PINS
+from browser_kit import api_card, phone, shot, sign_in
 
-from contacts_crm.emulator import build_service
 from contacts_crm.web.server import Server
 
-PHONE = {"width": 360, "height": 740}
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]  # fmt: skip
 IVAN = "Ivan Petrov"
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CRM_CHROMIUM"), "/usr/bin/chromium",
-                      "/usr/bin/chromium-browser", shutil.which("chromium")):  # fmt: skip
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    path = chromium_path()
-    if path is None:
-        pytest.skip("no Chromium on this machine (scripts/test installs it with apt where it can;"
-                    " or: apt-get install chromium; or set CRM_CHROMIUM)")  # fmt: skip
-    with sync_api.sync_playwright() as pw:
-        try:
-            chromium = pw.chromium.launch(executable_path=path, args=ARGS, timeout=60_000)
-        except Exception as exc:  # a broken or incompatible browser install
-            pytest.skip(f"cannot start Chromium at {path}: {exc}")
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def artifacts(request: pytest.FixtureRequest) -> Path:
-    root = Path(os.environ.get("CRM_TEST_ARTIFACTS")
-                or Path(__file__).resolve().parents[2] / "tmp" / "artifacts")  # fmt: skip
-    path = root / "browser" / request.node.name
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    print(f"\nscreenshots: {path}")
-    return path
-
-
-@pytest.fixture
-def live(office: Any) -> Iterator[Server]:
-    with Server(office, "127.0.0.1", 0, threads=4) as server:
-        yield server
-
-
-def phone(browser: Any, live: Server) -> Any:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2, locale="en-GB",
-                                  base_url=live.url)  # fmt: skip
-    context.set_default_timeout(60_000)
-    return context.new_page()
-
-
-def shot(page: Any, folder: Path, name: str) -> None:
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Any, name: str) -> None:
-    page.goto("/")
-    page.select_option("#name", name)
-    page.fill("#pin", PINS[name])
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url("**/")
-
-
-def api_card(emulator: Any, rn: str) -> str:
-    svc = build_service(emulator)
-    person = svc.people().get(resourceName=rn, personFields="biographies").execute()
-    return str(person["biographies"][0]["value"])
 
 
 def test_a_phone_signs_in_looks_up_logs_a_call_and_moves_an_order(
@@ -141,7 +57,7 @@ def test_a_phone_signs_in_looks_up_logs_a_call_and_moves_an_order(
 
     page.click("header a:has-text('Today')")
     page.wait_for_url("**/today")
-    mine = page.locator("section").first
+    mine = page.locator("section.callbacks").first
     assert "My call-backs" in mine.inner_text() and IVAN in mine.inner_text()
     shot(page, artifacts, "08-today")
 

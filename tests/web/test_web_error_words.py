@@ -25,7 +25,7 @@ def _cid(office):
 
 def _problem(page: str) -> str:
     """The error box and its hint, as staff read them."""
-    found = re.search(r'<div class="problem" role="alert">(.*?)<a class="button', page, re.S)
+    found = re.search(r'<div class="problem" role="alert">(.*?)</div>', page, re.S)
     assert found, page
     return found.group(1)
 
