@@ -121,7 +121,8 @@ class DeclinedError(CrmError):
 class InputError(CrmError):
     """Bad input data; carries the list of specific problems (row 12: …).
 
-    ``reason``: a stable code the faces may word the hint by (``shared_phone``)."""
+    ``reason``: a stable code the faces may word it by (``shared_phone``), with
+    ``values`` (what such a wording needs)."""
 
     exit_code = ExitCode.DATA
 
@@ -132,10 +133,12 @@ class InputError(CrmError):
         *,
         hint: str | None = None,
         reason: str | None = None,
+        values: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.problems = list(problems or [])
         self.reason = reason
+        self.values = dict(values or {})
 
     def to_dict(self) -> dict[str, object]:
         out = super().to_dict()

@@ -183,3 +183,41 @@ def test_the_circle_check_sees_a_lazy_circle(tmp_path, monkeypatch):
     (pkg / "d.py").write_text("from circle_demo import c\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert import_circles("circle_demo") == [["circle_demo.a", "circle_demo.b"]]
+
+
+# ------------------------------------------------- errors worded by the faces
+BELOW_THE_FACES = ("usecases", "imports", "reports", "account", "sheets", "files", "office")
+AN_OPTION = re.compile(r"(?<![\w-])--[a-z]")
+
+
+def options_named(source: str) -> list[str]:
+    """The translatable messages (``_("…")``) of ``source`` that name a command-line
+    option, other than inside a quoted command ('crm journal --deleted')."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "_" and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):  # fmt: skip
+            text = re.sub(r"'crm [^']*'", "", node.args[0].value)
+            if AN_OPTION.search(text):
+                found.append(node.args[0].value)
+    return found
+
+
+def test_no_use_case_words_an_error_with_a_command_line_option():
+    """cli/wording.py says which option a field is; the office page has no options."""
+    found = []
+    for room in BELOW_THE_FACES:
+        for path in sorted((PACKAGE / room).rglob("*.py")):
+            found += [f"{path.relative_to(ROOT)}: {m}" for m in options_named(path.read_text())]
+    assert found == []
+
+
+def test_the_option_check_sees_an_option_in_a_message():
+    assert options_named('raise UsageError(_("--at {at} is in the future"))')
+    assert options_named('x = _("add --callback-on DATE")')
+    assert not options_named("""x = _("the id is printed by 'crm doctor --phones --fix'")""")
+    assert not options_named('x = _("a call-back date is today or later")')

@@ -39,11 +39,41 @@ def for_cli(exc: CrmError) -> CrmError:
             exc.message, exc.hint = worded
     if isinstance(exc, InputError):
         exc.problems = [_problem(p) for p in exc.problems]
-        if exc.reason == "shared_phone":
-            exc.hint = _("use --allow-duplicate if the phone really is shared")
-        elif exc.reason == "shared_phone_undelete":
-            exc.hint = _("merge by hand, or pass --allow-duplicate to restore it anyway")
+        _input_error(exc)
     return exc
+
+
+def _input_error(exc: InputError) -> None:
+    v = exc.values
+    match exc.reason:
+        case "shared_phone":
+            exc.hint = _("use --allow-duplicate if the phone really is shared")
+        case "shared_phone_undelete":
+            exc.hint = _("merge by hand, or pass --allow-duplicate to restore it anyway")
+        case "no_header":
+            exc.hint = _(
+                "the header needs columns such as Name, Phone, E-mail (ФИО, Телефон; "
+                "Ad Soyad, Telefon), or give a mapping file with --mapping"
+            )
+        case "wrong_region":
+            exc.message = _(
+                "{source}: {bad} of {n} phone numbers are not valid for {which}; {country}: run "
+                "again with --region {best}"
+            ).format(**v)
+        case "no_region_fits":
+            exc.hint = _(
+                "nothing was written; check the phone column, or give the country with --region "
+                "XX (numbers that do not fit it are then kept in the notes, each reported)"
+            )
+        case "mapping_missing":
+            exc.hint = _("check the name given to --mapping")
+        case "no_sheets":
+            exc.message = _("{file}: a {kind} file has no sheets (--sheet {sheet})").format(**v)
+            exc.hint = _("leave out --sheet for this file")
+        case "no_such_sheet":
+            exc.hint = _("give one of them with --sheet NAME (or its number, 1, 2...)")
+        case "only_header":
+            exc.hint = _("check that this is the right file and sheet (--sheet)")
 
 
 def _problem(problem: Problem) -> Problem:
@@ -93,6 +123,15 @@ def _field_error(e: FieldError) -> tuple[str, str | None] | None:
             return _("--region {region!r} is not a country code").format(**v), e.hint
         case ("reasons", "unknown"):
             return _("--by {text!r}: unknown reason {bad}").format(**v), e.hint
+        case ("period", "reversed"):
+            return e.message, _("swap --since and --until")
+        case ("days", "negative"):
+            return _("--days must be 0 or more, got {got}").format(**v), e.hint
+        case ("force", "not_empty"):
+            return e.message, _("restore into an empty account, or pass --force to add the "
+                                "backup's contacts")
+        case ("force", "many_deletes"):
+            return e.message, _("check the list, then add --force to delete them all")
         case ("format", "choices"):
             return _("--format must be one of {choices}").format(**v), e.hint
         case ("on_duplicate", "choices"):

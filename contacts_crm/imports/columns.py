@@ -306,7 +306,7 @@ def load_mapping_file(path: Path | str) -> MappingFile:
     except FileNotFoundError:
         raise InputError(
             _("{path}: mapping file not found").format(path=path),
-            hint=_("check the name given to --mapping"),
+            hint=_("check the mapping file's name"), reason="mapping_missing",
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(
@@ -436,8 +436,9 @@ def detect_mapping(table: Table, user: MappingFile | None = None) -> Mapping:
             ),
             hint=_(
                 "the header needs columns such as Name, Phone, E-mail (ФИО, Телефон; "
-                "Ad Soyad, Telefon), or give a mapping file with --mapping"
+                "Ad Soyad, Telefon), or a mapping file"
             ),
+            reason="no_header",
         )
     header = table.rows[at]
     flavor = _flavor(header.cells)
@@ -487,18 +488,19 @@ def choose_table(tables: list[Table], sheet: str | None, user: MappingFile | Non
             if (t.sheet or "").casefold() == wanted.casefold() or wanted == str(i):
                 return t
         if all(t.sheet is None for t in tables):
+            file, kind = tables[0].source, tables[0].kind
             raise InputError(
-                _("{file}: a {kind} file has no sheets (--sheet {sheet})").format(
-                    file=tables[0].source, kind=tables[0].kind, sheet=wanted
-                ),
-                hint=_("leave out --sheet for this file"),
-            )
+                _("{file}: a {kind} file has no sheets (sheet {sheet!r} asked for)").format(
+                    file=file, kind=kind, sheet=wanted),
+                hint=_("ask for no sheet in this file"), reason="no_sheets",
+                values={"file": file, "kind": kind, "sheet": wanted},
+            )  # fmt: skip
         names = ", ".join(repr(t.sheet) for t in tables)
         raise InputError(
             _("{file}: no sheet {sheet!r}; the sheets are {names}").format(
                 file=tables[0].source, sheet=wanted, names=names
             ),
-            hint=_("give one of them with --sheet NAME (or its number, 1, 2...)"),
+            hint=_("name one of them (or give its number, 1, 2...)"), reason="no_such_sheet",
         )
     if len(tables) == 1:
         return tables[0]
@@ -525,7 +527,7 @@ def check_has_data(table: Table, mapping: Mapping) -> None:
             _("{file}: only a header (row {row}), no clients").format(
                 file=f"{table.source}{_sheet(table)}", row=mapping.header_row
             ),
-            hint=_("check that this is the right file and sheet (--sheet)"),
+            hint=_("check that this is the right file and sheet"), reason="only_header",
         )
 
 

@@ -381,9 +381,11 @@ def check_region(
                 "country fits most of them"
             ).format(source=source, bad=bad, n=n, which=which),
             hint=_(
-                "nothing was written; check the phone column, or give the country with --region "
-                "XX (numbers that do not fit it are then kept in the notes, each reported)"
+                "nothing was written; check the phone column, or give the country as the "
+                "import's region (numbers that do not fit it are then kept in the notes, each "
+                "reported)"
             ),
+            reason="no_region_fits",
         )
     code, fit = best
     country = (
@@ -391,14 +393,16 @@ def check_region(
         if code in REGIONS
         else _("most numbers are national numbers of region {code}").format(code=code)
     )
+    values = {"source": source, "bad": bad, "n": n, "which": which, "country": country,
+              "best": code}  # fmt: skip
     raise InputError(
-        _("{source}: {bad} of {n} phone numbers are not valid for {which}; {country}: run again "
-          "with --region {best}").format(source=source, bad=bad, n=n, which=which,
-                                         country=country, best=code),
+        _("{source}: {bad} of {n} phone numbers are not valid for {which}; {country}: import "
+          "them with the region {best}").format(**values),
         hint=_(
             "nothing was written; {valid} of the {n} numbers are valid for {best} (set the "
             "profile's region to {best} to make it the default)"
         ).format(valid=fit, n=len(misfits[:REGION_SCAN]), best=code),
+        reason="wrong_region", values=values,
     )  # fmt: skip
 
 

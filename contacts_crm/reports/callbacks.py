@@ -160,9 +160,10 @@ def callbacks(
     conf = settings or load_report_settings()
     wait = conf.interested_days if days is None else days
     if wait < 0:
-        from contacts_crm.errors import UsageError
+        from contacts_crm.errors import FieldError
 
-        raise UsageError(f"--days must be 0 or more, got {wait}")
+        raise FieldError("days", "negative", _("the number of days must be 0 or more, got "
+                         "{got}").format(got=wait), got=wait)  # fmt: skip
     only = find_group(account, group) if group else None
     out = []
     intervals: dict[tuple[str, ...], int] = {}  # clients share a few group sets

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from contacts_crm.errors import ConfigError, UsageError
+from contacts_crm.errors import ConfigError, FieldError
 from contacts_crm.office.templates import read_template
 
 NO_GROUP = "(no group)"
@@ -108,9 +108,13 @@ def period(since: date | None, until: date | None, today: date) -> tuple[date, d
     start = since or (until or today).replace(day=1)
     end = until or today
     if start > end:
-        raise UsageError(
-            f"the period starts ({start}) after it ends ({end})", hint="swap --since and --until"
-        )
+        from contacts_crm.i18n import _
+
+        raise FieldError(
+            "period", "reversed",
+            _("the period starts ({start}) after it ends ({end})").format(start=start, end=end),
+            hint=_("swap the first and the last day"), start=start, end=end,
+        )  # fmt: skip
     return start, end
 
 

@@ -199,10 +199,10 @@ def restore(account: Account, path: Path | str, *, force: bool = False) -> int:
     done = account.contacts.marker_values(RESTORE_KEY)
     held = account.contacts.count()
     if held > len(done) and not force:
-        raise UsageError(
-            _("the account already holds {n} contacts").format(n=held),
-            hint=_("restore into an empty account, or pass --force to add the backup's contacts"),
-        )
+        raise FieldError(
+            "force", "not_empty", _("the account already holds {n} contacts").format(n=held),
+            hint=_("restore into an empty account, or allow adding the backup's contacts"), n=held,
+        )  # fmt: skip
     account.groups.refresh()  # the groups as the account has them now
     remap: dict[str, str] = {}
     for g in doc["groups"]:

@@ -33,7 +33,7 @@ from contacts_crm.contact.editing import (
     template_of,
 )
 from contacts_crm.contact.model import MY_CONTACTS, Contact, Listed
-from contacts_crm.errors import UnavailableError, UsageError
+from contacts_crm.errors import FieldError, UnavailableError, UsageError
 from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings
 from contacts_crm.usecases.contacts import group_resource, resolve
@@ -328,12 +328,13 @@ def delete_contacts(
     if not contacts:
         raise UsageError(_("nothing to delete"))
     if len(contacts) > threshold and not force:
-        raise UsageError(
+        raise FieldError(
+            "force", "many_deletes",
             _("refusing to delete {n} contacts at once (more than {threshold})").format(
-                n=len(contacts), threshold=threshold
-            ),
-            hint=_("check the list, then add --force to delete them all"),
-        )
+                n=len(contacts), threshold=threshold),
+            hint=_("check the list, then confirm deleting them all"),
+            n=len(contacts), threshold=threshold,
+        )  # fmt: skip
     names = [c.resource_name or "" for c in contacts]
     fresh = {p["resourceName"]: p for p in account.contacts.fetch_many(names)}
     persons = [fresh[n] for n in names if n in fresh]

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from cli_helpers import crm, run_crm
 
+from contacts_crm.cli.wording import for_cli
 from contacts_crm.contact.model import MY_CONTACTS
 from contacts_crm.errors import InputError
 from contacts_crm.imports.report import problem_summary
@@ -425,8 +426,9 @@ def test_turkish_file_under_the_default_region_stops_before_writing(tmp_path, lo
         import_file(account, path, ImportOptions())
     assert info.value.message == (
         "tr.csv: 3 of 3 phone numbers are not valid for region RU (the profile's default); "
-        "most numbers look Turkish: run again with --region TR"
+        "most numbers look Turkish: import them with the region TR"
     )
+    assert for_cli(info.value).message.endswith("look Turkish: run again with --region TR")
     assert account.client.calls == {}
     import_file(account, path, ImportOptions(region="TR"))
     assert {n: set(v[0]) for n, v in _landed(account).items()} == {
