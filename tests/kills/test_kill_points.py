@@ -93,7 +93,7 @@ def _setup_deleted(emu: Emulator) -> dict[str, str]:
 def _setup_typed(emu: Emulator) -> dict[str, str]:
     """Numbers typed on phones in national forms (the fix writes them as E.164)."""
     names = _setup_many(emu, 3)
-    for i, (key, rn) in enumerate(names.items()):
+    for i, (_key, rn) in enumerate(names.items()):
         number = [f"8 (916) 555-00-0{i}", f"8916555000{i}", f"916 555 00 0{i}"][i]
         emu.device_edit(rn, lambda p, n=number: p.update(phoneNumbers=[{"value": n}]))
     _ok("sync")
