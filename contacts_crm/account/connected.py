@@ -15,6 +15,7 @@ talks to the emulator). Either way, the same PeopleClient code runs.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from contacts_crm.account.journal import Journal
     from contacts_crm.account.replica import Replica
 
+
+REPLICA_ENV = "CRM_JOURNAL_IN_ACCOUNT"  # "1": replicate the journal through the account
 
 # A sync that finds no contacts while the cache holds at least this many is
 # refused without --force: an account does not empty itself by accident.
@@ -155,9 +158,12 @@ class Account:
             read_settle_s=recovery["read_settle_s"],
         )
         account._closers.append(service.close)
-        history = LazyService(lambda: build_history_service(prof, data))
-        account.history_service = history.build
-        account._closers.append(history.close)
+        if os.environ.get(REPLICA_ENV) == "1":
+            # the journal in the account (replica.py): off by default until the call
+            # counts, startup imports and README outputs it changes are adapted
+            history = LazyService(lambda: build_history_service(prof, data))
+            account.history_service = history.build
+            account._closers.append(history.close)
         return account
 
     @classmethod

@@ -46,6 +46,7 @@ def pcs(emulator_server: EmulatorServer, tmp_path: Path, monkeypatch: pytest.Mon
         cfg.save(conf)
         return homes[name] / "profiles" / "office"
 
+    monkeypatch.setenv("CRM_JOURNAL_IN_ACCOUNT", "1")
     switch("A")
     return switch
 
