@@ -23,6 +23,10 @@ googleapiclient, with the ``Pacer`` at ``OBSERVED_LIMITS``) measures:
   the same sync (listing and cache writes, the baseline), and the events
   written (goal: exactly one per edit). The first full sync journals nothing
   (goal: 0 events) and the no-change sync compares nothing.
+- the journal in the account (issue 21, scripts/_bench_history.py): a new PC's
+  first sync of ``--history-events`` (1,000,000) events: time (goal ≤ 60 s),
+  peak memory, requests of a no-change sync (≤ 1), requests per command (1 when
+  it journalled something, 0 when not).
 
 Each goal prints its figure and PASS or FAIL; the script exits 1 when one fails.
 
@@ -49,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from _bench import Goals
+from _bench_history import history
 
 from contacts_crm.account.connected import Account
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
@@ -178,6 +183,9 @@ def main() -> None:
     ap.add_argument("--edited", type=int, default=1_000, help="contacts edited by hand")
     ap.add_argument("--window", type=float, default=60.0, help="seconds per quota 'minute'")
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--history-events", type=int, default=1_000_000,
+                    help="journal events in the account for a new PC's first history sync "
+                         "(0: skip)")  # fmt: skip
     args = ap.parse_args()
     rng = random.Random(args.seed)
     scale = args.window / 60.0
@@ -331,7 +339,12 @@ def run(server: EmulatorProcess, args: argparse.Namespace, rng: random.Random, s
     )
     goals.equal("hand edits journalled (one event each)", hand["events"],
                 hand["expected_events"], "events", better="more")  # fmt: skip
+    history_figures: dict[str, Any] = {}
+    if args.history_events:
+        history_goals, history_figures = history(server.url, args.history_events)
+        goals.goals.extend(history_goals.goals)
     goals.finish({
+        "history": history_figures,
         "contacts": args.contacts, "window_s": args.window, "latency_scale": scale,
         "full_sync_s": round(full_s, 2), "full_sync_calls": full.calls,
         "full_sync_calls_by_method": full_calls,

@@ -21,6 +21,7 @@ SCOPES = [
     "https://www.googleapis.com/auth/contacts",
     "https://www.googleapis.com/auth/spreadsheets",  # summaries, journal push, Sheet import
     "https://www.googleapis.com/auth/drive.metadata.readonly",  # open a Sheet by its name
+    "https://www.googleapis.com/auth/drive.appdata",  # the journal's replica (history store)
 ]
 TOKEN_FILE = "token.json"
 
@@ -176,6 +177,18 @@ def build_google_service(credentials: Any) -> Any:
 
     http = SessionHttp(AuthorizedSession(credentials), timeout=60)
     return build("people", "v1", http=http, static_discovery=True)
+
+
+def build_google_drive(credentials: Any) -> Any:
+    """A Drive v3 service (the history store in appDataFolder, scope drive.appdata),
+    bundled discovery, over ``SessionHttp``."""
+    from google.auth.transport.requests import AuthorizedSession
+    from googleapiclient.discovery import build
+
+    from contacts_crm.transport import SessionHttp
+
+    http = SessionHttp(AuthorizedSession(credentials), timeout=60)
+    return build("drive", "v3", http=http, static_discovery=True)
 
 
 def check_key_file(path: Path, kind: str) -> None:

@@ -110,6 +110,7 @@ class Ctx:
             account, self._account = self._account, None
             try:
                 self.wrote = bool(account.wrote())
+                _push_history(account)
                 if account.stale_for is not None:
                     from contacts_crm.cli.stale import say_age_and_refresh
 
@@ -698,3 +699,19 @@ def progress(ctx: Ctx, label: str, total: int | None = None) -> Iterator[Callabl
     ) as bar:  # fmt: skip
         task = bar.add_task(label, total=total)
         yield lambda **kwargs: bar.update(task, **kwargs)
+
+
+def _push_history(account: Any) -> None:
+    """The end of a command: the journal events it wrote go to the account (one
+    upload, none when it wrote nothing); a failure only warns, the events stay in
+    the journal and the next command uploads them."""
+    from contacts_crm.errors import CrmError
+
+    try:
+        account.push_history()
+    except CrmError as exc:
+        click.echo(
+            _("Warning: the journal was not copied to the account yet ({reason}); "
+              "the next command copies it.").format(reason=exc.message),
+            err=True,
+        )  # fmt: skip

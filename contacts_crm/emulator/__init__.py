@@ -5,9 +5,16 @@
 """
 
 from .app import Emulator
-from .client import build_service
+from .client import build_drive_service, build_service
 from .server import EmulatorServer
 from .settings import EmulatorSettings
 from .transport import InProcessHttp
 
-__all__ = ["Emulator", "EmulatorServer", "EmulatorSettings", "InProcessHttp", "build_service"]
+__all__ = [
+    "Emulator",
+    "EmulatorServer",
+    "EmulatorSettings",
+    "InProcessHttp",
+    "build_drive_service",
+    "build_service",
+]

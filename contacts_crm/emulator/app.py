@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Collection
 from typing import Any
 
-from . import admin, groups_handlers, people_handlers
+from . import admin, drive_handlers, groups_handlers, people_handlers
 from .envelope import ApiError, error_response, json_response, not_found
 from .persons import new_etag, normalize
 from .quotas import QuotaBook, add_units, quota_error
@@ -116,6 +116,18 @@ _ROUTES: list[tuple[str, re.Pattern[str], str, str, Handler]] = [
             "write",
             groups_handlers.delete,
         ),
+        # Drive v3, appDataFolder only: the history store (drive_handlers.py)
+        ("GET", r"^/drive/v3/files$", "drive.files.list", "read", drive_handlers.list_files),
+        ("POST", r"^/drive/v3/files$", "drive.files.create", "write", drive_handlers.create),
+        ("POST", r"^/upload/drive/v3/files$", "drive.files.create", "write", drive_handlers.create),
+        ("GET", r"^/drive/v3/files/([^/]+)$", "drive.files.get", "read", drive_handlers.get),
+        (
+            "DELETE",
+            r"^/drive/v3/files/([^/]+)$",
+            "drive.files.delete",
+            "write",
+            drive_handlers.delete,
+        ),
     ]
 ]
 
@@ -124,6 +136,8 @@ Response = tuple[int, dict[str, str], bytes]
 
 def quota_category(method: str, http_method: str) -> str:
     """The per-minute quota a call of ``method`` counts against (people-api.md §5.1)."""
+    if method.startswith("drive."):
+        return "drive"  # Drive's own quotas, far above what the history store sends
     if method.startswith("contactGroups."):
         return "group_read" if http_method == "GET" else "write"
     if http_method == "GET":
@@ -329,6 +343,9 @@ class Emulator:
         finally:
             if hold is not None:
                 hold.finished.set()
+        if isinstance(result, drive_handlers.Raw):
+            ctype = {"content-type": result.content_type} if result.content_type else {}
+            return result.status, ctype, result.content
         return json_response(200, result)
 
     def _lost_answer(self) -> bool:

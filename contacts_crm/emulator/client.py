@@ -14,12 +14,12 @@ if TYPE_CHECKING:
     from .server import EmulatorServer
 
 
-@functools.lru_cache(maxsize=1)
-def _discovery() -> dict[str, Any]:
+@functools.lru_cache(maxsize=2)
+def _discovery(name: str = "people.v1") -> dict[str, Any]:
     import googleapiclient
 
     path = os.path.join(
-        os.path.dirname(googleapiclient.__file__), "discovery_cache", "documents", "people.v1.json"
+        os.path.dirname(googleapiclient.__file__), "discovery_cache", "documents", f"{name}.json"
     )
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
@@ -60,3 +60,24 @@ def build_service(target: Emulator | EmulatorServer | str, *, timeout: float = 6
     _no_proxy_loopback()
     http = SessionHttp(timeout=timeout)  # anonymous: the emulator takes any caller
     return build_from_document(doc, http=http, client_options={"api_endpoint": url})
+
+
+def build_drive_service(target: Emulator | EmulatorServer | str, *, timeout: float = 60.0) -> Any:
+    """Drive v3 service (the history store in appDataFolder) for the same targets as
+    ``build_service``: one emulator plays both. Google's own discovery document
+    (bundled), with its ``rootUrl`` pointed at the emulator so media uploads
+    (``upload/drive/v3/files``) go there too; over ``SessionHttp`` (never re-sends).
+    """
+    from .app import Emulator
+    from .transport import InProcessHttp
+
+    doc = dict(_discovery("drive.v3"))
+    if isinstance(target, Emulator):
+        doc["rootUrl"] = "http://emulator.invalid/"
+        return build_from_document(doc, http=InProcessHttp(target))
+    from contacts_crm.transport import SessionHttp
+
+    url = target if isinstance(target, str) else target.url
+    doc["rootUrl"] = url if url.endswith("/") else url + "/"
+    _no_proxy_loopback()
+    return build_from_document(doc, http=SessionHttp(timeout=timeout))

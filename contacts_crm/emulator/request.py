@@ -35,6 +35,8 @@ class Request:
     path: str
     query: dict[str, list[str]] = field(default_factory=dict)
     body: Any = None
+    raw: bytes | None = None  # the body as sent (uploads: not JSON)
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
 
     @classmethod
     def parse(
@@ -44,6 +46,9 @@ class Request:
         parts = urlsplit(uri)
         query = parse_qs(parts.query, keep_blank_values=True)
         lower = {k.lower(): v for k, v in (headers or {}).items()}
+        raw = body.encode("utf-8") if isinstance(body, str) else body
+        if parts.path.startswith("/upload/"):  # media: bytes, never JSON
+            return cls(method.upper(), unquote(parts.path), query, None, raw, lower)
         text = body.decode("utf-8") if isinstance(body, bytes) else (body or "")
         override = lower.get("x-http-method-override", "").upper()
         if method.upper() == "POST" and override == "GET":
@@ -56,7 +61,7 @@ class Request:
                 parsed = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise bad_request(f"Invalid JSON payload received. {exc.msg}.") from exc
-        return cls(method.upper(), unquote(parts.path), query, parsed)
+        return cls(method.upper(), unquote(parts.path), query, parsed, raw, lower)
 
     def one(self, name: str, default: str | None = None) -> str | None:
         """The last value of a query parameter."""

@@ -17,6 +17,7 @@ QUOTA_CATEGORIES = (
     "full_sync_first_page",
 )
 
+
 @dataclass
 class EmulatorSettings:
     """Knobs of one emulator; every field may be changed at runtime.
