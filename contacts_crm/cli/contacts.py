@@ -16,6 +16,7 @@ from contacts_crm.cli.output import (
     progress,
     show,
 )
+from contacts_crm.cli.wording import name_guess_note
 from contacts_crm.i18n import _
 from contacts_crm.usecases import contacts as crm
 
@@ -211,7 +212,7 @@ def add(
         notes=note,
         allow_duplicate=allow_duplicate,
     )
-    guess = crm.name_guess_note(name)
+    guess = name_guess_note(name)
     if guess:
         click.echo(guess, err=True)
     data = contact_dict(contact, group_names(account))

@@ -24,6 +24,7 @@ from contacts_crm.cli.output import (
     started,
 )
 from contacts_crm.cli.output import show as show_listing
+from contacts_crm.cli.wording import name_guess_note
 from contacts_crm.contact.editing import Edit, with_error
 from contacts_crm.contact.model import MY_CONTACTS, EmailEntry, Listed, PhoneEntry
 from contacts_crm.contact.phones import format_national
@@ -209,7 +210,7 @@ def edit(
     if name is not None:
         parts = contacts_uc.split_name(name)
         options = Edit(given_name=parts.given, middle_name=parts.middle, family_name=parts.family)
-        guess = contacts_uc.name_guess_note(name)
+        guess = name_guess_note(name)
         if guess:
             click.echo(guess, err=True)
     options = Edit(

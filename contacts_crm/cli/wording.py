@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contacts_crm.errors import CrmError, FieldError, InputError, Problem
 from contacts_crm.i18n import _
+from contacts_crm.usecases import contacts as contacts_uc
 
 # Request fields -> the option that gives them.
 OPTIONS = {
@@ -137,3 +138,15 @@ def _field_error(e: FieldError) -> tuple[str, str | None] | None:
         case ("on_duplicate", "choices"):
             return _("--on-duplicate must be one of {choices}").format(**v), e.hint
     return None
+
+
+def name_guess_note(name: str) -> str | None:
+    """What to tell the person who typed ``name`` when its words did not say which is which."""
+    parts = contacts_uc.split_name(name)
+    if parts.sure or not parts.family:
+        return None
+    return _(
+        "Note: the words of {name!r} do not tell which is the given name; saved with given "
+        "name {given!r} and family name {family!r} (if that is wrong: crm edit --name "
+        '"GIVEN FAMILY")'
+    ).format(name=" ".join(name.split()), given=parts.given, family=parts.family)

@@ -100,18 +100,6 @@ def split_name(name: str) -> NameParts:
     return name_order.split_words(" ".join(name.split()))
 
 
-def name_guess_note(name: str) -> str | None:
-    """What to tell the person who typed ``name`` when its words did not say which is which."""
-    parts = split_name(name)
-    if parts.sure or not parts.family:
-        return None
-    return _(
-        "Note: the words of {name!r} do not tell which is the given name; saved with given "
-        "name {given!r} and family name {family!r} (if that is wrong: crm edit --name "
-        '"GIVEN FAMILY")'
-    ).format(name=" ".join(name.split()), given=parts.given, family=parts.family)
-
-
 def add_contact(
     account: Account,
     name: str,

@@ -3,8 +3,8 @@
 Each command's examples run in order, in-process, on a fresh home holding what they talk
 about (made in October 2026, the examples run on 2026-11-20): the README's Ivan Petrov
 (+7 916 123-45-67) with orders 1 and 2, a deleted contact, the groups VIP and Leads, an
-import of docs/examples/clients.xlsx, old.csv and map.toml, the profiles office, lab and
-new-office. The commands whose examples make these things start from a home without
+import of docs/examples/clients.xlsx, old.csv, map.toml and three vCards, the profiles
+office, lab and new-office. The commands whose examples make these things start from a home without
 them (crm and crm add: empty; crm group and group create: no Wholesale group).
 The crm part of a line runs (a pipe or a redirect after it is the shell's). An example
 exits 0, or it is listed below with why it may not: a placeholder id in an example of the
@@ -136,10 +136,12 @@ def make_home(home: Path, seed: tuple[list[str], ...]) -> Path:
     shutil.copy(ROOT / "docs/examples/clients.xlsx", home / "clients.xlsx")
     (home / "old.csv").write_text("Name;Phone\nAyşe Yılmaz;0532 123 45 67\n", encoding="utf-8")
     (home / "map.toml").write_text('[columns]\n"Name" = "full_name"\n', encoding="utf-8")
-    for name, card in (("olga.vcf", "N:Petrov;Ivan;;;\r\nTEL;CELL:+7 916 555-01-01"),
-                       ("ivan.vcf", "FN:Vanya\r\nTEL:89165550101")):  # two phones' exports
-        (home / name).write_text(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{card}\r\nEND:VCARD\r\n",
-                                 encoding="utf-8")  # fmt: skip
+    for n, name in enumerate(("Olga", "Ivan", "Anna")):  # vCards shared from phones
+        (home / f"{name.lower()}.vcf").write_text(
+            f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name} Smirnova\r\nN:Smirnova;{name};;;\r\n"
+            f"TEL;TYPE=CELL:+7 916 555-00-0{n}\r\nEND:VCARD\r\n",
+            encoding="utf-8",
+        )
     try:
         for args in seed:
             result = run_crm(*args)

@@ -100,6 +100,11 @@ def test_calls_and_a_closed_order_reach_another_pc_once(pcs, emulator: Emulator)
     assert calls == {"Olga": 2, "Ivan": 1}
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 21, not yet: the guard for a missing journal (journal.id, exit 74) runs before "
+    "the copy in the account could rebuild it; the rebuild belongs in that guard",
+)
 def test_a_deleted_journal_comes_back_from_the_account(pcs) -> None:
     data = pcs("A")
     out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67")
