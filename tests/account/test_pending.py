@@ -59,13 +59,16 @@ def test_a_record_of_a_create_that_landed_is_finished_once(tmp_path):
 
 def test_a_record_of_a_process_still_running_is_left_to_it(tmp_path):
     acc, _emu = account(tmp_path)
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # a live process that stays alive until this test lets it go (it waits on its stdin)
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                             stdin=subprocess.PIPE)  # fmt: skip
     try:
         left_behind(acc, person(1), "m1", other.pid, send=True)
         assert pending.finish(acc) == {}
         assert [c.marker for c in pending.left(acc.data_dir)] == ["m1"]
     finally:
-        other.kill()
+        assert other.stdin is not None
+        other.stdin.close()  # it ends by itself now
         other.wait()
     assert list(pending.finish(acc)) == [pending.digest(person(1))]  # once it is gone
     assert pending.left(acc.data_dir) == []
