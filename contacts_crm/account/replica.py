@@ -24,8 +24,9 @@ import gzip
 import io
 import json
 import sqlite3
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +61,12 @@ class PullReport:
 
 
 @contextmanager
-def _guard() -> Iterator[None]:
-    """A failed request (HttpError, ConnectionError, TimeoutError) as UnavailableError."""
+def _guard(lock: threading.Lock) -> Iterator[None]:
+    """One request at a time; a failed one (HttpError, ConnectionError, TimeoutError)
+    as UnavailableError."""
     try:
-        yield
+        with lock:
+            yield
     except Exception as exc:
         status = getattr(getattr(exc, "resp", None), "status", None)
         why = f"HTTP {status}" if status else type(exc).__name__
@@ -79,14 +82,16 @@ class HistoryStore:
     Every request goes out once (SessionHttp); a failure is UnavailableError.
     """
 
-    def __init__(self, drive: Any) -> None:
+    def __init__(self, drive: Any, lock: threading.Lock | None = None) -> None:
         self.drive = drive
+        # one request at a time on a Drive service shared by threads (uploader.py)
+        self.lock = lock or threading.Lock()
 
     def list(self) -> Iterator[tuple[list[dict[str, str]], int]]:
         """Pages of ``{"id", "name"}``, oldest first, each with its request count (1)."""
         token = None
         while True:
-            with _guard():
+            with _guard(self.lock):
                 page = (
                     self.drive.files()
                     .list(
@@ -107,7 +112,7 @@ class HistoryStore:
         from googleapiclient.http import MediaInMemoryUpload
 
         media = MediaInMemoryUpload(data, mimetype="application/gzip")
-        with _guard():
+        with _guard(self.lock):
             made = (
                 self.drive.files()
                 .create(body={"name": name, "parents": [SPACE]}, media_body=media, fields="id")
@@ -116,11 +121,11 @@ class HistoryStore:
         return str(made["id"])
 
     def download(self, file_id: str) -> bytes:
-        with _guard():
+        with _guard(self.lock):
             return bytes(self.drive.files().get_media(fileId=file_id).execute())
 
     def delete(self, file_id: str) -> None:
-        with _guard():
+        with _guard(self.lock):
             self.drive.files().delete(fileId=file_id).execute()
 
 
@@ -145,9 +150,13 @@ def decode(data: bytes) -> Iterator[tuple[Any, ...]]:
 class Replica:
     """One PC's journal and the account's history store, kept in step."""
 
-    def __init__(self, journal_path: Path, store: HistoryStore) -> None:
+    def __init__(
+        self, journal_path: Path, store: HistoryStore | Callable[[], HistoryStore]
+    ) -> None:
         self.path = Path(journal_path)
-        self.store = store
+        # the store may come as a factory: a command with nothing to upload then
+        # never builds the Drive service (nor loads googleapiclient)
+        self._store = store
         try:
             self._db = connect_db(self.path, check_same_thread=False)
             with write_transaction(self._db):
@@ -156,6 +165,12 @@ class Replica:
         except sqlite3.DatabaseError as exc:
             raise open_storage_error(self.path, exc) from exc
         self.requests = 0  # history-store requests sent by this object
+
+    @property
+    def store(self) -> HistoryStore:
+        if not isinstance(self._store, HistoryStore):
+            self._store = self._store()
+        return self._store
 
     def close(self) -> None:
         self._db.close()
@@ -303,3 +318,35 @@ class Replica:
             "INSERT OR IGNORE INTO replica_known VALUES (?, ?)", [(r[0], r[1]) for r in rows]
         )
         return added
+
+
+def rebuild(path: Path, store: HistoryStore) -> int | None:
+    """A new journal at ``path`` filled from the account's segments: the events
+    in it, or None (and no file) when the account holds no history at all.
+
+    Built under another name and renamed into place at the end: a rebuild cut
+    short leaves no half journal that would pass for the whole history.
+    """
+    from contacts_crm.account import damage
+    from contacts_crm.account.journal import Journal
+
+    tmp = path.with_name(f"{path.stem}.rebuilding{path.suffix}")
+    damage.remove_cache(tmp)  # what an earlier rebuild cut short left
+    journal = Journal(tmp)
+    replica = Replica(tmp, store)
+    try:
+        report = replica.pull()
+        replica._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the file
+    finally:
+        replica.close()
+        journal.close()
+    if report.segments == 0:
+        damage.remove_cache(tmp)
+        return None
+    for side in damage.SIDE_FILES:  # left by the lost journal: never read as the new one's
+        stale = Path(f"{path}{side}")
+        if stale.exists():
+            stale.replace(damage.aside_name(stale))
+    tmp.replace(path)
+    damage.remove_cache(tmp)  # its (empty) side files
+    return report.events
