@@ -46,8 +46,7 @@ def pcs(emulator_server: EmulatorServer, tmp_path: Path, monkeypatch: pytest.Mon
         cfg.save(conf)
         return homes[name] / "profiles" / "office"
 
-    monkeypatch.setenv("CRM_JOURNAL_IN_ACCOUNT", "1")
-    switch("A")
+    switch("A")  # the office memory is on by default: nothing to turn on
     return switch
 
 
@@ -78,6 +77,8 @@ def test_calls_and_a_closed_order_reach_another_pc_once(pcs, emulator: Emulator)
         assert out("sync")["history_events"] == 0
     journal_b = sorted((e["kind"], e["text"]) for e in out("journal", "Petrov")["events"])
     assert journal_b == journal_a
+    summary = out("summary", "--by-employee", *PERIOD)["employees"]
+    assert {e["who"]: e["calls"] for e in summary} == {"Olga": 2}
     assert any(k == "order_close" for k, _ in journal_b)
 
     # a no-change sync: one small request to the history store
