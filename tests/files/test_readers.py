@@ -198,7 +198,8 @@ def test_outlook_csv(write_bytes):
         ("+4915123456789", "mobile"),
     ]
     assert anna.groups == ["Wholesale", "Berlin"]
-    assert "Title: Dr." in anna.notes and "Department: Einkauf" in anna.notes
+    assert "Title: Dr." in anna.notes and "Einkauf" not in anna.notes
+    assert anna.department == "Einkauf"  # the People API's organizations[].department
     assert anna.addresses[0].street == "Hauptstr. 1" and anna.addresses[0].city == "Berlin"
 
 
