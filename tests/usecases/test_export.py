@@ -463,15 +463,34 @@ def test_google_csv_of_a_group_has_the_groups_widest_columns(tmp_path):
         {"names": [{"givenName": "In"}], "memberships": [member],
          "phoneNumbers": [{"value": "+79161234567"}, {"value": "+79161234568"}]},
         {"names": [{"givenName": "Out"}],
-         "phoneNumbers": [{"value": f"+7916123450{i}"} for i in range(4)]},
+         "phoneNumbers": [{"value": f"+7916123450{i}"} for i in range(4)],
+         "urls": [{"value": f"https://out{i}.example", "type": "work"} for i in range(3)],
+         "addresses": [{"city": "Москва", "type": "home"}, {"city": "Тверь", "type": "work"}]},
     ])  # fmt: skip
     acc.sync(full=True)
-    for group, phones in (("vip", 2), (None, 4)):
+    for group, phones, urls in (("vip", 2, 1), (None, 4, 3)):
         path = tmp_path / f"{group}.csv"
         export_account(acc, path, "google-csv", group=group)
         header = path.read_text("utf-8-sig").splitlines()[0].split(",")
         assert [h for h in header if h.endswith("- Value") and h.startswith("Phone")] == [
             f"Phone {i} - Value" for i in range(1, phones + 1)
         ]
+        # the websites as Google's own export writes them: "Website n - Label / Value"
+        assert [h for h in header if h.startswith("Website")] == [
+            f"Website {i} - {part}" for i in range(1, urls + 1) for part in ("Label", "Value")
+        ]
+    import csv
+
+    with (tmp_path / "None.csv").open(encoding="utf-8-sig") as fh:
+        out = next(r for r in csv.DictReader(fh) if r["First Name"] == "Out")
+    assert [out[f"Website {i} - Value"] for i in (1, 2, 3)] == [
+        "https://out0.example", "https://out1.example", "https://out2.example"]  # fmt: skip
+    assert out["Website 3 - Label"] == "Work"
+    # the xlsx/csv table is sized the same way: an address's columns for each of Out's two
+    export_account(acc, tmp_path / "t.csv", "csv")
+    with (tmp_path / "t.csv").open(encoding="utf-8-sig") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["Given name"] == "Out")
+    assert (row["Address 1 - City"], row["Address 2 - City"]) == ("Москва", "Тверь")
+    assert (row["Address 1 - Label"], row["Address 2 - Label"]) == ("Home", "Work")
     acc.close()
     emu.close()
