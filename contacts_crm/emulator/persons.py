@@ -163,7 +163,7 @@ def check_fields(
             if name == "nicknames" and item.get("type", "DEFAULT") not in NICKNAME_TYPES:
                 raise bad_request(
                     f"Invalid value at 'person.nicknames[{n}].type' (type.googleapis.com/"
-                    f'google.internal.people.v2.Nickname.Type), "{item.get("type")}"'
+                    f'google.people.v1.Nickname.Type), "{item.get("type")}"'
                 )
             if isinstance(item.get("date"), dict):
                 _check_date(f"person.{name}[{n}].date", item["date"])
