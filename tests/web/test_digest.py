@@ -1,0 +1,289 @@
+"""The morning digest and the alerts: what each person gets, sent once by e-mail
+(a real SMTP server on loopback) and Telegram (a loopback Bot API), retried when
+it failed, never twice (the sent-record), secrets never in the output or the log."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from channel_doubles import SmtpBox, TelegramBox
+from conftest import PINS, seed
+
+from contacts_crm import config as cfg
+from contacts_crm.account.connected import Account
+from contacts_crm.emulator import Emulator, build_service
+from contacts_crm.notify.people import Recipients, Secrets
+from contacts_crm.notify.record import SentRecord
+from contacts_crm.usecases import cards as cards_uc
+from contacts_crm.usecases import digest as digest_uc
+from contacts_crm.usecases.calls import record_call_event
+from contacts_crm.web.morning import Morning
+from contacts_crm.web.office import Office
+
+BOT_TOKEN = "123456:SECRET-bot-token-xyz"
+SMTP_PASSWORD = "s3cret-smtp-Pa55"
+MORNING = datetime.fromisoformat("2026-12-08T09:00:00+03:00")
+ROLES = {"Olga": "staff", "Ivan": "manager", "Anna": "admin"}
+
+
+def set_roles(office: Office) -> None:
+    """The roles (web/staff.py keeps them with each user)."""
+    staff = office.staff
+    for name, role in ROLES.items():
+        if staff.user(name) is None:
+            staff.add_user(name, PINS.get(name, "9999"))
+        if hasattr(staff, "set_role"):
+            staff.set_role(name, role)
+        else:
+            staff._data["users"][name]["role"] = role
+            staff._save()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpBox]:
+    box = SmtpBox(password=SMTP_PASSWORD).start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def telegram() -> Iterator[TelegramBox]:
+    box = TelegramBox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def make_digest_office(
+    web_emulator: Emulator, smtp: SmtpBox, telegram: TelegramBox
+) -> Iterator[Callable[..., Office]]:
+    made: list[Office] = []
+
+    def make(language: str = "en") -> Office:
+        profile = cfg.Profile(
+            name="local",
+            language=language,
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+            smtp_security="none",
+            smtp_user="office",
+            smtp_from="crm@office.example",
+            telegram_api=telegram.url,
+            digest_time="08:00",
+        )
+        account = Account.from_service(
+            build_service(web_emulator), cfg.profile_dir("local"), profile=profile
+        )
+        office = Office(account, sync_interval=0)
+        office.start()
+        set_roles(office)
+        made.append(office)
+        return office
+
+    yield make
+    for office in made:
+        office.close()
+        office.account.close()
+
+
+@pytest.fixture
+def office(make_digest_office: Callable[..., Office]) -> Office:
+    o = make_digest_office()
+    o.people = seed(o.account)  # type: ignore[attr-defined]
+    data = o.account.data_dir
+    Secrets(data).set("smtp_password", SMTP_PASSWORD)
+    Secrets(data).set("telegram_token", BOT_TOKEN)
+    people = Recipients(data)
+    people.set("Olga", email="olga@office.example", telegram="1001")
+    people.set("Ivan", email="ivan@office.example")
+    people.set("Anna", telegram="1003")
+    return o
+
+
+def day_before(office: Office) -> None:
+    """Yesterday's work: Olga's call asking for a call-back yesterday, an order by Ivan;
+    this morning a missed call and a call for Olga to log."""
+    yesterday = MORNING - timedelta(days=1)
+    w = office.write  # the server's writer thread: the one that owns the journal
+    w(
+        cards_uc.log_call,
+        "+79161234567",
+        "wants a price",
+        direction="in",
+        outcome="callback",
+        callback_on=yesterday.date(),
+        by="Olga",
+        at=yesterday - timedelta(days=2),
+    )
+    w(
+        cards_uc.log_call,
+        "+79035550101",
+        "asked about tiles",
+        direction="out",
+        by="Ivan",
+        at=yesterday,
+    )
+    w(cards_uc.open_order, "+79035550101", "40 boxes", by="Ivan", at=yesterday)
+    w(
+        record_call_event,
+        number="+79035550202",
+        direction="missed",
+        start=MORNING - timedelta(hours=1),
+        duration=0,
+        who="",
+        source="pbx",
+        now=MORNING,
+    )
+    w(
+        record_call_event,
+        number="+79161234567",
+        direction="in",
+        start=MORNING - timedelta(minutes=30),
+        duration=60,
+        who="Olga",
+        source="pbx",
+        now=MORNING,
+    )
+
+
+def test_each_person_gets_their_callbacks_missed_calls_and_calls_to_log(office: Office) -> None:
+    day_before(office)
+    from contacts_crm.web.morning import people_of
+
+    record = SentRecord(office.account.data_dir)
+    digests = {
+        d.person: d
+        for d in digest_uc.build(
+            office.reader(), people_of(office.staff), day=MORNING.date(), now=MORNING, record=record
+        )
+    }
+    record.close()
+    olga = digests["Olga"].to_dict()
+    assert [c["name"] for c in olga["callbacks"]] == ["Ivan Petrov"]
+    assert (
+        olga["callbacks"][0]["reason"] == "callback_due"
+        and olga["callbacks"][0]["overdueDays"] == 1
+    )
+    assert [m["number"] for m in olga["missedCalls"]] == ["+79035550202"]
+    assert [t["number"] for t in olga["toLog"]] == ["+79161234567"]
+    assert "yesterday" not in olga and "alerts" not in olga  # staff: no figures, no alerts
+    ivan = digests["Ivan"].to_dict()
+    assert ivan["callbacks"] == [] and ivan["toLog"] == []  # Olga's, not his
+    assert ivan["yesterday"]["activity"]["since"] == "2026-12-07"
+    assert ivan["yesterday"]["summary"]["total"]["clients"] == 3
+    [ivans] = [e for e in ivan["yesterday"]["activity"]["employees"] if e["who"] == "Ivan"]
+    assert ivans["calls"] == 1 and ivans["ordersOpened"] == 1
+    assert "alerts" not in ivan
+    assert "alerts" in digests["Anna"].to_dict() and "yesterday" in digests["Anna"].to_dict()
+    text = digest_uc.text(digests["Olga"])
+    assert "Ivan Petrov" in text and "+79035550202" in text and "Calls to log (1)" in text
+
+
+def test_morning_sends_once_a_day_by_email_and_telegram_across_restarts(
+    office: Office, smtp: SmtpBox, telegram: TelegramBox
+) -> None:
+    day_before(office)
+    morning = Morning(office, interval=0)
+    assert morning.tick(MORNING.replace(hour=7, minute=59)) == []  # before digest_time
+    assert smtp.messages == [] and telegram.sent == []
+    sent = morning.tick(MORNING)
+    assert sorted((s.person, s.channel) for s in sent if s.state == "sent") == [
+        ("Anna", "telegram"),
+        ("Ivan", "email"),
+        ("Olga", "email"),
+        ("Olga", "telegram"),
+    ]
+    assert smtp.logins == ["office", "office"]  # signed in with the kept password
+    [olga_mail] = smtp.to("olga@office.example")
+    assert olga_mail["Subject"] == "CRM digest for Olga, 2026-12-08"
+    assert olga_mail["Message-ID"].startswith("<digest.2026-12-08.")
+    assert "Ivan Petrov" in olga_mail.get_payload()
+    assert sorted(chat for _t, chat, _x in telegram.sent) == ["1001", "1003"]
+    assert {token for token, _c, _x in telegram.sent} == {BOT_TOKEN}
+    morning.tick(MORNING + timedelta(hours=3))  # later the same day: nothing again
+    morning.close()
+    again = Morning(office, interval=0)  # the server restarted
+    again.tick(MORNING + timedelta(hours=4))
+    assert len(smtp.messages) == 2 and len(telegram.sent) == 2
+    again.tick(MORNING + timedelta(days=1))  # the next morning
+    assert len(smtp.messages) == 4 and len(telegram.sent) == 4
+    assert smtp.to("olga@office.example")[1]["Message-ID"].startswith("<digest.2026-12-09.")
+    again.close()
+
+
+def test_a_failed_send_is_retried_with_backoff_and_reported(
+    office: Office, smtp: SmtpBox, telegram: TelegramBox
+) -> None:
+    smtp.refuse = "451 4.3.0 try again later"
+    telegram.answers = [
+        (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}),
+        (
+            429,
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 900",
+                "parameters": {"retry_after": 900},
+            },
+        ),
+    ]
+    morning = Morning(office, interval=0)
+    first = {(s.person, s.channel): s for s in morning.tick(MORNING)}
+    assert first[("Olga", "email")].state == "failed" and "451" in str(
+        first[("Olga", "email")].error
+    )
+    assert first[("Anna", "telegram")].error == "Telegram 500"  # people go in name order
+    assert first[("Olga", "telegram")].error == "Telegram 429"
+    assert smtp.refused == 2 and smtp.messages == []
+    rows = {(r["person"], r["channel"]): r for r in digest_uc.status(morning.record, now=MORNING)}
+    assert rows[("Olga", "email")]["state"] == "failed" and rows[("Olga", "email")]["attempts"] == 1
+    assert rows[("Olga", "email")]["nextAt"] == "2026-12-08T06:01:00+00:00"  # 1 minute later
+    assert rows[("Anna", "telegram")]["nextAt"] == "2026-12-08T06:01:00+00:00"
+    assert rows[("Olga", "telegram")]["nextAt"] == "2026-12-08T06:15:00+00:00"  # retry_after 900
+    morning.tick(MORNING + timedelta(seconds=30))  # not due yet: nothing sent
+    assert smtp.refused == 2 and telegram.requests == 2
+    smtp.refuse = ""
+    morning.tick(MORNING + timedelta(minutes=2))
+    assert len(smtp.messages) == 2  # Olga's and Ivan's, at the second attempt
+    assert telegram.requests == 3 and [c for _t, c, _x in telegram.sent] == ["1003"]  # Anna's
+    rows = {(r["person"], r["channel"]): r for r in digest_uc.status(morning.record, now=MORNING)}
+    assert rows[("Olga", "email")]["state"] == "sent" and rows[("Olga", "email")]["attempts"] == 2
+    assert rows[("Olga", "telegram")]["state"] == "failed"
+    morning.tick(MORNING + timedelta(minutes=10))
+    assert telegram.requests == 3
+    morning.tick(MORNING + timedelta(minutes=16))
+    assert [c for _t, c, _x in telegram.sent] == ["1003", "1001"] and len(smtp.messages) == 2
+    states = {r["state"] for r in digest_uc.status(morning.record, now=MORNING)}
+    assert states == {"sent"}
+    morning.close()
+
+
+def test_secrets_never_in_output_or_logs(
+    office: Office,
+    smtp: SmtpBox,
+    telegram: TelegramBox,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    smtp.refuse = "535 5.7.8 authentication failed"
+    telegram.answers = [(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})]
+    morning = Morning(office, interval=0)
+    said = [s.to_dict() for s in morning.tick(MORNING)]
+    status = digest_uc.status(morning.record, now=MORNING)
+    morning.close()
+    data = office.account.data_dir
+    assert oct((data / "digest-secrets.json").stat().st_mode & 0o777) == "0o600"
+    assert oct((data / "digest.sqlite").stat().st_mode & 0o777) == "0o600"
+    everything = json.dumps([said, status]) + caplog.text + "".join(capsys.readouterr())
+    everything += repr(Secrets(data)) + repr(office.profile)
+    assert "failed" in everything
+    for secret in (BOT_TOKEN, SMTP_PASSWORD, BOT_TOKEN.split(":")[1]):
+        assert secret not in everything
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("contacts_crm"))
+    assert "digest and alerts: failed 3, sent 1" in ours  # counts only
+    assert "olga@office.example" not in ours and "+7916" not in ours and "Olga" not in ours
