@@ -89,15 +89,13 @@ def digest(click_ctx: click.Context, who: str | None, day: str | None, send: boo
         record.close()
 
 
-_STATES = {
-    "sent": "sent", "already": "already sent", "failed": "failed, will retry",
-    "gave_up": "failed, gave up", "unknown": "maybe delivered (not sent again)",
-    "sending": "being sent", "not_set_up": "channel not set up",
-}  # fmt: skip
-
-
 def _state(state: str) -> str:
-    return _(_STATES.get(state, state))
+    words = {
+        "sent": _("sent"), "already": _("already sent"), "failed": _("failed, will retry"),
+        "gave_up": _("failed, gave up"), "unknown": _("maybe delivered (not sent again)"),
+        "sending": _("being sent"), "not_set_up": _("channel not set up"),
+    }  # fmt: skip
+    return words.get(state, state)
 
 
 def _sent(ctx: Ctx, sent: list[Any]) -> None:

@@ -109,7 +109,7 @@ def words(alert: Alert) -> str:
                         d["count"]).format(n=d["count"])  # fmt: skip
     if alert.kind == "sync_stopped":
         return _("the sync guard stopped a sync that would remove {removed} of {before} "
-                 "contacts (crm sync --force if they really were deleted)").format(
+                 "contacts").format(
                      removed=d.get("removed"), before=d.get("before"))  # fmt: skip
     if alert.kind == "removed_lines":
         return _("a hand edit removed {calls} call line(s) and {orders} order line(s) from "
