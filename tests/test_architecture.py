@@ -88,7 +88,7 @@ def test_docs_architecture_draws_the_layers_of_setup_cfg():
 # The rooms that may import account/ (above it in the layers): each reaches the
 # account only through its stores (account.contacts, account.groups, account.journal,
 # the sync), never the People client or the cache under them.
-ABOVE_THE_ACCOUNT = ("cli", "web", "usecases", "imports", "reports", "sheets", "notify")
+ABOVE_THE_ACCOUNT = ("cli", "web", "usecases", "imports", "reports", "sheets")
 UNDER_THE_STORES = re.compile(r"\.(_?client|_?cache)\b(?!_)")
 
 
