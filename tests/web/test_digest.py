@@ -8,14 +8,19 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from channel_doubles import SmtpBox, TelegramBox
 from conftest import PINS, seed
 
 from contacts_crm import config as cfg
+from contacts_crm import dates
 from contacts_crm.account.connected import Account
 from contacts_crm.emulator import Emulator, build_service
+from contacts_crm.imports.run import ImportOptions, import_file
+from contacts_crm.imports.run import undo as import_undo
 from contacts_crm.notify.people import Recipients, Secrets
 from contacts_crm.notify.record import SentRecord
 from contacts_crm.usecases import cards as cards_uc
@@ -63,7 +68,7 @@ def make_digest_office(
 ) -> Iterator[Callable[..., Office]]:
     made: list[Office] = []
 
-    def make(language: str = "en") -> Office:
+    def make(language: str = "en", **settings: Any) -> Office:
         profile = cfg.Profile(
             name="local",
             language=language,
@@ -73,7 +78,7 @@ def make_digest_office(
             smtp_user="office",
             smtp_from="crm@office.example",
             telegram_api=telegram.url,
-            digest_time="08:00",
+            **{"digest_time": "08:00", **settings},
         )
         account = Account.from_service(
             build_service(web_emulator), cfg.profile_dir("local"), profile=profile
@@ -287,3 +292,71 @@ def test_secrets_never_in_output_or_logs(
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("contacts_crm"))
     assert "digest and alerts: failed 3, sent 1" in ours  # counts only
     assert "olga@office.example" not in ours and "+7916" not in ours and "Olga" not in ours
+
+
+def test_alerts_to_admins_from_the_journal_each_once(
+    make_digest_office: Callable[..., Office], web_emulator: Emulator, smtp: SmtpBox,
+    telegram: TelegramBox, tmp_path: Path,
+) -> None:  # fmt: skip
+    """A hand edit that removed a call line, a stopped sync, a mass deletion, an import
+    and its undo: each one alert, on the admin's channels and in their digest."""
+    office = make_digest_office(sync_guard_min=10, digest_time="00:00")
+    office.people = seed(office.account)  # type: ignore[attr-defined]
+    data = office.account.data_dir
+    Secrets(data).set("telegram_token", BOT_TOKEN)
+    Recipients(data).set("Anna", telegram="1003")
+    Recipients(data).set("Olga", telegram="1001")
+    service = build_service(web_emulator)
+    now = dates.now()  # the journal's events carry the real time
+    morning = Morning(office, interval=0)
+    first = morning.tick(now)  # today's digests; nothing happened yet
+    assert sorted(s.key.split(":")[0] for s in first) == ["digest", "digest"]
+
+    # a call logged, then removed by hand on a phone
+    office.write(cards_uc.log_call, "+79161234567", "asked for a price", direction="in",
+                 by="Olga")  # fmt: skip
+    rn = office.people["Ivan Petrov"]  # type: ignore[attr-defined]
+    p = service.people().get(resourceName=rn, personFields="biographies").execute()
+    notes = p["biographies"][0]["value"]
+    kept = "\n".join(line for line in notes.splitlines() if "asked for a price" not in line)
+    p["biographies"] = [{"value": kept, "contentType": "TEXT_PLAIN"}]
+    service.people().updateContact(resourceName=rn, updatePersonFields="biographies",
+                                   body=p).execute()  # fmt: skip
+    office.sync_now()
+
+    # an import of 12 clients, and its undo
+    csv = tmp_path / "old clients.csv"
+    csv.write_text("Name,Phone\n" + "".join(f"Client {i},+7495000{i:04d}\n" for i in range(12)))
+    outcome = office.write(import_file, csv, ImportOptions(region="RU"))
+    office.write(import_undo, outcome.plan.import_id, force=True)
+
+    # 11 deleted by hand elsewhere: the guard (10 and 20 %) stops the sync, then forced
+    made = [service.people().createContact(body={"names": [{"givenName": f"Old {i}"}]})
+            .execute()["resourceName"] for i in range(11)]  # fmt: skip
+    office.sync_now()
+    service.people().batchDeleteContacts(body={"resourceNames": made}).execute()
+    assert office.sync_now() is None and "would remove 11" in str(office.sync_error)
+    office.write(Account.sync, force=True)
+
+    sent = morning.tick(now + timedelta(minutes=1))  # alerts go at once
+    assert {s.person for s in sent} == {"Anna"} and {s.state for s in sent} == {"sent"}
+    kinds = sorted(s.key.split(":")[1] for s in sent)
+    assert kinds == ["import", "import_undo", "mass_deletion", "mass_deletion", "removed_lines",
+                     "sync_stopped"]  # fmt: skip
+    texts = [text for _t, chat, text in telegram.sent if chat == "1003"]
+    assert any("a hand edit removed 1 call line(s) and 0 order line(s) from the card of "
+               "Ivan Petrov" in t for t in texts)  # fmt: skip
+    assert any("import of old clients.csv: 12 created" in t for t in texts)
+    assert any("import of old clients.csv undone: 12 removed" in t for t in texts)
+    assert any("would remove 11 of 14 contacts" in t for t in texts)
+    assert any("11 contacts were deleted at once" in t for t in texts)
+    assert any("12 contacts were deleted at once" in t for t in texts)
+    assert morning.tick(now + timedelta(minutes=2)) == []  # each alert once
+    morning.close()
+    again = Morning(office, interval=0)  # restarted: still once
+    assert [s for s in again.tick(now + timedelta(minutes=3)) if s.key.startswith("alert")] == []
+    again.tick(now + timedelta(days=1))  # the next digest: the admin's lists the alerts
+    digests = [text for _t, chat, text in telegram.sent if "Digest" in text]
+    assert "Alerts (6)" in digests[-1] or "Alerts (6)" in digests[-2]
+    assert not any("Alerts" in t for _t, chat, t in telegram.sent if chat == "1001")
+    again.close()
