@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from conftest import PINS, seed
 from contacts_crm import config as cfg
 from contacts_crm import dates
 from contacts_crm.account.connected import Account
+from contacts_crm.card.events import JournalEvent
 from contacts_crm.emulator import Emulator, build_service
 from contacts_crm.imports.run import ImportOptions, import_file
 from contacts_crm.imports.run import undo as import_undo
@@ -32,6 +33,12 @@ from contacts_crm.web.office import Office
 BOT_TOKEN = "123456:SECRET-bot-token-xyz"
 SMTP_PASSWORD = "s3cret-smtp-Pa55"
 MORNING = datetime.fromisoformat("2026-12-08T09:00:00+03:00")
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 ROLES = {"Olga": "staff", "Ivan": "manager", "Anna": "admin"}
 
 
@@ -360,3 +367,33 @@ def test_alerts_to_admins_from_the_journal_each_once(
     assert "Alerts (6)" in digests[-1] or "Alerts (6)" in digests[-2]
     assert not any("Alerts" in t for _t, chat, t in telegram.sent if chat == "1001")
     again.close()
+
+
+def test_the_alerts_page_is_for_admins(office: Office, smtp: SmtpBox) -> None:
+    from conftest import sign_in
+
+    from contacts_crm.web.app import create_app
+
+    smtp.refuse = "451 4.3.0 try again later"
+    now = dates.now().replace(hour=9)
+    data = {"import_id": "imp-1", "file": "/tmp/old.csv", "created": 3, "updated": 1}
+    csv_event = JournalEvent(op_id="import:imp-1", seq=0, at=_utc(now), who="Anna",
+                             kind="import", text="import imp-1", data=data)  # fmt: skip
+    office.write(lambda acc: acc.journal.record([csv_event], applied=True))
+    morning = Morning(office, interval=0)
+    morning.tick(now)
+    morning.close()
+    app = create_app(office)
+    app.config["TESTING"] = True
+    olga, anna = app.test_client(), app.test_client()
+    assert sign_in(olga, "Olga").status_code == 302
+    assert sign_in(anna, "Anna", "9999").status_code == 302
+    refused = olga.get("/alerts")
+    assert refused.status_code == 403 and "Only admins see this page." in refused.text
+    assert 'href="/alerts"' not in olga.get("/today").text
+    page = anna.get("/alerts")
+    assert page.status_code == 200 and 'href="/alerts"' in page.text
+    assert "import of old.csv: 3 created, 1 updated" in page.text
+    assert "olga@office.example" not in page.text  # names and states, not addresses
+    assert "451" in page.text and 'data-state="failed"' in page.text
+    assert 'data-state="sent"' in page.text  # the Telegram ones went
