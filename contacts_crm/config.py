@@ -287,8 +287,10 @@ def validate_profile(p: Profile) -> list[str]:
     if p.smtp_security not in SMTP_SECURITY:
         out.append(f"{at}.smtp_security: {p.smtp_security!r} is not one of "
                    f"{', '.join(SMTP_SECURITY)}")  # fmt: skip
-    if not isinstance(p.smtp_port, int) or isinstance(p.smtp_port, bool) or not (
-        1 <= p.smtp_port <= 65535
+    if (
+        not isinstance(p.smtp_port, int)
+        or isinstance(p.smtp_port, bool)
+        or not (1 <= p.smtp_port <= 65535)
     ):
         out.append(f"{at}.smtp_port: a port number from 1 to 65535 is required")
     if not isinstance(p.telegram_api, str) or not p.telegram_api.startswith(

@@ -4,9 +4,10 @@
 ``unknown``; once the profile's ``digest_time`` has come, today's digest goes to
 every user with an address (each once a day: the sent-record in
 ``digest.sqlite`` says who got it, across restarts); failed sends whose retry
-time has come go again; new alerts go to the admins. ``crm serve`` runs one
-round at start-up, before it says where it listens, then one every
-``interval`` seconds in a thread. Tests call ``tick`` with the time they mean
+time has come go again; new alerts go to the admins. ``crm serve`` runs the
+rounds in a thread: one at start-up, then one every ``interval`` seconds (a
+slow or unreachable mail server never holds up the page). Each round ends by
+writing its time and count in the record (``last_round``, ``rounds``). Tests call ``tick`` with the time they mean
 (or set ``$CRM_NOW`` for the server process): nothing sleeps.
 """
 
@@ -88,6 +89,8 @@ class Morning:
             said = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
             log.info("digest and alerts: %s", said)
         self.last = out
+        self.record.set_meta("last_round", _utc(moment))
+        self.record.set_meta("rounds", str(int(self.record.meta("rounds") or 0) + 1))
         return out
 
     def _waiting(self, key: str, person: str, now: datetime, chans: digest_uc.Channels) -> bool:
@@ -101,8 +104,8 @@ class Morning:
         return False
 
     def start(self) -> None:
-        self._safe_tick()
-        if self.interval > 0 and self._thread is None:
+        """The rounds in a thread: one now, then one every ``interval`` seconds."""
+        if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="crm-morning", daemon=True)
             self._thread.start()
 
@@ -115,7 +118,8 @@ class Morning:
             log.error("the digest round crashed\n%s", private_traceback(exc).rstrip())
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
+        self._safe_tick()
+        while self.interval > 0 and not self._stop.wait(self.interval):
             self._safe_tick()
 
     def close(self) -> None:

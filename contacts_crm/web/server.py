@@ -183,7 +183,7 @@ def serve(
     tls = tls_adapter(cert, key)
     office.start()
     morning = Morning(office)
-    morning.start()  # one round now (a digest due is sent before the page answers), then a thread
+    morning.start()  # the digest and alert rounds, in a thread: one now, then every minute
     server = Server(office, host, port, tls=tls)
     settle_memory()
     try:

@@ -18,6 +18,7 @@ from served import start_server, stop_server
 
 from contacts_crm import config as cfg
 from contacts_crm.notify.people import Recipients, Secrets
+from contacts_crm.notify.record import SentRecord
 from contacts_crm.web.staff import Staff
 
 PASSWORD = "serve-smtp-secret-77"
@@ -41,11 +42,28 @@ def smtp_office(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpBox]:
     box.stop()
 
 
+def rounds() -> str | None:
+    record = SentRecord(cfg.profile_dir("local"))
+    try:
+        return record.meta("rounds")
+    finally:
+        record.close()
+
+
 def serve_once() -> str:
-    """Start ``crm serve`` (its first round runs before it says where it listens), stop it;
-    its log."""
+    """Start ``crm serve``, wait for its first digest round to end (it writes its time
+    count in the record), stop it; its log."""
+    before = rounds()
     proc, _url = start_server("--sync-seconds", "0")
-    code, log = stop_server(proc)
+    try:
+        done = threading.Event()
+        for _ in range(1200):  # waits for a fact, not for a guessed time
+            if rounds() != before or proc.poll() is not None:
+                break
+            done.wait(0.05)
+        assert rounds() != before, "the server ran no digest round"
+    finally:
+        code, log = stop_server(proc)
     assert code == 0, log
     return log
 
