@@ -7,8 +7,9 @@ every user with an address (each once a day: the sent-record in
 time has come go again; new alerts go to the admins. ``crm serve`` runs the
 rounds in a thread: one at start-up, then one every ``interval`` seconds (a
 slow or unreachable mail server never holds up the page). Each round ends by
-writing its time and count in the record (``last_round``, ``rounds``). Tests call ``tick`` with the time they mean
-(or set ``$CRM_NOW`` for the server process): nothing sleeps.
+writing its time and count in the record (``last_round``, ``rounds``). Tests
+call ``tick`` with the time they mean (or set ``$CRM_NOW`` for the server
+process): nothing sleeps.
 """
 
 from __future__ import annotations
