@@ -397,3 +397,27 @@ def test_the_alerts_page_is_for_admins(office: Office, smtp: SmtpBox) -> None:
     assert "olga@office.example" not in page.text  # names and states, not addresses
     assert "451" in page.text and 'data-state="failed"' in page.text
     assert 'data-state="sent"' in page.text  # the Telegram ones went
+
+
+def test_a_hand_edit_that_removed_order_lines_is_an_alert_and_other_lines_are_not(
+    office: Office,
+) -> None:
+    from contacts_crm.usecases.alerts import alerts_in
+
+    office.write(cards_uc.open_order, "+79035550101", "40 boxes", by="Ivan")
+    office.write(cards_uc.step_order, "+79035550101", 1, "paid", by="Ivan")
+    acc = office.reader()
+    rn = office.people["Anna Sidorova"]  # type: ignore[attr-defined]
+    notes = (acc.contacts.get(rn).notes or "").splitlines()  # type: ignore[union-attr]
+    order_lines = [line for line in notes if "40 boxes" in line or "paid" in line]
+    assert len(order_lines) >= 2
+
+    def removed(op: str, old: str) -> JournalEvent:
+        return JournalEvent(op_id=op, seq=0, at="2026-12-08T06:00:00+00:00", who=None,
+                            kind="removed_by_hand", contact=rn, contact_name="Anna Sidorova",
+                            text=old, data={"old": old})  # fmt: skip
+
+    found = alerts_in([removed("h1", order_lines[0]), removed("h1", order_lines[1]),
+                       removed("h2", "Prefers calls after 14:00")], acc)  # fmt: skip
+    assert [(a.kind, a.data["orders"], a.data["calls"]) for a in found] == [
+        ("removed_lines", 2, 0)]  # fmt: skip
