@@ -166,6 +166,7 @@ def run(
             report=report,
             progress=lambda rows: update(advance=rows),
             total=lambda n: update(total=n),
+            on_start=started(ctx, "import"),
         )
     summary = outcome.summary()
     rows = [

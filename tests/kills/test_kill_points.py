@@ -111,6 +111,20 @@ def _setup_imported(emu: Emulator) -> dict[str, str]:
     return names
 
 
+def _setup_import(emu: Emulator) -> dict[str, str]:
+    """Two contacts, and a file of 401 new rows (three batches of creates: 200, 200,
+    1) and a row that fills in a contact that is there (one batch of updates). Killed
+    at the first batch, the middle one and the update; the undo is ``crm undo OP``
+    of the import's operation (its own kill cases: "import_undo")."""
+    names = _setup_many(emu, 2)
+    path = Path(os.environ["CRM_HOME"]) / "big.csv"
+    rows = [f"Lead {i},+7903{i:07d}," for i in range(401)]
+    path.write_text("\n".join(["Name,Phone,Email", "Client 1,+79165550001,c1@example.com",
+                               *rows]) + "\n", encoding="utf-8")  # fmt: skip
+    names["file"] = str(path)
+    return names
+
+
 def _setup_group(emu: Emulator) -> dict[str, str]:
     names = _setup_many(emu, 3)
     _ok("group", "create", "Leads")
@@ -124,6 +138,8 @@ class Scenario:
     undo: Callable[[str], list[str]]
     writes: int  # the API writes of the uninterrupted command
     undo_writes: int  # and of its undo
+    undo_kills: bool = True  # its undo is an operation of another kind, killed on its own
+    points: tuple[int, ...] | None = None  # the writes killed at (default: every one)
 
 
 SCENARIOS = {
@@ -137,13 +153,16 @@ SCENARIOS = {
                           lambda op: ["doctor", "--phones", "--undo", op], 1, 1),
     "import_undo": Scenario(_setup_imported, lambda n: ["import", "undo", n["import"]],
                             lambda op: ["undo", op], 2, 3),
+    "import": Scenario(_setup_import,
+                       lambda n: ["import", n["file"], "--on-duplicate", "merge"],
+                       lambda op: ["undo", op], 4, 2, undo_kills=False, points=(0, 1, 3)),
     "group_add": Scenario(_setup_group, lambda n: ["group", "add", "Leads", *n.values()],
                           lambda op: ["undo", op], 1, 1),
 }  # fmt: skip
 MODES = ("received", "committed")
 CASES = [(name, k, mode) for name, s in SCENARIOS.items()
-         for k in range(s.writes) for mode in MODES]  # fmt: skip
-UNDO_CASES = [(name, k, mode) for name, s in SCENARIOS.items()
+         for k in (s.points or range(s.writes)) for mode in MODES]  # fmt: skip
+UNDO_CASES = [(name, k, mode) for name, s in SCENARIOS.items() if s.undo_kills
               for k in range(s.undo_writes) for mode in MODES]  # fmt: skip
 
 

@@ -130,6 +130,16 @@ class Store:
         )
         return [str(r[0]) for r in cur]
 
+    def find(self, kind: str, **params: str) -> list[str]:
+        """Ids of the operations of ``kind`` whose params hold these (text) values,
+        newest first."""
+        where = "".join(f" AND json_extract(params, '$.{k}') = ?" for k in params)
+        cur = self._db.execute(
+            f"SELECT op_id FROM operations WHERE kind = ?{where} ORDER BY at DESC, rowid DESC",
+            (kind, *params.values()),
+        )
+        return [str(r[0]) for r in cur]
+
     def claim(self, op_id: str) -> bool:
         """Take the operation for this process unless another live process runs it."""
         me = _me()
