@@ -209,7 +209,7 @@ def kind_word(kind: str) -> str:
     words = {"merge": _("merge"), "delete": _("delete"), "undelete": _("undelete"),
              "undo": _("undo"), "group_members": _("group change"),
              "import_undo": _("import undo"), "phone_fix": _("phone fix"),
-             "import": _("import")}  # fmt: skip
+             "import": _("import"), "restore": _("restore")}  # fmt: skip
     return words.get(kind, kind)
 
 

@@ -128,6 +128,15 @@ def _setup_import(emu: Emulator) -> dict[str, str]:
     return names
 
 
+def _setup_backup(emu: Emulator) -> dict[str, str]:
+    """A backup of three contacts, then an account emptied (what a restore is for)."""
+    names = _setup_many(emu, 3)
+    path = Path(os.environ["CRM_HOME"]) / "backup.json"
+    _ok("export", str(path))
+    _ok("delete", "--yes", *names.values())
+    return {"file": str(path)}
+
+
 def _setup_group(emu: Emulator) -> dict[str, str]:
     names = _setup_many(emu, 3)
     _ok("group", "create", "Leads")
@@ -168,6 +177,8 @@ SCENARIOS = {
     "group_remove": Scenario(_setup_members,
                              lambda n: ["group", "remove", "Leads", *n.values()],
                              lambda op: ["undo", op], 1, 1),
+    "restore": Scenario(_setup_backup, lambda n: ["restore", n["file"]],
+                        lambda op: ["undo", op], 1, 3),
     "group_add": Scenario(_setup_group, lambda n: ["group", "add", "Leads", *n.values()],
                           lambda op: ["undo", op], 1, 1),
 }  # fmt: skip
