@@ -166,6 +166,7 @@ def run(
             report=report,
             progress=lambda rows: update(advance=rows),
             total=lambda n: update(total=n),
+            on_start=started(ctx, "import"),
         )
     summary = outcome.summary()
     rows = [
@@ -446,7 +447,7 @@ def restore(ctx: Ctx, file: Path, force: bool) -> None:
     """
     from contacts_crm.usecases import export as exporter
 
-    n = exporter.restore(ctx.account, file, force=force)
+    n = exporter.restore(ctx.account, file, force=force, on_start=started(ctx, "restore"))
     emit(ctx, {"file": str(file), "restored": n},
          _("Restored {n} contact(s) from {file}").format(n=n, file=file))  # fmt: skip
 

@@ -209,7 +209,8 @@ def kind_word(kind: str) -> str:
     """An operation's kind in the office's language."""
     words = {"merge": _("merge"), "delete": _("delete"), "undelete": _("undelete"),
              "undo": _("undo"), "group_members": _("group change"),
-             "import_undo": _("import undo"), "phone_fix": _("phone fix")}  # fmt: skip
+             "import_undo": _("import undo"), "phone_fix": _("phone fix"),
+             "import": _("import"), "restore": _("restore")}  # fmt: skip
     return words.get(kind, kind)
 
 
