@@ -52,6 +52,12 @@ def group_name(name: str) -> str:
     return _current.pgettext("group", name)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, as used in ``context`` (a word that is
+    translated differently in a spreadsheet's header than in a sentence)."""
+    return _current.pgettext(context, message)
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form for ``n`` in the current language."""
     return _current.ngettext(singular, plural, n)

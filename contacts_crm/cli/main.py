@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from contacts_crm import __version__, i18n
+from contacts_crm.cli import click_words
 from contacts_crm.cli.help_text import CrmContext, localize
 from contacts_crm.cli.output import Ctx
 from contacts_crm.errors import (
@@ -26,6 +27,8 @@ from contacts_crm.errors import (
     UsageError,
 )
 from contacts_crm.i18n import _
+
+click_words.install()  # click's usage errors in the office's language too
 
 EPILOG = """\b
 Examples:
@@ -265,6 +268,7 @@ def _run(args: list[str], as_json: bool, conf: Any = None, *, repair: bool = Tru
             _check_text(args)
             conf = _configuration()  # read once: for the language now, the account later
             i18n.use(_profile_language(args, conf))  # messages and help in the office's language
+            localize(cli)  # the root's usage line too ("crm [OPTIONS] COMMAND")
         cli.main(args=args, prog_name="crm", standalone_mode=False, obj=conf)
         code = 0
     except click.exceptions.Exit as exc:
@@ -372,10 +376,13 @@ def _configuration() -> Any:
 def _profile_language(args: list[str], conf: Any) -> str:
     """The language of the profile the command line names (``-p``/``--profile``,
     CRM_PROFILE, the default profile); English when the configuration cannot say."""
-    try:
-        return str(conf.profile(_profile_name(args)).language) if conf is not None else "en"
-    except CrmError:
+    if conf is None:
         return "en"
+    try:
+        return str(conf.profile(_profile_name(args)).language)
+    except CrmError:  # an unknown profile is answered in the default profile's language
+        default = conf.profiles.get(conf.default_profile)
+        return str(default.language) if default is not None else "en"
 
 
 def _profile_name(args: list[str]) -> str | None:

@@ -30,6 +30,7 @@ from contacts_crm.contact.model import MY_CONTACTS, EmailEntry, Listed, PhoneEnt
 from contacts_crm.contact.phones import format_national
 from contacts_crm.errors import InputError, Problem
 from contacts_crm.i18n import _
+from contacts_crm.reports.words import field_words, type_word
 from contacts_crm.usecases import contacts as contacts_uc
 from contacts_crm.usecases import manage as uc
 
@@ -137,12 +138,13 @@ def show(ctx: Ctx, query: tuple[str, ...]) -> None:
             (_("Given name"), data["givenName"]),
             (_("Middle name"), data["middleName"]),
             (_("Family name"), data["familyName"]),
-            *[(_("Phone"), f"{format_national(p['value'])} [{p['type']}]")
+            *[(_("Phone"), f"{format_national(p['value'])} [{type_word(p['type'])}]")
               for p in data["phones"]],
-            *[(_("Email"), f"{e['value']} [{e['type']}]") for e in data["emails"]],
+            *[(_("Email"), f"{e['value']} [{type_word(e['type'])}]") for e in data["emails"]],
             (_("Company"), data["organization"]),
             (_("Title"), data["title"]),
-            *[(_("Address"), f"{_address(a)} [{a['type']}]") for a in data["addresses"]],
+            *[(_("Address"), f"{_address(a)} [{type_word(a['type'])}]")
+              for a in data["addresses"]],
             (_("Groups"), ", ".join(data["groups"])),
             *[(f"{u['key']}", u["value"]) for u in data["userDefined"]],
         ]  # fmt: skip
@@ -237,7 +239,7 @@ def edit(
         ctx,
         result.to_dict(),
         _("Changed {fields} of {name} ({rn})").format(
-            fields=", ".join(result.changed),
+            fields=field_words(result.changed),
             name=result.contact.display_name,
             rn=result.contact.resource_name,
         )
@@ -296,7 +298,7 @@ def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
     if not yes:
         names = "\n".join(
             f"  {c.display_name} ({c.resource_name})"
-            + (f", {c.phones[0].value}" if c.phones else "")
+            + (f", {format_national(c.phones[0].value)}" if c.phones else "")
             for c in contacts
         )
         click.echo(_("About to delete {n} contact(s):").format(n=len(contacts)), err=True)

@@ -217,8 +217,9 @@ def callbacks(
                              missed=missed_calls(ctx.account))  # fmt: skip
     view = callbacks_view(items)
     if ctx.human:  # the terminal and the pipe: fewer columns, the phone readable
+        never = _("never")
         rows = [[c.name, phone_cell(ctx, c.phone), c.overdue,
-                 f"{c.last_contact or _('never')}"
+                 f"{c.last_contact or never}"
                  + (f" ({c.last_contact_by})" if c.last_contact_by else ""),
                  "; ".join(r.detail for r in c.reasons)] for c in items]  # fmt: skip
         listing = Listing([_("Name"), _("Phone"), _("Overdue"), _("Last contact"), _("Reason")],

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from contacts_crm.defaults import DEFAULT_REGION, PHONE_REGIONS
 from contacts_crm.errors import UsageError
+from contacts_crm.i18n import _
 
 # What separates several numbers typed into one spreadsheet cell.
 _SPLIT = re.compile(
@@ -214,7 +215,8 @@ def format_national(e164: str) -> str:
         num = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    text = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return text.replace(" ext. ", " " + _("ext.") + " ")  # the office's word for it
 
 
 def looks_like_phone(text: str) -> bool:

@@ -26,6 +26,7 @@ from contacts_crm.dates import now as clock
 from contacts_crm.files.output import DEFAULT_MODE, output_path
 from contacts_crm.files.safe_cells import csv_row, phone_columns
 from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
+from contacts_crm.i18n import pgettext
 
 PHONE_COLUMNS = {"mobile": "Mobile phone", "work": "Work phone", "home": "Home phone"}
 EMAIL_COLUMNS = {"work": "Email", "home": "Home email"}
@@ -33,12 +34,30 @@ BACKUP_FORMAT = "contacts-crm-backup"
 
 
 def table_columns(derived: Sequence[str]) -> list[str]:
-    """Header of the xlsx/csv export; ``derived`` are the card-derived columns."""
-    return [
+    """Header of the xlsx/csv export in the office's language (``crm import`` reads
+    every language's headers back); ``derived`` are the card-derived columns."""
+    english = [
         "Given name", "Family name", "Middle name", "Company", "Job title",
         *PHONE_COLUMNS.values(), "Other phone", *EMAIL_COLUMNS.values(), "Other email",
         "Address", "Groups", *derived, "Card",
     ]  # fmt: skip
+    return [pgettext("export", name) for name in english]
+
+
+def _header_words() -> None:  # pragma: no cover - never called: marks the headers for extraction
+    for _word in (
+        pgettext("export", "Given name"), pgettext("export", "Family name"),
+        pgettext("export", "Middle name"), pgettext("export", "Company"),
+        pgettext("export", "Job title"), pgettext("export", "Mobile phone"),
+        pgettext("export", "Work phone"), pgettext("export", "Home phone"),
+        pgettext("export", "Other phone"), pgettext("export", "Email"),
+        pgettext("export", "Home email"), pgettext("export", "Other email"),
+        pgettext("export", "Address"), pgettext("export", "Groups"),
+        pgettext("export", "Status"), pgettext("export", "Last contact"),
+        pgettext("export", "Open orders"), pgettext("export", "Card"),
+        pgettext("export", "Contacts"),
+    ):  # fmt: skip
+        pass
 
 
 def table_row(c: Contact, group_names: dict[str, str], derived: list[str]) -> list[str]:
@@ -72,8 +91,8 @@ def write_xlsx(
     Streamed with XlsxWriter: each row written as it comes (memory holds one row,
     not the table), and every str is written as a string, never as a formula.
     """
-    widths = {i: 40.0 if name == "Card" else 18.0 for i, name in enumerate(header)}
-    sheet = TextSheet("Contacts", header, rows, freeze=(1, 2), widths=widths)
+    widths = {i: 40.0 if i == len(header) - 1 else 18.0 for i in range(len(header))}  # the card
+    sheet = TextSheet(pgettext("export", "Contacts"), header, rows, freeze=(1, 2), widths=widths)
     write_text_xlsx(path, [sheet], mode=mode)
 
 

@@ -141,7 +141,7 @@ def employees_view(employees: list[EmployeeActivity]) -> View:
 
 def callback_header() -> list[str]:
     return [_("Name"), _("Phone"), _("Groups"), _("Reason"), _("Overdue days"),
-            _("Last contact"), _("By"), _("Why")]  # fmt: skip
+            _("Last contact"), _("By"), _("Details")]  # fmt: skip
 
 
 def callbacks_view(items: list[Callback]) -> View:

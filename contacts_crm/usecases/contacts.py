@@ -72,7 +72,7 @@ def ambiguous(account: Account, query: str, found: Sequence[Contact]) -> Ambiguo
     by_id = account.groups.names()
     listed = []
     for c in found[:10]:
-        number = c.phones[0].value if c.phones else _("no phone")
+        number = phones.format_national(c.phones[0].value) if c.phones else _("no phone")
         groups = ", ".join(by_id.get(g, g) for g in c.groups if g != MY_CONTACTS)
         listed.append(
             f"{c.display_name}, {number}"

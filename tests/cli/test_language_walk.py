@@ -1,0 +1,184 @@
+"""The language walk: a Russian or a Turkish office reads its own language everywhere.
+
+Every command's everyday mistakes and outputs are run in ru and in tr, and each
+answer (stdout and stderr) is searched for English: a word of the English
+messages (the catalog's msgids) left in the text once what is not a sentence is
+taken out (the values the office typed and the tool echoes in quotes, command
+lines and option names such as 'crm config set language', ids, paths and
+metavars such as QUERY). The finder is checked on English answers too, so the
+walk can fail.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import openpyxl
+import pytest
+from cli_helpers import run_crm
+
+from contacts_crm import i18n
+
+LOCALE = Path(__file__).resolve().parents[2] / "contacts_crm" / "locale"
+
+# Words of the English messages that every language writes as they are (a product,
+# a format) or that are not English ("telefon", "soyad": Turkish headers in English examples).
+NOT_ENGLISH = {"google", "csv", "json", "xlsx", "vcard", "toml", "oauth", "pin", "sqlite",
+               "e164", "utc", "http", "https", "url", "crm", "people", "vcf", "tsv", "android",
+               "telefon", "soyad"}  # fmt: skip
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Every word (3+ letters) of the English messages."""
+    from babel.messages.pofile import read_po
+
+    with (LOCALE / "contacts_crm.pot").open("rb") as fh:
+        catalog = read_po(fh)
+    words: set[str] = set()
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        for text in ids:
+            # placeholders and command lines are not words a person reads
+            text = re.sub(r"\{[^}]*\}|crm(\s+[a-z_-]+)*|--?[a-z][\w-]*", " ", text or "")
+            words.update(w.casefold() for w in re.findall(r"[A-Za-z]{3,}", text))
+    return frozenset(words - NOT_ENGLISH)
+
+
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|«[^»\n]*»")
+_COMMAND = re.compile(r"\bcrm((\s+|=)(--?[\w-]+|[a-z_]+|[A-Z_]{2,}|[a-z]{2}\b))*")
+_NOT_TEXT = re.compile(
+    r"--?[A-Za-z][\w-]*"  # options
+    r"|\b[A-Z][A-Z_]+\b"  # metavars and formats (QUERY, CSV, HH)
+    r"|\S*[/\\.@]\S*[\w]"  # ids (people/c123), paths, files, e-mails
+    r"|\b[0-9a-f]{16}\b"  # operation ids
+)
+
+
+def english_in(text: str, typed: set[str]) -> list[str]:
+    """The English words in ``text`` (see the module), ``typed`` values left out."""
+    text = _QUOTED.sub(" ", text)
+    text = _COMMAND.sub(" ", text)
+    text = _NOT_TEXT.sub(" ", text)
+    words = re.findall(r"(?<![\w-])[A-Za-z]{3,}(?![\w-])", text)
+    return [w for w in words if w.casefold() in english_words() and w.casefold() not in typed]
+
+
+# The walk: (args, expected exit code) — everyday mistakes first, then the outputs.
+WALK: list[tuple[tuple[str, ...], int]] = [
+    (("frobnicate",), 2),
+    (("list", "--frob"), 2),
+    (("add",), 2),
+    (("list", "--format", "xml"), 2),
+    (("call", "Anna", "x", "--in", "--out"), 2),
+    (("call", "Anna", "x", "--at", "31.02.2026"), 2),
+    (("call", "Anna", "x", "--at", "2099-01-01"), 2),
+    (("call", "Anna", "x", "--at", "someday"), 2),
+    (("call", "Anna", "x", "--outcome", "maybe"), 2),
+    (("activity", "--since", "2026-03-01", "--until", "2026-02-01"), 2),
+    (("activity", "--since", "31.02.2026"), 2),
+    (("-p", "nope", "list"), 66),
+    (("profile", "use", "nope"), 66),
+    (("config", "set", "language", "russian"), 78),
+    (("config", "set", "lang", "ru"), 2),
+    (("config", "set", "card_max_lines", "many"), 2),
+    (("order", "step", "Anna", "1", "оплачено"), 2),
+    (("order", "step", "Anna", "7", "paid"), 66),
+    (("order", "step", "Ivan", "1", "paid"), 2),  # two contacts match
+    (("show", "Nobody"), 66),
+    (("card", "Nobody"), 66),
+    (("journal", "Nobody"), 66),
+    (("call", "Anna"), 0),  # a call with no comment is fine
+    (("order", "close", "Anna", "1"), 0),
+    (("order", "step", "Anna", "1", "paid"), 2),  # already delivered
+    (("edit", "Anna", "--frob"), 2),
+    (("group", "add", "Nope", "Anna"), 66),
+    (("import", "/nonexistent/clients.csv"), 66),
+    (("undo", "0123456789abcdef"), 66),
+    (("doctor", "--fix"), 2),
+    # outputs
+    (("show", "Anna"), 0),
+    (("card", "Anna"), 0),
+    (("journal", "Anna"), 0),
+    (("edit", "Anna", "--add-phone", "+7 916 000-00-01", "--org", "Tiles Ltd"), 0),
+    (("journal", "Anna"), 0),
+    (("callbacks",), 0),
+    (("callbacks", "--format", "tsv"), 0),
+    (("summary",), 0),
+    (("summary", "--format", "tsv"), 0),
+    (("activity",), 0),
+    (("duplicates",), 0),
+    (("doctor",), 0),
+    (("doctor", "--phones"), 0),
+    (("list",), 0),
+    (("find", "Petrov"), 0),
+    (("group", "list"), 0),
+    (("import", "list"), 0),
+    (("status",), 0),
+    (("delete", "+7 495 123-45-67", "--yes"), 0),
+]
+
+
+def _prepare(lang: str) -> None:
+    for args in (
+        ("config", "set", "language", lang),
+        ("config", "set", "user", "Olga"),
+        ("group", "create", "Leads"),
+        ("add", "Anna Lead", "--phone", "+7 916 123-45-68", "--group", "Leads"),
+        ("add", "Ivan Petrov", "--phone", "+7 916 123-45-67", "--email", "ivan@example.com"),
+        ("add", "Ivan Petrov", "--phone", "+7 495 123-45-67"),
+        ("call", "Anna", "wants a quote", "--outcome", "interested"),
+        ("order", "open", "Anna", "tiles", "--amount", "12500.5"),
+    ):
+        result = run_crm(*args)
+        assert result.code == 0, (args, result)
+
+
+@pytest.fixture(autouse=True)
+def back_to_english():
+    yield
+    i18n.use("en")
+
+
+@pytest.mark.parametrize("lang", ["ru", "tr"])
+def test_every_everyday_mistake_and_output_is_in_the_office_language(lang):
+    _prepare(lang)
+    typed = {"anna", "lead", "ivan", "petrov", "olga", "leads", "tiles", "ltd", "nobody", "nope",
+             "wants", "quote", "someday", "maybe", "frobnicate", "frob", "xml", "russian",
+             "lang", "many", "paid", "local"}  # fmt: skip
+    found, codes = {}, []
+    for args, code in WALK:
+        result = run_crm(*args)
+        if result.code != code:
+            codes.append((args, result))
+        english = english_in(result.out + "\n" + result.err, typed)
+        if english:
+            found[" ".join(args)] = (english, result.out + result.err)
+    assert not found, "\n\n".join(f"crm {k}: {v[0]}\n{v[1]}" for k, v in found.items())
+    assert not codes, codes
+
+
+@pytest.mark.parametrize("lang", ["ru", "tr"])
+def test_the_export_speaks_the_office_language(tmp_path, lang):
+    _prepare(lang)
+    path = tmp_path / "clients.xlsx"
+    assert run_crm("export", str(path)).code == 0
+    wb = openpyxl.load_workbook(path)
+    texts = [*wb.sheetnames, *(str(c.value) for ws in wb for c in ws[1] if c.value)]
+    assert not english_in(" ".join(texts), set()), texts
+
+
+def test_the_finder_finds_english():
+    """The walk can fail: the same answers in English are found out."""
+    _prepare("en")
+    missed = []
+    for args, _code in WALK[:20]:
+        result = run_crm(*args)
+        if not english_in(result.out + result.err, {"anna", "lead", "ivan", "petrov"}):
+            missed.append(args)
+    assert not missed, missed
+    assert english_in("Ошибка: Missing argument 'NAME'.", set()) == ["Missing", "argument"]
+    assert english_in("Телефон +7 916 123-45-68 [mobile]", set()) == ["mobile"]
+    assert not english_in("Подсказка: выполните 'crm sync' или crm config set language ru", set())
