@@ -69,8 +69,8 @@ _DAY_WORDS = {
     0: ("today", "now", "сегодня", "bugün", "bugun"),
     -1: ("yesterday", "вчера", "dün", "dun"),
     1: ("tomorrow", "завтра", "yarın", "yarin"),
-    2: ("послезавтра", "öbür gün", "obur gun"),
-    -2: ("позавчера", "evvelsi gün", "evvelsi gun"),
+    2: ("послезавтра", "öbür", "obur"),  # "öbür gün": the trailing "gün" is dropped
+    -2: ("позавчера", "evvelsi", "önceki"),
 }
 _WEEKDAYS = (  # Monday first, as date.weekday() counts
     ("monday", "mon", "понедельник", "пн", "pazartesi", "pzt"),

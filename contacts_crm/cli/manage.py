@@ -18,6 +18,7 @@ from contacts_crm.cli.output import (
     contact_dict,
     emit,
     group_names,
+    open_output,
     output_options,
     pass_ctx,
     phone_cell,
@@ -60,7 +61,13 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, sync: bool) -> None:
     names = group_names(account)
     if ctx.wants_json:
         contacts = uc.list_contacts(account, group=group, limit=limit, sync=sync)
-        _json_lines(contact_dict(c, names) for c in contacts)
+        mode = 0o600
+        if ctx.output not in (None, "-"):  # the profile may share exports (export_mode)
+            from contacts_crm.files.output import file_mode
+
+            mode = file_mode(account.profile.export_mode)
+        with open_output(ctx.output, mode=mode) as out:  # -o FILE, else stdout
+            _json_lines((contact_dict(c, names) for c in contacts), out)
         return
     pages = uc.list_pages(account, group=group, limit=limit, sync=sync)
     header = [_("Name"), _("Phones"), _("Emails"), _("Company"), _("Groups"), _("Id")]
@@ -99,7 +106,7 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, sync: bool) -> None:
         click.echo(_("{n} contact(s)").format(n=len(rows)))
 
 
-def _json_lines(items: Iterable[dict[str, Any]]) -> None:
+def _json_lines(items: Iterable[dict[str, Any]], out: Any) -> None:
     """A JSON array written item by item, laid out as ``json.dumps(indent=2)`` lays out
     the whole list (so the output is the same, only never all in memory)."""
     first = True
@@ -109,10 +116,10 @@ def _json_lines(items: Iterable[dict[str, Any]]) -> None:
         chunk.append(("[\n  " if first else ",\n  ") + text)
         first = False
         if len(chunk) == 1000:  # a write per thousand, not per contact
-            sys.stdout.write("".join(chunk))
+            out.write("".join(chunk))
             chunk = []
-    sys.stdout.write("".join(chunk) + ("[]\n" if first else "\n]\n"))
-    sys.stdout.flush()
+    out.write("".join(chunk) + ("[]\n" if first else "\n]\n"))
+    out.flush()
 
 
 @click.command()

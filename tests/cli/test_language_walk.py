@@ -182,3 +182,25 @@ def test_the_finder_finds_english():
     assert english_in("Ошибка: Missing argument 'NAME'.", set()) == ["Missing", "argument"]
     assert english_in("Телефон +7 916 123-45-68 [mobile]", set()) == ["mobile"]
     assert not english_in("Подсказка: выполните 'crm sync' или crm config set language ru", set())
+
+
+@pytest.mark.parametrize(("lang", "amount"), [("en", "111 500.50"), ("ru", "111 500,50"),
+                                              ("tr", "111 500,50")])  # fmt: skip
+def test_an_amount_reads_the_same_on_the_card_and_in_the_reports(lang, amount):
+    _prepare(lang)
+    assert run_crm("order", "open", "Ivan", "tiles", "--amount", "111500.5").code == 2  # two
+    opened = run_crm("order", "open", "+7 495 123-45-67", "tiles", "--amount", "111500.5")
+    assert opened.code == 0 and amount in opened.out, opened
+    for report in (("summary",), ("summary", "--format", "table")):
+        out = run_crm(*report).out.replace("\u00a0", " ")
+        assert amount in out, (report, out)
+    tsv = run_crm("summary", "--format", "tsv").out
+    assert "111500.5" in tsv  # the machine form: a plain number
+
+
+def test_the_locale_data_and_the_card_templates_agree_on_the_decimal_mark():
+    from contacts_crm.office.templates import load_labels
+
+    labels = load_labels("en")
+    for code, language in labels.languages.items():
+        assert i18n.decimal_symbol(code) == language.decimal, code
