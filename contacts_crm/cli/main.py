@@ -22,6 +22,7 @@ from contacts_crm.errors import (
     CrmError,
     ExitCode,
     InputError,
+    Problem,
     StorageError,
     UnavailableError,
     UsageError,
@@ -154,7 +155,7 @@ def report_error(exc: CrmError, as_json: bool) -> int:
     click.secho(_("Error:") + " " + exc.message, fg="red", err=True)
     details: list[str] = []
     if isinstance(exc, InputError):
-        details = [str(p) for p in exc.problems]
+        details = [_problem_words(p) for p in exc.problems]
     elif isinstance(exc, ConfigError):
         details = list(exc.problems)
     details = [d for d in details if d != exc.message]  # said once, not twice
@@ -166,6 +167,22 @@ def report_error(exc: CrmError, as_json: bool) -> int:
     if exc.hint:
         click.echo(_("Hint:") + " " + exc.hint, err=True)
     return int(exc.exit_code)
+
+
+def _problem_words(p: Problem) -> str:
+    """One problem of the input with where it is (file, row, column, contact), worded."""
+    where = []
+    if p.field and not p.column:
+        where.append(p.field)
+    if p.file:
+        where.append(p.file)
+    if p.row is not None:
+        where.append(_("row {n}").format(n=p.row))
+    if p.column:
+        where.append(_("column {name!r}").format(name=p.column))
+    if p.contact:
+        where.append(_("contact {name}").format(name=p.contact))
+    return f"{', '.join(where)}: {p.message}" if where else p.message
 
 
 CRASH_LOG = Path("logs") / "crash.log"  # under the data directory, 0700 / 0600

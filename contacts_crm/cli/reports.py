@@ -210,7 +210,7 @@ def callbacks(
       crm callbacks --to-sheet "Office CRM"
     """
     if days is not None and days < 0:
-        raise UsageError(f"--days must be 0 or more, got {days}")
+        raise UsageError(_("--days must be 0 or more, got {got}").format(got=days))
     from contacts_crm.usecases.calls import missed_calls
 
     items = callbacks_report(ctx.account, days=days, group=group, today=_today(as_of),

@@ -149,6 +149,33 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:
     return Phone(raw=str(raw), e164=None, extension=ext, problem=why, needs_review=review)
 
 
+PROBLEM_TEMPLATES = (  # what ``normalize`` says, as templates (the English text is kept as data)
+    (re.compile(r"^not a valid phone number for region (?P<region>\w*)$"),
+     "not a valid phone number for region {region}"),
+    (re.compile(r"^Excel stored this number in exponent form and lost its last (?P<n>\d+) "
+                r"digit\(s\)(?P<rest>.*)$"),
+     "Excel stored this number in exponent form and lost its last {n} digit(s){rest}"),
+)  # fmt: skip
+
+
+def local_problem(problem: str) -> str:
+    """A problem ``normalize`` found, in the office's language (its English text is what
+    ``--json`` and the journal keep)."""
+    for pattern, template in PROBLEM_TEMPLATES:
+        m = pattern.match(problem)
+        if m:
+            return _(template).format(**m.groupdict())
+    return _(problem)
+
+
+def _marked() -> None:  # pragma: no cover - never called: marks the problems for extraction
+    for _word in (_("empty phone number"), _("not a phone number (a fraction in exponent form)"),
+                  _("not a valid phone number for region {region}"), _("not a phone number"),
+                  _("Excel stored this number in exponent form and lost its last {n} "
+                    "digit(s){rest}")):  # fmt: skip
+        pass
+
+
 @functools.cache
 def _calling_code(region: str) -> str:
     """The country calling code of ``region`` ("7" for RU), "" for an unknown region."""

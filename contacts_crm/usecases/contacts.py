@@ -140,7 +140,8 @@ def add_contact(
             problems.append(Problem(_("an empty phone number"), field="phone"))
         for phone in phones.normalize_cell(raw, account.profile.region):
             if phone.e164 is None:
-                problems.append(Problem(f"{raw!r}: {phone.problem}", field="phone"))
+                problems.append(Problem(f"{raw!r}: {phones.local_problem(phone.problem or '')}",
+                                        field="phone"))  # fmt: skip
             else:
                 entries.append(PhoneEntry(phone.value, "mobile"))
     mails = []

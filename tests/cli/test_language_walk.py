@@ -20,14 +20,16 @@ import pytest
 from cli_helpers import run_crm
 
 from contacts_crm import i18n
+from contacts_crm.imports.columns import FIELDS
 
 LOCALE = Path(__file__).resolve().parents[2] / "contacts_crm" / "locale"
 
 # Words of the English messages that every language writes as they are (a product,
-# a format) or that are not English ("telefon", "soyad": Turkish headers in English examples).
+# a format) or that are not English ("telefon", "soyad": Turkish headers in English examples;
+# "var": Turkish for "there is", and "env var" in English).
 NOT_ENGLISH = {"google", "csv", "json", "xlsx", "vcard", "toml", "oauth", "pin", "sqlite",
                "e164", "utc", "http", "https", "url", "crm", "people", "vcf", "tsv", "android",
-               "telefon", "soyad"}  # fmt: skip
+               "telefon", "soyad", "var"}  # fmt: skip
 
 
 @cache
@@ -98,6 +100,26 @@ WALK: list[tuple[tuple[str, ...], int]] = [
     (("import", "/nonexistent/clients.csv"), 66),
     (("undo", "0123456789abcdef"), 66),
     (("doctor", "--fix"), 2),
+    (("call", "Anna", "x", "--callback-on", "yesterday"), 2),
+    (("call", "Anna", "x", "--outcome", "callback"), 2),
+    (("order", "open", "Anna", "x", "--amount", "abc"), 2),
+    (("edit", "Anna", "--add-email", "not-an-email"), 65),
+    (("add", "Pavel", "--phone", "123"), 65),
+    (("add", "Pavel", "--email", "bad@"), 65),
+    (("list", "--group", "Nope"), 66),
+    (("summary", "--group", "Nope"), 66),
+    (("callbacks", "--days", "-1"), 2),
+    (("merge", "Anna", "Nobody"), 66),
+    (("undelete", "Nobody"), 66),
+    (("group", "delete", "Nope"), 66),
+    (("group", "create", ""), 2),
+    (("profile", "add", "bad name!"), 78),
+    (("config", "set", "region", "XX"), 78),
+    (("export", "{tmp}/taken.xlsx"), 73),
+    (("export", "{tmp}/clients.doc"), 2),
+    (("import", "{tmp}/bad.csv"), 65),
+    (("import", "{tmp}/clients.csv", "--dry-run"), 0),
+    (("import", "{tmp}/clients.csv", "--show-mapping"), 0),
     # outputs
     (("show", "Anna"), 0),
     (("card", "Anna"), 0),
@@ -143,13 +165,21 @@ def back_to_english():
 
 
 @pytest.mark.parametrize("lang", ["ru", "tr"])
-def test_every_everyday_mistake_and_output_is_in_the_office_language(lang):
+def test_every_everyday_mistake_and_output_is_in_the_office_language(lang, tmp_path):
     _prepare(lang)
+    (tmp_path / "taken.xlsx").write_bytes(b"the office's own workbook")
+    (tmp_path / "bad.csv").write_bytes(b"\xff\xfe\x00garbage")
+    (tmp_path / "clients.csv").write_text(
+        "Имя;Телефон;Email;Группа\nОлег;8 903 111-22-33;oleg@example.com;Опт\n"
+        "Мария;12;maria@;Опт\n", encoding="utf-8")  # fmt: skip
     typed = {"anna", "lead", "ivan", "petrov", "olga", "leads", "tiles", "ltd", "nobody", "nope",
              "wants", "quote", "someday", "maybe", "frobnicate", "frob", "xml", "russian",
-             "lang", "many", "paid", "local"}  # fmt: skip
+             "lang", "many", "paid", "local", "pavel", "bad", "name", "abc", "email",
+             "doc", "taken", "callback"}  # fmt: skip
+    typed |= {f.split(".")[0] for f in FIELDS}  # --show-mapping's targets: a mapping file's ids
     found, codes = {}, []
     for args, code in WALK:
+        args = tuple(a.replace("{tmp}", str(tmp_path)) for a in args)
         result = run_crm(*args)
         if result.code != code:
             codes.append((args, result))
