@@ -185,7 +185,7 @@ def run(
 
 
 def _show_mapping(ctx: Ctx, found: dict) -> None:
-    flavors = {"generic": _("a table of its own"), "google-csv": _("Google Contacts CSV"),
+    flavors = {"generic": _("generic table"), "google-csv": _("Google Contacts CSV"),
                "google-csv-legacy": _("Google Contacts CSV (old)"),
                "outlook-csv": _("Outlook CSV")}  # fmt: skip
     flavor = flavors.get(found["flavor"], found["flavor"])
