@@ -121,6 +121,9 @@ def main() -> None:
             figure = f": {g['value']:,.4g} {g.get('unit', '')}".rstrip() if "value" in g else ""
             base = f" (baseline: {g['against']})" if g.get("against") else ""
             print(("PASS  " if g["passed"] else "FAIL  ") + g["name"] + figure + base)
+        for c in result.get("checks", []):
+            if not c["ok"]:  # the run measured was broken: its figures mean nothing
+                print(f"BROKEN  {c['name']}: {c['value']:g} (expected {c['expected']:g})")
         if not goals:
             print("FAIL  no goals reported (the last line must be the JSON with 'goals')")
             print(output[-2000:])
