@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -69,7 +70,10 @@ def write_readme(results: dict[str, dict], loads: list[float] | None = None) -> 
                 continue
             sign = {"at_most": "≤", "at_least": "≥", "equal": "="}[g["kind"]]
             goal = f"{g['name']} {sign} {g['limit']:g} {g['unit']}".rstrip()
-            measured = f"{g['value']:,.4g} {g['unit']}".rstrip()
+            value = g["value"]
+            whole = math.isfinite(value) and value == int(value)
+            figure = f"{int(value):,}" if whole else f"{value:,.4g}"
+            measured = f"{figure} {g['unit']}".rstrip()
             against = g.get("against", "").replace("|", "/")
             rows.append(f"| {bench} | {goal} | {measured} | {against} | {verdict} |")
     text = README.read_text(encoding="utf-8")

@@ -163,6 +163,28 @@ SPARSE_READ = textwrap.dedent("""
 """)
 
 
+SCRIPT_HOLDS = textwrap.dedent("""
+    import json, sys
+    from contacts_crm.imports.run import read_records
+    _, records = read_records(sys.argv[1], region="RU")
+    persons = [{"names": [{"givenName": r.given_name, "familyName": r.family_name}],
+                "phoneNumbers": [{"value": p.value, "type": p.type} for p in r.phones],
+                "emailAddresses": [{"value": e.value} for e in r.emails],
+                "organizations": [{"name": r.organization}],
+                "biographies": [{"value": r.notes}]} for r in records]
+    hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+    print(json.dumps({"rows": len(persons), "mb": int(hwm[0].split()[1]) / 1024}))
+""")
+
+
+def script_peak_mb(path: Path) -> float:
+    """Peak RSS of a process doing what the batch script holds: every row read, mapped
+    and made a Person body (the batch script's memory, for the import's RSS goals)."""
+    done = subprocess.run([sys.executable, "-c", SCRIPT_HOLDS, str(path)],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["mb"])
+
+
 def sparse_read(tmp: Path) -> dict[str, dict[str, float]]:
     """Read the 5-client sheet declared to 1,048,576 rows in fresh subprocesses."""
     wb = openpyxl.Workbook()
@@ -416,6 +438,7 @@ def main() -> None:
 
         # whole processes first, while this one is small (the launcher isolates it anyway)
         whole = whole_process_imports(tmp, path, args.window, latency)
+        script_mb = script_peak_mb(path)
         first_p, again_p = whole["first"], whole["again"]
         print(f"crm import as a whole process (unpaced): first import peak "
               f"{first_p['peak_mb']:.0f} MB, CPU {first_p['cpu_s']:.1f}s, wall "
@@ -564,10 +587,12 @@ def main() -> None:
                 "contacts", against=script_rows)  # fmt: skip
     goals.equal("exact, crm import as a process: contacts in the account",
                 first_p["contacts_after"], distinct, "contacts", against=script_rows)  # fmt: skip
+    script_rss = (f"the batch script's rows read, mapped and held as Person bodies: "
+                  f"{script_mb:.0f} MB peak")
     goals.at_most("peak RSS, first import, crm import as a whole process",
-                  first_p["peak_mb"], GOAL_PEAK_MB, "MB")  # fmt: skip
+                  first_p["peak_mb"], GOAL_PEAK_MB, "MB", against=script_rss)  # fmt: skip
     goals.at_most("peak RSS, re-import into the full account, whole process",
-                  again_p["peak_mb"], GOAL_PEAK_MB, "MB")  # fmt: skip
+                  again_p["peak_mb"], GOAL_PEAK_MB, "MB", against=script_rss)  # fmt: skip
     goals.at_most(f"CPU phase of {args.rows:,} rows, first import (read, map, normalise, plan)",
                   first["cpu_phase_s"], GOAL_CPU_S, "s", against=script_cpu)  # fmt: skip
     goals.at_most(f"CPU phase of {args.rows:,} rows, re-import into the synced account (median)",
@@ -602,6 +627,7 @@ def main() -> None:
         "whole_process_cpu_s_re_import": round(again_p["cpu_s"], 2),
         "peak_rss_mb_first_import": round(first_p["peak_mb"]),
         "peak_rss_mb_re_import": round(again_p["peak_mb"]),
+        "baseline_batch_script_peak_mb": round(script_mb),
         "cpu_phase_s_first_import": round(first["cpu_phase_s"], 3),
         "cpu_phase_s_re_import": round(second["cpu_phase_s"], 3),
         "cpu_phase_s_re_imports": [round(c, 3) for c in re_cpu],
