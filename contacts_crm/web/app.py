@@ -37,6 +37,7 @@ from contacts_crm.reports.clients import user_group_names
 from contacts_crm.usecases import calls as calls_uc
 from contacts_crm.usecases import cards as card_uc
 from contacts_crm.usecases import contacts as contact_uc
+from contacts_crm.web.alerts_page import add_alerts_page
 from contacts_crm.web.limits import SignInLimiter
 from contacts_crm.web.office import Office
 from contacts_crm.web.sessions import SESSION_DAYS
@@ -572,6 +573,7 @@ def create_app(
         resp.mimetype = "application/manifest+json"
         return resp
 
+    add_alerts_page(app, office, w, _page)
     return app
 
 
