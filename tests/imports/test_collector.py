@@ -62,8 +62,8 @@ def test_an_import_builds_no_reference_cycle_that_freezing_would_keep(local_acco
         for i in range(30)
     ]  # fmt: skip
     path = write_xlsx("clients.xlsx", {"Клиенты": rows})
+    gc.unfreeze()  # what earlier blocks froze (other tests' garbage too) collected first
     gc.collect()
-    gc.unfreeze()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
         import_file(account, path, ImportOptions(region="RU"), dry_run=True)
