@@ -14,6 +14,8 @@
 - A background thread syncs incrementally every ``sync_interval`` seconds (one
   API call when nothing changed), so a client added on another PC a minute
   ago is found during the call.
+- Another uploads what the writes and syncs journalled to the account's copy
+  of the journal (account/uploader.py): a request never waits for that.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any, TypeVar
 
 from contacts_crm import i18n
 from contacts_crm.account.connected import Account, SyncReport
+from contacts_crm.account.uploader import HistoryUploader
 from contacts_crm.errors import CrmError
 from contacts_crm.logs import private_traceback
 from contacts_crm.web.sessions import SESSION_DAYS, Sessions
@@ -58,6 +61,7 @@ class Office:
         self.last_sync: SyncReport | None = None
         self.sync_error: str | None = None
         self.writes_waiting = 0  # writes sent to the writer thread, not finished yet
+        self.uploader: HistoryUploader | None = None  # started by start()
         self._waiting = threading.Condition()
 
     # ---------------------------------------------------------------- reads
@@ -89,9 +93,17 @@ class Office:
 
     # --------------------------------------------------------------- writes
     def write(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a use case that writes, on the server's account, one at a time."""
+        """Run a use case that writes, on the server's account, one at a time; what it
+        journalled goes to the account's copy in the background (uploader.py)."""
         with self._queued():
-            return self._writer.submit(use_case, self.account, *args, **kwargs).result()
+            try:
+                return self._writer.submit(use_case, self.account, *args, **kwargs).result()
+            finally:
+                self._kick_upload()
+
+    def _kick_upload(self) -> None:
+        if self.uploader is not None:
+            self.uploader.kick()
 
     @contextmanager
     def _queued(self) -> Iterator[None]:
@@ -120,6 +132,8 @@ class Office:
     def start(self) -> None:
         """Fill the local copy if needed, then keep it fresh in the background."""
         self._writer.submit(self.account.ensure_synced).result()
+        if self.uploader is None:  # the journal opens on the writer thread, as it must
+            self.uploader = self._writer.submit(HistoryUploader, self.account).result()
         if self.sync_interval > 0 and self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="crm-sync", daemon=True)
             self._thread.start()
@@ -139,6 +153,7 @@ class Office:
         if report.changed or report.deleted:
             log.info("sync: %d changed, %d deleted", report.changed, report.deleted)
         self._finish_interrupted()
+        self._kick_upload()  # hand edits the sync journalled, operations it finished
         return report
 
     def _finish_interrupted(self) -> None:
@@ -163,6 +178,9 @@ class Office:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+        if self.uploader is not None:
+            self.uploader.close()  # one last upload of what is new
+            self.uploader = None
         self._writer.submit(self._close_journal).result()
         self._writer.shutdown(wait=True)
         with self._readers_lock:
