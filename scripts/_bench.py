@@ -79,6 +79,7 @@ class Goals:
     def __init__(self, bench: str) -> None:
         self.bench = bench
         self.goals: list[Goal] = []
+        self.checks: list[dict[str, Any]] = []
 
     def at_most(self, name: str, value: float, limit: float, unit: str = "",
                 against: str = "") -> Goal:  # fmt: skip
@@ -102,6 +103,14 @@ class Goals:
         self.goals.append(goal)
         return goal
 
+    def check(self, name: str, value: float, expected: float, unit: str = "") -> None:
+        """A correctness count of the run measured (every row imported, every number
+        fixed): not a speed goal, so not tightened and not in the README table; the
+        behaviour is asserted by the tests at small size. A wrong count means the
+        figures measured a broken run: the benchmark fails with it named."""
+        self.checks.append({"name": name, "value": float(value), "expected": float(expected),
+                            "unit": unit, "ok": float(value) == float(expected)})  # fmt: skip
+
     def ratio_at_least(self, name: str, *, ours: float, baseline: float, least: float,
                        against: str = "") -> Goal:  # fmt: skip
         """baseline / ours at least ``least`` (ours is the faster one)."""
@@ -114,20 +123,29 @@ class Goals:
 
     @property
     def passed(self) -> bool:
-        return all(g.passed for g in self.goals)
+        return all(g.passed for g in self.goals) and all(c["ok"] for c in self.checks)
 
     def finish(self, extra: dict[str, Any] | None = None) -> None:
-        """Print each goal's verdict, then the JSON line; exit 1 when a goal failed."""
+        """Print each check and goal's verdict, then the JSON line; exit 1 when a goal
+        failed or a check found the run broken."""
+        print(f"-- checks of {self.bench} (correctness of the run measured)")
+        for c in self.checks:
+            verdict = "ok    " if c["ok"] else "BROKEN"
+            print(f"{verdict}  {c['name']}: {_fmt(c['value'])} {c['unit']} "
+                  f"(expected {_fmt(c['expected'])})".replace("  (", " ("))  # fmt: skip
         print(f"-- goals of {self.bench}")
         for goal in self.goals:
             print(goal.line())
         failed = [g for g in self.goals if not g.passed]
-        print(f"{len(self.goals) - len(failed)} passed, {len(failed)} failed")
+        broken = [c for c in self.checks if not c["ok"]]
+        print(f"{len(self.goals) - len(failed)} passed, {len(failed)} failed"
+              + (f"; {len(broken)} check(s) broken" if broken else ""))  # fmt: skip
         payload = {"bench": self.bench, **(extra or {}),
-                   "goals": [g.to_dict() for g in self.goals], "passed": not failed}  # fmt: skip
+                   "goals": [g.to_dict() for g in self.goals], "checks": self.checks,
+                   "passed": not failed and not broken}  # fmt: skip
         print(json.dumps(payload, ensure_ascii=False))
         sys.stdout.flush()
-        sys.exit(1 if failed else 0)
+        sys.exit(1 if failed or broken else 0)
 
 
 def scaled_settings(window: float) -> Any:
@@ -152,6 +170,49 @@ def quota_floor(calls: dict[str, int], window: float) -> float:
             spent[cat] = spent.get(cat, 0) + units * n
     windows = [math.ceil(spent[c] / OBSERVED_LIMITS[c]) - 1 for c in spent if c in OBSERVED_LIMITS]
     return max([0, *windows]) * window
+
+
+class ScriptClient:
+    """How the baselines' plain scripts send: the same pacer as ours, and what a
+    competent script does when Google says "not now" anyway (a 429, or a 5xx, which a
+    busy machine's late arrivals can still meet at a scaled window): wait the
+    ``Retry-After`` it names, or back off exponentially with jitter (googleapiclient's
+    ``num_retries`` rule, its delays scaled to the window), and send again. Its calls
+    and retries are counted, so a baseline's figure says what it cost."""
+
+    def __init__(self, pacer: Any, window: float, attempts: int = 8) -> None:
+        import random
+
+        self.pacer = pacer
+        self.scale = window / 60.0
+        self.attempts = attempts
+        self.calls: dict[str, int] = {}
+        self.retries: dict[str, int] = {}  # status -> retries
+        self.retry_wait_s = 0.0
+        self._rand = random.Random(1).random
+
+    def send(self, method: str, request: Any) -> Any:
+        from googleapiclient.errors import HttpError
+
+        for attempt in range(self.attempts):
+            self.pacer.acquire(method)
+            self.calls[method] = self.calls.get(method, 0) + 1
+            try:
+                return request.execute()
+            except HttpError as exc:
+                status = int(exc.resp.status)
+                if (status != 429 and status < 500) or attempt == self.attempts - 1:
+                    raise
+                self.retries[str(status)] = self.retries.get(str(status), 0) + 1
+                said = exc.resp.get("retry-after")
+                wait = float(said) if said else self._rand() * 2 ** (attempt + 1) * self.scale
+                self.retry_wait_s += wait
+                time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @property
+    def retried(self) -> int:
+        return sum(self.retries.values())
 
 
 # ------------------------------------------------------------ whole processes, interleaved

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -58,6 +59,12 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
 
 
+def _number(value: float) -> str:
+    """A figure as the table shows it: whole numbers whole (24,500), others to 4 digits."""
+    whole = math.isfinite(value) and value == int(value)
+    return f"{int(value):,}" if whole else f"{value:,.4g}"
+
+
 def write_readme(results: dict[str, dict], loads: list[float] | None = None) -> None:
     rows = ["| benchmark | goal | measured | baseline (same run) | verdict |",
             "|---|---|---|---|---|"]  # fmt: skip
@@ -69,7 +76,7 @@ def write_readme(results: dict[str, dict], loads: list[float] | None = None) -> 
                 continue
             sign = {"at_most": "≤", "at_least": "≥", "equal": "="}[g["kind"]]
             goal = f"{g['name']} {sign} {g['limit']:g} {g['unit']}".rstrip()
-            measured = f"{g['value']:,.4g} {g['unit']}".rstrip()
+            measured = f"{_number(g['value'])} {g['unit']}".rstrip()
             against = g.get("against", "").replace("|", "/")
             rows.append(f"| {bench} | {goal} | {measured} | {against} | {verdict} |")
     text = README.read_text(encoding="utf-8")
@@ -118,9 +125,12 @@ def main() -> None:
         ok = code == 0 and goals and not bad
         failed_any |= not ok
         for g in goals:
-            figure = f": {g['value']:,.4g} {g.get('unit', '')}".rstrip() if "value" in g else ""
+            figure = f": {_number(g['value'])} {g.get('unit', '')}".rstrip() if "value" in g else ""
             base = f" (baseline: {g['against']})" if g.get("against") else ""
             print(("PASS  " if g["passed"] else "FAIL  ") + g["name"] + figure + base)
+        for c in result.get("checks", []):
+            if not c["ok"]:  # the run measured was broken: its figures mean nothing
+                print(f"BROKEN  {c['name']}: {c['value']:g} (expected {c['expected']:g})")
         if not goals:
             print("FAIL  no goals reported (the last line must be the JSON with 'goals')")
             print(output[-2000:])

@@ -370,8 +370,7 @@ def main() -> None:
     ratio = c["naive"]["per_call"] / c["ours"]["per_call"]
     print(f"calls ratio naive/ours: {ratio:.1f}x")
     goals = Goals("bench_cards")
-    goals.equal("cards that render back byte for byte", r["identity"], len(cards), "cards",
-                better="more")  # fmt: skip
+    goals.check("cards that render back byte for byte", r["identity"], len(cards), "cards")
     goals.at_most("parse + render per card (mean)", r["mean_us"], 80, "us",
                   against=f"every line read afresh {fresh:.0f} us")  # fmt: skip
     goals.at_least("parse + render, every line read afresh / ours (interleaved)", r["ratio"],
@@ -380,8 +379,8 @@ def main() -> None:
     goals.at_most("API calls per logged call, fresh local copy", c["ours"]["per_call"], 1,
                   "calls", against=f"naive get + update {c['naive']['per_call']:g} calls, "
                   f"{c['naive']['wall_per_call_ms']:g} ms a call (assumed latencies)")  # fmt: skip
-    goals.at_most("API calls for a call meeting a concurrent edit", c["conflict"]["per_call"], 3,
-                  "calls")  # fmt: skip
+    goals.check("API calls for a call meeting a concurrent edit (get + 2 updates; "
+                "tests/usecases/test_card_writes.py)", c["conflict"]["per_call"], 3, "calls")
     goals.finish({
         "cards": len(cards), "histories": args.histories,
         "distinct_tool_lines": r["distinct_tool_lines"], "tool_lines": r["tool_lines"],

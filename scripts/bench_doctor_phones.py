@@ -51,7 +51,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from _bench import Goals, at_real_minute, interleaved, quota_floor, scaled_settings
+from _bench import (
+    Goals,
+    ScriptClient,
+    at_real_minute,
+    interleaved,
+    quota_floor,
+    scaled_settings,
+)
 
 from contacts_crm.account.connected import Account
 from contacts_crm.account.pacing import OBSERVED_LIMITS, Pacer
@@ -166,12 +173,8 @@ def batch_script(tmp: Path, name: str, n: int, window: float) -> dict[str, Any]:
     acc.close()
     people = build_service(peer.url).people()
     pacer = Pacer(OBSERVED_LIMITS, window)
-    calls: dict[str, int] = {}
-
-    def send(method: str, request: Any) -> Any:
-        pacer.acquire(method)
-        calls[method] = calls.get(method, 0) + 1
-        return request.execute()
+    script = ScriptClient(pacer, window)
+    send, calls = script.send, script.calls
 
     start = time.perf_counter()
     persons, token = [], None
@@ -201,7 +204,8 @@ def batch_script(tmp: Path, name: str, n: int, window: float) -> dict[str, Any]:
     served_429 = peer.admin("counters").get("status.429", 0)
     peer.close()
     return {"wall_s": wall, "fixed": len(fixed), "calls": calls, "served_429": served_429,
-            "prep_s": prep, "api_s": wall - prep, "waited_s": pacer.waited}  # fmt: skip
+            "retries": script.retried, "prep_s": prep, "api_s": wall - prep,
+            "waited_s": pacer.waited + script.retry_wait_s}  # fmt: skip
 
 
 def ours(tmp: Path, name: str, n: int, window: float) -> dict[str, Any]:
@@ -295,7 +299,8 @@ def main() -> None:
     goals = Goals("bench_doctor_phones")
     goals.equal("API calls (list pages + batches of 200 + 1 group list)",
                 sum(calls.values()), sum(want.values()), "calls",
-                against=f"the batch script's {sum(base['calls'].values())} calls")  # fmt: skip
+                against=f"the batch script's {sum(base['calls'].values())} calls "
+                f"({base['retries']} of them retries)")  # fmt: skip
     goals.ratio_at_most("wall at Google's 60-s minute, ours / the batch script (interleaved)",
                         ratio=ratio_60, most=1.25, against=f"batch script, batchUpdateContacts "
                         f"in 200s, same pacing: {base_wall:.1f} s at the {args.window:g}-s "
@@ -304,10 +309,13 @@ def main() -> None:
                   against=f"quota floor {floor_60:.0f} s at the 60-s minute "
                           f"(measured at the {args.window:g}-s window: "
                           f"{first['wall_s'] / floor_lat:.3f})")  # fmt: skip
-    goals.equal("numbers not E.164 afterwards", first["wrong"], 0, "numbers")
-    goals.equal("journal entries of the fix (one per changed contact)", first["journalled"],
-                fixed, "entries", better="more")  # fmt: skip
-    goals.equal("429s met", sum(r["served_429"] for r in pairs.ours), 0, "")
+    goals.check("numbers not E.164 afterwards", first["wrong"], 0, "numbers")
+    goals.check("journal entries of the fix (one per changed contact)", first["journalled"],
+                fixed, "entries")  # fmt: skip
+    base_429 = sum(r["served_429"] for r in pairs.base)
+    goals.equal("429s met", sum(r["served_429"] for r in pairs.ours), 0, "",
+                against=f"the batch script met {base_429} in {len(pairs.base)} run(s) and "
+                f"retried {sum(r['retries'] for r in pairs.base)} (Retry-After)")  # fmt: skip
     goals.finish(
         {
             "contacts": args.contacts,

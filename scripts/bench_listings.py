@@ -192,7 +192,7 @@ def main() -> None:
             lambda: crm("list", "--format", "csv", stdout=out["ours.csv"]),
             lambda: script(LIST_SCRIPT, stdout=out["script.csv"]), args.runs)  # fmt: skip
         exports = interleaved(  # no warm-up pair: the lists above warmed the same copy
-            lambda: crm("export", out["ours.xlsx"]),
+            lambda: crm("export", out["ours.xlsx"], "--force"),  # the script overwrites too
             lambda: script(EXPORT_SCRIPT, out["script.xlsx"]), args.export_runs,
             warmup=0)  # fmt: skip
         rows = {"list": (csv_rows(Path(out["ours.csv"])), csv_rows(Path(out["script.csv"]))),

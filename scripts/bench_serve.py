@@ -397,8 +397,11 @@ def main() -> int:
     goals.at_most("caller ID p99 from a client process", results["cid"]["p99_ms"], 50, "ms",
                   against=bare_p99)  # fmt: skip
     goals.at_most("log a call p99 from a client process (its API write included)",
-                  results["call"]["p99_ms"] / 1000, 2.0, "s")  # fmt: skip
-    goals.equal("API calls per logged call, fresh local copy", calls_per_call, 1, "calls")
+                  results["call"]["p99_ms"] / 1000, 2.0, "s",
+                  against="the bare write it waits on: one updateContact at the assumed "
+                  "250 ms")  # fmt: skip
+    goals.equal("API calls per logged call, fresh local copy", calls_per_call, 1, "calls",
+                against="the naive get + update: 2 calls (measured in bench_cards)")
     ev, base = results["event_server_side"], results["cid_server_side"]
     print(f"call events: {ev['n']} new + {n_again} sent again -> {events_kept} kept; "
           f"server-side p50 {ev['p50_ms']:.2f} ms, p99 {ev['p99_ms']:.2f} ms; the same "
@@ -406,8 +409,9 @@ def main() -> int:
           f"{base['p99_ms']:.2f} ms; p99 ratio {ev['p99_ms'] / base['p99_ms']:.2f}x")  # fmt: skip
     goals.at_most("call event (POST /events/call) p99 server-side, 25,000 contacts"
                   if args.contacts == 25_000 else "call event p99 server-side",
-                  ev["p99_ms"], 20, "ms")  # fmt: skip
-    goals.equal("call events kept (each new one once, none of those sent again)",
+                  ev["p99_ms"], 20, "ms", against=f"the same numbers' caller-ID answers, "
+                  f"server-side, interleaved: p99 {base['p99_ms']:.2f} ms")  # fmt: skip
+    goals.check("call events kept (each new one once, none of those sent again)",
                 events_kept, args.requests, "events")
     goals.finish({"contacts": args.contacts, **results, "syncs_during_reads": syncs,
                   "log_call_api_calls": dict(api), "api_calls_per_logged_call": calls_per_call,

@@ -30,6 +30,7 @@ _SCHEMES = (
 )
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _DOUBLED = re.compile(r"(.)\1+")
+_WORD_SPLIT = re.compile(r"[\s,;.·()\-_/'\"]+")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -72,4 +73,4 @@ def name_key(text: str) -> str:
 
 def _split(text: str) -> list[str]:
     # anyascii may turn one letter into several words' worth of text; split on the original
-    return re.split(r"[\s,;.·()\-_/'\"]+", str(text))
+    return _WORD_SPLIT.split(str(text))

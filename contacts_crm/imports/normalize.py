@@ -144,6 +144,7 @@ class ImportRecord:
     reject_said: Said | None = None  # the same, to show in the current language
     phone_texts: list[str] = field(default_factory=list)  # every phone as typed (for the region)
     origin: str = ""  # the file and row it came from, when several files are imported at once
+    _name_key: tuple[tuple[str, ...], str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def warnings(self) -> list[str]:
@@ -163,8 +164,12 @@ class ImportRecord:
 
     @property
     def name_key(self) -> str:
-        """Normalised name + company, word order ignored ("" without a name)."""
-        return name_key(self.given_name, self.middle_name, self.family_name, self.organization)
+        """Normalised name + company, word order ignored ("" without a name); kept until
+        a name part or the company changes (the plan asks for it several times a row)."""
+        parts = (self.given_name, self.middle_name, self.family_name, self.organization)
+        if self._name_key is None or self._name_key[0] != parts:
+            self._name_key = (parts, name_key(*parts))
+        return self._name_key[1]
 
     def row_hash(self) -> str:
         """A stable digest of the normalised content: the same row hashes the same in any run."""
@@ -453,14 +458,17 @@ def _add_phones(
     rec: ImportRecord, ref: str, header: str, value: str, kind: str, region: str,
     extra: list[str], skip: frozenset[str],
 ) -> None:  # fmt: skip
-    digits = sum(ch.isdigit() for ch in value)
+    # no more digits than characters: only a long cell needs them counted
+    digits = sum(ch.isdigit() for ch in value) if len(value) > PHONE_MAX_DIGITS else 0
     if digits > PHONE_MAX_DIGITS and len(phones.split_cell(value)) * PHONE_MAX_DIGITS < digits:
         rec.reject_said = said(
             "{ref} ({header}): {n} digits in the cell are not phone numbers; fix the cell and "
             "import again", ref=ref, header=header, n=f"{digits:,}")  # fmt: skip
         rec.reject = str(rec.reject_said)
         return
-    value = _COMMA_EXPONENT.sub(r"\1.\2", _DECIMAL_COMMA.sub(r"\1", value.strip()))
+    value = value.strip()
+    if "," in value:  # Excel's decimal comma
+        value = _COMMA_EXPONENT.sub(r"\1.\2", _DECIMAL_COMMA.sub(r"\1", value))
     for part in phones.split_cell(value):
         if _key(part) in skip:
             continue

@@ -134,21 +134,32 @@ def plan_import(
     if options.on_duplicate not in DUPLICATE_POLICIES:
         raise ValueError(f"on_duplicate must be one of {', '.join(DUPLICATE_POLICIES)}")
     groups = {k.casefold(): v for k, v in options.groups.items()}
-    index: dict[str, _Target] = {}
     imported: dict[str, Contact] = {}
+    account: list[Contact] = []
     for c in existing:
-        t = _Target(c, existing=c, own_keys=frozenset(_keys_of_contact(c)))
-        for k in t.own_keys:
-            index.setdefault(k, t)
+        account.append(c)
         for key in _import_keys(c):
             imported.setdefault(key.rpartition(":")[2], c)
+    index: dict[str, _Target] = {}
+
+    def indexed() -> dict[str, _Target]:
+        """The match index, the account's contacts in it first: built when the first row
+        needs it (a re-import of an unchanged file has only rows already imported)."""
+        if account:
+            for c in account:
+                t = _Target(c, existing=c, own_keys=frozenset(_keys_of_contact(c)))
+                for k in t.own_keys:
+                    index.setdefault(k, t)
+            account.clear()
+        return index
+
     records = list(records)
     spellings: list[str] = []
     for rec in records:  # a new group is named by its first spelling in the file
         _group_resources(rec.groups, groups, spellings)
     planned: dict[int, PlanRow] = {}
     for i in linked_order(records):
-        planned[i] = _plan_one(records[i], options, groups, index, imported, spellings, load)
+        planned[i] = _plan_one(records[i], options, groups, indexed, imported, spellings, load)
     rows = [planned[i] for i in range(len(records))]
     for pr in rows:
         _settle(pr)
@@ -199,7 +210,7 @@ def _plan_one(
     rec: ImportRecord,
     options: PlanOptions,
     groups: dict[str, str],
-    index: dict[str, _Target],
+    indexed: Callable[[], dict[str, _Target]],
     imported: dict[str, Contact],
     new_groups: list[str],
     load: Callable[[str], Contact | None] | None = None,
@@ -226,6 +237,7 @@ def _plan_one(
         return pr
     resources = _group_resources(rec.groups, groups, new_groups)
     new = _contact_from(rec, resources)
+    index = indexed()
     target, why, maybe, key = _find(rec, index)
     if maybe is not None:
         where = _where(maybe.owner.row if maybe.owner else None)

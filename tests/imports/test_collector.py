@@ -40,3 +40,41 @@ def test_an_import_that_stops_on_bad_input_leaves_the_collector_on(local_account
     with pytest.raises(InputError):
         import_file(account, path, ImportOptions(region="RU"))
     assert gc.isenabled()
+
+
+def test_what_the_block_leaves_alive_is_frozen_out_of_later_collections():
+    gc.unfreeze()
+    try:
+        with collector.paused():
+            kept = [{"row": i} for i in range(1000)]
+        assert gc.get_freeze_count() >= len(kept)  # the next collections do not walk them
+    finally:
+        gc.unfreeze()
+
+
+def test_an_import_builds_no_reference_cycle_that_freezing_would_keep(local_account, write_xlsx):
+    """Frozen objects are freed by reference counting; a cycle among them would stay
+    until ``gc.unfreeze``: an import and its plan must build none."""
+    account, _ = local_account
+    rows = [["ФИО", "Телефон", "E-mail", "Компания", "Группа", "Примечание"]] + [
+        [f"Петров Иван {i}", f"8 916 {i:03d}-45-67", f"c{i}@example.ru", "ООО Ромашка", "Опт",
+         "note"]
+        for i in range(30)
+    ]  # fmt: skip
+    path = write_xlsx("clients.xlsx", {"Клиенты": rows})
+    gc.unfreeze()  # what earlier blocks froze (other tests' garbage too) collected first
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        import_file(account, path, ImportOptions(region="RU"), dry_run=True)
+        import_file(account, path, ImportOptions(region="RU"))
+        gc.unfreeze()
+        gc.collect()
+        ours = [type(o).__qualname__ for o in gc.garbage
+                if type(o).__module__.startswith("contacts_crm")]  # fmt: skip
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.unfreeze()
+        gc.collect()
+    assert ours == []
