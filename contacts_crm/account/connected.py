@@ -246,6 +246,12 @@ class Account:
             self._calls = CallStore(self.data_dir)
         return self._calls
 
+    def change_stamp(self) -> tuple[int, ...]:
+        """Differs once anything changed the local copy, the journal or the calls file
+        (any process, this account's connections included): compared on one account
+        only, it tells a cache of figures when to compute them again."""
+        return (*self._cache.stamp(), *self.journal.stamp(), *self.calls.db.stamp())
+
     @property
     def replica(self) -> Replica | None:
         """The journal's replica in the account (None when this account has no

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from contacts_crm.card.events import APPLIED, PENDING, SUPERSEDED, JournalEvent
-from contacts_crm.config import connect_db, open_storage_error, write_transaction
+from contacts_crm.config import change_stamp, connect_db, open_storage_error, write_transaction
 from contacts_crm.dates import NOW_ENV
 from contacts_crm.dates import now as clock
 from contacts_crm.errors import ConfigError
@@ -305,15 +305,17 @@ class Journal:
         data_keys: Sequence[str] = (),
         unless_false: Sequence[str] = (),
     ) -> list[tuple[Any, ...]]:
-        """Events counted by SQLite, grouped by ``columns`` and the ``data_keys``
-        values: rows of (*columns, *data values, count). Events whose data holds
-        ``false`` under a key of ``unless_false`` are not counted. For reports
-        that need figures, not the events: no row leaves SQLite per event."""
+        """Events counted by SQLite, grouped by ``columns`` (``"day"``: the day of
+        ``at``) and the ``data_keys`` values: rows of (*columns, *data values, count).
+        Events whose data holds ``false`` under a key of ``unless_false`` are not
+        counted. For reports that need figures, not the events: no row leaves SQLite
+        per event."""
         for column in columns:
-            if column not in _COLUMNS or column == "data":
+            if (column not in _COLUMNS or column == "data") and column != "day":
                 raise ValueError(f"not a column to group by: {column!r}")
         keys = _plain_keys(data_keys)
-        groups = [*columns, *(f"json_extract(data, '$.{k}')" for k in keys)]
+        named = ["substr(at, 1, 10)" if c == "day" else c for c in columns]  # day: YYYY-MM-DD
+        groups = [*named, *(f"json_extract(data, '$.{k}')" for k in keys)]
         extra = [f"json_type(data, '$.{k}') IS NOT 'false'" for k in _plain_keys(unless_false)]
         cur = self._select(", ".join([*groups, "COUNT(*)"]), since, until, kinds, None, None,
                            extra=extra, group_by=", ".join(groups))  # fmt: skip
@@ -406,6 +408,11 @@ class Journal:
     def changes(self) -> int:
         """Rows this connection inserted, changed or deleted since it opened."""
         return int(self._db.total_changes)
+
+    def stamp(self) -> tuple[int, int]:
+        """Changes to the journal by anyone, as this connection sees them
+        (``config.change_stamp``): what a cache of figures is keyed on."""
+        return change_stamp(self._db)
 
     def close(self) -> None:
         self._db.close()
