@@ -439,13 +439,6 @@ def connect_db(
     return conn
 
 
-def change_stamp(conn: sqlite3.Connection) -> tuple[int, int]:
-    """What changes whenever the file's content changed, as this connection sees it:
-    SQLite's ``data_version`` (a commit by any other connection, of any process)
-    and the connection's own changes. Compared on the same connection only."""
-    return int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes
-
-
 @contextmanager
 def owner_only_files(active: bool = True) -> Iterator[None]:
     """Files created meanwhile are owner-only (umask 0077): how a SQLite file of the

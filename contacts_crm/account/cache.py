@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from contacts_crm.config import change_stamp, connect_db, open_storage_error, write_transaction
+from contacts_crm.config import connect_db, open_storage_error, write_transaction
 from contacts_crm.contact import names, phones
 from contacts_crm.contact.model import Contact, EmailEntry, Listed, PhoneEntry
 from contacts_crm.contact.stamp import blake2b  # hashlib's, without loading OpenSSL
@@ -78,11 +78,6 @@ class Cache:
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise open_storage_error(self.path, exc) from exc
-
-    def stamp(self) -> tuple[int, int]:
-        """Changes to the local copy by anyone, as this connection sees them."""
-        with self._lock:
-            return change_stamp(self._db)
 
     @contextmanager
     def _write(self) -> Iterator[None]:

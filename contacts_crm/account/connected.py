@@ -36,6 +36,7 @@ from contacts_crm.errors import ConflictError, SyncTokenExpiredError, Unavailabl
 
 if TYPE_CHECKING:
     from contacts_crm.account.calls import CallStore
+    from contacts_crm.account.changes import ChangeWatch
     from contacts_crm.account.history import HistoryReport
     from contacts_crm.account.journal import Journal
     from contacts_crm.account.replica import Replica
@@ -246,11 +247,15 @@ class Account:
             self._calls = CallStore(self.data_dir)
         return self._calls
 
-    def change_stamp(self) -> tuple[int, ...]:
-        """Differs once anything changed the local copy, the journal or the calls file
-        (any process, this account's connections included): compared on one account
-        only, it tells a cache of figures when to compute them again."""
-        return (*self._cache.stamp(), *self.journal.stamp(), *self.calls.db.stamp())
+    def change_watch(self) -> ChangeWatch:
+        """What tells a cache of figures that the local copy, the journal or the calls
+        file changed, by any process (``account/changes.py``)."""
+        from contacts_crm.account import damage
+        from contacts_crm.account.calls import CALLS_FILE
+        from contacts_crm.account.changes import ChangeWatch
+
+        return ChangeWatch([Path(self._cache.path), self.data_dir / damage.JOURNAL,
+                            self.data_dir / CALLS_FILE])  # fmt: skip
 
     @property
     def replica(self) -> Replica | None:

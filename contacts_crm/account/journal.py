@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from contacts_crm.card.events import APPLIED, PENDING, SUPERSEDED, JournalEvent
-from contacts_crm.config import change_stamp, connect_db, open_storage_error, write_transaction
+from contacts_crm.config import connect_db, open_storage_error, write_transaction
 from contacts_crm.dates import NOW_ENV
 from contacts_crm.dates import now as clock
 from contacts_crm.errors import ConfigError
@@ -125,7 +125,9 @@ class Journal:
     def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
         self.path = Path(path)
         try:
-            self._db = connect_db(path, timeout=timeout)
+            # one thread uses it at a time, but the page's reader threads each open one
+            # and the server's shutdown closes them all from its own thread
+            self._db = connect_db(path, timeout=timeout, check_same_thread=False)
         except sqlite3.DatabaseError as exc:
             raise open_storage_error(self.path, exc) from exc
         try:
@@ -408,11 +410,6 @@ class Journal:
     def changes(self) -> int:
         """Rows this connection inserted, changed or deleted since it opened."""
         return int(self._db.total_changes)
-
-    def stamp(self) -> tuple[int, int]:
-        """Changes to the journal by anyone, as this connection sees them
-        (``config.change_stamp``): what a cache of figures is keyed on."""
-        return change_stamp(self._db)
 
     def close(self) -> None:
         self._db.close()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from contacts_crm.config import change_stamp, connect_db, open_storage_error, write_transaction
+from contacts_crm.config import connect_db, open_storage_error, write_transaction
 
 
 class StateDB:
@@ -46,11 +46,6 @@ class StateDB:
     def read(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
-
-    def stamp(self) -> tuple[int, int]:
-        """Changes to the file, as this connection sees them (``config.change_stamp``)."""
-        with self._lock:
-            return change_stamp(self._db)
 
     def close(self) -> None:
         with self._lock:

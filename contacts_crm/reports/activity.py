@@ -23,7 +23,7 @@ each employee's calls by the day of the call.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -263,6 +263,7 @@ def activity(
     counted: bool = True,
     group: str | None = None,
     by_day: bool = False,
+    groups_of: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Activity:
     """What each employee did in the period (default: this month up to ``today``).
 
@@ -271,6 +272,7 @@ def activity(
     closed orders alone (no employees, an empty total): what the summary needs
     when it does not show the employees. ``group`` keeps the events of that
     group's clients (see the module doc); ``by_day`` fills ``calls_by_day``.
+    ``groups_of``: each client's groups (``contact_groups``) when already read.
     """
     start, end = period(since, until, today)
     labels = card_settings(account.profile).labels  # the office's templates included, as on cards
@@ -278,7 +280,7 @@ def activity(
     tally = _Tally(labels)
     tally.by_day = by_day
     only = find_group(account, group) if group else None
-    keep = _group_keeper(account, only) if only is not None else None
+    keep = _group_keeper(account, only, groups_of) if only is not None else None
     listed: list[dict[str, Any]] | None = [] if with_events else None
     wanted = who.strip().casefold() if who else None
     counted = counted or with_events or wanted is not None  # the figures are wanted then
@@ -300,7 +302,8 @@ def activity(
     return Activity(start, end, who, stages, employees, tally.total, closed, listed, only)
 
 
-def _group_keeper(account: Account, group: str) -> Keep:
+def _group_keeper(account: Account, group: str,
+                  groups_of: Mapping[str, tuple[str, ...]] | None) -> Keep:  # fmt: skip
     """Is a contact in ``group`` today? (one no longer in the local copy: "(no group)")"""
-    groups = contact_groups(account)
+    groups = contact_groups(account) if groups_of is None else groups_of
     return lambda rn: group in groups.get(rn or "", (NO_GROUP,))

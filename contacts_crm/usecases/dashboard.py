@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from contacts_crm.reports.activity import Activity, activity
 from contacts_crm.reports.callbacks import Callback, callbacks
-from contacts_crm.reports.clients import find_group, user_group_names
+from contacts_crm.reports.clients import client_views, find_group, user_group_names
 from contacts_crm.reports.settings import NO_GROUP, period
 from contacts_crm.reports.summary import Summary, summary
 from contacts_crm.usecases.calls import missed_calls
@@ -90,9 +90,13 @@ def dashboard(
     """The figures of the period (default: this month up to ``today``) for ``group``."""
     start, end = period(since, until, today)
     only = find_group(account, group) if group else None
-    report = summary(account, since=start, until=end, group=only, today=today, employees=False)
-    act = activity(account, since=start, until=end, group=only, today=today, by_day=True)
-    due = callbacks(account, group=only, today=today, missed=missed_calls(account))
+    views = list(client_views(account))  # every card read once for all three reports
+    groups_of = {v.resource_name: v.groups for v in views}
+    report = summary(account, since=start, until=end, group=only, today=today, employees=False,
+                     views=views)  # fmt: skip
+    act = activity(account, since=start, until=end, group=only, today=today, by_day=True,
+                   groups_of=groups_of)  # fmt: skip
+    due = callbacks(account, group=only, today=today, missed=missed_calls(account), views=views)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     total = report.total
     funnel = [FunnelStep("leads", total.leads), FunnelStep("converted", total.converted)]
@@ -154,41 +158,33 @@ def _people(act: Activity, due: list[Callback], days: list[date]) -> list[Person
 
 # ------------------------------------------------------------------- the cache
 class FiguresCache:
-    """Dashboards kept until the account changes, for the page's threads.
+    """Dashboards kept until the account changes, shared by the page's threads.
 
-    Each thread reads through its own connections, and SQLite tells each
-    connection whether anyone committed since it last asked
-    (``Account.change_stamp``). A thread that sees a change (or asks for the
-    first time) starts a new generation: every kept result of an older one is
-    computed again. A result is tagged with the generation current when its
-    computing began, so one computed over a state that changed meanwhile is
-    never served. ``max_age`` bounds what no stamp sees (the office's report
-    templates edited by hand)."""
+    A result is kept with the stamp (``Account.change_watch().stamp()``) taken
+    before it was computed, and served only while the stamp is still the same:
+    a commit to the local copy, the journal or the calls file by any process
+    means computing again (a result computed over a state that changed
+    meanwhile is never served). ``max_age`` bounds what no stamp sees: the
+    office's report templates edited by hand, and the clock."""
 
     def __init__(self, max_age: float = 300.0, size: int = 16) -> None:
         self.max_age = max_age
         self.size = size
         self._lock = threading.Lock()
-        self._generation = 0
-        self._seen: dict[int, Hashable] = {}  # thread -> the last stamp it saw
-        self._kept: dict[Hashable, tuple[int, float, Any]] = {}
+        self._kept: dict[Hashable, tuple[Hashable, float, Any]] = {}
         self.computed = 0  # how many times a result was computed (tests, the bench)
 
     def get(self, key: Hashable, stamp: Hashable, compute: Callable[[], Any]) -> Any:
-        """The result for ``key``, computed again when the stamp says it may be stale."""
-        thread = threading.get_ident()
+        """The result for ``key``, computed again unless kept under the same stamp."""
         with self._lock:
-            if self._seen.get(thread) != stamp:
-                self._generation += 1  # this thread sees a change (or is new): start over
-                self._seen[thread] = stamp
-            generation = self._generation
             kept = self._kept.get(key)
-            if kept and kept[0] == generation and time.monotonic() - kept[1] < self.max_age:
+            if kept and kept[0] == stamp and time.monotonic() - kept[1] < self.max_age:
                 return kept[2]
         value = compute()
         with self._lock:
             self.computed += 1
+            self._kept.pop(key, None)
             if len(self._kept) >= self.size:
-                self._kept.pop(next(iter(self._kept)))
-            self._kept[key] = (generation, time.monotonic(), value)
+                self._kept.pop(next(iter(self._kept)))  # the oldest
+            self._kept[key] = (stamp, time.monotonic(), value)
         return value

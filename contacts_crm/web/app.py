@@ -505,7 +505,7 @@ def create_app(
             until = parse_day(args["until"], w["dash_until"]) if args.get("until") else None
             group = args.get("group", "").strip() or None
             key = (since, until, group.casefold() if group else None, today)
-            found = figures.get(key, acc.change_stamp(), lambda: dashboard_figures(
+            found = figures.get(key, office.changes.stamp(), lambda: dashboard_figures(
                 acc, since=since, until=until, group=group, today=today))  # fmt: skip
         except CrmError as exc:
             return _error(exc, "/dashboard")

@@ -50,6 +50,7 @@ class Office:
         self.staff = Staff(account.data_dir)
         self.sessions = Sessions(account.data_dir, days=SESSION_DAYS)
         self._staff_mtime = self._mtime()
+        self.changes = account.change_watch()  # what the dashboard's kept figures are keyed on
         self._local = threading.local()
         self._readers: list[Account] = []
         self._readers_lock = threading.Lock()
@@ -170,6 +171,7 @@ class Office:
                 acc.close()  # its cache and journal connections (the client is shared)
             self._readers.clear()
         self.sessions.close()
+        self.changes.close()
 
     def _close_journal(self) -> None:
         """The writer's journal connection is closed by the thread that opened it."""
