@@ -9,17 +9,20 @@ to its last, in the server's process), ``GET /dashboard`` for a month and for
 a month and a group:
 - kept: nothing changed since the figures were computed (the usual case: a
   manager opening the page again, another manager);
-- after a change: a call journalled by another connection just before each
-  request (the journal changed: every figure computed again).
-Baseline, same run, interleaved with the "after a change" requests (A B, B A,
-…): the same figures computed by the reports the commands run —
+- just after a change: a call journalled by another connection just before
+  each request (the journal changed): the page answers with the kept figures,
+  saying so, and counts them again on its own thread; the time that counting
+  takes is timed too (``FiguresCache.seconds``);
+- the first request, nothing kept (counted while it waits): printed, no goal.
+Baseline, same run, interleaved with the counting after each change (A B, B
+A, …): the same figures computed by the reports the commands run —
 ``crm --json summary``, ``crm --json activity`` and ``crm --json callbacks``
 for the same period and group — in-process (their functions: what the
 commands compute, without their process start-up and output).
 
-Goals: kept p99 <= 300 ms (the issue's page goal); after a change, the page's
-median at most 1.3x the three reports' (the dashboard adds only its charts to
-what the commands compute).
+Goals: the page's p99 <= 300 ms, kept and just after a change (the issue's
+page goal); counting again at most 1.3x the three reports' median (the
+dashboard adds nothing to what the commands compute).
 """
 
 from __future__ import annotations
@@ -152,16 +155,21 @@ def run(goals: Goals, contacts: int, events: int, repeat: int) -> dict[str, Any]
             for label, group in (("month", None), ("month_group", "Wholesale")):
                 query = "/dashboard?" + urlencode({**MONTH, **({"group": group} if group else {})})
                 reports(group)  # warm both: the card facts remembered, the files in memory
-                _get(conn, cookie, query)
-                changed, base = [], []
+                times.ms.clear()
+                _get(conn, cookie, query)  # nothing kept: counted while the request waits
+                first = times.ms[-1]
+                changed, counted, base = [], [], []
                 for k in range(repeat):
                     order = [0, 1] if k % 2 == 0 else [1, 0]
                     for side in order:
                         if side == 0:
                             change(f"{label}-{k}")
                             times.ms.clear()
-                            _get(conn, cookie, query)
+                            page = _get(conn, cookie, query)  # the kept figures, at once
+                            assert "newer ones are being counted" in page
                             changed.append(times.ms[-1])
+                            assert office.figures.wait_idle(600)  # counted again meanwhile
+                            counted.append(office.figures.seconds[-1] * 1000)
                         else:
                             base.append(reports(group))
                 times.ms.clear()
@@ -169,10 +177,12 @@ def run(goals: Goals, contacts: int, events: int, repeat: int) -> dict[str, Any]
                     _get(conn, cookie, query)
                 kept = list(times.ms)
                 results[label] = {
+                    "first_ms": round(first, 1),
                     "kept_p50_ms": round(statistics.median(kept), 1),
                     "kept_p99_ms": round(_p(kept, 0.99), 1),
                     "changed_p50_ms": round(statistics.median(changed), 1),
                     "changed_p99_ms": round(_p(changed, 0.99), 1),
+                    "counted_p50_ms": round(statistics.median(counted), 1),
                     "reports_p50_ms": round(statistics.median(base), 1),
                 }
     finally:
@@ -181,16 +191,20 @@ def run(goals: Goals, contacts: int, events: int, repeat: int) -> dict[str, Any]
         account.close()
     for label, r in results.items():
         what = "a month" + (", one group" if label == "month_group" else "")
-        print(f"dashboard ({what}): kept p50 {r['kept_p50_ms']:.1f} ms, p99 "
-              f"{r['kept_p99_ms']:.1f} ms; after a change p50 {r['changed_p50_ms']:.1f} ms, "
-              f"p99 {r['changed_p99_ms']:.1f} ms; the three reports in-process p50 "
-              f"{r['reports_p50_ms']:.1f} ms (interleaved)")  # fmt: skip
+        print(f"dashboard ({what}): first (nothing kept) {r['first_ms']:.0f} ms; kept p50 "
+              f"{r['kept_p50_ms']:.1f} ms, p99 {r['kept_p99_ms']:.1f} ms; just after a change "
+              f"p50 {r['changed_p50_ms']:.1f} ms, p99 {r['changed_p99_ms']:.1f} ms (the kept "
+              f"figures, counted again in the background in p50 {r['counted_p50_ms']:.0f} ms); "
+              f"the three reports in-process p50 {r['reports_p50_ms']:.0f} ms "
+              f"(interleaved)")  # fmt: skip
         against = (f"the reports of crm --json summary + activity + callbacks, the same "
                    f"figures, in-process: p50 {r['reports_p50_ms']:.0f} ms")
-        goals.at_most(f"dashboard page p99 server-side, figures kept ({what}, {contacts:,} "
-                      f"contacts, {events:,} events)", r["kept_p99_ms"], 300, "ms",
-                      against=against)  # fmt: skip
-        goals.ratio_at_most(f"dashboard page p50 after a change / the three reports ({what})",
-                            ratio=r["changed_p50_ms"] / r["reports_p50_ms"], most=1.3,
+        size = f"{contacts:,} contacts, {events:,} events"
+        goals.at_most(f"dashboard page p99 server-side, figures kept ({what}, {size})",
+                      r["kept_p99_ms"], 300, "ms", against=against)  # fmt: skip
+        goals.at_most(f"dashboard page p99 server-side just after a change ({what}, {size})",
+                      r["changed_p99_ms"], 300, "ms", against=against)  # fmt: skip
+        goals.ratio_at_most(f"dashboard figures counted again / the three reports ({what})",
+                            ratio=r["counted_p50_ms"] / r["reports_p50_ms"], most=1.3,
                             against=against)  # fmt: skip
     return results

@@ -11,17 +11,21 @@ commands say for the same period and group:
   the client (as on the page's "My call-backs"); NOBODY's otherwise.
 
 Computing them reads every card and the period's journal; ``FiguresCache``
-keeps the result until the local copy, the journal or the calls file change.
+keeps the result, and computes it again in the background once the local copy,
+the journal or the calls file change.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +39,7 @@ from contacts_crm.usecases.calls import missed_calls
 if TYPE_CHECKING:
     from contacts_crm.account.connected import Account
 
+log = logging.getLogger(__name__)
 NOBODY = ""  # the owner of a call-back nobody has contacted yet
 STALE_SHOWN = 10  # clients not contacted listed by name (the count covers all)
 
@@ -157,34 +162,99 @@ def _people(act: Activity, due: list[Callback], days: list[date]) -> list[Person
 
 
 # ------------------------------------------------------------------- the cache
+@dataclass(frozen=True)
+class Kept:
+    """A computed result, the stamp it was computed under, and when."""
+
+    value: Any
+    stamp: Hashable
+    at: float  # time.monotonic()
+    wall: datetime  # when, for the page ("figures of 14:05")
+    fresh: bool = True  # False: the account changed since; newer figures are on their way
+
+
 class FiguresCache:
     """Dashboards kept until the account changes, shared by the page's threads.
 
     A result is kept with the stamp (``Account.change_watch().stamp()``) taken
-    before it was computed, and served only while the stamp is still the same:
-    a commit to the local copy, the journal or the calls file by any process
-    means computing again (a result computed over a state that changed
-    meanwhile is never served). ``max_age`` bounds what no stamp sees: the
-    office's report templates edited by hand, and the clock."""
+    before it was computed. While the stamp is the same it is served as it is.
+    Once something changed (a commit to the local copy, the journal or the
+    calls file, by any process), the kept result is served marked not fresh
+    and the figures are computed again on the cache's own thread, one key at
+    a time: the page answers at once, and the next one has the new figures
+    (stale-while-revalidate). A result older than ``max_age`` (what no stamp
+    sees: the report templates edited by hand, the clock) or none at all is
+    computed while the request waits. ``compute`` is called on whichever
+    thread computes, so it must open what it reads there (the page's
+    per-thread reader)."""
 
     def __init__(self, max_age: float = 300.0, size: int = 16) -> None:
         self.max_age = max_age
         self.size = size
-        self._lock = threading.Lock()
-        self._kept: dict[Hashable, tuple[Hashable, float, Any]] = {}
+        self._lock = threading.Condition()
+        self._kept: dict[Hashable, Kept] = {}
+        self._pending: set[Hashable] = set()
+        self._worker: ThreadPoolExecutor | None = None
         self.computed = 0  # how many times a result was computed (tests, the bench)
+        self.seconds: list[float] = []  # how long each computing took (the bench)
 
-    def get(self, key: Hashable, stamp: Hashable, compute: Callable[[], Any]) -> Any:
-        """The result for ``key``, computed again unless kept under the same stamp."""
+    def get(self, key: Hashable, stamp: Callable[[], Hashable],
+            compute: Callable[[], Any]) -> Kept:  # fmt: skip
+        """The result for ``key`` (see the class doc); ``stamp()`` is taken before
+        each computing."""
+        now = stamp()
         with self._lock:
             kept = self._kept.get(key)
-            if kept and kept[0] == stamp and time.monotonic() - kept[1] < self.max_age:
-                return kept[2]
+            young = kept is not None and time.monotonic() - kept.at < self.max_age
+            if kept is not None and young and kept.stamp == now:
+                return kept
+            if kept is not None and young:
+                self._refresh(key, stamp, compute)
+                return dataclasses.replace(kept, fresh=False)
+        return self._compute(key, now, compute)
+
+    def _compute(self, key: Hashable, now: Hashable, compute: Callable[[], Any]) -> Kept:
+        started = time.perf_counter()
         value = compute()
+        kept = Kept(value, now, time.monotonic(), datetime.now().astimezone())
         with self._lock:
             self.computed += 1
+            self.seconds.append(time.perf_counter() - started)
             self._kept.pop(key, None)
             if len(self._kept) >= self.size:
                 self._kept.pop(next(iter(self._kept)))  # the oldest
-            self._kept[key] = (stamp, time.monotonic(), value)
-        return value
+            self._kept[key] = kept
+        return kept
+
+    def _refresh(self, key: Hashable, stamp: Callable[[], Hashable],
+                 compute: Callable[[], Any]) -> None:  # fmt: skip
+        """Compute ``key`` again on the cache's thread (once, however many ask)."""
+        if key in self._pending:
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-figures")
+        self._pending.add(key)
+
+        def run() -> None:
+            try:
+                self._compute(key, stamp(), compute)
+            except Exception:  # the next page computes it in its request and says why
+                log.exception("the dashboard's figures could not be computed again")
+                with self._lock:
+                    self._kept.pop(key, None)
+            finally:
+                with self._lock:
+                    self._pending.discard(key)
+                    self._lock.notify_all()
+
+        self._worker.submit(run)
+
+    def wait_idle(self, timeout: float = 120.0) -> bool:
+        """Block until no figures are being computed again (tests, the bench)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: not self._pending, timeout)
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None

@@ -33,11 +33,10 @@ from contacts_crm.errors import CrmError, InputError, NotFoundError, Problem, Us
 from contacts_crm.logs import private_traceback
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.callbacks import callbacks as callbacks_report
-from contacts_crm.reports.clients import user_group_names
+from contacts_crm.reports.clients import find_group, user_group_names
 from contacts_crm.usecases import calls as calls_uc
 from contacts_crm.usecases import cards as card_uc
 from contacts_crm.usecases import contacts as contact_uc
-from contacts_crm.usecases.dashboard import FiguresCache
 from contacts_crm.usecases.dashboard import dashboard as dashboard_figures
 from contacts_crm.web.access import OPEN, ROUTE_ROLES, TOKEN, allowed
 from contacts_crm.web.dashboard_page import page_values
@@ -491,26 +490,29 @@ def create_app(
                 "detail": w["missed_detail"].format(n=m.count, last=last)}  # fmt: skip
 
     # ----------------------------------------------------------- dashboard
-    figures = FiguresCache()
+    figures = office.figures
     app.extensions["crm_figures"] = figures
 
     @app.get("/dashboard")
     def dashboard() -> BaseResponse:
         """The office's figures for a period and a group (managers and admins)."""
-        acc = office.reader()
         today = dates.today()
         args = request.args
         try:
             since = parse_day(args["since"], w["dash_since"]) if args.get("since") else None
             until = parse_day(args["until"], w["dash_until"]) if args.get("until") else None
             group = args.get("group", "").strip() or None
+            if group:  # a group that does not exist: said at once, never kept
+                find_group(office.reader(), group)
             key = (since, until, group.casefold() if group else None, today)
-            found = figures.get(key, office.changes.stamp(), lambda: dashboard_figures(
-                acc, since=since, until=until, group=group, today=today))  # fmt: skip
+            kept = figures.get(key, office.changes.stamp, lambda: dashboard_figures(
+                office.reader(), since=since, until=until, group=group, today=today))  # fmt: skip
         except CrmError as exc:
             return _error(exc, "/dashboard")
-        labels = card_settings(acc.profile).labels
-        return _page("dashboard.html", **page_values(found, w, labels, office.profile.language))
+        labels = card_settings(office.profile).labels
+        values = page_values(kept.value, w, labels, office.profile.language)
+        stale = "" if kept.fresh else w["dash_stale_note"].format(at=f"{kept.wall:%H:%M}")
+        return _page("dashboard.html", **values, stale_note=stale)
 
     # --------------------------------------------------------- calls to log
     @app.get("/inbox/<int:entry_id>")

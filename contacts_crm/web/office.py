@@ -30,6 +30,7 @@ from contacts_crm import i18n
 from contacts_crm.account.connected import Account, SyncReport
 from contacts_crm.errors import CrmError
 from contacts_crm.logs import private_traceback
+from contacts_crm.usecases.dashboard import FiguresCache
 from contacts_crm.web.sessions import SESSION_DAYS, Sessions
 from contacts_crm.web.staff import Staff
 
@@ -51,6 +52,7 @@ class Office:
         self.sessions = Sessions(account.data_dir, days=SESSION_DAYS)
         self._staff_mtime = self._mtime()
         self.changes = account.change_watch()  # what the dashboard's kept figures are keyed on
+        self.figures = FiguresCache()  # the dashboard's figures (usecases/dashboard.py)
         self._local = threading.local()
         self._readers: list[Account] = []
         self._readers_lock = threading.Lock()
@@ -160,6 +162,7 @@ class Office:
                 log.error("background sync crashed\n%s", private_traceback(exc).rstrip())
 
     def close(self) -> None:
+        self.figures.close()  # its thread reads through a reader closed below
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)

@@ -280,6 +280,7 @@ ROLE_WORDS: dict[str, dict[str, str]] = {
         "dash_nobody": "(nobody yet)",
         "dash_stale": "Not contacted for their group's interval",
         "dash_none_stale": "Everyone was contacted in time.",
+        "dash_stale_note": "Figures of {at}: newer ones are being counted; reload in a moment.",
     },
     "ru": {
         "forbidden": "Ваша роль не даёт открыть эту страницу. Обратитесь к руководителю.",
@@ -316,6 +317,7 @@ ROLE_WORDS: dict[str, dict[str, str]] = {
         "dash_nobody": "(пока никто)",
         "dash_stale": "Давно не было связи (дольше интервала группы)",
         "dash_none_stale": "Со всеми связались вовремя.",
+        "dash_stale_note": "Цифры на {at}: новые уже считаются, обновите страницу через минуту.",
     },
     "tr": {
         "forbidden": "Rolünüz bu sayfayı açamaz. Yöneticiye sorun.",
@@ -352,6 +354,9 @@ ROLE_WORDS: dict[str, dict[str, str]] = {
         "dash_nobody": "(henüz kimse)",
         "dash_stale": "Grubunun aralığından uzun süredir aranmayanlar",
         "dash_none_stale": "Herkesle zamanında görüşüldü.",
+        "dash_stale_note": (
+            "{at} itibarıyla rakamlar: yenileri hesaplanıyor; birazdan sayfayı yenileyin."
+        ),
     },
 }
 for _language, _table in ROLE_WORDS.items():
