@@ -155,6 +155,11 @@ class Shown:
             "emails": [{"value": e.value, "type": e.type} for e in c.emails],
             "organization": c.organization,
             "title": c.title,
+            "department": c.department,
+            "jobDescription": c.job_description,
+            "nicknames": list(c.nicknames),
+            "urls": [{"value": u.value, "type": u.type} for u in c.urls],
+            "birthday": c.birthday,
             "addresses": [
                 {
                     "formatted": a.formatted,
@@ -164,6 +169,8 @@ class Shown:
                     "region": a.region,
                     "postalCode": a.postal_code,
                     "country": a.country,
+                    "poBox": a.po_box,
+                    "extendedAddress": a.extended,
                 }
                 for a in c.addresses
             ],
@@ -322,7 +329,7 @@ def delete_contacts(
 
     More than ``threshold`` at once is refused unless ``force``. The contacts
     are read fresh (200 per call) so the journal keeps their latest version.
-    One durable operation (account/operations.py): ``on_start(op_id)`` hears
+    One durable operation (account/operations/): ``on_start(op_id)`` hears
     its id before the first write; a kill is finished by whoever runs next.
     """
     if not contacts:
