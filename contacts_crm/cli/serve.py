@@ -218,7 +218,7 @@ def user_list(ctx: Ctx) -> None:
     users = staff.users()
     rows = [(u.name, role_word(u.role) if ctx.human else u.role,
              short_time(u.created) if ctx.human else u.created) for u in users]  # fmt: skip
-    show(ctx, Listing([_("User"), _("Role"), _("Added")], rows, empty=_("No user yet."),
+    show(ctx, Listing([_("User"), _("Access"), _("Added")], rows, empty=_("No user yet."),
                       nowrap=(2,)),
          [{"user": u.name, "role": u.role, "created": u.created} for u in users])  # fmt: skip
     if not ctx.wants_json:
