@@ -32,6 +32,7 @@ import logging
 import os
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -189,6 +190,7 @@ def run(goals: Goals, contacts: int, events: int, repeat: int) -> dict[str, Any]
         access.removeHandler(times)
         office.close()
         account.close()
+        shutil.rmtree(home, ignore_errors=True)
     for label, r in results.items():
         what = "a month" + (", one group" if label == "month_group" else "")
         print(f"dashboard ({what}): first (nothing kept) {r['first_ms']:.0f} ms; kept p50 "
