@@ -39,6 +39,8 @@ ROUTE_ROLES: dict[str, str] = {
     "tapped": "staff",
     # managers: the office's figures
     "dashboard": "manager",
+    # admins: the alerts and what the digest sends did (web/alerts_page.py)
+    "alerts": "admin",
 }
 
 

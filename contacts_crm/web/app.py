@@ -39,6 +39,7 @@ from contacts_crm.usecases import cards as card_uc
 from contacts_crm.usecases import contacts as contact_uc
 from contacts_crm.usecases.dashboard import dashboard as dashboard_figures
 from contacts_crm.web.access import OPEN, ROUTE_ROLES, TOKEN, allowed
+from contacts_crm.web.alerts_page import add_alerts_page
 from contacts_crm.web.dashboard_page import page_values
 from contacts_crm.web.limits import SignInLimiter
 from contacts_crm.web.office import Office
@@ -617,6 +618,7 @@ def create_app(
         resp.mimetype = "application/manifest+json"
         return resp
 
+    add_alerts_page(app, office, w, _page)
     return app
 
 

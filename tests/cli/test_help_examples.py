@@ -38,6 +38,7 @@ OUTSIDE = {
     "crm serve user add": "asks for a PIN on the terminal",
     "crm serve user reset": "asks for a PIN on the terminal",
     "crm serve token add": "prints a new secret",
+    "crm digest secret": "asks for the secret on the terminal",
 }
 
 # Run; they may end with this exit code, for the reason given.
@@ -57,6 +58,7 @@ EXPECTED_EXIT = {
     "crm serve user remove Olga": (66, "removes the user 'user add' made"),
     "crm serve user role Olga admin": (66, "the user 'user add' would make"),
     "crm serve user role Anna manager": (66, "the user 'user add' would make"),
+    "crm digest --send": (78, "no SMTP server or Telegram bot is set up here"),
 }
 
 
