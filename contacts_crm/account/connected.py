@@ -37,6 +37,7 @@ from contacts_crm.errors import ConflictError, CrmError, SyncTokenExpiredError, 
 
 if TYPE_CHECKING:
     from contacts_crm.account.calls import CallStore
+    from contacts_crm.account.changes import ChangeWatch
     from contacts_crm.account.damage import JournalRebuilt
     from contacts_crm.account.history import HistoryReport
     from contacts_crm.account.journal import Journal
@@ -265,6 +266,16 @@ class Account:
 
             self._calls = CallStore(self.data_dir)
         return self._calls
+
+    def change_watch(self) -> ChangeWatch:
+        """What tells a cache of figures that the local copy, the journal or the calls
+        file changed, by any process (``account/changes.py``)."""
+        from contacts_crm.account import damage
+        from contacts_crm.account.calls import CALLS_FILE
+        from contacts_crm.account.changes import ChangeWatch
+
+        return ChangeWatch([Path(self._cache.path), self.data_dir / damage.JOURNAL,
+                            self.data_dir / CALLS_FILE])  # fmt: skip
 
     @property
     def replica(self) -> Replica | None:

@@ -125,7 +125,9 @@ class Journal:
     def __init__(self, path: Path | str, *, timeout: float = 30.0) -> None:
         self.path = Path(path)
         try:
-            self._db = connect_db(path, timeout=timeout)
+            # one thread uses it at a time, but the page's reader threads each open one
+            # and the server's shutdown closes them all from its own thread
+            self._db = connect_db(path, timeout=timeout, check_same_thread=False)
         except sqlite3.DatabaseError as exc:
             raise open_storage_error(self.path, exc) from exc
         try:
@@ -305,15 +307,17 @@ class Journal:
         data_keys: Sequence[str] = (),
         unless_false: Sequence[str] = (),
     ) -> list[tuple[Any, ...]]:
-        """Events counted by SQLite, grouped by ``columns`` and the ``data_keys``
-        values: rows of (*columns, *data values, count). Events whose data holds
-        ``false`` under a key of ``unless_false`` are not counted. For reports
-        that need figures, not the events: no row leaves SQLite per event."""
+        """Events counted by SQLite, grouped by ``columns`` (``"day"``: the day of
+        ``at``) and the ``data_keys`` values: rows of (*columns, *data values, count).
+        Events whose data holds ``false`` under a key of ``unless_false`` are not
+        counted. For reports that need figures, not the events: no row leaves SQLite
+        per event."""
         for column in columns:
-            if column not in _COLUMNS or column == "data":
+            if (column not in _COLUMNS or column == "data") and column != "day":
                 raise ValueError(f"not a column to group by: {column!r}")
         keys = _plain_keys(data_keys)
-        groups = [*columns, *(f"json_extract(data, '$.{k}')" for k in keys)]
+        named = ["substr(at, 1, 10)" if c == "day" else c for c in columns]  # day: YYYY-MM-DD
+        groups = [*named, *(f"json_extract(data, '$.{k}')" for k in keys)]
         extra = [f"json_type(data, '$.{k}') IS NOT 'false'" for k in _plain_keys(unless_false)]
         cur = self._select(", ".join([*groups, "COUNT(*)"]), since, until, kinds, None, None,
                            extra=extra, group_by=", ".join(groups))  # fmt: skip

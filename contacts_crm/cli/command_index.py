@@ -20,6 +20,7 @@ HELP: dict[str, str] = {
         "  crm activity\n"
         "  crm activity --since 01.10.2026 --until 31.10.2026 --who Olga "
         "--events\n"
+        "  crm activity --since monday --group Wholesale\n"
         "  crm activity --since monday --events --format csv -o week.csv\n"
         "  crm --json activity --since 2026-11-01\n"
         "  crm activity --to-sheet \"Office CRM\""

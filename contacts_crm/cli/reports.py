@@ -236,13 +236,15 @@ def callbacks(
 @click.option("--since", metavar="DATE", help="First day (default: 1st of this month).")
 @click.option("--until", metavar="DATE", help="Last day (default: today).")
 @click.option("--who", metavar="NAME", help="Only this employee.")
+@click.option("--group", "-g", metavar="GROUP",
+              help="Only the work on this group's clients (their groups today).")  # fmt: skip
 @click.option("--events", "with_events", is_flag=True,
               help="List the events themselves too (in every format).")  # fmt: skip
 @_report_options
 @pass_ctx
 def activity(
-    ctx: Ctx, since: str | None, until: str | None, who: str | None, with_events: bool,
-    to_sheet: str | None, as_of: str | None,
+    ctx: Ctx, since: str | None, until: str | None, who: str | None, group: str | None,
+    with_events: bool, to_sheet: str | None, as_of: str | None,
 ) -> None:  # fmt: skip
     """What each employee did in a period, from the journal: calls by direction
     and outcome, order steps by stage, orders opened, completed, cancelled, amounts.
@@ -255,6 +257,7 @@ def activity(
     Examples:
       crm activity
       crm activity --since 01.10.2026 --until 31.10.2026 --who Olga --events
+      crm activity --since monday --group Wholesale
       crm activity --since monday --events --format csv -o week.csv
       crm --json activity --since 2026-11-01
       crm activity --to-sheet "Office CRM"
@@ -262,9 +265,10 @@ def activity(
     today = _today(as_of)
     start, end = _day(since, "--since"), _day(until, "--until")
     report = activity_report(ctx.account, since=start, until=end, who=who, today=today,
-                             with_events=with_events)  # fmt: skip
+                             with_events=with_events, group=group)  # fmt: skip
     if who and not report.employees:
-        everyone = activity_report(ctx.account, since=start, until=end, today=today)
+        everyone = activity_report(ctx.account, since=start, until=end, today=today,
+                                   group=group)  # fmt: skip
         names = ", ".join(e.who for e in everyone.employees) or _("nobody")
         raise NotFoundError(
             _("no activity by {who!r} between {since} and {until}").format(

@@ -12,7 +12,19 @@ from contacts_crm import config as cfg
 from contacts_crm.cli.output import Ctx, Listing, emit, output_options, pass_ctx, short_time, show
 from contacts_crm.errors import UsageError
 from contacts_crm.i18n import _
-from contacts_crm.web.staff import Staff
+from contacts_crm.web.staff import ROLES, Staff
+
+
+def role_word(role: str) -> str:
+    """A role's name in the office's language (the command line takes the English word)."""
+    return {"staff": _("staff"), "manager": _("manager"), "admin": _("admin")}.get(role, role)
+
+
+def _no_admin_note(staff: Staff) -> None:
+    """Say so on stderr when nobody may see the alerts (and the dashboard) any more."""
+    if staff.users() and not staff.with_role("admin"):
+        click.echo(_("Note: no admin yet; name one with: crm serve user role NAME admin"),
+                   err=True)  # fmt: skip
 
 
 def _staff(ctx: Ctx) -> Staff:
@@ -113,6 +125,8 @@ def user() -> None:
     \b
     Examples:
       crm serve user add Olga
+      crm serve user add Anna --role manager
+      crm serve user role Olga admin
       crm serve user list
       crm serve user reset Olga
       crm serve user remove Olga
@@ -144,19 +158,50 @@ _pin_stdin = click.option("--pin-stdin", is_flag=True,
 
 @user.command("add")
 @click.argument("name")
+@click.option("--role", type=click.Choice(ROLES, case_sensitive=False), default="staff",
+              show_default=True, help="staff: the call pages; manager: also the dashboard and "
+              "everyone's lists; admin: also the alerts.")  # fmt: skip
 @_pin_stdin
 @pass_ctx
-def user_add(ctx: Ctx, name: str, pin_stdin: bool) -> None:
+def user_add(ctx: Ctx, name: str, role: str, pin_stdin: bool) -> None:
     """Add a user; asks for the PIN (never shown, never stored as it is).
 
     \b
-    Example:
+    Examples:
       crm serve user add Olga
+      crm serve user add Anna --role manager
     """
     staff = _staff(ctx)
-    added = staff.add_user(name, _read_pin(pin_stdin))
-    emit(ctx, {"user": added.name},
-         _("User {name} added: sign in with this PIN.").format(name=added.name))  # fmt: skip
+    added = staff.add_user(name, _read_pin(pin_stdin), role.lower())
+    emit(ctx, {"user": added.name, "role": added.role},
+         _("User {name} added ({role}): sign in with this PIN.").format(
+             name=added.name, role=role_word(added.role)))  # fmt: skip
+    if not ctx.wants_json:
+        _no_admin_note(staff)
+
+
+@user.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES, case_sensitive=False))
+@pass_ctx
+def user_role(ctx: Ctx, name: str, role: str) -> None:
+    """Change a user's role (their phones take it at the next page they open).
+
+    \b
+    staff    the call pages: look up, cards, calls, orders, today's lists
+    manager  also the dashboard and everyone's call-back lists
+    admin    also the alerts
+
+    \b
+    Example:
+      crm serve user role Anna manager
+    """
+    staff = _staff(ctx)
+    done = staff.set_role(name, role.lower())
+    emit(ctx, {"user": done.name, "role": done.role},
+         _("{name} is now {role}.").format(name=done.name, role=role_word(done.role)))  # fmt: skip
+    if not ctx.wants_json:
+        _no_admin_note(staff)
 
 
 @user.command("list")
@@ -169,10 +214,15 @@ def user_list(ctx: Ctx) -> None:
     Example:
       crm serve user list
     """
-    users = _staff(ctx).users()
-    rows = [(u.name, short_time(u.created) if ctx.human else u.created) for u in users]
-    show(ctx, Listing([_("User"), _("Added")], rows, empty=_("No user yet."), nowrap=(1,)),
-         [{"user": u.name, "created": u.created} for u in users])  # fmt: skip
+    staff = _staff(ctx)
+    users = staff.users()
+    rows = [(u.name, role_word(u.role) if ctx.human else u.role,
+             short_time(u.created) if ctx.human else u.created) for u in users]  # fmt: skip
+    show(ctx, Listing([_("User"), _("Access"), _("Added")], rows, empty=_("No user yet."),
+                      nowrap=(2,)),
+         [{"user": u.name, "role": u.role, "created": u.created} for u in users])  # fmt: skip
+    if not ctx.wants_json:
+        _no_admin_note(staff)
 
 
 @user.command("reset")
@@ -205,8 +255,11 @@ def user_remove(ctx: Ctx, name: str) -> None:
     Example:
       crm serve user remove Olga
     """
-    gone = _staff(ctx).remove_user(name)
+    staff = _staff(ctx)
+    gone = staff.remove_user(name)
     emit(ctx, {"removed": gone}, _("User {name} removed.").format(name=gone))
+    if not ctx.wants_json:
+        _no_admin_note(staff)
 
 
 # ------------------------------------------------------------------ tokens

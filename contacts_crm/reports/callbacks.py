@@ -23,7 +23,7 @@ largest overdue. Sorted by overdue (descending), then name.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -155,8 +155,12 @@ def callbacks(
     today: date,
     settings: ReportSettings | None = None,
     missed: Sequence[MissedLine] = (),
+    views: Iterable[ClientView] | None = None,
 ) -> list[Callback]:
-    """Clients to call back, most overdue first (see the module doc for the rules)."""
+    """Clients to call back, most overdue first (see the module doc for the rules).
+
+    ``views``: the clients already read (``client_views``), for a caller that
+    makes several reports of one state."""
     conf = settings or load_report_settings()
     wait = conf.interested_days if days is None else days
     if wait < 0:
@@ -168,7 +172,7 @@ def callbacks(
     out = []
     intervals: dict[tuple[str, ...], int] = {}  # clients share a few group sets
     missed_of = {m.resource_name: m for m in missed if m.resource_name}
-    for c in client_views(account):
+    for c in client_views(account) if views is None else views:
         if only is not None and only not in c.groups:
             continue
         interval = intervals.get(c.groups)

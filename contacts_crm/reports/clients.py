@@ -105,6 +105,21 @@ def client_views(account: Account) -> Iterator[ClientView]:
         facts.close()
 
 
+def contact_groups(account: Account) -> dict[str, tuple[str, ...]]:
+    """resourceName -> the names of its user groups ((NO_GROUP,) when none), of every
+    cached contact (no card parsed)."""
+    account.ensure_synced()
+    names = user_group_names(account.groups.all())
+    named: dict[tuple[str, ...], tuple[str, ...]] = {}
+    out = {}
+    for rn, _shown, _phone, member_of, _notes in account.contacts.card_rows():
+        groups = named.get(member_of)
+        if groups is None:
+            groups = named[member_of] = user_groups(member_of, names)
+        out[rn] = groups
+    return out
+
+
 def find_group(account: Account, group: str) -> str:
     """The exact name of a user group given any letter case; NotFoundError otherwise."""
     from contacts_crm.errors import NotFoundError

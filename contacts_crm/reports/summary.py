@@ -21,6 +21,7 @@ the account's own under "(no group)"; the ``total`` row counts each client once)
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -167,11 +168,14 @@ def summary(
     today: date,
     settings: ReportSettings | None = None,
     employees: bool = True,
+    views: Iterable[ClientView] | None = None,
 ) -> Summary:
     """Figures per group and per employee for the period (default: this month).
 
     ``employees=False`` leaves the employees out (an empty list), sparing the
-    journal's per-employee counts, for a caller that does not show them."""
+    journal's per-employee counts, for a caller that does not show them.
+    ``views``: the clients already read (``client_views``), for a caller that
+    makes several reports of one state."""
     start, end = period(since, until, today)
     conf = settings or load_report_settings()
     only = find_group(account, group) if group else None
@@ -191,7 +195,7 @@ def summary(
     # Clients in the same groups whose cards say the same (one shared CardFacts: no card
     # yet, the same open order...) add the same to every figure: counted once, n times.
     alike: dict[tuple[tuple[str, ...], int], list[Any]] = {}
-    for c in client_views(account):
+    for c in client_views(account) if views is None else views:
         groups_of[c.resource_name] = c.groups
         if only is not None and only not in c.groups:
             continue

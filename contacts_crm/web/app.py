@@ -33,21 +33,27 @@ from contacts_crm.errors import CrmError, InputError, NotFoundError, Problem, Us
 from contacts_crm.logs import private_traceback
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.callbacks import callbacks as callbacks_report
-from contacts_crm.reports.clients import user_group_names
+from contacts_crm.reports.clients import find_group, user_group_names
 from contacts_crm.usecases import calls as calls_uc
 from contacts_crm.usecases import cards as card_uc
 from contacts_crm.usecases import contacts as contact_uc
+from contacts_crm.usecases.dashboard import dashboard as dashboard_figures
+from contacts_crm.web.access import OPEN, ROUTE_ROLES, TOKEN, allowed
 from contacts_crm.web.alerts_page import add_alerts_page
+from contacts_crm.web.dashboard_page import page_values
 from contacts_crm.web.limits import SignInLimiter
 from contacts_crm.web.office import Office
 from contacts_crm.web.sessions import SESSION_DAYS
+from contacts_crm.web.staff import role_at_least
 from contacts_crm.web.words import words
 
 access_log = logging.getLogger("contacts_crm.web.access")
 
 SECRET_FILE = "web-secret.key"
-OPEN_ENDPOINTS = {"signin", "static", "manifest", "cid", "call_event"}
-NO_SESSION = {"cid", "static", "manifest", "call_event"}  # a PBX or a phone's automation
+# Who may use which route: web/access.py (every route has a rule; a test walks the URL map).
+OPEN_ENDPOINTS = {e for e, rule in ROUTE_ROLES.items() if rule in (OPEN, TOKEN)}
+# no session: a PBX or a phone's automation (a token), and the files any page loads
+NO_SESSION = {e for e, rule in ROUTE_ROLES.items() if rule == TOKEN} | {"static", "manifest"}
 # Only this server's own files run or style the page: no inline script or style, no
 # other site, no framing, forms post here only.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -101,6 +107,7 @@ def create_app(
     def _who() -> BaseResponse | None:
         g.started = time.perf_counter()
         g.user = None
+        g.role = None
         if request.endpoint in NO_SESSION:
             return None  # no session: a PBX has no cookie, and none is set on it
         name = session.get("user")
@@ -110,7 +117,7 @@ def create_app(
                     or not office.sessions.valid(session.get("sid", ""), user.name)):  # fmt: skip
                 session.clear()  # signed out, removed, or the PIN was reset: sign in again
             else:
-                g.user = user.name
+                g.user, g.role = user.name, user.role  # a role changed by the CLI counts now
         if "csrf" not in session:
             session["csrf"] = secrets.token_urlsafe(24)
         if request.method == "POST":
@@ -122,6 +129,9 @@ def create_app(
                 here = request.full_path.removesuffix("?")
                 return redirect(f"/signin?next={quote(_local_path(here), safe='/')}")
             return _page("error.html", 401, message=w["expired"])
+        signed_in = g.user is not None and request.url_rule is not None
+        if signed_in and not allowed(request.endpoint, g.role):  # a route with no rule: nobody
+            return _page("error.html", 403, message=w["forbidden"])
         return None
 
     @app.after_request
@@ -148,8 +158,14 @@ def create_app(
 
     @app.context_processor
     def _context() -> dict[str, Any]:
+        role = g.get("role")
+
+        def can(minimum: str) -> bool:
+            return role is not None and role_at_least(role, minimum)
+
         return {"w": w, "user": g.get("user"), "csrf": session.get("csrf", ""),
-                "lang": office.profile.language, "new_op": card_uc.new_op_id}  # fmt: skip
+                "lang": office.profile.language, "new_op": card_uc.new_op_id, "role": role,
+                "can": can}  # fmt: skip
 
     def _page(template: str, status: int = 200, **values: Any) -> Response:
         return Response(render_template(template, **values), status=status)
@@ -445,12 +461,16 @@ def create_app(
         me = (g.user or "").casefold()
         rows = [{"cid": cb.resource_name.removeprefix("people/"), "name": cb.name,
                  "phone": cb.phone, "detail": cb.reasons[0].detail, "overdue": cb.overdue,
-                 "mine": (cb.last_contact_by or "").casefold() == me}
+                 "mine": (cb.last_contact_by or "").casefold() == me,
+                 "nobodys": not cb.last_contact_by}
                 for cb in items]  # fmt: skip
         to_log = [_to_log_row(t, acc) for t in calls_uc.inbox(acc, g.user)]
         missed = [_missed_row(m) for m in calls_uc.missed_calls(acc)]
-        return _page("today.html", mine=[r for r in rows if r["mine"]],
-                     others=[r for r in rows if not r["mine"]], missed=missed,
+        # everyone's lists are for managers; staff see theirs and the ones nobody has yet
+        everyone = role_at_least(g.role or "", "manager")
+        others = [r for r in rows if not r["mine"] and (everyone or r["nobodys"])]
+        return _page("today.html", mine=[r for r in rows if r["mine"]], others=others,
+                     others_title=w["everyone"] if everyone else w["unowned"], missed=missed,
                      to_log_today=[r for r in to_log if r["today"]],
                      to_log_earlier=[r for r in to_log if not r["today"]])  # fmt: skip
 
@@ -469,6 +489,31 @@ def create_app(
                 "cid": (m.contact.resource_name or "").removeprefix("people/") if m.contact else "",
                 "phone": m.number, "national": phones.format_national(m.number),
                 "detail": w["missed_detail"].format(n=m.count, last=last)}  # fmt: skip
+
+    # ----------------------------------------------------------- dashboard
+    figures = office.figures
+    app.extensions["crm_figures"] = figures
+
+    @app.get("/dashboard")
+    def dashboard() -> BaseResponse:
+        """The office's figures for a period and a group (managers and admins)."""
+        today = dates.today()
+        args = request.args
+        try:
+            since = parse_day(args["since"], w["dash_since"]) if args.get("since") else None
+            until = parse_day(args["until"], w["dash_until"]) if args.get("until") else None
+            group = args.get("group", "").strip() or None
+            if group:  # a group that does not exist: said at once, never kept
+                find_group(office.reader(), group)
+            key = (since, until, group.casefold() if group else None, today)
+            kept = figures.get(key, office.changes.stamp, lambda: dashboard_figures(
+                office.reader(), since=since, until=until, group=group, today=today))  # fmt: skip
+        except CrmError as exc:
+            return _error(exc, "/dashboard")
+        labels = card_settings(office.profile).labels
+        values = page_values(kept.value, w, labels, office.profile.language)
+        stale = "" if kept.fresh else w["dash_stale_note"].format(at=f"{kept.wall:%H:%M}")
+        return _page("dashboard.html", **values, stale_note=stale)
 
     # --------------------------------------------------------- calls to log
     @app.get("/inbox/<int:entry_id>")

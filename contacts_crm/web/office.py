@@ -33,6 +33,7 @@ from contacts_crm.account.connected import Account, SyncReport
 from contacts_crm.account.uploader import HistoryUploader
 from contacts_crm.errors import CrmError
 from contacts_crm.logs import private_traceback
+from contacts_crm.usecases.dashboard import FiguresCache
 from contacts_crm.web.sessions import SESSION_DAYS, Sessions
 from contacts_crm.web.staff import Staff
 
@@ -53,6 +54,8 @@ class Office:
         self.staff = Staff(account.data_dir)
         self.sessions = Sessions(account.data_dir, days=SESSION_DAYS)
         self._staff_mtime = self._mtime()
+        self.changes = account.change_watch()  # what the dashboard's kept figures are keyed on
+        self.figures = FiguresCache()  # the dashboard's figures (usecases/dashboard.py)
         self._local = threading.local()
         self._readers: list[Account] = []
         self._readers_lock = threading.Lock()
@@ -174,6 +177,7 @@ class Office:
                 log.error("background sync crashed\n%s", private_traceback(exc).rstrip())
 
     def close(self) -> None:
+        self.figures.close()  # its thread reads through a reader closed below
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
@@ -188,6 +192,7 @@ class Office:
                 acc.close()  # its cache and journal connections (the client is shared)
             self._readers.clear()
         self.sessions.close()
+        self.changes.close()
 
     def _close_journal(self) -> None:
         """The writer's journal connection is closed by the thread that opened it."""

@@ -6,6 +6,14 @@ hashes (stdlib ``hashlib.scrypt``), tokens as SHA-256 digests: the file never
 holds a secret that could be used as it is. Each user has a ``generation``
 that a reset or a removal changes, so the sessions signed with the old one
 end at their next request.
+
+Each user has a role (``ROLES``, each with everything the one before has):
+staff use the call pages; managers also see the dashboard and everyone's
+call-back lists; admins also see the alerts. A file written before roles
+existed is read as follows: its only user is the admin (the person who set the
+page up); with several users every one is staff, since nobody can tell the boss
+from the file, and ``crm serve user role NAME admin`` names one. The role is
+written on the file's next change.
 """
 
 from __future__ import annotations
@@ -27,6 +35,26 @@ STAFF_FILE = "web-staff.json"
 MIN_PIN = 4
 # scrypt cost: ~50 ms per check on a small office PC (and 16 MiB of memory).
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
+ROLES = ("staff", "manager", "admin")  # each has everything the one before has
+DEFAULT_ROLE = "staff"
+
+
+def role_at_least(role: str, minimum: str) -> bool:
+    """True when ``role`` may do what ``minimum`` may (an unknown role may do nothing)."""
+    if role not in ROLES or minimum not in ROLES:
+        return False
+    return ROLES.index(role) >= ROLES.index(minimum)
+
+
+def parse_role(text: str) -> str:
+    """A role from its name (any letter case); UsageError naming the roles otherwise."""
+    role = text.strip().casefold()
+    if role not in ROLES:
+        raise UsageError(
+            _("{role!r} is not a role").format(role=text),
+            hint=_("use one of: {roles}").format(roles=", ".join(ROLES)),
+        )
+    return role
 
 
 @dataclass(frozen=True)
@@ -34,6 +62,7 @@ class User:
     name: str
     generation: str
     created: str
+    role: str = DEFAULT_ROLE
 
 
 @dataclass(frozen=True)
@@ -44,6 +73,23 @@ class Token:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _user(name: str, entry: dict[str, Any]) -> User:
+    role = entry.get("role", DEFAULT_ROLE)
+    return User(name, entry["generation"], entry.get("created", ""),
+                role if role in ROLES else DEFAULT_ROLE)  # fmt: skip
+
+
+def _migrate_roles(users: dict[str, Any]) -> None:
+    """Roles for a file written before roles existed (see the module doc): in memory,
+    written on the file's next change."""
+    if not users or any("role" in u for u in users.values() if isinstance(u, dict)):
+        return
+    only = len(users) == 1
+    for entry in users.values():
+        if isinstance(entry, dict):
+            entry["role"] = "admin" if only else DEFAULT_ROLE
 
 
 def hash_pin(pin: str, salt: bytes | None = None) -> tuple[str, str]:
@@ -78,6 +124,7 @@ class Staff:
             raise ConfigError(_("{path}: not a staff file").format(path=self.path))
         data.setdefault("users", {})
         data.setdefault("tokens", {})
+        _migrate_roles(data["users"])
         return data
 
     def reload(self) -> None:
@@ -90,7 +137,7 @@ class Staff:
     # ----------------------------------------------------------------- users
     def users(self) -> list[User]:
         return [
-            User(name, u["generation"], u.get("created", ""))
+            _user(name, u)
             for name, u in sorted(self._data["users"].items(), key=lambda kv: kv[0].casefold())
         ]
 
@@ -98,8 +145,11 @@ class Staff:
         key = self._key(name)
         if key is None:
             return None
-        u = self._data["users"][key]
-        return User(key, u["generation"], u.get("created", ""))
+        return _user(key, self._data["users"][key])
+
+    def with_role(self, minimum: str) -> list[User]:
+        """The users whose role is ``minimum`` or above (``"admin"``: the admins)."""
+        return [u for u in self.users() if role_at_least(u.role, minimum)]
 
     def _key(self, name: str) -> str | None:
         wanted = " ".join(name.split()).casefold()
@@ -108,7 +158,7 @@ class Staff:
                 return key
         return None
 
-    def add_user(self, name: str, pin: str) -> User:
+    def add_user(self, name: str, pin: str, role: str = DEFAULT_ROLE) -> User:
         clean = " ".join(name.split())
         if not clean or len(clean) > 40 or any(c in clean for c in "()\n"):
             raise UsageError(
@@ -120,16 +170,26 @@ class Staff:
                 _("there already is a user {name!r}").format(name=clean),
                 hint=_("set a new PIN with: crm serve user reset {name!r}").format(name=clean),
             )
-        self._data["users"][clean] = self._pin_entry(pin)
+        role = parse_role(role)
+        self._data["users"][clean] = {**self._pin_entry(pin), "role": role}
         self._save()
         return self.user(clean)  # type: ignore[return-value]
 
     def reset_user(self, name: str, pin: str) -> User:
         key = self._need(name)
+        old = self._data["users"][key]
         self._data["users"][key] = {
             **self._pin_entry(pin),
-            "created": self._data["users"][key].get("created", _now()),
+            "created": old.get("created", _now()),
+            "role": old.get("role", DEFAULT_ROLE),
         }
+        self._save()
+        return self.user(key)  # type: ignore[return-value]
+
+    def set_role(self, name: str, role: str) -> User:
+        """Give a user another role; their open sessions take it at their next request."""
+        key = self._need(name)
+        self._data["users"][key]["role"] = parse_role(role)
         self._save()
         return self.user(key)  # type: ignore[return-value]
 
@@ -168,6 +228,12 @@ class Staff:
         salt, digest = hash_pin(pin)
         return {"salt": salt, "hash": digest, "generation": secrets.token_hex(8),
                 "created": _now()}  # fmt: skip
+
+    def is_last_admin(self, name: str) -> bool:
+        """True when ``name`` is the last admin (removing or demoting them leaves none)."""
+        key = self._key(name)
+        admins = [u.name for u in self.with_role("admin")]
+        return key is not None and admins == [key]
 
     # ---------------------------------------------------------------- tokens
     def tokens(self) -> list[Token]:

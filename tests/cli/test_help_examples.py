@@ -56,6 +56,8 @@ EXPECTED_EXIT = {
     'crm group delete "Old leads"': (66, "names a group of the reader's"),
     'crm group delete "Old leads" --with-contacts --yes': (66, "names a group of the reader's"),
     "crm serve user remove Olga": (66, "removes the user 'user add' made"),
+    "crm serve user role Olga admin": (66, "the user 'user add' would make"),
+    "crm serve user role Anna manager": (66, "the user 'user add' would make"),
     "crm digest --send": (78, "no SMTP server or Telegram bot is set up here"),
 }
 

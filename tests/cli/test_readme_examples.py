@@ -52,7 +52,8 @@ def test_the_story_is_run_and_only_marked_blocks_are_skipped():
     assert "crm card Petrov" in commands
     assert sum(len(b.examples) for b in run) >= 50
     skipped = [b.not_run for b in blocks if b.not_run]
-    assert len(skipped) <= 8, skipped  # each names why: Google, a server, a checkout
+    # each names why: Google, a server, a checkout, a PIN asked on the terminal (users, roles)
+    assert len(skipped) <= 9, skipped
     for block in run:
         for example in block.examples:
             assert example.shell.split()[0] == "crm", example.command

@@ -296,9 +296,12 @@ def test_today_lists_my_call_backs_then_everyone_elses(app, olga, office):
                                          "callback_on": date.today().isoformat(),
                                          "comment": "ring back"})  # fmt: skip
     mine = olga.get("/today").text
-    assert mine.index("My call-backs") < mine.index(IVAN) < mine.index("Everyone else")
+    assert mine.index("My call-backs") < mine.index(IVAN) < mine.index("Nobody&#39;s yet")
     ivan = app.test_client()
     sign_in(ivan, "Ivan")
+    theirs = ivan.get("/today").text  # staff: their own and nobody's, not Olga's
+    assert "Nobody&#39;s yet" in theirs and IVAN not in theirs
+    office.staff.set_role("Ivan", "manager")  # a manager sees everyone's
     theirs = ivan.get("/today").text
     assert theirs.index("Everyone else") < theirs.index(IVAN)
     assert f'href="/c/{cid(office)}"' in theirs
