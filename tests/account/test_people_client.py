@@ -176,7 +176,9 @@ def test_a_burst_stays_under_the_per_window_quota(tmp_path):
 
 def test_without_pacing_the_same_burst_hits_429_and_retries(tmp_path):
     emu = Emulator()
-    emu.settings.quota_window_s = 0.3
+    # A window long enough that six unpaced creates fall in one window even when each
+    # takes ~200 ms on a loaded PC (with 0.3 s, a slow run met no 429 at all).
+    emu.settings.quota_window_s = 1.5
     emu.settings.retry_after_s = 0.3
     emu.settings.quotas = {"critical_write": 5}
     with EmulatorServer(emu) as server:
