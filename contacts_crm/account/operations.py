@@ -412,6 +412,16 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
+# step kinds a use case registers, loaded when an open operation of theirs is met
+PROVIDERS = {"card": "contacts_crm.usecases.cards"}
+
+
+def _kind(name: str) -> Kind:
+    if name not in KINDS and name in PROVIDERS:
+        import importlib
+
+        importlib.import_module(PROVIDERS[name])
+    return KINDS[name]
 
 
 def register(
@@ -908,7 +918,7 @@ def run(
     for step in op.steps:
         if step.state == LANDED:
             continue
-        kind = KINDS[step.kind]
+        kind = _kind(step.kind)
         if kind.local:
             runner = Runner(account, op, step)
             step.result = st.landed(op_id, step.seq, {}, local=partial(_run_repoint, r=runner))
@@ -1007,7 +1017,7 @@ def undo(account: Account, op_id: str, *, force: bool = False, kind: str | None 
         op = run(account, op_id)
     steps: list[Step] = []
     for step in reversed(op.steps):
-        inverse = KINDS[step.kind].invert
+        inverse = _kind(step.kind).invert
         if inverse is not None and step.state == LANDED:
             steps.extend(inverse(op, step))
     # journal steps last: they point events at the contacts the writes brought back

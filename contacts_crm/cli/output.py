@@ -208,7 +208,8 @@ def kind_word(kind: str) -> str:
     """An operation's kind in the office's language."""
     words = {"merge": _("merge"), "delete": _("delete"), "undelete": _("undelete"),
              "undo": _("undo"), "group_members": _("group change"),
-             "import_undo": _("import undo"), "phone_fix": _("phone fix")}  # fmt: skip
+             "import_undo": _("import undo"), "phone_fix": _("phone fix"),
+             "card": _("call or order saved offline")}  # fmt: skip
     return words.get(kind, kind)
 
 
