@@ -15,7 +15,7 @@ were merged, which events the account already holds, how far the upload scan
 has gone. Events not yet uploaded survive a kill: they are in the journal and
 not marked; the next command uploads them. Only applied events replicate:
 pending ones (a write in flight) and superseded ones stay on their PC, as does
-the durable operations' bookkeeping (operations.py, per PC).
+the durable operations' bookkeeping (operations/, per PC).
 """
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ def started(ctx: Ctx, kind: str) -> Any:
 
 
 def finish_interrupted(account: Any) -> None:
-    """Finish what an interrupted command left (account/operations.py), saying so.
+    """Finish what an interrupted command left (account/operations/), saying so.
 
     Offline, it waits for the next command: the operation stays in the journal."""
     from contacts_crm.account import operations as ops

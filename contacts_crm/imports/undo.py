@@ -60,7 +60,7 @@ def undo_import(
 ) -> UndoReport:
     """Undo import ``import_id`` three-way (see the module docstring).
 
-    One durable operation (account/operations.py): which contacts go and which
+    One durable operation (account/operations/): which contacts go and which
     are reverted is decided once, before the first write, and journalled with
     their before-images; a run killed in between is finished as decided by
     whoever runs next, so its own deletions never count as work since."""

@@ -322,7 +322,7 @@ def delete_contacts(
 
     More than ``threshold`` at once is refused unless ``force``. The contacts
     are read fresh (200 per call) so the journal keeps their latest version.
-    One durable operation (account/operations.py): ``on_start(op_id)`` hears
+    One durable operation (account/operations/): ``on_start(op_id)`` hears
     its id before the first write; a kill is finished by whoever runs next.
     """
     if not contacts:

@@ -1,7 +1,7 @@
 """Merge two contacts of one client into one, and undo a merge.
 
 ``merge`` reads both contacts fresh and runs the merge as one durable
-operation (account/operations.py), journalled whole before its first write:
+operation (account/operations/), journalled whole before its first write:
 the merged survivor (a three-way update, its id in ``crm.ops`` so a retried
 write never merges twice), a fold of whatever changed on the other contact
 since it was read, the other contact's delete (its last version kept), and
@@ -67,7 +67,7 @@ def merge(
 ) -> Merged:
     """Merge the contacts ``first`` and ``other`` names; ``into`` (one of them) survives.
 
-    One durable operation (account/operations.py): the plan — the merged
+    One durable operation (account/operations/): the plan — the merged
     survivor, the other contact's last version, the journal's moves — is in
     the journal before the first write; ``on_start(op_id)`` hears its id then.
     The same command run again after a kill finishes that merge and answers

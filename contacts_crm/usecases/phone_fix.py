@@ -207,7 +207,7 @@ def undo_fix(
 ) -> PhoneUndo:
     """Put back the typed numbers of the fix ``op_id`` (a later change of a number stays).
 
-    The one undo of operations (account/operations.py); a fix journalled before
+    The one undo of operations (account/operations/); a fix journalled before
     fixes were operations is undone as it was then."""
     account.ensure_synced()
     if ops.store(account).get(op_id) is None:

@@ -262,7 +262,7 @@ class Office:
         return report
 
     def _finish_interrupted(self) -> None:
-        """Roll forward what an interrupted command left (account/operations.py)."""
+        """Roll forward what an interrupted command left (account/operations/)."""
         from contacts_crm.account import operations as ops
 
         try:

@@ -33,9 +33,14 @@ AWAY_AND_BACK_JS = """() => {
 }"""
 
 
+# One call's start, the same in every send of it: a retry re-sends the same body (computing
+# it per send made the two sends differ whenever a second ticked between them).
+CALL_START = (datetime.now(UTC) - timedelta(minutes=2)).isoformat(timespec="seconds")
+
+
 def post_event(live: Server, token: str, **fields: Any) -> int:
     """What MacroDroid's "HTTP request" action sends after a call (JSON, Bearer token)."""
-    start = (datetime.now(UTC) - timedelta(minutes=2)).isoformat(timespec="seconds")
+    start = fields.pop("start", CALL_START)
     body = {"number": "8 916 123-45-67", "direction": "in", "start": start, "duration": 75,
             **fields}  # fmt: skip
     req = urllib.request.Request(f"{live.url}/events/call", data=json.dumps(body).encode(),
