@@ -43,10 +43,14 @@ class Ticket:
     contact: str
     done: threading.Event = field(default_factory=threading.Event)
     result: dict[str, Any] = field(default_factory=dict)
+    # set when the write landed, or when a try met an unreachable account
+    settled: threading.Event = field(default_factory=threading.Event)
 
     def wait(self, timeout: float | None) -> bool:
-        """True once the write landed (or the card refused it: ``result["refused"]``)."""
-        return self.done.wait(timeout)
+        """True once the write landed (or the card refused it: ``result["refused"]``);
+        False after ``timeout``, or as soon as a try found the account unreachable."""
+        self.settled.wait(timeout)
+        return self.done.is_set()
 
 
 class Lanes:
@@ -195,20 +199,26 @@ class Lanes:
                 self._parked.clear()  # the account answers: the others try now
             ticket.result = result
             ticket.done.set()
+            ticket.settled.set()
             self._cond.notify_all()
         if self._on_answer is not None:
             self._on_answer()
 
     def _parked_after(self, ticket: Ticket, exc: CrmError | None) -> None:
+        """The write stays open; its contact waits (backoff) before the next try. Said
+        (silence, log line) before the contact shows as parked: a test waits on that."""
+        if exc is not None and self._on_silence is not None:
+            self._on_silence(exc)
         with self._cond:
             n = self._failures.get(ticket.contact, 0) + 1
             self._failures[ticket.contact] = n
-            delay = min(self.cap, self.base * 2 ** (n - 1)) * (0.5 + self._rand() / 2)
-            self._parked[ticket.contact] = time.monotonic() + delay
-            self._busy.discard(ticket.contact)
-            self._cond.notify_all()
+        delay = min(self.cap, self.base * 2 ** (n - 1)) * (0.5 + self._rand() / 2)
         if exc is not None:
             log.warning("card write %s waits for the account (%s); next try in %.0f s",
                         ticket.op_id, type(exc).__name__, delay)  # fmt: skip
-            if self._on_silence is not None:
-                self._on_silence(exc)
+        with self._cond:
+            self._parked[ticket.contact] = time.monotonic() + delay
+            self._busy.discard(ticket.contact)
+            for waiting in self._queues.get(ticket.contact, ()):
+                waiting.settled.set()  # their requests answer "saved on the PC" now
+            self._cond.notify_all()
