@@ -30,6 +30,8 @@ AUTH_KINDS = ("oauth", "service_account")
 LANGUAGES = ("en", "ru", "tr")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 _MODE = re.compile(r"^0?[0-7]{3}$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+SMTP_SECURITY = ("starttls", "ssl", "none")
 PRIVATE_DIR = 0o700  # every directory the tool creates under its home
 PRIVATE_FILE = 0o600  # every file the tool creates under its home
 
@@ -61,6 +63,15 @@ class Profile:
     sync_guard_percent: int = 20
     sync_guard_min: int = 50
     export_mode: str = "600"  # permissions of exports and report files (octal)
+    # the morning digest (crm digest --send, crm serve): when, and how it is sent. The
+    # SMTP password and the Telegram bot token are not here: digest-secrets.json (0600)
+    digest_time: str = "08:00"  # local time crm serve sends the day's digest
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | ssl | none
+    smtp_user: str | None = None
+    smtp_from: str | None = None  # the sender's address (default: smtp_user)
+    telegram_api: str = "https://api.telegram.org"  # the Bot API's base URL
 
     def to_toml(self) -> dict[str, Any]:
         data = asdict(self)
@@ -271,6 +282,21 @@ def validate_profile(p: Profile) -> list[str]:
         value = getattr(p, key)
         if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
             out.append(f"{at}.{key}: a whole number from {least} to {most} is required")
+    if not isinstance(p.digest_time, str) or not _HHMM.match(p.digest_time):
+        out.append(f"{at}.digest_time: a time of day such as 08:00 is required")
+    if p.smtp_security not in SMTP_SECURITY:
+        out.append(f"{at}.smtp_security: {p.smtp_security!r} is not one of "
+                   f"{', '.join(SMTP_SECURITY)}")  # fmt: skip
+    if (
+        not isinstance(p.smtp_port, int)
+        or isinstance(p.smtp_port, bool)
+        or not (1 <= p.smtp_port <= 65535)
+    ):
+        out.append(f"{at}.smtp_port: a port number from 1 to 65535 is required")
+    if not isinstance(p.telegram_api, str) or not p.telegram_api.startswith(
+        ("https://", "http://127.", "http://localhost")
+    ):
+        out.append(f"{at}.telegram_api: an https:// URL is required (http only on loopback)")
     if not isinstance(p.export_mode, str) or not _MODE.match(p.export_mode):
         out.append(f"{at}.export_mode: an octal file mode such as 600 or 640 is required")
     elif int(p.export_mode, 8) & 0o600 != 0o600 or int(p.export_mode, 8) & 0o111:
@@ -307,6 +333,13 @@ SETTABLE: dict[str, type] = {
     "sync_guard_percent": int,
     "sync_guard_min": int,
     "export_mode": str,
+    "digest_time": str,
+    "smtp_host": str,
+    "smtp_port": int,
+    "smtp_security": str,
+    "smtp_user": str,
+    "smtp_from": str,
+    "telegram_api": str,
 }
 
 

@@ -386,12 +386,13 @@ class Cache:
         order = {"phone": 0, "email": 1, "name": 2}
         return {k: out[k] for k in sorted(out, key=lambda k: (first[k], order[k[0]]))}
 
-    def most_entries(self, group: str | None = None) -> tuple[int, int, int]:
-        """The most e-mails, phones and addresses one contact has (of the members of
-        ``group`` when given), counted by SQLite: a Google CSV's header, before its rows."""
+    def most_entries(self, group: str | None = None) -> tuple[int, int, int, int]:
+        """The most e-mails, phones, addresses and websites one contact has (of the
+        members of ``group`` when given), counted by SQLite: an export's header, before
+        its rows."""
         sql = ("SELECT max(json_array_length(json, '$.emailAddresses')), max(json_array_length("
-               "json, '$.phoneNumbers')), max(json_array_length(json, '$.addresses'))"
-               " FROM persons p")  # fmt: skip
+               "json, '$.phoneNumbers')), max(json_array_length(json, '$.addresses')),"
+               " max(json_array_length(json, '$.urls')) FROM persons p")  # fmt: skip
         args: tuple[str, ...] = ()
         if group is not None:
             sql += (" WHERE EXISTS (SELECT 1 FROM json_each(p.json, '$.memberships') WHERE"
@@ -399,7 +400,7 @@ class Cache:
                     " = ?)")  # fmt: skip
             args = (group,)
         row = self._db.execute(sql, args).fetchone()
-        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
 
     def card_rows(self) -> Iterator[tuple[str, str, str, tuple[str, ...], str]]:
         """(resourceName, display name, first phone, group resource names, notes) of

@@ -32,7 +32,7 @@ from contacts_crm.account.people import (
     PeopleClient,
     RetryPolicy,
 )
-from contacts_crm.errors import ConflictError, SyncTokenExpiredError, UnavailableError
+from contacts_crm.errors import ConflictError, CrmError, SyncTokenExpiredError, UnavailableError
 
 if TYPE_CHECKING:
     from contacts_crm.account.calls import CallStore
@@ -373,6 +373,7 @@ class Account:
         if not removed or not (too_many or emptied):
             return
         percent = removed * 100 // before if before else 100
+        self._journal_guard_stop(removed, before, full=full)
         raise ConflictError(
             f"this {'full' if full else 'incremental'} sync would remove {removed:,} of the "
             f"{before:,} contacts in the local copy ({percent}%); nothing was changed",
@@ -381,6 +382,25 @@ class Account:
             f"{self.profile.sync_guard_min} contacts "
             "(crm config set sync_guard_percent / sync_guard_min)",
         )
+
+    def _journal_guard_stop(self, removed: int, before: int, *, full: bool) -> None:
+        """The stop is a fact for the office (an alert to the admins): journalled once a
+        day for the same numbers (the server's sync meets it again every interval)."""
+        from contacts_crm.account.journal import now as journal_now
+        from contacts_crm.card.events import JournalEvent
+
+        at = journal_now()
+        op_id = f"sync-stopped:{at[:10]}:{removed}:{before}"
+        data = {"removed": removed, "before": before, "full": full}
+        event = JournalEvent(op_id=op_id, seq=0, at=at, who=self.profile.user or None,
+                             kind="sync_stopped", text=f"sync stopped: {removed} of {before}",
+                             data=data)  # fmt: skip
+        try:
+            self.journal.record([event], applied=True)
+        except CrmError:  # the stop itself is what must be said; the journal's trouble next
+            import logging
+
+            logging.getLogger(__name__).warning("the sync guard stop was not journalled")
 
     def _unknown_groups(self, persons: list[dict[str, Any]]) -> bool:
         known = {g["resourceName"] for g in self._cache.groups()}

@@ -89,7 +89,7 @@ class ContactStore:
         """(reason, value) -> contacts sharing it, from the local copy's indexes."""
         return self._cache.shared_keys(by)
 
-    def most_entries(self, group: str | None = None) -> tuple[int, int, int]:
+    def most_entries(self, group: str | None = None) -> tuple[int, int, int, int]:
         """The most e-mails, phones and addresses one contact (of ``group``) has."""
         return self._cache.most_entries(group)
 

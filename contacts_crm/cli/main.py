@@ -60,6 +60,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "manage": ("list", "show", "edit", "delete"),
     "merge": ("merge", "duplicates"),
     "serve": ("serve",),
+    "digest": ("digest",),
 }
 
 

@@ -137,11 +137,16 @@ def show(ctx: Ctx, query: tuple[str, ...]) -> None:
             (_("Given name"), data["givenName"]),
             (_("Middle name"), data["middleName"]),
             (_("Family name"), data["familyName"]),
+            (_("Nickname"), ", ".join(data["nicknames"])),
             *[(_("Phone"), f"{format_national(p['value'])} [{p['type']}]")
               for p in data["phones"]],
             *[(_("Email"), f"{e['value']} [{e['type']}]") for e in data["emails"]],
             (_("Company"), data["organization"]),
             (_("Title"), data["title"]),
+            (_("Department"), data["department"]),
+            (_("Role"), data["jobDescription"]),
+            *[(_("Website"), f"{u['value']} [{u['type']}]") for u in data["urls"]],
+            (_("Birthday"), data["birthday"]),
             *[(_("Address"), f"{_address(a)} [{a['type']}]") for a in data["addresses"]],
             (_("Groups"), ", ".join(data["groups"])),
             *[(f"{u['key']}", u["value"]) for u in data["userDefined"]],
@@ -157,7 +162,9 @@ def show(ctx: Ctx, query: tuple[str, ...]) -> None:
 
 def _address(a: dict[str, str]) -> str:
     return a["formatted"] or ", ".join(
-        a[k] for k in ("street", "city", "region", "postalCode", "country") if a[k]
+        a[k]
+        for k in ("poBox", "street", "extendedAddress", "city", "region", "postalCode", "country")
+        if a[k]
     )
 
 

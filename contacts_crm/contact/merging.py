@@ -1,11 +1,12 @@
 """Two contacts of one client made into one. Pure: no I/O.
 
 The first contact survives (its resource name, and every field the tool
-does not model). Name parts, company and title: the first's where it has
-one, else the other's; where both have one and they differ, the other's is
-kept as a note line (returned, for the card's free text). Phones (compared
-as numbers, any spelling), e-mails (any case), addresses, groups, clientData
-and userDefined entries: the union, the first's first. The card is merged by
+does not model). Name parts, company, title, department, job description and
+birthday: the first's where it has one, else the other's; where both have one
+and they differ, the other's is kept as a note line (returned, for the card's
+free text). Phones (compared as numbers, any spelling), e-mails (any case),
+addresses, nicknames, websites, groups, clientData and userDefined entries: the
+union, the first's first. The card is merged by
 ``card.merging``; the caller passes the result in.
 """
 
@@ -25,6 +26,8 @@ def merge_contacts(first: Contact, other: Contact, region: str = "RU") -> tuple[
         phones=list(first.phones),
         emails=list(first.emails),
         addresses=list(first.addresses),
+        nicknames=list(first.nicknames),
+        urls=list(first.urls),
         groups=list(first.groups),
         client_data=dict(first.client_data),
         user_defined=list(first.user_defined),
@@ -39,7 +42,9 @@ def merge_contacts(first: Contact, other: Contact, region: str = "RU") -> tuple[
             name_differs = True
     if name_differs:
         notes.append(f"Also named: {other.display_name}")
-    for part, label in (("organization", "Company"), ("title", "Title")):
+    for part, label in (("organization", "Company"), ("title", "Title"),
+                        ("department", "Department"), ("job_description", "Role"),
+                        ("birthday", "Birthday")):  # fmt: skip
         mine, theirs = getattr(first, part), getattr(other, part)
         if not mine and theirs:
             setattr(merged, part, theirs)
@@ -58,6 +63,12 @@ def merge_contacts(first: Contact, other: Contact, region: str = "RU") -> tuple[
         if _address_key(a) not in have:
             have.add(_address_key(a))
             merged.addresses.append(a)
+    for nick in other.nicknames:
+        if names.fold(nick) not in {names.fold(n) for n in merged.nicknames}:
+            merged.nicknames.append(nick)
+    for u in other.urls:
+        if u.value.casefold() not in {x.value.casefold() for x in merged.urls}:
+            merged.urls.append(u)
     for g in other.groups:
         if g not in merged.groups:
             merged.groups.append(g)
@@ -69,7 +80,8 @@ def merge_contacts(first: Contact, other: Contact, region: str = "RU") -> tuple[
     return merged, notes
 
 
-_ADDRESS_PARTS = ("formatted", "street", "city", "region", "postal_code", "country")
+_ADDRESS_PARTS = ("formatted", "street", "city", "region", "postal_code", "country", "po_box",
+                  "extended")  # fmt: skip
 
 
 def _address_key(a: object) -> str:

@@ -7,6 +7,8 @@ sub-field and every field it does not model left exactly as Google had it.
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -21,10 +23,13 @@ READ_FIELDS = (
 # Fields the tool models and may write (a subset of the API's updatePersonFields).
 WRITABLE = (
     "names",
+    "nicknames",
     "phoneNumbers",
     "emailAddresses",
     "organizations",
     "addresses",
+    "urls",
+    "birthdays",
     "biographies",
     "memberships",
     "clientData",
@@ -61,6 +66,15 @@ class EmailEntry:
 
 
 @dataclass
+class UrlEntry:
+    """A website (``urls[]``): type is custom or one of Google's (home, work, blog,
+    profile, homePage, ftp, reservations, appInstallPage, other)."""
+
+    value: str
+    type: str = "other"
+
+
+@dataclass
 class Address:
     formatted: str = ""
     type: str = "work"
@@ -69,6 +83,12 @@ class Address:
     region: str = ""
     postal_code: str = ""
     country: str = ""
+    po_box: str = ""
+    extended: str = ""  # extendedAddress: apartment, suite, c/o
+
+    def key(self) -> dict[str, str]:
+        """The address's parts that are set (what makes two addresses the same)."""
+        return {k: v for k, v in vars(self).items() if v}
 
 
 @dataclass
@@ -83,7 +103,12 @@ class Contact:
     emails: list[EmailEntry] = field(default_factory=list)
     organization: str = ""
     title: str = ""
+    department: str = ""
+    job_description: str = ""  # vCard ROLE
     addresses: list[Address] = field(default_factory=list)
+    nicknames: list[str] = field(default_factory=list)
+    urls: list[UrlEntry] = field(default_factory=list)
+    birthday: str = ""  # "YYYY-MM-DD", "--MM-DD" (no year), or Google's free text
     notes: str = ""
     groups: list[str] = field(default_factory=list)  # contactGroups/... resource names
     client_data: dict[str, str] = field(default_factory=dict)
@@ -113,6 +138,15 @@ class Contact:
             ],
             organization=org.get("name", ""),
             title=org.get("title", ""),
+            department=org.get("department", ""),
+            job_description=org.get("jobDescription", ""),
+            nicknames=[n["value"] for n in person.get("nicknames", []) if n.get("value")],
+            urls=[
+                UrlEntry(u["value"], u.get("type", "") or "other")
+                for u in person.get("urls", [])
+                if u.get("value")
+            ],
+            birthday=birthday_text(_first(person.get("birthdays"))),
             addresses=[
                 Address(
                     formatted=a.get("formattedValue", ""),
@@ -122,6 +156,8 @@ class Contact:
                     region=a.get("region", ""),
                     postal_code=a.get("postalCode", ""),
                     country=a.get("country", ""),
+                    po_box=a.get("poBox", ""),
+                    extended=a.get("extendedAddress", ""),
                 )
                 for a in person.get("addresses", [])
             ],
@@ -213,13 +249,39 @@ class Contact:
             for e in self.emails
         ]
 
+    def _build_nicknames(self) -> list[dict[str, Any]]:
+        old = {n.get("value"): n for n in self._old("nicknames")}
+        return [_merge(old.get(n), {"value": n}, set()) for n in dict.fromkeys(self.nicknames)]
+
+    def _build_urls(self) -> list[dict[str, Any]]:
+        old = {u.get("value"): u for u in self._old("urls")}
+        return [
+            _merge(old.get(u.value), {"value": u.value, "type": u.type}, _EMAIL_OUTPUT)
+            for u in self.urls
+        ]
+
+    def _build_birthdays(self) -> list[dict[str, Any]]:
+        old = self._old("birthdays")
+        if old and birthday_text(old[0]) == self.birthday:
+            return old[:1]  # as Google has it (a date and its text both kept)
+        if not self.birthday:
+            return []
+        date = birthday_date(self.birthday)
+        return [{"date": date} if date else {"text": self.birthday}]
+
     def _build_organizations(self) -> list[dict[str, Any]]:
         old = self._old("organizations")
         rest = old[1:]
-        if not (self.organization or self.title):
+        mine = (
+            ("name", self.organization),
+            ("title", self.title),
+            ("department", self.department),
+            ("jobDescription", self.job_description),
+        )
+        if not any(v for _, v in mine):
             return rest
-        first = {k: v for k, v in (old[0] if old else {}).items() if k not in ("name", "title")}
-        first.update({k: v for k, v in (("name", self.organization), ("title", self.title)) if v})
+        first = {k: v for k, v in (old[0] if old else {}).items() if k not in dict(mine)}
+        first.update({k: v for k, v in mine if v})
         first.pop("formattedType", None)
         return [first, *rest]
 
@@ -229,7 +291,9 @@ class Contact:
             item = {
                 "formattedValue": a.formatted,
                 "type": a.type,
+                "poBox": a.po_box,
                 "streetAddress": a.street,
+                "extendedAddress": a.extended,
                 "city": a.city,
                 "region": a.region,
                 "postalCode": a.postal_code,
@@ -256,6 +320,47 @@ _NAME_OUTPUT = {"displayName", "displayNameLastFirst", "unstructuredName"}
 _NAME_MODELLED = {"givenName", "familyName", "middleName"}
 _PHONE_OUTPUT = {"canonicalForm", "formattedType"}
 _EMAIL_OUTPUT = {"formattedType"}
+
+
+def birthday_text(item: dict[str, Any]) -> str:
+    """A Birthday item as the tool shows it: "1985-11-30", "--11-30" (no year), or its text."""
+    d = item.get("date") or {}
+    if d.get("month") and d.get("day"):
+        year = f"{d['year']:04d}" if d.get("year") else "-"
+        return f"{year}-{d['month']:02d}-{d['day']:02d}"
+    return str(item.get("text", ""))
+
+
+_DATE = re.compile(r"^(\d{4}|-)-?(\d{2})-?(\d{2})$")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")  # 30.11.1985 (ru, tr)
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")  # 11/30/1985 (Outlook, en-US)
+
+
+def birthday_date(text: str) -> dict[str, int] | None:
+    """Google's Date for "1985-11-30", "19851130", "--11-30", "--1130" (vCard), with a
+    time after "T" ignored; "30.11.1985" (day first) and "11/30/1985" (Outlook's month
+    first) too. None: not a date."""
+    t = text.strip().partition("T")[0] if re.match(r"^[\d-]{6,10}T", text.strip()) else text.strip()
+    if m := _DOTTED.match(t):
+        t = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+    elif m := _SLASHED.match(t):
+        t = f"{m.group(3)}-{int(m.group(1)):02d}-{int(m.group(2)):02d}"
+    m = _DATE.match(t)
+    if not m:
+        return None
+    year = 0 if m.group(1) == "-" else int(m.group(1))
+    month, day = int(m.group(2)), int(m.group(3))
+    try:
+        datetime.date(year or 2000, month, day)  # 2000: a leap year, so --02-29 is a date
+    except ValueError:
+        return None
+    return {"year": year, "month": month, "day": day} if year else {"month": month, "day": day}
+
+
+def birthday_value(text: str) -> str:
+    """``text`` as the tool writes a birthday ("1985-11-30", "--11-30"); "" when not a date."""
+    date = birthday_date(text)
+    return birthday_text({"date": date}) if date else ""
 
 
 def _first(items: Any) -> dict[str, Any]:

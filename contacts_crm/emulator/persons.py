@@ -100,7 +100,21 @@ _FORMATTED_TYPES = {
     "googleVoice": "Google Voice",
     "other": "Other",
     "school": "School",
+    "blog": "Blog",
+    "profile": "Profile",
+    "homePage": "Home Page",
+    "ftp": "FTP",
+    "reservations": "Reservations",
+    "appInstallPage": "App Install Page",
 }
+# Fields whose items carry an output-only formattedType (Nickname has none: its type is an enum).
+_TYPED = frozenset(
+    ["phoneNumbers", "emailAddresses", "addresses", "urls", "organizations", "relations",
+     "events", "imClients", "externalIds", "sipAddresses", "calendarUrls"]
+)  # fmt: skip
+NICKNAME_TYPES = frozenset(
+    ["DEFAULT", "MAIDEN_NAME", "INITIALS", "GPLUS", "OTHER_NAME", "ALTERNATE_NAME", "SHORT_NAME"]
+)
 
 
 def new_etag(prefix: str, size: int) -> str:
@@ -146,7 +160,16 @@ def check_fields(
         for n, item in enumerate(person.get(name) or []):
             if not isinstance(item, dict):
                 raise bad_request(f"Invalid value at 'person.{name}': expected an object.")
+            if name == "nicknames" and item.get("type", "DEFAULT") not in NICKNAME_TYPES:
+                raise bad_request(
+                    f"Invalid value at 'person.nicknames[{n}].type' (type.googleapis.com/"
+                    f'google.people.v1.Nickname.Type), "{item.get("type")}"'
+                )
+            if isinstance(item.get("date"), dict):
+                _check_date(f"person.{name}[{n}].date", item["date"])
             for key, val in item.items():
+                if key == "date" and isinstance(val, dict):
+                    continue
                 _check_value(f"person.{name}[{n}].{key}", val)
                 if name == "biographies":
                     continue
@@ -167,6 +190,16 @@ def _check_value(path: str, value: Any) -> None:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise bad_request(f"Invalid value at '{path}': invalid UTF-8.") from None
+
+
+def _check_date(path: str, date: dict[str, Any]) -> None:
+    """A Date's year, month and day are numbers (Google: "Invalid value ... (TYPE_INT32)")."""
+    for key, val in date.items():
+        if key not in ("year", "month", "day"):
+            raise bad_request(f'Invalid JSON payload received. Unknown name "{key}" at '
+                              f"'{path}': Cannot find field.")  # fmt: skip
+        if not isinstance(val, int) or isinstance(val, bool):
+            raise bad_request(f"Invalid value at '{path}.{key}' (TYPE_INT32), {val!r}")
 
 
 def _item_meta(source_id: str, primary: bool) -> dict[str, Any]:
@@ -234,7 +267,7 @@ def normalize(
                     "contactGroupId": grp.split("/", 1)[-1],
                     "contactGroupResourceName": grp,
                 }
-            if "type" in item and name != "memberships":
+            if "type" in item and name in _TYPED:
                 item["formattedType"] = _FORMATTED_TYPES.get(item["type"], item["type"])
             new_items.append(item)
         out[name] = new_items

@@ -32,26 +32,67 @@ EMAIL_COLUMNS = {"work": "Email", "home": "Home email"}
 BACKUP_FORMAT = "contacts-crm-backup"
 
 
-def table_columns(derived: Sequence[str]) -> list[str]:
-    """Header of the xlsx/csv export; ``derived`` are the card-derived columns."""
+# The parts of an address, as Google's CSV names them (its columns "Address 1 - Street"...).
+_ADDRESS_PARTS = ("Formatted", "Street", "City", "PO Box", "Region", "Postal Code", "Country",
+                  "Extended Address")  # fmt: skip
+
+
+def table_columns(derived: Sequence[str], addresses: int = 1) -> list[str]:
+    """Header of the xlsx/csv export; ``derived`` are the card-derived columns,
+    ``addresses`` how many addresses the busiest contact has (each one its Google
+    CSV columns: label, formatted, street, city, PO box, region, postal code, country,
+    extended address)."""
     return [
-        "Given name", "Family name", "Middle name", "Company", "Job title",
-        *PHONE_COLUMNS.values(), "Other phone", *EMAIL_COLUMNS.values(), "Other email",
-        "Address", "Groups", *derived, "Card",
+        "Given name", "Family name", "Middle name", "Nickname", "Company", "Department",
+        "Job title", "Job description", *PHONE_COLUMNS.values(), "Other phone",
+        *EMAIL_COLUMNS.values(), "Other email", "Website", "Birthday",
+        *_address_header(max(addresses, 1)), "Groups", *derived, "Card",
     ]  # fmt: skip
 
 
-def table_row(c: Contact, group_names: dict[str, str], derived: list[str]) -> list[str]:
-    """One contact as the cells of ``table_columns``."""
+def _address_header(n: int) -> list[str]:
+    out: list[str] = []
+    for i in range(1, n + 1):
+        out += [f"Address {i} - Label", *(f"Address {i} - {p}" for p in _ADDRESS_PARTS)]
+    return out
+
+
+def table_row(
+    c: Contact, group_names: dict[str, str], derived: list[str], addresses: int = 1
+) -> list[str]:
+    """One contact as the cells of ``table_columns(derived, addresses)``."""
     phones = _by_type(
         [(p.type, _phone_text(p.value)) for p in c.phones], list(PHONE_COLUMNS), "other"
     )
     emails = _by_type([(e.type, e.value) for e in c.emails], list(EMAIL_COLUMNS), "other")
-    address = "\n".join(f"{google_label(a.type)}: {_address_text(a)}" for a in c.addresses)
+    websites = "\n".join(
+        u.value if u.type == "other" else f"{google_label(u.type)}: {u.value}" for u in c.urls
+    )
     return [
-        c.given_name, c.family_name, c.middle_name, c.organization, c.title,
-        *phones, *emails, address, "; ".join(group_list(c, group_names)), *derived, c.notes,
+        c.given_name, c.family_name, c.middle_name, "\n".join(c.nicknames), c.organization,
+        c.department, c.title, c.job_description, *phones, *emails, websites, c.birthday,
+        *_address_cells(c, max(addresses, 1)), "; ".join(group_list(c, group_names)),
+        *derived, c.notes,
     ]  # fmt: skip
+
+
+def _address_cells(c: Contact, n: int) -> list[str]:
+    """``n`` addresses' cells; more addresses than columns: the rest as "Label: text"
+    lines in the last one's Formatted cell (never dropped)."""
+    out: list[str] = []
+    for i in range(n):
+        if i < len(c.addresses):
+            a = c.addresses[i]
+            out += [google_label(a.type), a.formatted, a.street, a.city, a.po_box, a.region,
+                    a.postal_code, a.country, a.extended]  # fmt: skip
+        else:
+            out += [""] * (1 + len(_ADDRESS_PARTS))
+    rest = c.addresses[n:]
+    if rest:
+        at = len(out) - len(_ADDRESS_PARTS)
+        lines = [out[at]] + [f"{google_label(a.type)}: {_address_text(a)}" for a in rest]
+        out[at] = "\n".join(x for x in lines if x)
+    return out
 
 
 def group_list(c: Contact, group_names: dict[str, str]) -> list[str]:
@@ -96,8 +137,9 @@ GOOGLE_LABELS = {
     "mobile": "Mobile", "work": "Work", "home": "Home", "main": "Main", "other": "Other",
     "homeFax": "Home Fax", "workFax": "Work Fax", "otherFax": "Other Fax", "pager": "Pager",
     "workMobile": "Work Mobile", "workPager": "Work Pager", "googleVoice": "Google Voice",
+    "homePage": "Home Page", "blog": "Blog", "profile": "Profile", "ftp": "FTP",
+    "reservations": "Reservations", "appInstallPage": "App Install Page",
 }  # fmt: skip
-_ADDRESS_PARTS = ("Formatted", "Street", "City", "Region", "Postal Code", "Country")
 
 
 def google_label(kind: str) -> str:
@@ -114,26 +156,29 @@ def _text_output(path: Path, mode: int, encoding: str = "utf-8") -> Iterator[Tex
         os.fsync(fh.fileno())
 
 
-def google_widths(contacts: Iterable[Contact]) -> tuple[int, int, int]:
-    """The most e-mails, phones and addresses one of ``contacts`` has."""
-    mails = phones = addresses = 0
+Widths = tuple[int, int, int, int]
+
+
+def google_widths(contacts: Iterable[Contact]) -> Widths:
+    """The most e-mails, phones, addresses and websites one of ``contacts`` has."""
+    mails = phones = addresses = urls = 0
     for c in contacts:
         mails, phones = max(mails, len(c.emails)), max(phones, len(c.phones))
-        addresses = max(addresses, len(c.addresses))
-    return mails, phones, addresses
+        addresses, urls = max(addresses, len(c.addresses)), max(urls, len(c.urls))
+    return mails, phones, addresses, urls
 
 
 def google_rows(
-    contacts: Iterable[Contact], group_names: dict[str, str], widths: tuple[int, int, int]
+    contacts: Iterable[Contact], group_names: dict[str, str], widths: Widths
 ) -> tuple[list[str], Iterator[list[str]]]:
     """Header and rows in Google's current export format (people-api.md §7.2); ``widths``
-    (``google_widths``) says how many e-mail, phone and address columns it has.
+    (``google_widths``) says how many e-mail, phone, address and website columns it has.
 
     Labels are Google's own ("Work Fax", not "Workfax"); every address keeps its
-    label and parts; nickname, birthday and department (of contacts read from
-    the account) go to Google's columns for them.
+    label and parts; nicknames, birthday, department and websites go to Google's
+    columns for them (Website n - Label / Value, as Google's own export writes them).
     """
-    n_mail, n_phone, n_addr = (w or 1 for w in widths)
+    n_mail, n_phone, n_addr, n_url = (w or 1 for w in widths)
     header = ["First Name", "Middle Name", "Last Name", "Nickname", "Organization Name",
               "Organization Title", "Organization Department", "Birthday", "Notes",
               "Labels"]  # fmt: skip
@@ -141,53 +186,26 @@ def google_rows(
         header += [f"E-mail {i} - Label", f"E-mail {i} - Value"]
     for i in range(1, n_phone + 1):
         header += [f"Phone {i} - Label", f"Phone {i} - Value"]
-    for i in range(1, n_addr + 1):
-        header += [f"Address {i} - Label", *(f"Address {i} - {p}" for p in _ADDRESS_PARTS)]
+    header += _address_header(n_addr)
+    for i in range(1, n_url + 1):
+        header += [f"Website {i} - Label", f"Website {i} - Value"]
+    header += ["Custom Field 1 - Label", "Custom Field 1 - Value"]
 
     def rows() -> Iterator[list[str]]:
         for c in contacts:
-            x = _extras(c)
             labels = " ::: ".join(["* myContacts", *group_list(c, group_names)])
-            row = [c.given_name, c.middle_name, c.family_name, " ::: ".join(x["nicknames"]),
-                   c.organization, c.title, x["department"], x["birthday"], c.notes,
+            row = [c.given_name, c.middle_name, c.family_name, " ::: ".join(c.nicknames),
+                   c.organization, c.title, c.department, c.birthday, c.notes,
                    labels]  # fmt: skip
             row += _pairs([(google_label(e.type), e.value) for e in c.emails], n_mail)
             row += _pairs([(google_label(p.type), _phone_text(p.value)) for p in c.phones],
                           n_phone)  # fmt: skip
-            for i in range(n_addr):
-                if i < len(c.addresses):
-                    a = c.addresses[i]
-                    row += [google_label(a.type), a.formatted, a.street, a.city, a.region,
-                            a.postal_code, a.country]  # fmt: skip
-                else:
-                    row += [""] * (1 + len(_ADDRESS_PARTS))
+            row += _address_cells(c, n_addr)
+            row += _pairs([(google_label(u.type), u.value) for u in c.urls], n_url)
+            row += ["Job Description", c.job_description] if c.job_description else ["", ""]
             yield row
 
     return header, rows()
-
-
-def _extras(c: Contact) -> dict[str, Any]:
-    """What a contact read from the account holds beyond the modelled fields."""
-    raw = c.raw or {}
-    org = (raw.get("organizations") or [{}])[0]
-    urls = raw.get("urls", [])
-    birthday = ""
-    for b in raw.get("birthdays", []):
-        d = b.get("date") or {}
-        if d.get("month") and d.get("day"):
-            year = f"{d['year']:04d}" if d.get("year") else "-"
-            birthday = f"{year}-{d['month']:02d}-{d['day']:02d}"
-            break
-        if b.get("text"):
-            birthday = b["text"]
-            break
-    return {
-        "nicknames": [n["value"] for n in raw.get("nicknames", []) if n.get("value")],
-        "urls": [(u.get("type") or "other", u["value"]) for u in urls if u.get("value")],
-        "department": org.get("department", ""),
-        "role": org.get("jobDescription", ""),
-        "birthday": birthday,
-    }
 
 
 # vCard TYPEs for the People API's phone types (read back by imports/vcard_record.phone_type).
@@ -198,6 +216,7 @@ _VCARD_PHONE = {
     "workPager": ["WORK", "PAGER"],
 }  # fmt: skip
 _VCARD_KIND = {"work": ["WORK"], "home": ["HOME"], "other": ["OTHER"]}
+_VCARD_URL = {"work": ["WORK"], "home": ["HOME"], "other": []}
 
 
 def write_vcard(
@@ -220,34 +239,34 @@ def _vcard(c: Contact, group_names: dict[str, str]) -> str:
     def typed(name: str, kinds: list[str] | None, label: str, *extra: str) -> Any:
         return _typed_line(card, items, name, kinds, label, extra)
 
-    x = _extras(c)
     card.add("n").value = vobject.vcard.Name(
         family=c.family_name, given=c.given_name, additional=c.middle_name
     )
     card.add("fn").value = c.display_name or "?"
-    for nickname in x["nicknames"]:
+    for nickname in c.nicknames:
         card.add("nickname").value = nickname
-    if c.organization or x["department"]:
-        card.add("org").value = [c.organization, *([x["department"]] if x["department"]
-                                                  else [])]  # fmt: skip
+    if c.organization or c.department:
+        card.add("org").value = [c.organization, *([c.department] if c.department else [])]
     if c.title:
         card.add("title").value = c.title
-    if x["role"]:
-        card.add("role").value = x["role"]
+    if c.job_description:
+        card.add("role").value = c.job_description
     for p in c.phones:
         typed("tel", _VCARD_PHONE.get(p.type), p.type).value = _phone_text(p.value)
     for e in c.emails:
         typed("email", _VCARD_KIND.get(e.type), e.type, "INTERNET").value = e.value
     for a in c.addresses:
         adr = typed("adr", _VCARD_KIND.get(a.type), a.type)
-        adr.value = vobject.vcard.Address(street=a.street, city=a.city, region=a.region,
-                                          code=a.postal_code, country=a.country)  # fmt: skip
+        adr.value = vobject.vcard.Address(
+            box=a.po_box, extended=a.extended, street=a.street, city=a.city, region=a.region,
+            code=a.postal_code, country=a.country,
+        )  # fmt: skip
         if a.formatted:
             typed("label", _VCARD_KIND.get(a.type), a.type).value = a.formatted
-    for kind, url in x["urls"]:
-        typed("url", _VCARD_KIND.get(kind), kind).value = url
-    if x["birthday"]:
-        card.add("bday").value = x["birthday"]
+    for u in c.urls:
+        typed("url", _VCARD_URL.get(u.type), u.type).value = u.value
+    if c.birthday:
+        card.add("bday").value = c.birthday
     groups = group_list(c, group_names)
     if groups:
         card.add("categories").value = groups

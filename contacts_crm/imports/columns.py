@@ -30,12 +30,14 @@ FIELDS = (
     "phone.workPager", "phone.label",
     "email", "email.work", "email.home", "email.other", "email.label",
     "address", "address.label", "street", "city", "region", "postal_code", "country",
-    "groups", "notes", "note_line", "ignore",
+    "po_box", "extended_address", "nickname", "birthday", "department", "job_description",
+    "url", "url.label", "custom", "custom.label", "groups", "notes", "note_line", "ignore",
 )  # fmt: skip
 # Fields that hold one value per contact: a second column for them goes to the notes.
 SINGLE = {
     "full_name", "given_name", "family_name", "middle_name", "organization", "title",
-    "street", "city", "region", "postal_code", "country",
+    "street", "city", "region", "postal_code", "country", "po_box", "extended_address",
+    "birthday", "department", "job_description",
 }  # fmt: skip
 KEY_FIELDS = {"full_name", "given_name", "family_name", "organization"}
 HEADER_SCAN_ROWS = 30

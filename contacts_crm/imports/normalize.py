@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 
 from contacts_crm.contact import name_order, names, phones
 from contacts_crm.contact.emails import valid_email
-from contacts_crm.contact.model import STARRED, SYSTEM_GROUPS, Address, EmailEntry, PhoneEntry
+from contacts_crm.contact.model import (
+    STARRED,
+    SYSTEM_GROUPS,
+    Address,
+    EmailEntry,
+    PhoneEntry,
+    UrlEntry,
+    birthday_value,
+)
 from contacts_crm.contact.name_order import NameParts
 from contacts_crm.files.safe_cells import strip_formula_guard
 from contacts_crm.files.table import Row
@@ -120,9 +128,14 @@ class ImportRecord:
     middle_name: str = ""
     organization: str = ""
     title: str = ""
+    department: str = ""
+    job_description: str = ""
     phones: list[PhoneEntry] = field(default_factory=list)
     emails: list[EmailEntry] = field(default_factory=list)
     addresses: list[Address] = field(default_factory=list)
+    nicknames: list[str] = field(default_factory=list)
+    urls: list[UrlEntry] = field(default_factory=list)
+    birthday: str = ""  # "1985-11-30" or "--11-30"
     groups: list[str] = field(default_factory=list)  # group names as typed (system: "starred")
     notes: str = ""
     notices: list[Notice] = field(default_factory=list)
@@ -155,14 +168,30 @@ class ImportRecord:
 
     def row_hash(self) -> str:
         """A stable digest of the normalised content: the same row hashes the same in any run."""
-        body = [
+        body: list[object] = [
             self.given_name, self.family_name, self.middle_name, self.organization, self.title,
             [(p.value, p.type) for p in self.phones], [(e.value, e.type) for e in self.emails],
-            [vars(a) for a in self.addresses], sorted(g.casefold() for g in self.groups),
+            [_hashed(a) for a in self.addresses], sorted(g.casefold() for g in self.groups),
             self.notes,
         ]  # fmt: skip
+        more = {  # fields added later: only when set, so older rows hash as they did
+            "department": self.department, "job_description": self.job_description,
+            "nicknames": self.nicknames, "urls": [(u.value, u.type) for u in self.urls],
+            "birthday": self.birthday,
+        }  # fmt: skip
+        if any(more.values()):
+            body.append({k: v for k, v in more.items() if v})
         blob = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _hashed(a: Address) -> dict[str, str]:
+    """An address for the row hash: the parts it always had, the later ones when set."""
+    out = vars(a).copy()
+    for later in ("po_box", "extended"):
+        if not out[later]:
+            del out[later]
+    return out
 
 
 def name_key(given: str, middle: str, family: str, organization: str) -> str:
@@ -280,14 +309,14 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
     labels = {
         (c.field, c.slot): phone_label(row.get(c.index))
         for c in mapping.columns
-        if c.field in ("phone.label", "email.label", "address.label")
+        if c.field in _LABEL_FIELDS
     }
     parts: dict[int, dict[str, str]] = {}
     typed: list[Address] = []
     skip = mapping.placeholders
     for col in mapping.columns:
         f = col.field
-        if f == "ignore" or f in ("phone.label", "email.label", "address.label"):
+        if f == "ignore" or f in _LABEL_FIELDS:
             continue
         ref = f"{col.letter}{row.number}"
         if col.index in row.errors:
@@ -302,7 +331,7 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
         value, removed = _clean(raw)
         if not value:
             continue
-        if (f is None or f in ("notes", "note_line") or f.startswith(("phone", "email"))) and (
+        if (f is None or f in _PLACEHOLDER_FIELDS or f.startswith(("phone", "email"))) and (
             _key(value) in skip
         ):
             continue  # a placeholder ("-", "нет", "n/a") in a phone, e-mail, notes or unmapped cell
@@ -316,8 +345,30 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
             extra.append(f"{col.header}: {value}")
         elif f == "full_name":
             full = value
-        elif f in ("given_name", "family_name", "middle_name", "organization", "title"):
+        elif f in ("given_name", "family_name", "middle_name", "organization", "title",
+                   "department", "job_description"):  # fmt: skip
             setattr(rec, f, _bounded(rec, ref, col.header, clean_name(value)))
+        elif f == "nickname":
+            for nick in _LIST_SPLIT.split(value):
+                nick = _bounded(rec, ref, col.header, clean_name(nick))
+                if nick and nick not in rec.nicknames:
+                    rec.nicknames.append(nick)
+        elif f == "birthday":
+            rec.birthday = birthday_value(value)
+            if not rec.birthday:
+                extra.append(f"{col.header}: {value}")
+        elif f == "url":
+            kind = url_type(labels.get(("url.label", col.slot), ""))
+            for line in _LIST_SPLIT.split(value):
+                label, text = labelled_url(line)
+                add_url(rec, _bounded(rec, ref, col.header, text), url_type(label) if label
+                        else kind)  # fmt: skip
+        elif f == "custom":
+            if labels.get(("custom.label", col.slot), "").casefold() == "job description":
+                rec.job_description = _bounded(rec, ref, col.header, clean_name(value))
+            else:
+                label = labels.get(("custom.label", col.slot)) or col.header
+                extra.append(f"{label}: {value}")
         elif f.startswith("phone"):
             kind = f.partition(".")[2] or labels.get(("phone.label", col.slot)) or "mobile"
             _add_phones(rec, ref, col.header, value, kind, region, extra, skip)
@@ -347,7 +398,7 @@ def normalize_row(row: Row, mapping: Mapping, region: str, *, csv: bool = False)
             for label, text in _typed_lines(value):
                 typed.append(Address(formatted=text, type=label))
         else:  # address parts, by slot
-            key = "formatted" if f == "address" else f
+            key = _ADDRESS_KEYS.get(f, f)
             parts.setdefault(col.slot, {})[key] = " ".join(value.split())
     if full and not (rec.given_name or rec.family_name or rec.middle_name):
         ref = f"{_letter(mapping, 'full_name')}{row.number}"
@@ -425,6 +476,37 @@ def _add_phones(
             rec.notice("phone-to-notes", said(
                 "{ref} ({header}): {value!r}: {problem} (kept in notes)",
                 ref=ref, header=header, value=part, problem=p.problem))  # fmt: skip
+
+
+_LABEL_FIELDS = ("phone.label", "email.label", "address.label", "url.label", "custom.label")
+_PLACEHOLDER_FIELDS = ("notes", "note_line", "birthday", "nickname", "url", "custom")
+_ADDRESS_KEYS = {"address": "formatted", "extended_address": "extended"}
+_LIST_SPLIT = re.compile(r"\s+:::\s+|\n")
+# Google's website labels (its CSV and the People API's url types).
+_URL_TYPES = {
+    "home page": "homePage", "homepage": "homePage", "home": "home", "work": "work",
+    "blog": "blog", "profile": "profile", "ftp": "ftp", "reservations": "reservations",
+    "app install page": "appInstallPage", "other": "other", "": "other",
+}  # fmt: skip
+_URL_LABELLED = re.compile(r"^\s*([^\W\d][^:\n]{0,38}?)\s*:\s+(\S+)\s*$")
+
+
+def url_type(label: str) -> str:
+    """A website's type for a label ("* Home Page" -> "homePage"); a custom label as it is."""
+    text = clean_name(label).lstrip("* ").strip()
+    return _URL_TYPES.get(text.casefold(), text)
+
+
+def labelled_url(text: str) -> tuple[str, str]:
+    """(label, address) of "Work: https://..." (the tool's Website cell); ("", text) else."""
+    m = _URL_LABELLED.match(text)
+    return (m.group(1), m.group(2)) if m else ("", text.strip())
+
+
+def add_url(rec: ImportRecord, value: str, kind: str) -> None:
+    """Add a website (once: compared case-insensitively)."""
+    if value and value.casefold() not in (u.value.casefold() for u in rec.urls):
+        rec.urls.append(UrlEntry(value, kind or "other"))
 
 
 # "Work Fax: +74951234567", "Склад: +7...", "Home: Садовая 1, Москва": a label before a value.

@@ -15,6 +15,7 @@ imported (its import key is on a contact) or already up to date is a skip.
 from __future__ import annotations
 
 import copy
+import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -141,11 +142,14 @@ def plan_import(
             index.setdefault(k, t)
         for key in _import_keys(c):
             imported.setdefault(key.rpartition(":")[2], c)
-    rows: list[PlanRow] = []
+    records = list(records)
     spellings: list[str] = []
-    for rec in records:
-        pr = _plan_one(rec, options, groups, index, imported, spellings, load)
-        rows.append(pr)
+    for rec in records:  # a new group is named by its first spelling in the file
+        _group_resources(rec.groups, groups, spellings)
+    planned: dict[int, PlanRow] = {}
+    for i in linked_order(records):
+        planned[i] = _plan_one(records[i], options, groups, index, imported, spellings, load)
+    rows = [planned[i] for i in range(len(records))]
     for pr in rows:
         _settle(pr)
     written = [g for r in rows if r.writes and r.contact for g in r.contact.groups]
@@ -157,6 +161,38 @@ def plan_import(
                 if g.startswith(NEW_GROUP):
                     uses.setdefault(g.removeprefix(NEW_GROUP), []).append(r.row)
     return ImportPlan(options.import_id, rows, new, uses)
+
+
+def linked_order(records: list[ImportRecord]) -> list[int]:
+    """The order rows are planned in: the file's, except that the rows linked by a shared
+    phone or e-mail (directly or through others: A~B by phone, B~C by e-mail) are planned
+    together, from the first of them, each next one sharing a phone or an e-mail with one
+    already planned (the lowest row first). So A, B and C become one client in any row
+    order: C, found before B links it to A, would otherwise be a contact of its own."""
+    by_key: dict[str, list[int]] = {}
+    keys: list[list[str]] = []
+    for i, rec in enumerate(records):
+        mine = [] if rec.reject or rec.empty else [k for k in _keys_of_record(rec)
+                                                   if not k.startswith("name:")]  # fmt: skip
+        keys.append(mine)
+        for k in mine:
+            by_key.setdefault(k, []).append(i)
+    order: list[int] = []
+    seen = [False] * len(records)
+    for first in range(len(records)):
+        if seen[first]:
+            continue
+        seen[first] = True
+        frontier = [first]
+        while frontier:
+            i = heapq.heappop(frontier)
+            order.append(i)
+            for k in keys[i]:
+                for j in by_key.pop(k, ()):  # each key's rows looked at once
+                    if not seen[j]:
+                        seen[j] = True
+                        heapq.heappush(frontier, j)
+    return order
 
 
 def _plan_one(
@@ -368,7 +404,12 @@ def _contact_from(rec: ImportRecord, groups: list[str]) -> Contact:
         emails=list(rec.emails),
         organization=rec.organization,
         title=rec.title,
+        department=rec.department,
+        job_description=rec.job_description,
         addresses=list(rec.addresses),
+        nicknames=list(rec.nicknames),
+        urls=list(rec.urls),
+        birthday=rec.birthday,
         notes=rec.notes,
         groups=list(dict.fromkeys([MY_CONTACTS, *groups])),
     )
@@ -386,8 +427,11 @@ def _combine(old: Contact, new: Contact, policy: Action) -> Contact:
             aka = other_name(new, old)  # the name the row replaces stays in the notes
             out.given_name, out.family_name = new.given_name, new.family_name
             out.middle_name = new.middle_name
-        out.organization = new.organization or out.organization
-        out.title = new.title or out.title
+        for attr in _SINGLE_VALUES:
+            setattr(out, attr, getattr(new, attr) or getattr(out, attr))
+        out.nicknames = _union(new.nicknames, out.nicknames, lambda n: n.casefold())
+        if new.urls:
+            out.urls = list(new.urls)
         if new.phones:
             out.phones = list(new.phones)
         if new.emails:
@@ -400,20 +444,18 @@ def _combine(old: Contact, new: Contact, policy: Action) -> Contact:
             out.groups = list(dict.fromkeys([*kept, *user_groups]))
     else:
         extra: list[str] = []
-        for attr in ("given_name", "family_name", "middle_name", "organization", "title"):
+        for attr in ("given_name", "family_name", "middle_name", *_SINGLE_VALUES):
             mine, theirs = getattr(out, attr), getattr(new, attr)
             if not mine:
                 setattr(out, attr, theirs)
-            elif (
-                theirs
-                and theirs.casefold() != mine.casefold()
-                and attr in ("organization", "title")
-            ):
-                extra.append(f"{'Company' if attr == 'organization' else 'Job title'}: {theirs}")
+            elif theirs and theirs.casefold() != mine.casefold() and attr in _SINGLE_VALUES:
+                extra.append(f"{_SINGLE_VALUES[attr]}: {theirs}")
         aka = other_name(out, new)
+        out.nicknames = _union(out.nicknames, new.nicknames, lambda n: n.casefold())
+        out.urls = _union(out.urls, new.urls, lambda u: u.value.casefold())
         out.phones = _union(out.phones, new.phones, lambda p: p.value)
         out.emails = _union(out.emails, new.emails, lambda e: e.value.lower())
-        out.addresses = _union(out.addresses, new.addresses, lambda a: vars(a))
+        out.addresses = _union(out.addresses, new.addresses, lambda a: a.key())
         added = [g for g in new.groups if g != MY_CONTACTS]
         out.groups = list(dict.fromkeys([*out.groups, *added]))
         new = copy.copy(new)
@@ -423,6 +465,11 @@ def _combine(old: Contact, new: Contact, policy: Action) -> Contact:
 
 
 AKA = "Also known as"
+# One-value fields a merge fills when blank, and their notes label when the two differ.
+_SINGLE_VALUES = {
+    "organization": "Company", "title": "Job title", "department": "Department",
+    "job_description": "Role", "birthday": "Birthday",
+}  # fmt: skip
 
 
 def other_name(kept: Contact, other: Contact) -> list[str]:

@@ -1,12 +1,14 @@
 """Turn one vCard (files/vcard.py) into an ImportRecord: every property mapped or kept.
 
-Pure. FN, N, ORG, TITLE, TEL, EMAIL, ADR (+ LABEL), NOTE and CATEGORIES fill the
-contact's fields; NICKNAME, URL, BDAY, ROLE, a department, IM, related names,
-social profiles and any other property with a value go into the notes as
-"Label: value" lines (an iOS item's X-ABLabel names it), and the record says
-which properties of the card went there. Photos, sounds and keys are skipped
-with a word; what only describes the file (VERSION, PRODID, REV, UID, X-ABUID,
-X-ABADR, X-EVOLUTION-FILE-AS, ...) is left out.
+Pure. FN, N, NICKNAME, ORG (company; its units the department), TITLE, ROLE (the
+job description), TEL, EMAIL, ADR (+ LABEL), URL, BDAY, NOTE and CATEGORIES fill
+the contact's fields (the People API's names, nicknames, organizations, phoneNumbers,
+emailAddresses, addresses, urls, birthdays, biographies, memberships); IM, related
+names, social profiles, a second company or title, a BDAY that is not a date and any
+other property with a value go into the notes as "Label: value" lines (an iOS item's
+X-ABLabel names it), and the record says which properties of the card went there.
+Photos, sounds and keys are skipped with a word; what only describes the file
+(VERSION, PRODID, REV, UID, X-ABUID, X-ABADR, X-EVOLUTION-FILE-AS, ...) is left out.
 
 Types follow one written precedence (the same on every run, see ``phone_type``,
 ``email_type``, ``address_type``); a PREF value comes first in its list.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from contacts_crm.contact.model import Address, EmailEntry
+from contacts_crm.contact.model import Address, EmailEntry, birthday_value
 from contacts_crm.files.vcard import VCard, VProp
 from contacts_crm.i18n import _
 from contacts_crm.imports.normalize import (
@@ -24,6 +26,7 @@ from contacts_crm.imports.normalize import (
     _add_phones,
     _bounded,
     _bounded_notes,
+    add_url,
     clean_name,
     clean_text,
     name_guessed,
@@ -63,6 +66,8 @@ _APPLE_PHONE = {
 }  # fmt: skip
 _APPLE_EMAIL = {"home": "home", "work": "work", "other": "other", "school": "other"}
 _APPLE_WORDS = {"homepage": "Home page", "anniversary": "Anniversary"}
+_APPLE_URL = {"homepage": "homePage", "home": "home", "work": "work", "other": "other",
+              "blog": "blog", "profile": "profile"}  # fmt: skip
 
 
 def _marked() -> None:  # pragma: no cover - never called: marks the notices for extraction
@@ -133,6 +138,19 @@ def address_type(types: list[str], label: str = "") -> str:
     return "other"
 
 
+def url_type(types: list[str], label: str = "") -> str:
+    """A URL's type: the iOS label (HomePage -> homePage, or its own text), else work,
+    home in that order; else other."""
+    if label:
+        m = _APPLE_LABEL.match(label)
+        word = m.group(1) if m else label
+        return _APPLE_URL.get(word.casefold().replace(" ", ""), word)
+    for kind in ("work", "home"):
+        if kind in types:
+            return kind
+    return "other"
+
+
 def card_record(card: VCard, region: str, skip: frozenset[str] = frozenset()) -> ImportRecord:
     """The ImportRecord of one card (``record.row`` is the card's number)."""
     rec = ImportRecord(row=card.number)
@@ -196,11 +214,27 @@ def card_record(card: VCard, region: str, skip: frozenset[str] = frozenset()) ->
             elif org:
                 extra.append(f"Company: {org}")
                 to_notes.append("ORG")
-            for dept in (x for x in parts[1:] if x):
+            dept = ", ".join(x for x in parts[1:] if x)
+            if dept and not rec.department:
+                rec.department = _bounded(rec, str(ref), "ORG", dept)
+            elif dept and dept != rec.department:
                 extra.append(f"Department: {dept}")
                 to_notes.append("ORG")
-        elif p.name == "TITLE" and value and not rec.title:
-            rec.title = _bounded(rec, str(ref), "TITLE", clean_name(value))
+        elif p.name in ("TITLE", "ROLE") and value:
+            attr = "title" if p.name == "TITLE" else "job_description"
+            if not getattr(rec, attr):
+                setattr(rec, attr, _bounded(rec, str(ref), p.name, clean_name(value)))
+            elif clean_name(value) != getattr(rec, attr):
+                extra.append(f"{_NOTE_LABELS[p.name]}: {value}")
+                to_notes.append(p.name)
+        elif p.name == "NICKNAME":
+            for nick in (clean_name(x) for x in p.items()):
+                if nick and nick not in rec.nicknames:
+                    rec.nicknames.append(_bounded(rec, str(ref), "NICKNAME", nick))
+        elif p.name == "URL" and value:
+            add_url(rec, _bounded(rec, str(ref), "URL", value), url_type(p.types, label))
+        elif p.name == "BDAY" and value and birthday_value(value) and not rec.birthday:
+            rec.birthday = birthday_value(value)
         elif p.name == "TEL":
             if value:
                 phones.append((p.pref, value, phone_type(p.types, label)))
@@ -280,9 +314,9 @@ def _address(p: VProp, label: str) -> Address:
     """The ADR's parts (all empty when only its LABEL says the address)."""
     parts = [" ".join(clean_text(x).split()) for x in p.parts()] + [""] * 7
     pobox, ext, street, city, region, code, country = parts[:7]
-    street_text = ", ".join(x for x in (street, ext, pobox) if x)
-    return Address(type=address_type(p.types, label), street=street_text, city=city,
-                   region=region, postal_code=code, country=country)  # fmt: skip
+    return Address(type=address_type(p.types, label), street=street, city=city,
+                   region=region, postal_code=code, country=country, po_box=pobox,
+                   extended=ext)  # fmt: skip
 
 
 def _note_label(p: VProp, label: str) -> str:

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,14 +65,16 @@ def export(
     groups: list[dict[str, Any]] | None = None,
     labels: Labels | None = None,
     mode: int = DEFAULT_MODE,
-    widths: tuple[int, int, int] | None = None,
+    widths: fmt.Widths | None = None,
 ) -> int:
     """Write ``contacts`` to ``path``, each written as it is read (an iterator of any
     length is never held in memory); returns how many were written. ``groups`` are
     the account's contact groups, ``labels`` the wording cards are read with (the
     shipped one by default), ``mode`` the file's permissions (0600: only you can
-    read it). ``widths`` (most e-mails, phones, addresses on one contact) sizes
-    Google's CSV header; without it the contacts are read into memory to find it."""
+    read it). ``widths`` (most e-mails, phones, addresses, websites on one contact)
+    sizes the header: without it, Google's CSV reads the contacts into memory to find
+    it; xlsx/csv count a list's, and give an iterator one set of address columns (more
+    addresses go as text lines into its Formatted cell)."""
     if format not in FORMATS:
         choices = ", ".join(FORMATS)
         raise FieldError("format", "choices", _("the format must be one of {choices}").format(
@@ -82,8 +84,11 @@ def export(
     group_list = list(groups or [])
     names = _group_names(group_list)
     if format in ("xlsx", "csv"):
-        header = fmt.table_columns(DERIVED)
-        rows = _table_rows(counted, names, labels or load_labels())
+        if widths is None and isinstance(contacts, Sequence):
+            widths = fmt.google_widths(contacts)
+        addresses = widths[2] if widths else 1
+        header = fmt.table_columns(DERIVED, addresses)
+        rows = _table_rows(counted, names, labels or load_labels(), addresses)
         if format == "xlsx":
             fmt.write_xlsx(rows, header, path, mode)
         else:
@@ -120,11 +125,11 @@ def _group_names(groups: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def _table_rows(
-    contacts: Iterable[Contact], names: dict[str, str], labels: Labels
+    contacts: Iterable[Contact], names: dict[str, str], labels: Labels, addresses: int = 1
 ) -> Iterator[list[str]]:
-    """The xlsx/csv/Sheet table: ``fmt.table_columns(DERIVED)`` cells per contact."""
+    """The xlsx/csv/Sheet table: ``fmt.table_columns(DERIVED, addresses)`` cells per contact."""
     for c in contacts:
-        yield fmt.table_row(c, names, card_columns(c.notes, labels))
+        yield fmt.table_row(c, names, card_columns(c.notes, labels), addresses)
 
 
 def _selection(
@@ -161,7 +166,7 @@ def export_account(
     path = check_output(path)  # before the sync: a bad path fails at once
     contacts, groups, chosen = _selection(account, group)
     widths = None
-    if format == "google-csv":
+    if format in ("google-csv", "xlsx", "csv"):
         widths = account.contacts.most_entries(chosen[0]["resourceName"] if chosen else None)
     return export(contacts, path, format, groups=chosen if format == "json" and chosen
                   else groups, labels=card_settings(account.profile).labels,
@@ -179,12 +184,12 @@ def export_to_sheet(
     """Refresh one tab of a Google Sheet with the xlsx export's table (other tabs untouched)."""
     from contacts_crm.sheets.connect import sheets_client_for
 
-    contacts, groups, _ = _selection(account, group)
-    rows = list(
-        _table_rows(contacts, _group_names(groups), card_settings(account.profile).labels)
-    )
+    contacts, groups, chosen = _selection(account, group)
+    addresses = account.contacts.most_entries(chosen[0]["resourceName"] if chosen else None)[2]
+    labels = card_settings(account.profile).labels
+    rows = list(_table_rows(contacts, _group_names(groups), labels, addresses))
     client = sheets_client or sheets_client_for(account)
-    return client.write_tab(sheet_ref, tab, fmt.table_columns(DERIVED), rows)
+    return client.write_tab(sheet_ref, tab, fmt.table_columns(DERIVED, addresses), rows)
 
 
 def restore(account: Account, path: Path | str, *, force: bool = False) -> int:

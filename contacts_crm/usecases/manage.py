@@ -155,6 +155,11 @@ class Shown:
             "emails": [{"value": e.value, "type": e.type} for e in c.emails],
             "organization": c.organization,
             "title": c.title,
+            "department": c.department,
+            "jobDescription": c.job_description,
+            "nicknames": list(c.nicknames),
+            "urls": [{"value": u.value, "type": u.type} for u in c.urls],
+            "birthday": c.birthday,
             "addresses": [
                 {
                     "formatted": a.formatted,
@@ -164,6 +169,8 @@ class Shown:
                     "region": a.region,
                     "postalCode": a.postal_code,
                     "country": a.country,
+                    "poBox": a.po_box,
+                    "extendedAddress": a.extended,
                 }
                 for a in c.addresses
             ],

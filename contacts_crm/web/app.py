@@ -38,6 +38,7 @@ from contacts_crm.reports.clients import user_group_names
 from contacts_crm.usecases import calls as calls_uc
 from contacts_crm.usecases import cards as card_uc
 from contacts_crm.usecases import contacts as contact_uc
+from contacts_crm.web.alerts_page import add_alerts_page
 from contacts_crm.web.limits import SignInLimiter
 from contacts_crm.web.office import Office, Saved
 from contacts_crm.web.sessions import SESSION_DAYS
@@ -642,6 +643,7 @@ def create_app(
         resp.mimetype = "application/manifest+json"
         return resp
 
+    add_alerts_page(app, office, w, _page)
     return app
 
 

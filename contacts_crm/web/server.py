@@ -25,6 +25,7 @@ from contacts_crm.account.connected import Account
 from contacts_crm.errors import ConfigError, UsageError
 from contacts_crm.logs import private_traceback
 from contacts_crm.web.app import create_app
+from contacts_crm.web.morning import Morning
 from contacts_crm.web.office import Office
 from contacts_crm.web.staff import Staff
 
@@ -181,6 +182,8 @@ def serve(
     check_can_serve(host, office.staff)
     tls = tls_adapter(cert, key)
     office.start()
+    morning = Morning(office)
+    morning.start()  # the digest and alert rounds, in a thread: one now, then every minute
     server = Server(office, host, port, tls=tls)
     settle_memory()
     try:
@@ -190,4 +193,5 @@ def serve(
         server.server.serve()
     finally:
         server.server.stop()
+        morning.close()
         office.close()

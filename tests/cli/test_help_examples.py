@@ -38,6 +38,7 @@ OUTSIDE = {
     "crm serve user add": "asks for a PIN on the terminal",
     "crm serve user reset": "asks for a PIN on the terminal",
     "crm serve token add": "prints a new secret",
+    "crm digest secret": "asks for the secret on the terminal",
 }
 
 # Run; they may end with this exit code, for the reason given.
@@ -55,6 +56,7 @@ EXPECTED_EXIT = {
     'crm group delete "Old leads"': (66, "names a group of the reader's"),
     'crm group delete "Old leads" --with-contacts --yes': (66, "names a group of the reader's"),
     "crm serve user remove Olga": (66, "removes the user 'user add' made"),
+    "crm digest --send": (78, "no SMTP server or Telegram bot is set up here"),
 }
 
 

@@ -310,3 +310,42 @@ def test_connections_list_caps_page_size(svc):
             resourceName="people/me", personFields="names", pageSize=1001
         ).execute()
     assert ei.value.resp.status == 400
+
+
+def test_nicknames_urls_and_birthdays_come_back_in_googles_shapes(svc):
+    """Nickname {value, type enum} (no formattedType), Url {value, type, formattedType},
+    Birthday {date {year, month, day}}; a date without a year has none."""
+    p = (
+        svc.people()
+        .createContact(
+            body={
+                "names": [{"givenName": "Ann"}],
+                "nicknames": [{"value": "Annie"}],
+                "urls": [{"value": "https://ann.example", "type": "homePage"},
+                         {"value": "https://ann.example/w", "type": "work"}],
+                "birthdays": [{"date": {"month": 4, "day": 12}}],
+            },
+            personFields="nicknames,urls,birthdays",
+        )
+        .execute()
+    )  # fmt: skip
+    assert [n["value"] for n in p["nicknames"]] == ["Annie"]
+    assert "formattedType" not in p["nicknames"][0]
+    assert [(u["type"], u["formattedType"]) for u in p["urls"]] == [
+        ("homePage", "Home Page"), ("work", "Work")]  # fmt: skip
+    assert p["birthdays"][0]["date"] == {"month": 4, "day": 12}
+
+
+@pytest.mark.parametrize(
+    "field, item, path",
+    [
+        ("nicknames", {"value": "Annie", "type": "PET_NAME"}, "person.nicknames[0].type"),
+        ("birthdays", {"date": {"year": "1985", "month": 4, "day": 12}},
+         "person.birthdays[0].date.year"),
+    ],
+)  # fmt: skip
+def test_a_nickname_type_off_the_list_or_a_date_of_text_is_refused(svc, field, item, path):
+    with pytest.raises(HttpError) as info:
+        create(svc, names=[{"givenName": "Ann"}], **{field: [item]})
+    assert info.value.resp.status == 400
+    assert path in error_of(info.value)["message"]

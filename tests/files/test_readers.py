@@ -198,7 +198,8 @@ def test_outlook_csv(write_bytes):
         ("+4915123456789", "mobile"),
     ]
     assert anna.groups == ["Wholesale", "Berlin"]
-    assert "Title: Dr." in anna.notes and "Department: Einkauf" in anna.notes
+    assert "Title: Dr." in anna.notes and "Einkauf" not in anna.notes
+    assert anna.department == "Einkauf"  # the People API's organizations[].department
     assert anna.addresses[0].street == "Hauptstr. 1" and anna.addresses[0].city == "Berlin"
 
 
@@ -237,3 +238,42 @@ def test_mapping_file_overrides_synonyms(write_xlsx, tmp_path):
     assert {c.header: c.source for c in mapping.columns}["Номер для связи"] == "mapping-file"
     assert [(p.value, p.type) for p in rec.phones] == [("+79161234567", "work")]
     assert rec.notes == ""  # the ignored column is not in the notes
+
+
+GOOGLE_MORE = (
+    "\ufeffFirst Name,Middle Name,Last Name,Nickname,Organization Name,Organization Title,"
+    "Organization Department,Birthday,Notes,Labels,Phone 1 - Label,Phone 1 - Value,"
+    "Address 1 - Label,Address 1 - Formatted,Address 1 - Street,Address 1 - City,"
+    "Address 1 - PO Box,Address 1 - Region,Address 1 - Postal Code,Address 1 - Country,"
+    "Address 1 - Extended Address,Website 1 - Label,Website 1 - Value,Website 2 - Label,"
+    "Website 2 - Value,Custom Field 1 - Label,Custom Field 1 - Value\r\n"
+    "John,,Smith,Johnny ::: JS,Acme Ltd,Buyer,Purchasing,--05-17,,* myContacts,Mobile,"
+    "+1 650-253-0000,Work,,1 Main St,Springfield,PO Box 12,IL,62701,USA,Suite 4,* Home Page,"
+    "https://acme.example,Blog,https://john.example/blog,Shoe size,44\r\n"
+)
+OUTLOOK_MORE = (
+    '"First Name","Last Name","Nickname","Company","Department","Job Title","Web Page",'
+    '"Birthday","Anniversary","Mobile Phone"\n'
+    '"Anna","Schmidt","Anni","Beispiel GmbH","Einkauf","Buyer","www.beispiel.de","5/17/1980",'
+    '"0/0/00","+49 151 23456789"\n'
+)
+
+
+def test_google_and_outlook_columns_fill_the_people_fields(write_bytes):
+    """Nickname, Birthday, Department, Website n and the address parts of a Google export,
+    and Outlook's Nickname, Web Page and Birthday: each in its own field, not the notes."""
+    _, [john] = read_records(write_bytes("g.csv", GOOGLE_MORE.encode()), region="US")
+    assert (john.nicknames, john.birthday, john.department) == (["Johnny", "JS"], "--05-17",
+                                                               "Purchasing")  # fmt: skip
+    assert [(u.value, u.type) for u in john.urls] == [
+        ("https://acme.example", "homePage"), ("https://john.example/blog", "blog")]  # fmt: skip
+    [a] = john.addresses
+    assert (a.type, a.street, a.city, a.po_box, a.region, a.postal_code, a.country,
+            a.extended) == ("work", "1 Main St", "Springfield", "PO Box 12", "IL", "62701",
+                            "USA", "Suite 4")  # fmt: skip
+    assert john.notes == "Shoe size: 44"  # a custom field of its own: kept, labelled
+    _, [anna] = read_records(write_bytes("o.csv", OUTLOOK_MORE.encode()), region="DE")
+    assert (anna.nicknames, anna.birthday, anna.department, anna.title) == (
+        ["Anni"], "1980-05-17", "Einkauf", "Buyer")  # fmt: skip
+    assert [(u.value, u.type) for u in anna.urls] == [("www.beispiel.de", "other")]
+    assert anna.notes == ""  # Outlook's empty anniversary (0/0/00) says nothing

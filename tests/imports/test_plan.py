@@ -237,3 +237,52 @@ def test_planning_on_light_copies_writes_what_planning_on_whole_contacts_writes(
         [row] = [r for r in light.rows if r.match and r.writes]
         assert {"name": "Second firm"} in row.contact.to_person()["organizations"]
     cache.close()
+
+
+TRIO = [
+    ["Иван Петров", "89161234567", ""],  # A ~ B: the same phone
+    ["Ваня Плиточник", "+7 916 123-45-67", "ivan@tiles.example"],  # B ~ C: the same e-mail
+    ["Petrov Johnny", "", "IVAN@tiles.example"],
+]
+OTHERS = [[f"Клиент {n} Номер", f"8903000{n:04d}", f"c{n}@x.example"] for n in range(8)]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_rows_linked_through_another_row_are_one_client_in_any_row_order(tmp_path, seed):
+    """A~B by phone and B~C by e-mail: one contact with all three names, whatever the
+    order of the rows (shuffled with a seed, among other clients' rows)."""
+    import csv
+    import random
+
+    rows = TRIO + OTHERS
+    random.Random(seed).shuffle(rows)
+    path = tmp_path / f"trio{seed}.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["ФИО", "Телефон", "Email"], *rows])
+    plan = plan_records(read_records(path, region="RU")[1], [])
+    trio = [r for r in plan.rows if r.contact and "+79161234567" in
+            [p.value for p in r.contact.phones]]  # fmt: skip
+    first = min(r.row for r in trio)
+    assert len(trio) == 3 and [r.into_row for r in trio if r.row != first] == [first, first]
+    owner = next(r for r in trio if r.row == first)
+    assert owner.action == "create" and sum(r.action == "create" for r in plan.rows) == 9
+    client = owner.contact
+    assert [e.value for e in client.emails] == ["ivan@tiles.example"]
+    shown = " ".join([client.given_name, client.family_name, client.notes])
+    for word in ("Иван", "Петров", "Ваня", "Плиточник", "Johnny"):
+        assert word in shown, (word, shown)
+    merged = [n.text for r in trio for n in r.notices if n.kind == "merged"]
+    assert len(merged) == 2 and all(f"into row {first} " in m for m in merged)
+
+
+def test_the_three_linked_rows_in_each_of_their_six_orders(tmp_path):
+    import csv
+    from itertools import permutations
+
+    for n, rows in enumerate(permutations(TRIO)):
+        path = tmp_path / f"order{n}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([["ФИО", "Телефон", "Email"], *rows])
+        plan = plan_records(read_records(path, region="RU")[1], [])
+        assert [r.into_row for r in plan.rows] == [None, 2, 2], rows
+        assert [r.action for r in plan.rows] == ["create", "merge", "merge"]

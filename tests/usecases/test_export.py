@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contacts_crm.account.connected import Account
-from contacts_crm.contact.model import Address, Contact, EmailEntry, PhoneEntry
+from contacts_crm.contact.model import Address, Contact, EmailEntry, PhoneEntry, UrlEntry
 from contacts_crm.emulator import Emulator, build_service
 from contacts_crm.imports.columns import placeholders
 from contacts_crm.imports.run import read_records
@@ -265,6 +265,16 @@ def _every_field() -> list[Contact]:
             middle_name="Викторовна",
             organization="ООО Ромашка",
             title="Главный бухгалтер",
+            department="Бухгалтерия",
+            job_description="Отчётность",
+            nicknames=["Лена", "Алёна"],
+            urls=[
+                UrlEntry("https://romashka.example", "work"),
+                UrlEntry("https://lena.example/blog", "blog"),
+                UrlEntry("https://lena.example", "homePage"),
+                UrlEntry("https://t.me/lena", "Telegram"),
+            ],
+            birthday="1985-11-30",
             phones=[
                 PhoneEntry(v, t)
                 for v, t in (
@@ -296,6 +306,8 @@ def _every_field() -> list[Contact]:
                     region="Свердловская обл.",
                     postal_code="620014",
                     country="Россия",
+                    po_box="а/я 17",
+                    extended="офис 12",
                 ),
                 Address(type="home", street="Садовая 1", city="Москва", postal_code="101000"),
                 Address(type="other", formatted="Дача под Тверью"),
@@ -308,6 +320,8 @@ def _every_field() -> list[Contact]:
             given_name="Mehmet",
             family_name="Yılmaz",
             phones=[PhoneEntry("+905321234567")],
+            birthday="--04-12",
+            urls=[UrlEntry("https://yilmaz.example")],
             groups=["contactGroups/myContacts"],
         ),
     ]
@@ -316,18 +330,11 @@ def _every_field() -> list[Contact]:
 def _whole(c) -> tuple:
     return (
         *_modelled(c),
-        [(a.type, a.formatted, a.street, a.city, a.region, a.postal_code, a.country)
-         for a in c.addresses],
+        [(a.type, a.formatted, a.street, a.city, a.region, a.postal_code, a.country, a.po_box,
+          a.extended) for a in c.addresses],
+        c.nicknames, [(u.value, u.type) for u in c.urls], c.birthday, c.department,
+        c.job_description,
     )  # fmt: skip
-
-
-def _as_text(addresses: list) -> list:
-    """Addresses as an xlsx/csv cell holds them: one line of text each, with its type."""
-    from contacts_crm.files.writers import _address_text
-
-    return [[a[0], _address_text(Address(*a[1:2], street=a[2], city=a[3], region=a[4],
-                                         postal_code=a[5], country=a[6])), "", "", "", "", ""]
-            for a in addresses]  # fmt: skip
 
 
 @pytest.mark.parametrize("fmt", ["google-csv", "vcard", "xlsx", "csv"])
@@ -347,19 +354,17 @@ def test_round_trip_keeps_every_field_and_type(tmp_path, fmt, seed):
         "recs = read_records(sys.argv[1], region='RU')[1]\n"
         "print(json.dumps([[r.given_name, r.family_name, r.middle_name, r.organization, r.title,"
         " [(p.value, p.type) for p in r.phones], [(e.value, e.type) for e in r.emails], r.notes,"
-        " [(a.type, a.formatted, a.street, a.city, a.region, a.postal_code, a.country)"
-        " for a in r.addresses], r.groups] for r in recs]))"
+        " [(a.type, a.formatted, a.street, a.city, a.region, a.postal_code, a.country,"
+        " a.po_box, a.extended) for a in r.addresses], r.nicknames,"
+        " [(u.value, u.type) for u in r.urls], r.birthday, r.department, r.job_description,"
+        " r.groups] for r in recs]))"
     )
     env = {**os.environ, "PYTHONHASHSEED": seed}
     out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
                          text=True, check=True, env=env)  # fmt: skip
     assert out.stderr == ""
     got = json.loads(out.stdout)
-    want = [json.loads(json.dumps([*_whole(c)[:-1], _whole(c)[-1], _group_names(c)]))
-            for c in contacts]  # fmt: skip
-    if fmt in ("xlsx", "csv"):  # one cell: each address comes back as its text, typed
-        for w in want:
-            w[8] = _as_text(w[8])
+    want = [json.loads(json.dumps([*_whole(c), _group_names(c)])) for c in contacts]
     for g, w in zip(got, want, strict=True):
         for i, (a, b) in enumerate(zip(g, w, strict=True)):
             assert a == b, (i, fmt)
@@ -388,15 +393,12 @@ def test_vcard_export_writes_what_the_account_holds_beyond_the_model(tmp_path):
     ):
         assert line in text, line  # fmt: skip
     assert "Workfax" not in text
-    [rec] = read_records(path, region="RU")[1]  # what the model has no field for: the notes
-    for line in (
-        "Nickname: Лена",
-        "Department: Бухгалтерия",
-        "Role: Отчётность",
-        "Website (work): https://romashka.example",
-        "Birthday: 1985-11-30",
-    ):
-        assert line in rec.notes.splitlines(), line  # fmt: skip
+    [rec] = read_records(path, region="RU")[1]  # each back in its People API field
+    assert (rec.nicknames, [(u.value, u.type) for u in rec.urls], rec.birthday) == (
+        ["Лена"], [("https://romashka.example", "work")], "1985-11-30")  # fmt: skip
+    assert (rec.department, rec.job_description) == ("Бухгалтерия", "Отчётность")
+    for word in ("Nickname", "Department", "Role", "Website", "Birthday"):
+        assert word not in rec.notes
     export([Contact.from_person(person)], tmp_path / "g.csv", "google-csv", groups=GROUPS)
     import csv
 
@@ -405,6 +407,8 @@ def test_vcard_export_writes_what_the_account_holds_beyond_the_model(tmp_path):
     cells = dict(zip(header, row, strict=True))
     assert cells["Nickname"] == "Лена" and cells["Birthday"] == "1985-11-30"
     assert cells["Organization Department"] == "Бухгалтерия"
+    assert (cells["Website 1 - Label"], cells["Website 1 - Value"]) == (
+        "Work", "https://romashka.example")  # fmt: skip
     labels = [cells[f"Phone {i} - Label"] for i in range(1, 13)]
     assert labels == ["Mobile", "Work", "Home", "Main", "Work Fax", "Home Fax", "Other Fax",
                       "Pager", "Work Mobile", "Work Pager", "Other", "Склад"]  # fmt: skip
@@ -459,15 +463,34 @@ def test_google_csv_of_a_group_has_the_groups_widest_columns(tmp_path):
         {"names": [{"givenName": "In"}], "memberships": [member],
          "phoneNumbers": [{"value": "+79161234567"}, {"value": "+79161234568"}]},
         {"names": [{"givenName": "Out"}],
-         "phoneNumbers": [{"value": f"+7916123450{i}"} for i in range(4)]},
+         "phoneNumbers": [{"value": f"+7916123450{i}"} for i in range(4)],
+         "urls": [{"value": f"https://out{i}.example", "type": "work"} for i in range(3)],
+         "addresses": [{"city": "Москва", "type": "home"}, {"city": "Тверь", "type": "work"}]},
     ])  # fmt: skip
     acc.sync(full=True)
-    for group, phones in (("vip", 2), (None, 4)):
+    for group, phones, urls in (("vip", 2, 1), (None, 4, 3)):
         path = tmp_path / f"{group}.csv"
         export_account(acc, path, "google-csv", group=group)
         header = path.read_text("utf-8-sig").splitlines()[0].split(",")
         assert [h for h in header if h.endswith("- Value") and h.startswith("Phone")] == [
             f"Phone {i} - Value" for i in range(1, phones + 1)
         ]
+        # the websites as Google's own export writes them: "Website n - Label / Value"
+        assert [h for h in header if h.startswith("Website")] == [
+            f"Website {i} - {part}" for i in range(1, urls + 1) for part in ("Label", "Value")
+        ]
+    import csv
+
+    with (tmp_path / "None.csv").open(encoding="utf-8-sig") as fh:
+        out = next(r for r in csv.DictReader(fh) if r["First Name"] == "Out")
+    assert [out[f"Website {i} - Value"] for i in (1, 2, 3)] == [
+        "https://out0.example", "https://out1.example", "https://out2.example"]  # fmt: skip
+    assert out["Website 3 - Label"] == "Work"
+    # the xlsx/csv table is sized the same way: an address's columns for each of Out's two
+    export_account(acc, tmp_path / "t.csv", "csv")
+    with (tmp_path / "t.csv").open(encoding="utf-8-sig") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["Given name"] == "Out")
+    assert (row["Address 1 - City"], row["Address 2 - City"]) == ("Москва", "Тверь")
+    assert (row["Address 1 - Label"], row["Address 2 - Label"]) == ("Home", "Work")
     acc.close()
     emu.close()

@@ -270,3 +270,41 @@ def test_duplicates_merge_understands_answers_in_the_office_language(dupes, monk
     assert code == 0, out
     result = json.loads(out)
     assert result["skipped"] == 2 and len(result["merged"]) == 1  # the third: end of input
+
+
+def test_merge_keeps_the_others_nicknames_websites_birthday_and_department(
+    two, emulator, emulator_server
+):
+    """Fields the tool once left unmodelled (so a merge lost the second contact's):
+    nicknames and websites are the union, a birthday and department fill the blanks."""
+    from contacts_crm.emulator import build_service
+
+    a, b = two
+    svc = build_service(emulator_server.url)
+    body = {
+        "etag": svc.people().get(resourceName=b, personFields="names").execute()["etag"],
+        "nicknames": [{"value": "Ваня"}],
+        "urls": [{"value": "https://plitka.example", "type": "work"}],
+        "birthdays": [{"date": {"year": 1980, "month": 5, "day": 17}}],
+        "organizations": [{"name": "Плитка", "department": "Опт", "jobDescription": "Закупки"}],
+    }
+    svc.people().updateContact(
+        resourceName=b, body=body,
+        updatePersonFields="nicknames,urls,birthdays,organizations",
+    ).execute()  # fmt: skip
+    assert crm("sync")[0] == 0
+    code, out = crm("--json", "merge", a, b)
+    assert code == 0, out
+    merged = person(emulator, a)
+    assert [n["value"] for n in merged["nicknames"]] == ["Ваня"]
+    assert [(u["value"], u["type"]) for u in merged["urls"]] == [("https://plitka.example", "work")]
+    assert merged["birthdays"][0]["date"] == {"year": 1980, "month": 5, "day": 17}
+    org = merged["organizations"][0]
+    assert (org["name"], org["department"], org["jobDescription"]) == (
+        "Tiles Ltd", "Опт", "Закупки")  # fmt: skip
+    shown = json.loads(crm("--json", "show", a)[1])
+    assert (shown["nicknames"], shown["birthday"], shown["department"]) == (
+        ["Ваня"], "1980-05-17", "Опт")  # fmt: skip
+    assert shown["urls"] == [{"value": "https://plitka.example", "type": "work"}]
+    human = crm("show", a)[1]
+    assert "https://plitka.example [work]" in human and "1980-05-17" in human
