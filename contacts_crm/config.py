@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -527,9 +528,20 @@ def _chmod(path: Path, mode: int) -> None:
         os.chmod(path, mode)
 
 
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 64 * 1024
+    except OSError:
+        return False
+
+
 def open_storage_error(path: Path | str, exc: Exception) -> StorageError:
     """The error for a database file of the tool's own that cannot be opened."""
-    if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(exc):
+    if (
+        getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL"
+        or "disk is full" in str(exc)
+        or _disk_full(Path(path))  # SQLite says "disk I/O error" when its -shm cannot grow
+    ):
         return StorageError(
             f"{path}: cannot open this file of the tool's: the disk is full",
             hint="free some disk space, then run the command again; nothing was changed",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,12 +37,15 @@ from contacts_crm.errors import ConflictError, CrmError, SyncTokenExpiredError, 
 
 if TYPE_CHECKING:
     from contacts_crm.account.calls import CallStore
+    from contacts_crm.account.damage import JournalRebuilt
     from contacts_crm.account.history import HistoryReport
     from contacts_crm.account.journal import Journal
     from contacts_crm.account.replica import Replica
 
 
-REPLICA_ENV = "CRM_JOURNAL_IN_ACCOUNT"  # "1": replicate the journal through the account
+# The journal is replicated through the account (replica.py) unless this is "0"
+# (an opt-out for tests that count People requests only)
+REPLICA_ENV = "CRM_JOURNAL_IN_ACCOUNT"
 
 # A sync that finds no contacts while the cache holds at least this many is
 # refused without --force: an account does not empty itself by accident.
@@ -102,7 +106,9 @@ class Account:
         self._calls: CallStore | None = None
         # the history store (Drive appDataFolder): a factory of its Drive service
         self.history_service: Callable[[], Any] | None = None
+        self.history_lock = threading.Lock()  # one Drive request at a time (all threads)
         self._replica: Replica | None = None
+        self.journal_rebuilt: JournalRebuilt | None = None  # set when the journal opens
         self._fresh = False  # the cache was checked for freshness in this session
         # call-screen reads (crm card, find, show, journal) answer from the local copy
         # at once: a stale copy is not synced first; its age is kept in ``stale_for``
@@ -163,9 +169,10 @@ class Account:
         conf = config or cfg.load()
         prof = conf.profile(profile)
         data = cfg.profile_dir(prof.name)
-        if prof.kind == "local" and (data / "local-account.sqlite").exists():
-            # the local account opens on its first request: keep its files private now
-            cfg.private_db(data / "local-account.sqlite")
+        for own in ("local-account.sqlite", "local-history.sqlite"):
+            if prof.kind == "local" and (data / own).exists():
+                # the local account opens on its first request: keep its files private now
+                cfg.private_db(data / own)
         service = LazyService(lambda: build_service(prof, data))
         recovery = CREATE_RECOVERY.get(prof.kind, CREATE_RECOVERY["google"])
         account = cls.from_service(
@@ -177,9 +184,8 @@ class Account:
             read_settle_s=recovery["read_settle_s"],
         )
         account._closers.append(service.close)
-        if os.environ.get(REPLICA_ENV) == "1":
-            # the journal in the account (replica.py): off by default until the call
-            # counts, startup imports and README outputs it changes are adapted
+        if os.environ.get(REPLICA_ENV, "1") != "0":
+            # the office memory: the journal in the account (replica.py)
             history = LazyService(lambda: build_history_service(prof, data))
             account.history_service = history.build
             account._closers.append(history.close)
@@ -225,10 +231,24 @@ class Account:
             from contacts_crm.account import damage
             from contacts_crm.account.journal import Journal, now
 
-            damage.check_journal(self.data_dir)  # never a silent new start over lost history
+            # never a silent new start over lost history: rebuilt from the account's
+            # copy (the office memory), or refused
+            rebuild = self.rebuild_journal if self.history_service is not None else None
+            self.journal_rebuilt = damage.check_journal(self.data_dir, rebuild)
             self._journal = Journal(self.data_dir / damage.JOURNAL)
             damage.note_journal(self.data_dir, now())
         return self._journal
+
+    def rebuild_journal(self, path: Path | None = None) -> int | None:
+        """A new journal (at ``path``, default the profile's) from the account's copy:
+        its events, None when there is no such copy (replica.rebuild)."""
+        from contacts_crm.account import damage
+        from contacts_crm.account.replica import HistoryStore, rebuild
+
+        if self.history_service is None:
+            return None
+        store = HistoryStore(self.history_service(), self.history_lock)
+        return rebuild(path or self.data_dir / damage.JOURNAL, store)
 
     def wrote(self) -> bool:
         """Whether this session sent a write to the account or changed the journal
@@ -266,10 +286,18 @@ class Account:
         """The journal's replica in the account (None when this account has no
         history store), opened on first use."""
         if self._replica is None and self.history_service is not None:
-            from contacts_crm.account.replica import HistoryStore, Replica
-
-            self._replica = Replica(self.journal.path, HistoryStore(self.history_service()))
+            self._replica = self.new_replica()
         return self._replica
+
+    def new_replica(self) -> Replica | None:
+        """A replica over its own connection to the journal (for another thread: the
+        server's uploader); its Drive service is built on its first request."""
+        if self.history_service is None:
+            return None
+        from contacts_crm.account.replica import HistoryStore, Replica
+
+        factory, lock = self.history_service, self.history_lock
+        return Replica(self.journal.path, lambda: HistoryStore(factory(), lock))
 
     def push_history(self) -> int:
         """Upload the journal events the account lacks (one request; none when
@@ -529,12 +557,14 @@ class LazyService:
 
     def __init__(self, factory: Callable[[], tuple[Any, list[Any]]]) -> None:
         self._factory = factory
+        self._lock = threading.Lock()
         self._service: Any = None
         self._closers: list[Any] = []
 
     def build(self) -> Any:
-        if self._service is None:
-            self._service, self._closers = self._factory()
+        with self._lock:  # the server's threads may ask at once: built once
+            if self._service is None:
+                self._service, self._closers = self._factory()
         return self._service
 
     def __getattr__(self, name: str) -> Any:

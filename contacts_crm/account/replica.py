@@ -24,8 +24,9 @@ import gzip
 import io
 import json
 import sqlite3
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,12 @@ SPACE = "appDataFolder"
 SEGMENT_EVENTS = 50_000  # events per segment at most (bounded memory on download)
 COMPACT_AT = 256  # small segments (one per command) a sync folds into one
 _BATCH = 5_000
+# the journal's secondary indexes (journal.py), built once after a new PC's first merge
+_BULK_INDEXES = (
+    ("events_at", "CREATE INDEX IF NOT EXISTS events_at ON events (at)"),
+    ("events_contact", "CREATE INDEX IF NOT EXISTS events_contact ON events (contact, at)"),
+    ("events_kind", "CREATE INDEX IF NOT EXISTS events_kind ON events (kind, at)"),
+)
 _COLS = (
     "op_id, seq, at, who, contact, contact_name, kind, order_no, stage, amount, outcome, text, data"
 )
@@ -60,10 +67,12 @@ class PullReport:
 
 
 @contextmanager
-def _guard() -> Iterator[None]:
-    """A failed request (HttpError, ConnectionError, TimeoutError) as UnavailableError."""
+def _guard(lock: threading.Lock) -> Iterator[None]:
+    """One request at a time; a failed one (HttpError, ConnectionError, TimeoutError)
+    as UnavailableError."""
     try:
-        yield
+        with lock:
+            yield
     except Exception as exc:
         status = getattr(getattr(exc, "resp", None), "status", None)
         why = f"HTTP {status}" if status else type(exc).__name__
@@ -79,14 +88,16 @@ class HistoryStore:
     Every request goes out once (SessionHttp); a failure is UnavailableError.
     """
 
-    def __init__(self, drive: Any) -> None:
+    def __init__(self, drive: Any, lock: threading.Lock | None = None) -> None:
         self.drive = drive
+        # one request at a time on a Drive service shared by threads (uploader.py)
+        self.lock = lock or threading.Lock()
 
     def list(self) -> Iterator[tuple[list[dict[str, str]], int]]:
         """Pages of ``{"id", "name"}``, oldest first, each with its request count (1)."""
         token = None
         while True:
-            with _guard():
+            with _guard(self.lock):
                 page = (
                     self.drive.files()
                     .list(
@@ -107,7 +118,7 @@ class HistoryStore:
         from googleapiclient.http import MediaInMemoryUpload
 
         media = MediaInMemoryUpload(data, mimetype="application/gzip")
-        with _guard():
+        with _guard(self.lock):
             made = (
                 self.drive.files()
                 .create(body={"name": name, "parents": [SPACE]}, media_body=media, fields="id")
@@ -116,11 +127,11 @@ class HistoryStore:
         return str(made["id"])
 
     def download(self, file_id: str) -> bytes:
-        with _guard():
+        with _guard(self.lock):
             return bytes(self.drive.files().get_media(fileId=file_id).execute())
 
     def delete(self, file_id: str) -> None:
-        with _guard():
+        with _guard(self.lock):
             self.drive.files().delete(fileId=file_id).execute()
 
 
@@ -135,19 +146,25 @@ def encode(rows: list[tuple[Any, ...]]) -> bytes:
 
 
 def decode(data: bytes) -> Iterator[tuple[Any, ...]]:
-    """The events of a segment, one at a time."""
-    with gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb") as gz:
-        for line in gz:
-            if line.strip():
-                yield tuple(json.loads(line))
+    """The events of a segment (at most SEGMENT_EVENTS), parsed in one go: a line
+    is one JSON array with no raw newline in it, so the lines joined by commas
+    are one JSON array of them (one parser call, not one per event)."""
+    text = gzip.decompress(data).decode("utf-8")
+    lines = [line for line in text.split("\n") if line.strip()]
+    for row in json.loads("[" + ",".join(lines) + "]"):
+        yield tuple(row)
 
 
 class Replica:
     """One PC's journal and the account's history store, kept in step."""
 
-    def __init__(self, journal_path: Path, store: HistoryStore) -> None:
+    def __init__(
+        self, journal_path: Path, store: HistoryStore | Callable[[], HistoryStore]
+    ) -> None:
         self.path = Path(journal_path)
-        self.store = store
+        # the store may come as a factory: a command with nothing to upload then
+        # never builds the Drive service (nor loads googleapiclient)
+        self._store = store
         try:
             self._db = connect_db(self.path, check_same_thread=False)
             with write_transaction(self._db):
@@ -156,6 +173,12 @@ class Replica:
         except sqlite3.DatabaseError as exc:
             raise open_storage_error(self.path, exc) from exc
         self.requests = 0  # history-store requests sent by this object
+
+    @property
+    def store(self) -> HistoryStore:
+        if not isinstance(self._store, HistoryStore):
+            self._store = self._store()
+        return self._store
 
     def close(self) -> None:
         self._db.close()
@@ -231,11 +254,22 @@ class Replica:
             report.calls += calls
             todo += [(f["id"], f["name"]) for f in files if f["id"] not in merged]
             small += [f["id"] for f in files if f["name"].startswith("events-")]
-        for file_id, name in todo:
-            data = self.store.download(file_id)
-            report.calls += 1
-            report.segments += 1
-            report.events += self._merge(file_id, name, data)
+        bulk = len(todo) > 1 and self._empty()
+        if bulk:  # a new PC's first sync: the secondary indexes are built once, at the end
+            with write_transaction(self._db):
+                for index, _ in _BULK_INDEXES:
+                    self._db.execute(f"DROP INDEX IF EXISTS {index}")
+        try:
+            for file_id, name in todo:
+                data = self.store.download(file_id)
+                report.calls += 1
+                report.segments += 1
+                report.events += self._merge(file_id, name, data)
+        finally:
+            if bulk:  # (a kill before this: Journal() creates them again when it opens)
+                with write_transaction(self._db):
+                    for _, create in _BULK_INDEXES:
+                        self._db.execute(create)
         if len(small) >= COMPACT_AT:
             report.calls += self.compact(small[: COMPACT_AT * 4])
             report.compacted = min(len(small), COMPACT_AT * 4)
@@ -274,22 +308,38 @@ class Replica:
         return calls
 
     def _merge(self, file_id: str, name: str, data: bytes) -> int:
-        """Insert a segment's events (those already here are left); mark them known."""
+        """Insert a segment's events (those already here are left); mark them known.
+
+        When nothing local waits to be uploaded (the scan mark is at the end of
+        the journal), the merged events are marked known by moving the mark past
+        them instead of one ``replica_known`` row each."""
         added = 0
         with write_transaction(self._db):
+            self._db.execute("PRAGMA cache_size = -65536")  # 64 MB while bulk loading
+            top = self._db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+            caught_up = top <= int(self._meta("scanned") or 0)
             batch: list[tuple[Any, ...]] = []
             for row in decode(data):
                 batch.append(row)
                 if len(batch) >= _BATCH:
-                    added += self._insert(batch)
+                    added += self._insert(batch, known=not caught_up)
                     batch = []
-            added += self._insert(batch)
+            added += self._insert(batch, known=not caught_up)
+            if caught_up:
+                end = self._db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+                self._set_meta("scanned", str(end))
             self._db.execute(
                 "INSERT OR IGNORE INTO replica_segments VALUES (?, ?)", (file_id, name)
             )
         return added
 
-    def _insert(self, rows: list[tuple[Any, ...]]) -> int:
+    def _empty(self) -> bool:
+        """No event and no segment merged yet: a new (or rebuilt) journal."""
+        events = self._db.execute("SELECT 1 FROM events LIMIT 1").fetchone()
+        merged = self._db.execute("SELECT 1 FROM replica_segments LIMIT 1").fetchone()
+        return events is None and merged is None
+
+    def _insert(self, rows: list[tuple[Any, ...]], *, known: bool = True) -> int:
         if not rows:
             return 0
         before = self._db.total_changes
@@ -299,7 +349,40 @@ class Replica:
             rows,
         )
         added = self._db.total_changes - before
-        self._db.executemany(
-            "INSERT OR IGNORE INTO replica_known VALUES (?, ?)", [(r[0], r[1]) for r in rows]
-        )
+        if known:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO replica_known VALUES (?, ?)", [(r[0], r[1]) for r in rows]
+            )
         return added
+
+
+def rebuild(path: Path, store: HistoryStore) -> int | None:
+    """A new journal at ``path`` filled from the account's segments: the events
+    in it, or None (and no file) when the account holds no history at all.
+
+    Built under another name and renamed into place at the end: a rebuild cut
+    short leaves no half journal that would pass for the whole history.
+    """
+    from contacts_crm.account import damage
+    from contacts_crm.account.journal import Journal
+
+    tmp = path.with_name(f"{path.stem}.rebuilding{path.suffix}")
+    damage.remove_cache(tmp)  # what an earlier rebuild cut short left
+    journal = Journal(tmp)
+    replica = Replica(tmp, store)
+    try:
+        report = replica.pull()
+        replica._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the file
+    finally:
+        replica.close()
+        journal.close()
+    if report.segments == 0:
+        damage.remove_cache(tmp)
+        return None
+    for side in damage.SIDE_FILES:  # left by the lost journal: never read as the new one's
+        stale = Path(f"{path}{side}")
+        if stale.exists():
+            stale.replace(damage.aside_name(stale))
+    tmp.replace(path)
+    damage.remove_cache(tmp)  # its (empty) side files
+    return report.events

@@ -307,6 +307,40 @@ def _run(args: list[str], as_json: bool, conf: Any = None, *, repair: bool = Tru
     return int(code)
 
 
+def _journal_rebuilt(
+    args: list[str], as_json: bool, conf: Any, path: Path, kept: Path, wrote: bool
+) -> int:
+    """A damaged journal, moved aside to ``kept``: rebuilt from the account's copy
+    (the office memory; one line says so) and a command that wrote nothing runs
+    again; without that copy, exit 74 and the hint says what to do."""
+    from contacts_crm.account import damage
+    from contacts_crm.account.connected import Account
+
+    reason = None
+    events = None
+    try:
+        with Account.open(_profile_name(args), config=conf) as account:
+            events = account.rebuild_journal(path)
+    except CrmError as exc:
+        reason = exc.message
+    if events is None:
+        return report_error(damage.journal_damaged(path, kept, unreachable=reason), as_json)
+    click.echo(_("The journal (journal.sqlite) was damaged: moved it aside to {kept} and "
+                 "rebuilt it from the account's copy ({n} events).").format(kept=kept, n=events),
+               err=True)  # fmt: skip
+    if not wrote:
+        return _run(args, as_json, conf, repair=False)
+    return report_error(
+        StorageError(
+            _("the journal was damaged while this command was writing; it has been rebuilt "
+              "from the account's copy"),
+            hint=_("look at the card ('crm card …') to see whether the change was made "
+                   "before you run the command again"),
+        ),
+        as_json,
+    )  # fmt: skip
+
+
 def _damaged(args: list[str], as_json: bool, conf: Any, error: CrmError) -> int:
     """After a storage error: a damaged cache is rebuilt from the account (one line says
     so) and a command that wrote nothing runs again; a damaged journal is moved aside
@@ -316,13 +350,14 @@ def _damaged(args: list[str], as_json: bool, conf: Any, error: CrmError) -> int:
     data = _data_dir(args, conf)
     if data is None:
         return report_error(error, as_json)
-    if damage.is_damaged(data / damage.JOURNAL):
-        kept = damage.set_aside(data / damage.JOURNAL)
-        return report_error(damage.journal_damaged(data / damage.JOURNAL, kept), as_json)
-    if not damage.is_damaged(data / damage.CACHE):
-        return report_error(error, as_json)
     wrote = any(ctx.wrote for ctx in _RUNS)
     from contacts_crm.account.connected import Account
+
+    if damage.is_damaged(data / damage.JOURNAL):
+        kept = damage.set_aside(data / damage.JOURNAL)
+        return _journal_rebuilt(args, as_json, conf, data / damage.JOURNAL, kept, wrote)
+    if not damage.is_damaged(data / damage.CACHE):
+        return report_error(error, as_json)
 
     damage.remove_cache(data / damage.CACHE)  # it would not even open
     try:

@@ -110,6 +110,7 @@ class Ctx:
             account, self._account = self._account, None
             try:
                 self.wrote = bool(account.wrote())
+                _say_journal_rebuilt(account)
                 _push_history(account)
                 if account.stale_for is not None:
                     from contacts_crm.cli.stale import say_age_and_refresh
@@ -704,14 +705,32 @@ def progress(ctx: Ctx, label: str, total: int | None = None) -> Iterator[Callabl
         yield lambda **kwargs: bar.update(task, **kwargs)
 
 
+def _say_journal_rebuilt(account: Any) -> None:
+    """One line when this command found the journal missing or emptied and rebuilt
+    it from the account's copy (account/damage.py)."""
+    rebuilt = account.journal_rebuilt
+    if rebuilt is None:
+        return
+    if rebuilt.kept is None:
+        line = _("The journal (journal.sqlite) was missing: rebuilt it from the account's "
+                 "copy ({n} events).").format(n=rebuilt.events)  # fmt: skip
+    else:
+        line = _("The journal (journal.sqlite) was emptied (kept aside as {kept}): rebuilt "
+                 "it from the account's copy ({n} events).").format(kept=rebuilt.kept,
+                                                                    n=rebuilt.events)  # fmt: skip
+    click.echo(line, err=True)
+
+
 def _push_history(account: Any) -> None:
     """The end of a command: the journal events it wrote go to the account (one
     upload, none when it wrote nothing); a failure only warns, the events stay in
     the journal and the next command uploads them."""
-    from contacts_crm.errors import CrmError
+    from contacts_crm.errors import CrmError, StorageError
 
     try:
         account.push_history()
+    except StorageError:
+        return  # the journal file itself failed: the command's own error path says so
     except CrmError as exc:
         click.echo(
             _("Warning: the journal was not copied to the account yet ({reason}); "

@@ -41,16 +41,26 @@ def index_to_col(index: int) -> str:
     return out
 
 
+_PLAIN_TITLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LOOKS_LIKE_A_CELL = re.compile(r"([A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*)")
+
+
 def quote_title(title: str) -> str:
-    """The sheet title as it appears in a range (always quoted, ``'`` doubled)."""
+    """The sheet title as Google's answers write it in a range: bare when it is a
+    plain name (``Sheet1!A1:D4``), quoted with ``'`` doubled when it has other
+    characters or reads as a cell (``'My tab'!A1``, ``'D3'!A1:D4``), as
+    recorded in gspread's cassettes of real Sheets traffic."""
+    if _PLAIN_TITLE.fullmatch(title) and not _LOOKS_LIKE_A_CELL.fullmatch(title):
+        return title
     return "'" + title.replace("'", "''") + "'"
 
 
 def format_range(title: str, start_row: int, start_col: int, end_row: int, end_col: int) -> str:
-    """``'Tab'!A1:C10`` from 0-based inclusive start and exclusive end."""
+    """``Tab!A1:C10`` from 0-based inclusive start and exclusive end; one cell is
+    ``Tab!A1``, as Google writes it."""
     a = f"{index_to_col(start_col)}{start_row + 1}"
     b = f"{index_to_col(max(end_col - 1, start_col))}{max(end_row, start_row + 1)}"
-    return f"{quote_title(title)}!{a}:{b}"
+    return f"{quote_title(title)}!{a}" if a == b else f"{quote_title(title)}!{a}:{b}"
 
 
 def _split_sheet(text: str) -> tuple[str | None, str]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
+from . import fields
 from .a1 import parse_range
 from .api_error import ApiError, not_found
 from .model import Sheet, Spreadsheet
@@ -128,14 +129,24 @@ class SheetsEmulator:
                     code = self._faults.pop(0)
                     raise ApiError(code, "The service is currently unavailable (injected).")
             self.quota.charge(kind, auth or "anonymous")
+            mask = self._fields_mask(query)
             with self._lock:
-                return Response(200, call(), {})
+                return Response(200, fields.apply(call(), mask), {})
         except ApiError as err:
             headers = {"Retry-After": str(err.retry_after)} if err.retry_after else {}
             if name == "unknown":
                 with self._lock:
                     self.calls[name] += 1
             return Response(err.code, err.envelope(), headers)
+
+    @staticmethod
+    def _fields_mask(query: dict[str, list[str]]) -> fields.Mask:
+        """The ``fields`` parameter (a partial response); 400 when it cannot be read."""
+        text = (query.get("fields") or [""])[-1]
+        try:
+            return fields.parse(text) if text else {}
+        except ValueError:
+            raise ApiError(400, f"Invalid field selection {text}") from None
 
     def _check_auth(self, auth: str | None) -> None:
         if self.required_token is None:

@@ -97,9 +97,11 @@ def _write(book: Spreadsheet, text: str, rows: list[list[Any]], option: str) -> 
         "updatedRange": format_range(
             sheet.title, rng.start_row, rng.start_col, target.end_row, target.end_col
         ),
-        "updatedRows": height,
-        "updatedColumns": width,
-        "updatedCells": sum(len(r) for r in rows),
+        # null cells are left as they are and not counted (Google's recorded answers:
+        # [[null, "x"], ["y", null]] into A1:B2 -> 2 rows, 2 columns, 2 cells)
+        "updatedRows": sum(1 for r in rows if any(v is not None for v in r)),
+        "updatedColumns": len({j for r in rows for j, v in enumerate(r) if v is not None}),
+        "updatedCells": sum(1 for r in rows for v in r if v is not None),
     }
 
 
@@ -140,23 +142,54 @@ def values_batch_update(book: Spreadsheet, body: dict[str, Any]) -> dict[str, An
     }
 
 
+def _table(sheet: Sheet, rng: GridRange) -> tuple[int, int, int, int] | None:
+    """The first "table" in ``rng`` as Google's append finds it: the first row at or
+    below the range's top with a value in its columns, the run of filled columns
+    from that row's first value, and the rows below it down to the first empty
+    one (a gap ends the table: what lies beyond is another table). None: no value
+    at all. (r0, c0, r1, c1), ends exclusive."""
+    one_cell = rng.end_row == rng.start_row + 1 and rng.end_col == rng.start_col + 1
+    c_lo = rng.start_col
+    c_hi = sheet.col_count if one_cell or rng.end_col is None else rng.end_col
+    r_hi = None if one_cell else rng.end_row  # one cell: the table it starts, however big
+    filled = sorted(k for k in sheet.cells if c_lo <= k[1] < c_hi and rng.start_row <= k[0]
+                    and (r_hi is None or k[0] < r_hi))  # fmt: skip
+    if not filled:
+        return None
+    top = filled[0][0]
+    first_col = min(c for r, c in filled if r == top)
+    end_col = first_col + 1
+    while (top, end_col) in sheet.cells and end_col < c_hi:
+        end_col += 1
+    rows = {r for r, c in filled if first_col <= c < end_col}
+    bottom = top + 1
+    while bottom in rows and (r_hi is None or bottom < r_hi):
+        bottom += 1
+    return top, first_col, bottom, end_col
+
+
 def values_append(book: Spreadsheet, text: str, q: dict[str, Any], body: dict) -> dict[str, Any]:
-    """``POST values/{range}:append``: write after the last row of the table, growing the grid."""
+    """``POST values/{range}:append``: write on the row after the first table found in
+    the range, from its first column, growing the grid; no ``tableRange`` in the
+    answer when the range holds no value (as Google answers)."""
     option = _input_option(q)
     rows = _rows(body)
     sheet, rng = locate(book, text)
-    c1 = rng.end_col if rng.end_col is not None else sheet.col_count
     width = max((len(r) for r in rows), default=0)
-    table_end = max(sheet.used_rows(rng.start_col, c1), rng.start_row)
-    need_rows = table_end + len(rows)
-    need_cols = rng.start_col + width
+    table = _table(sheet, rng)
+    at_row, at_col = (table[2], table[1]) if table else (rng.start_row, rng.start_col)
+    need_rows = at_row + len(rows)
+    need_cols = at_col + width
     if need_rows > sheet.row_count or need_cols > sheet.col_count:
         sheet.resize(max(need_rows, sheet.row_count), max(need_cols, sheet.col_count))
         book.check_cell_limit()
-    table = format_range(sheet.title, rng.start_row, rng.start_col, max(table_end, 1), c1)
-    start = f"{quote_title(sheet.title)}!{index_to_col(rng.start_col)}{table_end + 1}"
+    start = f"{quote_title(sheet.title)}!{index_to_col(at_col)}{at_row + 1}"
     result = _write(book, start, rows, option)
-    return {"spreadsheetId": book.spreadsheet_id, "tableRange": table, "updates": result}
+    out: dict[str, Any] = {"spreadsheetId": book.spreadsheet_id}
+    if table is not None:
+        out["tableRange"] = format_range(sheet.title, *table[:2], *table[2:])
+    out["updates"] = result
+    return out
 
 
 def values_clear(book: Spreadsheet, text: str) -> dict[str, Any]:

@@ -18,6 +18,8 @@
 - A background thread syncs incrementally every ``sync_interval`` seconds (one
   API call when nothing changed), so a client added on another PC a minute
   ago is found during the call.
+- Another uploads what the writes and syncs journalled to the account's copy
+  of the journal (account/uploader.py): a request never waits for that.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from typing import Any, TypeVar
 from contacts_crm import i18n
 from contacts_crm.account.connected import Account, RetryPolicy, SyncReport
 from contacts_crm.account.operations import Operation as JournalledOp
+from contacts_crm.account.uploader import HistoryUploader
 from contacts_crm.card.operations import Operation
 from contacts_crm.errors import CrmError
 from contacts_crm.logs import private_traceback
@@ -94,7 +97,7 @@ class Office:
         self._books = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-journal")
         self._books_account: Account | None = None
         self.lanes = Lanes(lambda: account.twin(retry=lane_retry), threads=lanes,
-                           on_answer=self.account_answered,
+                           on_answer=self._lane_wrote,
                            on_silence=self.account_silent)  # fmt: skip
         self.staff = Staff(account.data_dir)
         self.sessions = Sessions(account.data_dir, days=SESSION_DAYS)
@@ -107,6 +110,7 @@ class Office:
         self.last_sync: SyncReport | None = None
         self.sync_error: str | None = None
         self.writes_waiting = 0  # writes sent to the writer thread, not finished yet
+        self.uploader: HistoryUploader | None = None  # started by start()
         self._waiting = threading.Condition()
 
     # ---------------------------------------------------------------- reads
@@ -192,6 +196,11 @@ class Office:
             self.silent_since = None
             self.lanes.answered()
 
+    def _lane_wrote(self) -> None:
+        """A lane's write landed: the account answers; its journal lines go up."""
+        self.account_answered()
+        self._kick_upload()
+
     def account_silent(self, _exc: CrmError | None = None) -> None:
         if self.silent_since is None:
             self.silent_since = time.time()
@@ -205,9 +214,17 @@ class Office:
 
     # --------------------------------------------------------------- writes
     def write(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a use case that writes, on the server's account, one at a time."""
+        """Run a use case that writes, on the server's account, one at a time; what it
+        journalled goes to the account's copy in the background (uploader.py)."""
         with self._queued():
-            return self._writer.submit(use_case, self.account, *args, **kwargs).result()
+            try:
+                return self._writer.submit(use_case, self.account, *args, **kwargs).result()
+            finally:
+                self._kick_upload()
+
+    def _kick_upload(self) -> None:
+        if self.uploader is not None:
+            self.uploader.kick()
 
     @contextmanager
     def _queued(self) -> Iterator[None]:
@@ -236,6 +253,8 @@ class Office:
     def start(self) -> None:
         """Fill the local copy if needed, then keep it fresh in the background."""
         self._writer.submit(self.account.ensure_synced).result()
+        if self.uploader is None:  # the journal opens on the writer thread, as it must
+            self.uploader = self._writer.submit(HistoryUploader, self.account).result()
         self.lanes.start()
         self.queue_open()
         if self.sync_interval > 0 and self._thread is None:
@@ -259,6 +278,7 @@ class Office:
         if report.changed or report.deleted:
             log.info("sync: %d changed, %d deleted", report.changed, report.deleted)
         self._finish_interrupted()
+        self._kick_upload()  # hand edits the sync journalled, operations it finished
         return report
 
     def _finish_interrupted(self) -> None:
@@ -292,6 +312,9 @@ class Office:
         self.lanes.stop()
         self._books.submit(self._close_books).result()
         self._books.shutdown(wait=True)
+        if self.uploader is not None:
+            self.uploader.close()  # one last upload of what is new
+            self.uploader = None
         self._writer.submit(self._close_journal).result()
         self._writer.shutdown(wait=True)
         with self._readers_lock:

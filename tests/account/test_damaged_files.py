@@ -92,7 +92,10 @@ def _error():
     return StorageError("database disk image is malformed")
 
 
-def test_a_damaged_journal_is_moved_aside_and_never_replaced(office):
+def test_a_damaged_journal_is_moved_aside_and_never_replaced(office, monkeypatch):
+    """Without the office memory (the journal's copy in the account, turned off
+    here): the journal exists nowhere else, so nothing replaces it."""
+    monkeypatch.setenv("CRM_JOURNAL_IN_ACCOUNT", "0")
     damage_pages(data() / "journal.sqlite")
     result = run_crm("journal", "+79160000003")
     assert result.code == 74, result.err
@@ -110,7 +113,8 @@ def test_a_damaged_journal_is_moved_aside_and_never_replaced(office):
 
 
 @pytest.mark.parametrize("how", ["emptied", "deleted"])
-def test_an_emptied_or_deleted_journal_is_refused(office, how):
+def test_an_emptied_or_deleted_journal_is_refused(office, how, monkeypatch):
+    monkeypatch.setenv("CRM_JOURNAL_IN_ACCOUNT", "0")  # without the office memory
     journal = data() / "journal.sqlite"
     if how == "emptied":
         journal.write_bytes(b"")
@@ -123,3 +127,25 @@ def test_an_emptied_or_deleted_journal_is_refused(office, how):
     assert not journal.exists()  # nothing new was started in its place
     if how == "emptied":
         assert len(list(data().glob("journal.damaged-*.sqlite"))) == 1
+
+
+@pytest.mark.parametrize("how", ["damaged", "emptied", "deleted"])
+def test_with_the_office_memory_a_lost_journal_comes_back_from_the_account(office, how):
+    """The local account keeps the journal's copy in its own file (local-history.sqlite):
+    a damaged, emptied or deleted journal is rebuilt from it, never started anew."""
+    journal = data() / "journal.sqlite"
+    if how == "damaged":
+        damage_pages(journal)
+    elif how == "emptied":
+        journal.write_bytes(b"")
+    else:
+        journal.unlink()
+    result = run_crm("journal", "+79160000003")
+    assert result.code == 0, result.err
+    assert "asks for a price list" in result.out
+    said = [line for line in result.err.splitlines() if "rebuilt it from the account" in line]
+    word = {"damaged": "was damaged", "emptied": "was emptied", "deleted": "was missing"}[how]
+    assert len(said) == 1 and word in said[0], result.err
+    assert "Warning" not in result.err
+    kept = list(data().glob("journal.damaged-*.sqlite"))
+    assert len(kept) == (0 if how == "deleted" else 1)

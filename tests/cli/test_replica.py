@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import crm
+from cli_helpers import crm, run_crm
 
 from contacts_crm import config as cfg
 from contacts_crm.account.connected import Account
@@ -46,8 +46,7 @@ def pcs(emulator_server: EmulatorServer, tmp_path: Path, monkeypatch: pytest.Mon
         cfg.save(conf)
         return homes[name] / "profiles" / "office"
 
-    monkeypatch.setenv("CRM_JOURNAL_IN_ACCOUNT", "1")
-    switch("A")
+    switch("A")  # the office memory is on by default: nothing to turn on
     return switch
 
 
@@ -78,6 +77,8 @@ def test_calls_and_a_closed_order_reach_another_pc_once(pcs, emulator: Emulator)
         assert out("sync")["history_events"] == 0
     journal_b = sorted((e["kind"], e["text"]) for e in out("journal", "Petrov")["events"])
     assert journal_b == journal_a
+    summary = out("summary", "--by-employee", *PERIOD)["employees"]
+    assert {e["who"]: e["calls"] for e in summary} == {"Olga": 2}
     assert any(k == "order_close" for k, _ in journal_b)
 
     # a no-change sync: one small request to the history store
@@ -100,22 +101,98 @@ def test_calls_and_a_closed_order_reach_another_pc_once(pcs, emulator: Emulator)
     assert calls == {"Olga": 2, "Ivan": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21, not yet: the guard for a missing journal (journal.id, exit 74) runs before "
-    "the copy in the account could rebuild it; the rebuild belongs in that guard",
-)
-def test_a_deleted_journal_comes_back_from_the_account(pcs) -> None:
+def _history(data: Path) -> list[tuple[str, str]]:
+    return sorted((e["kind"], e["text"]) for e in out("journal", "Petrov")["events"])
+
+
+@pytest.fixture
+def logged(pcs) -> tuple[Path, list[tuple[str, str]]]:
+    """PC A's journal holds a call and an order step, and the account holds them."""
     data = pcs("A")
     out("add", "Ivan Petrov", "--phone", "+7 916 123-45-67")
     assert crm("call", "Petrov", "first", "--in", "--at", "2026-11-05 10:00")[0] == 0
-    events = sorted((e["kind"], e["text"]) for e in out("journal", "Petrov")["events"])
-    assert events
+    assert crm("order", "open", "Petrov", "tiles", "--amount", "100", "--at", "2026-11-07")[0] == 0
+    events = _history(data)
+    assert len(events) >= 2
+    return data, events
+
+
+def test_a_deleted_journal_comes_back_from_the_account(logged) -> None:
+    data, events = logged
     for suffix in ("", "-wal", "-shm"):
         (data / f"journal.sqlite{suffix}").unlink(missing_ok=True)
-    assert out("journal", "Petrov")["events"] == []
-    out("sync")
-    assert sorted((e["kind"], e["text"]) for e in out("journal", "Petrov")["events"]) == events
+    result = run_crm("--json", "journal", "Petrov")
+    assert result.code == 0, result.err
+    said = [line for line in result.err.splitlines() if "rebuilt" in line]
+    assert len(said) == 1 and "was missing" in said[0], result.err
+    assert sorted((e["kind"], e["text"]) for e in json.loads(result.out)["events"]) == events
+    # nothing is uploaded again: the rebuilt journal knows the account holds it all
+    pcs_segments = _segment_names(data)
+    assert crm("find", "Petrov")[0] == 0
+    assert _segment_names(data) == pcs_segments
+    assert _history(data) == events
+
+
+def test_an_emptied_journal_is_kept_aside_and_rebuilt(logged) -> None:
+    data, events = logged
+    (data / "journal.sqlite").write_bytes(b"")
+    result = run_crm("call", "Petrov", "second", "--in", "--at", "2026-11-09 10:00")
+    assert result.code == 0, result.err
+    kept = list(data.glob("journal.damaged-*.sqlite"))
+    assert len(kept) == 1 and kept[0].stat().st_size == 0
+    assert f"was emptied (kept aside as {kept[0]})" in result.err
+    assert _history(data) == sorted([*events, ("call", "2026-11-09 in (Olga): second")])
+
+
+def test_a_damaged_journal_is_moved_aside_and_rebuilt(logged) -> None:
+    data, events = logged
+    journal = data / "journal.sqlite"
+    size = journal.stat().st_size
+    with journal.open("r+b") as fh:  # every page but the first: unreadable
+        fh.seek(4096)
+        fh.write(b"\xa5" * (size - 4096))
+    result = run_crm("--json", "journal", "Petrov")
+    assert result.code == 0, result.err
+    kept = list(data.glob("journal.damaged-*.sqlite"))
+    assert len(kept) == 1 and kept[0].stat().st_size == size  # the damaged file, as it was
+    line = f"was damaged: moved it aside to {kept[0]} and rebuilt it from the account's copy"
+    assert line in result.err
+    assert sorted((e["kind"], e["text"]) for e in json.loads(result.out)["events"]) == events
+
+
+def test_a_damaged_journal_with_the_account_away_says_what_happens(
+    logged, emulator: Emulator
+) -> None:
+    data, events = logged
+    journal = data / "journal.sqlite"
+    size = journal.stat().st_size
+    with journal.open("r+b") as fh:
+        fh.seek(4096)
+        fh.write(b"\xa5" * (size - 4096))
+    emulator.settings.fail_statuses, emulator.settings.fail_rate = (503,), 1.0  # the account away
+    result = run_crm("journal", "Petrov")
+    assert result.code == 74, result.err
+    kept = list(data.glob("journal.damaged-*.sqlite"))
+    assert len(kept) == 1
+    assert "the next command rebuilds journal.sqlite from it once the account answers" in (
+        result.err
+    )
+    assert f"events this PC had not copied to the account yet are only in {kept[0]}" in (result.err)
+    assert not journal.exists()  # nothing new, empty, started in its place
+    emulator.settings.fail_rate = 0.0
+    again = run_crm("--json", "journal", "Petrov")
+    assert again.code == 0 and "was missing: rebuilt it" in again.err, again.err
+    assert sorted((e["kind"], e["text"]) for e in json.loads(again.out)["events"]) == events
+
+
+def _segment_names(data: Path) -> int:
+    import sqlite3
+
+    con = sqlite3.connect(data / "journal.sqlite")
+    try:
+        return con.execute("SELECT count(*) FROM replica_segments").fetchone()[0]
+    finally:
+        con.close()
 
 
 def test_a_contact_deleted_on_one_pc_is_undeleted_on_another(pcs) -> None:

@@ -75,3 +75,17 @@ def test_reading_a_card_loads_only_what_reading_needs() -> None:
         seen = _run(*args, watch=NOT_FOR_READING)
         assert seen["code"] in (0, None), args
         assert seen["heavy"] == [], (args, seen["heavy"])
+
+
+def test_a_read_after_a_journalled_write_loads_nothing_for_the_office_memory() -> None:
+    """The journal is copied to the account at the end of every command (issue 21):
+    a read finds nothing unsent in the journal BEFORE building the Drive service."""
+    assert _run("config", "set", "user", "Olga")["code"] in (0, None)
+    assert _run("add", "Ivan Petrov", "--phone", "8 916 123-45-67")["code"] in (0, None)
+    logged = _run("call", "Petrov", "asks about delivery", "--in")
+    assert logged["code"] in (0, None)
+    assert "contacts_crm.emulator" in logged["heavy"]  # it wrote, and uploaded its event
+    for args in (("card", "Petrov"), ("find", "Petrov"), ("journal", "Petrov")):
+        seen = _run(*args)
+        assert seen["code"] in (0, None), args
+        assert seen["heavy"] == [], (args, seen["heavy"])

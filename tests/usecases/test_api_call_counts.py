@@ -2,6 +2,10 @@
 
 Each figure is what Google would bill for the operation (people-api.md §5):
 import, re-import, full and no-change sync, logging a call on a fresh copy.
+The office memory (the journal in the account's Drive appDataFolder, issue 21)
+adds to each: a sync, one ``drive.files.list`` (no other PC wrote anything);
+a command that journalled something, one ``drive.files.create``; a command
+that journalled nothing, no Drive request at all.
 """
 
 from __future__ import annotations
@@ -59,7 +63,11 @@ def test_import_is_one_batch_per_200_rows_and_a_re_import_writes_nothing(office,
     assert crm("import", str(path))[0] == 0
     again = _calls(office)
     assert _writes(again) == 0
-    assert sum(again.values()) == again["people.connections.list"] == 1  # one incremental sync
+    # one incremental sync, and the history: one list (nothing new from other PCs)
+    # and one upload (the re-import's own journal event: it ran, it changed nothing)
+    assert again == Counter(
+        {"people.connections.list": 1, "drive.files.list": 1, "drive.files.create": 1}
+    )
 
 
 def test_full_sync_pages_by_1000_and_a_no_change_sync_is_one_call(office, tmp_path):
@@ -67,10 +75,12 @@ def test_full_sync_pages_by_1000_and_a_no_change_sync_is_one_call(office, tmp_pa
     office.reset_counters()
     assert crm("sync", "--full")[0] == 0
     full = _calls(office)
-    assert full == Counter({"people.connections.list": 3, "contactGroups.list": 1})
+    assert full == Counter(
+        {"people.connections.list": 3, "contactGroups.list": 1, "drive.files.list": 1}
+    )
     office.reset_counters()
     assert crm("sync")[0] == 0
-    assert _calls(office) == Counter({"people.connections.list": 1})
+    assert _calls(office) == Counter({"people.connections.list": 1, "drive.files.list": 1})
 
 
 def test_logging_a_call_on_a_fresh_copy_is_one_write_and_no_read(office):
@@ -78,4 +88,14 @@ def test_logging_a_call_on_a_fresh_copy_is_one_write_and_no_read(office):
     office.reset_counters()
     code, out = crm("call", "9161234567", "asks about delivery", "--in")
     assert code == 0, out
-    assert _calls(office) == Counter({"people.updateContact": 1})
+    assert _calls(office) == Counter({"people.updateContact": 1, "drive.files.create": 1})
+
+
+def test_a_command_that_journals_nothing_sends_no_history_request(office):
+    assert crm("add", "Ivan Petrov", "--phone", "8 916 123-45-67")[0] == 0
+    assert crm("call", "Petrov", "asks about delivery", "--in")[0] == 0
+    assert office.counters["drive.files.create"] == 1  # the call's event went up
+    office.reset_counters()
+    for args in (("card", "Petrov"), ("find", "Petrov"), ("journal", "Petrov")):
+        assert crm(*args)[0] == 0, args
+    assert not any(k.startswith("drive.") for k in _calls(office))

@@ -100,7 +100,11 @@ def test_journal_push_through_the_cli_is_idempotent(office, sheets):
 
 def test_two_pcs_share_one_history_through_the_journal_tab(office, sheets, emulator_server,
                                                            tmp_path, monkeypatch):
-    """PC1 and PC2 each log work, push, pull: both journals then hold everything."""
+    """PC1 and PC2 each log work, push, pull: both journals then hold everything.
+
+    The Sheet alone carries the history here (the office memory turned off), as
+    the readable copy it stays: tests/cli/test_replica.py has the default."""
+    monkeypatch.setenv("CRM_JOURNAL_IN_ACCOUNT", "0")
     book = sheets.create_spreadsheet("Office", ["Summary"])
     url = f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit"
     pc1_home = os.environ["CRM_HOME"]
