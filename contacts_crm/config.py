@@ -21,6 +21,7 @@ from typing import Any
 
 from contacts_crm.defaults import DEFAULT_REGION, PHONE_REGIONS
 from contacts_crm.errors import ConfigError, NotFoundError, StorageError, UsageError
+from contacts_crm.i18n import _
 
 # platformdirs, tomllib, tomli_w and tempfile are imported where they are used:
 # every `crm` start reads this module, and the call-screen commands must start fast.
@@ -99,8 +100,8 @@ class Config:
         if wanted == "local":
             return Profile(name="local")
         raise NotFoundError(
-            f"no profile named {wanted!r}",
-            hint="list them with 'crm profile list', or add one with 'crm profile add'",
+            _("no profile named {name!r}").format(name=wanted),
+            hint=_("list them with 'crm profile list', or add one with 'crm profile add'"),
         )
 
 
@@ -141,12 +142,14 @@ def profile_dir(profile: str) -> Path:
 
 def home_error(path: Path, exc: OSError) -> ConfigError:
     """The error for a data directory the tool cannot create or write."""
-    where = "CRM_HOME" if os.environ.get("CRM_HOME") else "the data directory"
+    where = "CRM_HOME" if os.environ.get("CRM_HOME") else _("the data directory")
     return ConfigError(
-        f"cannot write {exc.filename or path}: {exc.strerror or exc}",
-        hint=f"the tool keeps its data under {data_dir()} ({where}); make it writable, "
-        "or set CRM_HOME to a directory you can write",
-    )
+        _("cannot write {path}: {reason}").format(path=exc.filename or path,
+                                                  reason=exc.strerror or exc),
+        hint=_("the tool keeps its data under {folder} ({where}); make it writable, "
+               "or set CRM_HOME to a directory you can write").format(folder=data_dir(),
+                                                                      where=where),
+    )  # fmt: skip
 
 
 def office_templates_dir() -> Path | None:
@@ -180,13 +183,15 @@ def load(path: Path | None = None) -> Config:
         return Config(profiles={"local": Profile(name="local")}, path=path)
     except IsADirectoryError as exc:
         raise ConfigError(
-            f"{path} is a directory, not a configuration file",
-            hint="move it away; 'crm profile add' or 'crm config set' write a new one",
+            _("{path} is a directory, not a configuration file").format(path=path),
+            hint=_("move it away; 'crm profile add' or 'crm config set' write a new one"),
         ) from exc
     except OSError as exc:
         raise ConfigError(
-            f"{path}: cannot read the configuration ({exc.strerror or exc})",
-            hint=f"make it readable for you (chmod 600 {path}) or move it away",
+            _("{path}: cannot read the configuration ({reason})").format(
+                path=path, reason=exc.strerror or exc
+            ),
+            hint=_("make it readable for you (chmod 600 {path}) or move it away").format(path=path),
         ) from exc
     import tomllib
 
@@ -194,7 +199,8 @@ def load(path: Path | None = None) -> Config:
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(
-            f"{path}: not valid TOML ({exc})", hint="fix the file or delete it to start over"
+            _("{path}: not valid TOML ({reason})").format(path=path, reason=exc),
+            hint=_("fix the file or delete it to start over"),
         ) from exc
     problems: list[str] = []
     profiles: dict[str, Profile] = {}
@@ -209,7 +215,7 @@ def load(path: Path | None = None) -> Config:
             continue
         for key in body:
             if key not in known:
-                problems.append(f"profiles.{name}.{key}: unknown setting")
+                problems.append(f"profiles.{name}.{key}: " + _("unknown setting"))
         clean = {k: v for k, v in body.items() if k in known}
         try:
             profile = Profile(name=name, **clean)
@@ -220,18 +226,18 @@ def load(path: Path | None = None) -> Config:
         profiles[name] = profile
     for key in raw:
         if key not in ("default_profile", "profiles"):
-            problems.append(f"{key}: unknown setting")
+            problems.append(f"{key}: " + _("unknown setting"))
     default = raw.get("default_profile", "local")
     if not isinstance(default, str):
         problems.append(f"default_profile: must be a profile name, not {default!r}")
         default = "local"
     if default != "local" and default not in profiles:
-        problems.append(f"default_profile: no profile named {default!r}")
+        problems.append("default_profile: " + _("no profile named {name!r}").format(name=default))
     if problems:
         raise ConfigError(
-            f"{path}: {len(problems)} problem(s) in the configuration",
+            _("{path}: {n} problem(s) in the configuration").format(path=path, n=len(problems)),
             problems,
-            hint="fix them in the file, or use 'crm config set' / 'crm profile add'",
+            hint=_("fix them in the file, or use 'crm config set' / 'crm profile add'"),
         )
     profiles.setdefault("local", Profile(name="local"))
     return Config(default_profile=default, profiles=profiles, path=path)
@@ -242,67 +248,78 @@ def validate_profile(p: Profile) -> list[str]:
     out: list[str] = []
     at = f"profiles.{p.name}"
     if not _NAME.match(p.name):
-        out.append(f"{at}: a profile name is letters, digits, '.', '_' or '-' (max 40)")
+        out.append(f"{at}: " + _("a profile name is letters, digits, '.', '_' or '-' (max 40)"))
     for key in ("kind", "endpoint", "auth", "client_secrets", "service_account_file",
                 "subject", "region", "user", "language", "sheets_endpoint"):  # fmt: skip
         value = getattr(p, key)
         if value is not None and not isinstance(value, str):
-            out.append(f"{at}.{key}: must be text, not {value!r}")
+            out.append(f"{at}.{key}: " + _("must be text, not {value!r}").format(value=value))
     if not all(isinstance(v, str) for v in (p.kind, p.endpoint or "", p.region, p.language)):
         return out  # the checks below compare text
     if p.kind not in KINDS:
-        out.append(f"{at}.kind: {p.kind!r} is not one of {', '.join(KINDS)}")
+        out.append(f"{at}.kind: " + _("{value!r} is not one of {choices}").format(
+            value=p.kind, choices=", ".join(KINDS)))  # fmt: skip
     if p.kind == "endpoint" and not (p.endpoint or "").startswith(("http://", "https://")):
-        out.append(f"{at}.endpoint: an http(s) URL is required for kind 'endpoint'")
+        out.append(f"{at}.endpoint: " + _("an http(s) URL is required for kind 'endpoint'"))
     if p.kind == "google":
         if p.auth not in AUTH_KINDS:
-            out.append(f"{at}.auth: {p.auth!r} is not one of {', '.join(AUTH_KINDS)}")
+            out.append(f"{at}.auth: " + _("{value!r} is not one of {choices}").format(
+                value=p.auth, choices=", ".join(AUTH_KINDS)))  # fmt: skip
         if p.auth == "service_account" and not p.service_account_file:
-            out.append(f"{at}.service_account_file: required for auth 'service_account'")
+            out.append(f"{at}.service_account_file: "
+                       + _("required for auth 'service_account'"))  # fmt: skip
     if not isinstance(p.region, str) or p.region.upper() not in PHONE_REGIONS:
-        out.append(f"{at}.region: {p.region!r} is not a phone region such as RU, TR, US, GB")
+        out.append(f"{at}.region: " + _("{value!r} is not a phone region such as RU, TR, US, "
+                                          "GB").format(value=p.region))  # fmt: skip
     if p.language not in LANGUAGES:
-        out.append(f"{at}.language: {p.language!r} is not one of {', '.join(LANGUAGES)}")
+        out.append(f"{at}.language: " + _("{value!r} is not one of {choices}").format(
+            value=p.language, choices=", ".join(LANGUAGES)))  # fmt: skip
     if p.quotas is not None:
         if not isinstance(p.quotas, dict):
-            out.append(f"{at}.quotas: a table of category = units per minute is required")
+            out.append(f"{at}.quotas: " + _("a table of category = units per minute is required"))
         else:
             for cat, units in p.quotas.items():
                 if cat not in QUOTA_CATEGORIES:
-                    out.append(f"{at}.quotas.{cat}: not one of {', '.join(QUOTA_CATEGORIES)}")
+                    out.append(f"{at}.quotas.{cat}: " + _("not one of {choices}").format(
+                        choices=", ".join(QUOTA_CATEGORIES)))  # fmt: skip
                 elif not isinstance(units, int) or isinstance(units, bool) or units < 1:
-                    out.append(f"{at}.quotas.{cat}: a whole number of at least 1 is required")
+                    out.append(f"{at}.quotas.{cat}: "
+                               + _("a whole number of at least 1 is required"))  # fmt: skip
     if p.user and (len(p.user) > 60 or not p.user.isprintable() or "(" in p.user
                    or ")" in p.user):  # fmt: skip
-        out.append(f"{at}.user: a name of at most 60 characters on one line, without "
-                   "parentheses, is required (it signs the card lines)")  # fmt: skip
+        out.append(f"{at}.user: " + _("a name of at most 60 characters on one line, without "
+                   "parentheses, is required (it signs the card lines)"))  # fmt: skip
     for key, least, most in (
         ("card_max_lines", 3, 10**6), ("card_max_chars", 3, 10**7), ("sync_minutes", 0, 10**7),
         ("sync_guard_percent", 0, 100), ("sync_guard_min", 1, 10**7),
     ):  # fmt: skip
         value = getattr(p, key)
         if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
-            out.append(f"{at}.{key}: a whole number from {least} to {most} is required")
+            out.append(f"{at}.{key}: " + _("a whole number from {least} to {most} is "
+                                           "required").format(least=least, most=most))  # fmt: skip
     if not isinstance(p.digest_time, str) or not _HHMM.match(p.digest_time):
-        out.append(f"{at}.digest_time: a time of day such as 08:00 is required")
+        out.append(f"{at}.digest_time: " + _("a time of day such as 08:00 is required"))
     if p.smtp_security not in SMTP_SECURITY:
-        out.append(f"{at}.smtp_security: {p.smtp_security!r} is not one of "
-                   f"{', '.join(SMTP_SECURITY)}")  # fmt: skip
+        out.append(f"{at}.smtp_security: " + _("{value!r} is not one of {choices}").format(
+            value=p.smtp_security, choices=", ".join(SMTP_SECURITY)))  # fmt: skip
     if (
         not isinstance(p.smtp_port, int)
         or isinstance(p.smtp_port, bool)
         or not (1 <= p.smtp_port <= 65535)
     ):
-        out.append(f"{at}.smtp_port: a port number from 1 to 65535 is required")
+        out.append(f"{at}.smtp_port: " + _("a port number from 1 to 65535 is required"))
     if not isinstance(p.telegram_api, str) or not p.telegram_api.startswith(
         ("https://", "http://127.", "http://localhost")
     ):
-        out.append(f"{at}.telegram_api: an https:// URL is required (http only on loopback)")
+        out.append(f"{at}.telegram_api: "
+                   + _("an https:// URL is required (http only on loopback)"))  # fmt: skip
     if not isinstance(p.export_mode, str) or not _MODE.match(p.export_mode):
-        out.append(f"{at}.export_mode: an octal file mode such as 600 or 640 is required")
+        out.append(f"{at}.export_mode: "
+                   + _("an octal file mode such as 600 or 640 is required"))  # fmt: skip
     elif int(p.export_mode, 8) & 0o600 != 0o600 or int(p.export_mode, 8) & 0o111:
-        out.append(f"{at}.export_mode: {p.export_mode} must let you read and write the "
-                   "file and must not make it executable (600, 640, 644…)")  # fmt: skip
+        wrong = _("{mode} must let you read and write the file and must not make it "
+                  "executable (600, 640, 644…)").format(mode=p.export_mode)  # fmt: skip
+        out.append(f"{at}.export_mode: {wrong}")
     return out
 
 
@@ -344,19 +361,54 @@ SETTABLE: dict[str, type] = {
 }
 
 
+_LANGUAGE_NAMES = {
+    "ru": ("russian", "русский", "рус", "rus", "ru_ru", "ru-ru", "rusça", "rusca"),
+    "tr": ("turkish", "türkçe", "turkce", "турецкий", "tur", "tr_tr", "tr-tr"),
+    "en": ("english", "английский", "ingilizce", "İngilizce", "eng", "en_us", "en-us", "en_gb"),
+}
+
+
+def language_code(value: str) -> str | None:
+    """The code (ru, tr, en) of a language named in words ("russian", "Türkçe"), if known."""
+    key = value.strip().casefold()
+    for code, names in _LANGUAGE_NAMES.items():
+        if key == code or key in (n.casefold() for n in names):
+            return code
+    return None
+
+
+def setting_key(key: str) -> str:
+    """``key`` if it is a setting ``crm config set`` knows; else a usage error that names
+    the nearest one ("lang": language)."""
+    if key in SETTABLE:
+        return key
+    import difflib
+
+    near = [k for k in sorted(SETTABLE) if k.startswith(key.casefold())] if key else []
+    near = near or difflib.get_close_matches(key.casefold(), sorted(SETTABLE), n=1, cutoff=0.6)
+    hint = (_("did you mean {key}?").format(key=repr(near[0])) + " " if len(near) == 1 else "") + _(
+        "settable: {keys}").format(keys=", ".join(repr(k) for k in sorted(SETTABLE)))  # fmt: skip
+    raise UsageError(_("unknown setting {key!r}").format(key=key), hint=hint)
+
+
 def set_value(config: Config, profile: str, key: str, value: str) -> Profile:
     """Set one setting of a profile, validated; returns the changed profile."""
-    if key not in SETTABLE:
-        raise UsageError(
-            f"unknown setting {key!r}", hint=f"settable: {', '.join(sorted(SETTABLE))}"
-        )
+    key = setting_key(key)
     current = config.profiles.get(profile) or config.profile(profile)
     typed: Any = value
     if SETTABLE[key] is int:
         try:
             typed = int(value)
         except ValueError as exc:
-            raise UsageError(f"{key} takes a whole number, not {value!r}") from exc
+            raise UsageError(_("{key} takes a whole number, not {value!r}").format(
+                key=key, value=value)) from exc  # fmt: skip
+    if key == "language" and value not in LANGUAGES:
+        code = language_code(value)
+        raise ConfigError(
+            _("{value!r} is not a language code: write one of {choices}").format(
+                value=value, choices=", ".join(LANGUAGES)),
+            hint=_("crm config set language {code}").format(code=code) if code else None,
+        )  # fmt: skip
     if key == "region":
         typed = value.upper()
     updated = Profile(**{**asdict(current), key: typed})
@@ -543,11 +595,13 @@ def open_storage_error(path: Path | str, exc: Exception) -> StorageError:
         or _disk_full(Path(path))  # SQLite says "disk I/O error" when its -shm cannot grow
     ):
         return StorageError(
-            f"{path}: cannot open this file of the tool's: the disk is full",
-            hint="free some disk space, then run the command again; nothing was changed",
+            _("{path}: cannot open this file of the tool's: the disk is full").format(path=path),
+            hint=_("free some disk space, then run the command again; nothing was changed"),
         )
     return StorageError(
-        f"{path}: cannot open this file of the tool's ({exc})",
-        hint="it may be damaged, or another program holds it; move it away to start it anew "
-        "(for cache.sqlite that only costs a 'crm sync')",
+        _("{path}: cannot open this file of the tool's ({reason})").format(path=path, reason=exc),
+        hint=_(
+            "it may be damaged, or another program holds it; move it away to start it anew "
+            "(for cache.sqlite that only costs a 'crm sync')"
+        ),
     )

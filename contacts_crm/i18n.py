@@ -13,6 +13,7 @@ Maintainers: ``scripts/i18n.py`` extracts the messages (Babel), updates the
 
 from __future__ import annotations
 
+import functools
 import gettext
 from pathlib import Path
 
@@ -50,6 +51,26 @@ def group_name(name: str) -> str:
     """A group the tool creates or reads by name (``Call back``, ``Customer``…) in the
     current language; names an office chose itself come back unchanged."""
     return _current.pgettext("group", name)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, as used in ``context`` (a word that is
+    translated differently in a spreadsheet's header than in a sentence)."""
+    return _current.pgettext(context, message)
+
+
+def decimal_symbol(language: str | None = None) -> str:
+    """The decimal mark of ``language`` (default: the current one) by the locale's data
+    (Babel/CLDR): ``.`` in English, ``,`` in Russian and Turkish. Amounts are written
+    like the card writes them: groups of three with a space, then this mark."""
+    return _decimal_symbol(language or _language)
+
+
+@functools.lru_cache(maxsize=8)
+def _decimal_symbol(language: str) -> str:
+    from babel.numbers import get_decimal_symbol  # lazy: only amounts need it
+
+    return str(get_decimal_symbol(language))
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

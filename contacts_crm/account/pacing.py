@@ -70,22 +70,25 @@ class Pacer:
         self.window = window
         self._clock = clock
         self._sleep = sleep
-        self._spent: dict[str, deque[tuple[float, int]]] = {k: deque() for k in self.limits}
+        self._spent: dict[str, deque[list[float]]] = {k: deque() for k in self.limits}
         self._lock = threading.Lock()
         # Requests are counted where they arrive, a little after they leave here:
         # wait that much past the window's edge (2% of it) so none lands early.
         self.margin = max(1e-3, 0.02 * window)
         self.waited = 0.0  # total seconds spent waiting, for reports and benchmarks
 
-    def acquire(self, method: str) -> None:
-        """Block until ``method`` fits in every category's window, then spend it."""
+    def acquire(self, method: str) -> list[list[float]]:
+        """Block until ``method`` fits in every category's window, then spend it.
+
+        Returns the spent entries; pass them to :meth:`settle` when the answer came.
+        """
         # A request dearer than a whole window's allowance can still go out
         # once the window is empty (Google counts it then), never wait forever.
         cost = {
             k: min(v, self.limits[k]) for k, v in COSTS.get(method, {}).items() if k in self.limits
         }
         if not cost:
-            return
+            return []
         with self._lock:
             while True:
                 now = self._clock()
@@ -93,11 +96,24 @@ class Pacer:
                     (self._wait_for(cat, units, now) for cat, units in cost.items()), default=0.0
                 )
                 if wait <= 0:
-                    for cat, units in cost.items():
-                        self._spent[cat].append((now, units))
-                    return
+                    entries = [[now, float(units)] for units in cost.values()]
+                    for cat, entry in zip(cost, entries, strict=True):
+                        self._spent[cat].append(entry)
+                    return entries
                 self.waited += wait
                 self._sleep(wait)
+
+    def settle(self, entries: list[list[float]]) -> None:
+        """Date spent entries at their answer: the server counted them by then at the latest.
+
+        A request slowed on its way (a loaded PC, a busy network) is counted where it
+        arrives, possibly in a later window than when it left; dating it at the answer
+        keeps the window honest whatever the delay was.
+        """
+        now = self._clock()
+        with self._lock:
+            for entry in entries:
+                entry[0] = max(entry[0], now)
 
     def _wait_for(self, category: str, units: int, now: float) -> float:
         spent = self._spent[category]
@@ -108,10 +124,13 @@ class Pacer:
         if used + units <= limit:
             return 0.0
         # Free enough units: wait until the oldest entries leave the window.
+        # Settled entries can be later than those after them: free by the latest so far.
         need = used + units - limit
-        freed = 0
+        freed = 0.0
+        latest = 0.0
         for at, u in spent:
             freed += u
+            latest = max(latest, at)
             if freed >= need:
-                return at + self.window - now + self.margin
+                return latest + self.window - now + self.margin
         return self.window  # pragma: no cover - unreachable: costs are clamped to the limit

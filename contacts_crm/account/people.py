@@ -173,7 +173,7 @@ class PeopleClient:
         import httplib2  # loaded with the API stack, by the request object's build
         from googleapiclient.errors import HttpError
 
-        self.pacer.acquire(method)
+        spent = self.pacer.acquire(method)
         self.calls[method] += 1
         self.writes += mutation
         try:
@@ -186,6 +186,8 @@ class PeopleClient:
                 hint="check the network connection (or the endpoint of this profile)",
             )
             raise _Transient(err, None, landed=mutation, answered=False) from None
+        finally:
+            self.pacer.settle(spent)  # counted by the server by now at the latest
         return result if isinstance(result, dict) else {}
 
     def _execute(

@@ -22,6 +22,7 @@ from contacts_crm.card.model import Call, Card, Kind, Line, Order, OrderHead, St
 from contacts_crm.card.settings import CardSettings
 from contacts_crm.card.wording import DIRECTIONS, OUTCOMES
 from contacts_crm.errors import NotFoundError, UsageError
+from contacts_crm.i18n import _
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,29 @@ def _utc(at: datetime) -> str:
 
 
 def _clean(text: str, limit: int) -> str:
+    """A comment on one line, shortened to ``limit`` characters at a word ("…" says
+    so; the whole text stays in the journal). A single word longer than the limit is
+    the only one cut inside."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    head = text[: max(limit - 1, 0)]
+    if text[len(head)] != " " and " " in head:  # the cut falls inside a word: drop it
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:.-–—") + "…"
+
+
+def is_cut(text: str, limit: int) -> bool:
+    """Whether the card shows ``text`` shortened (see ``_clean``)."""
+    return len(" ".join(text.split())) > limit
 
 
 def _who(who: str) -> str:
     name = " ".join(who.replace("(", " ").replace(")", " ").split())
     if not name:
-        raise UsageError("who did it is missing", hint="pass --by NAME or set the user in config")
+        raise UsageError(
+            _("who did it is missing"), hint=_("pass --by NAME or set the user in config")
+        )
     return name
 
 
@@ -165,11 +181,20 @@ def _find_order(card: Card, number: int) -> tuple[int, list[int], Order]:
     summary = card.summary()
     if summary and number <= summary.last:
         raise NotFoundError(
-            f"order {number} was folded into the summary line of this card",
-            hint="its history is in the journal: crm journal QUERY",
+            _("order {number} was folded into the summary line of this card").format(
+                number=number),
+            hint=_("its history is in the journal: crm journal QUERY"),
+        )  # fmt: skip
+    numbers = ", ".join(str(o.number) for o in card.open_orders())
+    if not numbers:
+        raise NotFoundError(
+            _("no order {number} on this card").format(number=number),
+            hint=_("it has no open order; open one with: crm order open"),
         )
-    numbers = ", ".join(str(o.number) for o in card.open_orders()) or "none"
-    raise NotFoundError(f"no order {number} on this card", hint=f"open orders: {numbers}")
+    raise NotFoundError(
+        _("no order {number} on this card").format(number=number),
+        hint=_("open orders: {numbers}").format(numbers=numbers),
+    )
 
 
 def _touch_status(card: Card, day: date, who: str) -> None:
@@ -228,9 +253,10 @@ def _step(card: Card, number: int, stage: str, op: StepOrder | CloseOrder,
         if order.stage == stage and order.closed_on in (None, step.on):
             return False, line, number  # a retry whose write landed
         raise UsageError(
-            f"order {number} is already {card.labels.stage_name(order.stage)}",
-            hint="open a new order with: crm order open",
-        )
+            _("order {number} is already {stage}").format(
+                number=number, stage=card.labels.stage_name(order.stage)),
+            hint=_("open a new order with: crm order open"),
+        )  # fmt: skip
     if step in order.steps:
         return False, line, number
     head: OrderHead = card.lines[head_i].fact  # type: ignore[assignment]

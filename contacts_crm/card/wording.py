@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contacts_crm.errors import ConfigError, UsageError
+from contacts_crm.i18n import _
 
 SHIPPED_LANGUAGES = ("en", "ru", "tr")
 DIRECTIONS = ("in", "out", "missed")
@@ -142,8 +143,40 @@ class Labels:
         return -1
 
     def _unknown_stage(self, text: str) -> UsageError:
-        valid = ", ".join(f"{s.key} ({self._name(s)})" for s in self.stages)
-        return UsageError(f"unknown order stage {text!r}", hint=f"use one of: {valid}")
+        valid = ", ".join(self._name(s) for s in self.stages)
+        near = _nearest(text, self.stage_lookup())
+        hint = _("use one of: {stages}").format(stages=valid)
+        if near is not None:
+            hint = _("did you mean {word}?").format(word=near) + " " + hint
+        return UsageError(_("unknown order stage {text!r}").format(text=text), hint=hint)
+
+    def word_key(self, kind: str, text: str) -> str | None:
+        """The key of an outcome or direction (``kind``) written in any language
+        ("интересуется", "ilgili", "interested", "вх"), or None."""
+        wanted = " ".join(text.casefold().replace("_", " ").split())
+        for labels in self.languages.values():
+            for key, names in getattr(labels, kind).items():
+                if wanted == key.replace("_", " ") or wanted in (n.casefold() for n in names):
+                    return str(key)
+        return None
+
+    def word_names(self, kind: str) -> dict[str, str]:
+        """Every spelling of the outcomes or directions (``kind``) -> the current
+        language's written form (for suggestions)."""
+        table: dict[str, str] = {}
+        for labels in self.languages.values():
+            for key, names in getattr(labels, kind).items():
+                for name in names:
+                    table[name.casefold()] = getattr(self.current, kind)[key][0]
+        return table
+
+
+def _nearest(text: str, spellings: dict[str, str]) -> str | None:
+    """The one spelling nearest to a mistyped ``text`` ("оплачено": оплачен), if any."""
+    import difflib
+
+    found = difflib.get_close_matches(text.strip().casefold(), list(spellings), n=1, cutoff=0.7)
+    return found[0] if found else None
 
 
 def _language(data: dict[str, Any], code: str) -> LanguageLabels:

@@ -21,7 +21,7 @@ from contacts_crm.cli.output import (
 from contacts_crm.dates import DATE_FORMATS, parse_day, parse_when
 from contacts_crm.errors import UsageError
 from contacts_crm.i18n import _, ngettext
-from contacts_crm.reports.words import kind_words, without_day
+from contacts_crm.reports.words import event_words, kind_words, without_day
 from contacts_crm.usecases import card_view
 
 if TYPE_CHECKING:
@@ -44,6 +44,34 @@ _op = click.option(
 )
 
 
+class WordChoice(click.Choice):
+    """An outcome (or direction) written in any of the card languages: "interested",
+    "интересуется", "ilgili" all mean ``interested``."""
+
+    def __init__(self, kind: str, choices: tuple[str, ...]) -> None:
+        super().__init__(choices)
+        self.kind = kind
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None
+                ) -> str:  # fmt: skip
+        from contacts_crm import config, i18n
+        from contacts_crm.card.wording import SHIPPED_LANGUAGES
+        from contacts_crm.office.templates import load_labels
+
+        language = i18n.language() if i18n.language() in SHIPPED_LANGUAGES else "en"
+        labels = load_labels(language, config.office_templates_dir())
+        key = labels.word_key(self.kind, str(value))
+        if key is not None:
+            return key
+        names = ", ".join(getattr(labels.current, self.kind)[k][0] for k in self.choices)
+        option = param.opts[0] if param is not None and param.opts else ""
+        raise UsageError(
+            _("{option}: {value!r} is not one of {choices}").format(option=option, value=value,
+                                                                    choices=names),
+            hint=_("write it as the card does"),
+        )  # fmt: skip
+
+
 def _when(at_: str | None) -> datetime | None:
     return parse_when(at_) if at_ else None
 
@@ -63,6 +91,10 @@ def _show_change(ctx: Ctx, change: uc.CardChange, done: str) -> None:
                     "{n} older line moved to the journal", "{n} older lines moved to the journal", n
                 ).format(n=n)
             )
+        if change.comment_cut is not None and change.changed:
+            click.echo("  " + _("the comment is shortened on the card to {n} characters, at a "
+                                "word (…); the whole text is in 'crm journal'").format(
+                                    n=change.comment_cut))  # fmt: skip
         click.echo("")
         click.echo(change.contact.notes)
 
@@ -105,7 +137,7 @@ def _print_card(name: str, text: str) -> None:
 @click.option("--in", "incoming", is_flag=True, help="An incoming call.")
 @click.option("--out", "outgoing", is_flag=True, help="An outgoing call (the default).")
 @click.option("--missed", is_flag=True, help="A missed call (not counted as a contact).")
-@click.option("--outcome", type=click.Choice(OUTCOMES), help="What came of it.")
+@click.option("--outcome", type=WordChoice("outcomes", OUTCOMES), help="What came of it.")
 @click.option(
     "--callback-on",
     metavar="DATE",
@@ -380,7 +412,9 @@ def _what(e: object) -> str:
 def _event_text(e: object) -> str:
     """The card line of the event without its date (the When column has it), with the
     whole comment where the card line had to shorten it."""
-    text = without_day(str(getattr(e, "text", "")))
+    data = getattr(e, "data", None)
+    text = event_words(str(getattr(e, "kind", "")), without_day(str(getattr(e, "text", ""))),
+                       data if isinstance(data, dict) else None)  # fmt: skip
     comment = str((getattr(e, "data", None) or {}).get("comment") or "").strip()
     if comment and comment not in text and ": " in text:
         text = text[: text.index(": ") + 2] + comment
@@ -426,13 +460,22 @@ def journal_pull(ctx: Ctx, sheet: str) -> None:
 
 
 @click.command()
-@click.option("--repair", is_flag=True,
-              help="Run again the operations that were interrupted before reaching the account.")
-@click.option("--relabel", is_flag=True,
-              help="Rewrite the tool's lines of old cards in the profile's language "
-              "(never the free text; the old lines go to the journal).")
-@click.option("--phones", is_flag=True,
-              help="Check every phone number instead: E.164, unreadable, same last 7 digits.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Run again the operations that were interrupted before reaching the account.",
+)
+@click.option(
+    "--relabel",
+    is_flag=True,
+    help="Rewrite the tool's lines of old cards in the profile's language "
+    "(never the free text; the old lines go to the journal).",
+)
+@click.option(
+    "--phones",
+    is_flag=True,
+    help="Check every phone number instead: E.164, unreadable, same last 7 digits.",
+)
 @click.option("--fix", is_flag=True, help="With --phones: rewrite the numbers to E.164.")
 @click.option("--region", metavar="CC", help="With --phones: the country of national numbers.")
 @click.option("--undo", metavar="OP", help="With --phones: put back the numbers of fix OP.")
@@ -469,7 +512,7 @@ def doctor(
         from contacts_crm.cli.phones import phone_doctor
 
         if not phones or repair or (fix and undo):
-            raise click.UsageError("--fix, --region and --undo go with --phones (one at a time)")
+            raise click.UsageError(_("--fix, --region and --undo go with --phones (one at a time)"))
         phone_doctor(ctx, fix=fix, region=region, undo=undo)
         return
     from contacts_crm.usecases import cards as uc
@@ -495,7 +538,7 @@ def doctor(
             for line in item["lines"]:
                 click.echo(f"  {line['line']}: {line['text']}")
                 if line.get("suggestion"):
-                    click.echo(f"     did you mean: {line['suggestion']}")
+                    click.echo("     " + _("did you mean: {line}").format(line=line["suggestion"]))
         if report["repaired"]:
             click.echo(
                 _("Marked {n} interrupted operation(s) as applied.").format(
@@ -505,10 +548,8 @@ def doctor(
         if report["rerun"]:
             click.echo(_("Ran {n} interrupted operation(s) again.").format(n=len(report["rerun"])))
         if report["superseded"]:
-            click.echo(
-                f"Left {len(report['superseded'])} interrupted operation(s) out: "
-                "the same change was made again and is recorded."
-            )
+            click.echo(_("Left {n} interrupted operation(s) out: the same change was made "
+                         "again and is recorded.").format(n=len(report["superseded"])))  # fmt: skip
         for item in report["disagreements"]:
             click.echo(f"{item['name']} ({item['resourceName']}): {item['problem']}")
         for item in report["unapplied"]:
@@ -537,13 +578,15 @@ def _print_duplicates(report: dict) -> None:
     removed = set(report["duplicates_removed"])
     for d in report["duplicates"]:
         extra = [rn for rn in d["extra"] if rn not in removed]
-        click.echo(f"{d['name']} exists {1 + len(d['extra']) + len(d['worked_on'])} times "
-                   f"(one import row, {d['key']}): keeping {d['keep']}")  # fmt: skip
+        click.echo(_("{name} exists {n} times (one import row, {key}): keeping {keep}").format(
+            name=d["name"], n=1 + len(d["extra"]) + len(d["worked_on"]), key=d["key"],
+            keep=d["keep"]))  # fmt: skip
         if extra:
-            click.echo(f"  extra copies: {', '.join(extra)} (crm doctor --repair deletes them; "
-                       "the journal keeps a copy)")  # fmt: skip
+            click.echo("  " + _("extra copies: {ids} (crm doctor --repair deletes them; the "
+                                "journal keeps a copy)").format(ids=", ".join(extra)))  # fmt: skip
         if d["worked_on"]:
-            click.echo(f"  worked on, merge by hand: {', '.join(d['worked_on'])}")
+            click.echo("  " + _("worked on, merge by hand: {ids}").format(
+                ids=", ".join(d["worked_on"])))  # fmt: skip
     if removed:
         click.echo(_("Deleted {n} extra cop(ies) (kept in the journal).").format(n=len(removed)))
 

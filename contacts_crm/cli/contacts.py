@@ -14,6 +14,7 @@ from contacts_crm.cli.output import (
     pass_ctx,
     phone_cell,
     progress,
+    short_time,
     show,
 )
 from contacts_crm.cli.wording import name_guess_note
@@ -46,10 +47,27 @@ def status(ctx: Ctx) -> None:
         "incrementalSync": status.incremental,
     }
 
+    words = {"profile": _("Profile"), "kind": _("Kind"), "endpoint": _("Endpoint"),
+             "user": _("User"), "region": _("Region"), "language": _("Language"),
+             "dataDir": _("Data folder"), "cachedContacts": _("Contacts in the local copy"),
+             "lastSync": _("Last sync"), "incrementalSync": _("Incremental sync")}  # fmt: skip
+    kinds = {"local": _("local (this computer)"), "google": _("Google account"),
+             "endpoint": _("compatible endpoint")}  # fmt: skip
+
+    def shown(key: str, value: object) -> str:
+        if key == "kind":
+            return kinds.get(str(value), str(value))
+        if key == "lastSync":
+            return short_time(str(value))
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return str(value)
+
     def human() -> None:
+        width = max(len(w) for w in words.values()) + 2
         for key, value in data.items():
             if value is not None:
-                click.echo(f"{key:16} {value}")
+                click.echo(f"{words[key]:{width}} {shown(key, value)}")
         if not data["user"]:
             click.echo(_("Tip: set your name for the cards: crm config set user YOUR_NAME"))
 
@@ -82,7 +100,7 @@ def sync(ctx: Ctx, full: bool, force: bool, background: bool) -> None:
     if background and not _refresh_needed(ctx):
         return
 
-    with progress(ctx, "reading contacts") as update:
+    with progress(ctx, _("reading contacts")) as update:
         report = ctx.account.sync(
             full=full, force=force, progress=lambda done, total: update(completed=done, total=total)
         )

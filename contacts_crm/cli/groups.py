@@ -46,8 +46,10 @@ def list_(ctx: Ctx) -> None:
       crm group list --format csv -o groups.csv
     """
     data = crm.groups(ctx.account)
-    rows = [(g["name"], g["members"], g["resourceName"]) for g in data]
-    show(ctx, Listing(["Group", "Members", "Id"], rows, empty="No group yet."), data)
+    system = {"contactGroups/myContacts": _("My Contacts"), "contactGroups/starred": _("Starred")}
+    rows = [(system.get(g["resourceName"], g["name"]) if ctx.human else g["name"], g["members"],
+             g["resourceName"]) for g in data]  # fmt: skip
+    show(ctx, Listing([_("Group"), _("Members"), _("Id")], rows, empty=_("No group yet.")), data)
 
 
 @group.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,7 @@ def run(
             report=report,
             progress=lambda rows: update(advance=rows),
             total=lambda n: update(total=n),
+            on_start=started(ctx, "import"),
         )
     summary = outcome.summary()
     rows = [
@@ -184,13 +186,49 @@ def run(
 
 
 def _show_mapping(ctx: Ctx, found: dict) -> None:
-    heading = _("{file} · sheet {sheet!r} · header on row {row} · {flavor}").format(
-        file=found["file"], sheet=found["sheet"], row=found["header_row"], flavor=found["flavor"]
-    )
-    rows = [(c["column"], c["header"], c["field"], c["why"]) for c in found["columns"]]
+    flavors = {"generic": _("generic table"), "google-csv": _("Google Contacts CSV"),
+               "google-csv-legacy": _("Google Contacts CSV (old)"),
+               "outlook-csv": _("Outlook CSV")}  # fmt: skip
+    flavor = flavors.get(found["flavor"], found["flavor"])
+    if found["sheet"] is None:  # a CSV or vCard file: no sheets
+        heading = _("{file} · header on row {row} · {flavor}").format(
+            file=found["file"], row=found["header_row"], flavor=flavor)  # fmt: skip
+    else:
+        heading = _("{file} · sheet {sheet!r} · header on row {row} · {flavor}").format(
+            file=found["file"], sheet=found["sheet"], row=found["header_row"],
+            flavor=flavor)  # fmt: skip
+    rows = [(c["column"], c["header"], c["field"], _why_words(c["why"]) if ctx.human else c["why"])
+            for c in found["columns"]]  # fmt: skip
     listing = Listing([_("Column"), _("Header"), _("Goes to"), _("Why")], rows,
                       keys=["column", "header", "goesTo", "why"])  # fmt: skip
     show(ctx, listing, found, before=[heading])
+
+
+_WHY = (  # the importer's reasons (English, as --json keeps them) -> the reader's language
+    (re.compile(r"^known column name (?P<name>'.*')$"), "known column name {name}"),
+    (re.compile(r"^a (?P<flavor>[\w-]+) column$"), "a {flavor} column"),
+    (re.compile(r"^read by meaning: (?P<words>.*)$"), "read by meaning: {words}"),
+)
+
+
+def _why_words(why: str) -> str:
+    """Why a column goes where it goes, in the office's language."""
+    for pattern, template in _WHY:
+        m = pattern.match(why)
+        if m:
+            return _(template).format(**m.groupdict())
+    return _(why)
+
+
+def _why_marked() -> None:  # pragma: no cover - never called: marks the reasons for extraction
+    for _word in (_("known column name {name}"), _("a {flavor} column"),
+                  _("read by meaning: {words}"), _("no header"), _("your mapping file"),
+                  _("your mapping file's ignore list"),
+                  _("listed under ignore in import/columns.toml"), _("the field's own name"),
+                  _("a numbered Google CSV column"),
+                  _("no field word in the header: kept in the notes as 'Header: value'"),
+                  ):  # fmt: skip
+        pass
 
 
 def _print_outcome(summary: dict, outcome: Any, report: Path | None) -> None:
@@ -446,7 +484,7 @@ def restore(ctx: Ctx, file: Path, force: bool) -> None:
     """
     from contacts_crm.usecases import export as exporter
 
-    n = exporter.restore(ctx.account, file, force=force)
+    n = exporter.restore(ctx.account, file, force=force, on_start=started(ctx, "restore"))
     emit(ctx, {"file": str(file), "restored": n},
          _("Restored {n} contact(s) from {file}").format(n=n, file=file))  # fmt: skip
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from contacts_crm import __version__, i18n
+from contacts_crm.cli import click_words
 from contacts_crm.cli.help_text import CrmContext, localize
 from contacts_crm.cli.output import Ctx
 from contacts_crm.errors import (
@@ -21,11 +22,14 @@ from contacts_crm.errors import (
     CrmError,
     ExitCode,
     InputError,
+    Problem,
     StorageError,
     UnavailableError,
     UsageError,
 )
 from contacts_crm.i18n import _
+
+click_words.install()  # click's usage errors in the office's language too
 
 EPILOG = """\b
 Examples:
@@ -152,7 +156,7 @@ def report_error(exc: CrmError, as_json: bool) -> int:
     click.secho(_("Error:") + " " + exc.message, fg="red", err=True)
     details: list[str] = []
     if isinstance(exc, InputError):
-        details = [str(p) for p in exc.problems]
+        details = [_problem_words(p) for p in exc.problems]
     elif isinstance(exc, ConfigError):
         details = list(exc.problems)
     details = [d for d in details if d != exc.message]  # said once, not twice
@@ -164,6 +168,22 @@ def report_error(exc: CrmError, as_json: bool) -> int:
     if exc.hint:
         click.echo(_("Hint:") + " " + exc.hint, err=True)
     return int(exc.exit_code)
+
+
+def _problem_words(p: Problem) -> str:
+    """One problem of the input with where it is (file, row, column, contact), worded."""
+    where = []
+    if p.field and not p.column:
+        where.append(p.field)
+    if p.file:
+        where.append(p.file)
+    if p.row is not None:
+        where.append(_("row {n}").format(n=p.row))
+    if p.column:
+        where.append(_("column {name!r}").format(name=p.column))
+    if p.contact:
+        where.append(_("contact {name}").format(name=p.contact))
+    return f"{', '.join(where)}: {p.message}" if where else p.message
 
 
 CRASH_LOG = Path("logs") / "crash.log"  # under the data directory, 0700 / 0600
@@ -266,6 +286,7 @@ def _run(args: list[str], as_json: bool, conf: Any = None, *, repair: bool = Tru
             _check_text(args)
             conf = _configuration()  # read once: for the language now, the account later
             i18n.use(_profile_language(args, conf))  # messages and help in the office's language
+            localize(cli)  # the root's usage line too ("crm [OPTIONS] COMMAND")
         cli.main(args=args, prog_name="crm", standalone_mode=False, obj=conf)
         code = 0
     except click.exceptions.Exit as exc:
@@ -408,10 +429,13 @@ def _configuration() -> Any:
 def _profile_language(args: list[str], conf: Any) -> str:
     """The language of the profile the command line names (``-p``/``--profile``,
     CRM_PROFILE, the default profile); English when the configuration cannot say."""
-    try:
-        return str(conf.profile(_profile_name(args)).language) if conf is not None else "en"
-    except CrmError:
+    if conf is None:
         return "en"
+    try:
+        return str(conf.profile(_profile_name(args)).language)
+    except CrmError:  # an unknown profile is answered in the default profile's language
+        default = conf.profiles.get(conf.default_profile)
+        return str(default.language) if default is not None else "en"
 
 
 def _profile_name(args: list[str]) -> str | None:

@@ -18,6 +18,7 @@ from contacts_crm.cli.output import (
     contact_dict,
     emit,
     group_names,
+    open_output,
     output_options,
     pass_ctx,
     phone_cell,
@@ -30,6 +31,7 @@ from contacts_crm.contact.model import MY_CONTACTS, EmailEntry, Listed, PhoneEnt
 from contacts_crm.contact.phones import format_national
 from contacts_crm.errors import InputError, Problem
 from contacts_crm.i18n import _
+from contacts_crm.reports.words import field_words, type_word
 from contacts_crm.usecases import contacts as contacts_uc
 from contacts_crm.usecases import manage as uc
 
@@ -59,7 +61,13 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, sync: bool) -> None:
     names = group_names(account)
     if ctx.wants_json:
         contacts = uc.list_contacts(account, group=group, limit=limit, sync=sync)
-        _json_lines(contact_dict(c, names) for c in contacts)
+        mode = 0o600
+        if ctx.output not in (None, "-"):  # the profile may share exports (export_mode)
+            from contacts_crm.files.output import file_mode
+
+            mode = file_mode(account.profile.export_mode)
+        with open_output(ctx.output, mode=mode) as out:  # -o FILE, else stdout
+            _json_lines((contact_dict(c, names) for c in contacts), out)
         return
     pages = uc.list_pages(account, group=group, limit=limit, sync=sync)
     header = [_("Name"), _("Phones"), _("Emails"), _("Company"), _("Groups"), _("Id")]
@@ -98,7 +106,7 @@ def list_(ctx: Ctx, group: str | None, limit: int | None, sync: bool) -> None:
         click.echo(_("{n} contact(s)").format(n=len(rows)))
 
 
-def _json_lines(items: Iterable[dict[str, Any]]) -> None:
+def _json_lines(items: Iterable[dict[str, Any]], out: Any) -> None:
     """A JSON array written item by item, laid out as ``json.dumps(indent=2)`` lays out
     the whole list (so the output is the same, only never all in memory)."""
     first = True
@@ -108,10 +116,10 @@ def _json_lines(items: Iterable[dict[str, Any]]) -> None:
         chunk.append(("[\n  " if first else ",\n  ") + text)
         first = False
         if len(chunk) == 1000:  # a write per thousand, not per contact
-            sys.stdout.write("".join(chunk))
+            out.write("".join(chunk))
             chunk = []
-    sys.stdout.write("".join(chunk) + ("[]\n" if first else "\n]\n"))
-    sys.stdout.flush()
+    out.write("".join(chunk) + ("[]\n" if first else "\n]\n"))
+    out.flush()
 
 
 @click.command()
@@ -138,16 +146,17 @@ def show(ctx: Ctx, query: tuple[str, ...]) -> None:
             (_("Middle name"), data["middleName"]),
             (_("Family name"), data["familyName"]),
             (_("Nickname"), ", ".join(data["nicknames"])),
-            *[(_("Phone"), f"{format_national(p['value'])} [{p['type']}]")
+            *[(_("Phone"), f"{format_national(p['value'])} [{type_word(p['type'])}]")
               for p in data["phones"]],
-            *[(_("Email"), f"{e['value']} [{e['type']}]") for e in data["emails"]],
+            *[(_("Email"), f"{e['value']} [{type_word(e['type'])}]") for e in data["emails"]],
             (_("Company"), data["organization"]),
             (_("Title"), data["title"]),
             (_("Department"), data["department"]),
             (_("Role"), data["jobDescription"]),
-            *[(_("Website"), f"{u['value']} [{u['type']}]") for u in data["urls"]],
+            *[(_("Website"), f"{u['value']} [{type_word(u['type'])}]") for u in data["urls"]],
             (_("Birthday"), data["birthday"]),
-            *[(_("Address"), f"{_address(a)} [{a['type']}]") for a in data["addresses"]],
+            *[(_("Address"), f"{_address(a)} [{type_word(a['type'])}]")
+              for a in data["addresses"]],
             (_("Groups"), ", ".join(data["groups"])),
             *[(f"{u['key']}", u["value"]) for u in data["userDefined"]],
         ]  # fmt: skip
@@ -244,7 +253,7 @@ def edit(
         ctx,
         result.to_dict(),
         _("Changed {fields} of {name} ({rn})").format(
-            fields=", ".join(result.changed),
+            fields=field_words(result.changed),
             name=result.contact.display_name,
             rn=result.contact.resource_name,
         )
@@ -303,7 +312,7 @@ def delete(ctx: Ctx, queries: tuple[str, ...], yes: bool, force: bool) -> None:
     if not yes:
         names = "\n".join(
             f"  {c.display_name} ({c.resource_name})"
-            + (f", {c.phones[0].value}" if c.phones else "")
+            + (f", {format_national(c.phones[0].value)}" if c.phones else "")
             for c in contacts
         )
         click.echo(_("About to delete {n} contact(s):").format(n=len(contacts)), err=True)

@@ -188,7 +188,7 @@ def _why(item: dup.Found) -> str:
 def _print_group(n: int, item: dup.Found, err: bool = False) -> None:
     click.echo(f"{n}. {_why(item)}", err=err)
     for c in item.contacts:
-        phones = ", ".join(p.value for p in c.phones)
+        phones = ", ".join(format_national(p.value) for p in c.phones)
         click.echo(
             f"   {c.display_name} ({c.resource_name})" + (f": {phones}" if phones else ""), err=err
         )

@@ -18,7 +18,7 @@ Adopting it in a command that lists or reports something (one decorator, one cal
 * ``table``: columns sized to the terminal (``COLUMNS``); a long cell wraps at spaces
   onto continuation lines and a word is never broken. Written by hand, not with rich:
   13,000 rows take a fraction of a second. ``Decimal`` cells read like amounts on the
-  card (``12 500.50``); numbers are right-aligned.
+  card (``12 500.50``; ``12 500,50`` in ru and tr); numbers are right-aligned.
 * ``plain``: what the table shows (the same listings, columns and order, the heading
   lines and titles), but one record per line with its fields separated by a tab, after
   one header row, and never wrapped; line breaks and tabs inside a cell become spaces.
@@ -212,6 +212,7 @@ def kind_word(kind: str) -> str:
     words = {"merge": _("merge"), "delete": _("delete"), "undelete": _("undelete"),
              "undo": _("undo"), "group_members": _("group change"),
              "import_undo": _("import undo"), "phone_fix": _("phone fix"),
+             "import": _("import"), "restore": _("restore"),
              "card": _("call or order saved offline")}  # fmt: skip
     return words.get(kind, kind)
 
@@ -397,8 +398,9 @@ def human_cell(value: Any) -> str:
         return ""
     if isinstance(value, Decimal):
         from contacts_crm.card.grammar import format_amount
+        from contacts_crm.i18n import decimal_symbol
 
-        return format_amount(value)
+        return format_amount(value, decimal_symbol())  # as the card writes it
     if type(value) is float:  # subclasses (a Percent) say themselves
         return f"{value:g}"
     return str(value)

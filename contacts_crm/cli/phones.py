@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from contacts_crm.cli.output import Ctx, emit, progress, started
+from contacts_crm.contact.phones import format_national
 from contacts_crm.i18n import _
 from contacts_crm.usecases import phone_fix as uc
 
@@ -20,8 +21,13 @@ def phone_doctor(ctx: Ctx, *, fix: bool, region: str | None, undo: str | None) -
                 account, undo, progress=lambda n, total: update(completed=n, total=total)
             )
         if done.already:
-            emit(ctx, done.to_dict(), _("{op} was already undone (operation {undo}); "
-                                        "nothing to do").format(op=undo, undo=done.op_id))
+            emit(
+                ctx,
+                done.to_dict(),
+                _("{op} was already undone (operation {undo}); nothing to do").format(
+                    op=undo, undo=done.op_id
+                ),
+            )
             return
         emit(
             ctx,
@@ -35,7 +41,7 @@ def phone_doctor(ctx: Ctx, *, fix: bool, region: str | None, undo: str | None) -
     if again is not None:
         emit(ctx, again.to_dict(), lambda: _human(again, fix))
         return
-    with progress(ctx, _("fixing phone numbers")) as update:
+    with progress(ctx, _("fixing phone numbers") if fix else _("checking phone numbers")) as update:
         report = uc.doctor_phones(
             account,
             fix=fix,
@@ -86,4 +92,6 @@ def _human(report: uc.PhoneReport, fix: bool) -> None:
         for c in report.clashes[:SHOWN]:
             (_rn1, n1, p1), (_rn2, n2, p2) = c.first, c.second
             same = _(" (the same number: crm duplicates / crm merge)") if c.same_number else ""
-            click.echo(f"  …{c.tail}: {n1} {p1} / {n2} {p2}{same}")
+            click.echo(
+                f"  …{c.tail}: {n1} {format_national(p1)} / {n2} {format_national(p2)}{same}"
+            )

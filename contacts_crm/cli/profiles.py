@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -234,8 +235,15 @@ def show(ctx: Ctx) -> None:
     emit(ctx, data, human)
 
 
+class SettingKey(click.Choice):
+    """A setting's name; an unknown one is answered with the nearest ("lang": language)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return cfg.setting_key(str(value))
+
+
 @config_group.command("set")
-@click.argument("key", type=click.Choice(sorted(cfg.SETTABLE)))
+@click.argument("key", type=SettingKey(sorted(cfg.SETTABLE)))
 @click.argument("value")
 @pass_ctx
 def set_(ctx: Ctx, key: str, value: str) -> None:
@@ -258,7 +266,7 @@ def set_(ctx: Ctx, key: str, value: str) -> None:
 
 
 @config_group.command("unset")
-@click.argument("key", type=click.Choice(sorted(cfg.SETTABLE)))
+@click.argument("key", type=SettingKey(sorted(cfg.SETTABLE)))
 @pass_ctx
 def unset(ctx: Ctx, key: str) -> None:
     """Put KEY of the current profile back to its default.

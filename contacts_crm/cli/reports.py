@@ -210,15 +210,16 @@ def callbacks(
       crm callbacks --to-sheet "Office CRM"
     """
     if days is not None and days < 0:
-        raise UsageError(f"--days must be 0 or more, got {days}")
+        raise UsageError(_("--days must be 0 or more, got {got}").format(got=days))
     from contacts_crm.usecases.calls import missed_calls
 
     items = callbacks_report(ctx.account, days=days, group=group, today=_today(as_of),
                              missed=missed_calls(ctx.account))  # fmt: skip
     view = callbacks_view(items)
     if ctx.human:  # the terminal and the pipe: fewer columns, the phone readable
+        never = _("never")
         rows = [[c.name, phone_cell(ctx, c.phone), c.overdue,
-                 f"{c.last_contact or _('never')}"
+                 f"{c.last_contact or never}"
                  + (f" ({c.last_contact_by})" if c.last_contact_by else ""),
                  "; ".join(r.detail for r in c.reasons)] for c in items]  # fmt: skip
         listing = Listing([_("Name"), _("Phone"), _("Overdue"), _("Last contact"), _("Reason")],

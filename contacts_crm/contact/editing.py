@@ -19,6 +19,7 @@ from contacts_crm.contact import phones
 from contacts_crm.contact.emails import valid_email
 from contacts_crm.contact.model import Address, Contact, EmailEntry, PhoneEntry
 from contacts_crm.errors import InputError, Problem
+from contacts_crm.i18n import _
 
 FREE_MARK = "--"
 
@@ -266,16 +267,19 @@ def normalized(edit: Edit, region: str = "RU") -> Edit:
     for p in edit.add_phones:
         phone = phones.normalize(p.value, region)
         if phone.e164 is None:
-            problems.append(Problem(f"{p.value!r}: {phone.problem}", column="phone"))
+            problems.append(Problem(f"{p.value!r}: {phones.local_problem(phone.problem or '')}",
+                                    column="phone"))  # fmt: skip
         else:
             add_phones.append(PhoneEntry(phone.value, p.type or "mobile"))
     add_emails = []
     for e in edit.add_emails:
         value = valid_email(e.value)
         if value is None:
-            problems.append(Problem(f"{e.value!r} is not an email address", column="email"))
+            problems.append(Problem(_("{value!r} is not an email address").format(value=e.value),
+                                    column="email"))  # fmt: skip
         else:
             add_emails.append(EmailEntry(value, e.type or "work"))
     if problems:
-        raise InputError("cannot make this edit", problems, hint="fix the values and try again")
+        raise InputError(_("cannot make this edit"), problems,
+                         hint=_("fix the values and try again"))  # fmt: skip
     return replace(edit, add_phones=tuple(add_phones), add_emails=tuple(add_emails))

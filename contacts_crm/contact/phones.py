@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from contacts_crm.defaults import DEFAULT_REGION, PHONE_REGIONS
 from contacts_crm.errors import UsageError
+from contacts_crm.i18n import _
 
 # What separates several numbers typed into one spreadsheet cell.
 _SPLIT = re.compile(
@@ -148,6 +149,33 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:
     return Phone(raw=str(raw), e164=None, extension=ext, problem=why, needs_review=review)
 
 
+PROBLEM_TEMPLATES = (  # what ``normalize`` says, as templates (the English text is kept as data)
+    (re.compile(r"^not a valid phone number for region (?P<region>\w*)$"),
+     "not a valid phone number for region {region}"),
+    (re.compile(r"^Excel stored this number in exponent form and lost its last (?P<n>\d+) "
+                r"digit\(s\)(?P<rest>.*)$"),
+     "Excel stored this number in exponent form and lost its last {n} digit(s){rest}"),
+)  # fmt: skip
+
+
+def local_problem(problem: str) -> str:
+    """A problem ``normalize`` found, in the office's language (its English text is what
+    ``--json`` and the journal keep)."""
+    for pattern, template in PROBLEM_TEMPLATES:
+        m = pattern.match(problem)
+        if m:
+            return _(template).format(**m.groupdict())
+    return _(problem)
+
+
+def _marked() -> None:  # pragma: no cover - never called: marks the problems for extraction
+    for _word in (_("empty phone number"), _("not a phone number (a fraction in exponent form)"),
+                  _("not a valid phone number for region {region}"), _("not a phone number"),
+                  _("Excel stored this number in exponent form and lost its last {n} "
+                    "digit(s){rest}")):  # fmt: skip
+        pass
+
+
 @functools.cache
 def _calling_code(region: str) -> str:
     """The country calling code of ``region`` ("7" for RU), "" for an unknown region."""
@@ -214,7 +242,8 @@ def format_national(e164: str) -> str:
         num = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    text = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return text.replace(" ext. ", " " + _("ext.") + " ")  # the office's word for it
 
 
 def looks_like_phone(text: str) -> bool:

@@ -26,6 +26,7 @@ from contacts_crm.dates import now as clock
 from contacts_crm.files.output import DEFAULT_MODE, output_path
 from contacts_crm.files.safe_cells import csv_row, phone_columns
 from contacts_crm.files.xlsx_text import TextSheet, write_text_xlsx
+from contacts_crm.i18n import pgettext
 
 PHONE_COLUMNS = {"mobile": "Mobile phone", "work": "Work phone", "home": "Home phone"}
 EMAIL_COLUMNS = {"work": "Email", "home": "Home email"}
@@ -38,16 +39,40 @@ _ADDRESS_PARTS = ("Formatted", "Street", "City", "PO Box", "Region", "Postal Cod
 
 
 def table_columns(derived: Sequence[str], addresses: int = 1) -> list[str]:
-    """Header of the xlsx/csv export; ``derived`` are the card-derived columns,
+    """Header of the xlsx/csv export in the office's language (``crm import`` reads
+    every language's headers back); ``derived`` are the card-derived columns,
     ``addresses`` how many addresses the busiest contact has (each one its Google
     CSV columns: label, formatted, street, city, PO box, region, postal code, country,
-    extended address)."""
+    extended address; those keep Google's English names, which the importer reads by
+    their pattern)."""
+    def word(name: str) -> str:
+        return pgettext("export", name)
+
     return [
-        "Given name", "Family name", "Middle name", "Nickname", "Company", "Department",
-        "Job title", "Job description", *PHONE_COLUMNS.values(), "Other phone",
-        *EMAIL_COLUMNS.values(), "Other email", "Website", "Birthday",
-        *_address_header(max(addresses, 1)), "Groups", *derived, "Card",
+        *map(word, ("Given name", "Family name", "Middle name", "Nickname", "Company",
+                    "Department", "Job title", "Job description", *PHONE_COLUMNS.values(),
+                    "Other phone", *EMAIL_COLUMNS.values(), "Other email", "Website",
+                    "Birthday")),
+        *_address_header(max(addresses, 1)), word("Groups"), *map(word, derived), word("Card"),
     ]  # fmt: skip
+
+
+def _header_words() -> None:  # pragma: no cover - never called: marks the headers for extraction
+    for _word in (
+        pgettext("export", "Given name"), pgettext("export", "Family name"),
+        pgettext("export", "Middle name"), pgettext("export", "Company"),
+        pgettext("export", "Job title"), pgettext("export", "Mobile phone"),
+        pgettext("export", "Work phone"), pgettext("export", "Home phone"),
+        pgettext("export", "Other phone"), pgettext("export", "Email"),
+        pgettext("export", "Home email"), pgettext("export", "Other email"),
+        pgettext("export", "Address"), pgettext("export", "Groups"),
+        pgettext("export", "Status"), pgettext("export", "Last contact"),
+        pgettext("export", "Open orders"), pgettext("export", "Card"),
+        pgettext("export", "Contacts"), pgettext("export", "Nickname"),
+        pgettext("export", "Department"), pgettext("export", "Job description"),
+        pgettext("export", "Website"), pgettext("export", "Birthday"),
+    ):  # fmt: skip
+        pass
 
 
 def _address_header(n: int) -> list[str]:
@@ -113,8 +138,8 @@ def write_xlsx(
     Streamed with XlsxWriter: each row written as it comes (memory holds one row,
     not the table), and every str is written as a string, never as a formula.
     """
-    widths = {i: 40.0 if name == "Card" else 18.0 for i, name in enumerate(header)}
-    sheet = TextSheet("Contacts", header, rows, freeze=(1, 2), widths=widths)
+    widths = {i: 40.0 if i == len(header) - 1 else 18.0 for i in range(len(header))}  # the card
+    sheet = TextSheet(pgettext("export", "Contacts"), header, rows, freeze=(1, 2), widths=widths)
     write_text_xlsx(path, [sheet], mode=mode)
 
 

@@ -1,28 +1,36 @@
-"""Apply an ImportPlan to an account, resumably, and undo it.
+"""Apply an ImportPlan to an account as one durable operation, and keep its record.
 
-Every import keeps a state file ``<data dir>/imports/<id>.json``: the
-contacts it created (import key -> resourceName), the before-image of every
-contact it changed, the batch in flight. It is saved before and after every
-batch, so a run killed at any point can be resumed (``recover_in_flight``
-looks up a batch that may have landed once no request can still be running
-and reads have settled) and undone (imports/undo.py).
+The writes are one operation (kind ``import``, account/operations/): batches
+of 200 creates, each contact carrying its import key (a batch a killed run
+sent is looked up by its keys before anything is sent again) and batches of
+200 updates (three-way on the fresh contact, marked so they land once). The
+operation is journalled whole before the first write and finished by whoever
+comes next: the same import run again, any command, ``crm doctor``, ``crm
+serve``.
+
+Each import keeps a small record ``<data dir>/imports/<id>.json`` (id, file,
+status, its operation) and logs of the contacts it created and their before-
+and after-images, filled in from the operation once it is done (``settle``):
+what ``crm import list`` and ``crm import undo`` read. Records of imports made
+before operations (with a batch ``in_flight``) are still read and undone
+(``recover_in_flight``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
-from contacts_crm.account.journal import now
+from contacts_crm.account.journal import new_op_id, now
+from contacts_crm.card.events import JournalEvent
 from contacts_crm.config import atomic_write
-from contacts_crm.contact.model import WRITABLE, three_way
+from contacts_crm.contact.model import WRITABLE
 from contacts_crm.imports.plan import IMPORT_KEY, NEW_GROUP, ImportPlan, PlanRow
 
 BATCH = 200
@@ -44,6 +52,7 @@ class ImportState:
     in_flight_sent: float = 0.0  # when it was sent (epoch seconds)
     in_flight_timeout: float = 0.0  # the sender's request timeout: it can run that long
     groups_created: dict[str, str] = field(default_factory=dict)
+    op: str = ""  # the durable operation that writes it (the record is filled in from it)
     # The after-images (rn -> Person as written) are only on disk (the ``.after`` log,
     # ``after_images``): only undo reads them, and 25,000 of them held in memory cost
     # hundreds of MB on every import and re-import.
@@ -182,81 +191,85 @@ def apply_plan(
     state: ImportState,
     *,
     progress: Callable[[int], None] | None = None,
+    on_start: Callable[[str], None] | None = None,
 ) -> ImportState:
-    """Create and update what ``plan`` says, in batches of 200, saving ``state`` as it goes."""
-    data_dir = account.data_dir
-    state.save(data_dir)
+    """Create and update what ``plan`` says as one durable operation (kind
+    ``import``): batches of 200 creates (each contact with its import key, looked
+    up before any re-send) and 200 updates (three-way, marked), journalled whole
+    before the first write; a kill is finished by whoever comes next."""
     resolved = _ensure_groups(account, plan, state)
-    todo = [r for r in plan.creates if r.key not in state.created]
-    for start in range(0, len(todo), BATCH):
-        chunk = todo[start : start + BATCH]
-        keys = [r.key for r in chunk]
-        already = {k: c.resource_name for k in keys for c in account.contacts.by_marker(
-            IMPORT_KEY, k)}  # fmt: skip
-        chunk = [r for r in chunk if r.key not in already]
-        state.note_created({k: v for k, v in already.items() if v}, data_dir)
-        if chunk:
-
-            def sending(keys: list[str]) -> None:
-                """Before every send: what may land, and when (saved before it goes)."""
-                state.in_flight = keys
-                state.in_flight_sent = time.time()
-                state.in_flight_timeout = account.contacts.request_timeout
-                state.save(data_dir)
-
-            persons = [_person(r, resolved, list(WRITABLE)) for r in chunk]
-            created = account.contacts.create_many(persons, marker_key=IMPORT_KEY,
-                                                   on_send=sending)  # fmt: skip
-            pairs = {k: p["resourceName"] for p in created if (k := _key_of(p))}
-            state.note_created(pairs, data_dir)
-            state.note_after(created, data_dir)
-            state.in_flight = []
-            state.save(data_dir)
-        if progress:
-            progress(len(keys))
-    updates = plan.updates
-    for start in range(0, len(updates), BATCH):
-        chunk = updates[start : start + BATCH]
-        images = {}
+    steps = [
+        ops.Step("create_batch", "", {
+            "persons": [_person(r, resolved, list(WRITABLE)) for r in plan.creates[i : i + BATCH]],
+            "marker_key": IMPORT_KEY, "timeout": account.contacts.request_timeout})
+        for i in range(0, len(plan.creates), BATCH)
+    ]  # fmt: skip
+    for i in range(0, len(plan.updates), BATCH):
+        chunk = plan.updates[i : i + BATCH]
+        mask = [f for f in WRITABLE if any(f in r.fields for r in chunk)]
+        items = []
         for r in chunk:
             assert r.match is not None and r.match.resource_name
-            images[r.match.resource_name] = r.match.raw
-        state.note_before(images, data_dir)
-        mask = [f for f in WRITABLE if any(f in r.fields for r in chunk)]
-        persons = [_person(r, resolved, mask) for r in chunk]
-        # the persons the plan was made from: a contact edited meanwhile is merged
-        bases = {
-            r.match.resource_name: r.match.raw
-            for r in chunk
-            if r.match is not None and r.match.resource_name
-        }
-        planned = {p["resourceName"]: p for p in persons}
-        done = account.contacts.write_many(persons, mask, partial(_merge, bases, mask, planned),
-                                           bases=bases)  # fmt: skip
-        state.note_after(done, data_dir)
-        state.updated.extend(p["resourceName"] for p in done)
-        state.save(data_dir)
-        if progress:
-            progress(len(chunk))
+            planned = _person(r, resolved, mask)
+            after = {**r.match.raw, **{f: planned.get(f, []) for f in mask}}
+            items.append({"before": r.match.raw, "after": after})
+        steps.append(ops.Step("update_many", "", {"items": items, "fields": mask}))
+    state.op = state.op or new_op_id()
+    state.save(account.data_dir)  # the import's record names its operation before it begins
+    counts = plan.counts()
+    event = JournalEvent(
+        op_id="", seq=1, at=now(), who=account.profile.user or None, kind="import",
+        text=f"import {state.id} of {Path(state.source).name}",
+        data={"import_id": state.id, "file": state.source, "created": len(plan.creates),
+              "updated": len(plan.updates), **counts},
+    )  # fmt: skip
+    op_plan = ops.Plan("import", steps, params={"import": state.id, "source": state.source,
+                                                "counts": counts},
+                       text=f"import {state.id}", events=[event], op_id=state.op)  # fmt: skip
+    sizes = {n: len(st.data.get("persons", st.data.get("items", [])))
+             for n, st in enumerate(steps, 1)}  # fmt: skip
+    told: set[int] = set()
+
+    def landed(op: ops.Operation) -> None:
+        for s in op.steps:
+            if s.state == ops.LANDED and s.seq not in told:
+                told.add(s.seq)
+                if progress:
+                    progress(sizes.get(s.seq, 0))
+
+    ops.start(account, op_plan, on_start=on_start, progress=landed)
+    return settle(account, state)
+
+
+def settle(account: Account, state: ImportState) -> ImportState:
+    """An import whose operation is done gets its record filled in (contacts created,
+    before- and after-images, status ``done``), whoever finished the operation."""
+    if not state.op or state.status != "running":
+        return state
+    op = ops.store(account).get(state.op)
+    if op is None or not op.done:
+        return state
+    data_dir = account.data_dir
+    created = [p for s in op.steps if s.kind == "create_batch" for p in s.result.get("created", [])]
+    state.note_created({k: p["resourceName"] for p in created if (k := _key_of(p))}, data_dir)
+    state.note_after(created, data_dir)
+    for s in op.steps:
+        if s.kind != "update_many":
+            continue
+        state.note_before({i["before"]["resourceName"]: i["before"] for i in s.data["items"]},
+                          data_dir)  # fmt: skip
+        written = s.result.get("written", [])
+        state.note_after(written, data_dir)
+        state.updated.extend(p["resourceName"] for p in written)
     state.status = "done"
     state.finished = now()
     state.save(data_dir)
     return state
 
 
-def _merge(
-    bases: Mapping[str, dict[str, Any]],
-    mask: Sequence[str],
-    planned: Mapping[str, dict[str, Any]],
-    fresh: dict[str, Any],
-) -> dict[str, Any] | None:
-    """A planned update re-applied to a contact edited meanwhile (``three_way``);
-    without the base it was planned from, the planned values of ``mask``."""
-    intended = planned[fresh["resourceName"]]
-    base = bases.get(intended["resourceName"])
-    if base is None:
-        return {f: intended.get(f, []) for f in mask}
-    return three_way(base, fresh, intended, mask)
+def states(account: Account) -> list[ImportState]:
+    """Every import on record for this profile, oldest first (each settled)."""
+    return [settle(account, s) for s in list_states(account.data_dir)]
 
 
 def _ensure_groups(account: Account, plan: ImportPlan, state: ImportState) -> dict[str, str]:

@@ -473,9 +473,19 @@ def _add_phones(
         else:
             extra.append(f"{header}: {part}")
             rec.review = rec.review or p.needs_review
+            why = _phone_said(p.problem or "")
             rec.notice("phone-to-notes", said(
                 "{ref} ({header}): {value!r}: {problem} (kept in notes)",
-                ref=ref, header=header, value=part, problem=p.problem))  # fmt: skip
+                ref=ref, header=header, value=part, problem=why))  # fmt: skip
+
+
+def _phone_said(problem: str) -> Said:
+    """A phone's problem as a template and its values (worded in the reader's language)."""
+    for pattern, template in phones.PROBLEM_TEMPLATES:
+        m = pattern.match(problem)
+        if m:
+            return said(template, **m.groupdict())
+    return said(problem)
 
 
 _LABEL_FIELDS = ("phone.label", "email.label", "address.label", "url.label", "custom.label")

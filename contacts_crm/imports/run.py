@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import now
 from contacts_crm.contact import phones
@@ -25,7 +26,7 @@ from contacts_crm.files.readers import read_bytes, read_source, read_tables
 from contacts_crm.files.table import Row, Table
 from contacts_crm.i18n import _
 from contacts_crm.imports import collector
-from contacts_crm.imports.apply import ImportState, apply_plan, list_states, recover_in_flight
+from contacts_crm.imports.apply import ImportState, apply_plan, recover_in_flight, settle, states
 from contacts_crm.imports.columns import (
     Mapping,
     check_has_data,
@@ -68,6 +69,8 @@ class ImportOutcome:
     # import key -> resource names, where a row of this import exists more than once
     duplicates: dict[str, list[str]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # the files' names, when several
+    # the counts of an interrupted run this one answers with (its plan, not today's skips)
+    answered: dict[str, int] | None = None
 
     def summary(self) -> dict[str, Any]:
         """Counts for the CLI (and ``--json``)."""
@@ -78,7 +81,7 @@ class ImportOutcome:
             "dry_run": self.state is None,
             "resumed": self.resumed,
             "rows": len(self.plan.rows),
-            **self.plan.counts(),
+            **(self.answered if self.answered is not None else self.plan.counts()),
             "review": sum(1 for r in self.plan.rows if r.review),
             "problems": problem_summary(self.plan),
         }
@@ -228,8 +231,11 @@ def import_file(
     report: Path | str | None = None,
     progress: Callable[[int], None] | None = None,
     total: Callable[[int], None] | None = None,
+    on_start: Callable[[str], None] | None = None,
 ) -> ImportOutcome:
-    """Plan the import of ``path`` and, unless ``dry_run``, apply it.
+    """Plan the import of ``path`` and, unless ``dry_run``, apply it (one durable
+    operation: ``on_start`` hears its id before the first write). The same
+    import run again after a kill answers with the interrupted run, finished.
 
     Several paths are one import (``read_many``): the same client in two phones'
     files is one contact, every name kept, each row saying the file it came from.
@@ -275,7 +281,9 @@ def import_file(
         import_id, state = _import_id(account, mapping, content)
         resumed = state is not None
         if state is not None and not dry_run:
-            recover_in_flight(account, state)
+            ops.finish_pending(account)  # the interrupted run's operation (the CLI did already)
+            state = settle(account, state)
+            recover_in_flight(account, state)  # a record made before operations
         groups = {g.get("name", ""): g["resourceName"] for g in account.groups.all()}
         plan = plan_records(
             records, account.contacts.light(), import_id=import_id,
@@ -286,13 +294,22 @@ def import_file(
     doubles = import_duplicates(account, import_id)
     if dry_run:
         return ImportOutcome(plan, mapping, None, resumed, doubles, files)
+    if state is not None and state.status == "done":  # an interrupted run, finished since
+        counts = _op_counts(account, state)
+        return ImportOutcome(plan, mapping, state, resumed, doubles, files, counts)
     if state is None:
         state = ImportState(id=import_id, source=str(path), started=now())
+    else:
+        state.op = ""  # its operation never began: planned again, under the same id
     if total:
-        total(sum(1 for r in plan.creates if r.key not in state.created) + len(plan.updates))
-    apply_plan(account, plan, state, progress=progress)
-    _journal(account, state, plan)
+        total(len(plan.creates) + len(plan.updates))
+    apply_plan(account, plan, state, progress=progress, on_start=on_start)
     return ImportOutcome(plan, mapping, state, resumed, doubles, files)
+
+
+def _op_counts(account: Account, state: ImportState) -> dict[str, int] | None:
+    op = ops.store(account).get(state.op) if state.op else None
+    return dict(op.params.get("counts", {})) if op is not None else None
 
 
 def import_duplicates(account: Account, import_id: str | None = None) -> dict[str, list[str]]:
@@ -316,7 +333,11 @@ def undo(
     force: bool = False,
     on_start: Callable[[str], None] | None = None,
 ) -> UndoReport:
-    """``crm import undo ID``: take the import back without losing later work."""
+    """``crm import undo ID``: take the import back without losing later work
+    (``ID``: the import's id, or the id of its operation)."""
+    op = ops.store(account).get(import_id)
+    if op is not None and op.kind == "import":
+        import_id = str(op.params["import"])
     report = undo_import(account, import_id, force=force, on_start=on_start)
     if not report.already_undone:
         state = ImportState.load(account.data_dir, import_id)
@@ -408,7 +429,7 @@ def check_region(
 
 def list_imports(account: Account) -> list[ImportState]:
     """Every import on record for this profile, oldest first."""
-    return list_states(account.data_dir)
+    return states(account)
 
 
 def _sheet_content(tables: list[Table]) -> bytes:

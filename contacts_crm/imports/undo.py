@@ -26,7 +26,7 @@ from contacts_crm.card.events import JournalEvent
 from contacts_crm.contact.model import WRITABLE, Contact, same_fields
 from contacts_crm.contact.revert import revert
 from contacts_crm.errors import NotFoundError
-from contacts_crm.imports.apply import ImportState, recover_in_flight
+from contacts_crm.imports.apply import ImportState, recover_in_flight, settle
 
 DELETED = "contact_deleted"  # journal kind of a removal; data {"person": <Person JSON>}
 UNDONE, PARTLY = "undone", "partly-undone"
@@ -71,6 +71,7 @@ def undo_import(
         )
     report = UndoReport(state.id)
     ops.finish_pending(account)
+    state = settle(account, state)  # an import finished since it was interrupted
     done = ops.again(account, "import_undo", {"import": state.id})
     if done is None and state.status == UNDONE:
         report.already_undone = True

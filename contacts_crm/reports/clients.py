@@ -16,6 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from contacts_crm.card.model import Call
+from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings
 from contacts_crm.reports.facts import CardFacts, FactsCache, OpenOrder
 from contacts_crm.reports.settings import NO_GROUP
@@ -112,6 +113,10 @@ def find_group(account: Account, group: str) -> str:
     for name in [*names, NO_GROUP]:
         if name.casefold() == group.strip().casefold():
             return name
+    if group.strip().casefold() == _(NO_GROUP).casefold():  # "(без группы)"
+        return NO_GROUP
     raise NotFoundError(
-        f"no group {group!r}", hint=f"groups: {', '.join(names) or 'none yet'} (or {NO_GROUP})"
-    )
+        _("no group {name!r}").format(name=group),
+        hint=_("groups: {names} (or {none})").format(
+            names=", ".join(names) or _("none yet"), none=_(NO_GROUP)),
+    )  # fmt: skip

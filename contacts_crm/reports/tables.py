@@ -15,7 +15,7 @@ from typing import Any
 
 from contacts_crm.card.grammar import format_amount
 from contacts_crm.card.wording import DIRECTIONS, OUTCOMES, Labels
-from contacts_crm.i18n import _
+from contacts_crm.i18n import _, decimal_symbol
 from contacts_crm.reports.activity import Activity, EmployeeActivity
 from contacts_crm.reports.callbacks import Callback
 from contacts_crm.reports.settings import ALL, NO_GROUP
@@ -35,7 +35,7 @@ class Percent(float):
 def _money(value: Any) -> str:
     """An amount as on the card, its groups joined by no-break spaces (a terminal table
     never wraps inside it)."""
-    text = format_amount(value) if isinstance(value, Decimal) else str(value)
+    text = format_amount(value, decimal_symbol()) if isinstance(value, Decimal) else str(value)
     return text.replace(" ", "\u00a0")
 
 
@@ -141,7 +141,7 @@ def employees_view(employees: list[EmployeeActivity]) -> View:
 
 def callback_header() -> list[str]:
     return [_("Name"), _("Phone"), _("Groups"), _("Reason"), _("Overdue days"),
-            _("Last contact"), _("By"), _("Why")]  # fmt: skip
+            _("Last contact"), _("By"), _("Details")]  # fmt: skip
 
 
 def callbacks_view(items: list[Callback]) -> View:

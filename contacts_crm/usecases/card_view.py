@@ -32,6 +32,11 @@ def show_card(account: Account, query: str, *, dialer: bool = False) -> tuple[Co
 
 
 def history(account: Account, query: str) -> tuple[Contact, list[JournalEvent]]:
-    """Everything the journal holds about one client, oldest first."""
+    """Everything the journal holds about one client, oldest first.
+
+    An operation that changed nothing (the same call logged again: "already on the
+    card") keeps its journal entry, so that its op id is answered exactly once, but
+    is not listed: the client's history shows what happened once."""
     contact = resolve(account, query)
-    return contact, account.journal.history(contact.resource_name or "")
+    events = account.journal.history(contact.resource_name or "")
+    return contact, [e for e in events if e.data.get("changed") is not False]

@@ -46,6 +46,7 @@ from contacts_crm.card.operations import (
     OpenOrder,
     Operation,
     StepOrder,
+    is_cut,
     operation_from_event,
 )
 from contacts_crm.card.suggest import suggest
@@ -72,6 +73,7 @@ class CardChange:
     groups_added: list[str] = field(default_factory=list)
     groups_removed: list[str] = field(default_factory=list)
     compacted: list[str] = field(default_factory=list)
+    comment_cut: int | None = None  # the comment was shortened on the card to this many chars
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +85,7 @@ class CardChange:
             "groupsAdded": self.groups_added,
             "groupsRemoved": self.groups_removed,
             "compacted": self.compacted,
+            "commentCut": self.comment_cut,
             "card": self.contact.notes,
         }
 
@@ -180,6 +183,9 @@ def _write(account: Account, rn: str, op: Operation) -> CardChange:
         groups_added=list(decision.join) if decision else [],
         groups_removed=list(decision.leave) if decision else [],
         compacted=[r.line.text for r in result.removed] if result else [],
+        comment_cut=settings.max_comment
+        if is_cut(getattr(op, "comment", "") or "", settings.max_comment)
+        else None,
     )
 
 
@@ -513,9 +519,11 @@ def disagreements(account: Account) -> list[dict[str, Any]]:
         for number, times in sorted(numbers.items()):
             problem = None
             if times > 1:
-                problem = f"the journal opened order {number} {times} times"
+                problem = _("the journal opened order {number} {times} times").format(
+                    number=number, times=times)  # fmt: skip
             elif card.order(number) is None and not (summary and number <= summary.last):
-                problem = f"the journal opened order {number}; the card has no order {number}"
+                problem = _("the journal opened order {number}; the card has no order "
+                            "{number}").format(number=number)  # fmt: skip
             if problem:
                 out.append({"resourceName": rn, "name": contact.display_name if contact else "",
                             "order": number, "problem": problem})  # fmt: skip

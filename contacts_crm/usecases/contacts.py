@@ -72,7 +72,7 @@ def ambiguous(account: Account, query: str, found: Sequence[Contact]) -> Ambiguo
     by_id = account.groups.names()
     listed = []
     for c in found[:10]:
-        number = c.phones[0].value if c.phones else _("no phone")
+        number = phones.format_national(c.phones[0].value) if c.phones else _("no phone")
         groups = ", ".join(by_id.get(g, g) for g in c.groups if g != MY_CONTACTS)
         listed.append(
             f"{c.display_name}, {number}"
@@ -140,7 +140,8 @@ def add_contact(
             problems.append(Problem(_("an empty phone number"), field="phone"))
         for phone in phones.normalize_cell(raw, account.profile.region):
             if phone.e164 is None:
-                problems.append(Problem(f"{raw!r}: {phone.problem}", field="phone"))
+                problems.append(Problem(f"{raw!r}: {phones.local_problem(phone.problem or '')}",
+                                        field="phone"))  # fmt: skip
             else:
                 entries.append(PhoneEntry(phone.value, "mobile"))
     mails = []

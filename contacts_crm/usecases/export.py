@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
 from contacts_crm.card import grammar
 from contacts_crm.card.wording import Labels
@@ -192,15 +193,28 @@ def export_to_sheet(
     return client.write_tab(sheet_ref, tab, fmt.table_columns(DERIVED, addresses), rows)
 
 
-def restore(account: Account, path: Path | str, *, force: bool = False) -> int:
+def restore(
+    account: Account,
+    path: Path | str,
+    *,
+    force: bool = False,
+    on_start: Callable[[str], None] | None = None,
+) -> int:
     """Bring a JSON backup into the account; returns how many contacts were created.
 
-    The account must be empty (``force`` allows a non-empty one). Restored
-    contacts carry their backup resourceName in clientData, so a restore that
-    was interrupted can be run again without duplicates.
+    The account must be empty (``force`` allows a non-empty one). One durable
+    operation (kind ``restore``: batches of creates, ``on_start`` hears its id):
+    restored contacts carry their backup resourceName in clientData, looked up
+    before any batch is sent again, so a restore that was interrupted is finished
+    by whoever comes next, and the same restore run again answers with it.
     """
     doc = _load_backup(Path(path))
     account.ensure_synced()
+    ops.finish_pending(account)
+    params = {"file": str(Path(path).resolve())}
+    finished = ops.again(account, "restore", params)
+    if finished is not None:
+        return _created(finished)
     done = account.contacts.marker_values(RESTORE_KEY)
     held = account.contacts.count()
     if held > len(done) and not force:
@@ -219,8 +233,22 @@ def restore(account: Account, path: Path | str, *, force: bool = False) -> int:
     have = set(done)
     todo = [p for p in doc["persons"] if p.get("resourceName") not in have]
     persons = [_restorable(p, remap) for p in todo]
-    restored = account.contacts.create_many(persons, marker_key=RESTORE_KEY)
-    return len(restored)
+    if not persons:
+        return 0
+    timeout = account.contacts.request_timeout
+    steps = [ops.Step("create_batch", "", {"persons": persons[i : i + RESTORE_BATCH],
+                                           "marker_key": RESTORE_KEY, "timeout": timeout})
+             for i in range(0, len(persons), RESTORE_BATCH)]  # fmt: skip
+    plan = ops.Plan("restore", steps, params=params,
+                    text=f"restored {len(persons)} contact(s) from {Path(path).name}")  # fmt: skip
+    return _created(ops.start(account, plan, on_start=on_start))
+
+
+RESTORE_BATCH = 200  # contacts a create request carries (batchCreateContacts)
+
+
+def _created(op: ops.Operation) -> int:
+    return sum(len(s.result.get("created", [])) for s in op.steps)
 
 
 def _load_backup(path: Path) -> dict[str, Any]:

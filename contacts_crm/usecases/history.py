@@ -184,5 +184,19 @@ def undo_operation(account: Account, op_id: str, *, force: bool = False) -> Undo
     work stays; a contact people worked on since is kept unless ``force``).
     An interrupted operation is finished first; a second undo answers ``already``."""
     account.ensure_synced()
+    op = ops.store(account).get(op_id)
+    if op is not None and op.kind == "import":  # an import's undo is its own (imports/undo.py)
+        return _undo_import(account, op, force)
     done = ops.undo(account, op_id, force=force)
     return UndoneOperation(op_id, done.kind, done.undo.op_id, done.already, done.kept())
+
+
+def _undo_import(account: Account, op: ops.Operation, force: bool) -> UndoneOperation:
+    from contacts_crm.imports import run as importer
+
+    report = importer.undo(account, op.op_id, force=force)
+    import_id = str(op.params["import"])
+    undo_ops = ops.store(account).find("import_undo", **{"import": import_id})
+    kept = [str(k["resourceName"]) for k in report.kept]
+    return UndoneOperation(op.op_id, op.kind, undo_ops[0] if undo_ops else "",
+                           report.already_undone, kept)  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any
 
 from contacts_crm.account.connected import Account
 from contacts_crm.contact.model import WRITABLE, Contact, same_fields
-from contacts_crm.imports.apply import list_states
+from contacts_crm.imports.apply import states
 from contacts_crm.imports.plan import IMPORT_KEY
 from contacts_crm.imports.undo import delete_journalled, deleted_event
 
@@ -38,7 +38,7 @@ def find_duplicates(account: Account) -> list[Duplicate]:
     """Every import key on two or more contacts in the local copy (sync first)."""
     account.ensure_synced()
     recorded: dict[str, str] = {}
-    for state in list_states(account.data_dir):
+    for state in states(account):
         recorded.update(state.created)
     out = []
     for key, names in account.contacts.marker_duplicates(IMPORT_KEY).items():

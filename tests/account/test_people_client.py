@@ -282,3 +282,27 @@ def test_reads_refresh_a_stale_local_copy_once(people_service, emulator, tmp_pat
     assert emulator.counters["people.connections.list"] == 1  # once per session
     pc1.close()
     pc2.close()
+
+
+def test_a_slow_answer_dates_the_request_when_it_came_back():
+    """A request slowed on its way is counted where it arrives: the window runs from the answer.
+
+    Dated at its departure, the sixth write of a burst went out while the server, which
+    received the first one late, still counted five in its window: a 429 under load.
+    """
+    now = [100.0]
+    sleeps: list[float] = []
+
+    def sleep(s: float) -> None:
+        sleeps.append(s)
+        now[0] += s
+
+    pacer = Pacer({"critical_write": 5}, window=0.5, clock=lambda: now[0], sleep=sleep)
+    first = pacer.acquire("people.createContact")
+    now[0] += 0.3  # the first answer takes 300 ms (a loaded PC)
+    pacer.settle(first)
+    for _ in range(4):
+        pacer.settle(pacer.acquire("people.createContact"))
+    assert sleeps == []
+    pacer.acquire("people.createContact")  # the sixth waits for the first's answer + window
+    assert now[0] == pytest.approx(100.3 + 0.5 + pacer.margin)

@@ -78,3 +78,52 @@ def test_a_re_import_that_wrote_nothing_offers_nothing_to_undo(tmp_path):
     assert again.code == 0, again
     assert "Import id:" not in again.out and "crm import undo" not in again.out
     assert "Nothing was written" in again.out
+
+
+def _office() -> None:
+    assert run_crm("config", "set", "user", "Olga").code == 0
+    assert run_crm("add", "Anna Lead", "--phone", "+7 916 123-45-68").code == 0
+
+
+def test_a_long_comment_is_cut_at_a_word_with_a_notice():
+    _office()
+    comment = "asks " * 12 + "whether the extraordinarily-long-tile-collection ships by Friday"
+    result = run_crm("call", "Anna", comment)
+    assert result.code == 0, result
+    assert "shortened on the card to 80 characters" in result.out  # never silently
+    card = run_crm("card", "Anna").out
+    line = next(ln for ln in card.splitlines() if "asks asks" in ln)
+    shown = line.split(": ", 1)[1].rstrip("…")
+    assert line.endswith("…") and comment.startswith(shown)
+    assert comment[len(shown)] == " "  # cut at a word, never inside one
+    assert comment in run_crm("journal", "Anna").out  # the whole text stays in the journal
+    short = run_crm("call", "Anna", "a short one")
+    assert short.code == 0 and "shortened" not in short.out
+
+
+def test_an_identical_call_logged_twice_is_listed_once_in_the_journal():
+    _office()
+    for said in ("Call logged for Anna Lead\n", "(already on the card: nothing changed)"):
+        result = run_crm("call", "Anna", "hello", "--at", "2026-12-07 10:00")
+        assert result.code == 0 and said in result.out, result
+    rows = run_crm("journal", "Anna", "--format", "tsv").out.splitlines()[1:]
+    assert len(rows) == 1 and rows[0].endswith("hello")
+    # the same words on another day are another call: a second row
+    assert run_crm("call", "Anna", "hello", "--at", "2026-12-06 11:00").code == 0
+    assert len(run_crm("journal", "Anna", "--format", "tsv").out.splitlines()[1:]) == 2
+
+
+def test_delete_names_a_phone_with_its_extension_as_people_write_it():
+    assert run_crm("add", "Pavel", "--phone", "8 495 765-43-21 ext. 12").code == 0
+    result = run_crm("delete", "Pavel")  # asks; no terminal answers: nothing deleted
+    assert result.code == 3, result
+    assert "+7 495 765-43-21 ext. 12" in result.err and ";ext=" not in result.err
+
+
+def test_json_list_with_an_output_file_writes_the_file(tmp_path):
+    _office()
+    target = tmp_path / "contacts.json"
+    result = run_crm("--json", "list", "-o", str(target))
+    assert result.code == 0, result
+    assert result.out == ""  # everything went to the file
+    assert [c["name"] for c in json.loads(target.read_text("utf-8"))] == ["Anna Lead"]

@@ -22,6 +22,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from cli_helpers import run_crm
 
 from contacts_crm import config as cfg
 from contacts_crm.account import connected
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
 from contacts_crm.contact.model import Contact
 from contacts_crm.emulator import Emulator, EmulatorServer
@@ -111,9 +114,38 @@ def _setup_imported(emu: Emulator) -> dict[str, str]:
     return names
 
 
+def _setup_import(emu: Emulator) -> dict[str, str]:
+    """Two contacts, and a file of 401 new rows (three batches of creates: 200, 200,
+    1) and a row that fills in a contact that is there (one batch of updates). Killed
+    at the first batch, the middle one and the update; the undo is ``crm undo OP``
+    of the import's operation (its own kill cases: "import_undo")."""
+    names = _setup_many(emu, 2)
+    path = Path(os.environ["CRM_HOME"]) / "big.csv"
+    rows = [f"Lead {i},+7903{i:07d}," for i in range(401)]
+    path.write_text("\n".join(["Name,Phone,Email", "Client 1,+79165550001,c1@example.com",
+                               *rows]) + "\n", encoding="utf-8")  # fmt: skip
+    names["file"] = str(path)
+    return names
+
+
+def _setup_backup(emu: Emulator) -> dict[str, str]:
+    """A backup of three contacts, then an account emptied (what a restore is for)."""
+    names = _setup_many(emu, 3)
+    path = Path(os.environ["CRM_HOME"]) / "backup.json"
+    _ok("export", str(path))
+    _ok("delete", "--yes", *names.values())
+    return {"file": str(path)}
+
+
 def _setup_group(emu: Emulator) -> dict[str, str]:
     names = _setup_many(emu, 3)
     _ok("group", "create", "Leads")
+    return names
+
+
+def _setup_members(emu: Emulator) -> dict[str, str]:
+    names = _setup_group(emu)
+    _ok("group", "add", "Leads", *names.values())
     return names
 
 
@@ -124,6 +156,8 @@ class Scenario:
     undo: Callable[[str], list[str]]
     writes: int  # the API writes of the uninterrupted command
     undo_writes: int  # and of its undo
+    undo_kills: bool = True  # its undo is an operation of another kind, killed on its own
+    points: tuple[int, ...] | None = None  # the writes killed at (default: every one)
 
 
 SCENARIOS = {
@@ -137,13 +171,21 @@ SCENARIOS = {
                           lambda op: ["doctor", "--phones", "--undo", op], 1, 1),
     "import_undo": Scenario(_setup_imported, lambda n: ["import", "undo", n["import"]],
                             lambda op: ["undo", op], 2, 3),
+    "import": Scenario(_setup_import,
+                       lambda n: ["import", n["file"], "--on-duplicate", "merge"],
+                       lambda op: ["undo", op], 4, 2, undo_kills=False, points=(0, 1, 3)),
+    "group_remove": Scenario(_setup_members,
+                             lambda n: ["group", "remove", "Leads", *n.values()],
+                             lambda op: ["undo", op], 1, 1),
+    "restore": Scenario(_setup_backup, lambda n: ["restore", n["file"]],
+                        lambda op: ["undo", op], 1, 3),
     "group_add": Scenario(_setup_group, lambda n: ["group", "add", "Leads", *n.values()],
                           lambda op: ["undo", op], 1, 1),
 }  # fmt: skip
 MODES = ("received", "committed")
 CASES = [(name, k, mode) for name, s in SCENARIOS.items()
-         for k in range(s.writes) for mode in MODES]  # fmt: skip
-UNDO_CASES = [(name, k, mode) for name, s in SCENARIOS.items()
+         for k in (s.points or range(s.writes)) for mode in MODES]  # fmt: skip
+UNDO_CASES = [(name, k, mode) for name, s in SCENARIOS.items() if s.undo_kills
               for k in range(s.undo_writes) for mode in MODES]  # fmt: skip
 
 
@@ -327,3 +369,64 @@ def test_an_undo_killed_at_a_write_is_finished_never_half_done(
     second = run_crm("--json", *scenario.undo(op))
     assert second.code == 0 and json.loads(second.out)["already"], second
     assert _snapshot(office) == before_ref
+
+
+# ------------------------------------------------------------------ who finishes it
+def test_the_same_command_after_another_one_finished_it_answers_with_it(office: Emulator) -> None:
+    """Killed, then ANOTHER command finishes the operation: the same command run
+    again answers with it (exit 0), once; a third run is a new command."""
+    names = _setup_many(office)
+    argv = ["--json", "delete", "--yes", *names.values()]
+    op = _kill_at(office, argv, 0, "committed")
+    other = run_crm("find", "Client")  # any command finishes what was interrupted
+    assert f"(operation {op})" in other.err, other.err
+    assert not list(office.store.all_live_persons())
+    again = run_crm(*argv)
+    assert again.code == 0, again
+    assert json.loads(again.out)["opId"] == op
+    third = run_crm(*argv)  # answered once: now the contacts are simply not there
+    assert third.code == 66, third
+    _doctor_clean()
+
+
+def test_offline_the_interrupted_operation_waits_and_says_so(office: Emulator) -> None:
+    names = _setup_many(office)
+    op = _kill_at(office, ["delete", "--yes", *names.values()], 0, "received")
+    conf = cfg.load()
+    conf.profiles["office"].endpoint = "http://127.0.0.1:9"  # nothing listens: offline
+    cfg.save(conf)
+    offline = run_crm("find", "Client")
+    assert "Interrupted work waits for the connection" in offline.err, offline.err
+    with Account.open() as acc:
+        assert [o.op_id for o in ops.pending(acc)] == [op]
+
+
+def test_crm_serve_background_loop_finishes_an_operation_a_killed_command_left(
+    office: Emulator,
+) -> None:
+    """SIGKILL at a held write, then the server's background loop (not a command)
+    finishes the operation: waited for on the journal, with a deadline."""
+    from contacts_crm.web.office import Office
+
+    names = _setup_many(office)
+    op = _kill_at(office, ["delete", "--yes", *names.values()], 0, "received")
+    assert list(office.store.all_live_persons())  # the held delete never landed
+    acc = Account.open()
+    server = Office(acc, sync_interval=0.05)
+    try:
+        server.start()
+        done = threading.Event()
+        deadline = time.monotonic() + 60
+        while not done.is_set() and time.monotonic() < deadline:
+            with Account.open() as look:
+                state = ops.store(look).get(op)
+                if state is not None and state.done:
+                    done.set()
+                    break
+            done.wait(0.05)  # a condition with a deadline, not a race: checked again
+        assert done.is_set(), "the server never finished the interrupted operation"
+    finally:
+        server.close()
+        acc.close()
+    assert not list(office.store.all_live_persons())
+    _doctor_clean()

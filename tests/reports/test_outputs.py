@@ -119,7 +119,7 @@ def test_human_tables_print(office) -> None:
     ("args", "code", "text"),
     [
         (["summary", "--since", "2026/11/01"], 2, "YYYY-MM-DD or DD.MM.YYYY"),
-        (["summary", "--since", "31.02.2026"], 2, "not a date"),
+        (["summary", "--since", "31.02.2026"], 2, "no such day as '31.02.2026'"),
         (["summary", "--since", "2026-11-10", "--until", "2026-11-01"], 2, "after it ends"),
         (["summary", "--group", "Nobody"], 66, "no group 'Nobody'"),
         (["callbacks", "--days", "-1"], 2, "--days"),

@@ -334,8 +334,8 @@ def test_ambiguous_phone_lists_the_contacts_and_the_next_step(office):
     code, _, err = run_crm("call", "9161234567", "asks about delivery", "--by", "Olga")
     assert code == 2
     assert "2 contacts match '9161234567'" in err
-    assert "Ivan Petrov, +79161234567, Wholesale (people/" in err
-    assert "Petr Ivanov, +79161234567 (people/" in err
+    assert "Ivan Petrov, +7 916 123-45-67, Wholesale (people/" in err
+    assert "Petr Ivanov, +7 916 123-45-67 (people/" in err
     assert "crm show people/" in err and "crm merge people/" in err
     code, out = crm("--json", "show", "9161234567")
     assert code == 2 and "crm merge" in json.loads(out)["hint"]

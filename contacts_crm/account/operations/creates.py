@@ -1,7 +1,8 @@
 """Step kinds that make or remove contacts: ``create`` (a marker looked up
 before any re-send), ``restore`` (a deleted contact back from its before-image),
 ``delete`` (before-images journalled first) and ``delete_created`` (the undo of
-a create: only a contact nobody worked on since)."""
+a create: only a contact nobody worked on since); ``create_batch`` (many
+contacts in one request, each with its own marker: an import's batch)."""
 
 from __future__ import annotations
 
@@ -130,8 +131,39 @@ def _undeleted_event(account: Account, op: Operation, step: Step) -> JournalEven
     )  # fmt: skip
 
 
+def _run_create_batch(r: Runner) -> dict[str, Any]:
+    """Create many contacts in one request (``data.persons``, each carrying its own
+    marker under ``data.marker_key``). A batch a killed run sent is looked up by
+    its markers once no request can still be running; only what did not land is
+    sent (again)."""
+    data = r.step.data
+    key = data["marker_key"]
+    persons = data["persons"]
+    markers = [_marker(p, key) for p in persons]
+    contacts = r.account.contacts
+    found: dict[str, dict[str, Any]] = {}
+    if r.resuming:
+        found = contacts.find_landed(key, markers, sent_at=r.step.sent_at or 0.0,
+                                     answered=False, timeout=data.get("timeout"))  # fmt: skip
+        contacts.remember(list(found.values()))
+    todo = [p for p, m in zip(persons, markers, strict=True) if m not in found]
+    created = contacts.create_many(todo, marker_key=key) if todo else []
+    return {"created": [*found.values(), *created]}
+
+
+def _marker(person: dict[str, Any], key: str) -> str:
+    return next(str(cd.get("value", "")) for cd in person.get("clientData", [])
+                if cd.get("key") == key)  # fmt: skip
+
+
+def _invert_create_batch(op: Operation, step: Step) -> list[Step]:
+    return [Step("delete_created", p["resourceName"], {"created": p})
+            for p in step.result.get("created", [])]  # fmt: skip
+
+
 KINDS.update(
     create=Kind(_run_create, _invert_create),
+    create_batch=Kind(_run_create_batch, _invert_create_batch),
     delete=Kind(_run_delete, _invert_delete),
     restore=Kind(_run_restore, _invert_create, event=_undeleted_event),
     delete_created=Kind(_run_delete_created),

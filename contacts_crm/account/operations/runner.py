@@ -4,6 +4,7 @@ forward (every step not landed yet, in order), finish every open one."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from contacts_crm.account.operations.kinds import Runner, kind_of
 from contacts_crm.account.operations.records import LANDED, PLANNED, Operation, Plan
 from contacts_crm.account.operations.store import Store, finished_here, store
 from contacts_crm.card.events import JournalEvent
+from contacts_crm.dates import now as clock
 from contacts_crm.errors import NotFoundError
 from contacts_crm.i18n import _
 
@@ -106,6 +108,7 @@ def finish_pending(
             continue  # another live crm is on it
         if notice is not None:
             notice(op)
+        store(account).mark_interrupted(op.op_id)
         finished = run(account, op.op_id)
         done.append(finished)
         finished_here(account).append(finished)
@@ -113,9 +116,23 @@ def finish_pending(
 
 
 def again(account: Account, kind: str, params: dict[str, Any]) -> Operation | None:
-    """The operation of this kind and these arguments that was just finished for an
-    interrupted run (the same command run again answers with it)."""
+    """The operation of this kind and these arguments that was finished for an
+    interrupted run — by this process, or by another command since (within a day,
+    nothing of its kind begun since, not undone) — and not yet answered: the same
+    command run again answers with it, once."""
+    st = store(account)
+
+    def fits(op: Operation) -> bool:
+        return op.kind == kind and all(op.params.get(k) == v for k, v in params.items())
+
     for op in reversed(finished_here(account)):
-        if op.kind == kind and all(op.params.get(k) == v for k, v in params.items()):
+        if fits(op):
+            st.mark_answered(op.op_id)
             return op
+    since = (clock() - timedelta(days=1)).astimezone(UTC).isoformat(timespec="seconds")
+    for op_id in st.unanswered(kind, since):
+        found = st.get(op_id)
+        if found is not None and fits(found):
+            st.mark_answered(op_id)
+            return found
     return None

@@ -41,7 +41,9 @@ CREATE TABLE IF NOT EXISTS operations (
     undoes TEXT,
     undone_by TEXT,
     runner TEXT,
-    finished_at TEXT
+    finished_at TEXT,
+    interrupted INTEGER NOT NULL DEFAULT 0,
+    answered INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS operations_open ON operations (state) WHERE state = 'open';
 CREATE INDEX IF NOT EXISTS operations_undoes ON operations (undoes);
@@ -69,6 +71,12 @@ class Store:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            have = {str(r[1]) for r in self._db.execute("PRAGMA table_info(operations)")}
+            for column in ("interrupted", "answered"):  # journals made before them
+                if column not in have:
+                    self._db.execute(
+                        f"ALTER TABLE operations ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"
+                    )
 
     def _tx(self) -> Any:
         return self.journal._transaction()
@@ -126,6 +134,39 @@ class Store:
         """Operations begun and not finished, oldest first."""
         cur = self._db.execute(
             "SELECT op_id FROM operations WHERE state = ? ORDER BY at, rowid", (OPEN,)
+        )
+        return [str(r[0]) for r in cur]
+
+    def find(self, kind: str, **params: str) -> list[str]:
+        """Ids of the operations of ``kind`` whose params hold these (text) values,
+        newest first."""
+        where = "".join(f" AND json_extract(params, '$.{k}') = ?" for k in params)
+        cur = self._db.execute(
+            f"SELECT op_id FROM operations WHERE kind = ?{where} ORDER BY at DESC, rowid DESC",
+            (kind, *params.values()),
+        )
+        return [str(r[0]) for r in cur]
+
+    def mark_interrupted(self, op_id: str) -> None:
+        """The operation is being finished for a run that did not finish it."""
+        with self._tx():
+            self._db.execute("UPDATE operations SET interrupted = 1 WHERE op_id = ?", (op_id,))
+
+    def mark_answered(self, op_id: str) -> None:
+        """The command that was interrupted has been answered with the operation."""
+        with self._tx():
+            self._db.execute("UPDATE operations SET answered = 1 WHERE op_id = ?", (op_id,))
+
+    def unanswered(self, kind: str, since: str) -> list[str]:
+        """Operations of ``kind`` finished (since ``since``) for an interrupted run whose
+        command has not been answered with them yet, nor undone, nor followed by
+        another of their kind; newest first."""
+        cur = self._db.execute(
+            "SELECT op_id FROM operations AS o WHERE kind = ? AND state = ? AND interrupted = 1"
+            " AND answered = 0 AND undone_by IS NULL AND finished_at >= ?"
+            " AND NOT EXISTS (SELECT 1 FROM operations AS later WHERE later.kind = o.kind"
+            " AND later.at > o.finished_at) ORDER BY at DESC, rowid DESC",
+            (kind, DONE, since),
         )
         return [str(r[0]) for r in cur]
 
