@@ -139,7 +139,7 @@ def change_of(account: Account, rn: str, op_id: str, done: dict[str, Any]) -> Ca
         contact=contact, op_id=op_id, changed=bool(done.get("changed")),
         order_no=done.get("order"), groups_added=list(done.get("groupsAdded", [])),
         groups_removed=list(done.get("groupsRemoved", [])),
-        compacted=list(done.get("compacted", [])),
+        compacted=list(done.get("compacted", [])), comment_cut=done.get("commentCut"),
     )  # fmt: skip
 
 
@@ -408,6 +408,7 @@ def _run_card(r: ops.Runner) -> dict[str, Any]:
         "groupsAdded": change.groups_added,
         "groupsRemoved": change.groups_removed,
         "compacted": change.compacted,
+        "commentCut": change.comment_cut,
         "resourceName": change.contact.resource_name,
     }
 
