@@ -198,6 +198,17 @@ class ConflictError(CrmError):
     exit_code = ExitCode.CONFLICT
 
 
+class QueuedError(CrmError):
+    """The account could not be reached: the write is kept on this PC as an open
+    operation, and the next command (or ``crm serve``) writes it, once."""
+
+    exit_code = ExitCode.CONFLICT
+
+    def __init__(self, message: str, *, op_id: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.op_id = op_id
+
+
 class ServiceError(CrmError):
     """The People/Sheets API answered with an error we cannot work around."""
 

@@ -39,14 +39,27 @@ account of 25,000 clients and ``--events`` journal events; ``--dashboard-only``
 runs it alone): p99 server-side under 300 ms while the figures are kept, and
 after a change at most 1.3x the three reports the commands run (interleaved).
 
+Saves with the account slow or away (``saves_bench``): ``--phones`` phone
+processes (10), each signed in with its own session, save ``--saves`` calls
+each (20) at the same moment, each on a client of its own, against a server
+over a small account in an emulator process of its own: with every API request
+taking ``--slow-ms`` (2 s), with the emulator process stopped during the saves
+(and started again after, when the time until every call is in the account is
+measured against Google's quota floor), and with the account normal. The fair
+baseline, same run, same phones: today's synchronous save, where the answer
+waits for the write (the same server with an answer budget of an hour).
+
 Goals: look-up p50 within 5x the bare script's (interleaved) and p99 under
 50 ms; card page and CID p99 under 50 ms; a logged call's p99 under 2 s (its
 API write included, 250 ms assumed); exactly 1 API call per logged call with
-a fresh local copy; a call event's p99 server-side at most 20 ms. Each prints
-its figure; exits 1 when one fails; the last line is one JSON object.
+a fresh local copy; a call event's p99 server-side at most 20 ms; a save's p99
+at most 300 ms with the account slow and with it away, every call in the
+account once. Each prints its figure; exits 1 when one fails; the last line
+is one JSON object.
 
     .venv/bin/python scripts/bench_serve.py [--contacts 25000] [--requests 2000]
     .venv/bin/python scripts/bench_serve.py --dashboard-only [--events 100000]
+    .venv/bin/python scripts/bench_serve.py --saves-only [--phones 10] [--saves 5]
 """
 
 from __future__ import annotations
@@ -71,7 +84,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import _bench_dashboard as dashboard_bench
-from _bench import Goals
+from _bench import Goals, quota_floor
 
 EVENT_RULES = ("/events/call", "/cid")
 
@@ -237,6 +250,171 @@ def interleaved_blocks(ours: dict[str, Any], bare: dict[str, Any], paths: list[s
     return blocks
 
 
+# ------------------------------------------------------------ saves, account slow or away
+# One phone: its own process and session; signs in, says "ready", waits for "go" on
+# stdin, then saves a call on each card given (GET the card, POST its form) and prints
+# the time of each save's answer (the POST) as JSON.
+PHONE = """
+import http.client, json, re, sys, time
+from urllib.parse import urlencode
+port, paths = int(sys.argv[1]), json.loads(sys.argv[2])
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+def send(method, path, body=None, headers={}):
+    conn.request(method, path, body=body, headers=headers)
+    resp = conn.getresponse()
+    return resp, resp.read().decode()
+resp, page = send("GET", "/signin")
+cookie = resp.getheader("Set-Cookie", "").split(";")[0]
+csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+form = {"Content-Type": "application/x-www-form-urlencoded"}
+resp, _ = send("POST", "/signin", urlencode({"name": "Olga", "pin": "2468", "csrf": csrf,
+               "next": "/"}), {**form, "Cookie": cookie})
+cookie = resp.getheader("Set-Cookie", "").split(";")[0]
+for path in paths[:3]:  # a phone that has been in use: its cards were opened before
+    send("GET", path, headers={"Cookie": cookie})
+print("ready", flush=True)
+sys.stdin.readline()
+times, answers = [], []
+for k, path in enumerate(paths):
+    _, html = send("GET", path, headers={"Cookie": cookie})
+    csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+    op = re.search(r'action="[^"]*/call">\\s*<input[^>]*>\\s*<input type="hidden" '
+                   r'name="op" value="([^"]+)"', html).group(1)
+    body = urlencode({"csrf": csrf, "op": op, "direction": "in",
+                      "comment": f"save {sys.argv[3]} {k}"})
+    t = time.perf_counter()
+    resp, _ = send("POST", f"{path}/call", body, {**form, "Cookie": cookie})
+    times.append(time.perf_counter() - t)
+    answers.append(resp.getheader("Location", "").rsplit("done=", 1)[-1])
+print(json.dumps({"times": times, "answers": answers}), flush=True)
+"""
+
+
+def phones_save(port: int, paths: list[list[str]], label: str) -> tuple[list[float], Counter[str]]:
+    """``len(paths)`` phone processes saving calls at once; answer times and answers."""
+    procs = [subprocess.Popen([sys.executable, "-c", PHONE, str(port), json.dumps(p),
+                               f"{label}-{n}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True) for n, p in enumerate(paths)]  # fmt: skip
+    for proc in procs:  # every phone signed in before the first save
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    times: list[float] = []
+    answers: Counter[str] = Counter()
+    for proc in procs:
+        out, _ = proc.communicate(timeout=1200)
+        if proc.returncode != 0:
+            sys.exit(f"a phone process failed ({label})")
+        got = json.loads(out.strip().splitlines()[-1])
+        times.extend(got["times"])
+        answers.update(got["answers"])
+    return times, answers
+
+
+def lines_in_account(db: str, marker: str) -> int:
+    """Card lines holding ``marker`` in the account (its SQLite file, read beside it)."""
+    from contacts_crm.emulator.store import Store
+
+    store = Store(db)
+    try:
+        return sum(str((r.data.get("biographies") or [{}])[0].get("value", "")).count(marker)
+                   for r in store.all_live_persons())  # fmt: skip
+    finally:
+        store.close()
+
+
+def saves_bench(phones: int, saves: int, slow_ms: float, goals: Goals) -> dict[str, Any]:
+    """A save's answer with the account slow (every write ``slow_ms``) and away, from
+    ``phones`` phone processes at once; baseline: today's synchronous save (the answer
+    waits for the write), same run, same account, same phones."""
+    from contacts_crm import config as cfg
+    from contacts_crm.account.connected import Account
+    from contacts_crm.emulator import Emulator
+    from contacts_crm.web.office import ANSWER_BUDGET, Office
+    from contacts_crm.web.server import Server
+
+    home = tempfile.mkdtemp(prefix="bench-saves-")
+    os.environ["CRM_HOME"] = home
+    db = str(Path(home) / "google-stand-in.sqlite")
+    n = phones * saves
+    emu = Emulator(db=db)
+    make_account(n, "", emu)
+    emu.close()
+
+    def emulator(port: int = 0) -> tuple[subprocess.Popen[str], str]:
+        proc = subprocess.Popen([sys.executable, "-m", "contacts_crm.emulator", "--db", db,
+                                 "--port", str(port)], stdout=subprocess.PIPE,
+                                text=True)  # fmt: skip
+        assert proc.stdout is not None
+        return proc, proc.stdout.readline().strip()
+
+    emu_proc, url = emulator()
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    out: dict[str, Any] = {}
+    try:
+        profile = cfg.Profile(name="bench", kind="endpoint", endpoint=url, quotas={})
+        cfg.save(cfg.Config(default_profile="bench", profiles={"bench": profile}))
+
+        def run(label: str, budget: float, away: bool, latency_ms: float) -> None:
+            account = Account.open("bench")
+            office = Office(account, sync_interval=0, answer_budget=budget)
+            office.start()
+            if office.staff.user("Olga") is None:
+                office.staff.add_user("Olga", "2468")
+            cards = [f"/c/{c.resource_name.removeprefix('people/')}"
+                     for c in sorted(account.cache.contacts(),
+                                     key=lambda c: c.resource_name or "")][:n]  # fmt: skip
+            per_phone = [cards[p * saves : (p + 1) * saves] for p in range(phones)]
+            nonlocal emu_proc
+            admin(url, "settings", {"latency_ms": latency_ms, "latency_ms_by_kind": {}})
+            with Server(office, "127.0.0.1", 0, threads=phones + 2) as server:
+                if away:
+                    emu_proc.terminate()
+                    emu_proc.wait(timeout=60)
+                t0 = time.perf_counter()
+                times, answers = phones_save(server.port, per_phone, label)
+                if away:
+                    emu_proc, _ = emulator(port)  # the account is back
+                    admin(url, "settings", {"latency_ms": 0.0, "latency_ms_by_kind": {}})
+                    office.sync_now()  # the background sync gets an answer: lanes try now
+                office.lanes.wait_idle(3600)
+                landed_s = time.perf_counter() - t0
+            office.close()
+            account.close()
+            writes = lines_in_account(db, f"save {label}-")
+            out[label] = {**stats(times), "answers": dict(answers), "all_landed_s":
+                          round(landed_s, 2), "calls_in_account": writes}  # fmt: skip
+            floor = quota_floor({"people.updateContact": n}, 60.0)
+            print(f"{label:>18}: p50 {out[label]['p50_ms']:8.1f} ms   p99 "
+                  f"{out[label]['p99_ms']:8.1f} ms   answers {dict(answers)}; all {n} in "
+                  f"the account after {landed_s:.1f} s (Google's quota floor "
+                  f"{floor:.0f} s)")  # fmt: skip
+
+        # today's save: the answer waits for the write
+        run("slow, synchronous", 3600.0, away=False, latency_ms=slow_ms)
+        run("slow, queued", ANSWER_BUDGET, away=False, latency_ms=slow_ms)
+        run("away, queued", ANSWER_BUDGET, away=True, latency_ms=0.0)
+        run("normal, queued", ANSWER_BUDGET, away=False, latency_ms=0.0)
+    finally:
+        emu_proc.terminate()
+        emu_proc.wait(timeout=60)
+        shutil.rmtree(home, ignore_errors=True)
+
+    base = out["slow, synchronous"]
+    against = (f"today's synchronous save, same run: p99 {base['p99_ms']:.0f} ms with every "
+               f"write {slow_ms:.0f} ms")  # fmt: skip
+    goals.at_most(f"a save's p99, {phones} phone processes, account slow ({slow_ms:.0f} ms)",
+                  out["slow, queued"]["p99_ms"], 300, "ms", against=against)  # fmt: skip
+    goals.at_most(f"a save's p99, {phones} phone processes, account away",
+                  out["away, queued"]["p99_ms"], 300, "ms", against=against)  # fmt: skip
+    for label in ("slow, queued", "away, queued", "normal, queued"):
+        goals.equal(f"calls in the account ({label}), each once", out[label]["calls_in_account"],
+                    n, "calls")  # fmt: skip
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--contacts", type=int, default=25_000)
@@ -252,11 +430,22 @@ def main() -> int:
                     help="dashboard requests after a change (and 5x as many kept)")
     ap.add_argument("--dashboard-only", action="store_true",
                     help="only the dashboard page (_bench_dashboard.py)")
+    ap.add_argument("--phones", type=int, default=10, help="phone processes saving at once")
+    ap.add_argument("--saves", type=int, default=20, help="calls each phone saves")
+    ap.add_argument("--slow-ms", type=float, default=2000.0,
+                    help="every API request's latency while the account is slow")  # fmt: skip
+    ap.add_argument("--saves-only", action="store_true",
+                    help="only the saves with the account slow and away")  # fmt: skip
     args = ap.parse_args()
     if args.dashboard_only:
         goals = Goals("bench_serve")
         figures = dashboard_bench.run(goals, args.contacts, args.events, args.dashboard_repeat)
         goals.finish({"contacts": args.contacts, "events": args.events, "dashboard": figures})
+        return 0
+    if args.saves_only:
+        goals = Goals("bench_serve")
+        found = saves_bench(args.phones, args.saves, args.slow_ms, goals)
+        goals.finish({"saves": found})
         return 0
     home = tempfile.mkdtemp(prefix="bench-serve-")
     tmp = Path(home)
@@ -343,6 +532,7 @@ def main() -> int:
                               "headers": {"Cookie": cookie, "Content-Type":
                                           "application/x-www-form-urlencoded"}})  # fmt: skip
             times.update(client(posts, tmp))
+            office.lanes.wait_idle(600)  # every call written (a save may answer before)
 
             # call events, timed server-side, interleaved with CID answers for the same numbers
             access = logging.getLogger("contacts_crm.web.access")
@@ -432,8 +622,9 @@ def main() -> int:
     goals.check("call events kept (each new one once, none of those sent again)",
                 events_kept, args.requests, "events")
     dashboard = dashboard_bench.run(goals, args.contacts, args.events, args.dashboard_repeat)
+    saves = saves_bench(args.phones, args.saves, args.slow_ms, goals)
     goals.finish({"contacts": args.contacts, **results, "syncs_during_reads": syncs,
-                  "events": args.events, "dashboard": dashboard,
+                  "events": args.events, "dashboard": dashboard, "saves": saves,
                   "log_call_api_calls": dict(api), "api_calls_per_logged_call": calls_per_call,
                   "ratio_lookup_over_bare_p50": round(ratio, 2)})  # fmt: skip
     return 0

@@ -136,6 +136,21 @@ class Account:
         return Account(self._client, Cache(self._cache.path, region=prof.region), prof,
                        self.data_dir)  # fmt: skip
 
+    def twin(self, *, retry: RetryPolicy | None = None) -> Account:
+        """A twin of this account for another writer thread: its own API client over
+        the same service and pacer (its own write lock: a request the account holds
+        holds only this twin), its own connections to the local copy and the
+        journal (opened on first use, by the thread that uses them)."""
+        c = self._client
+        client = PeopleClient(c.service, pacer=c.pacer, retry=retry or c.retry,
+                              conflict_attempts=c.conflict_attempts, page_size=c.page_size,
+                              request_timeout=c.request_timeout,
+                              read_settle_s=c.read_settle_s)  # fmt: skip
+        twin = Account(client, Cache(self._cache.path, region=self.profile.region),
+                       self.profile, self.data_dir)  # fmt: skip
+        twin.history_service = self.history_service
+        return twin
+
     @property
     def synced(self) -> bool:
         """True once a full sync has filled the local copy."""

@@ -184,12 +184,14 @@ def finish_interrupted(account: Any) -> None:
     """Finish what an interrupted command left (account/operations/), saying so.
 
     Offline, it waits for the next command: the operation stays in the journal."""
-    from contacts_crm.account import operations as ops
+    from contacts_crm.account.interrupted import any_open
     from contacts_crm.errors import UnavailableError
 
     try:
-        if not ops.any_open(account):  # a look without opening the journal for good
+        if not any_open(account.data_dir):  # one look; the operations load only if needed
             return
+        from contacts_crm.account import operations as ops
+
         ops.finish_pending(account, notice=_interrupted)
     except UnavailableError as exc:
         click.echo(_("Interrupted work waits for the connection: {why}").format(
@@ -210,7 +212,8 @@ def kind_word(kind: str) -> str:
     words = {"merge": _("merge"), "delete": _("delete"), "undelete": _("undelete"),
              "undo": _("undo"), "group_members": _("group change"),
              "import_undo": _("import undo"), "phone_fix": _("phone fix"),
-             "import": _("import"), "restore": _("restore")}  # fmt: skip
+             "import": _("import"), "restore": _("restore"),
+             "card": _("call or order saved offline")}  # fmt: skip
     return words.get(kind, kind)
 
 

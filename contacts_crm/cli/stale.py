@@ -21,6 +21,7 @@ import click
 from contacts_crm.i18n import ngettext
 
 LOCK_FILE = "background-sync.lock"
+PID_FILE = "background-sync.pid"  # the process id of the last refresh started
 # the process ids of the refreshes this process started (a test waits for them)
 STARTED: list[int] = []
 
@@ -37,14 +38,15 @@ def say_age_and_refresh(account: Any) -> None:
         ).format(n=minutes),
         err=True,
     )
-    start_refresh(account.profile.name)
+    start_refresh(account.profile.name, account.data_dir)
 
 
-def start_refresh(profile: str) -> None:
+def start_refresh(profile: str, data_dir: Path | None = None) -> None:
     """``crm --profile PROFILE sync --background`` in a process of its own, detached:
     it outlives this command, writes nothing on this terminal, and is never waited
     for. POSIX: ``os.posix_spawn`` (no fork of this process, no subprocess module to
-    load: a few ms); Windows: subprocess."""
+    load: a few ms); Windows: subprocess. Its process id goes into ``PID_FILE`` in
+    ``data_dir`` (whoever wants to know when it ends waits on that process)."""
     args = [sys.executable, "-m", "contacts_crm", "--profile", profile, "sync", "--background"]
     try:
         if os.name == "posix":
@@ -61,6 +63,28 @@ def start_refresh(profile: str) -> None:
             STARTED.append(proc.pid)
     except OSError:
         return  # the next read says the copy is old again and tries again
+    if data_dir is not None:
+        _note_pid(data_dir / PID_FILE, STARTED[-1])
+
+
+def _note_pid(path: Path, pid: int) -> None:
+    """Write ``pid`` to ``path`` atomically, owner-only (a plain file, not a database)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(f"{pid}\n")
+        os.replace(tmp, path)
+    except OSError:  # only a test or a curious admin reads it
+        return
+
+
+def refresh_pid(data_dir: Path) -> int | None:
+    """The process id of the last background refresh started for this profile."""
+    try:
+        return int((data_dir / PID_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def hold_refresh_lock(data_dir: Path) -> bool:

@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from contacts_crm import dates
+from contacts_crm.account import operations as ops
 from contacts_crm.account.connected import Account
 from contacts_crm.account.journal import Journal, new_op_id
 from contacts_crm.card import grammar as card_grammar
@@ -50,9 +51,10 @@ from contacts_crm.card.operations import (
 )
 from contacts_crm.card.suggest import suggest
 from contacts_crm.contact.model import MY_CONTACTS, Contact
-from contacts_crm.errors import FieldError, UsageError
+from contacts_crm.errors import FieldError, InputError, NotFoundError, UsageError
 from contacts_crm.i18n import _
 from contacts_crm.office.cards import card_settings, group_rules
+from contacts_crm.usecases import card_ops
 from contacts_crm.usecases.card_view import history as history  # re-exported: reading a card
 from contacts_crm.usecases.card_view import show_card as show_card
 from contacts_crm.usecases.contacts import resolve
@@ -111,7 +113,34 @@ def run(
     """Apply an operation to the card of the one contact ``query`` names."""
     account.ensure_synced()
     contact = resolve(account, query)
-    return _write(account, contact.resource_name or "", make_op(op_id or new_op_id()))
+    rn = contact.resource_name or ""
+    op = make_op(op_id or new_op_id())
+    check(account, contact, op)
+    earlier = card_ops.earlier(account, rn, op)  # the same write, left open by a run before
+    if earlier is not None:
+        return change_of(account, rn, earlier.op_id, card_ops.result(earlier))
+    done = card_ops.write(account, rn, op)
+    return change_of(account, rn, op.op_id, done)
+
+
+def check(account: Account, contact: Contact, op: Operation) -> None:
+    """Refuse now what the card as the local copy has it refuses (an unknown
+    order, a stage it cannot move to): before anything is journalled."""
+    decide(contact, op, settings=card_settings(account.profile), rules=group_rules(),
+           names=account.groups.names())  # fmt: skip
+
+
+def change_of(account: Account, rn: str, op_id: str, done: dict[str, Any]) -> CardChange:
+    """The CardChange of a finished card write (its operation's result)."""
+    if "refused" in done:  # the card changed between the check and the write
+        raise UsageError(done["refused"])
+    contact = account.contacts.get(rn) or Contact(resource_name=rn)
+    return CardChange(
+        contact=contact, op_id=op_id, changed=bool(done.get("changed")),
+        order_no=done.get("order"), groups_added=list(done.get("groupsAdded", [])),
+        groups_removed=list(done.get("groupsRemoved", [])),
+        compacted=list(done.get("compacted", [])), comment_cut=done.get("commentCut"),
+    )  # fmt: skip
 
 
 def _write(account: Account, rn: str, op: Operation) -> CardChange:
@@ -203,6 +232,21 @@ def _perform(
     **fields: Any,
 ) -> CardChange:
     """Build the operation ``kind(**fields)`` signed by ``by`` at ``at`` and run it."""
+    op = prepare(account, kind, by=by, at=at, op_id=op_id, **fields)
+    return run(account, query, lambda _new_id: op, op.op_id)
+
+
+def prepare(
+    account: Account,
+    kind: type,
+    *,
+    by: str | None,
+    at: datetime | None,
+    op_id: str | None,
+    **fields: Any,
+) -> Operation:
+    """The card operation ``kind(**fields)`` signed by ``by`` at ``at`` (now if None):
+    refused when nobody can sign it or ``at`` is in the future."""
     who = who_did_it(account, by)
     current = now()
     if at is not None and at.tzinfo is None:  # a naive time is this PC's local time
@@ -214,7 +258,8 @@ def _perform(
             hint=_("give a past date or time, or none for now"), at=shown,
         )  # fmt: skip
     when = at or current
-    return run(account, query, lambda new_id: kind(op_id=new_id, at=when, who=who, **fields), op_id)
+    made: Operation = kind(op_id=op_id or new_op_id(), at=when, who=who, **fields)
+    return made
 
 
 def log_call(
@@ -347,6 +392,36 @@ def close_order(
         amount=amount,
         comment=comment,
     )
+
+
+# --------------------------------------------- the card write as an operation
+def _run_card(r: ops.Runner) -> dict[str, Any]:
+    op = card_ops.operation_of(r.step, r.op.op_id)
+    try:
+        change = _write(r.account, r.step.target, op)
+    except (UsageError, NotFoundError, InputError) as exc:  # the card refuses it now
+        r.account.journal.record_attempt(r.op.op_id, [])  # its pending lines go
+        return {"refused": exc.message, "exitCode": int(exc.exit_code)}
+    return {  # what card_ops.result gives back
+        "changed": change.changed,
+        "order": change.order_no,
+        "groupsAdded": change.groups_added,
+        "groupsRemoved": change.groups_removed,
+        "compacted": change.compacted,
+        "commentCut": change.comment_cut,
+        "resourceName": change.contact.resource_name,
+    }
+
+
+def _invert_card(op: ops.Operation, step: ops.Step) -> list[ops.Step]:
+    raise UsageError(
+        _("a call or an order step is not taken back by undo"),
+        hint=_("log what happened next (crm call, crm order), or correct the line on the "
+               "card by hand"),
+    )  # fmt: skip
+
+
+ops.register(card_ops.CARD, run=_run_card, invert=_invert_card)
 
 
 # ------------------------------------------------------------------- reading

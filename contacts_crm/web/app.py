@@ -24,6 +24,7 @@ from contacts_crm import dates
 from contacts_crm.card import grammar as card_grammar
 from contacts_crm.card.dialer import dialer_view
 from contacts_crm.card.model import Card
+from contacts_crm.card.operations import CloseOrder, LogCall, OpenOrder, StepOrder
 from contacts_crm.card.wording import DIRECTIONS, OUTCOMES
 from contacts_crm.config import atomic_write
 from contacts_crm.contact import phones
@@ -42,7 +43,7 @@ from contacts_crm.web.access import OPEN, ROUTE_ROLES, TOKEN, allowed
 from contacts_crm.web.alerts_page import add_alerts_page
 from contacts_crm.web.dashboard_page import page_values
 from contacts_crm.web.limits import SignInLimiter
-from contacts_crm.web.office import Office
+from contacts_crm.web.office import Office, Saved
 from contacts_crm.web.sessions import SESSION_DAYS
 from contacts_crm.web.staff import role_at_least
 from contacts_crm.web.words import words
@@ -165,7 +166,7 @@ def create_app(
 
         return {"w": w, "user": g.get("user"), "csrf": session.get("csrf", ""),
                 "lang": office.profile.language, "new_op": card_uc.new_op_id, "role": role,
-                "can": can}  # fmt: skip
+                "can": can, "silent": office.silent_minutes()}  # fmt: skip
 
     def _page(template: str, status: int = 200, **values: Any) -> Response:
         return Response(render_template(template, **values), status=status)
@@ -293,13 +294,25 @@ def create_app(
                 "fields": fields, "op": _op_id() or ""}  # fmt: skip
         return _page("card.html", status, **{**_card_view(contact, acc), "sent": sent}, done="")
 
+    def _card_crashed(cid: str, form: str, exc: Exception) -> Response:
+        """An unexpected error on a card write: logged as any crash (route and type,
+        no client data), and the card page again with what was typed kept."""
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        app.logger.error("Exception on %s [%s]\n%s", rule, request.method,
+                         private_traceback(exc).rstrip())  # fmt: skip
+        resp = _card_again(cid, form, CrmError(w["error"]))
+        resp.status_code = 500
+        return resp
+
     def _done_message() -> str:
         done = request.args.get("done", "")
         n = request.args.get("n", "")
         if done == "same":
             return w["unchanged"]
+        if done == "queued" and office.silent_since is None:  # the account answers, slowly
+            return w["queued_slow"]
         key = {"call": "done_call", "open": "done_open", "step": "done_step",
-               "close": "done_close", "new": "done_new"}.get(done)  # fmt: skip
+               "close": "done_close", "new": "done_new", "queued": "queued"}.get(done)  # fmt: skip
         return w[key].format(n=n) if key else ""
 
     def _card_view(contact: Contact, acc: Any) -> dict[str, Any]:
@@ -327,6 +340,7 @@ def create_app(
         ]
         return {
             "c": _summary(contact, acc),
+            "pending": _pending(contact.resource_name or "", labels),
             "dialer": dialer_view(parsed, settings),
             "orders": orders,
             "calls": calls,
@@ -338,6 +352,34 @@ def create_app(
             "prefill": {},
             "sent": None,
         }
+
+    def _pending(rn: str, labels: Any) -> list[dict[str, str]]:
+        """The card writes of this client saved on the PC and not in the account yet
+        (the signed-in person's own first)."""
+        rows = []
+        for _op, card_op in office.pending(rn):
+            row = {"on": f"{card_op.at:%Y-%m-%d %H:%M}", "who": card_op.who, "comment": "",
+                   "mine": card_op.who == g.user}  # fmt: skip
+            if isinstance(card_op, LogCall):
+                row["line"] = labels.direction(card_op.direction) + (
+                    f" · {labels.outcome(card_op.outcome)}" if card_op.outcome else ""
+                )
+                if card_op.callback_on:
+                    row["line"] += f" {card_op.callback_on.isoformat()}"
+                row["comment"] = card_op.comment
+            elif isinstance(card_op, OpenOrder):
+                row["line"] = w["pending_open"].format(what=card_op.what)
+            elif isinstance(card_op, StepOrder):
+                row["line"] = w["pending_step"].format(
+                    n=card_op.order_no, stage=labels.stage_name(card_op.stage)
+                )
+                row["comment"] = card_op.comment
+            else:
+                key = "pending_cancel" if card_op.cancelled else "pending_close"
+                row["line"] = w[key].format(n=card_op.order_no)
+                row["comment"] = card_op.comment
+            rows.append(row)
+        return sorted(rows, key=lambda r: not r["mine"])
 
     # -------------------------------------------------------------- writes
     def _target(cid: str) -> str:
@@ -362,52 +404,79 @@ def create_app(
                 raise UsageError(w["need_callback_date"])
             keep_day = day and outcome in (None, "callback")  # a date only means "call back"
             callback_on = parse_day(day, w["callback_on"]) if keep_day else None
-            change = office.write(card_uc.log_call, rn, request.form.get("comment", "").strip(),
-                                  direction=direction, outcome=outcome, callback_on=callback_on,
-                                  by=g.user, op_id=_op_id(), at=_form_at())  # fmt: skip
+            if callback_on and outcome is None:
+                outcome = "callback"
+            at = _form_at()
+            card_uc.check_call(direction, outcome, callback_on, (at or card_uc.now()).date())
+            saved = _save(rn, LogCall, comment=request.form.get("comment", "").strip(),
+                          direction=direction, outcome=outcome, callback_on=callback_on,
+                          at=at)  # fmt: skip
         except CrmError as exc:
             return _card_again(cid, "call", exc)
+        except Exception as exc:  # a bug: logged without client data, the form kept
+            return _card_crashed(cid, "call", exc)
         entry_id = request.form.get("inbox", "")
         if entry_id.isdigit():  # logged from the inbox: the call leaves every inbox
             calls_uc.logged(office.reader(), int(entry_id), by=g.user)
-        return redirect(f"{back}?done={'call' if change.changed else 'same'}")
+        return redirect(f"{back}?done={_done(saved, 'call')}")
 
     @app.post("/c/<cid>/order")
     def open_order(cid: str) -> BaseResponse:
         rn, back = _target(cid), f"/c/{cid}"
         try:
-            change = office.write(card_uc.open_order, rn, request.form.get("what", "").strip(),
-                                  amount=_form_amount(), by=g.user,
-                                  op_id=_op_id())  # fmt: skip
+            saved = _save(rn, OpenOrder, what=request.form.get("what", "").strip(),
+                          amount=_form_amount())  # fmt: skip
         except CrmError as exc:
             return _card_again(cid, "order", exc)
-        done = "open" if change.changed else "same"
-        return redirect(f"{back}?done={done}&n={change.order_no or ''}")
+        except Exception as exc:  # a bug: logged without client data, the form kept
+            return _card_crashed(cid, "order", exc)
+        return redirect(f"{back}?done={_done(saved, 'open')}&n={saved.result.get('order') or ''}")
 
     @app.post("/c/<cid>/order/<int:number>/step")
     def step_order(cid: str, number: int) -> BaseResponse:
         rn, back = _target(cid), f"/c/{cid}"
         try:
-            change = office.write(card_uc.step_order, rn, number, request.form.get("stage", ""),
-                                  request.form.get("comment", "").strip(),
-                                  amount=_form_amount(), by=g.user,
-                                  op_id=_op_id())  # fmt: skip
+            saved = _save(rn, StepOrder, order_no=number, stage=request.form.get("stage", ""),
+                          comment=request.form.get("comment", "").strip(),
+                          amount=_form_amount())  # fmt: skip
         except CrmError as exc:
             return _card_again(cid, f"step-{number}", exc)
-        return redirect(f"{back}?done={'step' if change.changed else 'same'}&n={number}")
+        except Exception as exc:  # a bug: logged without client data, the form kept
+            return _card_crashed(cid, f"step-{number}", exc)
+        return redirect(f"{back}?done={_done(saved, 'step')}&n={number}")
 
     @app.post("/c/<cid>/order/<int:number>/close")
     def close_order(cid: str, number: int) -> BaseResponse:
         rn, back = _target(cid), f"/c/{cid}"
         try:
-            change = office.write(card_uc.close_order, rn, number,
-                                  cancelled=request.form.get("cancelled") == "1",
-                                  amount=_form_amount(),
-                                  comment=request.form.get("comment", "").strip(),
-                                  by=g.user, op_id=_op_id())  # fmt: skip
+            saved = _save(rn, CloseOrder, order_no=number,
+                          cancelled=request.form.get("cancelled") == "1",
+                          amount=_form_amount(),
+                          comment=request.form.get("comment", "").strip())  # fmt: skip
         except CrmError as exc:
             return _card_again(cid, f"close-{number}", exc)
-        return redirect(f"{back}?done={'close' if change.changed else 'same'}&n={number}")
+        except Exception as exc:  # a bug: logged without client data, the form kept
+            return _card_crashed(cid, f"close-{number}", exc)
+        return redirect(f"{back}?done={_done(saved, 'close')}&n={number}")
+
+    def _save(rn: str, kind: type, *, at: datetime | None = None, **fields: Any) -> Saved:
+        """A card write from the page: checked against the card as the local copy has
+        it, journalled, queued on the contact's lane; answered within a second."""
+        acc = office.reader()
+        contact = acc.contacts.get(rn)
+        if contact is None:
+            abort(404)
+        op = card_uc.prepare(acc, kind, by=g.user, at=at, op_id=_op_id(), **fields)
+        card_uc.check(acc, contact, op)
+        saved = office.save(rn, op)
+        if saved.refused:  # the card changed meanwhile: nothing was written
+            raise UsageError(saved.refused)
+        return saved
+
+    def _done(saved: Saved, what: str) -> str:
+        if not saved.landed:
+            return "queued"
+        return what if saved.result.get("changed") else "same"
 
     def _form_at() -> datetime | None:
         """The call's time when the form was filled in from a call event."""

@@ -88,6 +88,16 @@ WORDS: dict[str, dict[str, str]] = {
         "offline_saved": "No connection: kept on this phone, sent when the connection is back.",
         "offline_sent": "Sent what this phone kept while offline.",
         "offline_failed": "A form kept on this phone could not be saved:",
+        "queued": "Saved on the office PC: it reaches the account when the connection is back.",
+        "queued_slow": "Saved on the office PC: it is being written to the account.",
+        "pending": "pending",
+        "pending_note": "Saved on the office PC, not yet in the account:",
+        "silent": "The account has not answered for {minutes} min: saves are kept on the "
+        "office PC and written when it answers.",
+        "pending_open": "open an order: {what}",
+        "pending_step": "order {n} → {stage}",
+        "pending_close": "close order {n}",
+        "pending_cancel": "cancel order {n}",
     },
     "ru": {
         "app": "Офис CRM",
@@ -170,6 +180,16 @@ WORDS: dict[str, dict[str, str]] = {
         "offline_saved": "Нет связи: сохранено на телефоне, отправится, когда связь вернётся.",
         "offline_sent": "Отправлено то, что телефон сохранил без связи.",
         "offline_failed": "Сохранённую на телефоне форму не удалось записать:",
+        "queued": "Сохранено на компьютере офиса: попадёт в аккаунт, когда связь вернётся.",
+        "queued_slow": "Сохранено на компьютере офиса: записывается в аккаунт.",
+        "pending": "ожидает",
+        "pending_note": "Сохранено на компьютере офиса, ещё не в аккаунте:",
+        "silent": "Аккаунт не отвечает уже {minutes} мин: записи хранятся на компьютере "
+        "офиса и уйдут, когда он ответит.",
+        "pending_open": "открыть заказ: {what}",
+        "pending_step": "заказ {n} → {stage}",
+        "pending_close": "закрыть заказ {n}",
+        "pending_cancel": "отменить заказ {n}",
     },
     "tr": {
         "app": "Ofis CRM",
@@ -252,6 +272,16 @@ WORDS: dict[str, dict[str, str]] = {
         "offline_saved": "Bağlantı yok: telefonda saklandı, bağlantı gelince gönderilecek.",
         "offline_sent": "Telefonun çevrimdışıyken sakladıkları gönderildi.",
         "offline_failed": "Telefonda saklanan bir form kaydedilemedi:",
+        "queued": "Ofis bilgisayarına kaydedildi: bağlantı gelince hesaba ulaşacak.",
+        "queued_slow": "Ofis bilgisayarına kaydedildi: hesaba yazılıyor.",
+        "pending": "bekliyor",
+        "pending_note": "Ofis bilgisayarına kaydedildi, henüz hesapta değil:",
+        "silent": "Hesap {minutes} dakikadır yanıt vermiyor: kayıtlar ofis bilgisayarında "
+        "tutuluyor, yanıt verince yazılacak.",
+        "pending_open": "sipariş aç: {what}",
+        "pending_step": "sipariş {n} → {stage}",
+        "pending_close": "siparişi kapat {n}",
+        "pending_cancel": "siparişi iptal et {n}",
     },
 }
 

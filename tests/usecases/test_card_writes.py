@@ -26,7 +26,7 @@ from contacts_crm.card.operations import OpenOrder, apply
 from contacts_crm.card.settings import CardSettings
 from contacts_crm.contact.model import Contact, PhoneEntry
 from contacts_crm.emulator import Emulator, build_service
-from contacts_crm.errors import ExitCode, UnavailableError
+from contacts_crm.errors import ExitCode, QueuedError
 from contacts_crm.office.templates import load_labels
 from contacts_crm.reports.activity import activity
 from contacts_crm.usecases import cards as uc
@@ -158,12 +158,13 @@ def test_the_journal_keeps_the_order_number_of_the_attempt_that_landed(account, 
 
 
 def test_a_call_re_run_after_exit_69_then_repair_gives_one_call(account, emu, client_rn):
-    """The write never landed (503s): the re-run supersedes it; repair adds nothing."""
+    """The write never landed (503s): it is queued (exit 75); the re-run writes the
+    queued one and answers with it; repair adds nothing."""
     emu.settings.fail_rate = 1.0
     emu.settings.fail_statuses = (503,)
-    with pytest.raises(UnavailableError) as failed:
+    with pytest.raises(QueuedError) as failed:
         uc.log_call(account, client_rn, "about delivery", at=AT)
-    assert failed.value.exit_code == ExitCode.UNAVAILABLE
+    assert failed.value.exit_code == ExitCode.CONFLICT
     assert [e.kind for e in account.journal.pending()] == ["call"]
     emu.settings.fail_rate = 0.0
 
@@ -188,7 +189,7 @@ def test_a_call_that_landed_but_failed_is_counted_once_after_re_run_and_repair(
     """The write landed, its answer was lost (exit 69): the re-run finds it landed."""
     flaky = open_account(emu, tmp_path / "data", retry=RetryPolicy(attempts=1))
     emu.settings.fail_after_write_rate = 1.0
-    with pytest.raises(UnavailableError):
+    with pytest.raises(QueuedError):
         uc.log_call(flaky, client_rn, "about delivery", at=AT)
     emu.settings.fail_after_write_rate = 0.0
     flaky.close()
@@ -207,10 +208,13 @@ def test_repair_never_re_applies_what_a_re_run_already_wrote(account, emu, clien
     """A pending call whose twin a later run applied is superseded by doctor, not re-run."""
     emu.settings.fail_rate = 1.0
     emu.settings.fail_statuses = (503,)
-    with pytest.raises(UnavailableError):
+    with pytest.raises(QueuedError):
         uc.log_call(account, client_rn, "about delivery", at=AT)
     emu.settings.fail_rate = 0.0
     lost = account.journal.pending()[0].op_id
+    with sqlite3.connect(account.data_dir / "journal.sqlite") as db:  # as a run before card
+        db.execute("DELETE FROM operations WHERE op_id = ?", (lost,))  # writes were operations
+        db.execute("DELETE FROM operation_steps WHERE op_id = ?", (lost,))  # left it
     # the twin is applied by another process that did not see the pending entry
     other = open_account(emu, account.data_dir)
     with sqlite3.connect(account.data_dir / "journal.sqlite") as db:

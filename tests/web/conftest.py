@@ -71,6 +71,9 @@ def make_office(web_emulator: Emulator) -> Iterator[Callable[..., Office]]:
         account = Account.from_service(
             build_service(web_emulator), cfg.profile_dir("local"), profile=profile
         )
+        # a save answers once it landed (a test that wants "saved on the PC" sets a short
+        # budget and holds the account): on two loaded cores a write may take seconds
+        kwargs.setdefault("answer_budget", 120.0)
         office = Office(account, sync_interval=0, **kwargs)
         office.start()
         for name, pin in PINS.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date
 from pathlib import Path
@@ -94,10 +95,13 @@ def test_two_phones_logging_calls_on_one_client_at_once_lose_nothing(
     olga.click("button:has-text('Save the call')", no_wait_after=True)
     assert held.wait(60), "Olga's write never reached the account"
     ivan.click("button:has-text('Save the call')", no_wait_after=True)
-    assert office.wait_for_writes(2), "Ivan's write never arrived"
+    assert office.lanes.wait_queued(2), "Ivan's write never arrived"
     release.set()
-    olga.wait_for_url("**done=call")
-    ivan.wait_for_url("**done=call")
+    # each phone had its answer within a second: saved, or saved on the PC (queued
+    # behind Olga's held write on the same client's lane); both reach the account
+    olga.wait_for_url(re.compile(r"done=(call|queued)"))
+    ivan.wait_for_url(re.compile(r"done=(call|queued)"))
+    assert office.lanes.wait_idle()
     shot(olga, artifacts, "olga-after")
     shot(ivan, artifacts, "ivan-after")
 

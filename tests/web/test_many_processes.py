@@ -105,7 +105,9 @@ def test_four_processes_writing_calls_on_four_clients_lose_nothing(monkeypatch):
         cids = [phone.card_id(number) for number in CLIENTS.values()]
         for i in range(WRITES):
             answer = phone.log_call(cids[i % len(cids)], f"page-{i} asked")
-            if answer.status != 200 or "?done=call" not in answer.url:
+            # saved, or queued when the account is busy with the other writers (the
+            # server writes it before it stops: checked below, once like the others)
+            if answer.status != 200 or not answer.url.endswith(("?done=call", "?done=queued")):
                 page_failures.append(f"page-{i}: {answer.status} {answer.url}")
 
     page = threading.Thread(target=page_writer)

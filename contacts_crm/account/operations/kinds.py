@@ -54,6 +54,17 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
+# step kinds a use case registers, loaded when an open operation of theirs is met
+PROVIDERS = {"card": "contacts_crm.usecases.cards"}
+
+
+def kind_of(name: str) -> Kind:
+    """The registered step kind ``name`` (a use case's own loaded on first need)."""
+    if name not in KINDS and name in PROVIDERS:
+        import importlib
+
+        importlib.import_module(PROVIDERS[name])
+    return KINDS[name]
 
 
 def register(

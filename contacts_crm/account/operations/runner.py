@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from contacts_crm.account.operations.kinds import KINDS, Runner
+from contacts_crm.account.operations.kinds import Runner, kind_of
 from contacts_crm.account.operations.records import LANDED, PLANNED, Operation, Plan
 from contacts_crm.account.operations.store import Store, finished_here, store
 from contacts_crm.card.events import JournalEvent
@@ -56,7 +56,7 @@ def run(
     for step in op.steps:
         if step.state == LANDED:
             continue
-        kind = KINDS[step.kind]
+        kind = kind_of(step.kind)
         if kind.local is not None:
             in_tx = partial(kind.local, Runner(account, op, step))
             step.result = st.landed(op_id, step.seq, {}, local=in_tx)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -286,19 +285,11 @@ def store(account: Account) -> Store:
 
 
 def any_open(account: Account) -> bool:
-    """Whether the profile's journal holds an interrupted operation, looked up
-    with a connection of its own (the account's journal stays unopened: a
-    server opens it on its writer thread)."""
-    path = account.data_dir / "journal.sqlite"
-    if not path.exists():
-        return False
-    try:
-        with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
-            row = db.execute("SELECT 1 FROM operations WHERE state = ? LIMIT 1", (OPEN,))
-            return row.fetchone() is not None
-    except sqlite3.DatabaseError as exc:
-        # no such table: nothing was ever begun; busy or odd: let the journal tell
-        return "no such table" not in str(exc)
+    """Whether the profile's journal holds an interrupted operation (a look with a
+    connection of its own: ``account/interrupted.py``)."""
+    from contacts_crm.account.interrupted import any_open as open_in
+
+    return open_in(account.data_dir)
 
 
 def finished_here(account: Account) -> list[Operation]:

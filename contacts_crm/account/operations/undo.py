@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from contacts_crm.account.journal import now
-from contacts_crm.account.operations.kinds import KINDS
+from contacts_crm.account.operations.kinds import KINDS, kind_of
 from contacts_crm.account.operations.records import LANDED, Plan, Step, Undone
 from contacts_crm.account.operations.runner import run, start
 from contacts_crm.account.operations.store import store
@@ -40,7 +40,7 @@ def undo(account: Account, op_id: str, *, force: bool = False, kind: str | None 
         op = run(account, op_id)
     steps: list[Step] = []
     for step in reversed(op.steps):
-        inverse = KINDS[step.kind].invert
+        inverse = kind_of(step.kind).invert
         if inverse is not None and step.state == LANDED:
             steps.extend(inverse(op, step))
     # journal steps last: they point events at the contacts the writes brought back
