@@ -410,7 +410,7 @@ def saves_bench(phones: int, saves: int, slow_ms: float, goals: Goals) -> dict[s
     goals.at_most(f"a save's p99, {phones} phone processes, account away",
                   out["away, queued"]["p99_ms"], 300, "ms", against=against)  # fmt: skip
     for label in ("slow, queued", "away, queued", "normal, queued"):
-        goals.equal(f"calls in the account ({label}), each once", out[label]["calls_in_account"],
+        goals.check(f"calls in the account ({label}), each once", out[label]["calls_in_account"],
                     n, "calls")  # fmt: skip
     return out
 
