@@ -183,13 +183,16 @@ class FiguresCache:
     and the figures are computed again on the cache's own thread, one key at
     a time: the page answers at once, and the next one has the new figures
     (stale-while-revalidate). A result older than ``max_age`` (what no stamp
-    sees: the report templates edited by hand, the clock) or none at all is
-    computed while the request waits. ``compute`` is called on whichever
-    thread computes, so it must open what it reads there (the page's
-    per-thread reader)."""
+    sees: the report templates edited by hand, the clock) is served and
+    counted again the same way; only a key with nothing kept is computed while
+    the request waits (``warm`` counts the usual one ahead, at start-up).
+    ``compute`` is called on whichever thread computes, so it must open what
+    it reads there (the page's per-thread reader)."""
 
-    def __init__(self, max_age: float = 300.0, size: int = 16) -> None:
+    def __init__(self, max_age: float = 300.0, size: int = 16,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
         self.max_age = max_age
+        self._clock = clock
         self.size = size
         self._lock = threading.Condition()
         self._kept: dict[Hashable, Kept] = {}
@@ -205,18 +208,25 @@ class FiguresCache:
         now = stamp()
         with self._lock:
             kept = self._kept.get(key)
-            young = kept is not None and time.monotonic() - kept.at < self.max_age
-            if kept is not None and young and kept.stamp == now:
-                return kept
-            if kept is not None and young:
+            if kept is not None:
+                young = self._clock() - kept.at < self.max_age
+                if young and kept.stamp == now:
+                    return kept
                 self._refresh(key, stamp, compute)
                 return dataclasses.replace(kept, fresh=False)
         return self._compute(key, now, compute)
 
+    def warm(self, key: Hashable, stamp: Callable[[], Hashable],
+             compute: Callable[[], Any]) -> None:  # fmt: skip
+        """Count ``key`` on the cache's thread if nothing is kept for it (start-up)."""
+        with self._lock:
+            if key not in self._kept:
+                self._refresh(key, stamp, compute)
+
     def _compute(self, key: Hashable, now: Hashable, compute: Callable[[], Any]) -> Kept:
         started = time.perf_counter()
         value = compute()
-        kept = Kept(value, now, time.monotonic(), datetime.now().astimezone())
+        kept = Kept(value, now, self._clock(), datetime.now().astimezone())
         with self._lock:
             self.computed += 1
             self.seconds.append(time.perf_counter() - started)

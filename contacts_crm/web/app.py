@@ -563,6 +563,14 @@ def create_app(
     figures = office.figures
     app.extensions["crm_figures"] = figures
 
+    def warm_dashboard() -> None:
+        """Count the usual view (this month, every group) ahead of the first look."""
+        today = dates.today()
+        figures.warm((None, None, None, today), office.changes.stamp, lambda: dashboard_figures(
+            office.reader(), since=None, until=None, group=None, today=today))  # fmt: skip
+
+    app.extensions["crm_warm_dashboard"] = warm_dashboard
+
     @app.get("/dashboard")
     def dashboard() -> BaseResponse:
         """The office's figures for a period and a group (managers and admins)."""

@@ -185,6 +185,7 @@ def serve(
     morning = Morning(office)
     morning.start()  # the digest and alert rounds, in a thread: one now, then every minute
     server = Server(office, host, port, tls=tls)
+    server.app.extensions["crm_warm_dashboard"]()  # the managers' first look is not a wait
     settle_memory()
     try:
         server.server.prepare()
