@@ -199,8 +199,10 @@ def run(goals: Goals, contacts: int, events: int, repeat: int) -> dict[str, Any]
               f"figures, counted again in the background in p50 {r['counted_p50_ms']:.0f} ms); "
               f"the three reports in-process p50 {r['reports_p50_ms']:.0f} ms "
               f"(interleaved)")  # fmt: skip
-        against = (f"the reports of crm --json summary + activity + callbacks, the same "
-                   f"figures, in-process: p50 {r['reports_p50_ms']:.0f} ms")
+        against = (
+            f"the reports of crm --json summary + activity + callbacks, the same "
+            f"figures, in-process: p50 {r['reports_p50_ms']:.0f} ms"
+        )
         size = f"{contacts:,} contacts, {events:,} events"
         goals.at_most(f"dashboard page p99 server-side, figures kept ({what}, {size})",
                       r["kept_p99_ms"], 300, "ms", against=against)  # fmt: skip

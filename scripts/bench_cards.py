@@ -379,8 +379,13 @@ def main() -> None:
     goals.at_most("API calls per logged call, fresh local copy", c["ours"]["per_call"], 1,
                   "calls", against=f"naive get + update {c['naive']['per_call']:g} calls, "
                   f"{c['naive']['wall_per_call_ms']:g} ms a call (assumed latencies)")  # fmt: skip
-    goals.check("API calls for a call meeting a concurrent edit (get + 2 updates; "
-                "tests/usecases/test_card_writes.py)", c["conflict"]["per_call"], 3, "calls")
+    goals.check(
+        "API calls for a call meeting a concurrent edit (get + 2 updates; "
+        "tests/usecases/test_card_writes.py)",
+        c["conflict"]["per_call"],
+        3,
+        "calls",
+    )
     goals.finish({
         "cards": len(cards), "histories": args.histories,
         "distinct_tool_lines": r["distinct_tool_lines"], "tool_lines": r["tool_lines"],

@@ -101,8 +101,14 @@ class Peer:
 
     def __init__(self, db: Path | None = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "contacts_crm.emulator", "--port", "0",
-             *(["--db", str(db)] if db else [])],
+            [
+                sys.executable,
+                "-m",
+                "contacts_crm.emulator",
+                "--port",
+                "0",
+                *(["--db", str(db)] if db else []),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )

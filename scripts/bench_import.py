@@ -568,8 +568,10 @@ def main() -> None:
                                                         r["calls"], last_60))  # fmt: skip
         base = pairs.base[0]
         script_retries = sum(r["retries"] for r in pairs.base)
-        script_cpu = (f"the batch script's CPU to read and map the same file (no duplicate "
-                      f"check): {pairs.median('base', lambda r: r['cpu_phase_s']):.2f} s")
+        script_cpu = (
+            f"the batch script's CPU to read and map the same file (no duplicate "
+            f"check): {pairs.median('base', lambda r: r['cpu_phase_s']):.2f} s"
+        )
         base_wall = pairs.median("base", lambda r: r["wall_s"])
         ours_wall = pairs.median("ours", lambda r: r["wall_s"])
         walls = ", ".join(f"{a['wall_s']:.1f}/{b['wall_s']:.1f}"
@@ -587,8 +589,9 @@ def main() -> None:
                 "contacts", against=script_rows)  # fmt: skip
     goals.equal("exact, crm import as a process: contacts in the account",
                 first_p["contacts_after"], distinct, "contacts", against=script_rows)  # fmt: skip
-    script_rss = (f"the batch script's rows read, mapped and held as Person bodies: "
-                  f"{script_mb:.0f} MB peak")
+    script_rss = (
+        f"the batch script's rows read, mapped and held as Person bodies: {script_mb:.0f} MB peak"
+    )
     goals.at_most("peak RSS, first import, crm import as a whole process",
                   first_p["peak_mb"], GOAL_PEAK_MB, "MB", against=script_rss)  # fmt: skip
     goals.at_most("peak RSS, re-import into the full account, whole process",

@@ -109,8 +109,10 @@ def fill(data: Path, contacts: int, variants: int, rng: random.Random) -> None:
     cards = card_variants(rng, variants)
     batch = []
     for i in range(contacts):
-        members = ["contactGroups/myContacts",
-                   *(g["resourceName"] for g in rng.sample(groups, rng.choice([0, 1, 1, 2])))]
+        members = [
+            "contactGroups/myContacts",
+            *(g["resourceName"] for g in rng.sample(groups, rng.choice([0, 1, 1, 2]))),
+        ]
         batch.append({
             "resourceName": f"people/c{i}", "etag": f"e{i}",
             "names": [{"givenName": f"Client{i}", "familyName": rng.choice(
@@ -207,8 +209,10 @@ def main() -> None:
     for what, pairs, cmd in (("list", lists, "crm list --format csv"),
                              ("export", exports, "crm export x.xlsx")):  # fmt: skip
         wall = pairs.ratio(lambda r: r.wall_s)
-        ours_s, base_s = pairs.median("ours", lambda r: r.wall_s), pairs.median(
-            "base", lambda r: r.wall_s)
+        ours_s, base_s = (
+            pairs.median("ours", lambda r: r.wall_s),
+            pairs.median("base", lambda r: r.wall_s),
+        )
         ours_mb, base_mb = max(r.peak_mb for r in pairs.ours), max(r.peak_mb for r in pairs.base)
         each = ", ".join(f"{a.wall_s:.2f}/{b.wall_s:.2f}"
                          for a, b in zip(pairs.ours, pairs.base, strict=True))  # fmt: skip

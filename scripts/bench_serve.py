@@ -419,17 +419,32 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--contacts", type=int, default=25_000)
     ap.add_argument("--requests", type=int, default=2_000)
-    ap.add_argument("--calls", type=int, default=20,
-                    help="calls logged through the page, back to back: at most Google's 30 "
-                         "writes a minute, or the figure is the quota the pacer waits out")
+    ap.add_argument(
+        "--calls",
+        type=int,
+        default=20,
+        help="calls logged through the page, back to back: at most Google's 30 "
+        "writes a minute, or the figure is the quota the pacer waits out",
+    )
     ap.add_argument("--sync-interval", type=float, default=30.0,
                     help="the background sync's interval (crm serve's default)")  # fmt: skip
-    ap.add_argument("--events", type=int, default=100_000,
-                    help="journal events of the dashboard's account (_bench_dashboard.py)")
-    ap.add_argument("--dashboard-repeat", type=int, default=10,
-                    help="dashboard requests after a change (and 5x as many kept)")
-    ap.add_argument("--dashboard-only", action="store_true",
-                    help="only the dashboard page (_bench_dashboard.py)")
+    ap.add_argument(
+        "--events",
+        type=int,
+        default=100_000,
+        help="journal events of the dashboard's account (_bench_dashboard.py)",
+    )
+    ap.add_argument(
+        "--dashboard-repeat",
+        type=int,
+        default=10,
+        help="dashboard requests after a change (and 5x as many kept)",
+    )
+    ap.add_argument(
+        "--dashboard-only",
+        action="store_true",
+        help="only the dashboard page (_bench_dashboard.py)",
+    )
     ap.add_argument("--phones", type=int, default=10, help="phone processes saving at once")
     ap.add_argument("--saves", type=int, default=20, help="calls each phone saves")
     ap.add_argument("--slow-ms", type=float, default=2000.0,
@@ -608,8 +623,13 @@ def main() -> int:
                   results["call"]["p99_ms"] / 1000, 2.0, "s",
                   against="the bare write it waits on: one updateContact at the assumed "
                   "250 ms")  # fmt: skip
-    goals.equal("API calls per logged call, fresh local copy", calls_per_call, 1, "calls",
-                against="the naive get + update: 2 calls (measured in bench_cards)")
+    goals.equal(
+        "API calls per logged call, fresh local copy",
+        calls_per_call,
+        1,
+        "calls",
+        against="the naive get + update: 2 calls (measured in bench_cards)",
+    )
     ev, base = results["event_server_side"], results["cid_server_side"]
     print(f"call events: {ev['n']} new + {n_again} sent again -> {events_kept} kept; "
           f"server-side p50 {ev['p50_ms']:.2f} ms, p99 {ev['p99_ms']:.2f} ms; the same "
@@ -619,8 +639,12 @@ def main() -> int:
                   if args.contacts == 25_000 else "call event p99 server-side",
                   ev["p99_ms"], 20, "ms", against=f"the same numbers' caller-ID answers, "
                   f"server-side, interleaved: p99 {base['p99_ms']:.2f} ms")  # fmt: skip
-    goals.check("call events kept (each new one once, none of those sent again)",
-                events_kept, args.requests, "events")
+    goals.check(
+        "call events kept (each new one once, none of those sent again)",
+        events_kept,
+        args.requests,
+        "events",
+    )
     dashboard = dashboard_bench.run(goals, args.contacts, args.events, args.dashboard_repeat)
     saves = saves_bench(args.phones, args.saves, args.slow_ms, goals)
     goals.finish({"contacts": args.contacts, **results, "syncs_during_reads": syncs,

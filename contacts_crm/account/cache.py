@@ -371,8 +371,10 @@ class Cache:
         if "name" in by:
             named: dict[str, list[str]] = {}
             where: dict[str, tuple[str, int]] = {}
-            columns = ("display_name, rowid, resource_name, json_extract(json, "
-                       "'$.names[0].givenName', '$.names[0].middleName', '$.names[0].familyName')")
+            columns = (
+                "display_name, rowid, resource_name, json_extract(json, "
+                "'$.names[0].givenName', '$.names[0].middleName', '$.names[0].familyName')"
+            )
             for page in self.pages(columns):
                 for shown, rowid, rn, picked in page:
                     key = names.name_key(" ".join(x for x in json.loads(picked) if x))

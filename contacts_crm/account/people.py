@@ -292,9 +292,7 @@ class PeopleClient:
         token: str | None = None
         while True:
             extra = {"pageToken": token} if token else {}
-            page = self._execute(
-                "people.connections.list", partial(conn.list, **params, **extra)
-            )
+            page = self._execute("people.connections.list", partial(conn.list, **params, **extra))
             yield page
             token = page.get("nextPageToken")
             if not token:
@@ -726,9 +724,7 @@ class PeopleClient:
         try:
             return self._execute(
                 "contactGroups.update",
-                lambda: self._groups.update(
-                    resourceName=group["resourceName"], body=body
-                ),
+                lambda: self._groups.update(resourceName=group["resourceName"], body=body),
                 mutation=True,
             )
         except ServiceError as exc:
@@ -739,9 +735,7 @@ class PeopleClient:
     def delete_group(self, resource_name: str, *, delete_contacts: bool = False) -> None:
         self._execute(
             "contactGroups.delete",
-            lambda: self._groups.delete(
-                resourceName=resource_name, deleteContacts=delete_contacts
-            ),
+            lambda: self._groups.delete(resourceName=resource_name, deleteContacts=delete_contacts),
             mutation=True,
         )
 

@@ -81,8 +81,11 @@ def undelete(ctx: Ctx, query: tuple[str, ...], by: str | None, allow_duplicate: 
 
 @click.command()
 @click.argument("op_id", metavar="OP")
-@click.option("--force", is_flag=True,
-              help="Also take back contacts people worked on since (they are kept otherwise).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also take back contacts people worked on since (they are kept otherwise).",
+)
 @pass_ctx
 def undo(ctx: Ctx, op_id: str, force: bool) -> None:
     """Undo an operation by the id it printed when it started.

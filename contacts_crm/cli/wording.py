@@ -129,8 +129,9 @@ def _field_error(e: FieldError) -> tuple[str, str | None] | None:
         case ("days", "negative"):
             return _("--days must be 0 or more, got {got}").format(**v), e.hint
         case ("force", "not_empty"):
-            return e.message, _("restore into an empty account, or pass --force to add the "
-                                "backup's contacts")
+            return e.message, _(
+                "restore into an empty account, or pass --force to add the backup's contacts"
+            )
         case ("force", "many_deletes"):
             return e.message, _("check the list, then add --force to delete them all")
         case ("format", "choices"):

@@ -45,6 +45,7 @@ def table_columns(derived: Sequence[str], addresses: int = 1) -> list[str]:
     CSV columns: label, formatted, street, city, PO box, region, postal code, country,
     extended address; those keep Google's English names, which the importer reads by
     their pattern)."""
+
     def word(name: str) -> str:
         return pgettext("export", name)
 

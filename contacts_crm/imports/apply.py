@@ -297,5 +297,3 @@ def _person(row: PlanRow, resolved: dict[str, str], fields: list[str]) -> dict[s
 def _key_of(person: dict[str, Any]) -> str | None:
     return next((d["value"] for d in person.get("clientData", []) if d.get("key") == IMPORT_KEY),
                 None)  # fmt: skip
-
-

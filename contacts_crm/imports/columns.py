@@ -308,7 +308,8 @@ def load_mapping_file(path: Path | str) -> MappingFile:
     except FileNotFoundError:
         raise InputError(
             _("{path}: mapping file not found").format(path=path),
-            hint=_("check the mapping file's name"), reason="mapping_missing",
+            hint=_("check the mapping file's name"),
+            reason="mapping_missing",
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(
@@ -502,7 +503,8 @@ def choose_table(tables: list[Table], sheet: str | None, user: MappingFile | Non
             _("{file}: no sheet {sheet!r}; the sheets are {names}").format(
                 file=tables[0].source, sheet=wanted, names=names
             ),
-            hint=_("name one of them (or give its number, 1, 2...)"), reason="no_such_sheet",
+            hint=_("name one of them (or give its number, 1, 2...)"),
+            reason="no_such_sheet",
         )
     if len(tables) == 1:
         return tables[0]
@@ -529,7 +531,8 @@ def check_has_data(table: Table, mapping: Mapping) -> None:
             _("{file}: only a header (row {row}), no clients").format(
                 file=f"{table.source}{_sheet(table)}", row=mapping.header_row
             ),
-            hint=_("check that this is the right file and sheet"), reason="only_header",
+            hint=_("check that this is the right file and sheet"),
+            reason="only_header",
         )
 
 

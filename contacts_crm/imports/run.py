@@ -477,5 +477,3 @@ def _journal(
                       text=f"{kind} {state.id} of {Path(state.source).name}", data=data)]
     )  # fmt: skip
     account.journal.mark_applied(op_id)
-
-

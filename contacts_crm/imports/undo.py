@@ -190,5 +190,3 @@ def deleted_event(
         text=f"deleted: {why or f'by the undo of import {import_id}'}",
         data={"person": person, "import_id": import_id},
     )  # fmt: skip
-
-

@@ -24,8 +24,10 @@ def test_the_stamp_moves_with_every_commit_and_only_then(tmp_path):
     db.execute("INSERT INTO t VALUES (1)")  # this process, another connection
     second = watch.stamp()
     assert second != first and watch.stamp() == second
-    script = (f"import sqlite3; c = sqlite3.connect({str(path)!r}); "
-              "c.execute('INSERT INTO t VALUES (2)'); c.commit()")
+    script = (
+        f"import sqlite3; c = sqlite3.connect({str(path)!r}); "
+        "c.execute('INSERT INTO t VALUES (2)'); c.commit()"
+    )
     subprocess.run([sys.executable, "-c", script], check=True)  # another process
     third = watch.stamp()
     assert third != second

@@ -21,8 +21,9 @@ from contacts_crm.errors import ConflictError, LimitExceededError
 
 
 def person(i: int, **extra: object) -> dict:
-    c = Contact(given_name=f"Client{i:05d}", family_name="Test",
-                phones=[PhoneEntry(f"+7916{i:07d}")])
+    c = Contact(
+        given_name=f"Client{i:05d}", family_name="Test", phones=[PhoneEntry(f"+7916{i:07d}")]
+    )
     return {**c.to_person(), **extra}
 
 
@@ -59,8 +60,12 @@ def test_incremental_sync_brings_changes_and_deletions(account, emulator):
     assert first.full and account.cache.count() == 5
     gone, changed = created[0]["resourceName"], created[1]["resourceName"]
     account.client.delete(gone)
-    emulator.device_edit(changed, lambda p: p.update(
-        biographies=[{"value": "edited on the phone", "contentType": "TEXT_PLAIN"}]))
+    emulator.device_edit(
+        changed,
+        lambda p: p.update(
+            biographies=[{"value": "edited on the phone", "contentType": "TEXT_PLAIN"}]
+        ),
+    )
     account.client.create(person(99))
     second = account.sync()
     assert not second.full
@@ -112,8 +117,12 @@ def test_expired_sync_token_resyncs_by_itself(tmp_path):
 def test_stale_etag_reapplies_the_operation_and_loses_nothing(account, emulator):
     created = account.client.create(person(1))
     rn = created["resourceName"]
-    emulator.arm_conflict(rn, lambda p: p.update(
-        biographies=[{"value": "typed by Olga on the web", "contentType": "TEXT_PLAIN"}]))
+    emulator.arm_conflict(
+        rn,
+        lambda p: p.update(
+            biographies=[{"value": "typed by Olga on the web", "contentType": "TEXT_PLAIN"}]
+        ),
+    )
 
     def add_phone(fresh: dict):
         c = Contact.from_person(fresh)
@@ -132,8 +141,11 @@ def test_stale_etag_reapplies_the_operation_and_loses_nothing(account, emulator)
 def test_modify_gives_up_with_a_conflict_after_bounded_attempts(account, emulator):
     created = account.client.create(person(1))
     rn = created["resourceName"]
-    emulator.arm_conflict(rn, lambda p: p.update(
-        biographies=[{"value": str(time.time()), "contentType": "TEXT_PLAIN"}]), times=100)
+    emulator.arm_conflict(
+        rn,
+        lambda p: p.update(biographies=[{"value": str(time.time()), "contentType": "TEXT_PLAIN"}]),
+        times=100,
+    )
     with pytest.raises(ConflictError):
         account.client.modify(rn, lambda fresh: ({"biographies": []}, ["biographies"]))
     assert emulator.counters["people.updateContact"] == account.client.conflict_attempts
@@ -161,9 +173,11 @@ def test_a_burst_stays_under_the_per_window_quota(tmp_path):
     emu.settings.quota_window_s = 0.5
     emu.settings.quotas = {"critical_write": 5, "critical_read": 1000}
     with EmulatorServer(emu) as server:
-        client = PeopleClient(build_service(server.url),
-                              pacer=Pacer({"critical_write": 5}, window=0.5),
-                              retry=RetryPolicy(attempts=1))
+        client = PeopleClient(
+            build_service(server.url),
+            pacer=Pacer({"critical_write": 5}, window=0.5),
+            retry=RetryPolicy(attempts=1),
+        )
         started = time.monotonic()
         for i in range(16):
             client.create(person(i))
@@ -246,9 +260,13 @@ def test_batch_update_meeting_a_concurrent_edit_merges_instead_of_overwriting(ac
     fields = ["phoneNumbers", "biographies"]
     intended = planned.to_person(fields)
     # meanwhile a phone adds its own number and a note
-    emulator.device_edit(rn, lambda p: p.update(
-        phoneNumbers=[*p["phoneNumbers"], {"value": "+79269998877", "type": "work"}],
-        biographies=[{"value": "Call after 14:00", "contentType": "TEXT_PLAIN"}]))
+    emulator.device_edit(
+        rn,
+        lambda p: p.update(
+            phoneNumbers=[*p["phoneNumbers"], {"value": "+79269998877", "type": "work"}],
+            biographies=[{"value": "Call after 14:00", "contentType": "TEXT_PLAIN"}],
+        ),
+    )
     # the caller merges (the client knows no three-way merge): the import's own _merge
     done = account.client.update_many(
         [intended], fields, reapply=lambda mine, fresh: three_way(base, fresh, mine, fields)

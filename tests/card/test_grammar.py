@@ -93,13 +93,15 @@ def test_deleted_line_and_text_above_first_line() -> None:
 
 
 def test_hand_written_variants_are_understood() -> None:
-    text = "\n".join([
-        "last contact: 20.11.2026",
-        "Order #4   paid · 1,250.50",
-        "  2026-11-19 paid",
-        "Calls:",
-        "2026-11-20 in: asked for a discount (Olga)",
-    ])
+    text = "\n".join(
+        [
+            "last contact: 20.11.2026",
+            "Order #4   paid · 1,250.50",
+            "  2026-11-19 paid",
+            "Calls:",
+            "2026-11-20 in: asked for a discount (Olga)",
+        ]
+    )
     card = parse(text)
     assert unrecognised_lines(card) == []
     assert card.status() is not None and card.status().on == date(2026, 11, 20)  # type: ignore[union-attr]
@@ -151,8 +153,15 @@ def test_every_language_parses_in_every_setting(text: str, language: str) -> Non
 # ---- amounts ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("12 500", "12500"), ("12500", "12500"), ("12,500.50", "12500.50"),
-     ("12 500,50", "12500.50"), ("12,50", "12.50"), ("1.250.000", "1250000"), ("abc", None)],
+    [
+        ("12 500", "12500"),
+        ("12500", "12500"),
+        ("12,500.50", "12500.50"),
+        ("12 500,50", "12500.50"),
+        ("12,50", "12.50"),
+        ("1.250.000", "1250000"),
+        ("abc", None),
+    ],
 )
 def test_parse_amount(text: str, value: str | None) -> None:
     assert parse_amount(text) == (None if value is None else Decimal(value))

@@ -64,8 +64,12 @@ def test_order_through_every_stage_ends_as_one_line() -> None:
     assert [ln.kind for ln in card.lines] == [Kind.STATUS, Kind.ORDER]
     assert not any(ln.kind is Kind.STEP for ln in card.lines)
     removed = [e.text for e in events if e.kind == "compaction"]
-    for step in ("40 boxes of tiles (Ivan)", "confirmed: by phone (Olga)",
-                 "paid 12 500 (Olga)", "shipped: DHL 42 (Ivan)"):
+    for step in (
+        "40 boxes of tiles (Ivan)",
+        "confirmed: by phone (Olga)",
+        "paid 12 500 (Olga)",
+        "shipped: DHL 42 (Ivan)",
+    ):
         assert sum(step in t for t in removed) == 1, step
     close = next(e for e in events if e.op_id == "o5")
     assert (close.kind, close.seq, close.stage, close.order_no) == ("order_step", 0, "delivered", 1)
@@ -74,8 +78,11 @@ def test_order_through_every_stage_ends_as_one_line() -> None:
 
 
 def test_close_cancelled_and_amount() -> None:
-    card, _ = run(parse(""), OpenOrder("a", at(0), "Ivan", "glue"),
-                  CloseOrder("b", at(1), "Olga", 1, cancelled=True, amount=Decimal("99.5")))
+    card, _ = run(
+        parse(""),
+        OpenOrder("a", at(0), "Ivan", "glue"),
+        CloseOrder("b", at(1), "Olga", 1, cancelled=True, amount=Decimal("99.5")),
+    )
     order = card.order(1)
     assert order is not None and not order.is_open
     assert (order.stage, order.amount, order.who_closed) == ("cancelled", Decimal("99.5"), "Olga")
@@ -115,8 +122,15 @@ def test_stage_names_of_any_language_are_accepted() -> None:
 
 # ---- calls and the status line (invariant 3: dialer first) ----------------------------
 def test_call_goes_on_top_of_calls_and_status_is_updated() -> None:
-    call = LogCall("c", datetime(2026, 11, 25, 15), "Ivan", "out", "will pay Monday",
-                   "callback", date(2026, 11, 30))
+    call = LogCall(
+        "c",
+        datetime(2026, 11, 25, 15),
+        "Ivan",
+        "out",
+        "will pay Monday",
+        "callback",
+        date(2026, 11, 30),
+    )
     card, events = run(parse(EXAMPLE), call)
     lines = render(card).split("\n")
     assert lines[0] == "Wholesale · last contact 2026-11-25 (Ivan)"
@@ -173,8 +187,10 @@ def test_apply_is_deterministic() -> None:
 
 # ---- hand-edited cards keep working -------------------------------------------------------
 def test_hand_finalised_order_is_compacted_by_next_op() -> None:
-    text = EXAMPLE.replace("  2026-11-19 paid 12 500 (Olga)\n",
-                           "  2026-11-19 paid 12 500 (Olga)\n  2026-11-21 delivered (Anna)\n")
+    text = EXAMPLE.replace(
+        "  2026-11-19 paid 12 500 (Olga)\n",
+        "  2026-11-19 paid 12 500 (Olga)\n  2026-11-21 delivered (Anna)\n",
+    )
     card, events = run(parse(text), LogCall("c", at(25), "Olga", "in"))
     order = card.order(17)
     assert order is not None and (order.stage, order.who_closed) == ("delivered", "Anna")
@@ -184,8 +200,12 @@ def test_hand_finalised_order_is_compacted_by_next_op() -> None:
 
 def test_language_switch_keeps_old_lines_untouched() -> None:
     ru = CardSettings(labels=load_labels("ru"))
-    card, _ = run(parse(""), OpenOrder("a", at(0), "Иван", "плитка", Decimal(100)),
-                  LogCall("b", at(1), "Ольга", "in", "спрашивает"), s=ru)
+    card, _ = run(
+        parse(""),
+        OpenOrder("a", at(0), "Иван", "плитка", Decimal(100)),
+        LogCall("b", at(1), "Ольга", "in", "спрашивает"),
+        s=ru,
+    )
     before = render(card)
     card, _ = run(parse(before), LogCall("c", at(2), "Olga", "out", "asks"))
     after = render(card)
@@ -201,14 +221,29 @@ def ops_strategy() -> st.SearchStrategy[Operation]:
     when = st.integers(0, 60).map(at)
     comment = st.text(max_size=40)
     return st.one_of(
-        st.builds(LogCall, st.just("p"), when, who, st.sampled_from(["in", "out", "missed"]),
-                  comment, st.sampled_from([None, "interested", "callback", "ordered"]),
-                  st.none() | st.dates()),
-        st.builds(OpenOrder, st.just("p"), when, who, comment,
-                  st.none() | st.decimals(0, 10**6, places=2)),
-        st.builds(StepOrder, st.just("p"), when, who, st.integers(1, 18),
-                  st.sampled_from(["confirmed", "paid", "shipped", "delivered", "оплачен"]),
-                  comment, st.none() | st.decimals(0, 10**6, places=2)),
+        st.builds(
+            LogCall,
+            st.just("p"),
+            when,
+            who,
+            st.sampled_from(["in", "out", "missed"]),
+            comment,
+            st.sampled_from([None, "interested", "callback", "ordered"]),
+            st.none() | st.dates(),
+        ),
+        st.builds(
+            OpenOrder, st.just("p"), when, who, comment, st.none() | st.decimals(0, 10**6, places=2)
+        ),
+        st.builds(
+            StepOrder,
+            st.just("p"),
+            when,
+            who,
+            st.integers(1, 18),
+            st.sampled_from(["confirmed", "paid", "shipped", "delivered", "оплачен"]),
+            comment,
+            st.none() | st.decimals(0, 10**6, places=2),
+        ),
         st.builds(CloseOrder, st.just("p"), when, who, st.integers(1, 18), st.booleans()),
     )
 

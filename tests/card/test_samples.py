@@ -64,7 +64,8 @@ def card_texts(draw: st.DrawFn) -> str:
     tool = draw(st.lists(line, max_size=14))
     text = "\n".join(tool)
     if draw(st.booleans()):
-        free = draw(st.lists(st.one_of(st.sampled_from(FREE_POOL), st.text(max_size=20)),
-                             max_size=4))
+        free = draw(
+            st.lists(st.one_of(st.sampled_from(FREE_POOL), st.text(max_size=20)), max_size=4)
+        )
         text += "\n--\n" + "\n".join(free)
     return text

@@ -76,8 +76,10 @@ def test_every_help_page_is_in_the_profiles_language(lang):
         usage, options = HEADINGS[lang]
         assert usage in out and options in out, path
         if path == ["journal"]:  # its lazily loaded subcommand is listed translated too
-            assert first_line(translations.gettext(english_help(["journal", "deleted"])[0]))[:30] \
+            assert (
+                first_line(translations.gettext(english_help(["journal", "deleted"])[0]))[:30]
                 in shown
+            )
         english, option_helps = english_help(path)
         translated = translations.gettext(english)
         assert translated != english, f"crm {' '.join(path)}: help not translated"

@@ -18,8 +18,9 @@ from contacts_crm import config as cfg
 from contacts_crm.cli import stale
 from contacts_crm.emulator import Emulator, build_service
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "pidfd_open"),
-                                reason="waits on the refresh's process through a pidfd (Linux)")
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "pidfd_open"), reason="waits on the refresh's process through a pidfd (Linux)"
+)
 
 
 def _data():

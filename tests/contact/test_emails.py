@@ -46,8 +46,9 @@ def test_the_fast_path_agrees_with_email_validator():
 
     def library(value: str) -> str | None:
         try:
-            email_validator.validate_email(value, check_deliverability=False,
-                                           allow_smtputf8=True, test_environment=True)
+            email_validator.validate_email(
+                value, check_deliverability=False, allow_smtputf8=True, test_environment=True
+            )
         except email_validator.EmailNotValidError:
             return None
         return value.lower()  # fmt: skip

@@ -284,7 +284,12 @@ def test_a_number_or_invalid_utf8_where_text_belongs_is_a_400_like_google():
         with pytest.raises(HttpError) as info:
             svc.people().createContact(body={"names": names}).execute()
         assert info.value.resp.status == 400
-    assert svc.people().connections().list(
-        resourceName="people/me", personFields="names"
-    ).execute().get("connections") is None
+    assert (
+        svc.people()
+        .connections()
+        .list(resourceName="people/me", personFields="names")
+        .execute()
+        .get("connections")
+        is None
+    )
     emu.close()

@@ -86,7 +86,9 @@ def test_no_write_on_bad_input(write_bytes, local_account):
     # a --region the admin gave is obeyed: what does not fit it is kept and reported
     plan = import_file(account, path, ImportOptions(region="RU"), dry_run=True).plan
     assert [r.contact.notes for r in plan.rows if r.contact] == [
-        "Phone: 0532 123 45 67", "Phone: 0533 123 45 67"]
+        "Phone: 0532 123 45 67",
+        "Phone: 0533 123 45 67",
+    ]
     assert [n.kind for r in plan.rows for n in r.notices] == ["phone-to-notes"] * 2
 
 

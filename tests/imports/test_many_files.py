@@ -46,8 +46,7 @@ def test_one_import_merges_the_same_client_across_files_and_keeps_every_name(
     ]  # fmt: skip
     merged = [n.text for r in dry.plan.rows for n in r.notices if n.kind == "merged"]
     assert merged[0] == (
-        "row 3 (ivan.vcf, card 1): merged into row 1 (olga.vcf, card 1) "
-        "(same phone +79161234567)"
+        "row 3 (ivan.vcf, card 1): merged into row 1 (olga.vcf, card 1) (same phone +79161234567)"
     )
     assert account.contacts.count() == 0  # the dry run wrote nothing
     done = import_file(account, paths, ImportOptions(region="RU"))

@@ -84,9 +84,7 @@ def test_merge_policy_unions_and_keeps_notes(records):
     assert anna.contact.client_data[IMPORT_KEY].startswith("import:")
 
 
-def test_rows_merged_in_the_file_keep_every_name_and_are_named_in_the_summary(
-    records, write_xlsx
-):
+def test_rows_merged_in_the_file_keep_every_name_and_are_named_in_the_summary(records, write_xlsx):
     plan = plan_records(records, [], on_duplicate="skip")
     by_row = {r.row: r for r in plan.rows}
     assert by_row[6].into_row == 5

@@ -20,9 +20,11 @@ from contacts_crm.reports.facts import FactsCache, facts_of
 def _card() -> str:
     card, s = parse("Prefers mornings."), CardSettings(labels=load_labels())
     at = datetime(2026, 11, 2, 12, tzinfo=UTC)
-    for op in (OpenOrder("a", at, "Ivan", "tiles", Decimal("12500.50")),
-               StepOrder("b", at, "Olga", 1, "paid"),
-               LogCall("c", at, "Anna", "in", "later", "callback", date(2026, 11, 9))):
+    for op in (
+        OpenOrder("a", at, "Ivan", "tiles", Decimal("12500.50")),
+        StepOrder("b", at, "Olga", 1, "paid"),
+        LogCall("c", at, "Anna", "in", "later", "callback", date(2026, 11, 9)),
+    ):
         card = apply(card, op, settings=s).card
     return render(card)
 

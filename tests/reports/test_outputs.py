@@ -28,8 +28,17 @@ def test_to_sheet_twice_leaves_one_fresh_tab_and_other_tabs_untouched(office) ->
     values = emu.tab_values(book.spreadsheet_id, "Summary")
     assert len(values) == 1 + 9  # header + 8 groups + the total; the 40 stale rows are gone
     assert values[0][:3] == ["Group", "Clients", "Leads"]
-    assert [r[0] for r in values[1:]] == ["Call back", "Customer", "Leads", "New", "Retail",
-                                          "Returning", "Wholesale", "(no group)", "(all)"]
+    assert [r[0] for r in values[1:]] == [
+        "Call back",
+        "Customer",
+        "Leads",
+        "New",
+        "Retail",
+        "Returning",
+        "Wholesale",
+        "(no group)",
+        "(all)",
+    ]
     numbers = emu.tab_values(book.spreadsheet_id, "Summary", "UNFORMATTED_VALUE")[-1]
     assert numbers[1] == 12 and numbers[6] == 27100  # numbers stay numbers
     assert numbers[4] == 0.167  # conversion: a number (1 / 6, rounded)...
@@ -43,8 +52,13 @@ def test_to_sheet_twice_leaves_one_fresh_tab_and_other_tabs_untouched(office) ->
     tabs = [s.title for s in emu.spreadsheets[book.spreadsheet_id].sheets]
     assert tabs == ["Notes", "Summary", "Callbacks", "Activity"]
     callbacks = emu.tab_values(book.spreadsheet_id, "Callbacks")
-    assert [r[0] for r in callbacks[1:]] == ["Epsilon Retail", "Iota Lead", "Eta New",
-                                             "Theta New", "Kappa Lead"]
+    assert [r[0] for r in callbacks[1:]] == [
+        "Epsilon Retail",
+        "Iota Lead",
+        "Eta New",
+        "Theta New",
+        "Kappa Lead",
+    ]
     assert callbacks[1][1] == "+79161000005"  # E.164 kept as text
     assert len(emu.tab_values(book.spreadsheet_id, "Summary")) == 10
 
@@ -82,7 +96,7 @@ def test_summary_xlsx_has_one_sheet_per_view_and_a_bar_chart(office, tmp_path: P
 
 
 def test_xlsx_never_holds_a_formula_from_data(tmp_path: Path) -> None:
-    evil = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    evil = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
     view = View("summary", ["Group", "Open orders", "Completed", "Cancelled"],
                 [[e, 1, 2, 3] for e in evil])  # fmt: skip
     path = write_summary_xlsx([view], tmp_path / "x.xlsx")
@@ -99,8 +113,13 @@ def test_csv_output_is_neutralised_and_complete(office, tmp_path: Path) -> None:
     out = office.run("callbacks", "--format", "csv", "--as-of", office.today)
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0][:4] == ["Name", "Phone", "Groups", "Reason"]
-    assert [r[0] for r in rows[1:]] == ["Epsilon Retail", "Iota Lead", "Eta New", "Theta New",
-                                        "Kappa Lead"]
+    assert [r[0] for r in rows[1:]] == [
+        "Epsilon Retail",
+        "Iota Lead",
+        "Eta New",
+        "Theta New",
+        "Kappa Lead",
+    ]
     # the one CSV rule: a phone in a phone column stays as it is; text is guarded
     assert rows[1][1] == "+79161000005"
     assert not [c for r in rows[1:] for i, c in enumerate(r)

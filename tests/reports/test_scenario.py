@@ -216,10 +216,16 @@ def test_activity_every_figure(office) -> None:
                   {"new": 2, "confirmed": 1, "paid": 1, "delivered": 1}, 2, 1, 0, 5000, 0),
     ]  # fmt: skip
     assert data["total"] == _activity(
-        "(all)", 4, {"in": 2, "out": 1, "missed": 1},
+        "(all)",
+        4,
+        {"in": 2, "out": 1, "missed": 1},
         {"interested": 1, "not_interested": 1, "callback": 1, "none": 1},
         {"new": 5, "confirmed": 2, "paid": 2, "shipped": 1, "delivered": 1, "cancelled": 1},
-        5, 1, 1, 5000, 4000,
+        5,
+        1,
+        1,
+        5000,
+        4000,
     )
     assert "events" not in data
 

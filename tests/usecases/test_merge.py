@@ -264,7 +264,7 @@ def test_order_history_of_the_other_contact_follows_its_renumbered_order(two, em
 
 
 def test_duplicates_merge_understands_answers_in_the_office_language(dupes, monkeypatch):
-    """"да"/"evet" mean yes here as at every other question; no answer left is a no."""
+    """ "да"/"evet" mean yes here as at every other question; no answer left is a no."""
     monkeypatch.setattr("sys.stdin", io.StringIO("нет\nда\n"))
     code, out = crm("--json", "duplicates", "--merge")
     assert code == 0, out

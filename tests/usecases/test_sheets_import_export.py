@@ -21,14 +21,29 @@ def sheets():
 @pytest.fixture
 def office(emulator_server, sheets):
     conf = cfg.load()
-    conf.profiles["office"] = cfg.Profile(name="office", kind="endpoint", user="Olga",
-                                          endpoint=emulator_server.url,
-                                          sheets_endpoint=sheets.url)
+    conf.profiles["office"] = cfg.Profile(
+        name="office",
+        kind="endpoint",
+        user="Olga",
+        endpoint=emulator_server.url,
+        sheets_endpoint=sheets.url,
+    )
     conf.default_profile = "office"
     cfg.save(conf)
     assert crm("group", "create", "VIP")[0] == 0
-    assert crm("add", "Ivan Petrov", "--phone", "8 916 123-45-67", "--group", "VIP",
-               "--org", "=HYPERLINK(\"http://x\")")[0] == 0
+    assert (
+        crm(
+            "add",
+            "Ivan Petrov",
+            "--phone",
+            "8 916 123-45-67",
+            "--group",
+            "VIP",
+            "--org",
+            '=HYPERLINK("http://x")',
+        )[0]
+        == 0
+    )
     assert crm("add", "Anna Sidorova", "--phone", "+7 903 111 22 33")[0] == 0
 
 
@@ -51,13 +66,18 @@ def test_export_to_sheet_refreshes_one_tab_and_leaves_the_others(office, sheets)
 
 
 def test_import_from_a_sheet_url(office, sheets):
-    book = sheets.create_spreadsheet("Old office file", {"Clients": [
-        ["Client list 2025"],
-        [],
-        ["Name", "Phone", "Email"],
-        ["Oleg Orlov", "8 (495) 123-45-67", "OLEG@EXAMPLE.COM"],
-        ["Ivan Petrov", "+7 916 123 45 67", ""],
-    ]})
+    book = sheets.create_spreadsheet(
+        "Old office file",
+        {
+            "Clients": [
+                ["Client list 2025"],
+                [],
+                ["Name", "Phone", "Email"],
+                ["Oleg Orlov", "8 (495) 123-45-67", "OLEG@EXAMPLE.COM"],
+                ["Ivan Petrov", "+7 916 123 45 67", ""],
+            ]
+        },
+    )
     url = f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit"
     code, out = crm("--json", "import", url, "--dry-run")
     assert code == 0, out
@@ -74,11 +94,16 @@ def test_import_from_a_sheet_url(office, sheets):
 
 def test_sheet_without_a_sheets_endpoint_is_a_config_error(emulator_server):
     conf = cfg.load()
-    conf.profiles["bare"] = cfg.Profile(name="bare", kind="endpoint",
-                                        endpoint=emulator_server.url)
+    conf.profiles["bare"] = cfg.Profile(name="bare", kind="endpoint", endpoint=emulator_server.url)
     cfg.save(conf)
-    code, out = crm("--profile", "bare", "--json", "export", "--to-sheet",
-                    "https://docs.google.com/spreadsheets/d/x/edit")
+    code, out = crm(
+        "--profile",
+        "bare",
+        "--json",
+        "export",
+        "--to-sheet",
+        "https://docs.google.com/spreadsheets/d/x/edit",
+    )
     assert code == 78 and "sheets_endpoint" in json.loads(out)["hint"]
 
 
@@ -98,8 +123,9 @@ def test_journal_push_through_the_cli_is_idempotent(office, sheets):
     assert sheets.emulator.tab_values(book.spreadsheet_id, "Summary") == [["x"]]
 
 
-def test_two_pcs_share_one_history_through_the_journal_tab(office, sheets, emulator_server,
-                                                           tmp_path, monkeypatch):
+def test_two_pcs_share_one_history_through_the_journal_tab(
+    office, sheets, emulator_server, tmp_path, monkeypatch
+):
     """PC1 and PC2 each log work, push, pull: both journals then hold everything.
 
     The Sheet alone carries the history here (the office memory turned off), as
@@ -113,9 +139,13 @@ def test_two_pcs_share_one_history_through_the_journal_tab(office, sheets, emula
 
     monkeypatch.setenv("CRM_HOME", str(tmp_path / "pc2"))  # another PC, same account
     conf = cfg.load()
-    conf.profiles["office"] = cfg.Profile(name="office", kind="endpoint", user="Ivan",
-                                          endpoint=emulator_server.url,
-                                          sheets_endpoint=sheets.url)
+    conf.profiles["office"] = cfg.Profile(
+        name="office",
+        kind="endpoint",
+        user="Ivan",
+        endpoint=emulator_server.url,
+        sheets_endpoint=sheets.url,
+    )
     conf.default_profile = "office"
     cfg.save(conf)
     assert crm("order", "open", "Petrov", "tiles", "--amount", "500")[0] == 0
@@ -129,7 +159,9 @@ def test_two_pcs_share_one_history_through_the_journal_tab(office, sheets, emula
     assert json.loads(crm("--json", "journal", "pull", url)[1])["recorded"] == 0
     pc1 = json.loads(crm("--json", "journal", "Petrov")[1])["events"]
     assert [(e["kind"], e["who"]) for e in pc1 if e["kind"] in ("call", "order_open")] == [
-        ("call", "Olga"), ("order_open", "Ivan")]
+        ("call", "Olga"),
+        ("order_open", "Ivan"),
+    ]
     assert all(e["state"] == "applied" for e in pc1)
     activity = json.loads(crm("--json", "activity")[1])
     assert {row["who"] for row in activity["employees"]} >= {"Olga", "Ivan"}

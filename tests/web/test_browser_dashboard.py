@@ -92,8 +92,9 @@ def busy_month(office: Any) -> None:
     for i, (name, group) in enumerate([("Zoya Zaitseva", "Retail"), ("Yuri Yakovlev", "New")]):
         c = office.write(contact_uc.add_contact, name, phone_numbers=[f"+7903555080{i}"],
                          groups=[group])  # fmt: skip
-        office.write(card_uc.log_call, c.resource_name, "once", by="Olga",
-                     at=start - timedelta(days=100))  # not called since: past its group's interval
+        office.write(
+            card_uc.log_call, c.resource_name, "once", by="Olga", at=start - timedelta(days=100)
+        )  # not called since: past its group's interval
     calls_uc.record_call_event(office.reader(), number="+79035550101", direction="missed",
                                start=start + timedelta(days=18), duration=0, who="",
                                source="pbx")  # fmt: skip

@@ -79,8 +79,14 @@ def page(monkeypatch):
     app = create_app(office)
     client = app.test_client()
     # a missed call from Anna Sidorova's number: Ivan's (he spoke to her last)
-    answer = client.post(f"/events/call?token={token}", data={
-        "number": "+79035550101", "direction": "missed", "start": "2026-11-19T08:00:00+00:00"})
+    answer = client.post(
+        f"/events/call?token={token}",
+        data={
+            "number": "+79035550101",
+            "direction": "missed",
+            "start": "2026-11-19T08:00:00+00:00",
+        },
+    )
     assert answer.status_code == 201
     assert sign_in(client, "Anna", "2468").status_code == 302
     client.office = office  # type: ignore[attr-defined]
@@ -150,7 +156,8 @@ def test_the_dashboard_says_what_summary_activity_and_callbacks_say(page, group)
     delivered = funnel["Delivered"].split(" · ")
     assert int(delivered[0]) == total["completed"]
     assert number(delivered[1] if len(delivered) > 1 else "") == Decimal(
-        str(total["completedAmount"]))
+        str(total["completedAmount"])
+    )
     conversion = "—" if total["conversion"] is None else f"{total['conversion']:.1%}".replace(
         ".0%", "%")  # fmt: skip
     assert f"Conversion: <b>{conversion}</b>" in answer.text
@@ -158,8 +165,13 @@ def test_the_dashboard_says_what_summary_activity_and_callbacks_say(page, group)
     # revenue by group (summary) and by person (activity)
     groups = {g["group"]: g for g in summary["groups"]}
     got = {r[0]: (number(r[1]), int(r[2])) for r in found.get("By group", [])}
-    assert got == {("(no group)" if g == "(no group)" else g): (
-        Decimal(str(v["completedAmount"])), v["completed"]) for g, v in groups.items()}
+    assert got == {
+        ("(no group)" if g == "(no group)" else g): (
+            Decimal(str(v["completedAmount"])),
+            v["completed"],
+        )
+        for g, v in groups.items()
+    }
     earners = {e["who"]: e for e in activity["employees"]
                if e["ordersCompleted"] or e["amountCompleted"]}  # fmt: skip
     got = {r[0]: (number(r[1]), int(r[2])) for r in found.get("By person", [])}
@@ -212,8 +224,13 @@ def test_figures_are_kept_until_a_change_then_counted_again_in_the_background(pa
     assert card.status_code == 302
     cid = card.headers["Location"].rsplit("/", 1)[1]
     form = page.get(f"/c/{cid}").text
-    assert page.post(f"/c/{cid}/call", data={"csrf": csrf_of(form), "direction": "out",
-                                             "comment": "one more"}).status_code == 302
+    assert (
+        page.post(
+            f"/c/{cid}/call",
+            data={"csrf": csrf_of(form), "direction": "out", "comment": "one more"},
+        ).status_code
+        == 302
+    )
     settled(page.office)
     # the journal changed: the kept figures at once, said to be older, newer ones on their way
     stale = page.get(url).text

@@ -27,8 +27,8 @@ def routes(app):
     for rule in app.url_map.iter_rules():
         values = {arg: SAMPLE.get(arg, "1") for arg in rule.arguments}
         if "cid" in rule.arguments:
-            values["cid"] = app.extensions["crm_office"].people["Ivan Petrov"].removeprefix(
-                "people/"
+            values["cid"] = (
+                app.extensions["crm_office"].people["Ivan Petrov"].removeprefix("people/")
             )
         path = rule.build(values, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
