@@ -90,9 +90,14 @@ def declared_goals(path: Path) -> list[list[Declared]]:
         limit = _value(limit_node, constants)
         # one goal; a name chosen by a condition (IfExp) is any one of its spellings
         out.append([Declared(p, KINDS[kind], limit, node.lineno) for p in _patterns(node.args[0])])
-    for node in tree.body:  # goals a helper module of scripts/ adds (from _bench_history import)
+    for node in tree.body:  # goals a helper module of scripts/ adds (from _bench_history import,
+        # import _bench_dashboard as ...)
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("_bench_"):
             out += declared_goals(SCRIPTS / f"{node.module}.py")
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("_bench_"):
+                    out += declared_goals(SCRIPTS / f"{alias.name}.py")
     return out
 
 

@@ -11,8 +11,8 @@ HELP: dict[str, str] = {
         "amounts.\n"
         "\n"
         "With --events the events follow the figures: a second table (after an\n"
-        'empty line in plain, tsv and csv), an "events" list in json, an '
-        '"Events"\n'
+        "empty line in plain, tsv and csv), an \"events\" list in json, an "
+        "\"Events\"\n"
         "sheet in xlsx.\n"
         "\n"
         "\b\n"
@@ -23,7 +23,7 @@ HELP: dict[str, str] = {
         "  crm activity --since monday --group Wholesale\n"
         "  crm activity --since monday --events --format csv -o week.csv\n"
         "  crm --json activity --since 2026-11-01\n"
-        '  crm activity --to-sheet "Office CRM"'
+        "  crm activity --to-sheet \"Office CRM\""
     ),
     "add": (
         "Add a contact.\n"
@@ -34,9 +34,9 @@ HELP: dict[str, str] = {
         "\n"
         "\b\n"
         "Examples:\n"
-        '  crm add "Ivan Petrov" --phone "8 916 123-45-67" --org "Tiles Ltd" '
+        "  crm add \"Ivan Petrov\" --phone \"8 916 123-45-67\" --org \"Tiles Ltd\" "
         "--group Wholesale\n"
-        '  crm add "Anna" --phone "+90 532 123 45 67" --email anna@example.com'
+        "  crm add \"Anna\" --phone \"+90 532 123 45 67\" --email anna@example.com"
     ),
     "call": (
         "Log a call on a client's card.\n"
@@ -45,17 +45,17 @@ HELP: dict[str, str] = {
         "are refused (exit 2): two directions, --outcome callback without\n"
         "--callback-on, --callback-on with another outcome or in the past, --at "
         "in\n"
-        'the future. "Last contact" on the card is the last answered call or '
+        "the future. \"Last contact\" on the card is the last answered call or "
         "order\n"
         "step: a missed call is logged but is not a contact.\n"
         "\n"
         "\b\n"
         "Examples:\n"
-        '  crm call "8 916 123-45-67" "asks when delivery comes" --in\n'
-        '  crm call Petrov "no answer" --missed\n'
-        '  crm call Petrov "wants a quote" --outcome interested\n'
-        '  crm call Petrov "busy, call Friday" --callback-on friday\n'
-        '  crm call Petrov "ordered on the phone" --at "yesterday 16:30"'
+        "  crm call \"8 916 123-45-67\" \"asks when delivery comes\" --in\n"
+        "  crm call Petrov \"no answer\" --missed\n"
+        "  crm call Petrov \"wants a quote\" --outcome interested\n"
+        "  crm call Petrov \"busy, call Friday\" --callback-on friday\n"
+        "  crm call Petrov \"ordered on the phone\" --at \"yesterday 16:30\""
     ),
     "callbacks": (
         "Who to call and why, most overdue first.\n"
@@ -72,15 +72,15 @@ HELP: dict[str, str] = {
         "  crm callbacks\n"
         "  crm callbacks --days 7 --group Leads\n"
         "  crm callbacks --format csv --output callbacks.csv\n"
-        '  crm callbacks | grep "never contacted" | cut -f1,2\n'
-        '  crm callbacks --to-sheet "Office CRM"'
+        "  crm callbacks | grep \"never contacted\" | cut -f1,2\n"
+        "  crm callbacks --to-sheet \"Office CRM\""
     ),
     "card": (
         "Show a client's card (the Notes field) — never writes.\n"
         "\n"
         "\b\n"
         "Examples:\n"
-        '  crm card "+7 916 123-45-67"\n'
+        "  crm card \"+7 916 123-45-67\"\n"
         "  crm card Petrov --dialer"
     ),
     "config": (
@@ -101,7 +101,7 @@ HELP: dict[str, str] = {
         "\n"
         "\b\n"
         "Examples:\n"
-        '  crm delete "+7 916 123-45-67"\n'
+        "  crm delete \"+7 916 123-45-67\"\n"
         "  crm delete people/c123 people/c456 --yes"
     ),
     "digest": (
@@ -188,10 +188,10 @@ HELP: dict[str, str] = {
         "\n"
         "\b\n"
         "Examples:\n"
-        '  crm edit Petrov --name "Ivan Petrov" --org "Tiles Ltd"\n'
-        '  crm edit "+7 916 123-45-67" --add-phone "8 495 123-45-67" '
+        "  crm edit Petrov --name \"Ivan Petrov\" --org \"Tiles Ltd\"\n"
+        "  crm edit \"+7 916 123-45-67\" --add-phone \"8 495 123-45-67\" "
         "--remove-phone 89161234567\n"
-        '  crm edit people/c123 --append-note "Gate code 1234"\n'
+        "  crm edit people/c123 --append-note \"Gate code 1234\"\n"
         "  EDITOR=nano crm edit Petrov"
     ),
     "export": (
@@ -206,7 +206,7 @@ HELP: dict[str, str] = {
         "  crm export google.csv --format google-csv\n"
         "  crm export backup.json\n"
         "  crm export - --format csv | grep Petrov\n"
-        '  crm export --to-sheet "https://docs.google.com/spreadsheets/d/KEY" '
+        "  crm export --to-sheet \"https://docs.google.com/spreadsheets/d/KEY\" "
         "--group VIP"
     ),
     "find": (
@@ -216,7 +216,7 @@ HELP: dict[str, str] = {
         "\n"
         "\b\n"
         "Examples:\n"
-        '  crm find "8 (916) 123-45-67"\n'
+        "  crm find \"8 (916) 123-45-67\"\n"
         "  crm find Petrov\n"
         "  crm --json find ivan@example.com\n"
         "  crm find Petrov | cut -f2          # piped: one contact per line, "
@@ -229,10 +229,10 @@ HELP: dict[str, str] = {
         "Examples:\n"
         "  crm group list\n"
         "  crm group create Wholesale\n"
-        '  crm group add Wholesale "+7 916 123-45-67" Petrov\n'
+        "  crm group add Wholesale \"+7 916 123-45-67\" Petrov\n"
         "  crm group remove Wholesale Petrov\n"
-        '  crm group rename Wholesale "Wholesale clients"\n'
-        '  crm group delete "Wholesale clients" --yes'
+        "  crm group rename Wholesale \"Wholesale clients\"\n"
+        "  crm group delete \"Wholesale clients\" --yes"
     ),
     "import": (
         "Import contacts from a spreadsheet, CSV, Google/Outlook CSV or vCard.\n"
@@ -247,7 +247,7 @@ HELP: dict[str, str] = {
         "  crm import clients.xlsx --on-duplicate merge\n"
         "  crm import --show-mapping clients.xlsx\n"
         "  crm import old.csv --region TR --mapping map.toml\n"
-        '  crm import "https://docs.google.com/spreadsheets/d/KEY/edit" --sheet '
+        "  crm import \"https://docs.google.com/spreadsheets/d/KEY/edit\" --sheet "
         "Clients\n"
         "  crm import list\n"
         "  crm import undo imp-07ecd47175"
@@ -258,9 +258,9 @@ HELP: dict[str, str] = {
         "\b\n"
         "Examples:\n"
         "  crm journal Petrov\n"
-        '  crm --json journal "+7 916 123-45-67"\n'
-        '  crm journal push "https://docs.google.com/spreadsheets/d/KEY"\n'
-        '  crm journal pull "https://docs.google.com/spreadsheets/d/KEY"'
+        "  crm --json journal \"+7 916 123-45-67\"\n"
+        "  crm journal push \"https://docs.google.com/spreadsheets/d/KEY\"\n"
+        "  crm journal pull \"https://docs.google.com/spreadsheets/d/KEY\""
     ),
     "list": (
         "List every contact, or the members of one group, in name order.\n"
@@ -301,9 +301,9 @@ HELP: dict[str, str] = {
         "\n"
         "\b\n"
         "Examples:\n"
-        '  crm merge "+7 916 123-45-67" people/c456\n'
-        '  crm merge "8 916 123-45-67" "8 495 123-45-67" --into "8 495 '
-        '123-45-67"\n'
+        "  crm merge \"+7 916 123-45-67\" people/c456\n"
+        "  crm merge \"8 916 123-45-67\" \"8 495 123-45-67\" --into \"8 495 "
+        "123-45-67\"\n"
         "  crm merge --undo 3f2a9c0d1e2b4a5c"
     ),
     "order": (
@@ -311,9 +311,9 @@ HELP: dict[str, str] = {
         "\n"
         "\b\n"
         "Examples:\n"
-        '  crm order open Petrov "40 boxes of tiles" --amount 12500\n'
+        "  crm order open Petrov \"40 boxes of tiles\" --amount 12500\n"
         "  crm order step Petrov 1 paid --amount 12500\n"
-        '  crm order step Petrov 1 shipped "truck 12"\n'
+        "  crm order step Petrov 1 shipped \"truck 12\"\n"
         "  crm order close Petrov 1\n"
         "  crm order close Petrov 2 --cancelled"
     ),
@@ -363,7 +363,7 @@ HELP: dict[str, str] = {
         "\n"
         "\b\n"
         "Examples:\n"
-        '  crm show "+7 916 123-45-67"\n'
+        "  crm show \"+7 916 123-45-67\"\n"
         "  crm show Petrov\n"
         "  crm --json show people/c123"
     ),
@@ -381,7 +381,7 @@ HELP: dict[str, str] = {
         "\n"
         "Leads are clients in a lead group (Leads, Call back) or with an "
         "interested\n"
-        'call, and no order yet; "converted" are those that ordered. Period '
+        "call, and no order yet; \"converted\" are those that ordered. Period "
         "figures\n"
         "come from the journal, current ones from the cards. On a terminal the\n"
         "groups are shown in a compact table; plain, tsv, csv and json give "
@@ -390,7 +390,7 @@ HELP: dict[str, str] = {
         "per\n"
         "group (with --by-employee: the employees and their activity); "
         "--to-sheet\n"
-        'refreshes the "Summary" tab ("Employees" with --by-employee) and '
+        "refreshes the \"Summary\" tab (\"Employees\" with --by-employee) and "
         "nothing else.\n"
         "\n"
         "\b\n"
@@ -400,7 +400,7 @@ HELP: dict[str, str] = {
         "  crm summary --since -30d --by-employee\n"
         "  crm summary --format xlsx --output november.xlsx\n"
         "  crm summary --format csv -o - | cut -d, -f1,2\n"
-        '  crm summary --to-sheet "https://docs.google.com/spreadsheets/d/KEY"'
+        "  crm summary --to-sheet \"https://docs.google.com/spreadsheets/d/KEY\""
     ),
     "sync": (
         "Bring the local copy up to date with the account.\n"
@@ -429,7 +429,7 @@ HELP: dict[str, str] = {
         "\b\n"
         "Examples:\n"
         "  crm undelete Petrov\n"
-        '  crm undelete "8 903 000-00-02"'
+        "  crm undelete \"8 903 000-00-02\""
     ),
     "undo": (
         "Undo an operation by the id it printed when it started.\n"
