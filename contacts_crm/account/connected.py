@@ -592,19 +592,26 @@ class LazyService:
             closer()
 
 
+def _local_emulator(path: Path) -> Any:
+    """The local account's emulator over its own file (owner-only, and so its -wal and -shm)."""
+    from contacts_crm.emulator import Emulator
+
+    db = cfg.private_db(path)
+    try:
+        with cfg.owner_only_files():
+            return Emulator(db=str(db))
+    except sqlite3.DatabaseError as exc:
+        raise cfg.open_storage_error(db, exc) from exc
+
+
 def build_history_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]:
     """The Drive v3 service holding the replicated journal, and what to close after:
     the same emulator (endpoint) or Google account as the contacts; the local
     account keeps its history in its own file (local-history.sqlite)."""
-    from contacts_crm.emulator import Emulator, build_drive_service
+    from contacts_crm.emulator import build_drive_service
 
     if profile.kind == "local":
-        db = cfg.private_db(data_dir / "local-history.sqlite")
-        try:
-            with cfg.owner_only_files():
-                emulator = Emulator(db=str(db))
-        except sqlite3.DatabaseError as exc:
-            raise cfg.open_storage_error(db, exc) from exc
+        emulator = _local_emulator(data_dir / "local-history.sqlite")
         return build_drive_service(emulator), [emulator.close]
     if profile.kind == "endpoint":
         return build_drive_service(str(profile.endpoint)), []
@@ -616,16 +623,10 @@ def build_history_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, li
 
 def build_service(profile: cfg.Profile, data_dir: Path) -> tuple[Any, list[Any]]:
     """The googleapiclient People service for a profile, and what to close after."""
-    from contacts_crm.emulator import Emulator
     from contacts_crm.emulator import build_service as build_compatible
 
     if profile.kind == "local":
-        db = cfg.private_db(data_dir / "local-account.sqlite")
-        try:
-            with cfg.owner_only_files():  # a new file is 0600, and so its -wal and -shm
-                emulator = Emulator(db=str(db))
-        except sqlite3.DatabaseError as exc:
-            raise cfg.open_storage_error(db, exc) from exc
+        emulator = _local_emulator(data_dir / "local-account.sqlite")
         return build_compatible(emulator), [emulator.close]
     if profile.kind == "endpoint":
         return build_compatible(str(profile.endpoint)), []

@@ -114,41 +114,32 @@ def phone_type(types: list[str], label: str = "") -> str:
     return "other"
 
 
-def email_type(types: list[str], label: str = "") -> str:
-    """An EMAIL's type: the iOS label, else work, home, other in that order; else other."""
+def _labelled_type(types: list[str], label: str, order: tuple[str, ...],
+                   apple: dict[str, str], *, squeeze: bool = False) -> str:  # fmt: skip
+    """The iOS item label mapped by ``apple`` (or its own text), else the first of
+    ``order`` among the types; else other."""
     if label:
         m = _APPLE_LABEL.match(label)
         word = m.group(1) if m else label
-        return _APPLE_EMAIL.get(word.casefold(), word)
-    for kind in ("work", "home", "other"):
-        if kind in types:
-            return kind
-    return "other"
+        folded = word.casefold().replace(" ", "") if squeeze else word.casefold()
+        return apple.get(folded, word)
+    return next((kind for kind in order if kind in types), "other")
+
+
+def email_type(types: list[str], label: str = "") -> str:
+    """An EMAIL's type: the iOS label, else work, home, other in that order; else other."""
+    return _labelled_type(types, label, ("work", "home", "other"), _APPLE_EMAIL)
 
 
 def address_type(types: list[str], label: str = "") -> str:
     """An ADR's type: the iOS label, else home, work, other in that order; else other."""
-    if label:
-        m = _APPLE_LABEL.match(label)
-        word = m.group(1) if m else label
-        return _APPLE_EMAIL.get(word.casefold(), word)
-    for kind in ("home", "work", "other"):
-        if kind in types:
-            return kind
-    return "other"
+    return _labelled_type(types, label, ("home", "work", "other"), _APPLE_EMAIL)
 
 
 def url_type(types: list[str], label: str = "") -> str:
     """A URL's type: the iOS label (HomePage -> homePage, or its own text), else work,
     home in that order; else other."""
-    if label:
-        m = _APPLE_LABEL.match(label)
-        word = m.group(1) if m else label
-        return _APPLE_URL.get(word.casefold().replace(" ", ""), word)
-    for kind in ("work", "home"):
-        if kind in types:
-            return kind
-    return "other"
+    return _labelled_type(types, label, ("work", "home"), _APPLE_URL, squeeze=True)
 
 
 def card_record(card: VCard, region: str, skip: frozenset[str] = frozenset()) -> ImportRecord:
